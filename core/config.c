@@ -1,0 +1,711 @@
+/*
+ * config.c - load, validate, reference-count and dump the configuration
+ *
+ * One declarative table (below) lists every key.  Loading fills a fresh
+ * sr_config with the defaults, walks the file, and sets each key it finds
+ * in the table; a key not in the table, a value of the wrong type or out
+ * of range is an error that names file, line and key.  Cross-key checks run
+ * last.  Nothing is published until all of it has passed.
+ */
+#include "build-config.h"
+
+#include "config.h"
+
+#include "internal.h"
+#include "text.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OFF(f) offsetof(struct sr_config, f)
+
+static const char *const log_levels[] = {"emerg", "alert", "crit",  "err",
+                                         "warning", "notice", "info", "debug", NULL};
+static const char *const log_sinks[] = {"stderr", "syslog", NULL};
+static const char *const log_facilities[] = {"mail",   "daemon", "user",   "local0",
+                                             "local1", "local2", "local3", "local4",
+                                             "local5", "local6", "local7", NULL};
+static const char *const backends[] = {"lexicon", NULL};
+
+/* The key table.  Keep config/sentiroute.conf in step: a test checks that
+ * every key here is documented there. */
+static const srp_confdef table[] = {
+    {"log.level", SRP_CT_ENUM, OFF(log_level), "info", 0, 0, log_levels,
+     "lowest priority logged: err, warning, notice, info or debug"},
+    {"log.sink", SRP_CT_ENUM, OFF(log_sink), "stderr", 0, 0, log_sinks,
+     "where log lines go: stderr (foreground, systemd) or syslog"},
+    {"log.ident", SRP_CT_STRING, OFF(log_ident), "sentiroute", 1, 64, NULL,
+     "syslog identity"},
+    {"log.facility", SRP_CT_ENUM, OFF(log_facility), "mail", 0, 0, log_facilities,
+     "syslog facility"},
+
+    {"scoring.backend", SRP_CT_ENUM, OFF(backend), "lexicon", 0, 0, backends,
+     "scorer: lexicon (embedded, no network)"},
+    {"scoring.lexicon", SRP_CT_STRING, OFF(lexicon), "", 0, 4096, NULL,
+     "compiled lexicon file (srlexc); empty means the one built into the library"},
+    {"scoring.languages", SRP_CT_STRLIST, OFF(languages), "en,de,fr,es,pl", 1, 16, NULL,
+     "languages to detect and score (subset of en, de, fr, es, pl)"},
+    {"scoring.fallback_language", SRP_CT_STRING, OFF(fallback_language), "", 0, 3, NULL,
+     "language whose lexicon scores text of unclear language; empty: best guess"},
+    {"scoring.max_text_bytes", SRP_CT_INT64, OFF(max_text_bytes), "65536", 64, 67108864, NULL,
+     "bytes of a message that are read for scoring; the rest is ignored"},
+    {"scoring.max_cues", SRP_CT_INT, OFF(max_cues), "8", 0, SR_CUE_MAX, NULL,
+     "cues reported per message (the strongest first)"},
+    {"scoring.alpha", SRP_CT_FLOAT, OFF(alpha), "15.0", 1.0, 1000.0, NULL,
+     "normalization constant: score = 5 + 5 * v / sqrt(v*v + alpha)"},
+    {"scoring.labels.urgent_below", SRP_CT_FLOAT, OFF(urgent_below), "5.0", 0, 10, NULL,
+     "urgent needs a score below this and an urgency or threat cue"},
+    {"scoring.labels.urgent_floor", SRP_CT_FLOAT, OFF(urgent_floor), "1.5", 0, 10, NULL,
+     "at or below this score a message is urgent without a cue"},
+    {"scoring.labels.promoter_min", SRP_CT_FLOAT, OFF(promoter_min), "8.5", 0, 10, NULL,
+     "promoter needs at least this score and an advocacy cue"},
+    {"scoring.labels.promoter_floor", SRP_CT_FLOAT, OFF(promoter_floor), "9.5", 0, 10, NULL,
+     "at or above this score a message is a promoter without a cue"},
+    {"scoring.labels.negative_below", SRP_CT_FLOAT, OFF(negative_below), "4.0", 0, 10, NULL,
+     "below this score: negative"},
+    {"scoring.labels.positive_above", SRP_CT_FLOAT, OFF(positive_above), "6.0", 0, 10, NULL,
+     "above this score: positive (between the two: neutral)"},
+};
+
+const srp_confdef *srp_config_table(size_t *n)
+{
+    *n = SR_ARRAY_LEN(table);
+    return table;
+}
+
+static void strlist_free(srp_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static void config_free(sr_config *cfg)
+{
+    for (size_t i = 0; i < SR_ARRAY_LEN(table); i++) {
+        void *field = (char *)cfg + table[i].offset;
+        if (table[i].type == SRP_CT_STRING)
+            free(*(char **)field);
+        else if (table[i].type == SRP_CT_STRLIST)
+            strlist_free(field);
+    }
+    free(cfg->path);
+    free(cfg);
+}
+
+sr_config *sr_config_ref(sr_config *cfg)
+{
+    if (cfg)
+        atomic_fetch_add(&cfg->refs, 1);
+    return cfg;
+}
+
+void sr_config_unref(sr_config *cfg)
+{
+    if (cfg && atomic_fetch_sub(&cfg->refs, 1) == 1)
+        config_free(cfg);
+}
+
+const char *sr_config_path(const sr_config *cfg)
+{
+    return cfg && cfg->path ? cfg->path : "";
+}
+
+/* enum_index - position of name in names, or -1 */
+static int enum_index(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int set_string(char **field, const char *val)
+{
+    char *dup = strdup(val);
+
+    if (dup == NULL)
+        return SR_ENOMEM;
+    free(*field);
+    *field = dup;
+    return SR_OK;
+}
+
+/* set_default - store a table default (text form) into cfg */
+static int set_default(sr_config *cfg, const srp_confdef *d)
+{
+    void *field = (char *)cfg + d->offset;
+
+    switch (d->type) {
+    case SRP_CT_BOOL:
+        *(int *)field = strcmp(d->def, "true") == 0;
+        return SR_OK;
+    case SRP_CT_INT:
+        *(int *)field = (int)strtol(d->def, NULL, 10);
+        return SR_OK;
+    case SRP_CT_INT64:
+        *(long long *)field = strtoll(d->def, NULL, 10);
+        return SR_OK;
+    case SRP_CT_FLOAT:
+        *(double *)field = strtod(d->def, NULL);
+        return SR_OK;
+    case SRP_CT_STRING:
+        return set_string(field, d->def);
+    case SRP_CT_ENUM:
+        *(int *)field = enum_index(d->names, d->def);
+        return SR_OK;
+    case SRP_CT_STRLIST: {
+        srp_strlist *l = field;
+        const char *p = d->def;
+        strlist_free(l);
+        while (*p) {
+            size_t n = strcspn(p, ",");
+            char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+            if (v == NULL)
+                return SR_ENOMEM;
+            l->v = v;
+            l->v[l->n] = strndup(p, n);
+            if (l->v[l->n] == NULL)
+                return SR_ENOMEM;
+            l->n++;
+            p += n;
+            if (*p == ',')
+                p++;
+        }
+        return SR_OK;
+    }
+    }
+    return SR_EINVAL;
+}
+
+static sr_config *config_new(sr_error *err)
+{
+    sr_config *cfg = calloc(1, sizeof(*cfg));
+
+    if (cfg == NULL) {
+        srp_error(err, SR_ENOMEM, ENOMEM, "config", "out of memory");
+        return NULL;
+    }
+    atomic_init(&cfg->refs, 1);
+    for (size_t i = 0; i < SR_ARRAY_LEN(table); i++) {
+        if (set_default(cfg, &table[i]) != SR_OK) {
+            config_free(cfg);
+            srp_error(err, SR_ENOMEM, ENOMEM, "config", "out of memory");
+            return NULL;
+        }
+    }
+    return cfg;
+}
+
+/* where - "file:line: key" for a setting */
+static void where(char *buf, size_t size, const config_setting_t *s, const char *path,
+                  const char *fallback_file)
+{
+    const char *file = config_setting_source_file(s);
+    unsigned line = config_setting_source_line(s);
+
+    snprintf(buf, size, "%s:%u: %s", file ? file : fallback_file, line, path);
+}
+
+static int conf_error(sr_error *err, const config_setting_t *s, const char *path,
+                      const char *file, const char *fmt, ...) SR_PRINTFLIKE(5, 6);
+static int conf_error(sr_error *err, const config_setting_t *s, const char *path,
+                      const char *file, const char *fmt, ...)
+{
+    char w[160], msg[256];
+    va_list ap;
+
+    where(w, sizeof(w), s, path, file);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return srp_error(err, SR_ECONFIG, 0, w, "%s", msg);
+}
+
+static const char *type_name(srp_ctype t)
+{
+    switch (t) {
+    case SRP_CT_BOOL: return "a boolean (true or false)";
+    case SRP_CT_INT:
+    case SRP_CT_INT64: return "an integer";
+    case SRP_CT_FLOAT: return "a number";
+    case SRP_CT_STRING: return "a string";
+    case SRP_CT_ENUM: return "a string";
+    case SRP_CT_STRLIST: return "a list of strings, e.g. [\"a\", \"b\"]";
+    }
+    return "?";
+}
+
+/* set_value - store one setting after type and range checks */
+static int set_value(sr_config *cfg, const srp_confdef *d, const config_setting_t *s,
+                     const char *path, const char *file, sr_error *err)
+{
+    void *field = (char *)cfg + d->offset;
+    int t = config_setting_type(s);
+    char msg[256];
+
+    switch (d->type) {
+    case SRP_CT_BOOL:
+        if (t != CONFIG_TYPE_BOOL)
+            return conf_error(err, s, path, file, "must be %s", type_name(d->type));
+        *(int *)field = config_setting_get_bool(s);
+        return SR_OK;
+    case SRP_CT_INT:
+    case SRP_CT_INT64: {
+        long long v;
+        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+            return conf_error(err, s, path, file, "must be %s", type_name(d->type));
+        v = config_setting_get_int64(s);
+        if ((double)v < d->min || (double)v > d->max) {
+            snprintf(msg, sizeof(msg), "%lld is out of range [%.0f, %.0f]", v, d->min, d->max);
+            return conf_error(err, s, path, file, "%s", msg);
+        }
+        if (d->type == SRP_CT_INT)
+            *(int *)field = (int)v;
+        else
+            *(long long *)field = v;
+        return SR_OK;
+    }
+    case SRP_CT_FLOAT: {
+        double v;
+        if (t == CONFIG_TYPE_FLOAT)
+            v = config_setting_get_float(s);
+        else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+            v = (double)config_setting_get_int64(s);
+        else
+            return conf_error(err, s, path, file, "must be %s", type_name(d->type));
+        if (!isfinite(v) || v < d->min || v > d->max) {
+            snprintf(msg, sizeof(msg), "%g is out of range [%g, %g]", v, d->min, d->max);
+            return conf_error(err, s, path, file, "%s", msg);
+        }
+        *(double *)field = v;
+        return SR_OK;
+    }
+    case SRP_CT_STRING:
+    case SRP_CT_ENUM: {
+        const char *v;
+        if (t != CONFIG_TYPE_STRING)
+            return conf_error(err, s, path, file, "must be %s", type_name(d->type));
+        v = config_setting_get_string(s);
+        if (d->type == SRP_CT_ENUM) {
+            int i = enum_index(d->names, v);
+            if (i < 0) {
+                size_t o = 0;
+                o += (size_t)snprintf(msg, sizeof(msg), "unknown value \"%.40s\"; one of:", v);
+                for (int k = 0; d->names[k] && o < sizeof(msg) - 20; k++)
+                    o += (size_t)snprintf(msg + o, sizeof(msg) - o, " %s", d->names[k]);
+                return conf_error(err, s, path, file, "%s", msg);
+            }
+            *(int *)field = i;
+            return SR_OK;
+        }
+        if (strlen(v) < (size_t)d->min || strlen(v) > (size_t)d->max) {
+            snprintf(msg, sizeof(msg), "length must be %.0f to %.0f characters", d->min, d->max);
+            return conf_error(err, s, path, file, "%s", msg);
+        }
+        if (!srp_utf8_valid(v, strlen(v)))
+            return conf_error(err, s, path, file, "%s", "is not valid UTF-8");
+        if (set_string(field, v) != SR_OK)
+            return srp_error(err, SR_ENOMEM, ENOMEM, path, "out of memory");
+        return SR_OK;
+    }
+    case SRP_CT_STRLIST: {
+        srp_strlist nl = {0};
+        int n;
+        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+            return conf_error(err, s, path, file, "must be %s", type_name(d->type));
+        n = config_setting_length(s);
+        if (n < (int)d->min || n > (int)d->max) {
+            snprintf(msg, sizeof(msg), "needs %.0f to %.0f elements", d->min, d->max);
+            return conf_error(err, s, path, file, "%s", msg);
+        }
+        nl.v = calloc((size_t)n + 1, sizeof(char *));
+        if (nl.v == NULL)
+            return srp_error(err, SR_ENOMEM, ENOMEM, path, "out of memory");
+        for (int i = 0; i < n; i++) {
+            const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                strlist_free(&nl);
+                return conf_error(err, e, path, file, "must be %s", type_name(d->type));
+            }
+            nl.v[i] = strdup(config_setting_get_string(e));
+            if (nl.v[i] == NULL) {
+                strlist_free(&nl);
+                return srp_error(err, SR_ENOMEM, ENOMEM, path, "out of memory");
+            }
+            nl.n++;
+        }
+        strlist_free(field);
+        *(srp_strlist *)field = nl;
+        return SR_OK;
+    }
+    }
+    return SR_EINVAL;
+}
+
+/* group_known - is path a group some key lives under? */
+static int group_known(const char *path)
+{
+    size_t n = strlen(path);
+
+    for (size_t i = 0; i < SR_ARRAY_LEN(table); i++)
+        if (strncmp(table[i].path, path, n) == 0 && table[i].path[n] == '.')
+            return 1;
+    return 0;
+}
+
+static const srp_confdef *find_key(const char *path)
+{
+    for (size_t i = 0; i < SR_ARRAY_LEN(table); i++)
+        if (strcmp(table[i].path, path) == 0)
+            return &table[i];
+    return NULL;
+}
+
+/* walk - visit every setting under group g */
+static int walk(sr_config *cfg, const config_setting_t *g, const char *prefix, const char *file,
+                sr_error *err)
+{
+    int n = config_setting_length(g);
+
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(s);
+        char path[160];
+        const srp_confdef *d;
+        int rc;
+
+        if (name == NULL)
+            continue;
+        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", name);
+        d = find_key(path);
+        if (d != NULL) {
+            rc = set_value(cfg, d, s, path, file, err);
+            if (rc != SR_OK)
+                return rc;
+            continue;
+        }
+        if (config_setting_is_group(s) && group_known(path)) {
+            rc = walk(cfg, s, path, file, err);
+            if (rc != SR_OK)
+                return rc;
+            continue;
+        }
+        return conf_error(err, s, path, file, "%s",
+                          config_setting_is_group(s) ? "unknown section" : "unknown key");
+    }
+    return SR_OK;
+}
+
+/* validate - checks that involve several keys */
+static int validate(sr_config *cfg, const char *file, sr_error *err)
+{
+    char w[160];
+
+    snprintf(w, sizeof(w), "%s: scoring.languages", file);
+    for (size_t i = 0; i < cfg->languages.n; i++)
+        if (srp_lang_slot(cfg->languages.v[i]) < 0)
+            return srp_error(err, SR_ECONFIG, 0, w,
+                             "unsupported language \"%.16s\" (supported: en, de, fr, es, pl)",
+                             cfg->languages.v[i]);
+    if (cfg->fallback_language[0] && srp_lang_slot(cfg->fallback_language) < 0) {
+        snprintf(w, sizeof(w), "%s: scoring.fallback_language", file);
+        return srp_error(err, SR_ECONFIG, 0, w, "unsupported language \"%s\"",
+                         cfg->fallback_language);
+    }
+    snprintf(w, sizeof(w), "%s: scoring.labels", file);
+    if (!(cfg->negative_below <= cfg->positive_above))
+        return srp_error(err, SR_ECONFIG, 0, w, "negative_below must not exceed positive_above");
+    if (!(cfg->urgent_floor <= cfg->urgent_below))
+        return srp_error(err, SR_ECONFIG, 0, w, "urgent_floor must not exceed urgent_below");
+    if (!(cfg->promoter_min <= cfg->promoter_floor))
+        return srp_error(err, SR_ECONFIG, 0, w, "promoter_min must not exceed promoter_floor");
+    return SR_OK;
+}
+
+static sr_config *load(config_t *lc, int ok, const char *name, sr_error *err)
+{
+    sr_config *cfg;
+
+    if (!ok) {
+        char w[160];
+        const char *f = config_error_file(lc);
+        if (config_error_type(lc) == CONFIG_ERR_FILE_IO) {
+            srp_error(err, SR_EIO, errno, name, "cannot read configuration: %s",
+                      config_error_text(lc));
+        } else {
+            snprintf(w, sizeof(w), "%s:%d", f ? f : name, config_error_line(lc));
+            srp_error(err, SR_ECONFIG, 0, w, "syntax error: %s", config_error_text(lc));
+        }
+        return NULL;
+    }
+    cfg = config_new(err);
+    if (cfg == NULL)
+        return NULL;
+    if (walk(cfg, config_root_setting(lc), "", name, err) != SR_OK ||
+        validate(cfg, name, err) != SR_OK) {
+        config_free(cfg);
+        return NULL;
+    }
+    cfg->path = strdup(name);
+    if (cfg->path == NULL) {
+        config_free(cfg);
+        srp_error(err, SR_ENOMEM, ENOMEM, "config", "out of memory");
+        return NULL;
+    }
+    return cfg;
+}
+
+/* sr_config_load - parse and validate a file */
+sr_config *sr_config_load(const char *path, sr_error *err)
+{
+    config_t lc;
+    sr_config *cfg;
+    char *dir, *slash;
+
+    if (path == NULL || *path == '\0') {
+        srp_error(err, SR_EINVAL, 0, "config", "no configuration file given");
+        return NULL;
+    }
+    if (access(path, R_OK) != 0) {
+        srp_error(err, SR_EIO, errno, path, "cannot read configuration: %s", strerror(errno));
+        return NULL;
+    }
+    config_init(&lc);
+    /* @include paths are relative to the including file's directory */
+    dir = strdup(path);
+    if (dir != NULL) {
+        slash = strrchr(dir, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            config_set_include_dir(&lc, *dir ? dir : "/");
+        }
+    }
+    cfg = load(&lc, config_read_file(&lc, path) == CONFIG_TRUE, path, err);
+    config_destroy(&lc);
+    free(dir);
+    return cfg;
+}
+
+/* srp_config_load_string - parse text (tests) */
+sr_config *srp_config_load_string(const char *text, const char *name, sr_error *err)
+{
+    config_t lc;
+    sr_config *cfg;
+
+    config_init(&lc);
+    cfg = load(&lc, config_read_string(&lc, text) == CONFIG_TRUE, name, err);
+    config_destroy(&lc);
+    return cfg;
+}
+
+/* sr_config_new_default - defaults only */
+sr_config *sr_config_new_default(sr_error *err)
+{
+    sr_config *cfg = config_new(err);
+
+    if (cfg != NULL && validate(cfg, "(defaults)", err) != SR_OK) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* write_all - write a whole buffer to fd */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* quote - a libconfig string literal */
+static void quote(char *out, size_t size, const char *s)
+{
+    size_t o = 0;
+
+    if (size < 3)
+        return;
+    out[o++] = '"';
+    for (; *s && o + 3 < size; s++) {
+        if (*s == '"' || *s == '\\')
+            out[o++] = '\\';
+        out[o++] = *s;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+/* sr_config_get_* - typed access by key path */
+int sr_config_get_int(const sr_config *cfg, const char *key, long long *out)
+{
+    const srp_confdef *d = find_key(key);
+    const void *field;
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    field = (const char *)cfg + d->offset;
+    if (d->type == SRP_CT_INT || d->type == SRP_CT_ENUM)
+        *out = *(const int *)field;
+    else if (d->type == SRP_CT_INT64)
+        *out = *(const long long *)field;
+    else
+        return SR_EINVAL;
+    return SR_OK;
+}
+
+int sr_config_get_float(const sr_config *cfg, const char *key, double *out)
+{
+    const srp_confdef *d = find_key(key);
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    if (d->type != SRP_CT_FLOAT)
+        return SR_EINVAL;
+    *out = *(const double *)((const char *)cfg + d->offset);
+    return SR_OK;
+}
+
+int sr_config_get_bool(const sr_config *cfg, const char *key, int *out)
+{
+    const srp_confdef *d = find_key(key);
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    if (d->type != SRP_CT_BOOL)
+        return SR_EINVAL;
+    *out = *(const int *)((const char *)cfg + d->offset);
+    return SR_OK;
+}
+
+int sr_config_get_string(const sr_config *cfg, const char *key, const char **out)
+{
+    const srp_confdef *d = find_key(key);
+    const void *field;
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    field = (const char *)cfg + d->offset;
+    if (d->type == SRP_CT_STRING)
+        *out = *(char *const *)field;
+    else if (d->type == SRP_CT_ENUM)
+        *out = d->names[*(const int *)field];
+    else
+        return SR_EINVAL;
+    return SR_OK;
+}
+
+/* split_path - the dot-separated parts of a key path */
+static size_t split_path(const char *path, const char *parts[8], size_t lens[8])
+{
+    size_t n = 0;
+
+    while (*path && n < 8) {
+        size_t k = strcspn(path, ".");
+        parts[n] = path;
+        lens[n++] = k;
+        path += k;
+        if (*path == '.')
+            path++;
+    }
+    return n;
+}
+
+/* sr_config_dump - effective values as a libconfig file that loads again */
+int sr_config_dump(const sr_config *cfg, int fd, sr_error *err)
+{
+    char line[8192], val[4096];
+    const char *open[8];
+    size_t openlen[8], nopen = 0;
+
+    for (size_t i = 0; i <= SR_ARRAY_LEN(table); i++) {
+        const char *parts[8];
+        size_t lens[8], np = 0, keep = 0;
+
+        if (i < SR_ARRAY_LEN(table))
+            np = split_path(table[i].path, parts, lens);
+        /* close groups this key is not in, open the ones it is */
+        while (keep < nopen && keep + 1 < np && openlen[keep] == lens[keep] &&
+               memcmp(open[keep], parts[keep], lens[keep]) == 0)
+            keep++;
+        while (nopen > keep) {
+            nopen--;
+            snprintf(line, sizeof(line), "%*s};\n", (int)(nopen * 2), "");
+            if (write_all(fd, line, strlen(line)) != 0)
+                return srp_error(err, SR_EIO, errno, "dump", "write failed: %s", strerror(errno));
+        }
+        if (i == SR_ARRAY_LEN(table))
+            break;
+        while (nopen + 1 < np) {
+            snprintf(line, sizeof(line), "%*s%.*s = {\n", (int)(nopen * 2), "",
+                     (int)lens[nopen], parts[nopen]);
+            if (write_all(fd, line, strlen(line)) != 0)
+                return srp_error(err, SR_EIO, errno, "dump", "write failed: %s", strerror(errno));
+            open[nopen] = parts[nopen];
+            openlen[nopen] = lens[nopen];
+            nopen++;
+        }
+
+        const srp_confdef *d = &table[i];
+        const void *field = (const char *)cfg + d->offset;
+
+        switch (d->type) {
+        case SRP_CT_BOOL:
+            snprintf(val, sizeof(val), "%s", *(const int *)field ? "true" : "false");
+            break;
+        case SRP_CT_INT:
+            snprintf(val, sizeof(val), "%d", *(const int *)field);
+            break;
+        case SRP_CT_INT64:
+            snprintf(val, sizeof(val), "%lld", *(const long long *)field);
+            break;
+        case SRP_CT_FLOAT:
+            snprintf(val, sizeof(val), "%g", *(const double *)field);
+            if (strpbrk(val, ".e") == NULL)
+                strcat(val, ".0");
+            break;
+        case SRP_CT_STRING:
+            quote(val, sizeof(val), *(char *const *)field);
+            break;
+        case SRP_CT_ENUM:
+            quote(val, sizeof(val), d->names[*(const int *)field]);
+            break;
+        case SRP_CT_STRLIST: {
+            const srp_strlist *l = field;
+            size_t o = 0;
+            val[o++] = '[';
+            for (size_t k = 0; k < l->n && o < sizeof(val) - 8; k++) {
+                char q[512];
+                quote(q, sizeof(q), l->v[k]);
+                o += (size_t)snprintf(val + o, sizeof(val) - o, "%s%s", k ? ", " : "", q);
+            }
+            if (o < sizeof(val) - 2) {
+                val[o++] = ']';
+                val[o] = '\0';
+            }
+            break;
+        }
+        }
+        snprintf(line, sizeof(line), "%*s%.*s = %s;  # %s\n", (int)(nopen * 2), "",
+                 (int)lens[np - 1], parts[np - 1], val, d->doc);
+        if (write_all(fd, line, strlen(line)) != 0)
+            return srp_error(err, SR_EIO, errno, "dump", "write failed: %s", strerror(errno));
+    }
+    return SR_OK;
+}

@@ -1,0 +1,82 @@
+/*
+ * lang.c - language identification from lexicon evidence and letters
+ */
+#include "build-config.h"
+
+#include "lang.h"
+
+#include "ctx.h"
+#include "internal.h"
+
+/* srp_lang_word_evidence - function words weigh most, shared words are split */
+void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsigned nrec,
+                            int exact)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < nrec; i++)
+        if (recs[i].lang != SRP_LANG_XX)
+            n++;
+    if (n == 0)
+        return;
+    for (unsigned i = 0; i < nrec; i++) {
+        const srp_lex_rec *r = &recs[i];
+        float w;
+
+        if (r->lang == SRP_LANG_XX)
+            continue;
+        if (r->tags & SRP_T_FUNC)
+            w = 1.0f;
+        else if (exact)
+            w = 0.5f;
+        else
+            w = 0.3f;
+        ev[r->lang] += w / (float)n;
+    }
+}
+
+/* srp_lang_decide - leader with a margin, or -1 */
+int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG], unsigned mask,
+                    int *best, float *confidence)
+{
+    float top = 0.0f, second = 0.0f;
+    int b = -1;
+
+    for (int l = 1; l < SRP_NLANG; l++) {
+        float s;
+        if (!(mask & (1u << l)))
+            continue;
+        s = ev[l] + SRP_LANG_HINT_WEIGHT * hint[l];
+        if (s > top) {
+            second = top;
+            top = s;
+            b = l;
+        } else if (s > second) {
+            second = s;
+        }
+    }
+    if (best)
+        *best = b;
+    if (confidence)
+        *confidence = top > 0.0f ? (top - second) / (top + 1.0f) : 0.0f;
+    if (b < 0 || top < 1.5f || top < 1.5f * second + 0.5f)
+        return -1;
+    return b;
+}
+
+/* srp_score_lang - in score.c: run the scorer for its language verdict */
+int srp_score_lang(const sr_ctx *ctx, const char *buf, size_t len, float *confidence);
+
+/* sr_lang_detect - the language of a text, or "und" */
+const char *sr_lang_detect(const sr_ctx *ctx, const char *buf, size_t len, float *confidence)
+{
+    int slot;
+
+    if (ctx == NULL || (buf == NULL && len > 0)) {
+        if (confidence)
+            *confidence = 0.0f;
+        return "und";
+    }
+    slot = srp_score_lang(ctx, buf ? buf : "", len, confidence);
+    return slot > 0 ? srp_lang_code(slot) : "und";
+}

@@ -1,0 +1,34 @@
+/*
+ * lang.h - language identification (internal)
+ *
+ * Evidence is gathered while the scorer reads the text, so identification
+ * costs no second pass: each lexicon word adds to the languages it belongs
+ * to (function words most), and letters such as ß, ł, ñ, ç add hints.
+ * srp_lang_decide picks a language only when it clearly leads.
+ */
+#ifndef SR_LANG_H
+#define SR_LANG_H
+
+#include "lexicon.h"
+#include "text.h"
+
+/* weight of one letter hint against one function word */
+#define SRP_LANG_HINT_WEIGHT 0.7f
+
+/*
+ * srp_lang_word_evidence - add what one word's records say about its
+ * language into ev.  exact: the records matched the whole word (stems
+ * count less).
+ */
+void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsigned nrec,
+                            int exact);
+
+/*
+ * srp_lang_decide - the slot of the clearly leading language among mask,
+ * or -1 when none leads; *best gets the leading slot even when unclear
+ * (-1 if there is no evidence at all); *confidence 0..1.
+ */
+int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG], unsigned mask,
+                    int *best, float *confidence);
+
+#endif

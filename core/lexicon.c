@@ -1,0 +1,218 @@
+/*
+ * lexicon.c - open, validate and query a compiled lexicon
+ */
+#include "build-config.h"
+
+#include "lexicon.h"
+
+#include "internal.h"
+#include "text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct srp_lexicon {
+    const unsigned char *base;
+    size_t len;
+    int mapped;                 /* munmap on close */
+    const srp_lex_header *hdr;
+    const srp_lex_slot *slots;
+    const srp_lex_entry *entries;
+    const srp_lex_rec *recs;
+    const uint64_t *bloom;
+    const char *strings;
+    uint32_t mask;
+    uint32_t bloom_mask;
+};
+
+static int in_bounds(size_t off, size_t count, size_t size, size_t total)
+{
+    if (off > total)
+        return 0;
+    if (count != 0 && size > (total - off) / count)
+        return 0;
+    return 1;
+}
+
+/* validate - check every offset and index so lookups need no checks */
+static int validate(srp_lexicon *lex, sr_error *err)
+{
+    const srp_lex_header *h;
+    size_t total = lex->len;
+
+    if (total < sizeof(*h))
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "file too short for a lexicon header");
+    h = (const srp_lex_header *)lex->base;
+    if (memcmp(h->magic, SRP_LEX_MAGIC, 8) != 0)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "not a sentiroute lexicon (bad magic)");
+    if (h->endian != SRP_LEX_ENDIAN)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon built for another byte order");
+    if (h->version != SRP_LEX_VERSION)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon version %u, expected %u",
+                         (unsigned)h->version, SRP_LEX_VERSION);
+    if (h->total_len != total)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon length %u, file has %zu",
+                         (unsigned)h->total_len, total);
+    if (h->nslots == 0 || (h->nslots & (h->nslots - 1)) != 0 || h->nentries >= h->nslots)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad slot count");
+    if (h->bloom_bits_log2 < 6 || h->bloom_bits_log2 > 26)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad bloom size");
+    if (!in_bounds(h->slots_off, h->nslots, sizeof(srp_lex_slot), total) ||
+        !in_bounds(h->entries_off, h->nentries, sizeof(srp_lex_entry), total) ||
+        !in_bounds(h->recs_off, h->nrecs, sizeof(srp_lex_rec), total) ||
+        !in_bounds(h->bloom_off, (size_t)1 << (h->bloom_bits_log2 - 3), 1, total) ||
+        !in_bounds(h->strings_off, h->strings_len, 1, total))
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "section outside the file");
+    if ((h->slots_off | h->entries_off | h->recs_off | h->bloom_off) % 8 != 0)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "misaligned section");
+    if (srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "checksum mismatch (damaged file)");
+
+    lex->hdr = h;
+    lex->slots = (const srp_lex_slot *)(lex->base + h->slots_off);
+    lex->entries = (const srp_lex_entry *)(lex->base + h->entries_off);
+    lex->recs = (const srp_lex_rec *)(lex->base + h->recs_off);
+    lex->bloom = (const uint64_t *)(lex->base + h->bloom_off);
+    lex->strings = (const char *)(lex->base + h->strings_off);
+    lex->mask = h->nslots - 1;
+    lex->bloom_mask = (1u << h->bloom_bits_log2) - 1;
+
+    for (uint32_t i = 0; i < h->nslots; i++)
+        if (lex->slots[i].entry > h->nentries)
+            return srp_error(err, SR_EFORMAT, 0, "lexicon", "slot %u points outside", i);
+    for (uint32_t i = 0; i < h->nentries; i++) {
+        const srp_lex_entry *e = &lex->entries[i];
+        if ((size_t)e->key_off + e->key_len > h->strings_len || e->key_len >= SRP_KEY_MAX * 4 ||
+            (size_t)e->rec_first + e->nrec > h->nrecs)
+            return srp_error(err, SR_EFORMAT, 0, "lexicon", "entry %u points outside", i);
+    }
+    for (uint32_t i = 0; i < h->nrecs; i++)
+        if (lex->recs[i].lang >= SRP_NLANG)
+            return srp_error(err, SR_EFORMAT, 0, "lexicon", "record %u has a bad language", i);
+    return SR_OK;
+}
+
+/* srp_lexicon_from_memory - wrap and validate a buffer */
+srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err)
+{
+    srp_lexicon *lex = calloc(1, sizeof(*lex));
+
+    if (lex == NULL) {
+        srp_error(err, SR_ENOMEM, ENOMEM, "lexicon", "out of memory");
+        return NULL;
+    }
+    lex->base = buf;
+    lex->len = len;
+    if (((uintptr_t)buf & 7) != 0) {
+        srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon buffer is not 8-byte aligned");
+        free(lex);
+        return NULL;
+    }
+    if (validate(lex, err) != SR_OK) {
+        free(lex);
+        return NULL;
+    }
+    return lex;
+}
+
+/* srp_lexicon_open - the embedded lexicon, or a file mapped read-only */
+srp_lexicon *srp_lexicon_open(const char *path, sr_error *err)
+{
+    struct stat st;
+    void *map;
+    int fd;
+    srp_lexicon *lex;
+
+    if (path == NULL || *path == '\0')
+        return srp_lexicon_from_memory(srp_lexdata, (size_t)(srp_lexdata_end - srp_lexdata),
+                                       err);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        srp_error(err, SR_EIO, errno, path, "cannot open lexicon: %s", strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        (uint64_t)st.st_size > UINT32_MAX) {
+        srp_error(err, SR_EFORMAT, errno, path, "lexicon is not a regular file of a sane size");
+        close(fd);
+        return NULL;
+    }
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        srp_error(err, SR_EIO, errno, path, "cannot map lexicon: %s", strerror(errno));
+        return NULL;
+    }
+    lex = srp_lexicon_from_memory(map, (size_t)st.st_size, err);
+    if (lex == NULL) {
+        if (err)
+            srp_strlcpy(err->where, path, sizeof(err->where));
+        munmap(map, (size_t)st.st_size);
+        return NULL;
+    }
+    lex->mapped = 1;
+    return lex;
+}
+
+/* srp_lexicon_close - unmap and free */
+void srp_lexicon_close(srp_lexicon *lex)
+{
+    if (lex == NULL)
+        return;
+    if (lex->mapped)
+        munmap((void *)lex->base, lex->len);
+    free(lex);
+}
+
+/* srp_lexicon_get - exact lookup by key */
+const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, const char *key,
+                                     size_t len)
+{
+    uint32_t i = hash & lex->mask;
+
+    for (;;) {
+        const srp_lex_slot *s = &lex->slots[i];
+        if (s->entry == 0)
+            return NULL;
+        if (s->hash == hash) {
+            const srp_lex_entry *e = &lex->entries[s->entry - 1];
+            if (e->key_len == len && memcmp(lex->strings + e->key_off, key, len) == 0)
+                return e;
+        }
+        i = (i + 1) & lex->mask;
+    }
+}
+
+const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e)
+{
+    return lex->recs + e->rec_first;
+}
+
+const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e)
+{
+    return lex->strings + e->key_off;
+}
+
+/* srp_lexicon_maybe_stem - two bits of a Bloom filter from one hash */
+int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
+{
+    uint32_t a = hash & lex->bloom_mask;
+    uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;
+
+    return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes)
+{
+    if (entries)
+        *entries = lex->hdr->nentries;
+    if (recs)
+        *recs = lex->hdr->nrecs;
+    if (bytes)
+        *bytes = lex->len;
+}

@@ -1,0 +1,114 @@
+/*
+ * lexicon.h - the compiled lexicon: one compact binary, built at make time
+ * by srlexc from the TSV lists under lexicon/, embedded in the library and
+ * optionally replaced by a file (scoring.lexicon), which is mmap'ed.
+ *
+ * Layout (host byte order, checked by an endian marker):
+ *   header | slots[nslots] | entries[nentries] | recs[nrecs] | bloom | strings
+ * A slot maps a key hash to an entry; an entry holds its key and a run of
+ * records, at most one per language slot (SRP_LANG_*).  Stems (keys that
+ * match any word they begin) are marked per record and indexed in a Bloom
+ * filter so that most words cost no stem probe at all.
+ */
+#ifndef SR_LEXICON_H
+#define SR_LEXICON_H
+
+#include "sentiroute.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SRP_LEX_MAGIC "SRLEX\x01\r\n"
+#define SRP_LEX_VERSION 1u
+#define SRP_LEX_ENDIAN 0x01020304u
+
+/* record tags */
+#define SRP_T_VAL 0x0001u       /* has a valence */
+#define SRP_T_NEG 0x0002u       /* negator: flips what follows in its clause */
+#define SRP_T_BOOST 0x0004u     /* intensifier (arg > 0) or dampener (arg < 0) */
+#define SRP_T_BUT 0x0008u       /* contrast: the clause after counts more */
+#define SRP_T_URGENT 0x0010u    /* urgency cue */
+#define SRP_T_THREAT 0x0020u    /* threat cue */
+#define SRP_T_ADVOCACY 0x0040u  /* advocacy cue */
+#define SRP_T_HUMAN 0x0080u     /* asks for a person */
+#define SRP_T_OFFENSIVE 0x0100u /* insult, profanity */
+#define SRP_T_FUNC 0x0200u      /* function word: language evidence */
+#define SRP_T_STEM 0x0400u      /* matches words that begin with the key */
+#define SRP_T_POSTNEG 0x0800u   /* negator that also acts backwards at clause end (de "nicht") */
+
+/* entry flags */
+#define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */
+#define SRP_E_RAW 0x02u          /* key is raw bytes (an emoticon) */
+#define SRP_E_HAS_STEM 0x04u     /* some record is a stem */
+
+typedef struct srp_lex_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t endian;
+    uint32_t total_len;
+    uint32_t checksum;       /* FNV-1a over bytes after the header */
+    uint32_t nslots;         /* a power of two */
+    uint32_t nentries;
+    uint32_t nrecs;
+    uint32_t bloom_bits_log2;
+    uint32_t strings_len;
+    uint32_t slots_off, entries_off, recs_off, bloom_off, strings_off;
+    uint32_t max_phrase_words;
+    uint32_t reserved[5];
+} srp_lex_header;
+
+typedef struct srp_lex_slot {
+    uint32_t hash;
+    uint32_t entry;          /* index + 1; 0 = empty */
+} srp_lex_slot;
+
+typedef struct srp_lex_entry {
+    uint32_t key_off;
+    uint16_t key_len;
+    uint8_t nrec;
+    uint8_t eflags;
+    uint32_t rec_first;
+} srp_lex_entry;
+
+typedef struct srp_lex_rec {
+    uint8_t lang;
+    uint8_t pad;
+    uint16_t tags;
+    float valence;
+    float arg;
+} srp_lex_rec;
+
+typedef struct srp_lexicon srp_lexicon;
+
+/*
+ * srp_lexicon_open - map and validate a compiled lexicon.  path NULL or ""
+ * means the one embedded in the library.  A damaged file is SR_EFORMAT.
+ */
+srp_lexicon *srp_lexicon_open(const char *path, sr_error *err);
+
+/* srp_lexicon_from_memory - validate buf (not copied; must outlive it). */
+srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err);
+
+void srp_lexicon_close(srp_lexicon *lex);
+
+/* srp_lexicon_get - the entry for key (hash = srp_hash(key)), or NULL. */
+const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, const char *key,
+                                     size_t len);
+
+/* srp_lexicon_recs - the records of an entry (e->nrec of them). */
+const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e);
+
+/* srp_lexicon_key - an entry's key (not NUL-terminated; e->key_len bytes). */
+const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
+
+/* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
+int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
+
+/* srp_lexicon_counts - entries and records, for diagnostics. */
+void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes);
+
+/* the embedded lexicon (lexdata.c) */
+extern const unsigned char srp_lexdata[];
+extern const unsigned char srp_lexdata_end[];
+
+#endif

@@ -1,0 +1,748 @@
+/*
+ * score.c - the lexicon scorer
+ *
+ * One pass over the text.  Each token is looked up once in the compiled
+ * lexicon; its records (one per language) feed a small state machine per
+ * enabled language, so language identification and scoring happen
+ * together and the text is never read twice.  Per language the rules are
+ * VADER's, extended for customer messages in five languages:
+ *
+ *  - valence of words, stems, phrases, emoji and emoticons (lexicon);
+ *  - intensifiers/dampeners up to three words before (decaying 1, .95, .9);
+ *  - negation: a negator up to three words before flips and shrinks the
+ *    valence (x -0.74); a clause-final negator (de "nicht") acts backwards;
+ *  - contrast: within a sentence, what precedes "but/aber/mais/pero/ale"
+ *    counts half, what follows one and a half;
+ *  - ALLCAPS words in mixed-case text and "!" / "?" runs add emphasis;
+ *  - cue lists set flags: urgency, threat, advocacy, human request, offence.
+ *
+ * The sum maps to 0..10 as 5 + 5 * v / sqrt(v^2 + alpha).  Every
+ * contribution is kept as a cue (text, weight, modifiers) so the result
+ * says why.  State lives on the caller's stack: no allocation, no globals,
+ * any number of threads.
+ */
+#include "build-config.h"
+
+#include "ctx.h"
+#include "internal.h"
+#include "lang.h"
+#include "lexicon.h"
+#include "text.h"
+
+#include <math.h>
+#include <string.h>
+
+#define RING 8                 /* power of two: recent words kept */
+#define WINDOW 3               /* negation/booster reach in words */
+#define N_SCALAR (-0.74f)      /* negation multiplier (VADER) */
+#define CAPS_INCR 0.733f       /* ALLCAPS emphasis (VADER) */
+#define EXCL_INCR 0.292f       /* per '!' up to 4 (VADER) */
+#define QUEST_INCR 0.18f       /* per '?' when more than one (VADER) */
+#define BUT_BEFORE 0.5f
+#define BUT_AFTER 1.5f
+
+typedef struct slot {
+    uint32_t seq;
+    unsigned tflags;
+    srp_tok_type type;
+    const char *surface;
+    size_t surface_len;
+    char key[SRP_KEY_MAX];
+    unsigned key_len;
+    const srp_lex_entry *e;
+    const srp_lex_rec *rec[SRP_NLANG];   /* [XX] is the language-free record */
+    float contrib[SRP_NLANG];
+    uint32_t epoch[SRP_NLANG];
+    uint8_t negated[SRP_NLANG];
+} slot;
+
+typedef struct lstate {
+    double doc;          /* closed sentences */
+    double seg_a, seg_b; /* open sentence: before / after the latest contrast */
+    double caps;         /* ALLCAPS emphasis, added if the text is mixed case */
+    uint32_t epoch;      /* contrast words seen in the open sentence */
+    uint32_t clause;     /* seq where the current clause starts */
+    int64_t last_neg;    /* seq of the last negator, -1 when none */
+    int postneg;         /* a backward-acting negator waits for the next token */
+    uint32_t postneg_seq;
+    unsigned flags;
+    unsigned hits;
+    unsigned ncues;
+    sr_cue cues[SR_CUE_MAX];
+    uint32_t cue_seq[SR_CUE_MAX];
+    uint32_t cue_epoch[SR_CUE_MAX];
+} lstate;
+
+typedef struct scorer {
+    const sr_ctx *ctx;
+    const srp_lexicon *lex;
+    unsigned mask;
+    uint32_t seq;        /* words seen; next word's seq */
+    uint32_t sent_start; /* first seq of the open sentence */
+    uint32_t clause;     /* first seq of the open clause */
+    unsigned excl, quest;
+    unsigned tokens;
+    float ev[SRP_NLANG];
+    slot ring[RING];
+    lstate L[SRP_NLANG];
+} scorer;
+
+static float signf(double v)
+{
+    return v < 0 ? -1.0f : 1.0f;
+}
+
+/* is_emoticon - tokenizer predicate: a raw lexicon entry? */
+static int is_emoticon(const void *ud, const char *raw, size_t len)
+{
+    const srp_lexicon *lex = ud;
+    const srp_lex_entry *e = srp_lexicon_get(lex, srp_hash(raw, len), raw, len);
+
+    return e != NULL && (e->eflags & SRP_E_RAW);
+}
+
+/* cue_text - a printable copy of the surface text */
+static void cue_text(char *dst, const char *src, size_t len)
+{
+    size_t n = len < SR_CUE_TEXT_MAX - 1 ? len : srp_cut_utf8(src, SR_CUE_TEXT_MAX - 1);
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c < 0x20 || c == 0x7f) {
+            if (o > 0 && dst[o - 1] != ' ')
+                dst[o++] = ' ';
+            continue;
+        }
+        dst[o++] = (char)c;
+    }
+    dst[o] = '\0';
+}
+
+/* cue_add - keep the strongest cues; the weakest one makes room */
+static void cue_add(lstate *L, const char *surface, size_t len, float w, int kind, unsigned mods,
+                    uint32_t seq)
+{
+    unsigned i = L->ncues;
+
+    if (i == SR_CUE_MAX) {
+        unsigned weakest = 0;
+        for (unsigned k = 1; k < SR_CUE_MAX; k++)
+            if (fabsf(L->cues[k].weight) < fabsf(L->cues[weakest].weight))
+                weakest = k;
+        if (fabsf(L->cues[weakest].weight) >= fabsf(w) && kind == SR_CUE_WORD)
+            return;
+        i = weakest;
+    } else {
+        L->ncues++;
+    }
+    cue_text(L->cues[i].text, surface, len);
+    L->cues[i].weight = w;
+    L->cues[i].kind = (uint8_t)kind;
+    L->cues[i].mods = (uint8_t)mods;
+    L->cue_seq[i] = seq;
+    L->cue_epoch[i] = L->epoch;
+}
+
+/* cue_drop - forget the cues of one word (it became part of a phrase) */
+static void cue_drop(lstate *L, uint32_t seq)
+{
+    for (unsigned i = 0; i < L->ncues;) {
+        if (L->cue_seq[i] == seq) {
+            L->ncues--;
+            L->cues[i] = L->cues[L->ncues];
+            L->cue_seq[i] = L->cue_seq[L->ncues];
+            L->cue_epoch[i] = L->cue_epoch[L->ncues];
+        } else {
+            i++;
+        }
+    }
+}
+
+/* cue_reweight - set the weight of a word's valence cue */
+static void cue_reweight(lstate *L, uint32_t seq, float w, unsigned addmods)
+{
+    for (unsigned i = 0; i < L->ncues; i++)
+        if (L->cue_seq[i] == seq && L->cues[i].kind <= SR_CUE_EMOJI) {
+            L->cues[i].weight = w;
+            L->cues[i].mods |= (uint8_t)addmods;
+        }
+}
+
+/* rec_for - the record of entry e for language l, or NULL */
+static const srp_lex_rec *rec_for(const srp_lexicon *lex, const srp_lex_entry *e, int l)
+{
+    const srp_lex_rec *r;
+
+    if (e == NULL)
+        return NULL;
+    r = srp_lexicon_recs(lex, e);
+    for (unsigned i = 0; i < e->nrec; i++)
+        if (r[i].lang == l)
+            return &r[i];
+    return NULL;
+}
+
+/* resolve - records of a word per language: exact, else the longest stem */
+static void resolve(scorer *s, slot *sl, const srp_token *tok)
+{
+    const srp_lexicon *lex = s->lex;
+    unsigned missing = 0;
+
+    sl->e = tok->key_len ? srp_lexicon_get(lex, tok->hash, tok->key, tok->key_len) : NULL;
+    if (sl->e != NULL) {
+        const srp_lex_rec *r = srp_lexicon_recs(lex, sl->e);
+        for (unsigned i = 0; i < sl->e->nrec; i++)
+            if (s->mask & (1u << r[i].lang))
+                sl->rec[r[i].lang] = &r[i];
+        srp_lang_word_evidence(s->ev, r, sl->e->nrec, 1);
+    }
+    if (tok->type != SRP_TOK_WORD || tok->key_len < 4)
+        return;
+    for (int l = 1; l < SRP_NLANG; l++)
+        if ((s->mask & (1u << l)) && sl->rec[l] == NULL)
+            missing |= 1u << l;
+    if (missing == 0)
+        return;
+
+    /* stems: probe prefixes from the longest, only where the Bloom filter
+     * says a stem may exist */
+    uint32_t ph[SRP_KEY_MAX];
+    uint32_t h = SRP_HASH_INIT;
+    for (unsigned i = 0; i < tok->key_len; i++) {
+        h = srp_hash_add(h, tok->key + i, 1);
+        ph[i + 1] = h;
+    }
+    for (unsigned n = tok->key_len - 1; n >= 3 && missing; n--) {
+        const srp_lex_entry *pe;
+        if (((unsigned char)tok->key[n] & 0xc0) == 0x80)
+            continue; /* not a character boundary */
+        if (!srp_lexicon_maybe_stem(lex, ph[n]))
+            continue;
+        pe = srp_lexicon_get(lex, ph[n], tok->key, n);
+        if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM))
+            continue;
+        const srp_lex_rec *r = srp_lexicon_recs(lex, pe);
+        int found = 0;
+        for (unsigned i = 0; i < pe->nrec; i++) {
+            if ((r[i].tags & SRP_T_STEM) && (missing & (1u << r[i].lang))) {
+                sl->rec[r[i].lang] = &r[i];
+                missing &= ~(1u << r[i].lang);
+                found = 1;
+            }
+        }
+        if (found)
+            srp_lang_word_evidence(s->ev, r, pe->nrec, 0);
+    }
+}
+
+/* resolve_elongated - "goooood" -> "good", "sooo" -> "so" */
+static void resolve_elongated(scorer *s, slot *sl)
+{
+    for (int keep = 2; keep >= 1; keep--) {
+        char k[SRP_KEY_MAX];
+        unsigned o = 0, run = 0;
+        char prev = 0;
+        const srp_lex_entry *e;
+
+        for (unsigned i = 0; i < sl->key_len; i++) {
+            char c = sl->key[i];
+            run = c == prev ? run + 1 : 1;
+            prev = c;
+            if (run <= (unsigned)keep)
+                k[o++] = c;
+        }
+        e = srp_lexicon_get(s->lex, srp_hash(k, o), k, o);
+        if (e != NULL) {
+            const srp_lex_rec *r = srp_lexicon_recs(s->lex, e);
+            sl->e = e;
+            for (unsigned i = 0; i < e->nrec; i++)
+                if (s->mask & (1u << r[i].lang))
+                    sl->rec[r[i].lang] = &r[i];
+            return;
+        }
+    }
+}
+
+/* slot_rec - the record that applies to language l: its own, else XX */
+static const srp_lex_rec *slot_rec(const slot *sl, int l)
+{
+    return sl->rec[l] != NULL ? sl->rec[l] : sl->rec[SRP_LANG_XX];
+}
+
+static int cue_kind_of(unsigned tags)
+{
+    if (tags & SRP_T_THREAT)
+        return SR_CUE_THREAT;
+    if (tags & SRP_T_URGENT)
+        return SR_CUE_URGENCY;
+    if (tags & SRP_T_HUMAN)
+        return SR_CUE_HUMAN;
+    if (tags & SRP_T_OFFENSIVE)
+        return SR_CUE_OFFENSIVE;
+    if (tags & SRP_T_ADVOCACY)
+        return SR_CUE_ADVOCACY;
+    return -1;
+}
+
+static unsigned flags_of(unsigned tags)
+{
+    unsigned f = 0;
+
+    if (tags & SRP_T_THREAT)
+        f |= SR_FLAG_THREATENING;
+    if (tags & SRP_T_URGENT)
+        f |= SR_FLAG_URGENT_CUE;
+    if (tags & SRP_T_HUMAN)
+        f |= SR_FLAG_HUMAN_REQUESTED;
+    if (tags & SRP_T_OFFENSIVE)
+        f |= SR_FLAG_OFFENSIVE;
+    if (tags & SRP_T_ADVOCACY)
+        f |= SR_FLAG_ADVOCACY;
+    return f;
+}
+
+/* apply - one record at word position pos for language l */
+static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
+                  size_t surface_len, unsigned tflags, int emoji)
+{
+    lstate *L = &s->L[l];
+    slot *sl = &s->ring[pos & (RING - 1)];
+    unsigned tags = r->tags;
+    unsigned mods = 0;
+    int kind;
+
+    if (tags & SRP_T_NEG) {
+        L->last_neg = pos;
+        if (tags & SRP_T_POSTNEG) {
+            L->postneg = 1;
+            L->postneg_seq = pos;
+        }
+    }
+    if (tags & SRP_T_BUT) {
+        L->seg_a += L->seg_b;
+        L->seg_b = 0;
+        L->epoch++;
+        L->clause = pos + 1;
+        L->last_neg = -1;
+    }
+    kind = cue_kind_of(tags);
+    L->flags |= flags_of(tags);
+
+    if (!(tags & SRP_T_VAL)) {
+        if (kind >= 0)
+            cue_add(L, surface, surface_len, 0.0f, kind, 0, pos);
+        return;
+    }
+
+    float v = r->valence;
+    if (!emoji) {
+        if ((tflags & SRP_TF_CAPS) && v != 0.0f) {
+            L->caps += signf(v) * CAPS_INCR;
+            mods |= SR_MOD_CAPS;
+        }
+        for (uint32_t d = 1; d <= WINDOW && d <= pos && pos - d >= L->clause; d++) {
+            const slot *b = &s->ring[(pos - d) & (RING - 1)];
+            const srp_lex_rec *br = slot_rec(b, l);
+            float sc;
+            if (b->seq != pos - d || br == NULL || !(br->tags & SRP_T_BOOST))
+                continue;
+            sc = br->arg;
+            if (v < 0)
+                sc = -sc;
+            if (b->tflags & SRP_TF_CAPS)
+                sc += signf(sc) * CAPS_INCR;
+            sc *= d == 1 ? 1.0f : d == 2 ? 0.95f : 0.9f;
+            v += sc;
+            mods |= br->arg > 0 ? SR_MOD_BOOSTED : SR_MOD_DAMPENED;
+        }
+        if (L->last_neg >= 0 && (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
+            pos - (uint32_t)L->last_neg <= WINDOW) {
+            v *= N_SCALAR;
+            mods |= SR_MOD_NEGATED;
+            sl->negated[l] = 1;
+        }
+    }
+    L->seg_b += v;
+    L->hits++;
+    sl->contrib[l] = v;
+    sl->epoch[l] = L->epoch;
+    cue_add(L, surface, surface_len, v, kind >= 0 ? kind : emoji ? SR_CUE_EMOJI : SR_CUE_WORD,
+            mods, pos);
+}
+
+/* undo - take back a word's contribution (it is part of a phrase) */
+static void undo(scorer *s, int l, slot *sl)
+{
+    lstate *L = &s->L[l];
+    float c = sl->contrib[l];
+
+    if (c != 0.0f) {
+        if (sl->epoch[l] == L->epoch)
+            L->seg_b -= c;
+        else
+            L->seg_a -= c;
+        sl->contrib[l] = 0.0f;
+        if (L->hits)
+            L->hits--;
+    }
+    cue_drop(L, sl->seq);
+}
+
+/* postneg_resolve - a clause-final "nicht" flips the valence before it */
+static void postneg_resolve(scorer *s, int l, int boundary)
+{
+    lstate *L = &s->L[l];
+
+    if (!L->postneg)
+        return;
+    L->postneg = 0;
+    if (!boundary)
+        return;
+    for (uint32_t d = 1; d <= WINDOW + 1 && d <= L->postneg_seq; d++) {
+        uint32_t p = L->postneg_seq - d;
+        slot *sl = &s->ring[p & (RING - 1)];
+        float c, nc;
+        if (p < L->clause || sl->seq != p)
+            break;
+        c = sl->contrib[l];
+        if (c == 0.0f || sl->negated[l])
+            continue;
+        nc = c * N_SCALAR;
+        if (sl->epoch[l] == L->epoch)
+            L->seg_b += nc - c;
+        else
+            L->seg_a += nc - c;
+        sl->contrib[l] = nc;
+        sl->negated[l] = 1;
+        cue_reweight(L, p, nc, SR_MOD_NEGATED);
+        break;
+    }
+}
+
+/* sentence_close - fold the open sentence into the document sum */
+static void sentence_close(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+
+    if (L->epoch > 0) {
+        L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
+        for (unsigned i = 0; i < L->ncues; i++) {
+            if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI)
+                continue;
+            L->cues[i].weight *= L->cue_epoch[i] < L->epoch ? BUT_BEFORE : BUT_AFTER;
+            L->cues[i].mods |= SR_MOD_CONTRAST;
+        }
+    } else {
+        L->doc += L->seg_b;
+    }
+    L->seg_a = L->seg_b = 0;
+    L->epoch = 0;
+}
+
+/* boundary - a clause (and maybe sentence) ends */
+static void boundary(scorer *s, int sentence)
+{
+    for (int l = 0; l < SRP_NLANG; l++) {
+        if (!(s->mask & (1u << l)))
+            continue;
+        postneg_resolve(s, l, 1);
+        s->L[l].clause = s->seq;
+        s->L[l].last_neg = -1;
+        if (sentence)
+            sentence_close(s, l);
+    }
+    s->clause = s->seq;
+    if (sentence)
+        s->sent_start = s->seq;
+}
+
+/* phrase_match - the longest lexicon phrase ending at the current word */
+static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *start)
+{
+    const srp_lexicon *lex = s->lex;
+    const slot *cs = &s->ring[cur & (RING - 1)];
+    unsigned maxw = 6;
+
+    for (uint32_t k = maxw - 1; k >= 1; k--) {
+        uint32_t p0;
+        const slot *first;
+        char key[SRP_KEY_MAX * 2];
+        size_t o = 0;
+        int ok = 1;
+
+        if (k > cur || cur - k < s->clause || k >= RING)
+            continue;
+        p0 = cur - k;
+        first = &s->ring[p0 & (RING - 1)];
+        if (first->seq != p0 || first->e == NULL || !(first->e->eflags & SRP_E_PHRASE_START))
+            continue;
+        for (uint32_t p = p0; p <= cur && ok; p++) {
+            const slot *w = &s->ring[p & (RING - 1)];
+            if (w->seq != p || w->key_len == 0 || w->type != SRP_TOK_WORD ||
+                o + w->key_len + 1 >= sizeof(key)) {
+                ok = 0;
+                break;
+            }
+            if (o)
+                key[o++] = ' ';
+            memcpy(key + o, w->key, w->key_len);
+            o += w->key_len;
+        }
+        (void)cs;
+        if (!ok)
+            continue;
+        const srp_lex_entry *e = srp_lexicon_get(lex, srp_hash(key, o), key, o);
+        if (e != NULL && e->nrec > 0) {
+            *start = p0;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* word - process one word, number, emoji or emoticon */
+static void word(scorer *s, const srp_token *tok)
+{
+    uint32_t pos = s->seq++;
+    slot *sl = &s->ring[pos & (RING - 1)];
+    int emoji = tok->type == SRP_TOK_EMOJI || tok->type == SRP_TOK_EMOTICON;
+
+    memset(sl->rec, 0, sizeof(sl->rec));
+    memset(sl->contrib, 0, sizeof(sl->contrib));
+    memset(sl->negated, 0, sizeof(sl->negated));
+    sl->seq = pos;
+    sl->type = tok->type;
+    sl->tflags = tok->flags;
+    sl->surface = tok->surface;
+    sl->surface_len = tok->surface_len;
+    sl->key_len = tok->key_len;
+    memcpy(sl->key, tok->key, tok->key_len + 1);
+    sl->e = NULL;
+
+    for (int l = 0; l < SRP_NLANG; l++)
+        if (s->mask & (1u << l))
+            postneg_resolve(s, l, 0);
+    if (tok->type == SRP_TOK_NUMBER)
+        return;
+    resolve(s, sl, tok);
+    if (tok->type == SRP_TOK_WORD && (tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
+        resolve_elongated(s, sl);
+
+    uint32_t p0 = pos;
+    const srp_lex_entry *ph = tok->type == SRP_TOK_WORD ? phrase_match(s, pos, &p0) : NULL;
+    const srp_lex_rec *precs = ph ? srp_lexicon_recs(s->lex, ph) : NULL;
+    if (ph)
+        srp_lang_word_evidence(s->ev, precs, ph->nrec, 1);
+
+    for (int l = 0; l < SRP_NLANG; l++) {
+        const srp_lex_rec *r;
+        if (!(s->mask & (1u << l)))
+            continue;
+        if (ph != NULL) {
+            r = rec_for(s->lex, ph, l);
+            if (r == NULL && l != SRP_LANG_XX)
+                r = rec_for(s->lex, ph, SRP_LANG_XX);
+            if (r != NULL) {
+                const slot *first = &s->ring[p0 & (RING - 1)];
+                lstate *L = &s->L[l];
+                for (uint32_t p = p0; p < pos; p++)
+                    undo(s, l, &s->ring[p & (RING - 1)]);
+                /* the phrase consumes a negator inside it ("no problem") */
+                if (L->last_neg >= (int64_t)p0)
+                    L->last_neg = -1;
+                apply(s, l, r, p0, first->surface,
+                      (size_t)(tok->surface + tok->surface_len - first->surface), first->tflags,
+                      0);
+                continue;
+            }
+        }
+        r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
+        if (r != NULL)
+            apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
+    }
+}
+
+/* srp_score_run - tokenize and score; fills out, returns the language slot */
+static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char *hint,
+                     sr_sentiment *out, int want_cues)
+{
+    const sr_config *cfg = ctx->cfg;
+    scorer s;
+    srp_tokenizer t;
+    srp_token tok;
+    unsigned flags = 0;
+    int chosen, best, hint_slot;
+    float conf;
+
+    memset(&s, 0, sizeof(s));
+    s.ctx = ctx;
+    s.lex = ctx->lex;
+    s.mask = ctx->lang_mask;
+    for (int l = 0; l < SRP_NLANG; l++)
+        s.L[l].last_neg = -1;
+    for (int i = 0; i < RING; i++)
+        s.ring[i].seq = UINT32_MAX;
+
+    if ((long long)len > cfg->max_text_bytes) {
+        len = srp_cut_utf8(buf, (size_t)cfg->max_text_bytes);
+        flags |= SR_FLAG_TRUNCATED;
+    }
+    srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
+    while (srp_tok_next(&t, &tok)) {
+        s.tokens++;
+        switch (tok.type) {
+        case SRP_TOK_WORD:
+        case SRP_TOK_NUMBER:
+        case SRP_TOK_EMOJI:
+        case SRP_TOK_EMOTICON:
+            word(&s, &tok);
+            break;
+        case SRP_TOK_PUNCT:
+            s.excl += tok.count_excl;
+            s.quest += tok.count_quest;
+            boundary(&s, 1);
+            break;
+        case SRP_TOK_CLAUSE:
+            boundary(&s, 0);
+            break;
+        case SRP_TOK_BREAK:
+            boundary(&s, 1);
+            break;
+        }
+    }
+    boundary(&s, 1);
+    if (t.repaired)
+        flags |= SR_FLAG_REPAIRED;
+
+    hint_slot = srp_lang_slot(hint);
+    if (hint_slot > 0 && !(s.mask & (1u << hint_slot)))
+        hint_slot = -1;
+    chosen = srp_lang_decide(s.ev, t.hint, s.mask, &best, &conf);
+
+    int use = chosen;
+    if (use < 0)
+        use = hint_slot > 0 ? hint_slot
+              : ctx->fallback_lang > 0 ? ctx->fallback_lang
+              : best > 0 ? best
+              : SRP_LANG_XX;
+    if (out == NULL)
+        return chosen;
+
+    lstate *L = &s.L[use];
+    double v = L->doc;
+    if (t.lower > 0)
+        v += L->caps;
+    if (v != 0.0) {
+        double amp = (s.excl < 4 ? s.excl : 4) * EXCL_INCR;
+        if (s.quest > 1)
+            amp += s.quest <= 3 ? s.quest * QUEST_INCR : 0.96;
+        if (amp > 0 && want_cues && L->ncues < SR_CUE_MAX) {
+            const char *txt = s.excl && s.quest ? "!?" : s.excl ? "!" : "?";
+            cue_add(L, txt, strlen(txt), (float)(signf(v) * amp), SR_CUE_PUNCT, 0, s.seq);
+        }
+        v += signf(v) * amp;
+    }
+    double compound = v / sqrt(v * v + cfg->alpha);
+    double score = 5.0 + 5.0 * compound;
+    score = floor(score * 10.0 + 0.5) / 10.0;
+    if (score < 0.0)
+        score = 0.0;
+    if (score > 10.0)
+        score = 10.0;
+
+    memset(out, 0, sizeof(*out));
+    out->score = (float)score;
+    out->valence = (float)v;
+    out->flags = flags | L->flags;
+    out->bytes = len;
+    out->tokens = s.tokens;
+    out->lang_confidence = chosen > 0 ? conf : 0.0f;
+    if (chosen > 0)
+        srp_strlcpy(out->lang, srp_lang_code(chosen), sizeof(out->lang));
+    else if (hint_slot > 0)
+        srp_strlcpy(out->lang, srp_lang_code(hint_slot), sizeof(out->lang));
+    else
+        srp_strlcpy(out->lang, "und", sizeof(out->lang));
+
+    /* label (DESIGN.md): urgent and promoter first, then by score */
+    unsigned f = out->flags;
+    if (score < cfg->urgent_below &&
+        ((f & (SR_FLAG_URGENT_CUE | SR_FLAG_THREATENING)) || score <= cfg->urgent_floor))
+        out->label = SR_LABEL_URGENT;
+    else if (score >= cfg->promoter_min && ((f & SR_FLAG_ADVOCACY) || score >= cfg->promoter_floor))
+        out->label = SR_LABEL_PROMOTER;
+    else if (score < cfg->negative_below)
+        out->label = SR_LABEL_NEGATIVE;
+    else if (score > cfg->positive_above)
+        out->label = SR_LABEL_POSITIVE;
+    else
+        out->label = SR_LABEL_NEUTRAL;
+
+    /* the strongest cues first; flag cues (weight 0) rank by kind */
+    unsigned n = 0, maxc = (unsigned)cfg->max_cues;
+    int used[SR_CUE_MAX] = {0};
+    while (want_cues && n < maxc && n < L->ncues) {
+        int bi = -1;
+        for (unsigned i = 0; i < L->ncues; i++) {
+            if (used[i])
+                continue;
+            float a = fabsf(L->cues[i].weight) + (L->cues[i].kind >= SR_CUE_URGENCY ? 10.0f : 0);
+            float b = bi < 0 ? -1.0f
+                             : fabsf(L->cues[bi].weight) +
+                                   (L->cues[bi].kind >= SR_CUE_URGENCY ? 10.0f : 0);
+            if (a > b)
+                bi = (int)i;
+        }
+        used[bi] = 1;
+        out->cues[n] = L->cues[bi];
+        out->cues[n].weight = floorf(out->cues[n].weight * 1000.0f + 0.5f) / 1000.0f;
+        n++;
+    }
+    out->ncues = n;
+    return chosen;
+}
+
+/* srp_score_lang - the language verdict alone */
+int srp_score_lang(const sr_ctx *ctx, const char *buf, size_t len, float *confidence);
+int srp_score_lang(const sr_ctx *ctx, const char *buf, size_t len, float *confidence)
+{
+    sr_sentiment out;
+    int ls = score_run(ctx, buf, len, NULL, &out, 0);
+
+    if (confidence)
+        *confidence = out.lang_confidence;
+    return ls;
+}
+
+/* sr_score_text - score a text */
+int sr_score_text(const sr_ctx *ctx, const char *buf, size_t len, const char *lang_hint,
+                  sr_sentiment *out, sr_error *err)
+{
+    if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
+        return srp_error(err, SR_EINVAL, 0, "score", "missing context, text or result");
+    score_run(ctx, buf ? buf : "", len, lang_hint, out, 1);
+    return SR_OK;
+}
+
+/* sr_score - score a message */
+int sr_score(const sr_ctx *ctx, const sr_message *msg, sr_sentiment *out, sr_error *err)
+{
+    size_t len;
+    const char *text;
+    const char *hint;
+    int rc;
+
+    if (msg == NULL)
+        return srp_error(err, SR_EINVAL, 0, "score", "no message");
+    text = sr_message_text(msg, &len);
+    hint = sr_message_lang_hint(msg);
+    rc = sr_score_text(ctx, text, len, *hint ? hint : NULL, out, err);
+    if (rc == SR_OK) {
+        if (sr_message_text_repaired(msg))
+            out->flags |= SR_FLAG_REPAIRED;
+        if (sr_message_text_truncated(msg))
+            out->flags |= SR_FLAG_TRUNCATED;
+    }
+    return rc;
+}

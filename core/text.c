@@ -1,0 +1,745 @@
+/*
+ * text.c - UTF-8 repair, folding and the streaming tokenizer
+ *
+ * The tokenizer splits on white space into chunks, then splits each chunk
+ * into words, emoji, emoticons and punctuation.  It keeps what carries
+ * sentiment: ALLCAPS, "!!!", "???", emoticons like ":-(" and "<3", emoji,
+ * elongated words ("sooo"), hashtags.  URLs and @mentions are skipped.
+ * Everything is bounded by the input: one pass, no allocation.
+ */
+#include "build-config.h"
+
+#include "text.h"
+
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+static const char *const lang_codes[SRP_NLANG] = {"xx", "en", "de", "fr", "es", "pl"};
+
+/* srp_lang_code - code for a language slot */
+const char *srp_lang_code(int slot)
+{
+    if (slot < 0 || slot >= SRP_NLANG)
+        return "und";
+    return lang_codes[slot];
+}
+
+/* srp_lang_slot - slot for a code, or -1 */
+int srp_lang_slot(const char *code)
+{
+    if (code == NULL)
+        return -1;
+    for (int i = 1; i < SRP_NLANG; i++)
+        if (strcmp(code, lang_codes[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* srp_utf8_decode - one code point; 0xFFFD and one byte on error */
+uint32_t srp_utf8_decode(const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char *s = *pp;
+    size_t n = (size_t)(end - s);
+    uint32_t c = s[0];
+
+    if (c < 0x80) {
+        *pp = s + 1;
+        return c;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        if (n >= 2 && (s[1] & 0xc0) == 0x80) {
+            *pp = s + 2;
+            return ((c & 0x1f) << 6) | (s[1] & 0x3f);
+        }
+    } else if (c >= 0xe0 && c <= 0xef) {
+        if (n >= 3 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+            !(c == 0xe0 && s[1] < 0xa0) && !(c == 0xed && s[1] >= 0xa0)) {
+            *pp = s + 3;
+            return ((c & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        }
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        if (n >= 4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 &&
+            !(c == 0xf0 && s[1] < 0x90) && !(c == 0xf4 && s[1] >= 0x90)) {
+            *pp = s + 4;
+            return ((c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+                   ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+        }
+    }
+    *pp = s + 1;
+    return 0xfffd;
+}
+
+/* srp_utf8_encode - cp as UTF-8 */
+size_t srp_utf8_encode(uint32_t cp, char *out)
+{
+    unsigned char *o = (unsigned char *)out;
+
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xc0 | (cp >> 6));
+        o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xe0 | (cp >> 12));
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xf0 | (cp >> 18));
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* srp_utf8_valid - whole buffer valid? */
+int srp_utf8_valid(const char *buf, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        const unsigned char *q = p;
+        if (srp_utf8_decode(&q, end) == 0xfffd && !(q - p == 3 && p[0] == 0xef && p[1] == 0xbf &&
+                                                    p[2] == 0xbd))
+            return 0;
+        p = q;
+    }
+    return 1;
+}
+
+/* srp_cut_utf8 - largest prefix length ending on a character boundary */
+size_t srp_cut_utf8(const char *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    size_t n = len;
+    size_t back = 0;
+
+    /* step back over continuation bytes, at most 3 */
+    while (n > 0 && back < 3 && (s[n - 1] & 0xc0) == 0x80) {
+        n--;
+        back++;
+    }
+    if (n == 0)
+        return len;
+    /* s[n-1] is a lead byte or ASCII: does its sequence fit? */
+    unsigned char c = s[n - 1];
+    size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    if (need == back + 1)
+        return len;
+    return back == 0 && need == 1 ? len : n - 1;
+}
+
+/* srp_utf8_repair - valid, NUL-free, capped copy */
+int srp_utf8_repair(const char *in, size_t len, size_t cap, char **out, size_t *outlen,
+                    int *repaired, int *truncated)
+{
+    const unsigned char *p = (const unsigned char *)in, *end = p + len;
+    size_t room = len > SIZE_MAX / 3 - 1 ? SIZE_MAX / 3 - 1 : len;
+    size_t o = 0;
+    int rep = 0, trunc = 0;
+    char *buf;
+
+    if (cap > 0 && room > cap)
+        room = cap;
+    /* every invalid byte can grow to 3; allocate for the worst case of the
+     * bytes we may read, but never more than cap + 4 */
+    size_t alloc = cap > 0 ? cap + 4 : room * 3 + 4;
+    if (cap == 0 && len > (SIZE_MAX - 4) / 3)
+        return SR_ENOMEM;
+    buf = malloc(alloc);
+    if (buf == NULL)
+        return SR_ENOMEM;
+    while (p < end) {
+        const unsigned char *q = p;
+        uint32_t cp = srp_utf8_decode(&q, end);
+        char tmp[4];
+        size_t k;
+
+        if (cp == 0xfffd && !(q - p == 3)) {
+            rep = 1;
+            k = srp_utf8_encode(0xfffd, tmp);
+        } else if (cp == 0) {
+            tmp[0] = ' ';
+            k = 1;
+        } else {
+            k = (size_t)(q - p);
+            memcpy(tmp, p, k);
+        }
+        if (cap > 0 && o + k > cap) {
+            trunc = 1;
+            break;
+        }
+        memcpy(buf + o, tmp, k);
+        o += k;
+        p = q;
+    }
+    buf[o] = '\0';
+    *out = buf;
+    if (outlen)
+        *outlen = o;
+    if (repaired)
+        *repaired = rep;
+    if (truncated)
+        *truncated = trunc;
+    return SR_OK;
+}
+
+/* srp_is_emoji - emoji base code points (pictographs, dingbats, symbols) */
+int srp_is_emoji(uint32_t cp)
+{
+    if (cp < 0x2300)
+        return 0;
+    if (cp >= 0x1f300 && cp <= 0x1f5ff)
+        return 1;
+    if (cp >= 0x1f600 && cp <= 0x1f64f)
+        return 1;
+    if (cp >= 0x1f680 && cp <= 0x1f6ff)
+        return 1;
+    if (cp >= 0x1f900 && cp <= 0x1faff)
+        return 1;
+    if (cp >= 0x2600 && cp <= 0x27bf)
+        return 1;
+    if (cp >= 0x2b00 && cp <= 0x2bff)
+        return 1;
+    if (cp >= 0x1f000 && cp <= 0x1f2ff)
+        return 1;
+    return cp >= 0x2300 && cp <= 0x23ff;
+}
+
+/* emoji_modifier - code points that decorate the emoji before them */
+static int emoji_modifier(uint32_t cp)
+{
+    return cp == 0xfe0f || cp == 0xfe0e || (cp >= 0x1f3fb && cp <= 0x1f3ff) || cp == 0x20e3 ||
+           (cp >= 0xe0020 && cp <= 0xe007f);
+}
+
+/* unicode_space - white space beyond ASCII */
+static int unicode_space(uint32_t cp)
+{
+    return cp == 0x00a0 || cp == 0x0085 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 ||
+           cp == 0xfeff;
+}
+
+static int ascii_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0;
+}
+
+static int ascii_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int ascii_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* lang_hint - evidence for a language from one lower-case letter */
+static void lang_hint(float *hint, uint32_t cp)
+{
+    switch (cp) {
+    case 0xe4: case 0xf6: case 0xfc: case 0xdf:       /* ä ö ü ß */
+        hint[SRP_LANG_DE] += 1.0f;
+        break;
+    case 0x105: case 0x107: case 0x119: case 0x142:   /* ą ć ę ł */
+    case 0x144: case 0x15b: case 0x17a: case 0x17c:   /* ń ś ź ż */
+        hint[SRP_LANG_PL] += 1.0f;
+        break;
+    case 0xf3:                                        /* ó */
+        hint[SRP_LANG_PL] += 0.5f;
+        hint[SRP_LANG_ES] += 0.5f;
+        break;
+    case 0xf1: case 0xe1: case 0xed: case 0xfa:       /* ñ á í ú */
+        hint[SRP_LANG_ES] += 1.0f;
+        break;
+    case 0xe9:                                        /* é */
+        hint[SRP_LANG_FR] += 0.6f;
+        hint[SRP_LANG_ES] += 0.4f;
+        break;
+    case 0xe8: case 0xea: case 0xeb: case 0xe0: case 0xe2: case 0xe7:
+    case 0xee: case 0xef: case 0xf4: case 0xfb: case 0xf9: case 0x153: case 0xff:
+        hint[SRP_LANG_FR] += 1.0f;
+        break;
+    default:
+        break;
+    }
+}
+
+/* srp_fold - NFC + lower case into key; -1 when too long */
+int srp_fold(const char *buf, size_t len, char *key)
+{
+    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+    utf8proc_int32_t cps[SRP_KEY_MAX];
+    utf8proc_ssize_t n;
+    size_t o = 0;
+    int ascii = 1;
+
+    for (size_t i = 0; i < len; i++)
+        if (p[i] >= 0x80) {
+            ascii = 0;
+            break;
+        }
+    if (ascii) {
+        if (len >= SRP_KEY_MAX)
+            return -1;
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = p[i];
+            key[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        key[len] = '\0';
+        return (int)len;
+    }
+    if (len >= SRP_KEY_MAX * 2)
+        return -1;
+    /* decompose, then recompose: NFC without allocating */
+    n = utf8proc_decompose((const utf8proc_uint8_t *)buf, (utf8proc_ssize_t)len, cps,
+                           SRP_KEY_MAX, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (n < 0 || n > SRP_KEY_MAX) {
+        /* invalid UTF-8 or too long: fold code point by code point */
+        while (p < end) {
+            uint32_t cp = srp_utf8_decode(&p, end);
+            char tmp[4];
+            size_t k;
+
+            if (cp == 0xfffd)
+                continue;
+            k = srp_utf8_encode((uint32_t)utf8proc_tolower((utf8proc_int32_t)cp), tmp);
+            if (o + k >= SRP_KEY_MAX)
+                return -1;
+            memcpy(key + o, tmp, k);
+            o += k;
+        }
+        key[o] = '\0';
+        return (int)o;
+    }
+    n = utf8proc_normalize_utf32(cps, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (n < 0)
+        return -1;
+    for (utf8proc_ssize_t i = 0; i < n; i++) {
+        char tmp[4];
+        size_t k = srp_utf8_encode((uint32_t)utf8proc_tolower(cps[i]), tmp);
+
+        if (o + k >= SRP_KEY_MAX)
+            return -1;
+        memcpy(key + o, tmp, k);
+        o += k;
+    }
+    key[o] = '\0';
+    return (int)o;
+}
+
+/* srp_tok_init - start tokenizing buf */
+void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn is_emoticon,
+                  const void *userdata)
+{
+    memset(t, 0, sizeof(*t));
+    t->p = (const unsigned char *)buf;
+    t->end = t->p + len;
+    t->chunk_end = t->p;
+    t->is_emoticon = is_emoticon;
+    t->userdata = userdata;
+}
+
+static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *start)
+{
+    tok->type = type;
+    tok->flags = 0;
+    tok->surface = (const char *)start;
+    tok->surface_len = 0;
+    tok->key[0] = '\0';
+    tok->key_len = 0;
+    tok->hash = SRP_HASH_INIT;
+    tok->letters = 0;
+    tok->count_excl = 0;
+    tok->count_quest = 0;
+}
+
+/* chunk_find_end - the end of the white-space-delimited chunk at p */
+static const unsigned char *chunk_find_end(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end) {
+        unsigned char c = *p;
+
+        if (c < 0x80) {
+            if (ascii_space(c))
+                return p;
+            p++;
+            continue;
+        }
+        const unsigned char *q = p;
+        uint32_t cp = srp_utf8_decode(&q, end);
+        if (unicode_space(cp))
+            return p;
+        p = q;
+    }
+    return p;
+}
+
+/* has_prefix_ci - ASCII case-insensitive prefix test */
+static int has_prefix_ci(const unsigned char *p, const unsigned char *end, const char *pre)
+{
+    size_t n = strlen(pre);
+
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (c >= 'A' && c <= 'Z')
+            c += 32;
+        if (c != (unsigned char)pre[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* emoticon_candidate - short, ASCII, mostly punctuation */
+static int emoticon_candidate(const unsigned char *p, const unsigned char *end)
+{
+    size_t n = (size_t)(end - p);
+    unsigned letters = 0, punct = 0;
+
+    if (n < 2 || n > 10)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x80 || c < 0x21)
+            return 0;
+        if (ascii_alpha(c))
+            letters++;
+        else if (!(c >= '0' && c <= '9'))
+            punct++;
+    }
+    return letters <= 2 && punct >= 1;
+}
+
+static int try_emoticon(srp_tokenizer *t, srp_token *tok, const unsigned char *end)
+{
+    size_t n = (size_t)(end - t->p);
+
+    if (t->is_emoticon == NULL || !emoticon_candidate(t->p, end))
+        return 0;
+    if (!t->is_emoticon(t->userdata, (const char *)t->p, n))
+        return 0;
+    tok_reset(tok, SRP_TOK_EMOTICON, t->p);
+    tok->surface_len = n;
+    memcpy(tok->key, t->p, n);
+    tok->key[n] = '\0';
+    tok->key_len = (unsigned)n;
+    tok->hash = srp_hash(tok->key, n);
+    t->p = end;
+    return 1;
+}
+
+/* scan_word - a word starting at t->p; French/English elisions split off */
+static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
+{
+    const unsigned char *start = t->p, *p = t->p, *end = t->chunk_end;
+    unsigned letters = 0, upper = 0, lower = 0, digits = 0;
+    unsigned run = 0;
+    uint32_t prev = 0;
+    size_t o = 0;
+    int need_nfc = 0, too_long = 0, elision = 0;
+
+    tok_reset(tok, SRP_TOK_WORD, start);
+    while (p < end) {
+        unsigned char c = *p;
+        uint32_t cp, low;
+        const unsigned char *q = p;
+        char tmp[4];
+        size_t k;
+
+        if (c < 0x80) {
+            if (ascii_alnum(c)) {
+                cp = c;
+                q = p + 1;
+            } else if (c == '\'' && letters > 0 && q + 1 < end && ascii_alpha(q[1])) {
+                cp = '\'';
+                q = p + 1;
+            } else {
+                break;
+            }
+        } else {
+            cp = srp_utf8_decode(&q, end);
+            if (cp == 0x2019 && letters > 0 && q < end && (ascii_alpha(*q) || *q >= 0x80)) {
+                cp = '\'';
+            } else {
+                const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)cp);
+                int cat = pr->category;
+                if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
+                    cat == UTF8PROC_CATEGORY_ME) {
+                    if (letters == 0)
+                        break;
+                    need_nfc = 1;
+                } else if (!(cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) &&
+                           cat != UTF8PROC_CATEGORY_ND) {
+                    break;
+                }
+            }
+        }
+        if (cp == '\'') {
+            tok->flags |= SRP_TF_APOS;
+            /* l'avion, n'est, qu'il, j'ai: the elided article/negator is a
+             * token of its own */
+            if (letters <= 2 || (o == 2 && memcmp(tok->key, "qu", 2) == 0) ||
+                (o == 5 && memcmp(tok->key, "jusqu", 5) == 0) ||
+                (o == 6 && (memcmp(tok->key, "lorsqu", 6) == 0 ||
+                            memcmp(tok->key, "puisqu", 6) == 0))) {
+                p = q;
+                if (o + 1 < SRP_KEY_MAX)
+                    tok->key[o++] = '\'';
+                elision = 1;
+                break;
+            }
+        }
+        if (cp >= '0' && cp <= '9')
+            digits++;
+        else if (cp != '\'')
+            letters++;
+        if (cp < 0x80) {
+            low = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+            if (low != cp)
+                upper++;
+            else if (cp >= 'a' && cp <= 'z')
+                lower++;
+        } else {
+            low = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+            if (low != cp)
+                upper++;
+            else if ((uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) != cp)
+                lower++;
+            lang_hint(t->hint, low);
+        }
+        if (low == prev) {
+            if (++run == 3)
+                tok->flags |= SRP_TF_ELONGATED;
+        } else {
+            run = 1;
+            prev = low;
+        }
+        k = srp_utf8_encode(low, tmp);
+        if (o + k < SRP_KEY_MAX) {
+            memcpy(tok->key + o, tmp, k);
+            o += k;
+        } else {
+            too_long = 1;
+        }
+        p = q;
+    }
+    tok->surface_len = (size_t)(p - start);
+    t->p = p;
+    t->upper += upper;
+    t->lower += lower;
+    tok->letters = letters;
+    if (upper >= 2 && lower == 0)
+        tok->flags |= SRP_TF_CAPS;
+    if (upper > 0)
+        tok->flags |= SRP_TF_UPPER;
+    if (hashtag)
+        tok->flags |= SRP_TF_HASHTAG;
+    if (letters == 0 && !elision)
+        tok->type = SRP_TOK_NUMBER;
+    if (too_long) {
+        tok->flags |= SRP_TF_LONG;
+        o = 0;
+    } else if (need_nfc) {
+        int n = srp_fold(tok->surface, tok->surface_len, tok->key);
+        if (n < 0) {
+            tok->flags |= SRP_TF_LONG;
+            o = 0;
+        } else {
+            o = (size_t)n;
+        }
+    }
+    tok->key[o] = '\0';
+    tok->key_len = (unsigned)o;
+    tok->hash = srp_hash(tok->key, o);
+}
+
+/* srp_tok_next - the next token */
+int srp_tok_next(srp_tokenizer *t, srp_token *tok)
+{
+    for (;;) {
+        if (!t->in_chunk) {
+            unsigned nl = 0;
+
+            while (t->p < t->end) {
+                unsigned char c = *t->p;
+                if (c < 0x80) {
+                    if (!ascii_space(c))
+                        break;
+                    if (c == '\n')
+                        nl++;
+                    t->p++;
+                    continue;
+                }
+                const unsigned char *q = t->p;
+                uint32_t cp = srp_utf8_decode(&q, t->end);
+                if (!unicode_space(cp))
+                    break;
+                if (cp == 0x2029)
+                    nl += 2;
+                t->p = q;
+            }
+            if (t->p >= t->end)
+                return 0;
+            t->chunk_end = chunk_find_end(t->p, t->end);
+            t->in_chunk = 1;
+            t->chunk_start = 1;
+            if (nl >= 2) {
+                tok_reset(tok, SRP_TOK_BREAK, t->p);
+                return 1;
+            }
+            if (has_prefix_ci(t->p, t->chunk_end, "http://") ||
+                has_prefix_ci(t->p, t->chunk_end, "https://") ||
+                has_prefix_ci(t->p, t->chunk_end, "www.")) {
+                t->p = t->chunk_end;
+                t->in_chunk = 0;
+                continue;
+            }
+            if (try_emoticon(t, tok, t->chunk_end)) {
+                t->in_chunk = 0;
+                return 1;
+            }
+        }
+        if (t->p >= t->chunk_end) {
+            t->in_chunk = 0;
+            continue;
+        }
+
+        const unsigned char *start = t->p;
+        unsigned char c = *start;
+        int first = t->chunk_start;
+        t->chunk_start = 0;
+
+        if (c < 0x80) {
+            if (ascii_alnum(c)) {
+                scan_word(t, tok, 0);
+                return 1;
+            }
+            if (c == '@' && first) {
+                /* @mention: skip the handle */
+                t->p++;
+                while (t->p < t->chunk_end && (ascii_alnum(*t->p) || *t->p == '_'))
+                    t->p++;
+                continue;
+            }
+            if (c == '#' && t->p + 1 < t->chunk_end &&
+                (ascii_alpha(t->p[1]) || t->p[1] >= 0x80)) {
+                t->p++;
+                scan_word(t, tok, 1);
+                if (tok->surface_len == 0)
+                    continue;
+                return 1;
+            }
+            if (c == '!' || c == '?') {
+                tok_reset(tok, SRP_TOK_PUNCT, start);
+                while (t->p < t->chunk_end && (*t->p == '!' || *t->p == '?' || *t->p == '1')) {
+                    if (*t->p == '!')
+                        tok->count_excl++;
+                    else if (*t->p == '?')
+                        tok->count_quest++;
+                    else if (tok->count_excl == 0)
+                        break; /* "!!!1" is shouting; "?1" is not */
+                    t->p++;
+                }
+                tok->surface_len = (size_t)(t->p - start);
+                return 1;
+            }
+            if (!first && try_emoticon(t, tok, t->chunk_end))
+                return 1;
+            if (c == '.') {
+                while (t->p < t->chunk_end && *t->p == '.')
+                    t->p++;
+                /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
+                if (t->p - start == 1 && t->p < t->chunk_end && ascii_alnum(*t->p) && !first)
+                    continue;
+                tok_reset(tok, SRP_TOK_BREAK, start);
+                tok->surface_len = (size_t)(t->p - start);
+                return 1;
+            }
+            if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
+                t->p++;
+                tok_reset(tok, SRP_TOK_CLAUSE, start);
+                tok->surface_len = 1;
+                return 1;
+            }
+            t->p++;
+            continue;
+        }
+
+        const unsigned char *q = t->p;
+        uint32_t cp = srp_utf8_decode(&q, t->chunk_end);
+        if (cp == 0xfffd && q - t->p != 3) {
+            t->repaired++;
+            t->p = q;
+            continue;
+        }
+        if (srp_is_emoji(cp)) {
+            tok_reset(tok, SRP_TOK_EMOJI, start);
+            size_t k = (size_t)(q - start);
+            memcpy(tok->key, start, k);
+            tok->key[k] = '\0';
+            tok->key_len = (unsigned)k;
+            tok->hash = srp_hash(tok->key, k);
+            t->p = q;
+            /* swallow skin tones, variation selectors and ZWJ sequences */
+            while (t->p < t->chunk_end) {
+                const unsigned char *r = t->p;
+                uint32_t m = srp_utf8_decode(&r, t->chunk_end);
+                if (emoji_modifier(m)) {
+                    t->p = r;
+                } else if (m == 0x200d && r < t->chunk_end) {
+                    srp_utf8_decode(&r, t->chunk_end);
+                    t->p = r;
+                } else {
+                    break;
+                }
+            }
+            tok->surface_len = (size_t)(t->p - start);
+            return 1;
+        }
+        if (cp == 0x2026) { /* … */
+            t->p = q;
+            tok_reset(tok, SRP_TOK_BREAK, start);
+            tok->surface_len = (size_t)(q - start);
+            return 1;
+        }
+        if (cp == 0x2013 || cp == 0x2014 || cp == 0xab || cp == 0xbb) {
+            t->p = q;
+            tok_reset(tok, SRP_TOK_CLAUSE, start);
+            tok->surface_len = (size_t)(q - start);
+            return 1;
+        }
+        if (cp == 0xa1 || cp == 0xbf) { /* ¡ ¿ */
+            t->hint[SRP_LANG_ES] += 1.0f;
+            t->p = q;
+            continue;
+        }
+        {
+            const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)cp);
+            int cat = pr->category;
+            if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                cat == UTF8PROC_CATEGORY_ND) {
+                scan_word(t, tok, 0);
+                if (tok->surface_len > 0)
+                    return 1;
+                t->p = q;
+                continue;
+            }
+        }
+        t->p = q;
+    }
+}

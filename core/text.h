@@ -1,0 +1,142 @@
+/*
+ * text.h - UTF-8 validation and repair, normalization and case folding,
+ * and the streaming tokenizer the scorer and the language detector read.
+ *
+ * The tokenizer works on any byte sequence: invalid UTF-8 is decoded as
+ * U+FFFD (a separator) and never reaches a token key.  It allocates
+ * nothing; tokens point into the caller's buffer (surface) and carry a
+ * folded copy of their text (key).
+ */
+#ifndef SR_TEXT_H
+#define SR_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Language slots shared by text, lexicon, lang and score.  XX is the
+ * language-independent slot (emoji, emoticons, loanwords). */
+enum {
+    SRP_LANG_XX = 0,
+    SRP_LANG_EN = 1,
+    SRP_LANG_DE = 2,
+    SRP_LANG_FR = 3,
+    SRP_LANG_ES = 4,
+    SRP_LANG_PL = 5,
+    SRP_NLANG = 6
+};
+
+/* srp_lang_code - "xx", "en", ... for a slot; srp_lang_slot - the slot for
+ * a code, or -1. */
+const char *srp_lang_code(int slot);
+int srp_lang_slot(const char *code);
+
+#define SRP_KEY_MAX 64 /* bytes of a folded key, NUL included */
+
+typedef enum srp_tok_type {
+    SRP_TOK_WORD = 1,     /* letters/digits, folded into key */
+    SRP_TOK_NUMBER,       /* digits only */
+    SRP_TOK_EMOJI,        /* one emoji, key = its base code point */
+    SRP_TOK_EMOTICON,     /* ":-(", "<3", ":D": key = raw bytes */
+    SRP_TOK_PUNCT,        /* a run of ! and ?: count_excl, count_quest */
+    SRP_TOK_CLAUSE,       /* , ; : dash - a clause boundary */
+    SRP_TOK_BREAK         /* . or a blank line - a sentence boundary */
+} srp_tok_type;
+
+/* token flags */
+#define SRP_TF_CAPS 0x01u      /* >= 2 letters, all upper case */
+#define SRP_TF_UPPER 0x02u     /* at least one upper-case letter */
+#define SRP_TF_HASHTAG 0x04u   /* came from #word */
+#define SRP_TF_ELONGATED 0x08u /* a letter repeated 3+ times ("sooo") */
+#define SRP_TF_LONG 0x10u      /* longer than a key holds: key is empty */
+#define SRP_TF_APOS 0x20u      /* word contains an apostrophe */
+
+typedef struct srp_token {
+    srp_tok_type type;
+    unsigned flags;
+    const char *surface;    /* points into the input */
+    size_t surface_len;
+    char key[SRP_KEY_MAX];  /* folded (NFC, lower case); NUL-terminated */
+    unsigned key_len;
+    uint32_t hash;          /* srp_hash(key) */
+    unsigned letters;       /* letters in the word */
+    unsigned count_excl;    /* '!' in a PUNCT run */
+    unsigned count_quest;   /* '?' in a PUNCT run */
+} srp_token;
+
+/* Predicate: is raw[0..len) an emoticon?  Lets the tokenizer keep ":D"
+ * whole without knowing the lexicon. */
+typedef int (*srp_emoticon_fn)(const void *userdata, const char *raw, size_t len);
+
+typedef struct srp_tokenizer {
+    const unsigned char *p, *end;
+    const unsigned char *chunk_end;   /* end of the current whitespace chunk */
+    srp_emoticon_fn is_emoticon;
+    const void *userdata;
+    unsigned newlines;                /* newlines in the last run of space */
+    unsigned repaired;                /* invalid sequences seen */
+    unsigned upper, lower;            /* letters by case, whole text so far */
+    float hint[SRP_NLANG];            /* language hints from letters */
+    int in_chunk;
+    int chunk_start;                  /* next piece starts the chunk */
+} srp_tokenizer;
+
+/* srp_tok_init - tokenize buf[0..len); is_emoticon may be NULL. */
+void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn is_emoticon,
+                  const void *userdata);
+
+/* srp_tok_next - the next token into *tok; 1 when one was produced, 0 at
+ * the end of the text. */
+int srp_tok_next(srp_tokenizer *t, srp_token *tok);
+
+/* srp_hash - FNV-1a over bytes; srp_hash_add continues a hash. */
+#define SRP_HASH_INIT 2166136261u
+static inline uint32_t srp_hash_add(uint32_t h, const void *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    for (size_t i = 0; i < len; i++) {
+        h ^= s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+static inline uint32_t srp_hash(const void *buf, size_t len)
+{
+    return srp_hash_add(SRP_HASH_INIT, buf, len);
+}
+
+/*
+ * srp_utf8_decode - decode one code point at *pp (advancing it); invalid or
+ * truncated sequences give 0xFFFD and advance one byte.
+ */
+uint32_t srp_utf8_decode(const unsigned char **pp, const unsigned char *end);
+
+/* srp_utf8_encode - write cp as UTF-8 into out (4 bytes room); returns length. */
+size_t srp_utf8_encode(uint32_t cp, char *out);
+
+/*
+ * srp_utf8_repair - a NUL-terminated copy of in[0..len) in valid UTF-8:
+ * invalid sequences become U+FFFD, NUL bytes become spaces.  At most cap
+ * bytes of output (0: no cap), cut at a character boundary.  *out is
+ * malloc'ed (caller frees).  Returns SR_OK or SR_ENOMEM; *repaired and
+ * *truncated (may be NULL) say what happened.
+ */
+int srp_utf8_repair(const char *in, size_t len, size_t cap, char **out, size_t *outlen,
+                    int *repaired, int *truncated);
+
+/* srp_utf8_valid - 1 when buf[0..len) is valid UTF-8. */
+int srp_utf8_valid(const char *buf, size_t len);
+
+/*
+ * srp_fold - normalize (NFC) and lower-case a UTF-8 string into key
+ * (SRP_KEY_MAX bytes).  Returns the key length, or -1 when it does not fit.
+ * This is the one folding function: the lexicon compiler uses it too.
+ */
+int srp_fold(const char *buf, size_t len, char *key);
+
+/* srp_cut_utf8 - the largest n <= len that ends on a character boundary. */
+size_t srp_cut_utf8(const char *buf, size_t len);
+
+/* srp_is_emoji - 1 when cp is an emoji base code point. */
+int srp_is_emoji(uint32_t cp);
+
+#endif

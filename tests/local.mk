@@ -1,0 +1,1 @@
+# tests/ - unit tests (cmocka, TAP), CLI tests (shell, TAP), fuzz replay

@@ -1,0 +1,594 @@
+/*
+ * srlexc - compile sentiroute lexicon lists into one binary lexicon
+ *
+ * SYNOPSIS
+ *   srlexc -o OUT.lex LANG:FILE [LANG:FILE ...]
+ *
+ * DESCRIPTION
+ *   Reads valence lists and writes the compact lexicon that libsentiroute
+ *   embeds (or maps with scoring.lexicon).  LANG is xx (any language), en,
+ *   de, fr, es or pl.  A FILE holds one term per line:
+ *
+ *       term <TAB> valence <TAB> tags
+ *
+ *   valence is a number in [-4, 4] or "-" for none; tags is a comma list of
+ *   neg, postneg, boost=X, damp=X, but, urgent, threat, advocacy, human,
+ *   offensive, func.  A term ending in "*" is a stem (matches any word that
+ *   begins with it); a term with spaces is a phrase; a short run of ASCII
+ *   punctuation is an emoticon, kept exactly as written and filed under xx.
+ *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
+ *   Blank lines and lines starting with '#' are ignored.  A later file
+ *   overrides an earlier one for the same term and language.  Words with
+ *   diacritics also get their unaccented spelling (and de ae/oe/ue/ss)
+ *   unless that spelling has its own entry.
+ *
+ *   Errors name file and line; the exit code is 0, 1 (bad input) or 2
+ *   (usage).
+ */
+#include "build-config.h"
+
+#include "../core/lexicon.h"
+#include "../core/text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+typedef struct rec {
+    int set;
+    int variant;      /* made from an accented spelling; real entries win */
+    uint16_t tags;
+    float valence;
+    float arg;
+} rec;
+
+typedef struct entry {
+    char *key;
+    size_t len;
+    uint32_t hash;
+    uint8_t eflags;
+    rec recs[SRP_NLANG];
+} entry;
+
+static entry *entries;
+static size_t nentries, capentries;
+static size_t *table;  /* index+1 */
+static size_t tablecap;
+static unsigned max_phrase_words = 1;
+static int errors;
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL) {
+        fprintf(stderr, "srlexc: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+static void table_grow(void)
+{
+    size_t ncap = tablecap ? tablecap * 2 : 1024;
+    size_t *nt = calloc(ncap, sizeof(*nt));
+
+    if (nt == NULL) {
+        fprintf(stderr, "srlexc: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < nentries; i++) {
+        size_t j = entries[i].hash & (ncap - 1);
+        while (nt[j])
+            j = (j + 1) & (ncap - 1);
+        nt[j] = i + 1;
+    }
+    free(table);
+    table = nt;
+    tablecap = ncap;
+}
+
+/* get - the entry for key, created when create is set */
+static entry *get(const char *key, size_t len, int create)
+{
+    uint32_t h = srp_hash(key, len);
+    size_t j;
+
+    if (tablecap == 0 || (nentries + 1) * 2 > tablecap)
+        table_grow();
+    j = h & (tablecap - 1);
+    while (table[j]) {
+        entry *e = &entries[table[j] - 1];
+        if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
+            return e;
+        j = (j + 1) & (tablecap - 1);
+    }
+    if (!create)
+        return NULL;
+    if (nentries == capentries) {
+        capentries = capentries ? capentries * 2 : 4096;
+        entries = xrealloc(entries, capentries * sizeof(*entries));
+    }
+    entry *e = &entries[nentries];
+    memset(e, 0, sizeof(*e));
+    e->key = xrealloc(NULL, len + 1);
+    memcpy(e->key, key, len);
+    e->key[len] = '\0';
+    e->len = len;
+    e->hash = h;
+    table[j] = ++nentries;
+    return e;
+}
+
+static int lang_of(const char *code)
+{
+    if (strcmp(code, "xx") == 0)
+        return SRP_LANG_XX;
+    return srp_lang_slot(code);
+}
+
+/* is_emoticon_term - short ASCII punctuation runs are kept raw */
+static int is_emoticon_term(const char *t)
+{
+    size_t n = strlen(t), letters = 0, punct = 0;
+
+    if (n < 2 || n > 10)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c >= 0x80 || c <= 0x20)
+            return 0;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            letters++;
+        else if (!(c >= '0' && c <= '9'))
+            punct++;
+    }
+    /* "don't" has punctuation but is a word */
+    if (punct == 1 && strchr(t, '\'') && letters >= 2)
+        return 0;
+    return letters <= 2 && punct >= 1;
+}
+
+/* term_key - the folded key of a term; phrases are words joined by ' ' */
+static int term_key(const char *term, char *key, size_t keysize, unsigned *nwords,
+                    char *first, size_t firstsize)
+{
+    srp_tokenizer t;
+    srp_token tok;
+    size_t o = 0;
+
+    *nwords = 0;
+    srp_tok_init(&t, term, strlen(term), NULL, NULL);
+    while (srp_tok_next(&t, &tok)) {
+        if (tok.type != SRP_TOK_WORD && tok.type != SRP_TOK_EMOJI && tok.type != SRP_TOK_NUMBER)
+            continue;
+        if (tok.key_len == 0)
+            return -1;
+        if (o + tok.key_len + 2 > keysize)
+            return -1;
+        if (*nwords == 0) {
+            if (tok.key_len + 1 > firstsize)
+                return -1;
+            memcpy(first, tok.key, tok.key_len + 1);
+        } else {
+            key[o++] = ' ';
+        }
+        memcpy(key + o, tok.key, tok.key_len);
+        o += tok.key_len;
+        (*nwords)++;
+    }
+    key[o] = '\0';
+    return *nwords ? (int)o : -1;
+}
+
+static int parse_tags(char *s, rec *r, const char *file, unsigned line)
+{
+    char *save = NULL;
+
+    for (char *tag = strtok_r(s, ", ", &save); tag; tag = strtok_r(NULL, ", ", &save)) {
+        if (strcmp(tag, "neg") == 0)
+            r->tags |= SRP_T_NEG;
+        else if (strcmp(tag, "postneg") == 0)
+            r->tags |= SRP_T_NEG | SRP_T_POSTNEG;
+        else if (strncmp(tag, "boost=", 6) == 0 || strncmp(tag, "damp=", 5) == 0) {
+            char *end;
+            const char *num = strchr(tag, '=') + 1;
+            double v = strtod(num, &end);
+            if (*end || v <= 0 || v > 2) {
+                fprintf(stderr, "%s:%u: bad %s (want a number in (0, 2])\n", file, line, tag);
+                return -1;
+            }
+            r->tags |= SRP_T_BOOST;
+            r->arg = (float)(tag[0] == 'b' ? v : -v);
+        } else if (strcmp(tag, "but") == 0)
+            r->tags |= SRP_T_BUT;
+        else if (strcmp(tag, "urgent") == 0)
+            r->tags |= SRP_T_URGENT;
+        else if (strcmp(tag, "threat") == 0)
+            r->tags |= SRP_T_THREAT;
+        else if (strcmp(tag, "advocacy") == 0)
+            r->tags |= SRP_T_ADVOCACY;
+        else if (strcmp(tag, "human") == 0)
+            r->tags |= SRP_T_HUMAN;
+        else if (strcmp(tag, "offensive") == 0)
+            r->tags |= SRP_T_OFFENSIVE;
+        else if (strcmp(tag, "func") == 0)
+            r->tags |= SRP_T_FUNC;
+        else {
+            fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void put(int lang, const char *key, size_t len, const rec *r, unsigned nwords,
+                const char *first, const char *file, unsigned line, int variant)
+{
+    entry *e = get(key, len, 1);
+
+    if (variant && e->recs[lang].set)
+        return;
+    if (!variant && e->recs[lang].set && !e->recs[lang].variant && file != NULL &&
+        getenv("SRLEXC_WARN_DUP"))
+        fprintf(stderr, "%s:%u: warning: '%s' redefined for %s\n", file, line, key,
+                srp_lang_code(lang));
+    e->recs[lang] = *r;
+    e->recs[lang].set = 1;
+    e->recs[lang].variant = variant;
+    if (r->tags & SRP_T_STEM)
+        e->eflags |= SRP_E_HAS_STEM;
+    if (nwords > 1) {
+        entry *f = get(first, strlen(first), 1);
+        f->eflags |= SRP_E_PHRASE_START;
+        if (nwords > max_phrase_words)
+            max_phrase_words = nwords;
+    }
+}
+
+static void load(int lang, const char *file)
+{
+    FILE *fp = fopen(file, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+
+    if (fp == NULL) {
+        fprintf(stderr, "srlexc: %s: %s\n", file, strerror(errno));
+        exit(1);
+    }
+    while (getline(&line, &cap, fp) >= 0) {
+        char *f[4] = {0};
+        int nf = 0;
+        char *p = line;
+        rec r = {0};
+        char key[256], first[SRP_KEY_MAX];
+        unsigned nwords = 0;
+        int l = lang, klen, vader;
+        size_t tl;
+
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0' || line[0] == '#')
+            continue;
+        while (nf < 4) {
+            f[nf++] = p;
+            p = strchr(p, '\t');
+            if (p == NULL)
+                break;
+            *p++ = '\0';
+        }
+        /* trim the term */
+        while (*f[0] == ' ')
+            f[0]++;
+        tl = strlen(f[0]);
+        while (tl > 0 && f[0][tl - 1] == ' ')
+            f[0][--tl] = '\0';
+        if (tl == 0) {
+            fprintf(stderr, "%s:%u: empty term\n", file, lineno);
+            errors++;
+            continue;
+        }
+        if (!srp_utf8_valid(f[0], tl)) {
+            fprintf(stderr, "%s:%u: term is not valid UTF-8\n", file, lineno);
+            errors++;
+            continue;
+        }
+        if (nf >= 2 && f[1][0] != '\0' && strcmp(f[1], "-") != 0) {
+            char *end;
+            double v = strtod(f[1], &end);
+            if (*end || v < -4.0 || v > 4.0) {
+                fprintf(stderr, "%s:%u: bad valence '%s' (want -4..4 or -)\n", file, lineno, f[1]);
+                errors++;
+                continue;
+            }
+            r.tags |= SRP_T_VAL;
+            r.valence = (float)v;
+        }
+        /* VADER format: term, mean, sd, [ratings] - no tags */
+        vader = nf == 4 && f[3][0] == '[';
+        if (!vader && nf >= 3 && parse_tags(f[2], &r, file, lineno) != 0) {
+            errors++;
+            continue;
+        }
+        if (r.tags == 0) {
+            fprintf(stderr, "%s:%u: '%s' has neither valence nor tags\n", file, lineno, f[0]);
+            errors++;
+            continue;
+        }
+        if (is_emoticon_term(f[0])) {
+            size_t n = strlen(f[0]);
+            entry *e;
+            r.set = 1;
+            e = get(f[0], n, 1);
+            e->eflags |= SRP_E_RAW;
+            e->recs[SRP_LANG_XX] = r;
+            continue;
+        }
+        if (tl > 1 && f[0][tl - 1] == '*') {
+            f[0][--tl] = '\0';
+            r.tags |= SRP_T_STEM;
+        }
+        klen = term_key(f[0], key, sizeof(key), &nwords, first, sizeof(first));
+        if (klen < 0) {
+            /* third-party (VADER) lists hold a few multi-part emoticons we
+             * cannot match; our own lists must be clean */
+            fprintf(stderr, "%s:%u: %s: '%s' gives no usable key\n", file, lineno,
+                    vader ? "skipped" : "error", f[0]);
+            if (!vader)
+                errors++;
+            continue;
+        }
+        if ((r.tags & SRP_T_STEM) && nwords > 1) {
+            fprintf(stderr, "%s:%u: a phrase cannot be a stem\n", file, lineno);
+            errors++;
+            continue;
+        }
+        if (nwords > 6) {
+            fprintf(stderr, "%s:%u: phrases have at most 6 words\n", file, lineno);
+            errors++;
+            continue;
+        }
+        /* a single emoji from an English list belongs to every language */
+        if (nwords == 1 && (unsigned char)key[0] >= 0xe2 && lang == SRP_LANG_EN) {
+            const unsigned char *q = (const unsigned char *)key;
+            if (srp_is_emoji(srp_utf8_decode(&q, q + klen)))
+                l = SRP_LANG_XX;
+        }
+        put(l, key, (size_t)klen, &r, nwords, first, file, lineno, 0);
+    }
+    free(line);
+    fclose(fp);
+}
+
+/* strip - the unaccented spelling of a key; de_translit uses ae/oe/ue */
+static int strip(const char *key, size_t len, char *out, size_t outsize, int de_translit)
+{
+    const unsigned char *p = (const unsigned char *)key, *end = p + len;
+    size_t o = 0;
+
+    while (p < end) {
+        uint32_t cp = srp_utf8_decode(&p, end);
+        char tmp[8];
+        size_t k = 0;
+
+        if (de_translit && (cp == 0xe4 || cp == 0xf6 || cp == 0xfc)) {
+            tmp[0] = cp == 0xe4 ? 'a' : cp == 0xf6 ? 'o' : 'u';
+            tmp[1] = 'e';
+            k = 2;
+        } else if (cp == 0xdf) {
+            memcpy(tmp, "ss", 2);
+            k = 2;
+        } else if (cp == 0x142) {
+            tmp[0] = 'l';
+            k = 1;
+        } else if (cp == 0x153) {
+            memcpy(tmp, "oe", 2);
+            k = 2;
+        } else if (cp >= 0x80) {
+            utf8proc_int32_t d[8];
+            utf8proc_ssize_t n = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 8,
+                                                         UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK,
+                                                         NULL);
+            if (n == 1 && d[0] < 0x80) {
+                tmp[0] = (char)d[0];
+                k = 1;
+            } else {
+                k = srp_utf8_encode(cp, tmp);
+            }
+        } else {
+            tmp[0] = (char)cp;
+            k = 1;
+        }
+        if (o + k + 1 > outsize)
+            return -1;
+        memcpy(out + o, tmp, k);
+        o += k;
+    }
+    out[o] = '\0';
+    return (int)o;
+}
+
+static void add_variants(void)
+{
+    size_t n = nentries;
+
+    for (size_t i = 0; i < n; i++) {
+        char key[256], buf[256];
+        size_t len;
+
+        if (entries[i].eflags & SRP_E_RAW)
+            continue;
+        memcpy(key, entries[i].key, entries[i].len + 1);
+        len = entries[i].len;
+        for (int l = 1; l < SRP_NLANG; l++) {
+            rec r;
+            if (!entries[i].recs[l].set || entries[i].recs[l].variant)
+                continue;
+            r = entries[i].recs[l];
+            for (int de = 0; de <= (l == SRP_LANG_DE); de++) {
+                int k = strip(key, len, buf, sizeof(buf), de);
+                unsigned nwords = 1;
+                char first[SRP_KEY_MAX];
+                if (k < 0 || ((size_t)k == len && memcmp(buf, key, len) == 0))
+                    continue;
+                for (int j = 0; j < k; j++)
+                    if (buf[j] == ' ')
+                        nwords++;
+                size_t fl = strcspn(buf, " ");
+                if (fl >= sizeof(first))
+                    continue;
+                memcpy(first, buf, fl);
+                first[fl] = '\0';
+                put(l, buf, (size_t)k, &r, nwords, first, NULL, 0, 1);
+            }
+        }
+    }
+}
+
+static void write_out(const char *path)
+{
+    srp_lex_header h;
+    size_t nrecs = 0, strings_len = 0, nstems = 0;
+    uint32_t nslots = 1024, bloom_log2 = 12;
+    unsigned char *buf;
+    size_t off, total;
+    FILE *fp;
+
+    for (size_t i = 0; i < nentries; i++) {
+        for (int l = 0; l < SRP_NLANG; l++)
+            nrecs += entries[i].recs[l].set;
+        strings_len += entries[i].len;
+        if (entries[i].eflags & SRP_E_HAS_STEM)
+            nstems++;
+    }
+    while (nslots < nentries * 2 + 1)
+        nslots *= 2;
+    while ((1u << bloom_log2) < nstems * 16 && bloom_log2 < 24)
+        bloom_log2++;
+
+    memset(&h, 0, sizeof(h));
+    memcpy(h.magic, SRP_LEX_MAGIC, 8);
+    h.version = SRP_LEX_VERSION;
+    h.endian = SRP_LEX_ENDIAN;
+    h.nslots = nslots;
+    h.nentries = (uint32_t)nentries;
+    h.nrecs = (uint32_t)nrecs;
+    h.bloom_bits_log2 = bloom_log2;
+    h.strings_len = (uint32_t)strings_len;
+    h.max_phrase_words = max_phrase_words;
+    off = (sizeof(h) + 7) & ~(size_t)7;
+    h.slots_off = (uint32_t)off;
+    off += nslots * sizeof(srp_lex_slot);
+    h.entries_off = (uint32_t)off;
+    off += (nentries * sizeof(srp_lex_entry) + 7) & ~(size_t)7;
+    h.recs_off = (uint32_t)off;
+    off += (nrecs * sizeof(srp_lex_rec) + 7) & ~(size_t)7;
+    h.bloom_off = (uint32_t)off;
+    off += (size_t)1 << (bloom_log2 - 3);
+    h.strings_off = (uint32_t)off;
+    off += strings_len;
+    total = (off + 7) & ~(size_t)7;
+    h.total_len = (uint32_t)total;
+
+    buf = calloc(1, total);
+    if (buf == NULL) {
+        fprintf(stderr, "srlexc: out of memory\n");
+        exit(1);
+    }
+    srp_lex_slot *slots = (srp_lex_slot *)(buf + h.slots_off);
+    srp_lex_entry *ents = (srp_lex_entry *)(buf + h.entries_off);
+    srp_lex_rec *recs = (srp_lex_rec *)(buf + h.recs_off);
+    uint64_t *bloom = (uint64_t *)(buf + h.bloom_off);
+    char *strings = (char *)(buf + h.strings_off);
+    size_t ri = 0, so = 0;
+    uint32_t bmask = (1u << bloom_log2) - 1;
+
+    for (size_t i = 0; i < nentries; i++) {
+        entry *e = &entries[i];
+        srp_lex_entry *o = &ents[i];
+        uint32_t j = e->hash & (nslots - 1);
+
+        o->key_off = (uint32_t)so;
+        o->key_len = (uint16_t)e->len;
+        o->eflags = e->eflags;
+        o->rec_first = (uint32_t)ri;
+        memcpy(strings + so, e->key, e->len);
+        so += e->len;
+        for (int l = 0; l < SRP_NLANG; l++) {
+            if (!e->recs[l].set)
+                continue;
+            recs[ri].lang = (uint8_t)l;
+            recs[ri].tags = e->recs[l].tags;
+            recs[ri].valence = e->recs[l].valence;
+            recs[ri].arg = e->recs[l].arg;
+            ri++;
+            o->nrec++;
+        }
+        while (slots[j].entry)
+            j = (j + 1) & (nslots - 1);
+        slots[j].hash = e->hash;
+        slots[j].entry = (uint32_t)i + 1;
+        if (e->eflags & SRP_E_HAS_STEM) {
+            uint32_t a = e->hash & bmask;
+            uint32_t b = ((e->hash >> 16) | (e->hash << 16)) * 0x9e3779b1u & bmask;
+            bloom[a >> 6] |= (uint64_t)1 << (a & 63);
+            bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
+    }
+    h.checksum = srp_hash(buf + sizeof(h), total - sizeof(h));
+    memcpy(buf, &h, sizeof(h));
+
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    fp = fopen(tmp, "wb");
+    if (fp == NULL || fwrite(buf, 1, total, fp) != total || fclose(fp) != 0) {
+        fprintf(stderr, "srlexc: cannot write %s: %s\n", tmp, strerror(errno));
+        exit(1);
+    }
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "srlexc: cannot rename to %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    free(buf);
+    fprintf(stderr, "srlexc: %s: %zu entries, %zu records, %zu stems, %zu bytes\n", path,
+            nentries, nrecs, nstems, total);
+}
+
+int main(int argc, char **argv)
+{
+    const char *out = NULL;
+    int i = 1;
+
+    if (argc >= 3 && strcmp(argv[1], "-o") == 0) {
+        out = argv[2];
+        i = 3;
+    }
+    if (out == NULL || i >= argc) {
+        fprintf(stderr, "usage: srlexc -o OUT.lex LANG:FILE [LANG:FILE ...]\n");
+        return 2;
+    }
+    for (; i < argc; i++) {
+        char *colon = strchr(argv[i], ':');
+        int lang;
+        if (colon == NULL) {
+            fprintf(stderr, "srlexc: '%s' is not LANG:FILE\n", argv[i]);
+            return 2;
+        }
+        *colon = '\0';
+        lang = lang_of(argv[i]);
+        if (lang < 0) {
+            fprintf(stderr, "srlexc: unknown language '%s'\n", argv[i]);
+            return 2;
+        }
+        load(lang, colon + 1);
+    }
+    if (errors) {
+        fprintf(stderr, "srlexc: %d error(s); nothing written\n", errors);
+        return 1;
+    }
+    add_variants();
+    write_out(out);
+    return 0;
+}
