@@ -363,6 +363,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             sl->negated[l] = 1;
         }
     }
+    if (v == 0.0f) {
+        /* a neutralized word (e.g. "support" in customer service) */
+        if (kind >= 0)
+            cue_add(L, surface, surface_len, 0.0f, kind, mods, pos);
+        return;
+    }
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -643,7 +649,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         }
         v += signf(v) * amp;
     }
-    double compound = v / sqrt(v * v + cfg->alpha);
+    double compound = v / sqrt(v * v + (v < 0 ? cfg->alpha_negative : cfg->alpha));
     double score = 5.0 + 5.0 * compound;
     score = floor(score * 10.0 + 0.5) / 10.0;
     if (score < 0.0)
