@@ -82,6 +82,8 @@ typedef struct scorer {
     uint32_t clause;     /* first seq of the open clause */
     unsigned excl, quest;
     unsigned tokens;
+    unsigned words;             /* words with letters */
+    unsigned cov[SRP_NLANG];    /* of those, known to each language */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -507,8 +509,9 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
     return NULL;
 }
 
-/* word - process one word, number, emoji or emoticon */
-static void word(scorer *s, const srp_token *tok)
+/* word - process one word, number, emoji or emoticon; hinted: languages
+ * whose letters (ß, ł, ñ, ç...) the word contains */
+static void word(scorer *s, const srp_token *tok, unsigned hinted)
 {
     uint32_t pos = s->seq++;
     slot *sl = &s->ring[pos & (RING - 1)];
@@ -534,6 +537,12 @@ static void word(scorer *s, const srp_token *tok)
     resolve(s, sl, tok);
     if (tok->type == SRP_TOK_WORD && (tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
         resolve_elongated(s, sl);
+    if (tok->type == SRP_TOK_WORD) {
+        s->words++;
+        for (int l = 1; l < SRP_NLANG; l++)
+            if (sl->rec[l] != NULL || (hinted & (1u << l)))
+                s->cov[l]++;
+    }
 
     uint32_t p0 = pos;
     const srp_lex_entry *ph = tok->type == SRP_TOK_WORD ? phrase_match(s, pos, &p0) : NULL;
@@ -595,14 +604,21 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         flags |= SR_FLAG_TRUNCATED;
     }
     srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
+    float hint_before[SRP_NLANG] = {0};
     while (srp_tok_next(&t, &tok)) {
+        unsigned hinted = 0;
         s.tokens++;
+        for (int l = 1; l < SRP_NLANG; l++) {
+            if (t.hint[l] != hint_before[l])
+                hinted |= 1u << l;
+            hint_before[l] = t.hint[l];
+        }
         switch (tok.type) {
         case SRP_TOK_WORD:
         case SRP_TOK_NUMBER:
         case SRP_TOK_EMOJI:
         case SRP_TOK_EMOTICON:
-            word(&s, &tok);
+            word(&s, &tok, hinted);
             break;
         case SRP_TOK_PUNCT:
             s.excl += tok.count_excl;
@@ -624,7 +640,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     hint_slot = srp_lang_slot(hint);
     if (hint_slot > 0 && !(s.mask & (1u << hint_slot)))
         hint_slot = -1;
-    chosen = srp_lang_decide(s.ev, t.hint, s.mask, &best, &conf);
+    chosen = srp_lang_decide(s.ev, t.hint, s.cov, s.words, s.mask, &best, &conf);
 
     int use = chosen;
     if (use < 0)

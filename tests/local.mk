@@ -1,1 +1,29 @@
 # tests/ - unit tests (cmocka, TAP), CLI tests (shell, TAP), fuzz replay
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/unit
+UNIT_LDADD = core/libsrcore.la $(CMOCKA_LIBS) -lpthread -lm
+
+UNIT_TESTS = \
+	tests/unit/test_text \
+	tests/unit/test_lexicon \
+	tests/unit/test_lang \
+	tests/unit/test_score \
+	tests/unit/test_config
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+tests_unit_test_text_SOURCES = tests/unit/test_text.c tests/unit/testutil.h
+tests_unit_test_text_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_text_LDADD = $(UNIT_LDADD)
+tests_unit_test_lexicon_SOURCES = tests/unit/test_lexicon.c tests/unit/testutil.h
+tests_unit_test_lexicon_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lexicon_LDADD = $(UNIT_LDADD)
+tests_unit_test_lang_SOURCES = tests/unit/test_lang.c tests/unit/testutil.h
+tests_unit_test_lang_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lang_LDADD = $(UNIT_LDADD)
+tests_unit_test_score_SOURCES = tests/unit/test_score.c tests/unit/testutil.h
+tests_unit_test_score_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_score_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/testutil.h
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
