@@ -358,8 +358,9 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             v += sc;
             mods |= br->arg > 0 ? SR_MOD_BOOSTED : SR_MOD_DAMPENED;
         }
-        if (L->last_neg >= 0 && (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
-            pos - (uint32_t)L->last_neg <= WINDOW) {
+        /* urgency is urgency, negated or not ("if not immediately...") */
+        if (!(tags & SRP_T_URGENT) && L->last_neg >= 0 && (int64_t)L->clause <= L->last_neg &&
+            L->last_neg < (int64_t)pos && pos - (uint32_t)L->last_neg <= WINDOW) {
             v *= N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;

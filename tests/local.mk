@@ -27,3 +27,25 @@ tests_unit_test_score_LDADD = $(UNIT_LDADD)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/testutil.h
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
+
+# sentiroutectl and the shared library from the outside
+TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh
+EXTRA_DIST += tests/tap.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh
+
+# fuzz targets: replayed over their corpus in make check; real libFuzzer
+# binaries with ./configure --enable-fuzzing CC=clang
+FUZZ_TARGETS = text
+check_PROGRAMS += tests/fuzz/replay_text
+TESTS += tests/fuzz/replay_text
+tests_fuzz_replay_text_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_text.c
+tests_fuzz_replay_text_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"text"'
+tests_fuzz_replay_text_LDADD = core/libsrcore.la -lm
+EXTRA_DIST += tests/fuzz/corpus
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_text
+tests_fuzz_fuzz_text_SOURCES = tests/fuzz/fuzz_text.c
+tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_text_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_text_LDADD = core/libsrcore.la -lm
+endif

@@ -102,13 +102,14 @@ static sr_ctx *load_ctx(const char *config_path, int *status)
     return ctx;
 }
 
-/* text_cap - bytes worth reading: the scorer reads no more than this */
+/* text_cap - bytes worth reading: the scorer reads no more than the
+ * configured cap; one byte more lets it see (and flag) the truncation */
 static size_t text_cap(const sr_ctx *ctx)
 {
     long long cap = 65536;
 
     sr_config_get_int(sr_ctx_config(ctx), "scoring.max_text_bytes", &cap);
-    return (size_t)cap;
+    return (size_t)cap + 1;
 }
 
 /* read_capped - read all of fp, keeping at most cap bytes */
@@ -236,8 +237,10 @@ static int score_lines(const sr_ctx *ctx, const char *lang, size_t cap)
                 i++;
                 if (n > 0 && line[n - 1] == '\r')
                     n--;
-                if (sr_score_text(ctx, line, n, lang, &s, &err) != SR_OK ||
-                    print_json(&s, NULL) != 0) {
+                int rc = sr_score_text(ctx, line, n, lang, &s, &err);
+                if (rc == SR_OK && skipping)
+                    s.flags |= SR_FLAG_TRUNCATED;
+                if (rc != SR_OK || print_json(&s, NULL) != 0) {
                     fprintf(stderr, "%s: line %zu: cannot score\n", progname, lines + 1);
                     status = 1;
                 }
@@ -248,8 +251,11 @@ static int score_lines(const sr_ctx *ctx, const char *lang, size_t cap)
         }
     }
     if (n > 0 || skipping) {
-        if (sr_score_text(ctx, line, n, lang, &s, &err) == SR_OK)
+        if (sr_score_text(ctx, line, n, lang, &s, &err) == SR_OK) {
+            if (skipping)
+                s.flags |= SR_FLAG_TRUNCATED;
             print_json(&s, NULL);
+        }
     }
     free(line);
     if (fflush(stdout) != 0) {
