@@ -49,3 +49,14 @@ tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_text_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_text_LDADD = core/libsrcore.la -lm
 endif
+
+# what the sanitizer pass of check-all runs: unit tests and fuzz replays
+SANITIZER_TESTS = $(UNIT_TESTS) tests/fuzz/replay_text
+print-sanitizer-tests:
+	@echo $(SANITIZER_TESTS)
+
+# the whole suite: make check, then the sanitizer pass; ends "N passed, N failed"
+check-all: all
+	$(SHELL) $(top_srcdir)/tests/check-all.sh
+.PHONY: check-all print-sanitizer-tests
+EXTRA_DIST += tests/check-all.sh

@@ -9,3 +9,9 @@ bin_PROGRAMS += tools/sentiroutectl
 tools_sentiroutectl_SOURCES = tools/sentiroutectl.c
 tools_sentiroutectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tools_sentiroutectl_LDADD = core/libsentiroute.la $(JANSSON_LIBS) -lm
+
+# the main job on the embedded defaults (until the milter lands): score the
+# bundled sample messages and print them sorted by sentiment, angriest first
+demo: all
+	$(builddir)/tools/sentiroutectl score --files --sort --format table $(srcdir)/config/samples/*.txt
+.PHONY: demo
