@@ -103,21 +103,37 @@ static int is_emoticon(const void *ud, const char *raw, size_t len)
     return e != NULL && (e->eflags & SRP_E_RAW);
 }
 
-/* cue_text - a printable copy of the surface text */
+/* cue_text - a printable, valid UTF-8 copy of the surface text: control
+ * characters and white space runs become one space, invalid sequences are
+ * dropped (a phrase's span may hold anything between its words) */
 static void cue_text(char *dst, const char *src, size_t len)
 {
-    size_t n = len < SR_CUE_TEXT_MAX - 1 ? len : srp_cut_utf8(src, SR_CUE_TEXT_MAX - 1);
+    const unsigned char *p = (const unsigned char *)src, *end = p + len;
     size_t o = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        if (c < 0x20 || c == 0x7f) {
-            if (o > 0 && dst[o - 1] != ' ')
-                dst[o++] = ' ';
+    while (p < end) {
+        const unsigned char *q = p;
+        uint32_t cp = srp_utf8_decode(&q, end);
+        size_t k = (size_t)(q - p);
+
+        if (cp == 0xfffd && k != 3) {
+            p = q;
             continue;
         }
-        dst[o++] = (char)c;
+        if (cp < 0x20 || cp == 0x7f || cp == ' ') {
+            if (o > 0 && dst[o - 1] != ' ' && o + 1 < SR_CUE_TEXT_MAX)
+                dst[o++] = ' ';
+            p = q;
+            continue;
+        }
+        if (o + k >= SR_CUE_TEXT_MAX)
+            break;
+        memcpy(dst + o, p, k);
+        o += k;
+        p = q;
     }
+    while (o > 0 && dst[o - 1] == ' ')
+        o--;
     dst[o] = '\0';
 }
 
