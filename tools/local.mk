@@ -6,7 +6,7 @@ tools_srlexc_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS)
 tools_srlexc_LDADD = core/libsrtext.la $(UTF8PROC_LIBS)
 
 bin_PROGRAMS += tools/sentiroutectl
-tools_sentiroutectl_SOURCES = tools/sentiroutectl.c
+tools_sentiroutectl_SOURCES = tools/sentiroutectl.c tools/ctl.h tools/ctl_eval.c
 tools_sentiroutectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tools_sentiroutectl_LDADD = core/libsentiroute.la $(JANSSON_LIBS) -lm
 

@@ -5,6 +5,7 @@
  *   sentiroutectl [-c CONFIG] score [--lang LL] [--format json|table] [TEXT...]
  *   sentiroutectl [-c CONFIG] score --lines [--lang LL]
  *   sentiroutectl [-c CONFIG] score --files [--sort] [--format json|table] FILE...
+ *   sentiroutectl [-c CONFIG] eval [--scale S] [--json] FILE.tsv...
  *   sentiroutectl [-c CONFIG] configtest [--dump]
  *   sentiroutectl version
  *
@@ -40,7 +41,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+#include "ctl.h"
+
+#define EXIT_USAGE SRCTL_EXIT_USAGE
 
 static const char *progname = "sentiroutectl";
 
@@ -56,6 +59,8 @@ static void usage(FILE *fp)
             "                     one document per input line -> one JSON object per line\n"
             "  score --files [--sort] [--format json|table] FILE...\n"
             "                     one document per file\n"
+            "  eval [--scale auto|rating|stars|binary|labels] [--json] FILE.tsv...\n"
+            "                     measure the scorer on labelled data (gold TAB text)\n"
             "  configtest [--dump]\n"
             "                     check the configuration (and print effective values)\n"
             "  version            print the version\n"
@@ -66,8 +71,7 @@ static void usage(FILE *fp)
             progname);
 }
 
-static int die_usage(const char *fmt, ...) SR_PRINTFLIKE(1, 2);
-static int die_usage(const char *fmt, ...)
+int srctl_usage_error(const char *fmt, ...)
 {
     va_list ap;
 
@@ -79,8 +83,8 @@ static int die_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* load_ctx - the config (file or defaults) and a context */
-static sr_ctx *load_ctx(const char *config_path, int *status)
+/* srctl_load_ctx - the config (file or defaults) and a context */
+sr_ctx *srctl_load_ctx(const char *config_path, int *status)
 {
     sr_error err;
     sr_config *cfg;
@@ -354,26 +358,26 @@ static int cmd_score(const char *config_path, int argc, char **argv)
             else if (strcmp(optarg, "table") == 0)
                 table = 1;
             else
-                return die_usage("unknown format '%s' (json or table)", optarg);
+                return srctl_usage_error("unknown format '%s' (json or table)", optarg);
             break;
         case 'h': usage(stdout); return 0;
-        default: return die_usage("%s", "bad option for score");
+        default: return srctl_usage_error("%s", "bad option for score");
         }
     }
     argc -= optind;
     argv += optind;
     if (lines && (files || argc > 0))
-        return die_usage("%s", "--lines reads standard input only");
+        return srctl_usage_error("%s", "--lines reads standard input only");
     if (files && argc == 0)
-        return die_usage("%s", "--files needs at least one FILE");
+        return srctl_usage_error("%s", "--files needs at least one FILE");
     if (sort && !files)
-        return die_usage("%s", "--sort works with --files");
+        return srctl_usage_error("%s", "--sort works with --files");
     if (lines && table)
-        return die_usage("%s", "--lines prints JSON");
+        return srctl_usage_error("%s", "--lines prints JSON");
     if (lang != NULL && (strlen(lang) < 2 || strlen(lang) > 3))
-        return die_usage("bad language code '%s'", lang);
+        return srctl_usage_error("bad language code '%s'", lang);
 
-    ctx = load_ctx(config_path, &status);
+    ctx = srctl_load_ctx(config_path, &status);
     if (ctx == NULL)
         return status;
     if (lines) {
@@ -432,7 +436,7 @@ static int cmd_configtest(const char *config_path, int argc, char **argv)
     int dump = argc > 1 && strcmp(argv[1], "--dump") == 0;
 
     if (argc > 2 || (argc == 2 && !dump))
-        return die_usage("%s", "configtest takes only --dump");
+        return srctl_usage_error("%s", "configtest takes only --dump");
     cfg = config_path ? sr_config_load(config_path, &err) : sr_config_new_default(&err);
     if (cfg == NULL) {
         fprintf(stderr, "%s: %s: %s\n", progname, err.where, err.msg);
@@ -486,6 +490,8 @@ int main(int argc, char **argv)
         return cmd_score(config_path, argc, argv);
     if (strcmp(argv[0], "configtest") == 0)
         return cmd_configtest(config_path, argc, argv);
+    if (strcmp(argv[0], "eval") == 0)
+        return srctl_eval(config_path, argc, argv);
     if (strcmp(argv[0], "version") == 0) {
         printf("sentiroutectl %s\n", sr_version());
         return 0;
@@ -494,5 +500,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return die_usage("unknown command '%s'", argv[0]);
+    return srctl_usage_error("unknown command '%s'", argv[0]);
 }
