@@ -35,6 +35,9 @@
 #define SRP_T_FUNC 0x0200u      /* function word: language evidence */
 #define SRP_T_STEM 0x0400u      /* matches words that begin with the key */
 #define SRP_T_POSTNEG 0x0800u   /* negator that also acts backwards at clause end (de "nicht") */
+#define SRP_T_EXPECT 0x1000u    /* expected to happen: negated it is a complaint ("didn't arrive") */
+#define SRP_T_ABSENCE 0x2000u   /* "no X" / "kein X": the lack of a neutral thing is a complaint */
+#define SRP_T_SARCASM 0x4000u   /* #sarcasm, /s: praise in the text is meant the other way */
 
 /* entry flags */
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */

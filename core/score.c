@@ -40,6 +40,9 @@
 #define QUEST_INCR 0.18f       /* per '?' when more than one (VADER) */
 #define BUT_BEFORE 0.5f
 #define BUT_AFTER 1.5f
+#define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
+#define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
+#define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
 
 typedef struct slot {
     uint32_t seq;
@@ -65,6 +68,8 @@ typedef struct lstate {
     int64_t last_neg;    /* seq of the last negator, -1 when none */
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
+    int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
+    int sarcasm;         /* a sarcasm marker was seen */
     unsigned flags;
     unsigned hits;
     unsigned ncues;
@@ -344,22 +349,26 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->clause = pos + 1;
         L->last_neg = -1;
     }
+    if (tags & SRP_T_ABSENCE)
+        L->absence = pos;
+    if (tags & SRP_T_SARCASM)
+        L->sarcasm = 1;
     kind = cue_kind_of(tags);
     L->flags |= flags_of(tags);
 
-    if (!(tags & SRP_T_VAL)) {
+    if (!(tags & (SRP_T_VAL | SRP_T_EXPECT))) {
         if (kind >= 0)
             cue_add(L, surface, surface_len, 0.0f, kind, 0, pos);
         return;
     }
 
-    float v = r->valence;
+    float v = (tags & SRP_T_VAL) ? r->valence : 0.0f;
     if (!emoji) {
         if ((tflags & SRP_TF_CAPS) && v != 0.0f) {
             L->caps += signf(v) * CAPS_INCR;
             mods |= SR_MOD_CAPS;
         }
-        for (uint32_t d = 1; d <= WINDOW && d <= pos && pos - d >= L->clause; d++) {
+        for (uint32_t d = 1; d <= WINDOW && d <= pos && pos - d >= L->clause && v != 0.0f; d++) {
             const slot *b = &s->ring[(pos - d) & (RING - 1)];
             const srp_lex_rec *br = slot_rec(b, l);
             float sc;
@@ -377,7 +386,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         /* urgency is urgency, negated or not ("if not immediately...") */
         if (!(tags & SRP_T_URGENT) && L->last_neg >= 0 && (int64_t)L->clause <= L->last_neg &&
             L->last_neg < (int64_t)pos && pos - (uint32_t)L->last_neg <= WINDOW) {
-            v *= N_SCALAR;
+            /* an expected thing that did not happen is a complaint */
+            v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;
         }
@@ -394,6 +404,96 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     sl->epoch[l] = L->epoch;
     cue_add(L, surface, surface_len, v, kind >= 0 ? kind : emoji ? SR_CUE_EMOJI : SR_CUE_WORD,
             mods, pos);
+}
+
+/* absence - "no answer": the word after an absence determiner carries no
+ * valence of its own, so the lack of it is the complaint */
+static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
+{
+    lstate *L = &s->L[l];
+    const srp_lex_rec *r;
+    const slot *det;
+
+    if (L->absence < 0)
+        return;
+    if ((int64_t)pos != L->absence + 1 || L->absence < (int64_t)L->clause) {
+        if ((int64_t)pos > L->absence)
+            L->absence = -1;
+        return;
+    }
+    L->absence = -1;
+    r = slot_rec(sl, l);
+    if (sl->type != SRP_TOK_WORD || sl->key_len < 3 ||
+        (r != NULL && (r->tags & (SRP_T_VAL | SRP_T_FUNC | SRP_T_NEG | SRP_T_BOOST))))
+        return;
+    det = &s->ring[(pos - 1) & (RING - 1)];
+    if (det->seq != pos - 1)
+        return;
+    L->seg_b += ABSENCE_VAL;
+    L->hits++;
+    s->ring[pos & (RING - 1)].contrib[l] = ABSENCE_VAL;
+    s->ring[pos & (RING - 1)].epoch[l] = L->epoch;
+    cue_add(L, det->surface, (size_t)(sl->surface + sl->surface_len - det->surface), ABSENCE_VAL,
+            SR_CUE_WORD, 0, pos);
+}
+
+/* hashtag - "#horriblecustomerservice", "#nothappy": find lexicon words
+ * inside a hashtag nothing else matched, left to right, longest first */
+static void hashtag(scorer *s, const slot *sl, uint32_t pos)
+{
+    const char *k = sl->key;
+    unsigned n = sl->key_len, i = 0;
+    int negate = 0;
+
+    while (i + 3 <= n) {
+        const srp_lex_entry *e = NULL;
+        unsigned len;
+        for (len = n - i; len >= 3; len--) {
+            if (len == n)
+                continue; /* the whole tag was looked up already */
+            e = srp_lexicon_get(s->lex, srp_hash(k + i, len), k + i, len);
+            if (e != NULL && e->nrec > 0)
+                break;
+            e = NULL;
+        }
+        if (e == NULL) {
+            i++;
+            continue;
+        }
+        const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
+        int any_val = 0;
+        srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
+        for (unsigned j = 0; j < e->nrec; j++) {
+            const srp_lex_rec *r = &recs[j];
+            if (!(s->mask & (1u << r->lang)))
+                continue;
+            if (r->tags & SRP_T_NEG) {
+                negate = 1;
+                continue;
+            }
+            if (!(r->tags & SRP_T_VAL) || r->valence == 0.0f)
+                continue;
+            any_val = 1;
+            float v = negate ? r->valence * N_SCALAR : r->valence;
+            int ls = r->lang;
+            for (int l = ls == SRP_LANG_XX ? 0 : ls; l < SRP_NLANG; l++) {
+                lstate *L = &s->L[l];
+                if (!(s->mask & (1u << l)))
+                    continue;
+                if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
+                    continue;
+                L->seg_b += v;
+                L->hits++;
+                cue_add(L, sl->surface, sl->surface_len, v, SR_CUE_WORD,
+                        negate ? SR_MOD_NEGATED : 0, pos);
+                if (ls != SRP_LANG_XX)
+                    break;
+            }
+        }
+        if (any_val)
+            negate = 0;
+        i += len;
+    }
 }
 
 /* undo - take back a word's contribution (it is part of a phrase) */
@@ -583,15 +683,23 @@ static void word(scorer *s, const srp_token *tok, unsigned hinted)
                 /* the phrase consumes a negator inside it ("no problem") */
                 if (L->last_neg >= (int64_t)p0)
                     L->last_neg = -1;
+                L->absence = -1;
                 apply(s, l, r, p0, first->surface,
                       (size_t)(tok->surface + tok->surface_len - first->surface), first->tflags,
                       0);
                 continue;
             }
         }
+        absence(s, l, sl, pos);
         r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
         if (r != NULL)
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
+    }
+    if ((tok->flags & SRP_TF_HASHTAG) && tok->key_len >= 6) {
+        /* stems may have matched the tag's first word only: segment unless
+         * the whole tag is a lexicon entry */
+        if (sl->e == NULL || sl->e->nrec == 0)
+            hashtag(s, sl, pos);
     }
 }
 
@@ -611,8 +719,10 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.ctx = ctx;
     s.lex = ctx->lex;
     s.mask = ctx->lang_mask;
-    for (int l = 0; l < SRP_NLANG; l++)
+    for (int l = 0; l < SRP_NLANG; l++) {
         s.L[l].last_neg = -1;
+        s.L[l].absence = -1;
+    }
     for (int i = 0; i < RING; i++)
         s.ring[i].seq = UINT32_MAX;
 
@@ -670,8 +780,15 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
 
     lstate *L = &s.L[use];
     double v = L->doc;
+    if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
+        v /= sqrt((double)L->hits / cfg->hits_norm);
     if (t.lower > 0)
         v += L->caps;
+    if (L->sarcasm && v > 0) {
+        if (want_cues)
+            cue_add(L, "sarcasm", 7, (float)(v * (SARCASM_FLIP - 1.0)), SR_CUE_WORD, 0, s.seq);
+        v *= SARCASM_FLIP;
+    }
     if (v != 0.0) {
         double amp = (s.excl < 4 ? s.excl : 4) * EXCL_INCR;
         if (s.quest > 1)

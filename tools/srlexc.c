@@ -13,7 +13,10 @@
  *
  *   valence is a number in [-4, 4] or "-" for none; tags is a comma list of
  *   neg, postneg, boost=X, damp=X, but, urgent, threat, advocacy, human,
- *   offensive, func.  A term ending in "*" is a stem (matches any word that
+ *   offensive, func, expect (a neutral word whose negation is a complaint:
+ *   "work", "arrive"), absence (a determiner whose next neutral word is
+ *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
+ *   praise around: "#sarcasm").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -215,6 +218,12 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags |= SRP_T_OFFENSIVE;
         else if (strcmp(tag, "func") == 0)
             r->tags |= SRP_T_FUNC;
+        else if (strcmp(tag, "expect") == 0)
+            r->tags |= SRP_T_EXPECT;
+        else if (strcmp(tag, "absence") == 0)
+            r->tags |= SRP_T_ABSENCE;
+        else if (strcmp(tag, "sarcasm") == 0)
+            r->tags |= SRP_T_SARCASM;
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;
