@@ -60,3 +60,15 @@ check-all: all
 	$(SHELL) $(top_srcdir)/tests/check-all.sh
 .PHONY: check-all print-sanitizer-tests
 EXTRA_DIST += tests/check-all.sh
+
+# benchmarks: `make bench` (never part of make check)
+EXTRA_PROGRAMS = tests/bench/bench_score
+tests_bench_bench_score_SOURCES = tests/bench/bench_score.c
+tests_bench_bench_score_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+tests_bench_bench_score_LDADD = core/libsrcore.la -lm
+CLEANFILES += tests/bench/bench_score
+bench: tests/bench/bench_score$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  $(SHELL) $(top_srcdir)/tests/bench/bench_score.sh
+.PHONY: bench
+EXTRA_DIST += tests/bench
