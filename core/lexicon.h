@@ -107,6 +107,9 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 /* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
 int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
 
+/* srp_lexicon_stem_langs - bit per language slot that has stems. */
+unsigned srp_lexicon_stem_langs(const srp_lexicon *lex);
+
 /* srp_lexicon_counts - entries and records, for diagnostics. */
 void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes);
 

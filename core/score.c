@@ -45,13 +45,8 @@
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
 
 typedef struct slot {
+    srp_token tok;      /* the tokenizer writes straight into the ring */
     uint32_t seq;
-    unsigned tflags;
-    srp_tok_type type;
-    const char *surface;
-    size_t surface_len;
-    char key[SRP_KEY_MAX];
-    unsigned key_len;
     const srp_lex_entry *e;
     const srp_lex_rec *rec[SRP_NLANG];   /* [XX] is the language-free record */
     float contrib[SRP_NLANG];
@@ -78,6 +73,8 @@ typedef struct lstate {
     uint32_t cue_epoch[SR_CUE_MAX];
 } lstate;
 
+static const lstate lstate_init = {.last_neg = -1, .absence = -1};
+
 typedef struct scorer {
     const sr_ctx *ctx;
     const srp_lexicon *lex;
@@ -89,6 +86,10 @@ typedef struct scorer {
     unsigned tokens;
     unsigned words;             /* words with letters */
     unsigned cov[SRP_NLANG];    /* of those, known to each language */
+    unsigned postneg_mask;      /* languages with a backward negator pending */
+    unsigned absence_mask;      /* languages with an absence determiner pending */
+    uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
+    int locked;                 /* the language is decided: mask holds it alone */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -206,30 +207,32 @@ static const srp_lex_rec *rec_for(const srp_lexicon *lex, const srp_lex_entry *e
     return NULL;
 }
 
-/* resolve - records of a word per language: exact, else the longest stem */
-static void resolve(scorer *s, slot *sl, const srp_token *tok)
+/* resolve - records of a word per language: exact, else the longest stem;
+ * returns the languages that have one (bit 0: a language-free record) */
+static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
 {
     const srp_lexicon *lex = s->lex;
-    unsigned missing = 0;
+    unsigned found = 0, missing;
 
     sl->e = tok->key_len ? srp_lexicon_get(lex, tok->hash, tok->key, tok->key_len) : NULL;
     if (sl->e != NULL) {
         const srp_lex_rec *r = srp_lexicon_recs(lex, sl->e);
         for (unsigned i = 0; i < sl->e->nrec; i++)
-            if (s->mask & (1u << r[i].lang))
+            if (s->mask & (1u << r[i].lang)) {
                 sl->rec[r[i].lang] = &r[i];
+                found |= 1u << r[i].lang;
+            }
         srp_lang_word_evidence(s->ev, r, sl->e->nrec, 1);
     }
     if (tok->type != SRP_TOK_WORD || tok->key_len < 4)
-        return;
-    for (int l = 1; l < SRP_NLANG; l++)
-        if ((s->mask & (1u << l)) && sl->rec[l] == NULL)
-            missing |= 1u << l;
+        return found;
+    /* stems only for languages that have stems and no exact record */
+    missing = s->mask & srp_lexicon_stem_langs(lex) & ~found & ~1u;
     if (missing == 0)
-        return;
+        return found;
 
-    /* stems: probe prefixes from the longest, only where the Bloom filter
-     * says a stem may exist */
+    /* probe prefixes from the longest, only where the Bloom filter says a
+     * stem may exist */
     uint32_t ph[SRP_KEY_MAX];
     uint32_t h = SRP_HASH_INIT;
     for (unsigned i = 0; i < tok->key_len; i++) {
@@ -246,30 +249,34 @@ static void resolve(scorer *s, slot *sl, const srp_token *tok)
         if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM))
             continue;
         const srp_lex_rec *r = srp_lexicon_recs(lex, pe);
-        int found = 0;
+        int hit = 0;
         for (unsigned i = 0; i < pe->nrec; i++) {
             if ((r[i].tags & SRP_T_STEM) && (missing & (1u << r[i].lang))) {
                 sl->rec[r[i].lang] = &r[i];
                 missing &= ~(1u << r[i].lang);
-                found = 1;
+                found |= 1u << r[i].lang;
+                hit = 1;
             }
         }
-        if (found)
+        if (hit)
             srp_lang_word_evidence(s->ev, r, pe->nrec, 0);
     }
+    return found;
 }
 
 /* resolve_elongated - "goooood" -> "good", "sooo" -> "so" */
-static void resolve_elongated(scorer *s, slot *sl)
+static unsigned resolve_elongated(scorer *s, slot *sl)
 {
+    unsigned found = 0;
+
     for (int keep = 2; keep >= 1; keep--) {
         char k[SRP_KEY_MAX];
         unsigned o = 0, run = 0;
         char prev = 0;
         const srp_lex_entry *e;
 
-        for (unsigned i = 0; i < sl->key_len; i++) {
-            char c = sl->key[i];
+        for (unsigned i = 0; i < sl->tok.key_len; i++) {
+            char c = sl->tok.key[i];
             run = c == prev ? run + 1 : 1;
             prev = c;
             if (run <= (unsigned)keep)
@@ -280,11 +287,14 @@ static void resolve_elongated(scorer *s, slot *sl)
             const srp_lex_rec *r = srp_lexicon_recs(s->lex, e);
             sl->e = e;
             for (unsigned i = 0; i < e->nrec; i++)
-                if (s->mask & (1u << r[i].lang))
+                if (s->mask & (1u << r[i].lang)) {
                     sl->rec[r[i].lang] = &r[i];
-            return;
+                    found |= 1u << r[i].lang;
+                }
+            return found;
         }
     }
+    return found;
 }
 
 /* slot_rec - the record that applies to language l: its own, else XX */
@@ -339,6 +349,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->last_neg = pos;
         if (tags & SRP_T_POSTNEG) {
             L->postneg = 1;
+            s->postneg_mask |= 1u << l;
             L->postneg_seq = pos;
         }
     }
@@ -349,8 +360,10 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->clause = pos + 1;
         L->last_neg = -1;
     }
-    if (tags & SRP_T_ABSENCE)
+    if (tags & SRP_T_ABSENCE) {
         L->absence = pos;
+        s->absence_mask |= 1u << l;
+    }
     if (tags & SRP_T_SARCASM)
         L->sarcasm = 1;
     kind = cue_kind_of(tags);
@@ -377,7 +390,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             sc = br->arg;
             if (v < 0)
                 sc = -sc;
-            if (b->tflags & SRP_TF_CAPS)
+            if (b->tok.flags & SRP_TF_CAPS)
                 sc += signf(sc) * CAPS_INCR;
             sc *= d == 1 ? 1.0f : d == 2 ? 0.95f : 0.9f;
             v += sc;
@@ -414,16 +427,21 @@ static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
     const srp_lex_rec *r;
     const slot *det;
 
-    if (L->absence < 0)
+    if (L->absence < 0) {
+        s->absence_mask &= ~(1u << l);
         return;
+    }
     if ((int64_t)pos != L->absence + 1 || L->absence < (int64_t)L->clause) {
-        if ((int64_t)pos > L->absence)
+        if ((int64_t)pos > L->absence) {
             L->absence = -1;
+            s->absence_mask &= ~(1u << l);
+        }
         return;
     }
     L->absence = -1;
+    s->absence_mask &= ~(1u << l);
     r = slot_rec(sl, l);
-    if (sl->type != SRP_TOK_WORD || sl->key_len < 3 ||
+    if (sl->tok.type != SRP_TOK_WORD || sl->tok.key_len < 3 ||
         (r != NULL && (r->tags & (SRP_T_VAL | SRP_T_FUNC | SRP_T_NEG | SRP_T_BOOST))))
         return;
     det = &s->ring[(pos - 1) & (RING - 1)];
@@ -433,7 +451,7 @@ static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
     L->hits++;
     s->ring[pos & (RING - 1)].contrib[l] = ABSENCE_VAL;
     s->ring[pos & (RING - 1)].epoch[l] = L->epoch;
-    cue_add(L, det->surface, (size_t)(sl->surface + sl->surface_len - det->surface), ABSENCE_VAL,
+    cue_add(L, det->tok.surface, (size_t)(sl->tok.surface + sl->tok.surface_len - det->tok.surface), ABSENCE_VAL,
             SR_CUE_WORD, 0, pos);
 }
 
@@ -441,8 +459,8 @@ static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
  * inside a hashtag nothing else matched, left to right, longest first */
 static void hashtag(scorer *s, const slot *sl, uint32_t pos)
 {
-    const char *k = sl->key;
-    unsigned n = sl->key_len, i = 0;
+    const char *k = sl->tok.key;
+    unsigned n = sl->tok.key_len, i = 0;
     int negate = 0;
 
     while (i + 3 <= n) {
@@ -484,7 +502,7 @@ static void hashtag(scorer *s, const slot *sl, uint32_t pos)
                     continue;
                 L->seg_b += v;
                 L->hits++;
-                cue_add(L, sl->surface, sl->surface_len, v, SR_CUE_WORD,
+                cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
                         negate ? SR_MOD_NEGATED : 0, pos);
                 if (ls != SRP_LANG_XX)
                     break;
@@ -522,6 +540,7 @@ static void postneg_resolve(scorer *s, int l, int boundary)
     if (!L->postneg)
         return;
     L->postneg = 0;
+    s->postneg_mask &= ~(1u << l);
     if (!boundary)
         return;
     for (uint32_t d = 1; d <= WINDOW + 1 && d <= L->postneg_seq; d++) {
@@ -578,43 +597,64 @@ static void boundary(scorer *s, int sentence)
             sentence_close(s, l);
     }
     s->clause = s->seq;
+    s->pstarts = 0;
     if (sentence)
         s->sent_start = s->seq;
 }
 
-/* phrase_match - the longest lexicon phrase ending at the current word */
+/* lock_language - once a long text's language is beyond doubt, stop
+ * scoring it in the others (a speed-up; the verdict cannot change) */
+static void lock_language(scorer *s)
+{
+    float top = 0.0f, second = 0.0f;
+    int b = -1;
+
+    for (int l = 1; l < SRP_NLANG; l++) {
+        if (!(s->mask & (1u << l)))
+            continue;
+        if (s->ev[l] > top) {
+            second = top;
+            top = s->ev[l];
+            b = l;
+        } else if (s->ev[l] > second) {
+            second = s->ev[l];
+        }
+    }
+    if (b > 0 && top >= 6.0f && top >= 3.0f * second + 2.0f &&
+        (float)s->cov[b] >= 0.5f * (float)s->words) {
+        s->mask = (1u << b) | 1u;
+        s->postneg_mask &= s->mask;
+        s->absence_mask &= s->mask;
+        s->locked = 1;
+    }
+}
+
+/* phrase_match - the longest lexicon phrase ending at the current word;
+ * only words marked as phrase starts (s->pstarts) can begin one */
 static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *start)
 {
     const srp_lexicon *lex = s->lex;
-    const slot *cs = &s->ring[cur & (RING - 1)];
-    unsigned maxw = 6;
 
-    for (uint32_t k = maxw - 1; k >= 1; k--) {
+    for (uint32_t k = 5; k >= 1; k--) {
         uint32_t p0;
-        const slot *first;
-        char key[SRP_KEY_MAX * 2];
+        char key[SRP_KEY_MAX * 6];
         size_t o = 0;
         int ok = 1;
 
-        if (k > cur || cur - k < s->clause || k >= RING)
+        if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
-        first = &s->ring[p0 & (RING - 1)];
-        if (first->seq != p0 || first->e == NULL || !(first->e->eflags & SRP_E_PHRASE_START))
-            continue;
         for (uint32_t p = p0; p <= cur && ok; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
-            if (w->seq != p || w->key_len == 0 || w->type != SRP_TOK_WORD ||
-                o + w->key_len + 1 >= sizeof(key)) {
+            if (w->seq != p || w->tok.key_len == 0 || w->tok.type != SRP_TOK_WORD) {
                 ok = 0;
                 break;
             }
             if (o)
                 key[o++] = ' ';
-            memcpy(key + o, w->key, w->key_len);
-            o += w->key_len;
+            memcpy(key + o, w->tok.key, w->tok.key_len);
+            o += w->tok.key_len;
         }
-        (void)cs;
         if (!ok)
             continue;
         const srp_lex_entry *e = srp_lexicon_get(lex, srp_hash(key, o), key, o);
@@ -626,71 +666,92 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
     return NULL;
 }
 
-/* word - process one word, number, emoji or emoticon; hinted: languages
- * whose letters (ß, ł, ñ, ç...) the word contains */
-static void word(scorer *s, const srp_token *tok, unsigned hinted)
+/* phrase_apply - a phrase replaces the words inside it, per language */
+static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, uint32_t pos)
+{
+    const slot *first = &s->ring[p0 & (RING - 1)];
+    const slot *last = &s->ring[pos & (RING - 1)];
+    lstate *L = &s->L[l];
+
+    for (uint32_t p = p0; p < pos; p++)
+        undo(s, l, &s->ring[p & (RING - 1)]);
+    /* the phrase consumes a negator inside it ("no problem") */
+    if (L->last_neg >= (int64_t)p0)
+        L->last_neg = -1;
+    L->absence = -1;
+    s->absence_mask &= ~(1u << l);
+    apply(s, l, r, p0, first->tok.surface,
+          (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface),
+          first->tok.flags, 0);
+}
+
+/* word - process the word (number, emoji, emoticon) the tokenizer wrote
+ * into the ring slot of position s->seq */
+static void word(scorer *s)
 {
     uint32_t pos = s->seq++;
     slot *sl = &s->ring[pos & (RING - 1)];
+    const srp_token *tok = &sl->tok;
     int emoji = tok->type == SRP_TOK_EMOJI || tok->type == SRP_TOK_EMOTICON;
+    unsigned lmask;
 
     memset(sl->rec, 0, sizeof(sl->rec));
     memset(sl->contrib, 0, sizeof(sl->contrib));
     memset(sl->negated, 0, sizeof(sl->negated));
     sl->seq = pos;
-    sl->type = tok->type;
-    sl->tflags = tok->flags;
-    sl->surface = tok->surface;
-    sl->surface_len = tok->surface_len;
-    sl->key_len = tok->key_len;
-    memcpy(sl->key, tok->key, tok->key_len + 1);
     sl->e = NULL;
 
-    for (int l = 0; l < SRP_NLANG; l++)
-        if (s->mask & (1u << l))
-            postneg_resolve(s, l, 0);
+    if (s->postneg_mask) {
+        for (int l = 0; l < SRP_NLANG; l++)
+            if (s->postneg_mask & (1u << l))
+                postneg_resolve(s, l, 0);
+    }
+    s->pstarts <<= 1;
     if (tok->type == SRP_TOK_NUMBER)
         return;
-    resolve(s, sl, tok);
-    if (tok->type == SRP_TOK_WORD && (tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
-        resolve_elongated(s, sl);
+    lmask = resolve(s, sl, tok);
     if (tok->type == SRP_TOK_WORD) {
+        if ((tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
+            lmask = resolve_elongated(s, sl);
         s->words++;
-        for (int l = 1; l < SRP_NLANG; l++)
-            if (sl->rec[l] != NULL || (hinted & (1u << l)))
-                s->cov[l]++;
+        if ((s->words & 15) == 0 && !s->locked)
+            lock_language(s);
+        for (unsigned m = (lmask | tok->hint_mask) & ~1u; m; m &= m - 1)
+            s->cov[__builtin_ctz(m)]++;
+        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
+            s->pstarts |= 1;
     }
 
     uint32_t p0 = pos;
-    const srp_lex_entry *ph = tok->type == SRP_TOK_WORD ? phrase_match(s, pos, &p0) : NULL;
-    const srp_lex_rec *precs = ph ? srp_lexicon_recs(s->lex, ph) : NULL;
-    if (ph)
+    const srp_lex_entry *ph = NULL;
+    if (tok->type == SRP_TOK_WORD && (s->pstarts & 0x3e))
+        ph = phrase_match(s, pos, &p0);
+    unsigned phmask = 0;
+    if (ph != NULL) {
+        const srp_lex_rec *precs = srp_lexicon_recs(s->lex, ph);
         srp_lang_word_evidence(s->ev, precs, ph->nrec, 1);
-
-    for (int l = 0; l < SRP_NLANG; l++) {
+        for (unsigned i = 0; i < ph->nrec; i++)
+            phmask |= precs[i].lang == SRP_LANG_XX ? s->mask : 1u << precs[i].lang;
+        phmask &= s->mask;
+    }
+    /* languages with something to do for this word */
+    if (lmask & 1u)
+        lmask = s->mask;
+    lmask |= phmask | s->absence_mask;
+    for (unsigned m = lmask; m; m &= m - 1) {
+        int l = __builtin_ctz(m);
         const srp_lex_rec *r;
-        if (!(s->mask & (1u << l)))
-            continue;
-        if (ph != NULL) {
+        if (phmask & (1u << l)) {
             r = rec_for(s->lex, ph, l);
             if (r == NULL && l != SRP_LANG_XX)
                 r = rec_for(s->lex, ph, SRP_LANG_XX);
             if (r != NULL) {
-                const slot *first = &s->ring[p0 & (RING - 1)];
-                lstate *L = &s->L[l];
-                for (uint32_t p = p0; p < pos; p++)
-                    undo(s, l, &s->ring[p & (RING - 1)]);
-                /* the phrase consumes a negator inside it ("no problem") */
-                if (L->last_neg >= (int64_t)p0)
-                    L->last_neg = -1;
-                L->absence = -1;
-                apply(s, l, r, p0, first->surface,
-                      (size_t)(tok->surface + tok->surface_len - first->surface), first->tflags,
-                      0);
+                phrase_apply(s, l, r, p0, pos);
                 continue;
             }
         }
-        absence(s, l, sl, pos);
+        if (s->absence_mask & (1u << l))
+            absence(s, l, sl, pos);
         r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
         if (r != NULL)
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
@@ -710,18 +771,24 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     const sr_config *cfg = ctx->cfg;
     scorer s;
     srp_tokenizer t;
-    srp_token tok;
     unsigned flags = 0;
     int chosen, best, hint_slot;
     float conf;
 
-    memset(&s, 0, sizeof(s));
+    /* only what the scorer reads before writing it is initialized: the
+     * cue arrays and ring contents are written before they are read */
     s.ctx = ctx;
     s.lex = ctx->lex;
     s.mask = ctx->lang_mask;
+    s.seq = s.sent_start = s.clause = 0;
+    s.excl = s.quest = s.tokens = s.words = 0;
+    s.postneg_mask = s.absence_mask = 0;
+    s.pstarts = 0;
+    s.locked = 0;
     for (int l = 0; l < SRP_NLANG; l++) {
-        s.L[l].last_neg = -1;
-        s.L[l].absence = -1;
+        s.cov[l] = 0;
+        s.ev[l] = 0.0f;
+        s.L[l] = lstate_init;
     }
     for (int i = 0; i < RING; i++)
         s.ring[i].seq = UINT32_MAX;
@@ -731,25 +798,24 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         flags |= SR_FLAG_TRUNCATED;
     }
     srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
-    float hint_before[SRP_NLANG] = {0};
-    while (srp_tok_next(&t, &tok)) {
-        unsigned hinted = 0;
+    for (;;) {
+        /* the token lands in the ring slot the next word will occupy; a
+         * punctuation token there is harmless (that slot is the oldest) */
+        srp_token *tok = &s.ring[s.seq & (RING - 1)].tok;
+        s.ring[s.seq & (RING - 1)].seq = UINT32_MAX;
+        if (!srp_tok_next(&t, tok))
+            break;
         s.tokens++;
-        for (int l = 1; l < SRP_NLANG; l++) {
-            if (t.hint[l] != hint_before[l])
-                hinted |= 1u << l;
-            hint_before[l] = t.hint[l];
-        }
-        switch (tok.type) {
+        switch (tok->type) {
         case SRP_TOK_WORD:
         case SRP_TOK_NUMBER:
         case SRP_TOK_EMOJI:
         case SRP_TOK_EMOTICON:
-            word(&s, &tok, hinted);
+            word(&s);
             break;
         case SRP_TOK_PUNCT:
-            s.excl += tok.count_excl;
-            s.quest += tok.count_quest;
+            s.excl += tok->count_excl;
+            s.quest += tok->count_quest;
             boundary(&s, 1);
             break;
         case SRP_TOK_CLAUSE:

@@ -61,6 +61,7 @@ typedef struct srp_token {
     unsigned letters;       /* letters in the word */
     unsigned count_excl;    /* '!' in a PUNCT run */
     unsigned count_quest;   /* '?' in a PUNCT run */
+    unsigned hint_mask;     /* languages whose letters (ß, ł, ñ, ç...) the word has */
 } srp_token;
 
 /* Predicate: is raw[0..len) an emoticon?  Lets the tokenizer keep ":D"
