@@ -52,6 +52,7 @@ typedef struct slot {
     float contrib[SRP_NLANG];
     uint32_t epoch[SRP_NLANG];
     uint8_t negated[SRP_NLANG];
+    uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
 } slot;
 
 typedef struct lstate {
@@ -65,7 +66,7 @@ typedef struct lstate {
     uint32_t postneg_seq;
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
     int sarcasm;         /* a sarcasm marker was seen */
-    unsigned flags;
+    uint16_t fcount[16]; /* words that set each flag bit */
     unsigned hits;
     unsigned ncues;
     sr_cue cues[SR_CUE_MAX];
@@ -90,6 +91,7 @@ typedef struct scorer {
     unsigned absence_mask;      /* languages with an absence determiner pending */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
+    int64_t phrase_end;         /* last word covered by an applied phrase, -1 */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -335,6 +337,32 @@ static unsigned flags_of(unsigned tags)
     return f;
 }
 
+/* flag_add - count the flags a word sets, so that undoing the word (it
+ * became part of a phrase) can take them back */
+static void flag_add(lstate *L, slot *sl, int l, unsigned f)
+{
+    sl->fset[l] |= (uint16_t)f;
+    for (; f; f &= f - 1)
+        L->fcount[__builtin_ctz(f)]++;
+}
+
+static void flag_undo(lstate *L, slot *sl, int l)
+{
+    for (unsigned f = sl->fset[l]; f; f &= f - 1)
+        L->fcount[__builtin_ctz(f)]--;
+    sl->fset[l] = 0;
+}
+
+static unsigned flags_now(const lstate *L)
+{
+    unsigned f = 0;
+
+    for (unsigned b = 0; b < 16; b++)
+        if (L->fcount[b] > 0)
+            f |= 1u << b;
+    return f;
+}
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -367,7 +395,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if (tags & SRP_T_SARCASM)
         L->sarcasm = 1;
     kind = cue_kind_of(tags);
-    L->flags |= flags_of(tags);
+    /* urgency is urgency, negated or not ("if not immediately...") */
+    int negated = !emoji && !(tags & SRP_T_URGENT) && L->last_neg >= 0 &&
+                  (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
+                  pos - (uint32_t)L->last_neg <= WINDOW;
+    /* "I would not recommend" is no advocacy */
+    flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
 
     if (!(tags & (SRP_T_VAL | SRP_T_EXPECT))) {
         if (kind >= 0)
@@ -396,9 +429,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             v += sc;
             mods |= br->arg > 0 ? SR_MOD_BOOSTED : SR_MOD_DAMPENED;
         }
-        /* urgency is urgency, negated or not ("if not immediately...") */
-        if (!(tags & SRP_T_URGENT) && L->last_neg >= 0 && (int64_t)L->clause <= L->last_neg &&
-            L->last_neg < (int64_t)pos && pos - (uint32_t)L->last_neg <= WINDOW) {
+        if (negated) {
             /* an expected thing that did not happen is a complaint */
             v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
@@ -530,6 +561,7 @@ static void undo(scorer *s, int l, slot *sl)
             L->hits--;
     }
     cue_drop(L, sl->seq);
+    flag_undo(L, sl, l);
 }
 
 /* postneg_resolve - a clause-final "nicht" flips the valence before it */
@@ -644,9 +676,14 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
+        /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
+         * counts once */
+        if ((int64_t)p0 <= s->phrase_end)
+            continue;
         for (uint32_t p = p0; p <= cur && ok; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
-            if (w->seq != p || w->tok.key_len == 0 || w->tok.type != SRP_TOK_WORD) {
+            if (w->seq != p || w->tok.key_len == 0 ||
+                (w->tok.type != SRP_TOK_WORD && w->tok.type != SRP_TOK_NUMBER)) {
                 ok = 0;
                 break;
             }
@@ -675,6 +712,7 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
 
     for (uint32_t p = p0; p < pos; p++)
         undo(s, l, &s->ring[p & (RING - 1)]);
+    s->phrase_end = pos;
     /* the phrase consumes a negator inside it ("no problem") */
     if (L->last_neg >= (int64_t)p0)
         L->last_neg = -1;
@@ -698,6 +736,7 @@ static void word(scorer *s)
     memset(sl->rec, 0, sizeof(sl->rec));
     memset(sl->contrib, 0, sizeof(sl->contrib));
     memset(sl->negated, 0, sizeof(sl->negated));
+    memset(sl->fset, 0, sizeof(sl->fset));
     sl->seq = pos;
     sl->e = NULL;
 
@@ -707,9 +746,13 @@ static void word(scorer *s)
                 postneg_resolve(s, l, 0);
     }
     s->pstarts <<= 1;
-    if (tok->type == SRP_TOK_NUMBER)
-        return;
     lmask = resolve(s, sl, tok);
+    if (tok->type == SRP_TOK_NUMBER) {
+        /* numbers carry no valence, but may begin or end a phrase ("5 stars") */
+        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
+            s->pstarts |= 1;
+        lmask = 0;
+    }
     if (tok->type == SRP_TOK_WORD) {
         if ((tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
             lmask = resolve_elongated(s, sl);
@@ -724,7 +767,7 @@ static void word(scorer *s)
 
     uint32_t p0 = pos;
     const srp_lex_entry *ph = NULL;
-    if (tok->type == SRP_TOK_WORD && (s->pstarts & 0x3e))
+    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e))
         ph = phrase_match(s, pos, &p0);
     unsigned phmask = 0;
     if (ph != NULL) {
@@ -785,6 +828,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.postneg_mask = s.absence_mask = 0;
     s.pstarts = 0;
     s.locked = 0;
+    s.phrase_end = -1;
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
         s.ev[l] = 0.0f;
@@ -876,7 +920,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     memset(out, 0, sizeof(*out));
     out->score = (float)score;
     out->valence = (float)v;
-    out->flags = flags | L->flags;
+    out->flags = flags | flags_now(L);
     out->bytes = len;
     out->tokens = s.tokens;
     out->lang_confidence = chosen > 0 ? conf : 0.0f;

@@ -361,6 +361,7 @@ void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn
 {
     memset(t, 0, sizeof(*t));
     t->p = (const unsigned char *)buf;
+    t->base = t->p;
     t->end = t->p + len;
     t->chunk_end = t->p;
     t->is_emoticon = is_emoticon;
@@ -750,6 +751,13 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                 tok_reset(tok, SRP_TOK_BREAK, start);
                 tok->surface_len = (size_t)(t->p - start);
                 return 1;
+            }
+            /* a hyphen inside a word ("e-mail", "chef-d'oeuvre", "rappelez-moi")
+             * separates words but ends no clause */
+            if (c == '-' && !first && start > t->base && ascii_alnum(start[-1]) &&
+                t->p + 1 < t->end && (ascii_alnum(t->p[1]) || t->p[1] >= 0xc0)) {
+                t->p++;
+                continue;
             }
             if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
                 t->p++;

@@ -69,7 +69,7 @@ typedef struct srp_token {
 typedef int (*srp_emoticon_fn)(const void *userdata, const char *raw, size_t len);
 
 typedef struct srp_tokenizer {
-    const unsigned char *p, *end;
+    const unsigned char *base, *p, *end;
     const unsigned char *chunk_end;   /* end of the current whitespace chunk */
     srp_emoticon_fn is_emoticon;
     const void *userdata;

@@ -147,8 +147,8 @@ static int is_emoticon_term(const char *t)
         else if (!(c >= '0' && c <= '9'))
             punct++;
     }
-    /* "don't" has punctuation but is a word */
-    if (punct == 1 && strchr(t, '\'') && letters >= 2)
+    /* "don't" has punctuation but is a word; so are elisions ("n'", "qu'") */
+    if (punct == 1 && strchr(t, '\'') && letters >= 1 && (letters >= 2 || t[n - 1] == '\''))
         return 0;
     return letters <= 2 && punct >= 1;
 }
@@ -180,6 +180,18 @@ static int term_key(const char *term, char *key, size_t keysize, unsigned *nword
         memcpy(key + o, tok.key, tok.key_len);
         o += tok.key_len;
         (*nwords)++;
+    }
+    /* a trailing elision ("merci d'", "jusqu'"): the tokenizer keeps the
+     * apostrophe only before a letter, but text will have one there */
+    size_t tl = strlen(term);
+    if (*nwords > 0 && o > 0 && key[o - 1] != '\'' &&
+        ((tl >= 1 && term[tl - 1] == '\'') ||
+         (tl >= 3 && memcmp(term + tl - 3, "\xe2\x80\x99", 3) == 0))) {
+        if (o + 2 > keysize)
+            return -1;
+        key[o++] = '\'';
+        if (*nwords == 1 && strlen(first) + 2 <= firstsize)
+            strcat(first, "'");
     }
     key[o] = '\0';
     return *nwords ? (int)o : -1;
