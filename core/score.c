@@ -91,7 +91,8 @@ typedef struct scorer {
     unsigned absence_mask;      /* languages with an absence determiner pending */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
-    int64_t phrase_end;         /* last word covered by an applied phrase, -1 */
+    int64_t phrase_start;       /* first and last word covered by the latest */
+    int64_t phrase_end;         /* applied phrase, -1 */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -337,6 +338,8 @@ static unsigned flags_of(unsigned tags)
     return f;
 }
 
+static int postneg_flip(scorer *s, int l, uint32_t p);
+
 /* flag_add - count the flags a word sets, so that undoing the word (it
  * became part of a phrase) can take them back */
 static void flag_add(lstate *L, slot *sl, int l, unsigned f)
@@ -376,9 +379,18 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if (tags & SRP_T_NEG) {
         L->last_neg = pos;
         if (tags & SRP_T_POSTNEG) {
+            /* "j'aime pas", "mag ich nicht": the word right before flips at
+             * once; a word further back flips if the clause ends here */
             L->postneg = 1;
             s->postneg_mask |= 1u << l;
             L->postneg_seq = pos;
+            if (pos > 0 && pos - 1 >= L->clause) {
+                uint32_t p = pos - 1;
+                /* a phrase ending right here carries its value on its first word */
+                if (s->phrase_end == (int64_t)p && s->phrase_start >= (int64_t)L->clause)
+                    p = (uint32_t)s->phrase_start;
+                postneg_flip(s, l, p);
+            }
         }
     }
     if (tags & SRP_T_BUT) {
@@ -564,6 +576,32 @@ static void undo(scorer *s, int l, slot *sl)
     flag_undo(L, sl, l);
 }
 
+/* postneg_flip - negate the valence of the word at p, unless it already
+ * is; returns 1 when p had a valence */
+static int postneg_flip(scorer *s, int l, uint32_t p)
+{
+    lstate *L = &s->L[l];
+    slot *sl = &s->ring[p & (RING - 1)];
+    float c, nc;
+
+    if (sl->seq != p)
+        return 0;
+    c = sl->contrib[l];
+    if (c == 0.0f)
+        return 0;
+    if (sl->negated[l])
+        return 1;
+    nc = c * N_SCALAR;
+    if (sl->epoch[l] == L->epoch)
+        L->seg_b += nc - c;
+    else
+        L->seg_a += nc - c;
+    sl->contrib[l] = nc;
+    sl->negated[l] = 1;
+    cue_reweight(L, p, nc, SR_MOD_NEGATED);
+    return 1;
+}
+
 /* postneg_resolve - a clause-final "nicht" flips the valence before it */
 static void postneg_resolve(scorer *s, int l, int boundary)
 {
@@ -577,22 +615,10 @@ static void postneg_resolve(scorer *s, int l, int boundary)
         return;
     for (uint32_t d = 1; d <= WINDOW + 1 && d <= L->postneg_seq; d++) {
         uint32_t p = L->postneg_seq - d;
-        slot *sl = &s->ring[p & (RING - 1)];
-        float c, nc;
-        if (p < L->clause || sl->seq != p)
+        if (p < L->clause || s->ring[p & (RING - 1)].seq != p)
             break;
-        c = sl->contrib[l];
-        if (c == 0.0f || sl->negated[l])
-            continue;
-        nc = c * N_SCALAR;
-        if (sl->epoch[l] == L->epoch)
-            L->seg_b += nc - c;
-        else
-            L->seg_a += nc - c;
-        sl->contrib[l] = nc;
-        sl->negated[l] = 1;
-        cue_reweight(L, p, nc, SR_MOD_NEGATED);
-        break;
+        if (postneg_flip(s, l, p))
+            break;
     }
 }
 
@@ -713,6 +739,7 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
     for (uint32_t p = p0; p < pos; p++)
         undo(s, l, &s->ring[p & (RING - 1)]);
     s->phrase_end = pos;
+    s->phrase_start = p0;
     /* the phrase consumes a negator inside it ("no problem") */
     if (L->last_neg >= (int64_t)p0)
         L->last_neg = -1;
@@ -828,7 +855,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.postneg_mask = s.absence_mask = 0;
     s.pstarts = 0;
     s.locked = 0;
-    s.phrase_end = -1;
+    s.phrase_start = s.phrase_end = -1;
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
         s.ev[l] = 0.0f;
