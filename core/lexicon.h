@@ -38,6 +38,7 @@
 #define SRP_T_EXPECT 0x1000u    /* expected to happen: negated it is a complaint ("didn't arrive") */
 #define SRP_T_ABSENCE 0x2000u   /* "no X" / "kein X": the lack of a neutral thing is a complaint */
 #define SRP_T_SARCASM 0x4000u   /* #sarcasm, /s: praise in the text is meant the other way */
+#define SRP_T_POLITE 0x8000u    /* thanks, please: weak when the message asks a question */
 
 /* entry flags */
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */

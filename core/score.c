@@ -43,6 +43,7 @@
 #define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
 #define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
+#define POLITE_IN_QUESTION 0.3f /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
     srp_token tok;      /* the tokenizer writes straight into the ring */
@@ -59,6 +60,7 @@ typedef struct lstate {
     double doc;          /* closed sentences */
     double seg_a, seg_b; /* open sentence: before / after the latest contrast */
     double caps;         /* ALLCAPS emphasis, added if the text is mixed case */
+    double polite;       /* thanks/please: weighed at the end (questions) */
     uint32_t epoch;      /* contrast words seen in the open sentence */
     uint32_t clause;     /* seq where the current clause starts */
     int64_t last_neg;    /* seq of the last negator, -1 when none */
@@ -72,6 +74,7 @@ typedef struct lstate {
     sr_cue cues[SR_CUE_MAX];
     uint32_t cue_seq[SR_CUE_MAX];
     uint32_t cue_epoch[SR_CUE_MAX];
+    uint8_t cue_polite[SR_CUE_MAX];
 } lstate;
 
 static const lstate lstate_init = {.last_neg = -1, .absence = -1};
@@ -169,6 +172,7 @@ static void cue_add(lstate *L, const char *surface, size_t len, float w, int kin
     L->cues[i].mods = (uint8_t)mods;
     L->cue_seq[i] = seq;
     L->cue_epoch[i] = L->epoch;
+    L->cue_polite[i] = 0;
 }
 
 /* cue_drop - forget the cues of one word (it became part of a phrase) */
@@ -180,6 +184,7 @@ static void cue_drop(lstate *L, uint32_t seq)
             L->cues[i] = L->cues[L->ncues];
             L->cue_seq[i] = L->cue_seq[L->ncues];
             L->cue_epoch[i] = L->cue_epoch[L->ncues];
+            L->cue_polite[i] = L->cue_polite[L->ncues];
         } else {
             i++;
         }
@@ -454,6 +459,15 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             cue_add(L, surface, surface_len, 0.0f, kind, mods, pos);
         return;
     }
+    if ((tags & SRP_T_POLITE) && !(mods & SR_MOD_NEGATED)) {
+        /* politeness is weighed at the end, when we know if it closes a
+         * question; it takes no part in phrases or contrast */
+        L->polite += v;
+        cue_add(L, surface, surface_len, v, SR_CUE_WORD, mods, pos);
+        if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
+            L->cue_polite[L->ncues - 1] = 1;
+        return;
+    }
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -498,61 +512,93 @@ static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
             SR_CUE_WORD, 0, pos);
 }
 
-/* hashtag - "#horriblecustomerservice", "#nothappy": find lexicon words
- * inside a hashtag nothing else matched, left to right, longest first */
+/* hashtag_part - the valence records of one part of a hashtag */
+static int hashtag_part(scorer *s, const slot *sl, uint32_t pos, const srp_lex_entry *e,
+                        int *negate)
+{
+    const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
+    int any_val = 0;
+
+    srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
+    for (unsigned j = 0; j < e->nrec; j++) {
+        const srp_lex_rec *r = &recs[j];
+        if (!(s->mask & (1u << r->lang)))
+            continue;
+        if (r->tags & SRP_T_NEG) {
+            *negate = 1;
+            continue;
+        }
+        if (!(r->tags & SRP_T_VAL) || r->valence == 0.0f)
+            continue;
+        any_val = 1;
+        float v = *negate ? r->valence * N_SCALAR : r->valence;
+        int ls = r->lang;
+        for (int l = ls == SRP_LANG_XX ? 0 : ls; l < SRP_NLANG; l++) {
+            lstate *L = &s->L[l];
+            if (!(s->mask & (1u << l)))
+                continue;
+            if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
+                continue;
+            L->seg_b += v;
+            L->hits++;
+            cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
+                    *negate ? SR_MOD_NEGATED : 0, pos);
+            if (ls != SRP_LANG_XX)
+                break;
+        }
+    }
+    if (any_val)
+        *negate = 0;
+    return any_val;
+}
+
+/* hashtag - "#NotHappy", "#horriblecustomerservice": lexicon words inside
+ * a hashtag nothing else matched.  CamelCase splits where the case says;
+ * a lower-case tag is scanned for the longest known words of 4+ letters
+ * (and a leading "no"/"not").  ASCII tags only. */
 static void hashtag(scorer *s, const slot *sl, uint32_t pos)
 {
-    const char *k = sl->tok.key;
+    const char *k = sl->tok.key, *surf = sl->tok.surface;
     unsigned n = sl->tok.key_len, i = 0;
-    int negate = 0;
+    int negate = 0, camel = 0;
 
-    while (i + 3 <= n) {
+    if (n != sl->tok.surface_len)
+        return;
+    for (unsigned j = 1; j < n; j++)
+        if (surf[j] >= 'A' && surf[j] <= 'Z' && surf[j - 1] >= 'a' && surf[j - 1] <= 'z')
+            camel = 1;
+    if (camel) {
+        while (i < n) {
+            unsigned j = i + 1;
+            while (j < n && !(surf[j] >= 'A' && surf[j] <= 'Z' && surf[j - 1] >= 'a' &&
+                              surf[j - 1] <= 'z'))
+                j++;
+            const srp_lex_entry *e = srp_lexicon_get(s->lex, srp_hash(k + i, j - i), k + i, j - i);
+            if (e != NULL && e->nrec > 0)
+                hashtag_part(s, sl, pos, e, &negate);
+            i = j;
+        }
+        return;
+    }
+    while (i + 4 <= n) {
         const srp_lex_entry *e = NULL;
-        unsigned len;
+        unsigned len = 0;
         for (len = n - i; len >= 3; len--) {
-            if (len == n)
-                continue; /* the whole tag was looked up already */
+            if (len == n || (len == 3 && i != 0))
+                continue; /* the whole tag was looked up already; 3 letters only first */
             e = srp_lexicon_get(s->lex, srp_hash(k + i, len), k + i, len);
             if (e != NULL && e->nrec > 0)
                 break;
             e = NULL;
         }
-        if (e == NULL) {
+        if (e == NULL && i == 0 && n > 4 &&
+            (e = srp_lexicon_get(s->lex, srp_hash(k, 2), k, 2)) != NULL)
+            len = 2; /* "nofood": "no" */
+        if (e == NULL || e->nrec == 0) {
             i++;
             continue;
         }
-        const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
-        int any_val = 0;
-        srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
-        for (unsigned j = 0; j < e->nrec; j++) {
-            const srp_lex_rec *r = &recs[j];
-            if (!(s->mask & (1u << r->lang)))
-                continue;
-            if (r->tags & SRP_T_NEG) {
-                negate = 1;
-                continue;
-            }
-            if (!(r->tags & SRP_T_VAL) || r->valence == 0.0f)
-                continue;
-            any_val = 1;
-            float v = negate ? r->valence * N_SCALAR : r->valence;
-            int ls = r->lang;
-            for (int l = ls == SRP_LANG_XX ? 0 : ls; l < SRP_NLANG; l++) {
-                lstate *L = &s->L[l];
-                if (!(s->mask & (1u << l)))
-                    continue;
-                if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
-                    continue;
-                L->seg_b += v;
-                L->hits++;
-                cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
-                        negate ? SR_MOD_NEGATED : 0, pos);
-                if (ls != SRP_LANG_XX)
-                    break;
-            }
-        }
-        if (any_val)
-            negate = 0;
+        hashtag_part(s, sl, pos, e, &negate);
         i += len;
     }
 }
@@ -630,7 +676,8 @@ static void sentence_close(scorer *s, int l)
     if (L->epoch > 0) {
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
         for (unsigned i = 0; i < L->ncues; i++) {
-            if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI)
+            if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI ||
+                L->cue_polite[i])
                 continue;
             L->cues[i].weight *= L->cue_epoch[i] < L->epoch ? BUT_BEFORE : BUT_AFTER;
             L->cues[i].mods |= SR_MOD_CONTRAST;
@@ -917,6 +964,13 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
 
     lstate *L = &s.L[use];
     double v = L->doc;
+    if (L->polite != 0.0) {
+        double w = s.quest > 0 ? POLITE_IN_QUESTION : 1.0;
+        v += L->polite * w;
+        for (unsigned i = 0; i < L->ncues && w != 1.0; i++)
+            if (L->cue_polite[i])
+                L->cues[i].weight *= (float)w;
+    }
     if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
         v /= sqrt((double)L->hits / cfg->hits_norm);
     if (t.lower > 0)

@@ -16,7 +16,8 @@
  *   offensive, func, expect (a neutral word whose negation is a complaint:
  *   "work", "arrive"), absence (a determiner whose next neutral word is
  *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
- *   praise around: "#sarcasm").  A term ending in "*" is a stem (matches any word that
+ *   praise around: "#sarcasm"), polite (thanks, please: counts little in
+ *   a message that asks a question).  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -236,6 +237,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags |= SRP_T_ABSENCE;
         else if (strcmp(tag, "sarcasm") == 0)
             r->tags |= SRP_T_SARCASM;
+        else if (strcmp(tag, "polite") == 0)
+            r->tags |= SRP_T_POLITE;
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;
