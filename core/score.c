@@ -750,8 +750,9 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
             continue;
         p0 = cur - k;
         /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
-         * counts once */
-        if ((int64_t)p0 <= s->phrase_end)
+         * counts once; a longer phrase that contains the last one
+         * ("todavía no" -> "todavía no he recibido") replaces it */
+        if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
             continue;
         for (uint32_t p = p0; p <= cur && ok; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
