@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 1u
+#define SRP_LEX_VERSION 2u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -58,7 +58,9 @@ typedef struct srp_lex_header {
     uint32_t strings_len;
     uint32_t slots_off, entries_off, recs_off, bloom_off, strings_off;
     uint32_t max_phrase_words;
-    uint32_t reserved[5];
+    uint32_t stemf_off;      /* filter: which 3-byte prefixes begin a stem */
+    uint32_t stemf_bits_log2;
+    uint32_t reserved[3];
 } srp_lex_header;
 
 typedef struct srp_lex_slot {
@@ -72,6 +74,8 @@ typedef struct srp_lex_entry {
     uint8_t nrec;
     uint8_t eflags;
     uint32_t rec_first;
+    uint8_t plens;           /* bit k: a phrase of k+1 words begins with this word */
+    uint8_t pad[3];
 } srp_lex_entry;
 
 typedef struct srp_lex_rec {
@@ -107,6 +111,18 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 
 /* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
 int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
+
+/* srp_lexicon_stem_prefix - 0 when no stem begins with the first three
+ * bytes of key (len >= 3). */
+int srp_lexicon_stem_prefix(const srp_lexicon *lex, const char *key);
+
+/* srp_stemf_index - the filter bit for a 3-byte prefix (srlexc and lookup). */
+static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
+{
+    uint32_t v = (uint32_t)(unsigned char)k[0] | (uint32_t)(unsigned char)k[1] << 8 |
+                 (uint32_t)(unsigned char)k[2] << 16;
+    return (v * 0x9e3779b1u) >> (32 - bits_log2);
+}
 
 /* srp_lexicon_stem_langs - bit per language slot that has stems. */
 unsigned srp_lexicon_stem_langs(const srp_lexicon *lex);

@@ -236,7 +236,7 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
         return found;
     /* stems only for languages that have stems and no exact record */
     missing = s->mask & srp_lexicon_stem_langs(lex) & ~found & ~1u;
-    if (missing == 0)
+    if (missing == 0 || !srp_lexicon_stem_prefix(lex, tok->key))
         return found;
 
     /* probe prefixes from the longest, only where the Bloom filter says a
@@ -749,6 +749,10 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
+        /* only lengths of phrases that begin with that word */
+        const slot *fs = &s->ring[p0 & (RING - 1)];
+        if (fs->seq != p0 || fs->e == NULL || !(fs->e->plens >> k & 1))
+            continue;
         /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
          * counts once; a longer phrase that contains the last one
          * ("todavía no" -> "todavía no he recibido") replaces it */

@@ -53,6 +53,7 @@ typedef struct entry {
     size_t len;
     uint32_t hash;
     uint8_t eflags;
+    uint8_t plens;
     rec recs[SRP_NLANG];
 } entry;
 
@@ -266,6 +267,7 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
     if (nwords > 1) {
         entry *f = get(first, strlen(first), 1);
         f->eflags |= SRP_E_PHRASE_START;
+        f->plens |= (uint8_t)(1u << (nwords - 1));
         if (nwords > max_phrase_words)
             max_phrase_words = nwords;
     }
@@ -475,7 +477,7 @@ static void write_out(const char *path)
 {
     srp_lex_header h;
     size_t nrecs = 0, strings_len = 0, nstems = 0;
-    uint32_t nslots = 1024, bloom_log2 = 12;
+    uint32_t nslots = 1024, bloom_log2 = 12, stemf_log2 = 16;
     unsigned char *buf;
     size_t off, total;
     FILE *fp;
@@ -511,6 +513,9 @@ static void write_out(const char *path)
     off += (nrecs * sizeof(srp_lex_rec) + 7) & ~(size_t)7;
     h.bloom_off = (uint32_t)off;
     off += (size_t)1 << (bloom_log2 - 3);
+    h.stemf_off = (uint32_t)off;
+    h.stemf_bits_log2 = stemf_log2;
+    off += (size_t)1 << (stemf_log2 - 3);
     h.strings_off = (uint32_t)off;
     off += strings_len;
     total = (off + 7) & ~(size_t)7;
@@ -525,6 +530,7 @@ static void write_out(const char *path)
     srp_lex_entry *ents = (srp_lex_entry *)(buf + h.entries_off);
     srp_lex_rec *recs = (srp_lex_rec *)(buf + h.recs_off);
     uint64_t *bloom = (uint64_t *)(buf + h.bloom_off);
+    uint64_t *stemf = (uint64_t *)(buf + h.stemf_off);
     char *strings = (char *)(buf + h.strings_off);
     size_t ri = 0, so = 0;
     uint32_t bmask = (1u << bloom_log2) - 1;
@@ -537,6 +543,7 @@ static void write_out(const char *path)
         o->key_off = (uint32_t)so;
         o->key_len = (uint16_t)e->len;
         o->eflags = e->eflags;
+        o->plens = e->plens;
         o->rec_first = (uint32_t)ri;
         memcpy(strings + so, e->key, e->len);
         so += e->len;
@@ -559,6 +566,10 @@ static void write_out(const char *path)
             uint32_t b = ((e->hash >> 16) | (e->hash << 16)) * 0x9e3779b1u & bmask;
             bloom[a >> 6] |= (uint64_t)1 << (a & 63);
             bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+            if (e->len >= 3) {
+                uint32_t si = srp_stemf_index(e->key, stemf_log2);
+                stemf[si >> 6] |= (uint64_t)1 << (si & 63);
+            }
         }
     }
     h.checksum = srp_hash(buf + sizeof(h), total - sizeof(h));
