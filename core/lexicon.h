@@ -44,6 +44,7 @@
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */
 #define SRP_E_RAW 0x02u          /* key is raw bytes (an emoticon) */
 #define SRP_E_HAS_STEM 0x04u     /* some record is a stem */
+#define SRP_E_PHRASE_END 0x08u   /* some phrase ends with this word */
 
 typedef struct srp_lex_header {
     char magic[8];

@@ -846,7 +846,8 @@ static void word(scorer *s)
 
     uint32_t p0 = pos;
     const srp_lex_entry *ph = NULL;
-    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e))
+    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e) &&
+        sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
         ph = phrase_match(s, pos, &p0);
     unsigned phmask = 0;
     if (ph != NULL) {

@@ -268,6 +268,9 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
         entry *f = get(first, strlen(first), 1);
         f->eflags |= SRP_E_PHRASE_START;
         f->plens |= (uint8_t)(1u << (nwords - 1));
+        const char *last = strrchr(key, ' ');
+        entry *le = get(last + 1, len - (size_t)(last + 1 - key), 1);
+        le->eflags |= SRP_E_PHRASE_END;
         if (nwords > max_phrase_words)
             max_phrase_words = nwords;
     }
