@@ -54,6 +54,7 @@ typedef struct slot {
     uint32_t epoch[SRP_NLANG];
     uint8_t negated[SRP_NLANG];
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
+    unsigned polite;            /* languages where contrib[] went to politeness */
 } slot;
 
 typedef struct lstate {
@@ -64,6 +65,7 @@ typedef struct lstate {
     uint32_t epoch;      /* contrast words seen in the open sentence */
     uint32_t clause;     /* seq where the current clause starts */
     int64_t last_neg;    /* seq of the last negator, -1 when none */
+    unsigned neg_reach;  /* how many words it reaches */
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
@@ -77,7 +79,7 @@ typedef struct lstate {
     uint8_t cue_polite[SR_CUE_MAX];
 } lstate;
 
-static const lstate lstate_init = {.last_neg = -1, .absence = -1};
+static const lstate lstate_init = {.last_neg = -1, .absence = -1, .neg_reach = WINDOW};
 
 typedef struct scorer {
     const sr_ctx *ctx;
@@ -383,6 +385,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
 
     if (tags & SRP_T_NEG) {
         L->last_neg = pos;
+        L->neg_reach = r->arg >= 1.0f && !(tags & SRP_T_BOOST) ? (unsigned)r->arg : WINDOW;
         if (tags & SRP_T_POSTNEG) {
             /* "j'aime pas", "mag ich nicht": the word right before flips at
              * once; a word further back flips if the clause ends here */
@@ -415,7 +418,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     /* urgency is urgency, negated or not ("if not immediately...") */
     int negated = !emoji && !(tags & SRP_T_URGENT) && L->last_neg >= 0 &&
                   (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
-                  pos - (uint32_t)L->last_neg <= WINDOW;
+                  pos - (uint32_t)L->last_neg <= L->neg_reach;
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
 
@@ -463,6 +466,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         /* politeness is weighed at the end, when we know if it closes a
          * question; it takes no part in phrases or contrast */
         L->polite += v;
+        sl->contrib[l] = v;
+        sl->polite |= 1u << l;
         cue_add(L, surface, surface_len, v, SR_CUE_WORD, mods, pos);
         if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
             L->cue_polite[L->ncues - 1] = 1;
@@ -609,7 +614,11 @@ static void undo(scorer *s, int l, slot *sl)
     lstate *L = &s->L[l];
     float c = sl->contrib[l];
 
-    if (c != 0.0f) {
+    if (c != 0.0f && (sl->polite & (1u << l))) {
+        L->polite -= c;
+        sl->contrib[l] = 0.0f;
+        sl->polite &= ~(1u << l);
+    } else if (c != 0.0f) {
         if (sl->epoch[l] == L->epoch)
             L->seg_b -= c;
         else
@@ -630,7 +639,7 @@ static int postneg_flip(scorer *s, int l, uint32_t p)
     slot *sl = &s->ring[p & (RING - 1)];
     float c, nc;
 
-    if (sl->seq != p)
+    if (sl->seq != p || (sl->polite & (1u << l)))
         return 0;
     c = sl->contrib[l];
     if (c == 0.0f)
@@ -800,6 +809,10 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
     apply(s, l, r, p0, first->tok.surface,
           (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface),
           first->tok.flags, 0);
+    /* an intensifying phrase ("ein bisschen", "w miarę") acts on what
+     * follows it: the next words look back at its last word */
+    if (r->tags & SRP_T_BOOST)
+        s->ring[pos & (RING - 1)].rec[l] = r;
 }
 
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
@@ -816,6 +829,7 @@ static void word(scorer *s)
     memset(sl->contrib, 0, sizeof(sl->contrib));
     memset(sl->negated, 0, sizeof(sl->negated));
     memset(sl->fset, 0, sizeof(sl->fset));
+    sl->polite = 0;
     sl->seq = pos;
     sl->e = NULL;
 
@@ -979,6 +993,8 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     }
     if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
         v /= sqrt((double)L->hits / cfg->hits_norm);
+    if (cfg->words_norm > 0 && s.words > cfg->words_norm)
+        v /= sqrt((double)s.words / cfg->words_norm);
     if (t.lower > 0)
         v += L->caps;
     if (L->sarcasm && v > 0) {

@@ -12,7 +12,7 @@
  *       term <TAB> valence <TAB> tags
  *
  *   valence is a number in [-4, 4] or "-" for none; tags is a comma list of
- *   neg, postneg, boost=X, damp=X, but, urgent, threat, advocacy, human,
+ *   neg, postneg (neg=N, postneg=N: reach N words instead of 3), boost=X, damp=X, but, urgent, threat, advocacy, human,
  *   offensive, func, expect (a neutral word whose negation is a complaint:
  *   "work", "arrive"), absence (a determiner whose next neutral word is
  *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
@@ -208,6 +208,18 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags |= SRP_T_NEG;
         else if (strcmp(tag, "postneg") == 0)
             r->tags |= SRP_T_NEG | SRP_T_POSTNEG;
+        else if (strncmp(tag, "neg=", 4) == 0 || strncmp(tag, "postneg=", 8) == 0) {
+            /* a negator with its own reach in words (default 3) */
+            char *end;
+            const char *num = strchr(tag, '=') + 1;
+            long v = strtol(num, &end, 10);
+            if (*end || v < 1 || v > 6) {
+                fprintf(stderr, "%s:%u: bad %s (want a reach of 1 to 6 words)\n", file, line, tag);
+                return -1;
+            }
+            r->tags |= SRP_T_NEG | (tag[0] == 'p' ? SRP_T_POSTNEG : 0);
+            r->arg = (float)v;
+        }
         else if (strncmp(tag, "boost=", 6) == 0 || strncmp(tag, "damp=", 5) == 0) {
             char *end;
             const char *num = strchr(tag, '=') + 1;
