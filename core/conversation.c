@@ -84,11 +84,16 @@ static int sender_key(const sr_config *cfg, sr_channel ch, const char *raw, char
                       size_t size)
 {
     char e164[17];
+    const char *lt = strchr(raw, '<');
 
-    while (*raw == ' ' || *raw == '<')
+    /* "Jane Doe <jane@example.com>": the address between the brackets */
+    if (lt != NULL && strchr(lt, '>') != NULL)
+        raw = lt + 1;
+    while (*raw == ' ' || *raw == '\t')
         raw++;
     srp_strlcpy(out, raw, size);
-    out[strcspn(out, "> \t")] = '\0';
+    if (ch != SR_CHANNEL_SMS)
+        out[strcspn(out, "> \t\r\n")] = '\0';
     if (ch == SR_CHANNEL_SMS) {
         if (sr_e164_normalize(raw, cfg->conv_default_country, e164) == SR_OK)
             srp_strlcpy(out, e164, size);

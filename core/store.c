@@ -164,7 +164,8 @@ static int open_dbs(sr_store *st, sr_error *err)
                          "store schema %d; this build reads schema %d (upgrade sentiroute)",
                          st->schema, SRP_SCHEMA_VERSION);
     }
-    rc = flags ? (mdb_txn_abort(txn), 0) : mdb_txn_commit(txn);
+    /* commit even a read-only txn: an abort would close the new dbi handles */
+    rc = mdb_txn_commit(txn);
     return rc ? srp_mdb_error(err, rc, "commit") : SR_OK;
 }
 

@@ -31,6 +31,8 @@
 
 #include <sentiroute.h>
 
+#include "ctl.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -58,12 +60,15 @@ static void usage(FILE *fp)
             "                     one document per file\n"
             "  configtest [--dump]\n"
             "                     check the configuration (and print effective values)\n"
-            "  version            print the version\n"
+            "  version            print the version\n",
+            progname);
+    srctl_usage(fp);
+    fprintf(fp,
             "\n"
             "options:\n"
             "  -c CONFIG          configuration file (default: built-in defaults)\n"
-            "  -h, --help         this text\n",
-            progname);
+            "  --store DIR        the store directory (overrides store.path)\n"
+            "  -h, --help         this text\n");
 }
 
 static int die_usage(const char *fmt, ...) SR_PRINTFLIKE(1, 2);
@@ -456,13 +461,17 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"store", required_argument, NULL, 'S'},
                                          {NULL, 0, NULL, 0}};
     const char *config_path = getenv("SENTIROUTE_CONFIG");
+    srctl_opts so = {NULL, NULL};
+    srctl_cmd_fn store_cmd;
     int c;
 
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config_path = optarg; break;
+        case 'S': so.store_dir = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("sentiroutectl %s\n", sr_version()); return 0;
         default: usage(stderr); return EXIT_USAGE;
@@ -480,6 +489,9 @@ int main(int argc, char **argv)
         return cmd_score(config_path, argc, argv);
     if (strcmp(argv[0], "configtest") == 0)
         return cmd_configtest(config_path, argc, argv);
+    so.config_path = config_path;
+    if ((store_cmd = srctl_find(argv[0])) != NULL)
+        return store_cmd(&so, argc, argv);
     if (strcmp(argv[0], "version") == 0) {
         printf("sentiroutectl %s\n", sr_version());
         return 0;
