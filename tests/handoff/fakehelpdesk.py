@@ -393,6 +393,13 @@ def mode_webhook(h, url, body):
 MODES = {"zendesk": mode_zendesk, "gorgias": mode_gorgias, "rt": mode_rt, "webhook": mode_webhook}
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass   # clients killed with SIGKILL reset their connections: expected here
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
@@ -401,8 +408,7 @@ def main():
     ap.add_argument("--secret", required=True)
     ap.add_argument("--lifetime", type=float, default=600, help="exit after this many seconds")
     ARGS = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     threading.Timer(ARGS.lifetime, lambda: srv.shutdown()).start()
     print("PORT %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
