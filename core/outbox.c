@@ -359,7 +359,9 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
             pending_del(st, txn, f->id);
             f->state = SR_JOB_FAILED;
         } else {
-            int delay = f->retry_after > 0 ? SR_MIN(f->retry_after, 86400)
+            /* a server's Retry-After is a minimum: +1 covers the part of the
+             * current second already gone (times are whole seconds) */
+            int delay = f->retry_after > 0 ? SR_MIN(f->retry_after, 86400) + 1
                                            : backoff(st->cfg, (int)ji(j, "att"), f->id);
             set_int(j, "next", f->now + delay);
             f->state = SR_JOB_PENDING;
