@@ -43,6 +43,8 @@ struct sr_config {
     long long max_text_bytes;
     int max_cues;
     double alpha;
+    double alpha_negative;
+    double hits_norm;
     double urgent_below, urgent_floor;
     double promoter_min, promoter_floor;
     double negative_below, positive_above;

@@ -36,8 +36,9 @@ void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsign
 }
 
 /* srp_lang_decide - leader with a margin, or -1 */
-int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG], unsigned mask,
-                    int *best, float *confidence)
+int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG],
+                    const unsigned cov[SRP_NLANG], unsigned words, unsigned mask, int *best,
+                    float *confidence)
 {
     float top = 0.0f, second = 0.0f;
     int b = -1;
@@ -60,6 +61,10 @@ int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG], unsi
     if (confidence)
         *confidence = top > 0.0f ? (top - second) / (top + 1.0f) : 0.0f;
     if (b < 0 || top < 1.5f || top < 1.5f * second + 0.5f)
+        return -1;
+    /* coverage: in a text of five or more words, the language must know
+     * a fair share of them */
+    if (words >= 5 && (float)cov[b] < SRP_LANG_MIN_COVERAGE * (float)words)
         return -1;
     return b;
 }

@@ -15,6 +15,9 @@
 /* weight of one letter hint against one function word */
 #define SRP_LANG_HINT_WEIGHT 0.7f
 
+/* share of words the chosen language must know (texts of 5+ words) */
+#define SRP_LANG_MIN_COVERAGE 0.3f
+
 /*
  * srp_lang_word_evidence - add what one word's records say about its
  * language into ev.  exact: the records matched the whole word (stems
@@ -25,10 +28,14 @@ void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsign
 
 /*
  * srp_lang_decide - the slot of the clearly leading language among mask,
+ * given evidence ev, letter hints, and cov[l] = how many of the text's
+ * words the lexicon of language l knows (a text where few words are known
+ * is in some other language, however strong the few hits are);
  * or -1 when none leads; *best gets the leading slot even when unclear
  * (-1 if there is no evidence at all); *confidence 0..1.
  */
-int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG], unsigned mask,
-                    int *best, float *confidence);
+int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG],
+                    const unsigned cov[SRP_NLANG], unsigned words, unsigned mask, int *best,
+                    float *confidence);
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "build-config.h"
 
+#include "lexstamp.h" /* changes with the lexicon: rebuilds this unit */
+
 #ifndef SR_LEXDATA_PATH
 #error "SR_LEXDATA_PATH must name the compiled lexicon"
 #endif

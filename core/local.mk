@@ -19,7 +19,7 @@ core_libsrcore_la_SOURCES = \
 	core/message.c \
 	core/score.c \
 	core/sentiment.c
-core_libsrcore_la_CPPFLAGS = $(AM_CPPFLAGS) \
+core_libsrcore_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/core \
 	-DSR_LEXDATA_PATH='"$(abs_top_builddir)/core/sentiroute.lex"'
 core_libsrcore_la_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS) $(LIBCONFIG_CFLAGS)
 core_libsrcore_la_LIBADD = core/libsrtext.la $(LIBCONFIG_LIBS) $(UTF8PROC_LIBS) -lm
@@ -46,10 +46,12 @@ LEXICON_LISTS = \
 	pl:$(srcdir)/lexicon/pl.tsv
 LEXICON_FILES = $(foreach l,$(LEXICON_LISTS),$(word 2,$(subst :, ,$(l))))
 
+# lexstamp.h carries the lexicon's checksum: lexdata.c includes it, so the
+# usual dependency tracking rebuilds the embedding when the lexicon changes.
 core/sentiroute.lex: tools/srlexc$(EXEEXT) $(LEXICON_FILES)
-	$(AM_V_GEN)$(MKDIR_P) core && tools/srlexc$(EXEEXT) -o $@ $(LEXICON_LISTS)
+	$(AM_V_GEN)$(MKDIR_P) core && tools/srlexc$(EXEEXT) -o $@ -H core/lexstamp.h $(LEXICON_LISTS)
+core/lexstamp.h: core/sentiroute.lex
 
-core/core_libsrcore_la-lexdata.lo: core/sentiroute.lex
-BUILT_SOURCES += core/sentiroute.lex
+BUILT_SOURCES += core/sentiroute.lex core/lexstamp.h
 pkgdata_DATA += core/sentiroute.lex
-CLEANFILES += core/sentiroute.lex
+CLEANFILES += core/sentiroute.lex core/lexstamp.h

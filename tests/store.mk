@@ -28,16 +28,20 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testu
 tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
 
-EXTRA_DIST += tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
+EXTRA_DIST += tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py
 
+# the sanitizer pass of check-all runs these too
+SANITIZER_TESTS += $(STORE_UNIT_TESTS)
+
 # Benchmarks: make bench (never part of make check)
-noinst_PROGRAMS += tests/bench/bench_store
+EXTRA_PROGRAMS += tests/bench/bench_store
+CLEANFILES += tests/bench/bench_store
 tests_bench_bench_store_SOURCES = tests/bench/bench_store.c
 tests_bench_bench_store_CFLAGS = $(AM_CFLAGS)
 tests_bench_bench_store_LDADD = core/libsentiroute.la -lpthread -lm
 
-.PHONY: bench bench-store
+.PHONY: bench-store
 bench: bench-store
 bench-store: tests/bench/bench_store$(EXEEXT) tools/sentiroutectl$(EXEEXT)
 	$(AM_V_at)tests/bench/bench_store$(EXEEXT)

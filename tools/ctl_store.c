@@ -34,18 +34,6 @@
 
 #define EXIT_USAGE 2
 
-int srctl_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "sentiroutectl: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'sentiroutectl --help'.\n");
-    return EXIT_USAGE;
-}
-
 static int fail(const sr_error *e)
 {
     fprintf(stderr, "sentiroutectl: %s%s%s\n", e->where, e->where[0] ? ": " : "", e->msg);

@@ -5,6 +5,7 @@
  *   sentiroutectl [-c CONFIG] score [--lang LL] [--format json|table] [TEXT...]
  *   sentiroutectl [-c CONFIG] score --lines [--lang LL]
  *   sentiroutectl [-c CONFIG] score --files [--sort] [--format json|table] FILE...
+ *   sentiroutectl [-c CONFIG] eval [--scale S] [--json] FILE.tsv...
  *   sentiroutectl [-c CONFIG] configtest [--dump]
  *   sentiroutectl version
  *
@@ -42,7 +43,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+#include "ctl.h"
+
+#define EXIT_USAGE SRCTL_EXIT_USAGE
 
 static const char *progname = "sentiroutectl";
 
@@ -58,6 +61,8 @@ static void usage(FILE *fp)
             "                     one document per input line -> one JSON object per line\n"
             "  score --files [--sort] [--format json|table] FILE...\n"
             "                     one document per file\n"
+            "  eval [--scale auto|rating|stars|binary|labels] [--json] FILE.tsv...\n"
+            "                     measure the scorer on labelled data (gold TAB text)\n"
             "  configtest [--dump]\n"
             "                     check the configuration (and print effective values)\n"
             "  version            print the version\n",
@@ -71,8 +76,7 @@ static void usage(FILE *fp)
             "  -h, --help         this text\n");
 }
 
-static int die_usage(const char *fmt, ...) SR_PRINTFLIKE(1, 2);
-static int die_usage(const char *fmt, ...)
+int srctl_usage_error(const char *fmt, ...)
 {
     va_list ap;
 
@@ -84,8 +88,8 @@ static int die_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* load_ctx - the config (file or defaults) and a context */
-static sr_ctx *load_ctx(const char *config_path, int *status)
+/* srctl_load_ctx - the config (file or defaults) and a context */
+sr_ctx *srctl_load_ctx(const char *config_path, int *status)
 {
     sr_error err;
     sr_config *cfg;
@@ -107,13 +111,14 @@ static sr_ctx *load_ctx(const char *config_path, int *status)
     return ctx;
 }
 
-/* text_cap - bytes worth reading: the scorer reads no more than this */
+/* text_cap - bytes worth reading: the scorer reads no more than the
+ * configured cap; one byte more lets it see (and flag) the truncation */
 static size_t text_cap(const sr_ctx *ctx)
 {
     long long cap = 65536;
 
     sr_config_get_int(sr_ctx_config(ctx), "scoring.max_text_bytes", &cap);
-    return (size_t)cap;
+    return (size_t)cap + 1;
 }
 
 /* read_capped - read all of fp, keeping at most cap bytes */
@@ -241,8 +246,10 @@ static int score_lines(const sr_ctx *ctx, const char *lang, size_t cap)
                 i++;
                 if (n > 0 && line[n - 1] == '\r')
                     n--;
-                if (sr_score_text(ctx, line, n, lang, &s, &err) != SR_OK ||
-                    print_json(&s, NULL) != 0) {
+                int rc = sr_score_text(ctx, line, n, lang, &s, &err);
+                if (rc == SR_OK && skipping)
+                    s.flags |= SR_FLAG_TRUNCATED;
+                if (rc != SR_OK || print_json(&s, NULL) != 0) {
                     fprintf(stderr, "%s: line %zu: cannot score\n", progname, lines + 1);
                     status = 1;
                 }
@@ -253,8 +260,11 @@ static int score_lines(const sr_ctx *ctx, const char *lang, size_t cap)
         }
     }
     if (n > 0 || skipping) {
-        if (sr_score_text(ctx, line, n, lang, &s, &err) == SR_OK)
+        if (sr_score_text(ctx, line, n, lang, &s, &err) == SR_OK) {
+            if (skipping)
+                s.flags |= SR_FLAG_TRUNCATED;
             print_json(&s, NULL);
+        }
     }
     free(line);
     if (fflush(stdout) != 0) {
@@ -353,26 +363,26 @@ static int cmd_score(const char *config_path, int argc, char **argv)
             else if (strcmp(optarg, "table") == 0)
                 table = 1;
             else
-                return die_usage("unknown format '%s' (json or table)", optarg);
+                return srctl_usage_error("unknown format '%s' (json or table)", optarg);
             break;
         case 'h': usage(stdout); return 0;
-        default: return die_usage("%s", "bad option for score");
+        default: return srctl_usage_error("%s", "bad option for score");
         }
     }
     argc -= optind;
     argv += optind;
     if (lines && (files || argc > 0))
-        return die_usage("%s", "--lines reads standard input only");
+        return srctl_usage_error("%s", "--lines reads standard input only");
     if (files && argc == 0)
-        return die_usage("%s", "--files needs at least one FILE");
+        return srctl_usage_error("%s", "--files needs at least one FILE");
     if (sort && !files)
-        return die_usage("%s", "--sort works with --files");
+        return srctl_usage_error("%s", "--sort works with --files");
     if (lines && table)
-        return die_usage("%s", "--lines prints JSON");
+        return srctl_usage_error("%s", "--lines prints JSON");
     if (lang != NULL && (strlen(lang) < 2 || strlen(lang) > 3))
-        return die_usage("bad language code '%s'", lang);
+        return srctl_usage_error("bad language code '%s'", lang);
 
-    ctx = load_ctx(config_path, &status);
+    ctx = srctl_load_ctx(config_path, &status);
     if (ctx == NULL)
         return status;
     if (lines) {
@@ -431,7 +441,7 @@ static int cmd_configtest(const char *config_path, int argc, char **argv)
     int dump = argc > 1 && strcmp(argv[1], "--dump") == 0;
 
     if (argc > 2 || (argc == 2 && !dump))
-        return die_usage("%s", "configtest takes only --dump");
+        return srctl_usage_error("%s", "configtest takes only --dump");
     cfg = config_path ? sr_config_load(config_path, &err) : sr_config_new_default(&err);
     if (cfg == NULL) {
         fprintf(stderr, "%s: %s: %s\n", progname, err.where, err.msg);
@@ -489,6 +499,8 @@ int main(int argc, char **argv)
         return cmd_score(config_path, argc, argv);
     if (strcmp(argv[0], "configtest") == 0)
         return cmd_configtest(config_path, argc, argv);
+    if (strcmp(argv[0], "eval") == 0)
+        return srctl_eval(config_path, argc, argv);
     so.config_path = config_path;
     if ((store_cmd = srctl_find(argv[0])) != NULL)
         return store_cmd(&so, argc, argv);
@@ -500,5 +512,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    return die_usage("unknown command '%s'", argv[0]);
+    return srctl_usage_error("unknown command '%s'", argv[0]);
 }

@@ -1,0 +1,69 @@
+/*
+ * fuzz_text - libFuzzer target for the text path: UTF-8 repair, folding,
+ * tokenizing, language identification, scoring and the JSON output, on
+ * any byte sequence.
+ */
+#include "build-config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentiroute.h"
+#include "text.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static sr_ctx *fuzz_ctx(void)
+{
+    static sr_ctx *ctx;
+
+    if (ctx == NULL) {
+        sr_error err;
+        sr_config *cfg = sr_config_new_default(&err);
+        if (cfg == NULL)
+            abort();
+        ctx = sr_ctx_new(cfg, &err);
+        sr_config_unref(cfg);
+        if (ctx == NULL)
+            abort();
+    }
+    return ctx;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *buf = (const char *)data;
+    sr_ctx *ctx = fuzz_ctx();
+    sr_sentiment s;
+    sr_error err;
+    char json[8192], key[SRP_KEY_MAX];
+    char *rep;
+    size_t replen;
+    int repaired, truncated;
+
+    /* repair: output is valid UTF-8, never longer than the cap */
+    if (srp_utf8_repair(buf, size, size / 2 + 1, &rep, &replen, &repaired, &truncated) == SR_OK) {
+        if (!srp_utf8_valid(rep, replen) || replen > size / 2 + 1 || strlen(rep) != replen)
+            abort();
+        free(rep);
+    }
+    /* fold: bounded, valid */
+    int k = srp_fold(buf, size < 200 ? size : 200, key);
+    if (k >= SRP_KEY_MAX)
+        abort();
+    /* score: any bytes, every cue printable and terminated, JSON bounded */
+    if (sr_score_text(ctx, buf, size, size > 0 && data[0] & 1 ? "de" : NULL, &s, &err) != SR_OK)
+        abort();
+    if (s.score < 0.0f || s.score > 10.0f || s.ncues > SR_CUE_MAX)
+        abort();
+    for (unsigned i = 0; i < s.ncues; i++)
+        if (memchr(s.cues[i].text, '\0', sizeof(s.cues[i].text)) == NULL ||
+            !srp_utf8_valid(s.cues[i].text, strlen(s.cues[i].text)))
+            abort();
+    if (sr_sentiment_format_json(&s, json, sizeof(json)) >= sizeof(json))
+        abort();
+    if (!srp_utf8_valid(json, strlen(json)))
+        abort();
+    return 0;
+}

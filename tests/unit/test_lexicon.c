@@ -1,0 +1,129 @@
+/*
+ * test_lexicon - the compiled lexicon: lookups, stems, and refusal of
+ * damaged files
+ */
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "lexicon.h"
+#include "text.h"
+
+static size_t embedded_len(void)
+{
+    return (size_t)(srp_lexdata_end - srp_lexdata);
+}
+
+static void test_embedded_lexicon_opens(void **state)
+{
+    (void)state;
+    sr_error err;
+    srp_lexicon *lex = srp_lexicon_open(NULL, &err);
+    size_t entries, recs, bytes;
+
+    assert_non_null(lex);
+    srp_lexicon_counts(lex, &entries, &recs, &bytes);
+    assert_true(entries > 5000);
+    assert_true(recs > 5000);
+    assert_int_equal(bytes, embedded_len());
+    srp_lexicon_close(lex);
+}
+
+static void test_lookup_finds_words_and_records(void **state)
+{
+    (void)state;
+    sr_error err;
+    srp_lexicon *lex = srp_lexicon_open(NULL, &err);
+    const srp_lex_entry *e = srp_lexicon_get(lex, srp_hash("good", 4), "good", 4);
+    const srp_lex_rec *r;
+    int en = 0;
+
+    assert_non_null(e);
+    r = srp_lexicon_recs(lex, e);
+    for (unsigned i = 0; i < e->nrec; i++)
+        if (r[i].lang == SRP_LANG_EN && (r[i].tags & SRP_T_VAL) && r[i].valence > 1.0f)
+            en = 1;
+    assert_true(en);
+    assert_null(srp_lexicon_get(lex, srp_hash("qwzxv", 5), "qwzxv", 5));
+    /* emoticons are raw entries */
+    e = srp_lexicon_get(lex, srp_hash(":-(", 3), ":-(", 3);
+    assert_non_null(e);
+    assert_true(e->eflags & SRP_E_RAW);
+    /* unaccented spellings are added: "decu" finds French "déçu" stem records */
+    e = srp_lexicon_get(lex, srp_hash("decu", 4), "decu", 4);
+    assert_non_null(e);
+    srp_lexicon_close(lex);
+}
+
+static void test_damaged_lexicon_is_refused(void **state)
+{
+    (void)state;
+    size_t n = embedded_len();
+    unsigned char *copy = aligned_alloc(16, (n + 15) & ~(size_t)15);
+    sr_error err;
+    srp_lexicon *lex;
+
+    assert_non_null(copy);
+    memcpy(copy, srp_lexdata, n);
+    lex = srp_lexicon_from_memory(copy, n, &err);
+    assert_non_null(lex);
+    srp_lexicon_close(lex);
+
+    /* a flipped byte anywhere after the header breaks the checksum */
+    copy[n / 2] ^= 0x40;
+    assert_null(srp_lexicon_from_memory(copy, n, &err));
+    assert_int_equal(err.code, SR_EFORMAT);
+    copy[n / 2] ^= 0x40;
+    /* truncation */
+    assert_null(srp_lexicon_from_memory(copy, n - 8, &err));
+    assert_int_equal(err.code, SR_EFORMAT);
+    /* bad magic */
+    copy[0] ^= 1;
+    assert_null(srp_lexicon_from_memory(copy, n, &err));
+    copy[0] ^= 1;
+    /* tiny buffers */
+    assert_null(srp_lexicon_from_memory(copy, 3, &err));
+    free(copy);
+}
+
+static void test_lexicon_file_is_mapped_and_checked(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/srlex.XXXXXX";
+    int fd = mkstemp(path);
+    sr_error err;
+    srp_lexicon *lex;
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, srp_lexdata, embedded_len()), (ssize_t)embedded_len());
+    close(fd);
+    lex = srp_lexicon_open(path, &err);
+    assert_non_null(lex);
+    srp_lexicon_close(lex);
+    /* garbage file */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, "not a lexicon at all, sorry............................", 56), 56);
+    close(fd);
+    assert_null(srp_lexicon_open(path, &err));
+    assert_int_equal(err.code, SR_EFORMAT);
+    assert_non_null(strstr(err.where, path));
+    unlink(path);
+    assert_null(srp_lexicon_open("/nonexistent.lex", &err));
+    assert_int_equal(err.code, SR_EIO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_embedded_lexicon_opens),
+        cmocka_unit_test(test_lookup_finds_words_and_records),
+        cmocka_unit_test(test_damaged_lexicon_is_refused),
+        cmocka_unit_test(test_lexicon_file_is_mapped_and_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,438 @@
+/*
+ * test_score - the lexicon scorer: obvious cases per language, each rule
+ * (negation, contrast, intensifiers, caps, emoji, punctuation), labels,
+ * cues, limits and thread safety.
+ */
+#include "build-config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "config.h"
+
+typedef struct scase {
+    const char *name;
+    const char *text;
+    const char *label;  /* expected label */
+    const char *lang;   /* expected language */
+} scase;
+
+/* Obvious messages, one per label and language: the floor of honesty. */
+static const scase obvious[] = {
+    {"en_positive", "I am very happy with the service, thank you!", "positive", "en"},
+    {"en_promoter", "Absolutely amazing support, I will recommend you to all my friends!",
+     "promoter", "en"},
+    {"en_urgent", "This is the third time I write, still no answer. Refund me ASAP or I file a "
+                  "chargeback!", "urgent", "en"},
+    {"en_negative", "The package arrived damaged and the support was rude.", "negative", "en"},
+    {"en_neutral", "Could you tell me when my order will be shipped?", "neutral", "en"},
+    {"de_positive", "Vielen Dank, ich bin sehr zufrieden mit dem Service!", "positive", "de"},
+    {"de_promoter", "Hervorragender Service, ich werde euch auf jeden Fall weiterempfehlen!",
+     "promoter", "de"},
+    {"de_urgent", "Zum dritten Mal: immer noch keine Antwort! Ich schalte jetzt meinen Anwalt ein.",
+     "urgent", "de"},
+    {"de_negative", "Die Lieferung ist beschädigt angekommen, ich bin enttäuscht.", "negative",
+     "de"},
+    {"de_neutral", "Wann wird meine Bestellung verschickt?", "neutral", "de"},
+    {"fr_positive", "Merci beaucoup, je suis très satisfait du service !", "positive", "fr"},
+    {"fr_promoter", "Service excellent, je vous recommande à tous mes amis !", "promoter", "fr"},
+    {"fr_urgent", "C'est la troisième fois que j'écris, toujours pas de réponse ! Je vais "
+                  "contacter un avocat.", "urgent", "fr"},
+    {"fr_negative", "Le colis est arrivé abîmé, je suis déçu.", "negative", "fr"},
+    {"fr_neutral", "Pouvez-vous me dire quand ma commande sera expédiée ?", "neutral", "fr"},
+    {"es_positive", "Muchas gracias, estoy muy contento con el servicio.", "positive", "es"},
+    {"es_promoter", "Servicio excelente, se lo recomiendo a todos mis amigos!", "promoter", "es"},
+    {"es_urgent", "Es la tercera vez que escribo y sigo sin respuesta. Voy a hablar con mi "
+                  "abogado.", "urgent", "es"},
+    {"es_negative", "El paquete llegó dañado, estoy muy decepcionado.", "negative", "es"},
+    {"es_neutral", "¿Cuándo van a enviar mi pedido?", "neutral", "es"},
+    {"pl_positive", "Dziękuję bardzo, jestem bardzo zadowolony z obsługi.", "positive", "pl"},
+    {"pl_promoter", "Świetna obsługa, polecam wszystkim znajomym!", "promoter", "pl"},
+    {"pl_urgent", "Piszę już trzeci raz i nadal brak odpowiedzi! Skontaktuję się z prawnikiem.",
+     "urgent", "pl"},
+    {"pl_negative", "Paczka przyszła uszkodzona, jestem rozczarowany.", "negative", "pl"},
+    {"pl_neutral", "Kiedy zostanie wysłane moje zamówienie?", "neutral", "pl"},
+};
+
+static int setup(void **state)
+{
+    *state = tu_ctx();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    sr_ctx_free(*state);
+    return 0;
+}
+
+static void test_obvious_messages_get_label_and_language(void **state)
+{
+    const sr_ctx *ctx = *state;
+    int failures = 0;
+
+    for (size_t i = 0; i < sizeof(obvious) / sizeof(obvious[0]); i++) {
+        sr_sentiment s = tu_score(ctx, obvious[i].text);
+        if (strcmp(sr_label_name(s.label), obvious[i].label) != 0 ||
+            strcmp(s.lang, obvious[i].lang) != 0) {
+            print_message("%s: got %s/%s (%.1f), want %s/%s\n", obvious[i].name,
+                          sr_label_name(s.label), s.lang, (double)s.score, obvious[i].label,
+                          obvious[i].lang);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* negation flips a word in every language: "X is good" vs "X is not good" */
+static void test_negation_flips_valence_in_each_language(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The service was good.", "The service was not good."},
+        {"Der Service war gut.", "Der Service war nicht gut."},
+        {"Le service était bon.", "Le service n'était pas bon."},
+        {"El servicio es bueno.", "El servicio no es bueno."},
+        {"Obsługa jest dobra.", "Obsługa nie jest dobra."},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        sr_sentiment a = tu_score(ctx, pairs[i][0]);
+        sr_sentiment b = tu_score(ctx, pairs[i][1]);
+        if (!(a.score > 6.0f && b.score < 5.0f))
+            fail_msg("'%s' %.1f vs '%s' %.1f: negation did not flip", pairs[i][0],
+                     (double)a.score, pairs[i][1], (double)b.score);
+        /* the cue says why: a negated word, or a negative idiom phrase */
+        int negated = 0;
+        for (unsigned k = 0; k < b.ncues; k++)
+            negated |= (b.cues[k].mods & SR_MOD_NEGATED) != 0 ||
+                       (strchr(b.cues[k].text, ' ') != NULL && b.cues[k].weight < 0);
+        assert_true(negated);
+    }
+}
+
+/* German clause-final "nicht" acts backwards */
+static void test_clause_final_nicht_negates_backwards(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment a = tu_score(ctx, "Das Essen war gut.");
+    sr_sentiment b = tu_score(ctx, "Das Essen war gut, aber der Service gefiel mir gar nicht.");
+    sr_sentiment c = tu_score(ctx, "Ich empfehle es nicht.");
+
+    assert_true(a.score > 6.0f);
+    assert_true(b.score < 5.0f);
+    assert_true(c.score < 5.0f);
+}
+
+/* the clause after "but" counts more, in each language */
+static void test_contrast_weights_the_clause_after(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const cases[][2] = {
+        {"The product is great but the delivery was terrible.",
+         "The delivery was terrible but the product is great."},
+        {"Das Produkt ist toll, aber die Lieferung war schrecklich.",
+         "Die Lieferung war schrecklich, aber das Produkt ist toll."},
+        {"Le produit est génial mais la livraison était horrible.",
+         "La livraison était horrible mais le produit est génial."},
+        {"El producto es genial pero la entrega fue terrible.",
+         "La entrega fue terrible pero el producto es genial."},
+        {"Produkt jest świetny, ale dostawa była okropna.",
+         "Dostawa była okropna, ale produkt jest świetny."},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sr_sentiment neg = tu_score(ctx, cases[i][0]);
+        sr_sentiment pos = tu_score(ctx, cases[i][1]);
+        if (!(neg.score < 5.0f && pos.score > 5.0f))
+            fail_msg("contrast: '%s' %.1f (want <5), '%s' %.1f (want >5)", cases[i][0],
+                     (double)neg.score, cases[i][1], (double)pos.score);
+    }
+}
+
+static void test_intensifier_raises_and_dampener_lowers(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment plain = tu_score(ctx, "The service was good.");
+    sr_sentiment very = tu_score(ctx, "The service was very good.");
+    sr_sentiment bit = tu_score(ctx, "The service was slightly good.");
+    sr_sentiment de = tu_score(ctx, "Der Service war gut.");
+    sr_sentiment desehr = tu_score(ctx, "Der Service war sehr gut.");
+
+    assert_true(very.score > plain.score);
+    assert_true(bit.score < plain.score);
+    assert_true(desehr.score > de.score);
+}
+
+static void test_allcaps_and_exclamations_add_emphasis(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment plain = tu_score(ctx, "This is terrible service.");
+    sr_sentiment caps = tu_score(ctx, "This is TERRIBLE service.");
+    sr_sentiment bang = tu_score(ctx, "This is terrible service!!!");
+    sr_sentiment shout = tu_score(ctx, "THIS IS TERRIBLE SERVICE");
+
+    assert_true(caps.score < plain.score);
+    assert_true(bang.score < plain.score);
+    /* all-caps text has no contrast to mark: no caps bonus */
+    assert_true(shout.score >= caps.score);
+}
+
+static void test_emoji_and_emoticons_score_in_any_language(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment up = tu_score(ctx, "\xf0\x9f\x98\x8d\xf0\x9f\x91\x8d");   /* 😍👍 */
+    sr_sentiment down = tu_score(ctx, "\xf0\x9f\x98\xa1\xf0\x9f\x91\x8e"); /* 😡👎 */
+    sr_sentiment smile = tu_score(ctx, ":-)");
+    sr_sentiment frown = tu_score(ctx, ":-(");
+    sr_sentiment heart = tu_score(ctx, "<3");
+
+    assert_true(up.score > 7.0f);
+    assert_true(down.score < 3.0f);
+    assert_true(smile.score > 5.0f);
+    assert_true(frown.score < 5.0f);
+    assert_true(heart.score > 5.0f);
+    assert_string_equal(up.lang, "und");
+}
+
+static void test_cues_explain_the_score(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment s = tu_score(ctx, "I want a refund ASAP, the item is broken and you are rude.");
+    float sum = 0;
+
+    assert_true(s.ncues >= 3);
+    assert_true(tu_has_cue(&s, "broken"));
+    assert_true(tu_has_cue(&s, "rude"));
+    assert_true(tu_has_cue(&s, "ASAP"));
+    for (unsigned i = 0; i < s.ncues; i++) {
+        assert_true(s.cues[i].text[0] != '\0');
+        sum += s.cues[i].weight;
+        if (i > 0 && s.cues[i].kind <= SR_CUE_PUNCT && s.cues[i - 1].kind <= SR_CUE_PUNCT)
+            assert_true(fabsf(s.cues[i - 1].weight) >= fabsf(s.cues[i].weight));
+    }
+    assert_true(sum < 0);
+    assert_true(s.flags & SR_FLAG_URGENT_CUE);
+}
+
+static void test_flags_for_threat_human_and_offence(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment t = tu_score(ctx, "I will contact my lawyer and leave a bad review.");
+    sr_sentiment h = tu_score(ctx, "Can I talk to a human please?");
+    sr_sentiment o = tu_score(ctx, "wtf is this \xf0\x9f\xa4\xac");
+
+    assert_true(t.flags & SR_FLAG_THREATENING);
+    assert_int_equal(t.label, SR_LABEL_URGENT);
+    assert_true(h.flags & SR_FLAG_HUMAN_REQUESTED);
+    assert_true(o.flags & SR_FLAG_OFFENSIVE);
+}
+
+static void test_neutral_text_scores_between_4_and_6(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const texts[] = {
+        "My order number is 12345.",
+        "Please send the invoice to the address below.",
+        "Meine Kundennummer ist 4711.",
+        "Mon numéro de commande est le 12345.",
+        "Mi número de pedido es 12345.",
+        "Mój numer zamówienia to 12345.",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        sr_sentiment s = tu_score(ctx, texts[i]);
+        if (s.score < 4.0f || s.score > 6.0f || s.label != SR_LABEL_NEUTRAL)
+            fail_msg("'%s': %.1f %s, want neutral 4-6", texts[i], (double)s.score,
+                     sr_label_name(s.label));
+    }
+}
+
+static void test_score_is_rounded_and_bounded(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *texts[] = {"awful awful awful horrible terrible worst hate!!!!!",
+                           "love love love best amazing wonderful perfect!!!!!", "meh"};
+    for (size_t i = 0; i < 3; i++) {
+        sr_sentiment s = tu_score(ctx, texts[i]);
+        float tenth = s.score * 10.0f;
+        assert_true(s.score >= 0.0f && s.score <= 10.0f);
+        assert_true(fabsf(tenth - (float)(int)(tenth + 0.5f)) < 0.01f);
+    }
+}
+
+static void test_label_thresholds_come_from_config(void **state)
+{
+    (void)state;
+    sr_error err;
+    sr_config *cfg = srp_config_load_string("scoring = { labels = { positive_above = 9.9; "
+                                            "promoter_min = 9.95; promoter_floor = 9.99; }; };",
+                                            "test", &err);
+    sr_ctx *ctx;
+    sr_sentiment s;
+
+    assert_non_null(cfg);
+    ctx = sr_ctx_new(cfg, &err);
+    sr_config_unref(cfg);
+    assert_non_null(ctx);
+    s = tu_score(ctx, "I am very happy with the service, thank you!");
+    assert_int_equal(s.label, SR_LABEL_NEUTRAL);
+    sr_ctx_free(ctx);
+}
+
+static void test_language_hint_is_used_when_unclear(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment s;
+    sr_error err;
+
+    assert_int_equal(sr_score_text(ctx, "\xf0\x9f\x91\x8d", 4, "pl", &s, &err), SR_OK);
+    assert_string_equal(s.lang, "pl");
+    /* a clear text keeps its own language */
+    assert_int_equal(sr_score_text(ctx, "Vielen Dank, ich bin sehr zufrieden mit dem Service!",
+                                   52, "pl", &s, &err),
+                     SR_OK);
+    assert_string_equal(s.lang, "de");
+}
+
+static void test_long_text_is_capped_and_flagged(void **state)
+{
+    const sr_ctx *ctx = *state;
+    size_t n = 300000;
+    char *big = malloc(n + 1);
+    sr_sentiment s;
+    sr_error err;
+
+    assert_non_null(big);
+    for (size_t i = 0; i < n; i++)
+        big[i] = "good day "[i % 9];
+    big[n] = '\0';
+    assert_int_equal(sr_score_text(ctx, big, n, NULL, &s, &err), SR_OK);
+    assert_true(s.flags & SR_FLAG_TRUNCATED);
+    assert_int_equal(s.bytes, 65536);
+    free(big);
+}
+
+static void test_invalid_utf8_is_flagged_not_fatal(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment s;
+    sr_error err;
+    const char bad[] = "great \xff\xfe service \xc3";
+
+    assert_int_equal(sr_score_text(ctx, bad, sizeof(bad) - 1, NULL, &s, &err), SR_OK);
+    assert_true(s.flags & SR_FLAG_REPAIRED);
+    assert_true(s.score > 5.0f);
+    for (unsigned i = 0; i < s.ncues; i++)
+        assert_non_null(memchr(s.cues[i].text, '\0', sizeof(s.cues[i].text)));
+}
+
+static void test_null_arguments_are_errors(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment s;
+    sr_error err;
+
+    assert_int_equal(sr_score_text(NULL, "x", 1, NULL, &s, &err), SR_EINVAL);
+    assert_int_equal(err.code, SR_EINVAL);
+    assert_int_equal(sr_score_text(ctx, NULL, 5, NULL, &s, NULL), SR_EINVAL);
+    assert_int_equal(sr_score_text(ctx, "x", 1, NULL, NULL, NULL), SR_EINVAL);
+    assert_int_equal(sr_score_text(ctx, NULL, 0, NULL, &s, NULL), SR_OK);
+}
+
+static void test_message_scoring_carries_repair_flags(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_error err;
+    sr_message *m = sr_message_new(SR_CHANNEL_SMS, &err);
+    sr_sentiment s;
+
+    assert_non_null(m);
+    assert_int_equal(sr_message_set_text(m, "bad \xff service", 13, 0, &err), SR_OK);
+    assert_int_equal(sr_message_set_lang_hint(m, "en", &err), SR_OK);
+    assert_int_equal(sr_score(ctx, m, &s, &err), SR_OK);
+    assert_true(s.flags & SR_FLAG_REPAIRED);
+    assert_true(s.score < 5.0f);
+    sr_message_free(m);
+}
+
+static void test_json_output_is_complete_and_bounded(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment s = tu_score(ctx, "Thanks \"so\" much\\ \x01 :) great");
+    char buf[4096], tiny[16];
+    size_t n = sr_sentiment_format_json(&s, buf, sizeof(buf));
+
+    assert_true(n < sizeof(buf));
+    assert_int_equal(strlen(buf), n);
+    assert_non_null(strstr(buf, "\"label\":\"positive\""));
+    assert_non_null(strstr(buf, "\"cues\":["));
+    assert_null(strchr(buf, '\x01'));
+    assert_int_equal(sr_sentiment_format_json(&s, tiny, sizeof(tiny)), n);
+    assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+}
+
+/* many threads, one context: every thread gets the same answers */
+typedef struct worker {
+    const sr_ctx *ctx;
+    int mismatches;
+} worker;
+
+static void *score_worker(void *arg)
+{
+    worker *w = arg;
+
+    for (int round = 0; round < 200; round++) {
+        const scase *c = &obvious[(size_t)round % (sizeof(obvious) / sizeof(obvious[0]))];
+        sr_sentiment s = tu_score(w->ctx, c->text);
+        if (strcmp(sr_label_name(s.label), c->label) != 0 || strcmp(s.lang, c->lang) != 0)
+            w->mismatches++;
+    }
+    return NULL;
+}
+
+static void test_scoring_is_thread_safe(void **state)
+{
+    const sr_ctx *ctx = *state;
+    pthread_t th[4];
+    worker w[4];
+
+    for (int i = 0; i < 4; i++) {
+        w[i].ctx = ctx;
+        w[i].mismatches = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, score_worker, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].mismatches, 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_obvious_messages_get_label_and_language),
+        cmocka_unit_test(test_negation_flips_valence_in_each_language),
+        cmocka_unit_test(test_clause_final_nicht_negates_backwards),
+        cmocka_unit_test(test_contrast_weights_the_clause_after),
+        cmocka_unit_test(test_intensifier_raises_and_dampener_lowers),
+        cmocka_unit_test(test_allcaps_and_exclamations_add_emphasis),
+        cmocka_unit_test(test_emoji_and_emoticons_score_in_any_language),
+        cmocka_unit_test(test_cues_explain_the_score),
+        cmocka_unit_test(test_flags_for_threat_human_and_offence),
+        cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
+        cmocka_unit_test(test_score_is_rounded_and_bounded),
+        cmocka_unit_test(test_label_thresholds_come_from_config),
+        cmocka_unit_test(test_language_hint_is_used_when_unclear),
+        cmocka_unit_test(test_long_text_is_capped_and_flagged),
+        cmocka_unit_test(test_invalid_utf8_is_flagged_not_fatal),
+        cmocka_unit_test(test_null_arguments_are_errors),
+        cmocka_unit_test(test_message_scoring_carries_repair_flags),
+        cmocka_unit_test(test_json_output_is_complete_and_bounded),
+        cmocka_unit_test(test_scoring_is_thread_safe),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

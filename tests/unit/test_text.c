@@ -1,0 +1,226 @@
+/*
+ * test_text - UTF-8 repair, folding and the tokenizer
+ */
+#include "build-config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "text.h"
+
+typedef struct expect_tok {
+    srp_tok_type type;
+    const char *key;   /* NULL: don't check */
+    unsigned flags;    /* flags that must be set */
+} expect_tok;
+
+static int fake_emoticon(const void *ud, const char *raw, size_t len)
+{
+    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", NULL};
+    (void)ud;
+    for (int i = 0; list[i]; i++)
+        if (strlen(list[i]) == len && memcmp(list[i], raw, len) == 0)
+            return 1;
+    return 0;
+}
+
+static void check_tokens(const char *text, const expect_tok *want, size_t n)
+{
+    srp_tokenizer t;
+    srp_token tok;
+    size_t i = 0;
+
+    srp_tok_init(&t, text, strlen(text), fake_emoticon, NULL);
+    while (srp_tok_next(&t, &tok)) {
+        if (i >= n)
+            fail_msg("%s: extra token '%.*s' (type %d)", text, (int)tok.surface_len, tok.surface,
+                     tok.type);
+        if (tok.type != want[i].type)
+            fail_msg("%s: token %zu '%.*s': got type %d, want %d", text, i,
+                     (int)tok.surface_len, tok.surface, tok.type, want[i].type);
+        if (want[i].key && strcmp(tok.key, want[i].key) != 0)
+            fail_msg("%s: token %zu: got key '%s', want '%s'", text, i, tok.key, want[i].key);
+        if ((tok.flags & want[i].flags) != want[i].flags)
+            fail_msg("%s: token %zu '%s': got flags %#x, want %#x set", text, i, tok.key,
+                     tok.flags, want[i].flags);
+        i++;
+    }
+    if (i != n)
+        fail_msg("%s: got %zu tokens, want %zu", text, i, n);
+}
+
+static void test_tokens_words_and_case_folding(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "hello", SRP_TF_UPPER},
+                               {SRP_TOK_WORD, "wörld", 0},
+                               {SRP_TOK_WORD, "straße", SRP_TF_UPPER}};
+    check_tokens("Hello wÖrld  STRAßE", want, 3);
+}
+
+static void test_tokens_allcaps_is_a_signal(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "this", SRP_TF_CAPS},
+                               {SRP_TOK_WORD, "is", SRP_TF_CAPS},
+                               {SRP_TOK_WORD, "a", 0},
+                               {SRP_TOK_WORD, "disaster", SRP_TF_CAPS}};
+    check_tokens("THIS IS a DISASTER", want, 4);
+}
+
+static void test_tokens_keep_emoticons_whole(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "sad", 0},     {SRP_TOK_EMOTICON, ":-(", 0},
+                               {SRP_TOK_EMOTICON, "<3", 0},   {SRP_TOK_EMOTICON, ":D", 0},
+                               {SRP_TOK_WORD, "thanks", 0},   {SRP_TOK_EMOTICON, ":)", 0}};
+    check_tokens("sad :-( <3 :D thanks:)", want, 6);
+}
+
+static void test_tokens_emoji_with_modifiers(void **state)
+{
+    (void)state;
+    /* thumbs up + skin tone, woman facepalming (ZWJ sequence), heart + VS16 */
+    const expect_tok want[] = {{SRP_TOK_WORD, "ok", 0},
+                               {SRP_TOK_EMOJI, "\xf0\x9f\x91\x8d", 0},
+                               {SRP_TOK_EMOJI, "\xf0\x9f\xa4\xa6", 0},
+                               {SRP_TOK_EMOJI, "\xe2\x9d\xa4", 0}};
+    check_tokens("ok\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\xa4\xa6\xe2\x80\x8d\xe2\x99\x80\xef"
+                 "\xb8\x8f \xe2\x9d\xa4\xef\xb8\x8f",
+                 want, 4);
+}
+
+static void test_tokens_punctuation_runs(void **state)
+{
+    (void)state;
+    srp_tokenizer t;
+    srp_token tok;
+    const char *text = "why?!?! great!!!";
+
+    srp_tok_init(&t, text, strlen(text), NULL, NULL);
+    assert_true(srp_tok_next(&t, &tok));
+    assert_string_equal(tok.key, "why");
+    assert_true(srp_tok_next(&t, &tok));
+    assert_int_equal(tok.type, SRP_TOK_PUNCT);
+    assert_int_equal(tok.count_excl, 2);
+    assert_int_equal(tok.count_quest, 2);
+    assert_true(srp_tok_next(&t, &tok));
+    assert_true(srp_tok_next(&t, &tok));
+    assert_int_equal(tok.type, SRP_TOK_PUNCT);
+    assert_int_equal(tok.count_excl, 3);
+    assert_false(srp_tok_next(&t, &tok));
+}
+
+static void test_tokens_french_elision_splits(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "n'", 0}, {SRP_TOK_WORD, "est", 0},
+                               {SRP_TOK_WORD, "pas", 0}, {SRP_TOK_WORD, "l'", 0},
+                               {SRP_TOK_WORD, "avion", 0}, {SRP_TOK_WORD, "don't", SRP_TF_APOS}};
+    check_tokens("n\xe2\x80\x99" "est pas l'avion don't", want, 6);
+}
+
+static void test_tokens_skip_urls_and_mentions(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "see", 0}, {SRP_TOK_WORD, "great", SRP_TF_HASHTAG}};
+    check_tokens("@united see https://t.co/x?a=bad #great", want, 2);
+}
+
+static void test_tokens_sentence_and_clause_breaks(void **state)
+{
+    (void)state;
+    /* the dot inside 3.5 is no sentence end; a blank line is */
+    const expect_tok want[] = {{SRP_TOK_WORD, "good", 0}, {SRP_TOK_CLAUSE, NULL, 0},
+                               {SRP_TOK_WORD, "bad", 0},  {SRP_TOK_BREAK, NULL, 0},
+                               {SRP_TOK_NUMBER, "3", 0},  {SRP_TOK_NUMBER, "5", 0},
+                               {SRP_TOK_BREAK, NULL, 0},  {SRP_TOK_WORD, "next", 0}};
+    check_tokens("good, bad. 3.5\n\nnext", want, 8);
+}
+
+static void test_tokens_elongation_flag(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "soooo", SRP_TF_ELONGATED},
+                               {SRP_TOK_WORD, "good", 0}};
+    check_tokens("soooo good", want, 2);
+}
+
+static void test_invalid_utf8_never_reaches_a_key(void **state)
+{
+    (void)state;
+    const char text[] = "ok\xff\xfe bad\xc3 \xe2\x82 w\xc3\xb6rd \xed\xa0\x80x";
+    srp_tokenizer t;
+    srp_token tok;
+
+    srp_tok_init(&t, text, sizeof(text) - 1, NULL, NULL);
+    while (srp_tok_next(&t, &tok))
+        assert_true(srp_utf8_valid(tok.key, tok.key_len));
+    assert_true(t.repaired > 0);
+}
+
+static void test_repair_replaces_and_caps(void **state)
+{
+    (void)state;
+    char *out;
+    size_t n;
+    int rep, trunc;
+
+    assert_int_equal(srp_utf8_repair("a\xff" "b\0c", 5, 0, &out, &n, &rep, &trunc), SR_OK);
+    assert_string_equal(out, "a\xef\xbf\xbd" "b c");
+    assert_int_equal(rep, 1);
+    assert_int_equal(trunc, 0);
+    free(out);
+    /* the cap cuts at a character boundary: 'ä' (2 bytes) does not fit in 2 */
+    assert_int_equal(srp_utf8_repair("x\xc3\xa4y", 4, 2, &out, &n, &rep, &trunc), SR_OK);
+    assert_string_equal(out, "x");
+    assert_int_equal(trunc, 1);
+    free(out);
+}
+
+static void test_fold_is_nfc_and_lower(void **state)
+{
+    (void)state;
+    char key[SRP_KEY_MAX];
+
+    /* "E" + combining acute -> "é" (NFC), upper -> lower */
+    assert_int_equal(srp_fold("E\xcc\x81T\xc3\x89", 6, key), 5);
+    assert_string_equal(key, "\xc3\xa9t\xc3\xa9");
+    assert_int_equal(srp_fold("x", 1, key), 1);
+    char longword[200];
+    memset(longword, 'a', sizeof(longword));
+    assert_int_equal(srp_fold(longword, sizeof(longword), key), -1);
+}
+
+static void test_cut_utf8_boundaries(void **state)
+{
+    (void)state;
+    const char *s = "a\xc3\xa4\xe2\x82\xac"; /* a ä € */
+    assert_int_equal(srp_cut_utf8(s, 1), 1);
+    assert_int_equal(srp_cut_utf8(s, 2), 1);
+    assert_int_equal(srp_cut_utf8(s, 3), 3);
+    assert_int_equal(srp_cut_utf8(s, 4), 3);
+    assert_int_equal(srp_cut_utf8(s, 5), 3);
+    assert_int_equal(srp_cut_utf8(s, 6), 6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokens_words_and_case_folding),
+        cmocka_unit_test(test_tokens_allcaps_is_a_signal),
+        cmocka_unit_test(test_tokens_keep_emoticons_whole),
+        cmocka_unit_test(test_tokens_emoji_with_modifiers),
+        cmocka_unit_test(test_tokens_punctuation_runs),
+        cmocka_unit_test(test_tokens_french_elision_splits),
+        cmocka_unit_test(test_tokens_skip_urls_and_mentions),
+        cmocka_unit_test(test_tokens_sentence_and_clause_breaks),
+        cmocka_unit_test(test_tokens_elongation_flag),
+        cmocka_unit_test(test_invalid_utf8_never_reaches_a_key),
+        cmocka_unit_test(test_repair_replaces_and_caps),
+        cmocka_unit_test(test_fold_is_nfc_and_lower),
+        cmocka_unit_test(test_cut_utf8_boundaries),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
