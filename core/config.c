@@ -771,6 +771,21 @@ int sr_config_get_string(const sr_config *cfg, const char *key, const char **out
     return SR_OK;
 }
 
+int sr_config_get_list(const sr_config *cfg, const char *key, const char *const **v, size_t *n)
+{
+    const srp_confdef *d = find_key(key);
+    const srp_strlist *l;
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    if (d->type != SRP_CT_STRLIST)
+        return SR_EINVAL;
+    l = (const srp_strlist *)((const char *)cfg + d->offset);
+    *v = (const char *const *)l->v;
+    *n = l->n;
+    return SR_OK;
+}
+
 /* split_path - the dot-separated parts of a key path */
 static size_t split_path(const char *path, const char *parts[8], size_t lens[8])
 {

@@ -315,6 +315,7 @@ static int external(const char *method)
 /* --- ingest ------------------------------------------------------------ */
 
 typedef struct ingest_job {
+    unsigned opts;             /* SR_INGEST_* */
     const sr_message *msg;
     const sr_sentiment *s;
     int64_t at;
@@ -400,6 +401,11 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
             return rc;
         created = 1;
     }
+    if (!created && !*t.email && *sr_message_email(m)) {
+        /* the chat bridge asked an anonymous visitor for an address */
+        srp_strlcpy(t.email, sr_message_email(m), sizeof(t.email));
+        lower(t.email);
+    }
     had_inbound = t.prev_score >= 0 || (!created && t.nmessages > 0);
     if (!had_inbound)
         t.prev_score = -1;
@@ -471,9 +477,12 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     if (t.handed_off && external(t.method)) {
         rc = comment_job(st, txn, &t, j->at, &job, err);
     } else if (rr.handoff) {
-        rc = do_handoff(st, txn, &t, rr.rule[0] ? rr.rule : "requested", j->at, &job,
-                        out->none_message, sizeof(out->none_message), err);
-        out->handoff = 1;
+        out->handoff_wanted = !t.handed_off;
+        if (!(j->opts & SR_INGEST_ASK_FIRST)) {
+            rc = do_handoff(st, txn, &t, rr.rule[0] ? rr.rule : "requested", j->at, &job,
+                            out->none_message, sizeof(out->none_message), err);
+            out->handoff = 1;
+        }
     }
     if (rc != SR_OK || (rc = srp_ticket_save(st, txn, &t, err)) != SR_OK)
         return rc;
@@ -497,6 +506,13 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 /* sr_ingest - score, thread, route, store, enqueue: one durable commit */
 int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err)
 {
+    return sr_ingest_opts(st, msg, 0, out, err);
+}
+
+/* sr_ingest_opts - sr_ingest; SR_INGEST_ASK_FIRST leaves the handoff to the adapter */
+int sr_ingest_opts(sr_store *st, const sr_message *msg, unsigned opts, sr_ingest_result *out,
+                   sr_error *err)
+{
     ingest_job j;
     sr_sentiment s;
     int rc;
@@ -513,6 +529,7 @@ int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_err
     rc = sr_score(st->ctx, msg, &s, err);
     if (rc != SR_OK)
         return rc;
+    j.opts = opts;
     j.msg = msg;
     j.s = &s;
     j.at = sr_message_timestamp(msg) ? sr_message_timestamp(msg) : srp_now();

@@ -5,6 +5,8 @@
 
 #include "hmac.h"
 
+#include "sentiroute.h"
+
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -128,4 +130,12 @@ void srp_hex(const unsigned char *buf, size_t len, char *out)
         out[2 * i + 1] = hex[buf[i] & 15];
     }
     out[2 * len] = '\0';
+}
+
+/* sr_hmac_sha256 - the public face of srp_hmac_sha256 (adapters verify
+ * signed webhooks with it) */
+void sr_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1, const void *m2,
+                    size_t len2, unsigned char out[SR_HMAC_SHA256_LEN])
+{
+    srp_hmac_sha256(key, keylen, m1, len1, m2, len2, out);
 }

@@ -137,6 +137,9 @@ int sr_config_get_int(const sr_config *cfg, const char *key, long long *out);
 int sr_config_get_float(const sr_config *cfg, const char *key, double *out);
 int sr_config_get_bool(const sr_config *cfg, const char *key, int *out);
 int sr_config_get_string(const sr_config *cfg, const char *key, const char **out);
+/* sr_config_get_list - a list of strings ("milter.recipients"): *v gets
+ * the borrowed array of *n strings, valid while cfg is referenced. */
+int sr_config_get_list(const sr_config *cfg, const char *key, const char *const **v, size_t *n);
 
 /*
  * sr_config_dump - write the effective configuration (defaults filled in)
@@ -574,6 +577,8 @@ typedef struct sr_ingest_result {
     uint64_t job_id;           /* that job, 0 when none */
     char none_message[1536];   /* method none: the configured text and links to
                                 * show the customer, else "" */
+    int handoff_wanted;        /* the route or the customer asks for a human
+                                * (set with or without SR_INGEST_ASK_FIRST) */
 } sr_ingest_result;
 
 /*
@@ -588,6 +593,19 @@ typedef struct sr_ingest_result {
  * MDB_MAP_FULL: raise store.map_size_mb), SR_ENOMEM.  Thread-safe.
  */
 int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err);
+
+/*
+ * sr_ingest_opts - sr_ingest with options:
+ *  SR_INGEST_ASK_FIRST  do not hand off now: store and route the message as
+ *      usual, but only report in out->handoff_wanted that the route or the
+ *      customer asks for a human; the adapter asks the customer and calls
+ *      sr_handoff_request() on a yes (the chat bridge).  Follow-ups to a
+ *      ticket already handed off are still enqueued.
+ * Otherwise as sr_ingest.  Thread-safe.
+ */
+#define SR_INGEST_ASK_FIRST 0x1u
+int sr_ingest_opts(sr_store *st, const sr_message *msg, unsigned opts, sr_ingest_result *out,
+                   sr_error *err);
 
 /*
  * sr_handoff_request - enqueue a handoff for a ticket (the adapter asks:
@@ -863,6 +881,18 @@ int sr_config_view(const sr_config *cfg, const char *name, sr_ticket_filter *out
 
 /* sr_config_view_name - the i-th view's name, or NULL past the end. */
 const char *sr_config_view_name(const sr_config *cfg, size_t i);
+
+/* ------------------------------------------------------------------------
+ * Webhook signatures (for adapters that receive signed callbacks)
+ * ------------------------------------------------------------------------ */
+
+#define SR_HMAC_SHA256_LEN 32
+
+/* sr_hmac_sha256 - HMAC-SHA256 (RFC 2104) under key of m1 followed by m2
+ * (m2 may be NULL) into out.  Zendesk signs timestamp + body this way.
+ * Thread-safe; allocates nothing. */
+void sr_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1, const void *m2,
+                    size_t len2, unsigned char out[SR_HMAC_SHA256_LEN]);
 
 #ifdef __cplusplus
 }
