@@ -88,6 +88,56 @@ struct sr_config {
     sr_secret *wh_secret;
     char *rt_url, *rt_queue, *rt_id_field, *rt_seq_field;
     sr_secret *rt_token;
+
+    /* sentiroute-xmpp (plugins/xmpp) */
+    int xmpp_mode;
+    char *xmpp_server;
+    int xmpp_port;
+    char *xmpp_domain;
+    char *xmpp_jid;
+    char *xmpp_secret_file;
+    int xmpp_tls;
+    char *xmpp_user;
+    char *xmpp_address;
+    srp_strlist xmpp_auth_domains;
+    char *xmpp_default_language;
+    int xmpp_max_visitors;
+    int xmpp_idle_timeout;
+    int xmpp_max_body;
+    double xmpp_rate;
+    int xmpp_burst;
+    double xmpp_reconnect_min;
+    int xmpp_reconnect_max;
+    int xmpp_ask_first_line;
+    char *xmpp_bot_jid;
+    char *xmpp_bot_marker;
+    srp_strlist xmpp_agents;
+    int xmpp_agent_max_chats;
+    char *xmpp_tz;
+    srp_strlist xmpp_hours_open;
+    srp_strlist xmpp_hours_closed;
+    srp_strlist xmpp_text_welcome;
+    srp_strlist xmpp_text_ask_connect;
+    srp_strlist xmpp_text_ask_again;
+    srp_strlist xmpp_text_declined;
+    srp_strlist xmpp_text_ask_email;
+    srp_strlist xmpp_text_bad_email;
+    srp_strlist xmpp_text_connecting;
+    srp_strlist xmpp_text_no_agent;
+    srp_strlist xmpp_text_closed;
+    srp_strlist xmpp_text_zendesk;
+    srp_strlist xmpp_text_gorgias;
+    srp_strlist xmpp_text_handed_off;
+    srp_strlist xmpp_text_none;
+    srp_strlist xmpp_text_agent_left;
+    srp_strlist xmpp_text_slow_down;
+    srp_strlist xmpp_text_busy;
+    char *xmpp_wh_listen;
+    char *xmpp_wh_path;
+    char *xmpp_wh_signing_file;
+    char *xmpp_wh_token_file;
+    int xmpp_wh_max_body;
+    int xmpp_wh_max_skew;
 };
 
 typedef enum srp_ctype {

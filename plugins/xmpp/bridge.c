@@ -1,0 +1,201 @@
+/*
+ * bridge.c - the engine's operations on the store (through the public API
+ * only: sr_ingest_opts, sr_handoff_request, sr_ticket_*, sr_outbox_*) and
+ * the delivery of "deliver" jobs addressed to the chat
+ *
+ * Agent and bot answers are written with sr_ticket_reply: the transcript
+ * gets them and the outbox holds them until this bridge has sent them, so
+ * an answer written while the server was away goes out after the
+ * reconnect.  The same path carries `sentiroutectl ticket reply` and the
+ * Zendesk webhook's relays.
+ */
+#include "build-config.h"
+
+#include "bridge.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PUMP_MAX 256   /* jobs per pump: the loop must get back to the socket */
+
+double srx_now_wall(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double srx_now_mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void srx_log(srx_bridge *b, int level, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (b->ctx != NULL)
+        sr_log(b->ctx, level, "xmpp: %s", line);   /* sr_log escapes and caps */
+    else
+        fprintf(stderr, "sentiroute-xmpp: %s\n", line);
+}
+
+/* --- the engine's operations --------------------------------------------- */
+
+static int op_ingest(void *ud, const srx_line *line, sr_ingest_result *res, sr_error *err)
+{
+    srx_bridge *b = ud;
+    sr_message *m = sr_message_new(SR_CHANNEL_CHAT, err);
+    int rc;
+
+    if (m == NULL)
+        return err ? err->code : SR_ENOMEM;
+    rc = sr_message_set_text(m, line->text, line->len, (size_t)b->conf->max_body, err);
+    if (rc == SR_OK)
+        rc = sr_message_set_sender(m, line->from, err);
+    if (rc == SR_OK && line->lang_hint && *line->lang_hint)
+        rc = sr_message_set_lang_hint(m, line->lang_hint, err);
+    if (rc == SR_OK && line->email)
+        rc = sr_message_set_email(m, line->email, err);
+    sr_message_set_authenticated(m, line->authenticated);
+    if (rc == SR_OK)
+        rc = sr_ingest_opts(b->store, m, SR_INGEST_ASK_FIRST, res, err);
+    sr_message_free(m);
+    return rc;
+}
+
+static int op_handoff(void *ud, uint64_t ticket, const char *reason, sr_error *err)
+{
+    srx_bridge *b = ud;
+    uint64_t job = 0;
+    int rc = sr_handoff_request(b->store, ticket, reason, &job, err);
+
+    if (rc == SR_OK && job != 0 && b->worker != NULL)
+        sr_outbox_worker_kick(b->worker);   /* the HTTP drivers: go */
+    return rc;
+}
+
+static int op_ticket(void *ud, uint64_t ticket, sr_ticket *out, sr_error *err)
+{
+    srx_bridge *b = ud;
+
+    return sr_ticket_get(b->store, ticket, out, err);
+}
+
+static int op_transcript(void *ud, uint64_t ticket, sr_stored_message **m, size_t *n,
+                         sr_error *err)
+{
+    srx_bridge *b = ud;
+
+    return sr_ticket_transcript(b->store, ticket, m, n, err);
+}
+
+static int op_reply(void *ud, uint64_t ticket, const char *author, const char *text,
+                    sr_error *err)
+{
+    srx_bridge *b = ud;
+
+    return sr_ticket_reply(b->store, ticket, author, text, strlen(text), NULL, err);
+}
+
+static int op_close(void *ud, uint64_t ticket, sr_error *err)
+{
+    srx_bridge *b = ud;
+
+    return sr_ticket_close(b->store, ticket, err);
+}
+
+static void op_send(void *ud, const char *from, const char *to, const char *body,
+                    const char *thread)
+{
+    srx_xmpp_send(ud, from, to, body, thread);
+}
+
+static void op_log(void *ud, int level, const char *line)
+{
+    srx_log(ud, level, "%s", line);
+}
+
+const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript,
+                                op_reply,  op_close,   op_send,   op_log};
+
+/* --- deliveries to the chat ----------------------------------------------- */
+
+void srx_bridge_pump(srx_bridge *b)
+{
+    sr_error err;
+
+    for (int i = 0; i < PUMP_MAX && b->connected; i++) {
+        sr_job job;
+        const char *to, *from;
+        int rc;
+
+        memset(&job, 0, sizeof(job));
+        rc = sr_outbox_claim(b->store, "chat", b->worker_name, 60, &job, &err);
+        if (rc == SR_ENOTFOUND)
+            return;
+        if (rc != SR_OK) {
+            srx_log(b, SR_LOG_ERR, "outbox: cannot claim: %s", err.msg);
+            return;
+        }
+        if (job.to[0] == '\0' || job.text == NULL || job.text[0] == '\0') {
+            sr_outbox_fail(b->store, job.id, b->worker_name, 1, 0, "no recipient or text",
+                           NULL);
+        } else {
+            srx_engine_route(b->engine, job.to, srx_now_wall(), &to, &from);
+            srx_xmpp_send(b, from, to, job.text, NULL);
+            rc = sr_outbox_complete(b->store, job.id, b->worker_name, NULL, &err);
+            if (rc != SR_OK)
+                srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent but not marked done: %s",
+                        (unsigned long long)job.id, err.msg);
+        }
+        sr_job_clear(&job);
+    }
+}
+
+/* srx_bridge_relay - a Zendesk agent's comment into the chat */
+int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, char *why, size_t whysize)
+{
+    sr_ticket t;
+    sr_error err;
+    char author[160];
+
+    if (sr_ticket_get(b->store, r->ticket, &t, &err) != SR_OK) {
+        snprintf(why, whysize, "no ticket %llu", (unsigned long long)r->ticket);
+        return 404;
+    }
+    if (t.channel != SR_CHANNEL_CHAT) {
+        snprintf(why, whysize, "ticket %llu is not a chat", (unsigned long long)r->ticket);
+        return 404;
+    }
+    if (strcmp(t.method, "zendesk") != 0) {
+        snprintf(why, whysize, "ticket %llu was not handed to zendesk",
+                 (unsigned long long)r->ticket);
+        return 409;
+    }
+    if (r->remote_id[0] && t.remote_id[0] && strcmp(r->remote_id, t.remote_id) != 0) {
+        snprintf(why, whysize, "zendesk ticket %s is not ours (%s)", r->remote_id, t.remote_id);
+        return 409;
+    }
+    snprintf(author, sizeof(author), "zendesk:%s", r->author[0] ? r->author : "agent");
+    if (sr_ticket_reply(b->store, r->ticket, author, r->comment, strlen(r->comment), NULL,
+                        &err) != SR_OK) {
+        snprintf(why, whysize, "not stored: %s", err.msg);
+        return 500;
+    }
+    srx_log(b, SR_LOG_INFO, "T%llu: zendesk reply relayed to %s", (unsigned long long)r->ticket,
+            t.requester);
+    srx_bridge_pump(b);
+    return 200;
+}

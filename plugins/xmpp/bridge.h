@@ -1,0 +1,117 @@
+/*
+ * bridge.h - the daemon's state and its glue: libstrophe (xmpp.c), the
+ * store side of the engine's operations (bridge.c), the webhook listener
+ * (webhook.c) and main.c
+ *
+ * One thread runs all of it: a loop on xmpp_run_once() that also serves
+ * the webhook listener (MHD in external-select mode), delivers outbox
+ * jobs addressed to the chat, ends idle conversations and tests the
+ * signal flags.  The store's outbox worker (helpdesk HTTP drivers) is the
+ * only other thread; it touches nothing of this struct.
+ */
+#ifndef SRX_BRIDGE_H
+#define SRX_BRIDGE_H
+
+#include "srx.h"
+
+#include <strophe.h>
+
+struct srx_webhook;
+
+typedef struct srx_bridge {
+    srx_conf *conf;
+    sr_ctx *ctx;
+    sr_store *store;
+    sr_outbox_worker *worker;
+    srx_engine *engine;
+    char worker_name[96];
+
+    /* the XMPP connection */
+    xmpp_ctx_t *xctx;
+    xmpp_conn_t *conn;
+    char secret[4100];         /* the component secret / password, wiped on exit */
+    int connected;             /* XMPP_CONN_CONNECT seen, no disconnect since */
+    int connecting;
+    double next_connect;       /* when to try again (monotonic seconds) */
+    double backoff;            /* the next delay */
+    unsigned long connects, disconnects;
+    int stopping;
+
+    /* the Zendesk webhook listener */
+    struct srx_webhook *wh;
+
+    double next_pump, next_tick;
+} srx_bridge;
+
+/* now_wall / now_mono - seconds, with fractions */
+double srx_now_wall(void);
+double srx_now_mono(void);
+
+/* --- xmpp.c --------------------------------------------------------------- */
+
+/*
+ * srx_conn_prime - THE workaround for libstrophe 0.12.2 (Debian 12): a
+ * component connection crashes on the first stanza it receives, because
+ * the stream-management state that every received stanza, every send and
+ * every disconnect dereference is allocated only by xmpp_connect_client().
+ * Prime the connection with a client connect that allocates that state and
+ * fails in the socket setup before any connect(): a sockopt callback that
+ * refuses.  No packet is sent; the connection stays disconnected.  Call it
+ * before each xmpp_connect_component() (it is idempotent: the state is
+ * allocated once).  Returns the client connect's result (XMPP_EINT
+ * expected), for the log.  tests/xmpp/test_prime.c proves both the crash
+ * without it and the fix.
+ */
+int srx_conn_prime(xmpp_conn_t *conn);
+
+/* srx_xmpp_init - libstrophe context and connection for b->conf */
+int srx_xmpp_init(srx_bridge *b, sr_error *err);
+
+/* srx_xmpp_step - (re)connect when due; call from the loop */
+void srx_xmpp_step(srx_bridge *b);
+
+/* srx_xmpp_send - a chat message (thread may be NULL); dropped with a log
+ * line when not connected (prompts are not worth queueing; stored
+ * answers wait in the outbox instead) */
+void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
+                   const char *thread);
+
+/* srx_xmpp_reconnect - drop the connection and connect again at once
+ * (after a reload changed the server, domain or secret) */
+void srx_xmpp_reconnect(srx_bridge *b);
+
+/* srx_xmpp_shutdown - say goodbye, disconnect, free libstrophe */
+void srx_xmpp_shutdown(srx_bridge *b);
+
+/* --- bridge.c ------------------------------------------------------------- */
+
+/* srx_bridge_ops - the engine's operations on the store and XMPP */
+extern const srx_ops srx_bridge_ops;
+
+/* srx_bridge_pump - send the outbox's "deliver" jobs for the chat (agent
+ * replies, the bot's answers, sentiroutectl ticket reply) while connected */
+void srx_bridge_pump(srx_bridge *b);
+
+/* srx_bridge_relay - a helpdesk agent's reply that arrived by webhook:
+ * into the transcript and to the visitor.  Returns an HTTP status (200,
+ * 404 no such chat ticket, 409 not handed off to zendesk, 500). */
+int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, char *why, size_t whysize);
+
+/* srx_log_sink - log lines of the engine and libstrophe through sr_log */
+void srx_log(srx_bridge *b, int level, const char *fmt, ...) SR_PRINTFLIKE(3, 4);
+
+/* --- webhook.c ---------------------------------------------------------- */
+
+/* srx_webhook_start - listen on the configured address (before the
+ * privilege drop: the port may be below 1024).  NULL with err filled. */
+struct srx_webhook *srx_webhook_start(srx_bridge *b, sr_error *err);
+
+/* srx_webhook_secrets - (re)read the signing secret and token files */
+int srx_webhook_secrets(struct srx_webhook *w, const srx_conf *c, sr_error *err);
+
+/* srx_webhook_run - serve what is ready, never blocking */
+void srx_webhook_run(struct srx_webhook *w);
+
+void srx_webhook_stop(struct srx_webhook *w);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * whcheck.c - checks for the Zendesk webhook: signature, timestamp, body
+ *
+ * Zendesk signs each webhook request (reference/zendesk.md):
+ *   X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(secret, TS + BODY))
+ *   X-Zendesk-Webhook-Signature-Timestamp = TS ("2021-03-25T05:09:27Z")
+ * The body is ours to define in the trigger; we expect
+ *   {"external_id": "{{ticket.external_id}}", "ticket_id": "{{ticket.id}}",
+ *    "comment": "{{ticket.latest_public_comment}}",
+ *    "author": "{{current_user.name}}"}
+ * where external_id is the one our zendesk driver gave the ticket
+ * ("sr-INSTANCE-t42").  Comparisons run in constant time.
+ */
+#include "build-config.h"
+
+#include "srx.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* srx_b64_encode - RFC 4648 base64 with padding */
+void srx_b64_encode(const unsigned char *buf, size_t len, char *out)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0, i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        unsigned v = (unsigned)buf[i] << 16 | (unsigned)buf[i + 1] << 8 | buf[i + 2];
+        out[o++] = a[v >> 18];
+        out[o++] = a[(v >> 12) & 63];
+        out[o++] = a[(v >> 6) & 63];
+        out[o++] = a[v & 63];
+    }
+    if (i < len) {
+        unsigned v = (unsigned)buf[i] << 16 | (i + 1 < len ? (unsigned)buf[i + 1] << 8 : 0);
+        out[o++] = a[v >> 18];
+        out[o++] = a[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? a[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+}
+
+/* ct_equal - constant-time comparison of two strings (length leaks only) */
+static int ct_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    unsigned char d = alen != blen;
+    size_t n = alen < blen ? alen : blen;
+
+    for (size_t i = 0; i < n; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+int srx_wh_signature_ok(const char *secret, size_t slen, const char *timestamp,
+                        const char *body, size_t blen, const char *signature)
+{
+    unsigned char mac[SR_HMAC_SHA256_LEN];
+    char want[64];
+
+    if (secret == NULL || slen == 0 || timestamp == NULL || signature == NULL)
+        return 0;
+    sr_hmac_sha256(secret, slen, timestamp, strlen(timestamp), body ? body : "", blen, mac);
+    srx_b64_encode(mac, sizeof(mac), want);
+    return ct_equal(want, strlen(want), signature, strlen(signature));
+}
+
+int srx_wh_token_ok(const char *want, size_t wlen, const char *got)
+{
+    if (want == NULL || wlen == 0 || got == NULL)
+        return 0;
+    return ct_equal(want, wlen, got, strlen(got));
+}
+
+/* srx_wh_timestamp_ok - "YYYY-MM-DDTHH:MM:SSZ" (fractions allowed) near now */
+int srx_wh_timestamp_ok(const char *ts, time_t now, int max_skew)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, s, n = 0;
+    time_t t;
+
+    if (ts == NULL)
+        return 0;
+    if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19)
+        return 0;
+    if (ts[19] == '.')
+        for (n = 20; ts[n] >= '0' && ts[n] <= '9'; n++)
+            ;
+    if (!((ts[n] == 'Z' && ts[n + 1] == '\0') || (strcmp(ts + n, "+00:00") == 0)))
+        return 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return 0;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    t = timegm(&tm);
+    if (max_skew <= 0)
+        return 1;
+    return t >= now - max_skew && t <= now + max_skew;
+}
+
+static int bad(char *err, size_t errsize, const char *what)
+{
+    snprintf(err, errsize, "%s", what);
+    return SR_EFORMAT;
+}
+
+/* ticket_from_ext - our ticket id from "sr-INSTANCE-t42" */
+static uint64_t ticket_from_ext(const char *ext)
+{
+    const char *t = strrchr(ext, '-');
+    uint64_t v = 0;
+
+    if (strncmp(ext, "sr-", 3) != 0 || t == NULL || t[1] != 't' || t[2] == '\0')
+        return 0;
+    for (t += 2; *t; t++) {
+        if (*t < '0' || *t > '9' || v > UINT64_MAX / 10 - 10)
+            return 0;
+        v = v * 10 + (uint64_t)(*t - '0');
+    }
+    return v;
+}
+
+int srx_wh_parse(const char *body, size_t len, srx_wh_reply *out, char *err, size_t errsize)
+{
+    json_error_t je;
+    json_t *j, *v;
+    const char *comment;
+
+    memset(out, 0, sizeof(*out));
+    out->public_ = 1;
+    j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL || !json_is_object(j)) {
+        json_decref(j);
+        return bad(err, errsize, "body is not a JSON object");
+    }
+    v = json_object_get(j, "external_id");
+    if (!json_is_string(v) || (out->ticket = ticket_from_ext(json_string_value(v))) == 0) {
+        json_decref(j);
+        return bad(err, errsize, "external_id is not one of ours (sr-INSTANCE-tNUMBER)");
+    }
+    v = json_object_get(j, "ticket_id");
+    if (json_is_string(v))
+        srx_strlcpy(out->remote_id, json_string_value(v), sizeof(out->remote_id));
+    else if (json_is_integer(v))
+        snprintf(out->remote_id, sizeof(out->remote_id), "%lld", (long long)json_integer_value(v));
+    v = json_object_get(j, "author");
+    if (json_is_string(v))
+        srx_strlcpy(out->author, json_string_value(v), sizeof(out->author));
+    v = json_object_get(j, "public");
+    if (json_is_boolean(v))
+        out->public_ = json_is_true(v);
+    else if (json_is_string(v))
+        out->public_ = strcmp(json_string_value(v), "false") != 0;
+    v = json_object_get(j, "comment");
+    comment = json_is_string(v) ? json_string_value(v) : NULL;
+    if (comment == NULL || *comment == '\0') {
+        json_decref(j);
+        return bad(err, errsize, "comment is missing or empty");
+    }
+    out->comment = strdup(comment);
+    json_decref(j);
+    if (out->comment == NULL)
+        return bad(err, errsize, "out of memory");
+    srx_text_clean(out->comment, 0);
+    srx_text_clean(out->author, 0);
+    if (out->comment[0] == '\0') {
+        free(out->comment);
+        out->comment = NULL;
+        return bad(err, errsize, "comment is empty");
+    }
+    return SR_OK;
+}

@@ -1,0 +1,459 @@
+/*
+ * xmpp.c - the libstrophe side of the bridge: connect (as an XEP-0114
+ * component, or as a client), reconnect with capped exponential backoff,
+ * and turn stanzas into engine events
+ *
+ * Who wrote: the configured bot, a configured agent, or else a visitor.
+ * type="error" stanzas are never answered (no reply loops); groupchat and
+ * headline messages, bodiless messages (chat states) except <gone/>, and
+ * unknown stanzas are ignored; iq get/set we do not serve gets a
+ * service-unavailable error, as RFC 6120 asks.  Every text we send goes
+ * through xmpp_stanza_set_text (libstrophe escapes it when serializing)
+ * after srx_text_clean (no characters XML forbids).
+ */
+#include "build-config.h"
+
+#include "bridge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_CHATSTATES "http://jabber.org/protocol/chatstates"
+#define NS_PING "urn:xmpp:ping"
+#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define NS_VERSION "jabber:iq:version"
+
+/* refuse_socket - the sockopt callback that makes the priming connect fail
+ * before connect(2) */
+static int refuse_socket(xmpp_conn_t *conn, void *sock)
+{
+    (void)conn;
+    (void)sock;
+    return -1;
+}
+
+/* srx_conn_prime - allocate libstrophe 0.12's SM state for a component */
+int srx_conn_prime(xmpp_conn_t *conn)
+{
+    int rc;
+
+    xmpp_conn_set_sockopt_callback(conn, refuse_socket);
+    rc = xmpp_connect_client(conn, "127.0.0.1", 1, NULL, NULL);
+    /* TCP keepalive from now on: a server that vanished is noticed */
+    xmpp_conn_set_sockopt_callback(conn, xmpp_sockopt_cb_keepalive);
+    return rc;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static xmpp_stanza_t *child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,
+                            const char *ns)
+{
+    xmpp_stanza_t *c = xmpp_stanza_new(x);
+
+    if (c == NULL)
+        return NULL;
+    xmpp_stanza_set_name(c, name);
+    if (ns)
+        xmpp_stanza_set_ns(c, ns);
+    xmpp_stanza_add_child(parent, c);
+    xmpp_stanza_release(c);   /* the parent holds it */
+    return c;
+}
+
+static void add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,
+                           const char *text)
+{
+    xmpp_stanza_t *c = child(x, parent, name, NULL), *t;
+
+    if (c == NULL || (t = xmpp_stanza_new(x)) == NULL)
+        return;
+    xmpp_stanza_set_text(t, text);
+    xmpp_stanza_add_child(c, t);
+    xmpp_stanza_release(t);
+}
+
+/* srx_xmpp_send - one chat message */
+void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
+                   const char *thread)
+{
+    xmpp_stanza_t *m;
+    char *text;
+
+    if (!b->connected) {
+        srx_log(b, SR_LOG_WARNING, "not connected: message to %s dropped", to);
+        return;
+    }
+    text = strdup(body);
+    if (text == NULL)
+        return;
+    srx_text_clean(text, 0);
+    m = xmpp_message_new(b->xctx, "chat", to, NULL);
+    if (m != NULL) {
+        /* XEP-0114: every stanza a component sends names its from; a
+         * client's from is stamped by its server */
+        if (b->conf->component)
+            xmpp_stanza_set_from(m, from);
+        xmpp_message_set_body(m, text);
+        if (thread)
+            add_text_child(b->xctx, m, "thread", thread);
+        xmpp_send(b->conn, m);
+        xmpp_stanza_release(m);
+    }
+    free(text);
+}
+
+static void send_presence(srx_bridge *b, const char *from, const char *to, const char *type)
+{
+    xmpp_stanza_t *p = xmpp_presence_new(b->xctx);
+
+    if (p == NULL)
+        return;
+    if (b->conf->component && from)
+        xmpp_stanza_set_from(p, from);
+    if (to)
+        xmpp_stanza_set_to(p, to);
+    if (type)
+        xmpp_stanza_set_type(p, type);
+    xmpp_send(b->conn, p);
+    xmpp_stanza_release(p);
+}
+
+/* hello - after connecting: ask for the agents' (and the bot's) presence */
+static void hello(srx_bridge *b)
+{
+    const srx_conf *c = b->conf;
+
+    if (!c->component)
+        send_presence(b, NULL, NULL, NULL);   /* a client: initial presence */
+    for (size_t i = 0; i < c->agents->n; i++) {
+        const char *a = c->agents->v[i].jid;
+        c->agents->v[i].nres = 0;   /* what we knew is stale: ask again */
+        send_presence(b, c->self, a, "subscribe");
+        if (c->component) {
+            send_presence(b, c->self, a, NULL);
+            send_presence(b, c->self, a, "probe");
+        }
+    }
+}
+
+/* --- receiving ---------------------------------------------------------- */
+
+static int is_mine(const srx_conf *c, const char *to)
+{
+    char x[512];
+
+    if (to == NULL)
+        return 0;
+    if (c->component) {
+        srx_jid_domain(to, x, sizeof(x));
+        return strcmp(x, c->domain) == 0;
+    }
+    srx_jid_bare(to, x, sizeof(x));
+    return strcmp(x, c->self) == 0;
+}
+
+static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+    srx_bridge *b = ud;
+    const char *type = xmpp_stanza_get_type(st);
+    const char *from = xmpp_stanza_get_from(st);
+    const char *to = xmpp_stanza_get_to(st);
+    const char *lang = xmpp_stanza_get_attribute(st, "xml:lang");
+    xmpp_stanza_t *th;
+    char bare[512], *body, *thread = NULL;
+    double now = srx_now_wall();
+    int answers = 0;   /* an agent or the bot wrote: their answer waits in the outbox */
+
+    (void)conn;
+    if (type && (strcmp(type, "error") == 0 || strcmp(type, "groupchat") == 0 ||
+                 strcmp(type, "headline") == 0))
+        return 1;   /* never answer errors; no rooms, no broadcasts */
+    if (from == NULL || !is_mine(b->conf, to))
+        return 1;
+    srx_jid_bare(from, bare, sizeof(bare));
+    if (strcmp(bare, b->conf->self) == 0)
+        return 1;   /* our own echo (client mode carbons) */
+    body = xmpp_message_get_body(st);
+    th = xmpp_stanza_get_child_by_name(st, "thread");
+    if (th != NULL)
+        thread = xmpp_stanza_get_text(th);
+    if (b->conf->bot[0] && strcmp(bare, b->conf->bot) == 0) {
+        if (body)
+            srx_engine_bot(b->engine, to, thread, body, now);
+        answers = 1;
+    } else if (srx_agents_find(b->conf->agents, bare) != NULL) {
+        if (body)
+            srx_engine_agent(b->engine, from, to, body, now);
+        answers = 1;
+    } else if (body != NULL) {
+        srx_engine_visitor(b->engine, from, to, body, lang, now);
+    } else if (xmpp_stanza_get_child_by_name_and_ns(st, "gone", NS_CHATSTATES) != NULL) {
+        srx_engine_visitor_gone(b->engine, from, now);
+    }
+    if (body)
+        xmpp_free(b->xctx, body);
+    if (thread)
+        xmpp_free(b->xctx, thread);
+    if (answers)
+        srx_bridge_pump(b);   /* stored answers go out at once */
+    return 1;
+}
+
+static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+    srx_bridge *b = ud;
+    const srx_conf *c = b->conf;
+    const char *type = xmpp_stanza_get_type(st);
+    const char *from = xmpp_stanza_get_from(st);
+    const char *to = xmpp_stanza_get_to(st);
+    xmpp_stanza_t *sh;
+    char bare[512], *show = NULL, me[512];
+    int agent, bot;
+
+    (void)conn;
+    if (from == NULL || (type && strcmp(type, "error") == 0))
+        return 1;
+    srx_jid_bare(from, bare, sizeof(bare));
+    srx_jid_bare(to ? to : c->self, me, sizeof(me));
+    if (strcmp(bare, c->self) == 0)
+        return 1;
+    agent = srx_agents_find(c->agents, bare) != NULL;
+    bot = c->bot[0] && strcmp(bare, c->bot) == 0;
+    if (type && strcmp(type, "subscribe") == 0) {
+        /* agents, the bot, and (component) visitors may see us online */
+        if (agent || bot || c->component) {
+            send_presence(b, me, bare, "subscribed");
+            send_presence(b, me, bare, NULL);
+        }
+        return 1;
+    }
+    if (type && strcmp(type, "probe") == 0) {
+        if (c->component)
+            send_presence(b, me, bare, NULL);
+        return 1;
+    }
+    if (agent) {
+        if (type == NULL || strcmp(type, "unavailable") == 0) {
+            sh = xmpp_stanza_get_child_by_name(st, "show");
+            if (sh != NULL)
+                show = xmpp_stanza_get_text(sh);
+            srx_agents_presence(c->agents, from, type, show);
+            srx_log(b, SR_LOG_INFO, "agent %s: %s", from,
+                    type ? "unavailable" : show ? show : "available");
+            if (show)
+                xmpp_free(b->xctx, show);
+        }
+        return 1;
+    }
+    if (!bot && type && strcmp(type, "unavailable") == 0)
+        srx_engine_visitor_gone(b->engine, from, srx_now_wall());
+    return 1;
+}
+
+static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+    srx_bridge *b = ud;
+    const char *type = xmpp_stanza_get_type(st);
+    const char *to = xmpp_stanza_get_to(st);
+    xmpp_stanza_t *q = xmpp_stanza_get_children(st), *r = NULL, *c;
+    const char *ns = NULL;
+
+    (void)conn;
+    if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
+        return 1;   /* result, error: nothing to answer */
+    if (xmpp_stanza_get_from(st) == NULL)
+        return 1;
+    while (q != NULL && !xmpp_stanza_is_tag(q))
+        q = xmpp_stanza_get_next(q);
+    if (q != NULL)
+        ns = xmpp_stanza_get_ns(q);
+    if (strcmp(type, "get") == 0 && ns && strcmp(ns, NS_PING) == 0) {
+        r = xmpp_stanza_reply(st);
+    } else if (strcmp(type, "get") == 0 && ns && strcmp(ns, NS_DISCO_INFO) == 0) {
+        r = xmpp_stanza_reply(st);
+        if (r && (c = child(b->xctx, r, "query", NS_DISCO_INFO)) != NULL) {
+            xmpp_stanza_t *id = child(b->xctx, c, "identity", NULL), *f;
+            if (id) {
+                xmpp_stanza_set_attribute(id, "category", "client");
+                xmpp_stanza_set_attribute(id, "type", "bot");
+                xmpp_stanza_set_attribute(id, "name", "sentiroute");
+            }
+            if ((f = child(b->xctx, c, "feature", NULL)) != NULL)
+                xmpp_stanza_set_attribute(f, "var", NS_DISCO_INFO);
+            if ((f = child(b->xctx, c, "feature", NULL)) != NULL)
+                xmpp_stanza_set_attribute(f, "var", NS_PING);
+            if ((f = child(b->xctx, c, "feature", NULL)) != NULL)
+                xmpp_stanza_set_attribute(f, "var", NS_CHATSTATES);
+        }
+    } else if (strcmp(type, "get") == 0 && ns && strcmp(ns, NS_VERSION) == 0) {
+        r = xmpp_stanza_reply(st);
+        if (r && (c = child(b->xctx, r, "query", NS_VERSION)) != NULL) {
+            add_text_child(b->xctx, c, "name", "sentiroute-xmpp");
+            add_text_child(b->xctx, c, "version", sr_version());
+        }
+    } else {
+        r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable", NULL);
+    }
+    if (r == NULL)
+        return 1;
+    if (strcmp(xmpp_stanza_get_type(r) ? xmpp_stanza_get_type(r) : "", "error") != 0)
+        xmpp_stanza_set_type(r, "result");
+    if (b->conf->component && to)
+        xmpp_stanza_set_from(r, to);
+    xmpp_send(b->conn, r);
+    xmpp_stanza_release(r);
+    return 1;
+}
+
+/* --- connecting ------------------------------------------------------------- */
+
+static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
+                    xmpp_stream_error_t *se, void *ud)
+{
+    srx_bridge *b = ud;
+
+    if (ev == XMPP_CONN_CONNECT) {
+        b->connected = 1;
+        b->connecting = 0;
+        b->connects++;
+        b->backoff = b->conf->reconnect_min;
+        xmpp_handler_delete(conn, on_message);
+        xmpp_handler_delete(conn, on_presence);
+        xmpp_handler_delete(conn, on_iq);
+        xmpp_handler_add(conn, on_message, NULL, "message", NULL, b);
+        xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, b);
+        xmpp_handler_add(conn, on_iq, NULL, "iq", NULL, b);
+        srx_log(b, SR_LOG_NOTICE, "connected to %s:%d as %s (%s)", b->conf->server, b->conf->port,
+                b->conf->component ? b->conf->domain : b->conf->jid,
+                b->conf->component ? "component" : "client");
+        hello(b);
+        srx_bridge_pump(b);
+        return;
+    }
+    if (ev == XMPP_CONN_RAW_CONNECT)
+        return;
+    /* DISCONNECT or FAIL: try again later, waiting longer each time */
+    if (b->connected)
+        b->disconnects++;
+    b->connected = 0;
+    b->connecting = 0;
+    if (!b->stopping) {
+        b->next_connect = srx_now_mono() + b->backoff;
+        srx_log(b, SR_LOG_WARNING, "disconnected from %s:%d (%s%s%s); retrying in %.1fs",
+                b->conf->server, b->conf->port, error ? strerror(error) : "closed",
+                se ? ", stream error " : "",
+                se && se->text ? se->text : se ? "(no text)" : "", b->backoff);
+        b->backoff *= 2;
+        if (b->backoff > b->conf->reconnect_max)
+            b->backoff = b->conf->reconnect_max;
+    }
+}
+
+static void xlog(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
+{
+    srx_bridge *b = ud;
+
+    /* libstrophe's debug level prints every stanza, SASL included: never */
+    if (level == XMPP_LEVEL_DEBUG)
+        return;
+    srx_log(b, level == XMPP_LEVEL_ERROR ? SR_LOG_ERR
+               : level == XMPP_LEVEL_WARN ? SR_LOG_WARNING
+                                          : SR_LOG_DEBUG,
+            "libstrophe %s: %s", area, msg);
+}
+
+static xmpp_log_t xlogger;
+
+int srx_xmpp_init(srx_bridge *b, sr_error *err)
+{
+    xmpp_initialize();
+    xlogger.handler = xlog;
+    xlogger.userdata = b;
+    b->xctx = xmpp_ctx_new(NULL, &xlogger);
+    b->conn = b->xctx ? xmpp_conn_new(b->xctx) : NULL;
+    if (b->conn == NULL) {
+        if (err) {
+            err->code = SR_ENOMEM;
+            snprintf(err->msg, sizeof(err->msg), "cannot create the libstrophe connection");
+        }
+        return SR_ENOMEM;
+    }
+    b->backoff = b->conf->reconnect_min;
+    b->next_connect = 0;
+    return SR_OK;
+}
+
+static void connect_now(srx_bridge *b)
+{
+    const srx_conf *c = b->conf;
+    int rc;
+
+    if (c->component) {
+        xmpp_conn_set_jid(b->conn, c->domain);
+        xmpp_conn_set_pass(b->conn, b->secret);
+        rc = srx_conn_prime(b->conn);
+        if (rc != XMPP_EINT)
+            srx_log(b, SR_LOG_DEBUG, "priming the component connection returned %d", rc);
+        rc = xmpp_connect_component(b->conn, c->server, (unsigned short)c->port, on_conn, b);
+    } else {
+        xmpp_conn_set_jid(b->conn, c->jid);
+        xmpp_conn_set_pass(b->conn, b->secret);
+        xmpp_conn_set_flags(b->conn, c->tls_disable ? XMPP_CONN_FLAG_DISABLE_TLS
+                                                    : XMPP_CONN_FLAG_MANDATORY_TLS);
+        xmpp_conn_set_sockopt_callback(b->conn, xmpp_sockopt_cb_keepalive);
+        rc = xmpp_connect_client(b->conn, c->server, (unsigned short)c->port, on_conn, b);
+    }
+    if (rc == XMPP_EOK) {
+        b->connecting = 1;
+        return;
+    }
+    srx_log(b, SR_LOG_WARNING, "cannot connect to %s:%d (libstrophe %d); retrying in %.1fs",
+            c->server, c->port, rc, b->backoff);
+    b->next_connect = srx_now_mono() + b->backoff;
+    b->backoff *= 2;
+    if (b->backoff > c->reconnect_max)
+        b->backoff = c->reconnect_max;
+}
+
+void srx_xmpp_step(srx_bridge *b)
+{
+    if (b->stopping || b->connected || b->connecting)
+        return;
+    if (srx_now_mono() < b->next_connect)
+        return;
+    connect_now(b);
+}
+
+void srx_xmpp_reconnect(srx_bridge *b)
+{
+    if (b->connected || b->connecting)
+        xmpp_disconnect(b->conn);
+    b->backoff = b->conf->reconnect_min;
+    b->next_connect = 0;
+}
+
+void srx_xmpp_shutdown(srx_bridge *b)
+{
+    double until;
+
+    b->stopping = 1;
+    if (b->conn != NULL && (b->connected || b->connecting)) {
+        if (b->connected && !b->conf->component)
+            send_presence(b, NULL, NULL, "unavailable");
+        xmpp_disconnect(b->conn);
+        /* let libstrophe flush and close the stream, briefly */
+        until = srx_now_mono() + 1.0;
+        while ((b->connected || b->connecting) && srx_now_mono() < until)
+            xmpp_run_once(b->xctx, 50);
+    }
+    if (b->conn)
+        xmpp_conn_release(b->conn);
+    if (b->xctx)
+        xmpp_ctx_free(b->xctx);
+    b->conn = NULL;
+    b->xctx = NULL;
+    xmpp_shutdown();
+    srx_wipe(b->secret, sizeof(b->secret));
+}
