@@ -161,6 +161,10 @@ int srx_agents_presence(srx_agents *a, const char *full_jid, const char *type, c
         av = SRX_AV_BUSY;
     else
         av = SRX_AV_OFF;   /* xa, dnd, anything else */
+    if (av == SRX_AV_OFF && *res == '\0') {
+        g->nres = 0;   /* unavailable from the bare JID: all of them */
+        return 1;
+    }
     for (i = 0; i < g->nres; i++)
         if (strcmp(g->res[i].res, res) == 0)
             break;
@@ -172,10 +176,6 @@ int srx_agents_presence(srx_agents *a, const char *full_jid, const char *type, c
         else
             g->nres++;
         srx_strlcpy(g->res[i].res, res, sizeof(g->res[i].res));
-    }
-    if (av == SRX_AV_OFF && *res == '\0') {
-        g->nres = 0;   /* unavailable from the bare JID: all of them */
-        return 1;
     }
     if (av == SRX_AV_OFF) {
         g->res[i] = g->res[--g->nres];

@@ -13,9 +13,52 @@ plugins_xmpp_libsrx_la_LIBADD = $(JANSSON_LIBS)
 
 sbin_PROGRAMS += plugins/xmpp/sentiroute-xmpp
 plugins_xmpp_sentiroute_xmpp_SOURCES = plugins/xmpp/bridge.h plugins/xmpp/main.c \
-	plugins/xmpp/xmpp.c plugins/xmpp/bridge.c plugins/xmpp/webhook.c
+	plugins/xmpp/xmpp.c plugins/xmpp/prime.c plugins/xmpp/bridge.c \
+	plugins/xmpp/webhook.c
 plugins_xmpp_sentiroute_xmpp_CFLAGS = $(AM_CFLAGS) $(STROPHE_CFLAGS) $(MHD_CFLAGS)
 plugins_xmpp_sentiroute_xmpp_LDADD = plugins/xmpp/libsrx.la core/libsentiroute.la \
 	$(STROPHE_LIBS) $(MHD_LIBS)
 man_MANS += plugins/xmpp/sentiroute-xmpp.8
 EXTRA_DIST += plugins/xmpp/sentiroute-xmpp.8 contrib/prosody contrib/systemd/sentiroute-xmpp.service
+
+# unit tests (cmocka, TAP)
+SRX_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/plugins/xmpp \
+	-I$(top_srcdir)/tests/xmpp
+SRX_TEST_LDADD = plugins/xmpp/libsrx.la core/libsrcore.la $(CMOCKA_LIBS) $(JANSSON_LIBS) \
+	-lpthread -lm
+SRX_UNIT_TESTS = tests/xmpp/test_words tests/xmpp/test_email tests/xmpp/test_hours \
+	tests/xmpp/test_agents tests/xmpp/test_texts tests/xmpp/test_conv \
+	tests/xmpp/test_whcheck tests/xmpp/test_store_chat tests/xmpp/test_prime
+check_PROGRAMS += $(SRX_UNIT_TESTS)
+TESTS += $(SRX_UNIT_TESTS)
+tests_xmpp_test_words_SOURCES = tests/xmpp/test_words.c tests/xmpp/srxtest.h
+tests_xmpp_test_words_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_words_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_email_SOURCES = tests/xmpp/test_email.c tests/xmpp/srxtest.h
+tests_xmpp_test_email_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_email_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_hours_SOURCES = tests/xmpp/test_hours.c tests/xmpp/srxtest.h
+tests_xmpp_test_hours_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_hours_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_agents_SOURCES = tests/xmpp/test_agents.c tests/xmpp/srxtest.h
+tests_xmpp_test_agents_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_agents_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_texts_SOURCES = tests/xmpp/test_texts.c tests/xmpp/srxtest.h
+tests_xmpp_test_texts_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_texts_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_conv_SOURCES = tests/xmpp/test_conv.c tests/xmpp/srxtest.h
+tests_xmpp_test_conv_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_conv_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_whcheck_SOURCES = tests/xmpp/test_whcheck.c tests/xmpp/srxtest.h
+tests_xmpp_test_whcheck_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_whcheck_LDADD = $(SRX_TEST_LDADD)
+tests_xmpp_test_store_chat_SOURCES = tests/xmpp/test_store_chat.c tests/xmpp/srxtest.h
+tests_xmpp_test_store_chat_CFLAGS = $(SRX_TEST_CFLAGS)
+tests_xmpp_test_store_chat_LDADD = $(SRX_TEST_LDADD)
+# the libstrophe crash and its workaround: the daemon's own prime.c
+tests_xmpp_test_prime_SOURCES = tests/xmpp/test_prime.c plugins/xmpp/prime.c
+tests_xmpp_test_prime_CFLAGS = $(SRX_TEST_CFLAGS) $(STROPHE_CFLAGS)
+tests_xmpp_test_prime_LDADD = $(CMOCKA_LIBS) $(STROPHE_LIBS)
+
+# the sanitizer pass of check-all reruns them
+SANITIZER_TESTS += $(SRX_UNIT_TESTS)

@@ -24,27 +24,6 @@
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_VERSION "jabber:iq:version"
 
-/* refuse_socket - the sockopt callback that makes the priming connect fail
- * before connect(2) */
-static int refuse_socket(xmpp_conn_t *conn, void *sock)
-{
-    (void)conn;
-    (void)sock;
-    return -1;
-}
-
-/* srx_conn_prime - allocate libstrophe 0.12's SM state for a component */
-int srx_conn_prime(xmpp_conn_t *conn)
-{
-    int rc;
-
-    xmpp_conn_set_sockopt_callback(conn, refuse_socket);
-    rc = xmpp_connect_client(conn, "127.0.0.1", 1, NULL, NULL);
-    /* TCP keepalive from now on: a server that vanished is noticed */
-    xmpp_conn_set_sockopt_callback(conn, xmpp_sockopt_cb_keepalive);
-    return rc;
-}
-
 /* --- sending ------------------------------------------------------------ */
 
 static xmpp_stanza_t *child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,

@@ -1,0 +1,361 @@
+"""xmpptest - a private Prosody, the bridge and XMPP clients for the
+sentiroute-xmpp integration tests (TAP; run with /usr/bin/python3, which
+has Debian's python3-slixmpp).
+
+Every server is a child of the test, on 127.0.0.1 ports found by binding
+port 0, stopped by PID at exit; every wait is bounded.  A missing tool
+(prosody, prosodyctl, slixmpp) fails the test, it never skips it.
+"""
+import asyncio
+import atexit
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+logging.basicConfig(level=logging.CRITICAL)   # before slixmpp: it warns at import
+import slixmpp  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP_SRC = os.environ.get("top_srcdir") or os.path.join(HERE, "..", "..")
+TOP_BUILD = os.environ.get("top_builddir") or TOP_SRC
+BRIDGE = os.path.join(TOP_BUILD, "plugins", "xmpp", "sentiroute-xmpp")
+CTL = os.environ.get("SENTIROUTECTL") or os.path.join(TOP_BUILD, "tools", "sentiroutectl")
+SHARED = os.environ.get("SHARED_DIR") or os.path.join(TOP_SRC, "..", "shared")
+FAKEHELPDESK = os.path.join(TOP_SRC, "tests", "handoff", "fakehelpdesk.py")
+PROCS = []
+
+
+def _cleanup():
+    for p in PROCS:
+        if p.poll() is None:
+            try:
+                p.kill()
+                p.wait(timeout=5)
+            except Exception:
+                pass
+
+
+atexit.register(_cleanup)
+
+
+class Tap:
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        self.plan = plan
+        print("1..%d" % plan, flush=True)
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+            for line in str(diag or "").splitlines()[-40:]:
+                print("# " + line)
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
+        return cond
+
+    def done(self):
+        while self.n < self.plan:   # a scenario that died early: its checks fail
+            self.ok(False, "not reached")
+        sys.exit(1 if self.failed else 0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="srxtest.")
+    os.chmod(d, 0o755)
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+def secret_file(path, value):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, (value + "\n").encode())
+    os.close(fd)
+    return path
+
+
+def need_tool(name):
+    path = shutil.which(name) or (name if os.path.exists(name) else None)
+    if path is None:
+        raise RuntimeError("%s is not installed (contrib/setup-debian.sh installs it)" % name)
+    return path
+
+
+def wait_for(pred, timeout, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def alive(p):
+    return p is not None and p.poll() is None
+
+
+def wait_port(port, timeout=20):
+    def up():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+    return wait_for(up, timeout)
+
+
+class Prosody:
+    """a private Prosody with c2s, an anonymous host and our component"""
+
+    def __init__(self, d, domain="bridge.localhost", secret="s3cret-comp"):
+        need_tool("prosody")
+        need_tool("prosodyctl")
+        self.dir = os.path.join(d, "prosody")
+        self.c2s = free_port()
+        self.comp = free_port()
+        self.domain = domain
+        self.secret = secret
+        self.proc = None
+        os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
+        os.makedirs(os.path.join(self.dir, "certs"), exist_ok=True)
+        with open(os.path.join(HERE, "prosody.cfg.lua.in")) as f:
+            cfg = f.read()
+        for k, v in (("@PEERDIR@", self.dir), ("@C2S_PORT@", str(self.c2s)),
+                     ("@COMPONENT_PORT@", str(self.comp)), ("@COMPONENT_SECRET@", secret),
+                     ("@COMPONENT@", domain)):
+            cfg = cfg.replace(k, v)
+        self.cfg = os.path.join(self.dir, "prosody.cfg.lua")
+        with open(self.cfg, "w") as f:
+            f.write(cfg)
+        self.log = os.path.join(self.dir, "prosody.log")
+
+    def register(self, user, password, host="localhost"):
+        r = subprocess.run(["prosodyctl", "--config", self.cfg, "register", user, host, password],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("prosodyctl register %s: %s" % (user, r.stderr))
+
+    def start(self):
+        self.out = open(os.path.join(self.dir, "stdout.log"), "a")
+        self.proc = subprocess.Popen(["prosody", "-F", "--config", self.cfg], stdout=self.out,
+                                     stderr=subprocess.STDOUT)
+        PROCS.append(self.proc)
+        if not (wait_port(self.c2s) and wait_port(self.comp) and alive(self.proc)):
+            raise RuntimeError("prosody did not start: " + self.tail())
+
+    def stop(self):
+        if alive(self.proc):
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+    def tail(self, n=30):
+        try:
+            with open(self.log) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def count(self, pattern):
+        try:
+            with open(self.log) as f:
+                return len(re.findall(pattern, f.read()))
+        except OSError:
+            return 0
+
+
+class Bridge:
+    """sentiroute-xmpp under test, with its own config and store"""
+
+    def __init__(self, d, body, name="sentiroute.conf"):
+        self.dir = d
+        self.store = os.path.join(d, "store")
+        os.makedirs(self.store, exist_ok=True)
+        shutil.chown(self.store, "nobody")
+        self.conf = os.path.join(d, name)
+        self.logpath = os.path.join(d, "bridge.log")
+        self.proc = None
+        self.write(body)
+
+    def write(self, body):
+        with open(self.conf, "w") as f:
+            f.write('store = { path = "%s"; sync = false; instance = "xt"; };\n' % self.store)
+            f.write(body)
+
+    def start(self, *extra, wait_connect=True):
+        self.logf = open(self.logpath, "a")
+        self.proc = subprocess.Popen([BRIDGE, "-c", self.conf, "-u", "nobody"] + list(extra),
+                                     stdout=self.logf, stderr=subprocess.STDOUT)
+        PROCS.append(self.proc)
+        if wait_connect and not self.wait_log(r"connected to .* \((component|client)\)", 20):
+            raise RuntimeError("bridge did not connect: " + self.tail())
+        return self
+
+    def log(self):
+        try:
+            with open(self.logpath, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def tail(self, n=30):
+        return "\n".join(self.log().splitlines()[-n:])
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        return wait_for(lambda: len(re.findall(pattern, self.log())) >= count or not alive(self.proc),
+                        timeout) and len(re.findall(pattern, self.log())) >= count
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10):
+        if alive(self.proc):
+            self.proc.terminate()
+            try:
+                return self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+                return None
+        return self.proc.returncode if self.proc else None
+
+    def ctl(self, *args, timeout=60):
+        r = subprocess.run([CTL, "-c", self.conf, "--store", self.store] + list(args),
+                           capture_output=True, text=True, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr
+
+    def ticket(self, tid):
+        rc, out, err = self.ctl("ticket", str(tid), "--format", "json")
+        if rc != 0:
+            raise RuntimeError("ticket %s: %s" % (tid, err))
+        return json.loads(out)
+
+
+class Fake:
+    """tests/handoff/fakehelpdesk.py (strict Zendesk/Gorgias stand-in)"""
+
+    def __init__(self, mode, secret, user="agent@example.com"):
+        self.proc = subprocess.Popen([sys.executable, FAKEHELPDESK, "--mode", mode, "--secret",
+                                      secret, "--user", user, "--lifetime", "900"],
+                                     stdout=subprocess.PIPE, text=True)
+        PROCS.append(self.proc)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError("fake helpdesk did not start: %r" % line)
+        self.url = "http://127.0.0.1:%d" % int(line.split()[1])
+
+    def state(self):
+        import urllib.request
+        with urllib.request.urlopen(self.url + "/_state", timeout=10) as r:
+            return json.loads(r.read())
+
+
+class Client(slixmpp.ClientXMPP):
+    """an XMPP user (visitor, agent, bot) whose incoming messages queue up"""
+
+    def __init__(self, jid, password=""):
+        super().__init__(jid, password)
+        self.inbox = asyncio.Queue()
+        self.ready = asyncio.get_event_loop().create_future()
+        self.add_event_handler("session_start", self._start)
+        self.add_event_handler("message", self._msg)
+        self.add_event_handler("message_error", self._msg)
+        self.add_event_handler("failed_all_auth", self._fail)
+        self.add_event_handler("connection_failed", self._fail)
+        self.presence_show = None
+
+    async def _start(self, _):
+        if self.presence_show is not None:
+            self.send_presence(pshow=self.presence_show)
+        else:
+            self.send_presence()
+        await self.get_roster()
+        if not self.ready.done():
+            self.ready.set_result(True)
+
+    def _msg(self, msg):
+        if msg["type"] in ("chat", "normal", "error"):
+            self.inbox.put_nowait(msg)
+
+    def _fail(self, *a):
+        if not self.ready.done():
+            self.ready.set_exception(RuntimeError("login failed for %s: %r" % (self.boundjid, a)))
+
+    async def login(self, port, timeout=15):
+        self.connect(("127.0.0.1", port), force_starttls=False, disable_starttls=True)
+        await asyncio.wait_for(self.ready, timeout)
+        return self
+
+    def say(self, to, body, **kw):
+        m = self.make_message(mto=to, mbody=body, mtype="chat")
+        for k, v in kw.items():
+            m[k] = v
+        m.send()
+
+    async def expect(self, pattern=None, timeout=10, frm=None):
+        """the next message whose body matches pattern (others are kept
+        aside and returned to the queue); None on timeout"""
+        end = time.time() + timeout
+        aside, found = [], None
+        while found is None:
+            left = end - time.time()
+            if left <= 0:
+                break
+            try:
+                m = await asyncio.wait_for(self.inbox.get(), left)
+            except asyncio.TimeoutError:
+                break
+            body = m["body"] or ""
+            if (pattern is None or re.search(pattern, body, re.S)) and \
+               (frm is None or str(m["from"]).startswith(frm)):
+                found = m
+            else:
+                aside.append(m)
+        for m in aside:
+            self.inbox.put_nowait(m)
+        return found
+
+    def drain(self):
+        out = []
+        while not self.inbox.empty():
+            out.append(self.inbox.get_nowait())
+        return out
+
+    async def quiet(self, seconds):
+        """messages that arrive within seconds"""
+        await asyncio.sleep(seconds)
+        return self.drain()
+
+    async def bye(self):
+        self.disconnect()
+        try:
+            await asyncio.wait_for(self.disconnected, 5)
+        except Exception:
+            pass
+
+
+async def login(port, jid, password=""):
+    return await Client(jid, password).login(port)
+
+
+def body_of(m):
+    return (m["body"] if m is not None else None) or ""
