@@ -62,3 +62,8 @@ tests_xmpp_test_prime_LDADD = $(CMOCKA_LIBS) $(STROPHE_LIBS)
 
 # the sanitizer pass of check-all reruns them
 SANITIZER_TESTS += $(SRX_UNIT_TESTS)
+
+# end to end with a real Prosody (python3-slixmpp clients; run by /usr/bin/python3)
+SRX_SCRIPT_TESTS = tests/xmpp/test_prosody.py
+TESTS += $(SRX_SCRIPT_TESTS)
+EXTRA_DIST += $(SRX_SCRIPT_TESTS) tests/xmpp/xmpptest.py tests/xmpp/prosody.cfg.lua.in

@@ -273,11 +273,11 @@ struct srx_webhook *srx_webhook_start(srx_bridge *b, sr_error *err)
         return NULL;
     }
     w->d = MHD_start_daemon(flags, (uint16_t)c->wh_port, NULL, NULL, on_request, w,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
                             MHD_OPTION_SOCK_ADDR, sa,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, w,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
                             MHD_OPTION_END);
     if (w->d == NULL) {
         if (err) {

@@ -99,7 +99,15 @@ static void send_presence(srx_bridge *b, const char *from, const char *to, const
     xmpp_stanza_release(p);
 }
 
-/* hello - after connecting: ask for the agents' (and the bot's) presence */
+/*
+ * hello - after connecting: ask for the agents' presence.  A subscribe is
+ * enough: an agent who has approved it already gets an automatic
+ * "subscribed" from their server, which then sends us their current
+ * presence (Prosody's mod_presence); one who has not approved it gets the
+ * request at the next login.  No probe: a probe from a contact without a
+ * subscription makes Prosody answer "unsubscribed" on the agent's behalf,
+ * which cancels the pending request.
+ */
 static void hello(srx_bridge *b)
 {
     const srx_conf *c = b->conf;
@@ -110,10 +118,8 @@ static void hello(srx_bridge *b)
         const char *a = c->agents->v[i].jid;
         c->agents->v[i].nres = 0;   /* what we knew is stale: ask again */
         send_presence(b, c->self, a, "subscribe");
-        if (c->component) {
-            send_presence(b, c->self, a, NULL);
-            send_presence(b, c->self, a, "probe");
-        }
+        if (c->component)
+            send_presence(b, c->self, a, NULL);   /* the agents see us online */
     }
 }
 

@@ -83,10 +83,13 @@ def tmpdir():
     return d
 
 
-def secret_file(path, value):
+def secret_file(path, value, owner="nobody"):
+    """a secret the bridge reads: 0600, owned by the user it runs as (it
+    reads them again on SIGHUP, after dropping privileges)"""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.write(fd, (value + "\n").encode())
     os.close(fd)
+    shutil.chown(path, owner)
     return path
 
 
@@ -103,6 +106,16 @@ def wait_for(pred, timeout, step=0.05):
         if pred():
             return True
         time.sleep(step)
+    return pred()
+
+
+async def until(pred, timeout, step=0.05):
+    """wait_for for the asyncio scenarios: the clients keep running"""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        await asyncio.sleep(step)
     return pred()
 
 
@@ -224,6 +237,12 @@ class Bridge:
         return wait_for(lambda: len(re.findall(pattern, self.log())) >= count or not alive(self.proc),
                         timeout) and len(re.findall(pattern, self.log())) >= count
 
+    async def until_log(self, pattern, timeout=10, count=1):
+        """wait_log without stopping the clients' event loop"""
+        await until(lambda: len(re.findall(pattern, self.log())) >= count or not alive(self.proc),
+                    timeout)
+        return len(re.findall(pattern, self.log())) >= count
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 
@@ -244,7 +263,7 @@ class Bridge:
         return r.returncode, r.stdout, r.stderr
 
     def ticket(self, tid):
-        rc, out, err = self.ctl("ticket", str(tid), "--format", "json")
+        rc, out, err = self.ctl("ticket", "show", str(tid), "--format", "json")
         if rc != 0:
             raise RuntimeError("ticket %s: %s" % (tid, err))
         return json.loads(out)
