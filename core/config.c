@@ -213,7 +213,7 @@ static const srp_confdef table[] = {
      "lines a visitor may send at once before xmpp.rate applies"},
     {"xmpp.reconnect_min", SRP_CT_FLOAT, OFF(xmpp_reconnect_min), "0.5", 0.05, 60, NULL,
      "first reconnect delay in seconds after the server went away; doubles per failure"},
-    {"xmpp.reconnect_max", SRP_CT_INT, OFF(xmpp_reconnect_max), "60", 1, 3600, NULL,
+    {"xmpp.reconnect_max", SRP_CT_FLOAT, OFF(xmpp_reconnect_max), "60.0", 0.1, 3600, NULL,
      "longest reconnect delay in seconds"},
     {"xmpp.ask_on_first_line", SRP_CT_BOOL, OFF(xmpp_ask_first_line), "true", 0, 0, NULL,
      "without a bot: offer a person at the visitor's first line (else only on a trigger)"},

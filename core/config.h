@@ -107,7 +107,7 @@ struct sr_config {
     double xmpp_rate;
     int xmpp_burst;
     double xmpp_reconnect_min;
-    int xmpp_reconnect_max;
+    double xmpp_reconnect_max;
     int xmpp_ask_first_line;
     char *xmpp_bot_jid;
     char *xmpp_bot_marker;

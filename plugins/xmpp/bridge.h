@@ -36,6 +36,7 @@ typedef struct srx_bridge {
     double backoff;            /* the next delay */
     unsigned long connects, disconnects;
     int stopping;
+    int parse_error;           /* libstrophe could not parse the stream */
 
     /* the Zendesk webhook listener */
     struct srx_webhook *wh;

@@ -238,8 +238,8 @@ typedef struct srx_conf {
     const char *const *auth_domains;
     size_t nauth_domains;
     char deflang[4];
-    int max_visitors, idle_timeout, max_body, burst, reconnect_max, ask_first_line;
-    double rate, reconnect_min;
+    int max_visitors, idle_timeout, max_body, burst, ask_first_line;
+    double rate, reconnect_min, reconnect_max;
     char bot[512];             /* bare JID or "" */
     const char *bot_marker;
     srx_agents *agents;

@@ -340,6 +340,12 @@ static void xlog(void *ud, xmpp_log_level_t level, const char *area, const char 
 {
     srx_bridge *b = ud;
 
+    /* libstrophe 0.12 answers XML it cannot parse with an <invalid-xml/>
+     * stream error but keeps the connection, whose parser is dead from
+     * then on; this debug line is the only sign.  The loop drops the
+     * connection and connects again. */
+    if (strcmp(area, "xmpp") == 0 && strncmp(msg, "parse error", 11) == 0)
+        b->parse_error = 1;
     /* libstrophe's debug level prints every stanza, SASL included: never */
     if (level == XMPP_LEVEL_DEBUG)
         return;
@@ -404,6 +410,14 @@ static void connect_now(srx_bridge *b)
 
 void srx_xmpp_step(srx_bridge *b)
 {
+    if (b->parse_error) {
+        b->parse_error = 0;
+        if (b->connected || b->connecting) {
+            srx_log(b, SR_LOG_WARNING, "the server sent XML that cannot be parsed: reconnecting");
+            xmpp_disconnect(b->conn);
+        }
+        return;
+    }
     if (b->stopping || b->connected || b->connecting)
         return;
     if (srx_now_mono() < b->next_connect)
