@@ -67,3 +67,19 @@ SANITIZER_TESTS += $(SRX_UNIT_TESTS)
 SRX_SCRIPT_TESTS = tests/xmpp/test_prosody.py tests/xmpp/test_stanzas.py tests/xmpp/test_daemon.sh
 TESTS += $(SRX_SCRIPT_TESTS)
 EXTRA_DIST += $(SRX_SCRIPT_TESTS) tests/xmpp/xmpptest.py tests/xmpp/prosody.cfg.lua.in
+
+# make bench: messages/s and added latency through a real Prosody, against
+# a no-op echo component (tests/bench/bench_xmpp.py)
+EXTRA_PROGRAMS += tests/bench/echo_component
+tests_bench_echo_component_SOURCES = tests/bench/echo_component.c plugins/xmpp/prime.c
+tests_bench_echo_component_CFLAGS = $(AM_CFLAGS) $(STROPHE_CFLAGS) -I$(top_srcdir)/plugins/xmpp
+tests_bench_echo_component_LDADD = $(STROPHE_LIBS)
+CLEANFILES += tests/bench/echo_component
+EXTRA_DIST += tests/bench/bench_xmpp.py tests/bench/echo_component.c
+.PHONY: bench-xmpp
+bench: bench-xmpp
+bench-xmpp: tests/bench/echo_component$(EXEEXT) plugins/xmpp/sentiroute-xmpp$(EXEEXT) \
+		tools/sentiroutectl$(EXEEXT)
+	$(AM_V_at)top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  SENTIROUTECTL='$(abs_top_builddir)/tools/sentiroutectl' \
+	  /usr/bin/python3 $(top_srcdir)/tests/bench/bench_xmpp.py

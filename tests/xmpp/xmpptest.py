@@ -136,7 +136,7 @@ def wait_port(port, timeout=20):
 class Prosody:
     """a private Prosody with c2s, an anonymous host and our component"""
 
-    def __init__(self, d, domain="bridge.localhost", secret="s3cret-comp"):
+    def __init__(self, d, domain="bridge.localhost", secret="s3cret-comp", extra_components=()):
         need_tool("prosody")
         need_tool("prosodyctl")
         self.dir = os.path.join(d, "prosody")
@@ -153,6 +153,8 @@ class Prosody:
                      ("@COMPONENT_PORT@", str(self.comp)), ("@COMPONENT_SECRET@", secret),
                      ("@COMPONENT@", domain)):
             cfg = cfg.replace(k, v)
+        for dom, sec in extra_components:   # e.g. the benchmark's echo component
+            cfg += '\nComponent "%s"\n    component_secret = "%s"\n' % (dom, sec)
         self.cfg = os.path.join(self.dir, "prosody.cfg.lua")
         with open(self.cfg, "w") as f:
             f.write(cfg)
@@ -220,7 +222,7 @@ class Bridge:
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         PROCS.append(self.proc)
         if wait_connect and not self.wait_log(r"connected to .* \((component|client)\)", 20):
-            raise RuntimeError("bridge did not connect: " + self.tail())
+            raise RuntimeError("bridge did not connect (exit %s): %s" % (self.proc.poll(), self.tail()))
         return self
 
     def log(self):
