@@ -116,6 +116,13 @@ static int op_close(void *ud, uint64_t ticket, sr_error *err)
     return sr_ticket_close(b->store, ticket, err);
 }
 
+static int op_assign(void *ud, uint64_t ticket, const char *agent, sr_error *err)
+{
+    srx_bridge *b = ud;
+
+    return sr_ticket_assign(b->store, ticket, agent, err);
+}
+
 static void op_send(void *ud, const char *from, const char *to, const char *body,
                     const char *thread)
 {
@@ -127,8 +134,8 @@ static void op_log(void *ud, int level, const char *line)
     srx_log(ud, level, "%s", line);
 }
 
-const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript,
-                                op_reply,  op_close,   op_send,   op_log};
+const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript, op_reply,
+                                op_close,  op_assign,  op_send,   op_log};
 
 /* --- deliveries to the chat ----------------------------------------------- */
 

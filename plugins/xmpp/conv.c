@@ -299,6 +299,16 @@ static void agent_intro(srx_engine *e, const session *s, const sr_ticket *t, con
     to_agent(e, s, agent, buf);
 }
 
+/* assign - record who has the chat (the store's assignee) */
+static void assign(srx_engine *e, const session *s)
+{
+    sr_error err;
+
+    if (e->ops.assign && e->ops.assign(e->ud, s->ticket, s->agent, &err) != SR_OK)
+        logf_(e, SR_LOG_WARNING, "T%llu: cannot record the assignee: %s",
+              (unsigned long long)s->ticket, err.msg);
+}
+
 /* helpdesk - find an agent for a handed-off ticket, or say why not */
 static void helpdesk(srx_engine *e, session *s, const sr_ticket *t, double now)
 {
@@ -323,6 +333,7 @@ static void helpdesk(srx_engine *e, session *s, const sr_ticket *t, double now)
     }
     srx_strlcpy(s->agent, g->jid, sizeof(s->agent));
     s->state = SRX_LIVE;
+    assign(e, s);
     v.agent = g->name;
     say(e, s, SRX_T_CONNECTING, &v);
     agent_intro(e, s, t, g->jid);
@@ -500,6 +511,32 @@ static session *new_session(srx_engine *e, const char *bare, double now)
     return s;
 }
 
+/* resume - a new session on a ticket handed off before (the bridge was
+ * restarted, the visitor came back): carry on where it was */
+static void resume(srx_engine *e, session *s)
+{
+    sr_ticket t;
+    sr_error err;
+    srx_agent *g;
+
+    memset(&t, 0, sizeof(t));
+    if (e->ops.ticket(e->ud, s->ticket, &t, &err) != SR_OK || !t.handed_off)
+        return;
+    s->handed = 1;
+    if (strcmp(t.method, "helpdesk") != 0) {
+        s->state = SRX_EXTERNAL;
+    } else if (t.assignee[0] && (g = srx_agents_find(e->c->agents, t.assignee)) != NULL) {
+        srx_strlcpy(s->agent, g->jid, sizeof(s->agent));
+        g->chats++;
+        s->state = SRX_LIVE;
+    } else {
+        s->state = SRX_QUEUED;
+    }
+    s->first = 0;
+    logf_(e, SR_LOG_INFO, "T%llu: %s: resumed in state %s%s%s", (unsigned long long)s->ticket,
+          s->bare, srx_state_name(s->state), s->agent[0] ? " with " : "", s->agent);
+}
+
 static void relay_to_agent(srx_engine *e, session *s, const sr_ingest_result *r, const char *text)
 {
     char buf[8192], flags[160];
@@ -558,8 +595,11 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
             e->stats.errors++;
             return;
         }
-        if (srx_lang_index(lang) >= 0)
-            srx_strlcpy(s->lang, lang, sizeof(s->lang));
+        if (lang != NULL && strlen(lang) >= 2 && (lang[2] == '\0' || lang[2] == '-')) {
+            char l2[3] = {(char)(lang[0] | 0x20), (char)(lang[1] | 0x20), '\0'};
+            if (srx_lang_index(l2) >= 0)
+                srx_strlcpy(s->lang, l2, sizeof(s->lang));
+        }
     }
     srx_strlcpy(s->full, from, sizeof(s->full));
     srx_jid_bare(to && *to ? to : e->c->self, s->ours, sizeof(s->ours));
@@ -587,7 +627,7 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
     line.from = bare;
     line.text = text;
     line.len = len;
-    line.lang_hint = s->lang[0] ? s->lang : lang;
+    line.lang_hint = s->lang[0] ? s->lang : NULL;
     line.authenticated = s->authenticated;
     if (s->state == SRX_ASK_EMAIL && srx_email_find(text, email, sizeof(email)))
         line.email = email;
@@ -599,6 +639,8 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
         return;
     }
     s->ticket = r.ticket_id;
+    if (s->first && !r.created && !r.reopened)
+        resume(e, s);
     /* the visitor's language, once a line says enough about it */
     if (srx_lang_index(r.sentiment.lang) >= 0 && (r.sentiment.tokens >= 3 || !s->lang[0]))
         srx_strlcpy(s->lang, r.sentiment.lang, sizeof(s->lang));
@@ -767,6 +809,7 @@ void srx_engine_agent(srx_engine *e, const char *from, const char *to, const cha
             g->chats++;
             s->state = SRX_LIVE;
             s->handed = 1;
+            assign(e, s);
             logf_(e, SR_LOG_INFO, "T%llu: %s: agent %s took the chat", (unsigned long long)ticket,
                   s->bare, agent);
         }

@@ -83,3 +83,20 @@ bench-xmpp: tests/bench/echo_component$(EXEEXT) plugins/xmpp/sentiroute-xmpp$(EX
 	$(AM_V_at)top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  SENTIROUTECTL='$(abs_top_builddir)/tools/sentiroutectl' \
 	  /usr/bin/python3 $(top_srcdir)/tests/bench/bench_xmpp.py
+
+# fuzz target over what the bridge reads from outside: replayed in make check
+check_PROGRAMS += tests/fuzz/replay_xmpp
+TESTS += tests/fuzz/replay_xmpp
+tests_fuzz_replay_xmpp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_xmpp.c
+tests_fuzz_replay_xmpp_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"xmpp"' -I$(top_srcdir)/plugins/xmpp
+tests_fuzz_replay_xmpp_LDADD = plugins/xmpp/libsrx.la core/libsrcore.la $(JANSSON_LIBS) -lpthread -lm
+EXTRA_DIST += tests/fuzz/fuzz_xmpp.c
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_xmpp
+tests_fuzz_fuzz_xmpp_SOURCES = tests/fuzz/fuzz_xmpp.c
+tests_fuzz_fuzz_xmpp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/xmpp
+tests_fuzz_fuzz_xmpp_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_xmpp_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_xmpp_LDADD = plugins/xmpp/libsrx.la core/libsrcore.la $(JANSSON_LIBS) -lpthread -lm
+endif
+SANITIZER_TESTS += tests/fuzz/replay_xmpp

@@ -328,6 +328,8 @@ typedef struct srx_ops {
     int (*reply)(void *ud, uint64_t ticket, const char *author, const char *text,
                  sr_error *err);
     int (*close)(void *ud, uint64_t ticket, sr_error *err);
+    /* the agent who has the live chat (sr_ticket_assign): survives a restart */
+    int (*assign)(void *ud, uint64_t ticket, const char *agent, sr_error *err);
     /* send a chat message now (prompts, relays to agents and the bot);
      * thread may be NULL */
     void (*send)(void *ud, const char *from, const char *to, const char *body,

@@ -31,10 +31,21 @@ typedef struct fake {
     char visitors[8][128];      /* ticket = index + 1 */
     char email[8][128];
     const char *lang;           /* what the scorer "detects" */
+    int handed[8];              /* per ticket: handed off before */
+    char assignee[8][128];
+    char method[8][16];
     int fail_ingest;
 } fake;
 
 static fake F;
+
+typedef struct world {
+    sr_config *cfg;
+    srx_conf *c;
+    srx_engine *e;
+} world;
+
+static world W;
 
 static uint64_t ticket_for(const char *bare)
 {
@@ -50,6 +61,15 @@ static uint64_t ticket_for(const char *bare)
     return 0;
 }
 
+/* ticket_for_seen - the visitor's ticket if there is one already, else 0 */
+static uint64_t ticket_for_seen(const char *bare)
+{
+    for (int i = 0; i < 8; i++)
+        if (strcmp(F.visitors[i], bare) == 0)
+            return (uint64_t)i + 1;
+    return 0;
+}
+
 static int f_ingest(void *ud, const srx_line *l, sr_ingest_result *r, sr_error *err)
 {
     (void)ud;
@@ -59,6 +79,7 @@ static int f_ingest(void *ud, const srx_line *l, sr_ingest_result *r, sr_error *
         return SR_ESTORE;
     }
     memset(r, 0, sizeof(*r));
+    r->created = ticket_for_seen(l->from) == 0;
     r->ticket_id = ticket_for(l->from);
     srx_strlcpy(F.ingested[F.ningest % MAXREC], l->text, sizeof(F.ingested[0]));
     srx_strlcpy(F.emails[F.ningest % MAXREC], l->email ? l->email : "", sizeof(F.emails[0]));
@@ -84,6 +105,8 @@ static int f_handoff(void *ud, uint64_t t, const char *reason, sr_error *err)
     (void)ud;
     (void)err;
     F.handoffs[F.nhandoff % MAXREC] = t;
+    F.handed[t - 1] = 1;
+    srx_strlcpy(F.method[t - 1], W.c ? W.c->method : "helpdesk", sizeof(F.method[0]));
     srx_strlcpy(F.reasons[F.nhandoff % MAXREC], reason, sizeof(F.reasons[0]));
     F.nhandoff++;
     return SR_OK;
@@ -99,6 +122,17 @@ static int f_ticket(void *ud, uint64_t t, sr_ticket *out, sr_error *err)
     srx_strlcpy(out->email, F.email[t - 1], sizeof(out->email));
     srx_strlcpy(out->lang, "en", sizeof(out->lang));
     out->score = 2.5f;
+    out->handed_off = F.handed[t - 1];
+    srx_strlcpy(out->assignee, F.assignee[t - 1], sizeof(out->assignee));
+    srx_strlcpy(out->method, F.method[t - 1], sizeof(out->method));
+    return SR_OK;
+}
+
+static int f_assign(void *ud, uint64_t t, const char *agent, sr_error *err)
+{
+    (void)ud;
+    (void)err;
+    srx_strlcpy(F.assignee[t - 1], agent, sizeof(F.assignee[0]));
     return SR_OK;
 }
 
@@ -150,16 +184,9 @@ static void f_send(void *ud, const char *from, const char *to, const char *body,
     srx_strlcpy(s->thread, thread ? thread : "", sizeof(s->thread));
 }
 
-static const srx_ops ops = {f_ingest, f_handoff, f_ticket, f_transcript,
-                            f_reply,  f_close,   f_send,   NULL};
+static const srx_ops ops = {f_ingest, f_handoff, f_ticket, f_transcript, f_reply,
+                            f_close,  f_assign,  f_send,   NULL};
 
-typedef struct world {
-    sr_config *cfg;
-    srx_conf *c;
-    srx_engine *e;
-} world;
-
-static world W;
 
 static void up(const char *extra)
 {
@@ -548,6 +575,27 @@ static void test_agent_addresses(void **state)
     assert_int_equal(F.nreply, 0);
 }
 
+static void test_a_new_session_resumes_a_handed_off_chat(void **state)
+{
+    (void)state;
+    up("");
+    agent_online("anna@example.com/desk");
+    say("kim@example.com/phone", "agent");
+    say("kim@example.com/phone", "yes");
+    assert_int_equal(srx_engine_state(W.e, "kim@example.com", NULL), SRX_LIVE);
+    assert_string_equal(F.assignee[0], "anna@example.com");   /* recorded in the store */
+    /* the bridge restarts: a new engine, the store remembers */
+    srx_engine_free(W.e);
+    W.c->agents->v[0].chats = 0;
+    W.e = srx_engine_new(W.c, &ops, NULL);
+    say("kim@example.com/phone", "hello again");
+    assert_int_equal(srx_engine_state(W.e, "kim@example.com", NULL), SRX_LIVE);
+    expect_last("#1 [2.5 negative en] hello again");
+    assert_string_equal(last_sent()->to, "anna@example.com");
+    assert_int_equal(W.c->agents->v[0].chats, 1);
+    assert_int_equal(F.nhandoff, 1);   /* no second handoff, no prompt */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +613,7 @@ int main(void)
         cmocka_unit_test_teardown(test_language_follows_the_visitor, teardown),
         cmocka_unit_test_teardown(test_hostile_text_is_cleaned_and_capped, teardown),
         cmocka_unit_test_teardown(test_agent_addresses, teardown),
+        cmocka_unit_test_teardown(test_a_new_session_resumes_a_handed_off_chat, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(token());

@@ -45,7 +45,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 76
+PLAN = 78
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -142,6 +142,12 @@ async def handoff_anon(v, ask_line="I want to talk to a human", email=None):
 
 async def s_helpdesk():
     a1 = W.agent1
+    csv = os.path.join(D, "profiles.csv")
+    with open(csv, "w") as f:
+        f.write("email,name,profile_id,order_value,vip\nv1@example.org,Vera One,P-1001,120.5,false\n")
+    rc, out, err = W.bridge.ctl("profiles", "import", csv)
+    if rc != 0:
+        print("# profiles import: " + err)
     v = await visitor()
     v.say(W.help, "Hello, where is my parcel?")
     m = await v.expect()
@@ -171,9 +177,9 @@ async def s_helpdesk():
     ib = xt.body_of(intro)
     tid = int(re.search(r"#(\d+) new chat", ib).group(1)) if intro else 0
     W.t_helpdesk = tid
-    tap.ok(intro is not None and "email v1@example.org" in ib and "where is my parcel" in ib and
-           str(intro["from"]).startswith("t%d@bridge.localhost" % tid),
-           "helpdesk: the agent gets the chat with transcript and email, from t%d@" % tid, ib)
+    tap.ok(intro is not None and "email v1@example.org" in ib and "profile P-1001" in ib and
+           "where is my parcel" in ib and str(intro["from"]).startswith("t%d@bridge.localhost" % tid),
+           "helpdesk: the agent gets the chat with transcript, email, profile, from t%d@" % tid, ib)
     v.say(W.help, "This is terrible, I am furious!!!")
     m = await a1.expect("furious")
     mm = re.search(r"#%d \[(\d+\.\d) (\w+) en" % tid, xt.body_of(m))
@@ -190,11 +196,12 @@ async def s_helpdesk():
            "helpdesk: XML-hostile text arrives intact (escaped on the wire)", xt.body_of(m))
     t = W.bridge.ticket(tid)
     tr = t.get("transcript", [])
-    tap.ok(t["email"] == "v1@example.org" and t["handed_off"] and t["method"] == "helpdesk" and
+    tap.ok(t["email"] == "v1@example.org" and t["profile_id"] == "P-1001" and t["handed_off"] and
+           t["method"] == "helpdesk" and t["assignee"] == "agent1@localhost" and
            len(tr) >= 8 and all(x["at"] > 1e9 for x in tr) and
            any(x["direction"] == "out" and "new parcel" in x["text"] for x in tr) and
            any(x["text"] == hostile for x in tr),
-           "helpdesk: the ticket holds the whole transcript with timestamps, the email, the handoff",
+           "helpdesk: the ticket holds the timestamped transcript, email, profile id, handoff, agent",
            json.dumps(t)[:1500])
     a1.say("t%d@bridge.localhost" % tid, "/end")
     m = await v.expect("left the chat")
@@ -278,6 +285,17 @@ async def s_restart():
     W.agent1.say("t%d@bridge.localhost" % W.t_alice, "Yes, still here.")
     m = await W.alice.expect("still here")
     tap.ok(m is not None, "restart: and the agent's answers still reach the customer")
+    # now the bridge itself restarts: the chat is resumed from the store
+    rc = W.bridge.stop()
+    W.bridge.start()
+    W.alice.say(W.help, "Did you restart something?")
+    m = await W.agent1.expect("restart something", timeout=15)
+    tap.ok(rc == 0 and m is not None and str(m["from"]).startswith("t%d@" % W.t_alice),
+           "restart: after a bridge restart the live chat resumes from the store",
+           W.bridge.tail(8))
+    W.agent1.say("t%d@bridge.localhost" % W.t_alice, "Only the bridge.")
+    m = await W.alice.expect("Only the bridge")
+    tap.ok(m is not None, "restart: and the agent's answers arrive again")
     W.agent1.say("t%d@bridge.localhost" % W.t_alice, "/end")
     await W.alice.expect("left the chat")
 

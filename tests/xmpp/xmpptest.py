@@ -217,11 +217,13 @@ class Bridge:
             f.write(body)
 
     def start(self, *extra, wait_connect=True):
+        before = len(re.findall(r"connected to .* \((component|client)\)", self.log()))
         self.logf = open(self.logpath, "a")
         self.proc = subprocess.Popen([BRIDGE, "-c", self.conf, "-u", "nobody"] + list(extra),
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         PROCS.append(self.proc)
-        if wait_connect and not self.wait_log(r"connected to .* \((component|client)\)", 20):
+        if wait_connect and not self.wait_log(r"connected to .* \((component|client)\)", 20,
+                                              count=before + 1):
             raise RuntimeError("bridge did not connect (exit %s): %s" % (self.proc.poll(), self.tail()))
         return self
 
