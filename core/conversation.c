@@ -470,9 +470,13 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     out->none_message[0] = '\0';
     if (t.handed_off && external(t.method)) {
         rc = comment_job(st, txn, &t, j->at, &job, err);
-    } else if (rr.handoff) {
-        rc = do_handoff(st, txn, &t, rr.rule[0] ? rr.rule : "requested", j->at, &job,
-                        out->none_message, sizeof(out->none_message), err);
+    } else if (rr.handoff || *sr_message_handoff_request(m)) {
+        /* the adapter's own request (the visitor said yes) or a rule's */
+        const char *why = *sr_message_handoff_request(m) ? sr_message_handoff_request(m)
+                          : rr.rule[0]                    ? rr.rule
+                                                          : "requested";
+        rc = do_handoff(st, txn, &t, why, j->at, &job, out->none_message,
+                        sizeof(out->none_message), err);
         out->handoff = 1;
     }
     if (rc != SR_OK || (rc = srp_ticket_save(st, txn, &t, err)) != SR_OK)

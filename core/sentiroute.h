@@ -408,6 +408,13 @@ int sr_message_set_sender_name(sr_message *msg, const char *name, sr_error *err)
 /* The customer's email address when the sender is a JID or a number and
  * the visitor gave one (chat handoff asks for it). */
 int sr_message_set_email(sr_message *msg, const char *email, sr_error *err);
+/* sr_message_request_handoff - the adapter asks for a human with this
+ * message (the visitor said yes, the bot signalled it): sr_ingest then
+ * enqueues the handoff in the same transaction as the message.  reason is
+ * copied and recorded with the event; NULL withdraws the request. */
+int sr_message_request_handoff(sr_message *msg, const char *reason, sr_error *err);
+/* sr_message_handoff_request - the reason given, "" when none. */
+const char *sr_message_handoff_request(const sr_message *msg);
 const char *sr_message_message_id(const sr_message *msg);
 const char *sr_message_in_reply_to(const sr_message *msg);
 const char *sr_message_references(const sr_message *msg);

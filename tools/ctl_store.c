@@ -348,15 +348,11 @@ static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
     free(text);
     if (m == NULL) {
         status = text ? fail(&err) : 1;
+    } else if (handoff && sr_message_request_handoff(m, "requested by the operator", &err)) {
+        status = fail(&err);
     } else if (sr_ingest(st, m, &r, &err) != SR_OK) {
         status = fail(&err);
     } else {
-        if (handoff && !r.handoff) {
-            if (sr_handoff_request(st, r.ticket_id, "requested by the operator", &r.job_id,
-                                   &err) != SR_OK)
-                status = fail(&err);
-            r.handoff = 1;
-        }
         print_json(result_json(&r));
     }
     sr_message_free(m);
