@@ -4,6 +4,7 @@
 ticket life cycle, profiles, rescore, reports, metrics, rule errors naming
 file:line:path, the sample config documenting every key, method none, and a
 read-only reader next to a live writer."""
+import glob
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import srtest  # noqa: E402
 
-tap = srtest.Tap(17)
+tap = srtest.Tap(18)
 SRC = os.environ.get("top_srcdir") or os.path.join(srtest.HERE, "..", "..")
 SAMPLE = os.path.join(SRC, "config", "sentiroute.conf")
 d = srtest.tmpdir()
@@ -173,4 +174,14 @@ w.wait(timeout=60)
 rc, out, err = srtest.ctl(conf, store, "tickets", "--channel", "sms", "--format", "json")
 tap.ok(first and rc_ro == 0 and w.returncode == 0 and len(json.loads(out)) >= 302,
        "a read-only reader works while another process writes", err_ro + err)
+# the library exports the store API, and sr_* only
+lib = sorted(glob.glob(os.path.join(os.environ.get("top_builddir") or os.path.join(SRC), "core", ".libs", "libsentiroute.so.*")))
+syms = srtest.subprocess.run(["nm", "-D", "--defined-only", lib[0]], capture_output=True, text=True).stdout if lib else ""
+names = {l.split()[-1] for l in syms.splitlines() if len(l.split()) == 3 and l.split()[1] in "TDBR"}
+want = {"sr_store_open", "sr_ingest", "sr_handoff_request", "sr_ticket_query", "sr_outbox_claim",
+        "sr_outbox_complete", "sr_outbox_fail", "sr_outbox_worker_start", "sr_route_eval",
+        "sr_profile_import", "sr_e164_normalize", "sr_message_request_handoff", "sr_event_foreach"}
+stray = sorted(n for n in names if not n.startswith("sr_") and not n.startswith("_"))
+tap.ok(lib and want <= names and not stray, "the store API is exported, nothing but sr_*",
+       "missing=%s stray=%s" % (sorted(want - names), stray[:10]))
 tap.done()
