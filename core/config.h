@@ -44,6 +44,19 @@ struct sr_config {
     double urgent_below, urgent_floor;
     double promoter_min, promoter_floor;
     double negative_below, positive_above;
+
+    /* milter (sentiroute-milter, plugins/milter) */
+    char *milter_socket;
+    char *milter_user;
+    srp_strlist milter_recipients;
+    srp_strlist milter_domains;
+    int milter_on_error;
+    long long milter_max_scan_bytes;
+    int milter_max_parts;
+    int milter_max_depth;
+    int milter_strip_quotes;
+    int milter_tickets;
+    int milter_timeout;
 };
 
 typedef enum srp_ctype {
