@@ -62,6 +62,9 @@ static const srp_confdef table[] = {
      "normalization for positive sums: score = 5 + 5 * v / sqrt(v*v + alpha)"},
     {"scoring.alpha_negative", SRP_CT_FLOAT, OFF(alpha_negative), "30.0", 1.0, 1000.0, NULL,
      "normalization for negative sums (larger: complaints need more evidence to reach 0)"},
+    {"scoring.hits_norm", SRP_CT_FLOAT, OFF(hits_norm), "0.0", 0.0, 1000.0, NULL,
+     "long texts: the valence sum is divided by sqrt(hits / hits_norm) once a text has more "
+     "than hits_norm scored words, so length alone does not push a score to the ends (0: off)"},
     {"scoring.labels.urgent_below", SRP_CT_FLOAT, OFF(urgent_below), "5.0", 0, 10, NULL,
      "urgent needs a score below this and an urgency or threat cue"},
     {"scoring.labels.urgent_floor", SRP_CT_FLOAT, OFF(urgent_floor), "1.5", 0, 10, NULL,

@@ -41,6 +41,7 @@ struct sr_config {
     int max_cues;
     double alpha;
     double alpha_negative;
+    double hits_norm;
     double urgent_below, urgent_floor;
     double promoter_min, promoter_floor;
     double negative_below, positive_above;

@@ -28,6 +28,7 @@ struct srp_lexicon {
     const char *strings;
     uint32_t mask;
     uint32_t bloom_mask;
+    unsigned stem_langs;
 };
 
 static int in_bounds(size_t off, size_t count, size_t size, size_t total)
@@ -91,9 +92,12 @@ static int validate(srp_lexicon *lex, sr_error *err)
             (size_t)e->rec_first + e->nrec > h->nrecs)
             return srp_error(err, SR_EFORMAT, 0, "lexicon", "entry %u points outside", i);
     }
-    for (uint32_t i = 0; i < h->nrecs; i++)
+    for (uint32_t i = 0; i < h->nrecs; i++) {
         if (lex->recs[i].lang >= SRP_NLANG)
             return srp_error(err, SR_EFORMAT, 0, "lexicon", "record %u has a bad language", i);
+        if (lex->recs[i].tags & SRP_T_STEM)
+            lex->stem_langs |= 1u << lex->recs[i].lang;
+    }
     return SR_OK;
 }
 
@@ -205,6 +209,11 @@ int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
     uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;
 
     return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+unsigned srp_lexicon_stem_langs(const srp_lexicon *lex)
+{
+    return lex->stem_langs;
 }
 
 void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes)

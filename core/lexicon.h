@@ -35,6 +35,9 @@
 #define SRP_T_FUNC 0x0200u      /* function word: language evidence */
 #define SRP_T_STEM 0x0400u      /* matches words that begin with the key */
 #define SRP_T_POSTNEG 0x0800u   /* negator that also acts backwards at clause end (de "nicht") */
+#define SRP_T_EXPECT 0x1000u    /* expected to happen: negated it is a complaint ("didn't arrive") */
+#define SRP_T_ABSENCE 0x2000u   /* "no X" / "kein X": the lack of a neutral thing is a complaint */
+#define SRP_T_SARCASM 0x4000u   /* #sarcasm, /s: praise in the text is meant the other way */
 
 /* entry flags */
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */
@@ -103,6 +106,9 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 
 /* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
 int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
+
+/* srp_lexicon_stem_langs - bit per language slot that has stems. */
+unsigned srp_lexicon_stem_langs(const srp_lexicon *lex);
 
 /* srp_lexicon_counts - entries and records, for diagnostics. */
 void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes);

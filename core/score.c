@@ -40,20 +40,19 @@
 #define QUEST_INCR 0.18f       /* per '?' when more than one (VADER) */
 #define BUT_BEFORE 0.5f
 #define BUT_AFTER 1.5f
+#define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
+#define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
+#define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
 
 typedef struct slot {
+    srp_token tok;      /* the tokenizer writes straight into the ring */
     uint32_t seq;
-    unsigned tflags;
-    srp_tok_type type;
-    const char *surface;
-    size_t surface_len;
-    char key[SRP_KEY_MAX];
-    unsigned key_len;
     const srp_lex_entry *e;
     const srp_lex_rec *rec[SRP_NLANG];   /* [XX] is the language-free record */
     float contrib[SRP_NLANG];
     uint32_t epoch[SRP_NLANG];
     uint8_t negated[SRP_NLANG];
+    uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
 } slot;
 
 typedef struct lstate {
@@ -65,13 +64,17 @@ typedef struct lstate {
     int64_t last_neg;    /* seq of the last negator, -1 when none */
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
-    unsigned flags;
+    int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
+    int sarcasm;         /* a sarcasm marker was seen */
+    uint16_t fcount[16]; /* words that set each flag bit */
     unsigned hits;
     unsigned ncues;
     sr_cue cues[SR_CUE_MAX];
     uint32_t cue_seq[SR_CUE_MAX];
     uint32_t cue_epoch[SR_CUE_MAX];
 } lstate;
+
+static const lstate lstate_init = {.last_neg = -1, .absence = -1};
 
 typedef struct scorer {
     const sr_ctx *ctx;
@@ -84,6 +87,12 @@ typedef struct scorer {
     unsigned tokens;
     unsigned words;             /* words with letters */
     unsigned cov[SRP_NLANG];    /* of those, known to each language */
+    unsigned postneg_mask;      /* languages with a backward negator pending */
+    unsigned absence_mask;      /* languages with an absence determiner pending */
+    uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
+    int locked;                 /* the language is decided: mask holds it alone */
+    int64_t phrase_start;       /* first and last word covered by the latest */
+    int64_t phrase_end;         /* applied phrase, -1 */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -201,30 +210,32 @@ static const srp_lex_rec *rec_for(const srp_lexicon *lex, const srp_lex_entry *e
     return NULL;
 }
 
-/* resolve - records of a word per language: exact, else the longest stem */
-static void resolve(scorer *s, slot *sl, const srp_token *tok)
+/* resolve - records of a word per language: exact, else the longest stem;
+ * returns the languages that have one (bit 0: a language-free record) */
+static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
 {
     const srp_lexicon *lex = s->lex;
-    unsigned missing = 0;
+    unsigned found = 0, missing;
 
     sl->e = tok->key_len ? srp_lexicon_get(lex, tok->hash, tok->key, tok->key_len) : NULL;
     if (sl->e != NULL) {
         const srp_lex_rec *r = srp_lexicon_recs(lex, sl->e);
         for (unsigned i = 0; i < sl->e->nrec; i++)
-            if (s->mask & (1u << r[i].lang))
+            if (s->mask & (1u << r[i].lang)) {
                 sl->rec[r[i].lang] = &r[i];
+                found |= 1u << r[i].lang;
+            }
         srp_lang_word_evidence(s->ev, r, sl->e->nrec, 1);
     }
     if (tok->type != SRP_TOK_WORD || tok->key_len < 4)
-        return;
-    for (int l = 1; l < SRP_NLANG; l++)
-        if ((s->mask & (1u << l)) && sl->rec[l] == NULL)
-            missing |= 1u << l;
+        return found;
+    /* stems only for languages that have stems and no exact record */
+    missing = s->mask & srp_lexicon_stem_langs(lex) & ~found & ~1u;
     if (missing == 0)
-        return;
+        return found;
 
-    /* stems: probe prefixes from the longest, only where the Bloom filter
-     * says a stem may exist */
+    /* probe prefixes from the longest, only where the Bloom filter says a
+     * stem may exist */
     uint32_t ph[SRP_KEY_MAX];
     uint32_t h = SRP_HASH_INIT;
     for (unsigned i = 0; i < tok->key_len; i++) {
@@ -241,30 +252,34 @@ static void resolve(scorer *s, slot *sl, const srp_token *tok)
         if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM))
             continue;
         const srp_lex_rec *r = srp_lexicon_recs(lex, pe);
-        int found = 0;
+        int hit = 0;
         for (unsigned i = 0; i < pe->nrec; i++) {
             if ((r[i].tags & SRP_T_STEM) && (missing & (1u << r[i].lang))) {
                 sl->rec[r[i].lang] = &r[i];
                 missing &= ~(1u << r[i].lang);
-                found = 1;
+                found |= 1u << r[i].lang;
+                hit = 1;
             }
         }
-        if (found)
+        if (hit)
             srp_lang_word_evidence(s->ev, r, pe->nrec, 0);
     }
+    return found;
 }
 
 /* resolve_elongated - "goooood" -> "good", "sooo" -> "so" */
-static void resolve_elongated(scorer *s, slot *sl)
+static unsigned resolve_elongated(scorer *s, slot *sl)
 {
+    unsigned found = 0;
+
     for (int keep = 2; keep >= 1; keep--) {
         char k[SRP_KEY_MAX];
         unsigned o = 0, run = 0;
         char prev = 0;
         const srp_lex_entry *e;
 
-        for (unsigned i = 0; i < sl->key_len; i++) {
-            char c = sl->key[i];
+        for (unsigned i = 0; i < sl->tok.key_len; i++) {
+            char c = sl->tok.key[i];
             run = c == prev ? run + 1 : 1;
             prev = c;
             if (run <= (unsigned)keep)
@@ -275,11 +290,14 @@ static void resolve_elongated(scorer *s, slot *sl)
             const srp_lex_rec *r = srp_lexicon_recs(s->lex, e);
             sl->e = e;
             for (unsigned i = 0; i < e->nrec; i++)
-                if (s->mask & (1u << r[i].lang))
+                if (s->mask & (1u << r[i].lang)) {
                     sl->rec[r[i].lang] = &r[i];
-            return;
+                    found |= 1u << r[i].lang;
+                }
+            return found;
         }
     }
+    return found;
 }
 
 /* slot_rec - the record that applies to language l: its own, else XX */
@@ -320,6 +338,34 @@ static unsigned flags_of(unsigned tags)
     return f;
 }
 
+static int postneg_flip(scorer *s, int l, uint32_t p);
+
+/* flag_add - count the flags a word sets, so that undoing the word (it
+ * became part of a phrase) can take them back */
+static void flag_add(lstate *L, slot *sl, int l, unsigned f)
+{
+    sl->fset[l] |= (uint16_t)f;
+    for (; f; f &= f - 1)
+        L->fcount[__builtin_ctz(f)]++;
+}
+
+static void flag_undo(lstate *L, slot *sl, int l)
+{
+    for (unsigned f = sl->fset[l]; f; f &= f - 1)
+        L->fcount[__builtin_ctz(f)]--;
+    sl->fset[l] = 0;
+}
+
+static unsigned flags_now(const lstate *L)
+{
+    unsigned f = 0;
+
+    for (unsigned b = 0; b < 16; b++)
+        if (L->fcount[b] > 0)
+            f |= 1u << b;
+    return f;
+}
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -333,8 +379,18 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if (tags & SRP_T_NEG) {
         L->last_neg = pos;
         if (tags & SRP_T_POSTNEG) {
+            /* "j'aime pas", "mag ich nicht": the word right before flips at
+             * once; a word further back flips if the clause ends here */
             L->postneg = 1;
+            s->postneg_mask |= 1u << l;
             L->postneg_seq = pos;
+            if (pos > 0 && pos - 1 >= L->clause) {
+                uint32_t p = pos - 1;
+                /* a phrase ending right here carries its value on its first word */
+                if (s->phrase_end == (int64_t)p && s->phrase_start >= (int64_t)L->clause)
+                    p = (uint32_t)s->phrase_start;
+                postneg_flip(s, l, p);
+            }
         }
     }
     if (tags & SRP_T_BUT) {
@@ -344,22 +400,33 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->clause = pos + 1;
         L->last_neg = -1;
     }
+    if (tags & SRP_T_ABSENCE) {
+        L->absence = pos;
+        s->absence_mask |= 1u << l;
+    }
+    if (tags & SRP_T_SARCASM)
+        L->sarcasm = 1;
     kind = cue_kind_of(tags);
-    L->flags |= flags_of(tags);
+    /* urgency is urgency, negated or not ("if not immediately...") */
+    int negated = !emoji && !(tags & SRP_T_URGENT) && L->last_neg >= 0 &&
+                  (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
+                  pos - (uint32_t)L->last_neg <= WINDOW;
+    /* "I would not recommend" is no advocacy */
+    flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
 
-    if (!(tags & SRP_T_VAL)) {
+    if (!(tags & (SRP_T_VAL | SRP_T_EXPECT))) {
         if (kind >= 0)
             cue_add(L, surface, surface_len, 0.0f, kind, 0, pos);
         return;
     }
 
-    float v = r->valence;
+    float v = (tags & SRP_T_VAL) ? r->valence : 0.0f;
     if (!emoji) {
         if ((tflags & SRP_TF_CAPS) && v != 0.0f) {
             L->caps += signf(v) * CAPS_INCR;
             mods |= SR_MOD_CAPS;
         }
-        for (uint32_t d = 1; d <= WINDOW && d <= pos && pos - d >= L->clause; d++) {
+        for (uint32_t d = 1; d <= WINDOW && d <= pos && pos - d >= L->clause && v != 0.0f; d++) {
             const slot *b = &s->ring[(pos - d) & (RING - 1)];
             const srp_lex_rec *br = slot_rec(b, l);
             float sc;
@@ -368,16 +435,15 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             sc = br->arg;
             if (v < 0)
                 sc = -sc;
-            if (b->tflags & SRP_TF_CAPS)
+            if (b->tok.flags & SRP_TF_CAPS)
                 sc += signf(sc) * CAPS_INCR;
             sc *= d == 1 ? 1.0f : d == 2 ? 0.95f : 0.9f;
             v += sc;
             mods |= br->arg > 0 ? SR_MOD_BOOSTED : SR_MOD_DAMPENED;
         }
-        /* urgency is urgency, negated or not ("if not immediately...") */
-        if (!(tags & SRP_T_URGENT) && L->last_neg >= 0 && (int64_t)L->clause <= L->last_neg &&
-            L->last_neg < (int64_t)pos && pos - (uint32_t)L->last_neg <= WINDOW) {
-            v *= N_SCALAR;
+        if (negated) {
+            /* an expected thing that did not happen is a complaint */
+            v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;
         }
@@ -396,6 +462,101 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             mods, pos);
 }
 
+/* absence - "no answer": the word after an absence determiner carries no
+ * valence of its own, so the lack of it is the complaint */
+static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
+{
+    lstate *L = &s->L[l];
+    const srp_lex_rec *r;
+    const slot *det;
+
+    if (L->absence < 0) {
+        s->absence_mask &= ~(1u << l);
+        return;
+    }
+    if ((int64_t)pos != L->absence + 1 || L->absence < (int64_t)L->clause) {
+        if ((int64_t)pos > L->absence) {
+            L->absence = -1;
+            s->absence_mask &= ~(1u << l);
+        }
+        return;
+    }
+    L->absence = -1;
+    s->absence_mask &= ~(1u << l);
+    r = slot_rec(sl, l);
+    if (sl->tok.type != SRP_TOK_WORD || sl->tok.key_len < 3 ||
+        (r != NULL && (r->tags & (SRP_T_VAL | SRP_T_FUNC | SRP_T_NEG | SRP_T_BOOST))))
+        return;
+    det = &s->ring[(pos - 1) & (RING - 1)];
+    if (det->seq != pos - 1)
+        return;
+    L->seg_b += ABSENCE_VAL;
+    L->hits++;
+    s->ring[pos & (RING - 1)].contrib[l] = ABSENCE_VAL;
+    s->ring[pos & (RING - 1)].epoch[l] = L->epoch;
+    cue_add(L, det->tok.surface, (size_t)(sl->tok.surface + sl->tok.surface_len - det->tok.surface), ABSENCE_VAL,
+            SR_CUE_WORD, 0, pos);
+}
+
+/* hashtag - "#horriblecustomerservice", "#nothappy": find lexicon words
+ * inside a hashtag nothing else matched, left to right, longest first */
+static void hashtag(scorer *s, const slot *sl, uint32_t pos)
+{
+    const char *k = sl->tok.key;
+    unsigned n = sl->tok.key_len, i = 0;
+    int negate = 0;
+
+    while (i + 3 <= n) {
+        const srp_lex_entry *e = NULL;
+        unsigned len;
+        for (len = n - i; len >= 3; len--) {
+            if (len == n)
+                continue; /* the whole tag was looked up already */
+            e = srp_lexicon_get(s->lex, srp_hash(k + i, len), k + i, len);
+            if (e != NULL && e->nrec > 0)
+                break;
+            e = NULL;
+        }
+        if (e == NULL) {
+            i++;
+            continue;
+        }
+        const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
+        int any_val = 0;
+        srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
+        for (unsigned j = 0; j < e->nrec; j++) {
+            const srp_lex_rec *r = &recs[j];
+            if (!(s->mask & (1u << r->lang)))
+                continue;
+            if (r->tags & SRP_T_NEG) {
+                negate = 1;
+                continue;
+            }
+            if (!(r->tags & SRP_T_VAL) || r->valence == 0.0f)
+                continue;
+            any_val = 1;
+            float v = negate ? r->valence * N_SCALAR : r->valence;
+            int ls = r->lang;
+            for (int l = ls == SRP_LANG_XX ? 0 : ls; l < SRP_NLANG; l++) {
+                lstate *L = &s->L[l];
+                if (!(s->mask & (1u << l)))
+                    continue;
+                if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
+                    continue;
+                L->seg_b += v;
+                L->hits++;
+                cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
+                        negate ? SR_MOD_NEGATED : 0, pos);
+                if (ls != SRP_LANG_XX)
+                    break;
+            }
+        }
+        if (any_val)
+            negate = 0;
+        i += len;
+    }
+}
+
 /* undo - take back a word's contribution (it is part of a phrase) */
 static void undo(scorer *s, int l, slot *sl)
 {
@@ -412,6 +573,33 @@ static void undo(scorer *s, int l, slot *sl)
             L->hits--;
     }
     cue_drop(L, sl->seq);
+    flag_undo(L, sl, l);
+}
+
+/* postneg_flip - negate the valence of the word at p, unless it already
+ * is; returns 1 when p had a valence */
+static int postneg_flip(scorer *s, int l, uint32_t p)
+{
+    lstate *L = &s->L[l];
+    slot *sl = &s->ring[p & (RING - 1)];
+    float c, nc;
+
+    if (sl->seq != p)
+        return 0;
+    c = sl->contrib[l];
+    if (c == 0.0f)
+        return 0;
+    if (sl->negated[l])
+        return 1;
+    nc = c * N_SCALAR;
+    if (sl->epoch[l] == L->epoch)
+        L->seg_b += nc - c;
+    else
+        L->seg_a += nc - c;
+    sl->contrib[l] = nc;
+    sl->negated[l] = 1;
+    cue_reweight(L, p, nc, SR_MOD_NEGATED);
+    return 1;
 }
 
 /* postneg_resolve - a clause-final "nicht" flips the valence before it */
@@ -422,26 +610,15 @@ static void postneg_resolve(scorer *s, int l, int boundary)
     if (!L->postneg)
         return;
     L->postneg = 0;
+    s->postneg_mask &= ~(1u << l);
     if (!boundary)
         return;
     for (uint32_t d = 1; d <= WINDOW + 1 && d <= L->postneg_seq; d++) {
         uint32_t p = L->postneg_seq - d;
-        slot *sl = &s->ring[p & (RING - 1)];
-        float c, nc;
-        if (p < L->clause || sl->seq != p)
+        if (p < L->clause || s->ring[p & (RING - 1)].seq != p)
             break;
-        c = sl->contrib[l];
-        if (c == 0.0f || sl->negated[l])
-            continue;
-        nc = c * N_SCALAR;
-        if (sl->epoch[l] == L->epoch)
-            L->seg_b += nc - c;
-        else
-            L->seg_a += nc - c;
-        sl->contrib[l] = nc;
-        sl->negated[l] = 1;
-        cue_reweight(L, p, nc, SR_MOD_NEGATED);
-        break;
+        if (postneg_flip(s, l, p))
+            break;
     }
 }
 
@@ -478,43 +655,69 @@ static void boundary(scorer *s, int sentence)
             sentence_close(s, l);
     }
     s->clause = s->seq;
+    s->pstarts = 0;
     if (sentence)
         s->sent_start = s->seq;
 }
 
-/* phrase_match - the longest lexicon phrase ending at the current word */
+/* lock_language - once a long text's language is beyond doubt, stop
+ * scoring it in the others (a speed-up; the verdict cannot change) */
+static void lock_language(scorer *s)
+{
+    float top = 0.0f, second = 0.0f;
+    int b = -1;
+
+    for (int l = 1; l < SRP_NLANG; l++) {
+        if (!(s->mask & (1u << l)))
+            continue;
+        if (s->ev[l] > top) {
+            second = top;
+            top = s->ev[l];
+            b = l;
+        } else if (s->ev[l] > second) {
+            second = s->ev[l];
+        }
+    }
+    if (b > 0 && top >= 6.0f && top >= 3.0f * second + 2.0f &&
+        (float)s->cov[b] >= 0.5f * (float)s->words) {
+        s->mask = (1u << b) | 1u;
+        s->postneg_mask &= s->mask;
+        s->absence_mask &= s->mask;
+        s->locked = 1;
+    }
+}
+
+/* phrase_match - the longest lexicon phrase ending at the current word;
+ * only words marked as phrase starts (s->pstarts) can begin one */
 static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *start)
 {
     const srp_lexicon *lex = s->lex;
-    const slot *cs = &s->ring[cur & (RING - 1)];
-    unsigned maxw = 6;
 
-    for (uint32_t k = maxw - 1; k >= 1; k--) {
+    for (uint32_t k = 5; k >= 1; k--) {
         uint32_t p0;
-        const slot *first;
-        char key[SRP_KEY_MAX * 2];
+        char key[SRP_KEY_MAX * 6];
         size_t o = 0;
         int ok = 1;
 
-        if (k > cur || cur - k < s->clause || k >= RING)
+        if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
-        first = &s->ring[p0 & (RING - 1)];
-        if (first->seq != p0 || first->e == NULL || !(first->e->eflags & SRP_E_PHRASE_START))
+        /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
+         * counts once */
+        if ((int64_t)p0 <= s->phrase_end)
             continue;
         for (uint32_t p = p0; p <= cur && ok; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
-            if (w->seq != p || w->key_len == 0 || w->type != SRP_TOK_WORD ||
-                o + w->key_len + 1 >= sizeof(key)) {
+            if (w->seq != p || w->tok.key_len == 0 ||
+                (w->tok.type != SRP_TOK_WORD && w->tok.type != SRP_TOK_NUMBER)) {
                 ok = 0;
                 break;
             }
             if (o)
                 key[o++] = ' ';
-            memcpy(key + o, w->key, w->key_len);
-            o += w->key_len;
+            memcpy(key + o, w->tok.key, w->tok.key_len);
+            o += w->tok.key_len;
         }
-        (void)cs;
         if (!ok)
             continue;
         const srp_lex_entry *e = srp_lexicon_get(lex, srp_hash(key, o), key, o);
@@ -526,72 +729,108 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
     return NULL;
 }
 
-/* word - process one word, number, emoji or emoticon; hinted: languages
- * whose letters (ß, ł, ñ, ç...) the word contains */
-static void word(scorer *s, const srp_token *tok, unsigned hinted)
+/* phrase_apply - a phrase replaces the words inside it, per language */
+static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, uint32_t pos)
+{
+    const slot *first = &s->ring[p0 & (RING - 1)];
+    const slot *last = &s->ring[pos & (RING - 1)];
+    lstate *L = &s->L[l];
+
+    for (uint32_t p = p0; p < pos; p++)
+        undo(s, l, &s->ring[p & (RING - 1)]);
+    s->phrase_end = pos;
+    s->phrase_start = p0;
+    /* the phrase consumes a negator inside it ("no problem") */
+    if (L->last_neg >= (int64_t)p0)
+        L->last_neg = -1;
+    L->absence = -1;
+    s->absence_mask &= ~(1u << l);
+    apply(s, l, r, p0, first->tok.surface,
+          (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface),
+          first->tok.flags, 0);
+}
+
+/* word - process the word (number, emoji, emoticon) the tokenizer wrote
+ * into the ring slot of position s->seq */
+static void word(scorer *s)
 {
     uint32_t pos = s->seq++;
     slot *sl = &s->ring[pos & (RING - 1)];
+    const srp_token *tok = &sl->tok;
     int emoji = tok->type == SRP_TOK_EMOJI || tok->type == SRP_TOK_EMOTICON;
+    unsigned lmask;
 
     memset(sl->rec, 0, sizeof(sl->rec));
     memset(sl->contrib, 0, sizeof(sl->contrib));
     memset(sl->negated, 0, sizeof(sl->negated));
+    memset(sl->fset, 0, sizeof(sl->fset));
     sl->seq = pos;
-    sl->type = tok->type;
-    sl->tflags = tok->flags;
-    sl->surface = tok->surface;
-    sl->surface_len = tok->surface_len;
-    sl->key_len = tok->key_len;
-    memcpy(sl->key, tok->key, tok->key_len + 1);
     sl->e = NULL;
 
-    for (int l = 0; l < SRP_NLANG; l++)
-        if (s->mask & (1u << l))
-            postneg_resolve(s, l, 0);
-    if (tok->type == SRP_TOK_NUMBER)
-        return;
-    resolve(s, sl, tok);
-    if (tok->type == SRP_TOK_WORD && (tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
-        resolve_elongated(s, sl);
+    if (s->postneg_mask) {
+        for (int l = 0; l < SRP_NLANG; l++)
+            if (s->postneg_mask & (1u << l))
+                postneg_resolve(s, l, 0);
+    }
+    s->pstarts <<= 1;
+    lmask = resolve(s, sl, tok);
+    if (tok->type == SRP_TOK_NUMBER) {
+        /* numbers carry no valence, but may begin or end a phrase ("5 stars") */
+        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
+            s->pstarts |= 1;
+        lmask = 0;
+    }
     if (tok->type == SRP_TOK_WORD) {
+        if ((tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
+            lmask = resolve_elongated(s, sl);
         s->words++;
-        for (int l = 1; l < SRP_NLANG; l++)
-            if (sl->rec[l] != NULL || (hinted & (1u << l)))
-                s->cov[l]++;
+        if ((s->words & 15) == 0 && !s->locked)
+            lock_language(s);
+        for (unsigned m = (lmask | tok->hint_mask) & ~1u; m; m &= m - 1)
+            s->cov[__builtin_ctz(m)]++;
+        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
+            s->pstarts |= 1;
     }
 
     uint32_t p0 = pos;
-    const srp_lex_entry *ph = tok->type == SRP_TOK_WORD ? phrase_match(s, pos, &p0) : NULL;
-    const srp_lex_rec *precs = ph ? srp_lexicon_recs(s->lex, ph) : NULL;
-    if (ph)
+    const srp_lex_entry *ph = NULL;
+    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e))
+        ph = phrase_match(s, pos, &p0);
+    unsigned phmask = 0;
+    if (ph != NULL) {
+        const srp_lex_rec *precs = srp_lexicon_recs(s->lex, ph);
         srp_lang_word_evidence(s->ev, precs, ph->nrec, 1);
-
-    for (int l = 0; l < SRP_NLANG; l++) {
+        for (unsigned i = 0; i < ph->nrec; i++)
+            phmask |= precs[i].lang == SRP_LANG_XX ? s->mask : 1u << precs[i].lang;
+        phmask &= s->mask;
+    }
+    /* languages with something to do for this word */
+    if (lmask & 1u)
+        lmask = s->mask;
+    lmask |= phmask | s->absence_mask;
+    for (unsigned m = lmask; m; m &= m - 1) {
+        int l = __builtin_ctz(m);
         const srp_lex_rec *r;
-        if (!(s->mask & (1u << l)))
-            continue;
-        if (ph != NULL) {
+        if (phmask & (1u << l)) {
             r = rec_for(s->lex, ph, l);
             if (r == NULL && l != SRP_LANG_XX)
                 r = rec_for(s->lex, ph, SRP_LANG_XX);
             if (r != NULL) {
-                const slot *first = &s->ring[p0 & (RING - 1)];
-                lstate *L = &s->L[l];
-                for (uint32_t p = p0; p < pos; p++)
-                    undo(s, l, &s->ring[p & (RING - 1)]);
-                /* the phrase consumes a negator inside it ("no problem") */
-                if (L->last_neg >= (int64_t)p0)
-                    L->last_neg = -1;
-                apply(s, l, r, p0, first->surface,
-                      (size_t)(tok->surface + tok->surface_len - first->surface), first->tflags,
-                      0);
+                phrase_apply(s, l, r, p0, pos);
                 continue;
             }
         }
+        if (s->absence_mask & (1u << l))
+            absence(s, l, sl, pos);
         r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
         if (r != NULL)
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
+    }
+    if ((tok->flags & SRP_TF_HASHTAG) && tok->key_len >= 6) {
+        /* stems may have matched the tag's first word only: segment unless
+         * the whole tag is a lexicon entry */
+        if (sl->e == NULL || sl->e->nrec == 0)
+            hashtag(s, sl, pos);
     }
 }
 
@@ -602,17 +841,26 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     const sr_config *cfg = ctx->cfg;
     scorer s;
     srp_tokenizer t;
-    srp_token tok;
     unsigned flags = 0;
     int chosen, best, hint_slot;
     float conf;
 
-    memset(&s, 0, sizeof(s));
+    /* only what the scorer reads before writing it is initialized: the
+     * cue arrays and ring contents are written before they are read */
     s.ctx = ctx;
     s.lex = ctx->lex;
     s.mask = ctx->lang_mask;
-    for (int l = 0; l < SRP_NLANG; l++)
-        s.L[l].last_neg = -1;
+    s.seq = s.sent_start = s.clause = 0;
+    s.excl = s.quest = s.tokens = s.words = 0;
+    s.postneg_mask = s.absence_mask = 0;
+    s.pstarts = 0;
+    s.locked = 0;
+    s.phrase_start = s.phrase_end = -1;
+    for (int l = 0; l < SRP_NLANG; l++) {
+        s.cov[l] = 0;
+        s.ev[l] = 0.0f;
+        s.L[l] = lstate_init;
+    }
     for (int i = 0; i < RING; i++)
         s.ring[i].seq = UINT32_MAX;
 
@@ -621,25 +869,24 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         flags |= SR_FLAG_TRUNCATED;
     }
     srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
-    float hint_before[SRP_NLANG] = {0};
-    while (srp_tok_next(&t, &tok)) {
-        unsigned hinted = 0;
+    for (;;) {
+        /* the token lands in the ring slot the next word will occupy; a
+         * punctuation token there is harmless (that slot is the oldest) */
+        srp_token *tok = &s.ring[s.seq & (RING - 1)].tok;
+        s.ring[s.seq & (RING - 1)].seq = UINT32_MAX;
+        if (!srp_tok_next(&t, tok))
+            break;
         s.tokens++;
-        for (int l = 1; l < SRP_NLANG; l++) {
-            if (t.hint[l] != hint_before[l])
-                hinted |= 1u << l;
-            hint_before[l] = t.hint[l];
-        }
-        switch (tok.type) {
+        switch (tok->type) {
         case SRP_TOK_WORD:
         case SRP_TOK_NUMBER:
         case SRP_TOK_EMOJI:
         case SRP_TOK_EMOTICON:
-            word(&s, &tok, hinted);
+            word(&s);
             break;
         case SRP_TOK_PUNCT:
-            s.excl += tok.count_excl;
-            s.quest += tok.count_quest;
+            s.excl += tok->count_excl;
+            s.quest += tok->count_quest;
             boundary(&s, 1);
             break;
         case SRP_TOK_CLAUSE:
@@ -670,8 +917,15 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
 
     lstate *L = &s.L[use];
     double v = L->doc;
+    if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
+        v /= sqrt((double)L->hits / cfg->hits_norm);
     if (t.lower > 0)
         v += L->caps;
+    if (L->sarcasm && v > 0) {
+        if (want_cues)
+            cue_add(L, "sarcasm", 7, (float)(v * (SARCASM_FLIP - 1.0)), SR_CUE_WORD, 0, s.seq);
+        v *= SARCASM_FLIP;
+    }
     if (v != 0.0) {
         double amp = (s.excl < 4 ? s.excl : 4) * EXCL_INCR;
         if (s.quest > 1)
@@ -693,7 +947,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     memset(out, 0, sizeof(*out));
     out->score = (float)score;
     out->valence = (float)v;
-    out->flags = flags | L->flags;
+    out->flags = flags | flags_now(L);
     out->bytes = len;
     out->tokens = s.tokens;
     out->lang_confidence = chosen > 0 ? conf : 0.0f;

@@ -232,49 +232,63 @@ static int unicode_space(uint32_t cp)
            cp == 0xfeff;
 }
 
-static int ascii_space(unsigned char c)
+/* ASCII classes, one table load per byte on the hot path */
+enum { C_SPACE = 1, C_DIGIT = 2, C_LOWER = 4, C_UPPER = 8 };
+#define R10(x) x, x, x, x, x, x, x, x, x, x
+#define R26(x) R10(x), R10(x), x, x, x, x, x, x
+static const unsigned char cclass[256] = {
+    C_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                                     /* 0x10 */
+    C_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                               /* 0x20 */
+    R10(C_DIGIT), 0, 0, 0, 0, 0, 0,                                                     /* 0x30 */
+    0, R26(C_UPPER), 0, 0, 0, 0, 0,                                                     /* 0x40 */
+    0, R26(C_LOWER), 0, 0, 0, 0, 0,                                                     /* 0x60 */
+};
+
+static inline int ascii_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0;
+    return cclass[c] & C_SPACE;
 }
 
-static int ascii_alnum(unsigned char c)
+static inline int ascii_alnum(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return cclass[c] & (C_DIGIT | C_LOWER | C_UPPER);
 }
 
-static int ascii_alpha(unsigned char c)
+static inline int ascii_alpha(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return cclass[c] & (C_LOWER | C_UPPER);
 }
 
-/* lang_hint - evidence for a language from one lower-case letter */
-static void lang_hint(float *hint, uint32_t cp)
+/* lang_hint - evidence for a language from one lower-case letter; returns
+ * the languages hinted (bit per slot) */
+static unsigned lang_hint(float *hint, uint32_t cp)
 {
     switch (cp) {
     case 0xe4: case 0xf6: case 0xfc: case 0xdf:       /* ä ö ü ß */
         hint[SRP_LANG_DE] += 1.0f;
-        break;
+        return 1u << SRP_LANG_DE;
     case 0x105: case 0x107: case 0x119: case 0x142:   /* ą ć ę ł */
     case 0x144: case 0x15b: case 0x17a: case 0x17c:   /* ń ś ź ż */
         hint[SRP_LANG_PL] += 1.0f;
-        break;
+        return 1u << SRP_LANG_PL;
     case 0xf3:                                        /* ó */
         hint[SRP_LANG_PL] += 0.5f;
         hint[SRP_LANG_ES] += 0.5f;
-        break;
+        return 1u << SRP_LANG_PL | 1u << SRP_LANG_ES;
     case 0xf1: case 0xe1: case 0xed: case 0xfa:       /* ñ á í ú */
         hint[SRP_LANG_ES] += 1.0f;
-        break;
+        return 1u << SRP_LANG_ES;
     case 0xe9:                                        /* é */
         hint[SRP_LANG_FR] += 0.6f;
         hint[SRP_LANG_ES] += 0.4f;
-        break;
+        return 1u << SRP_LANG_FR | 1u << SRP_LANG_ES;
     case 0xe8: case 0xea: case 0xeb: case 0xe0: case 0xe2: case 0xe7:
     case 0xee: case 0xef: case 0xf4: case 0xfb: case 0xf9: case 0x153: case 0xff:
         hint[SRP_LANG_FR] += 1.0f;
-        break;
+        return 1u << SRP_LANG_FR;
     default:
-        break;
+        return 0;
     }
 }
 
@@ -347,6 +361,7 @@ void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn
 {
     memset(t, 0, sizeof(*t));
     t->p = (const unsigned char *)buf;
+    t->base = t->p;
     t->end = t->p + len;
     t->chunk_end = t->p;
     t->is_emoticon = is_emoticon;
@@ -365,6 +380,7 @@ static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *st
     tok->letters = 0;
     tok->count_excl = 0;
     tok->count_quest = 0;
+    tok->hint_mask = 0;
 }
 
 /* chunk_find_end - the end of the white-space-delimited chunk at p */
@@ -388,6 +404,17 @@ static const unsigned char *chunk_find_end(const unsigned char *p, const unsigne
     return p;
 }
 
+/* at_space - is there white space at p? */
+static int at_space(const unsigned char *p, const unsigned char *end)
+{
+    if (*p < 0x80)
+        return ascii_space(*p);
+    if (*p != 0xc2 && *p != 0xe1 && *p != 0xe2 && *p != 0xe3 && *p != 0xef)
+        return 0;
+    const unsigned char *q = p;
+    return unicode_space(srp_utf8_decode(&q, end));
+}
+
 /* has_prefix_ci - ASCII case-insensitive prefix test */
 static int has_prefix_ci(const unsigned char *p, const unsigned char *end, const char *pre)
 {
@@ -405,10 +432,29 @@ static int has_prefix_ci(const unsigned char *p, const unsigned char *end, const
     return 1;
 }
 
-/* emoticon_candidate - short, ASCII, mostly punctuation */
-static int emoticon_candidate(const unsigned char *p, const unsigned char *end)
+/* chunk_len_upto - length of the white-space-delimited chunk at p, or
+ * max + 1 when it is longer than max */
+static size_t chunk_len_upto(const unsigned char *p, const unsigned char *end, size_t max)
 {
-    size_t n = (size_t)(end - p);
+    size_t n = 0;
+
+    while (p + n < end && n <= max) {
+        unsigned char c = p[n];
+        if (c < 0x80 ? ascii_space(c) : (c == 0xc2 || c == 0xe2 || c == 0xe3 || c == 0xef)) {
+            if (c < 0x80)
+                break;
+            const unsigned char *q = p + n;
+            if (unicode_space(srp_utf8_decode(&q, end)))
+                break;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* emoticon_candidate - short, ASCII, mostly punctuation */
+static int emoticon_candidate(const unsigned char *p, size_t n)
+{
     unsigned letters = 0, punct = 0;
 
     if (n < 2 || n > 10)
@@ -417,19 +463,31 @@ static int emoticon_candidate(const unsigned char *p, const unsigned char *end)
         unsigned char c = p[i];
         if (c >= 0x80 || c < 0x21)
             return 0;
-        if (ascii_alpha(c))
-            letters++;
-        else if (!(c >= '0' && c <= '9'))
+        if (ascii_alpha(c)) {
+            if (++letters > 2)
+                return 0;
+        } else if (!(c >= '0' && c <= '9')) {
             punct++;
+        }
     }
-    return letters <= 2 && punct >= 1;
+    return punct >= 1;
 }
 
-static int try_emoticon(srp_tokenizer *t, srp_token *tok, const unsigned char *end)
+/* try_emoticon - ":-(", "<3", ":D" as one token when the lexicon knows it;
+ * the rest of the chunk from t->p must be the emoticon */
+static int try_emoticon(srp_tokenizer *t, srp_token *tok)
 {
-    size_t n = (size_t)(end - t->p);
+    size_t n;
 
-    if (t->is_emoticon == NULL || !emoticon_candidate(t->p, end))
+    if (t->is_emoticon == NULL)
+        return 0;
+    /* fast reject: two letters or digits in a row are a word, but for
+     * "xD" and "XD" */
+    if (t->p + 1 < t->end && ascii_alnum(t->p[0]) && ascii_alnum(t->p[1]) &&
+        !((t->p[0] | 0x20) == 'x' && (t->p[1] == 'D' || t->p[1] == 'd' || t->p[1] == 'P')))
+        return 0;
+    n = chunk_len_upto(t->p, t->end, 10);
+    if (!emoticon_candidate(t->p, n))
         return 0;
     if (!t->is_emoticon(t->userdata, (const char *)t->p, n))
         return 0;
@@ -439,7 +497,7 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok, const unsigned char *e
     tok->key[n] = '\0';
     tok->key_len = (unsigned)n;
     tok->hash = srp_hash(tok->key, n);
-    t->p = end;
+    t->p += n;
     return 1;
 }
 
@@ -461,6 +519,28 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
         char tmp[4];
         size_t k;
 
+        unsigned cc = cclass[c];
+        if (cc & (C_DIGIT | C_LOWER | C_UPPER)) {
+            /* fast path: ASCII letters and digits */
+            unsigned char lc = (unsigned char)(c | ((cc & C_UPPER) ? 0x20 : 0));
+            digits += (cc & C_DIGIT) != 0;
+            letters += (cc & (C_LOWER | C_UPPER)) != 0;
+            upper += (cc & C_UPPER) != 0;
+            lower += (cc & C_LOWER) != 0;
+            if (lc == prev) {
+                if (++run == 3)
+                    tok->flags |= SRP_TF_ELONGATED;
+            } else {
+                run = 1;
+                prev = lc;
+            }
+            if (o + 1 < SRP_KEY_MAX)
+                tok->key[o++] = (char)lc;
+            else
+                too_long = 1;
+            p++;
+            continue;
+        }
         if (c < 0x80) {
             if (ascii_alnum(c)) {
                 cp = c;
@@ -520,7 +600,7 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 upper++;
             else if ((uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) != cp)
                 lower++;
-            lang_hint(t->hint, low);
+            tok->hint_mask |= lang_hint(t->hint, low);
         }
         if (low == prev) {
             if (++run == 3)
@@ -595,26 +675,28 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
             }
             if (t->p >= t->end)
                 return 0;
-            t->chunk_end = chunk_find_end(t->p, t->end);
+            t->chunk_end = t->end;
             t->in_chunk = 1;
             t->chunk_start = 1;
             if (nl >= 2) {
                 tok_reset(tok, SRP_TOK_BREAK, t->p);
                 return 1;
             }
-            if (has_prefix_ci(t->p, t->chunk_end, "http://") ||
-                has_prefix_ci(t->p, t->chunk_end, "https://") ||
-                has_prefix_ci(t->p, t->chunk_end, "www.")) {
-                t->p = t->chunk_end;
-                t->in_chunk = 0;
-                continue;
+            if ((*t->p | 0x20) == 'h' || (*t->p | 0x20) == 'w') {
+                if (has_prefix_ci(t->p, t->end, "http://") ||
+                    has_prefix_ci(t->p, t->end, "https://") ||
+                    has_prefix_ci(t->p, t->end, "www.")) {
+                    t->p = chunk_find_end(t->p, t->end);
+                    t->in_chunk = 0;
+                    continue;
+                }
             }
-            if (try_emoticon(t, tok, t->chunk_end)) {
+            if (try_emoticon(t, tok)) {
                 t->in_chunk = 0;
                 return 1;
             }
         }
-        if (t->p >= t->chunk_end) {
+        if (t->p >= t->end || at_space(t->p, t->end)) {
             t->in_chunk = 0;
             continue;
         }
@@ -658,7 +740,7 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                 tok->surface_len = (size_t)(t->p - start);
                 return 1;
             }
-            if (!first && try_emoticon(t, tok, t->chunk_end))
+            if (!first && try_emoticon(t, tok))
                 return 1;
             if (c == '.') {
                 while (t->p < t->chunk_end && *t->p == '.')
@@ -669,6 +751,13 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                 tok_reset(tok, SRP_TOK_BREAK, start);
                 tok->surface_len = (size_t)(t->p - start);
                 return 1;
+            }
+            /* a hyphen inside a word ("e-mail", "chef-d'oeuvre", "rappelez-moi")
+             * separates words but ends no clause */
+            if (c == '-' && !first && start > t->base && ascii_alnum(start[-1]) &&
+                t->p + 1 < t->end && (ascii_alnum(t->p[1]) || t->p[1] >= 0xc0)) {
+                t->p++;
+                continue;
             }
             if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
                 t->p++;

@@ -61,6 +61,7 @@ typedef struct srp_token {
     unsigned letters;       /* letters in the word */
     unsigned count_excl;    /* '!' in a PUNCT run */
     unsigned count_quest;   /* '?' in a PUNCT run */
+    unsigned hint_mask;     /* languages whose letters (ß, ł, ñ, ç...) the word has */
 } srp_token;
 
 /* Predicate: is raw[0..len) an emoticon?  Lets the tokenizer keep ":D"
@@ -68,7 +69,7 @@ typedef struct srp_token {
 typedef int (*srp_emoticon_fn)(const void *userdata, const char *raw, size_t len);
 
 typedef struct srp_tokenizer {
-    const unsigned char *p, *end;
+    const unsigned char *base, *p, *end;
     const unsigned char *chunk_end;   /* end of the current whitespace chunk */
     srp_emoticon_fn is_emoticon;
     const void *userdata;

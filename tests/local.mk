@@ -29,8 +29,8 @@ tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
 
 # sentiroutectl and the shared library from the outside
-TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh
-EXTRA_DIST += tests/tap.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh
+TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh
+EXTRA_DIST += tests/tap.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt
 
 # fuzz targets: replayed over their corpus in make check; real libFuzzer
 # binaries with ./configure --enable-fuzzing CC=clang
@@ -60,3 +60,15 @@ check-all: all
 	$(SHELL) $(top_srcdir)/tests/check-all.sh
 .PHONY: check-all print-sanitizer-tests
 EXTRA_DIST += tests/check-all.sh
+
+# benchmarks: `make bench` (never part of make check)
+EXTRA_PROGRAMS = tests/bench/bench_score
+tests_bench_bench_score_SOURCES = tests/bench/bench_score.c
+tests_bench_bench_score_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+tests_bench_bench_score_LDADD = core/libsrcore.la -lm
+CLEANFILES += tests/bench/bench_score
+bench: tests/bench/bench_score$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  $(SHELL) $(top_srcdir)/tests/bench/bench_score.sh
+.PHONY: bench
+EXTRA_DIST += tests/bench

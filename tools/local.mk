@@ -15,3 +15,9 @@ tools_sentiroutectl_LDADD = core/libsentiroute.la $(JANSSON_LIBS) -lm
 score-demo: all
 	$(builddir)/tools/sentiroutectl score --files --sort --format table $(srcdir)/config/samples/*.txt
 .PHONY: score-demo
+
+# srtok: folded tokens per line, for lexicon work (tools/lexmine.py)
+noinst_PROGRAMS += tools/srtok
+tools_srtok_SOURCES = tools/srtok.c
+tools_srtok_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS)
+tools_srtok_LDADD = core/libsrtext.la $(UTF8PROC_LIBS)

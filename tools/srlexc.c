@@ -13,7 +13,10 @@
  *
  *   valence is a number in [-4, 4] or "-" for none; tags is a comma list of
  *   neg, postneg, boost=X, damp=X, but, urgent, threat, advocacy, human,
- *   offensive, func.  A term ending in "*" is a stem (matches any word that
+ *   offensive, func, expect (a neutral word whose negation is a complaint:
+ *   "work", "arrive"), absence (a determiner whose next neutral word is
+ *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
+ *   praise around: "#sarcasm").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -144,8 +147,8 @@ static int is_emoticon_term(const char *t)
         else if (!(c >= '0' && c <= '9'))
             punct++;
     }
-    /* "don't" has punctuation but is a word */
-    if (punct == 1 && strchr(t, '\'') && letters >= 2)
+    /* "don't" has punctuation but is a word; so are elisions ("n'", "qu'") */
+    if (punct == 1 && strchr(t, '\'') && letters >= 1 && (letters >= 2 || t[n - 1] == '\''))
         return 0;
     return letters <= 2 && punct >= 1;
 }
@@ -177,6 +180,18 @@ static int term_key(const char *term, char *key, size_t keysize, unsigned *nword
         memcpy(key + o, tok.key, tok.key_len);
         o += tok.key_len;
         (*nwords)++;
+    }
+    /* a trailing elision ("merci d'", "jusqu'"): the tokenizer keeps the
+     * apostrophe only before a letter, but text will have one there */
+    size_t tl = strlen(term);
+    if (*nwords > 0 && o > 0 && key[o - 1] != '\'' &&
+        ((tl >= 1 && term[tl - 1] == '\'') ||
+         (tl >= 3 && memcmp(term + tl - 3, "\xe2\x80\x99", 3) == 0))) {
+        if (o + 2 > keysize)
+            return -1;
+        key[o++] = '\'';
+        if (*nwords == 1 && strlen(first) + 2 <= firstsize)
+            strcat(first, "'");
     }
     key[o] = '\0';
     return *nwords ? (int)o : -1;
@@ -215,6 +230,12 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags |= SRP_T_OFFENSIVE;
         else if (strcmp(tag, "func") == 0)
             r->tags |= SRP_T_FUNC;
+        else if (strcmp(tag, "expect") == 0)
+            r->tags |= SRP_T_EXPECT;
+        else if (strcmp(tag, "absence") == 0)
+            r->tags |= SRP_T_ABSENCE;
+        else if (strcmp(tag, "sarcasm") == 0)
+            r->tags |= SRP_T_SARCASM;
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;

@@ -105,9 +105,11 @@ static void test_negation_flips_valence_in_each_language(void **state)
         if (!(a.score > 6.0f && b.score < 5.0f))
             fail_msg("'%s' %.1f vs '%s' %.1f: negation did not flip", pairs[i][0],
                      (double)a.score, pairs[i][1], (double)b.score);
+        /* the cue says why: a negated word, or a negative idiom phrase */
         int negated = 0;
         for (unsigned k = 0; k < b.ncues; k++)
-            negated |= (b.cues[k].mods & SR_MOD_NEGATED) != 0;
+            negated |= (b.cues[k].mods & SR_MOD_NEGATED) != 0 ||
+                       (strchr(b.cues[k].text, ' ') != NULL && b.cues[k].weight < 0);
         assert_true(negated);
     }
 }

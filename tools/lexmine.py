@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""lexmine.py - derive a valence list from a labelled corpus whose licence
+allows shipping what is derived from it (CC BY, CC0), and measure, by
+cross-validation, how much it adds on documents it did not see.
+
+    tools/lexmine.py mine  --lang fr CORPUS.tsv > lexicon/fr-reviews.tsv
+    tools/lexmine.py cv    --lang fr CORPUS.tsv          # k-fold estimate
+
+Words are keyed by tools/srtok (the library's own folding).  For each word
+not already known to the lexicon of --lang, with a document frequency of at
+least --min-df, the valence is a shrunken effect of the word on the gold:
+  labels/binary: smoothed log-odds of appearing in positive vs negative
+                 documents;
+  ratings/stars: mean gold of the documents that contain it minus the
+                 corpus mean, shrunk towards 0 by --shrink pseudo-documents.
+scaled to VADER's range and kept when |valence| >= --min-valence.  Run from
+the top of a built tree.  Never point it at a non-commercial corpus: the
+output is meant to ship.
+"""
+import argparse
+import collections
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRTOK = os.path.join(TOP, "tools", "srtok")
+SRLEXC = os.path.join(TOP, "tools", "srlexc")
+CTL = os.path.join(TOP, "tools", "sentiroutectl")
+
+
+def read_corpus(path):
+    gold, text = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if "\t" not in line:
+                continue
+            g, t = line.split("\t", 1)
+            gold.append(g)
+            text.append(t)
+    return gold, text
+
+
+def numeric(gold):
+    """gold values as numbers (labels: neg -1, neu 0, pos 1), and the kind"""
+    m = {"neg": -1.0, "neu": 0.0, "pos": 1.0}
+    if all(g in m for g in gold):
+        return [m[g] for g in gold], "labels"
+    vals = [float(g) for g in gold]
+    if set(vals) <= {0.0, 1.0}:
+        return [2 * v - 1 for v in vals], "labels"
+    return vals, "ratings"
+
+
+def tokens(texts):
+    p = subprocess.run([SRTOK], input="\n".join(t.replace("\n", " ") for t in texts) + "\n",
+                       capture_output=True, text=True, check=True)
+    rows = p.stdout.split("\n")
+    return [set(r.split()) for r in rows[: len(texts)]]
+
+
+def known_words(words, lang, lexicon=None):
+    """the words the current lexicon already scores (a cue appears)"""
+    cmd = [CTL]
+    conf = None
+    if lexicon:
+        conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+        conf.write('scoring = { lexicon = "%s"; };\n' % lexicon)
+        conf.close()
+        cmd += ["-c", conf.name]
+    cmd += ["score", "--lines", "--lang", lang]
+    words = list(words)
+    p = subprocess.run(cmd, input="\n".join(words) + "\n", capture_output=True, text=True,
+                       check=True)
+    if conf:
+        os.unlink(conf.name)
+    known = set()
+    for w, line in zip(words, p.stdout.split("\n")):
+        if '"cues":[]' not in line:
+            known.add(w)
+    return known
+
+
+def mine(gold, toks, lang, min_df, shrink, min_valence, max_valence):
+    y, kind = numeric(gold)
+    df = collections.Counter()
+    for s in toks:
+        df.update(s)
+    cands = [w for w, c in df.items() if c >= min_df and re.search(r"[^\W\d_]", w)
+             and len(w) >= 3]
+    known = known_words(cands, lang)
+    cands = [w for w in cands if w not in known]
+    out = {}
+    if kind == "labels":
+        npos = sum(1 for v in y if v > 0) or 1
+        nneg = sum(1 for v in y if v < 0) or 1
+        cp, cn = collections.Counter(), collections.Counter()
+        for s, v in zip(toks, y):
+            if v > 0:
+                cp.update(s)
+            elif v < 0:
+                cn.update(s)
+        a = shrink
+        for w in cands:
+            lo = math.log((cp[w] + a) / (npos + 2 * a)) - math.log((cn[w] + a) / (nneg + 2 * a))
+            out[w] = 1.2 * lo
+    else:
+        mean = sum(y) / len(y)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in y) / len(y)) or 1.0
+        tot = collections.Counter()
+        for s, v in zip(toks, y):
+            for w in s:
+                tot[w] += v - mean
+        for w in cands:
+            eff = tot[w] / (df[w] + shrink) / sd   # in standard deviations
+            out[w] = 4.0 * eff
+    res = {}
+    for w, v in out.items():
+        v = max(-max_valence, min(max_valence, v))
+        if abs(v) >= min_valence:
+            res[w] = round(v, 2)
+    return res
+
+
+def lexicon_lists():
+    lists = []
+    with open(os.path.join(TOP, "core", "local.mk")) as f:
+        for m in re.finditer(r"(\w\w):\$\(srcdir\)/(lexicon/[\w.-]+\.tsv)", f.read()):
+            lists.append("%s:%s" % (m.group(1), os.path.join(TOP, m.group(2))))
+    return lists
+
+
+def write_list(res, path, header):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header)
+        for w in sorted(res, key=lambda k: (-abs(res[k]), k)):
+            f.write("%s\t%.2f\n" % (w, res[w]))
+
+
+def evaluate(tsv, lexfile):
+    cmd = [CTL]
+    conf = None
+    if lexfile:
+        conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+        conf.write('scoring = { lexicon = "%s"; };\n' % lexfile)
+        conf.close()
+        cmd += ["-c", conf.name]
+    p = subprocess.run(cmd + ["eval", "--json", tsv], capture_output=True, text=True, check=True)
+    if conf:
+        os.unlink(conf.name)
+    import json
+    return json.loads(p.stdout.splitlines()[0])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=["mine", "cv"])
+    ap.add_argument("corpus")
+    ap.add_argument("--lang", required=True)
+    ap.add_argument("--min-df", type=int, default=3)
+    ap.add_argument("--shrink", type=float, default=5.0)
+    ap.add_argument("--min-valence", type=float, default=0.5)
+    ap.add_argument("--max-valence", type=float, default=2.5)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--source", default="", help="source line for the list header")
+    a = ap.parse_args()
+
+    gold, text = read_corpus(a.corpus)
+    toks = tokens(text)
+    header = ("# Valences derived by tools/lexmine.py from %s\n"
+              "# %s\n# Format: term <TAB> valence (see srlexc(1)).\n" % (os.path.basename(a.corpus),
+                                                                        a.source))
+    if a.mode == "mine":
+        res = mine(gold, toks, a.lang, a.min_df, a.shrink, a.min_valence, a.max_valence)
+        sys.stdout.write(header)
+        for w in sorted(res, key=lambda k: (-abs(res[k]), k)):
+            sys.stdout.write("%s\t%.2f\n" % (w, res[w]))
+        print("%d words" % len(res), file=sys.stderr)
+        return
+    idx = list(range(len(gold)))
+    random.Random(7).shuffle(idx)
+    lists = lexicon_lists()
+    tmp = tempfile.mkdtemp()
+    for k in range(a.folds):
+        test = set(idx[k::a.folds])
+        tr = [i for i in idx if i not in test]
+        res = mine([gold[i] for i in tr], [toks[i] for i in tr], a.lang, a.min_df, a.shrink,
+                   a.min_valence, a.max_valence)
+        mined = os.path.join(tmp, "mined.tsv")
+        write_list(res, mined, header)
+        lex = os.path.join(tmp, "fold.lex")
+        subprocess.run([SRLEXC, "-o", lex] + lists + ["%s:%s" % (a.lang, mined)], check=True,
+                       capture_output=True)
+        tsv = os.path.join(tmp, "test.tsv")
+        with open(tsv, "w", encoding="utf-8") as f:
+            for i in sorted(test):
+                f.write("%s\t%s\n" % (gold[i], text[i]))
+        base = evaluate(tsv, None)
+        new = evaluate(tsv, lex)
+        print("fold %d: %d words  r %.3f -> %.3f  macroF1 %.3f -> %.3f  binacc %.3f -> %.3f" % (
+            k, len(res), base["pearson_r"], new["pearson_r"], base["macro_f1"], new["macro_f1"],
+            base["binary_acc"], new["binary_acc"]))
+
+
+if __name__ == "__main__":
+    main()
