@@ -211,11 +211,15 @@ srm_conf *srm_conf_load(const char *path, sr_log_fn log_fn, void *log_ud, sr_err
         srm_conf_unref(c);
         return NULL;
     }
-    if (log_fn != NULL) {
+    {
         long long level = 6;
         (void)sr_config_get_int(c->cfg, "log.level", &level);
-        sr_ctx_set_log(c->ctx, log_fn, log_ud, (int)level);
+        c->log_level = (int)level;
     }
+    c->log_fn = log_fn;
+    c->log_ud = log_ud;
+    if (log_fn != NULL)
+        sr_ctx_set_log(c->ctx, log_fn, log_ud, c->log_level);
     return c;
 }
 

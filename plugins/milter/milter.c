@@ -441,7 +441,9 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
         return on_error(ctx, cc, m, qid, why);
     }
     memset(&t, 0, sizeof(t));
-    if (cc->conf->tickets && srm_tickets_available()) {
+    if (cc->conf->tickets && srm_tickets_available() && *sr_message_sender(msg) == '\0') {
+        sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: no sender address: no ticket", qid);
+    } else if (cc->conf->tickets && srm_tickets_available()) {
         rc = srm_ticket_append(cc->conf, msg, &mail, &t, &err);
         if (rc != SR_OK) {
             sr_message_free(msg);
@@ -830,7 +832,10 @@ int main(int argc, char **argv)
         case 'S': nosuper = 1; break;
         case 'p': pidfile = optarg; break;
         case 'u': user = optarg; break;
-        case 'V': printf(PROG " %s (libsentiroute %s)\n", PACKAGE_VERSION, sr_version()); return 0;
+        case 'V':
+            printf(PROG " %s (libsentiroute %s, %s)\n", PACKAGE_VERSION, sr_version(),
+                   srm_tickets_built() ? "+tickets" : "-tickets");
+            return 0;
         case 'h': usage(); return 0;
         default: usage(); return EX_USAGE;
         }

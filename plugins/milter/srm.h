@@ -42,6 +42,9 @@ typedef struct srm_conf {
     int on_error;
     int tickets;
     int timeout;
+    sr_log_fn log_fn;        /* the sink given to srm_conf_load (or NULL) */
+    void *log_ud;
+    int log_level;
 } srm_conf;
 
 /*
@@ -117,13 +120,17 @@ typedef struct srm_ticket {
  */
 int srm_tickets_open(const srm_conf *c, sr_error *err);
 int srm_tickets_available(void);
+/* srm_tickets_built - 1 when this build has the store (sentiroute-milter -V
+ * then says "+tickets"). */
+int srm_tickets_built(void);
 
 /*
  * srm_ticket_append - append msg to its conversation (threading, profile,
- * routing, outbox in one LMDB transaction).  Returns SR_OK (out filled),
+ * routing, outbox in one LMDB transaction).  Sets the threading fields of
+ * msg from mail first.  Returns SR_OK (out filled),
  * or an SR_E* code with err filled.  Thread-safe.
  */
-int srm_ticket_append(const srm_conf *c, const sr_message *msg, const srm_mail *mail,
+int srm_ticket_append(const srm_conf *c, sr_message *msg, const srm_mail *mail,
                       srm_ticket *out, sr_error *err);
 
 /* srm_tickets_close - stop the worker, close the store. */

@@ -3,7 +3,7 @@
 usage: headers.py MAILDIR_NEW
 Prints one line per message, sorted by Message-ID:
   <message-id> TAB Delivered-To TAB X-Sentiment TAB score TAB label TAB queue
-  TAB n(X-Sentiment*) TAB safe
+  TAB n(X-Sentiment*) TAB safe TAB n(X-Sentiment) TAB X-Sentiment-Ticket
 where safe is 1 when every X-Sentiment* value is one line of printable
 ASCII.  Standard library only; runs with any python3.
 """
@@ -24,7 +24,9 @@ def main():
         get = lambda h: " ".join(str(msg.get(h, "-")).split())
         rows.append("\t".join([get("Message-ID"), get("Delivered-To"), get("X-Sentiment"),
                                get("X-Sentiment-Score"), get("X-Sentiment-Label"),
-                               get("X-Sentiment-Queue"), str(len(xs)), "1" if safe else "0"]))
+                               get("X-Sentiment-Queue"), str(len(xs)), "1" if safe else "0",
+                               str(len(msg.get_all("X-Sentiment", []))),
+                               get("X-Sentiment-Ticket")]))
     for r in sorted(rows):
         print(r)
 

@@ -54,9 +54,30 @@ exited() {
     [ ! -d "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
-# write_conf FILE PORT [EXTRA-MILTER-KEYS] - a config for the milter
+# HAVE_TICKETS: 1 when the milter was built with the store (issue 4)
+HAVE_TICKETS=$("$MILTER" -V 2>/dev/null | grep -c '+tickets')
+STORE="$WORK/store"
+
+# write_conf FILE PORT [EXTRA-MILTER-KEYS] - a config for the milter; with
+# the store: a store in $STORE and a rule sending urgent mail to "senior"
+# with a copy to senior@support.test
 write_conf() {
-    cat > "$1" <<CONF
+    if [ "$HAVE_TICKETS" = 1 ]; then
+        mkdir -p "$STORE"
+        chown nobody "$STORE"
+        cat > "$1.store" <<CONF
+store = { path = "$STORE"; sync = false; };
+route = {
+  rules = (
+    { name = "urgent-to-senior"; label = "urgent"; queue = "senior"; priority = "high";
+      add_recipient = "senior@support.test"; handoff = true; }
+  );
+};
+CONF
+    else
+        : > "$1.store"
+    fi
+    cat "$1.store" - > "$1" <<CONF
 log = { level = "debug"; sink = "stderr"; };
 milter = {
   socket = "inet:$2@127.0.0.1";
