@@ -599,6 +599,12 @@ static int filter_main(const char *user_opt)
     sigset_t set;
     int status = 0;
 
+    /* SIGUSR1 for the reloader only: blocked before any thread starts (the
+     * outbox worker, libmilter's), so every thread inherits the mask */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     srm_extract_init();   /* GMime and libxml2, before any thread */
     if (smfi_setconn((char *)c->socket) != MI_SUCCESS || smfi_settimeout(c->timeout) != MI_SUCCESS ||
         smfi_register(filter) != MI_SUCCESS) {
@@ -622,11 +628,6 @@ static int filter_main(const char *user_opt)
         srm_conf_unref(c);
         return EX_UNAVAILABLE;
     }
-    /* SIGUSR1 for the reloader only: blocked here, before any thread */
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     if (pthread_create(&reloader_tid, NULL, reloader, NULL) != 0) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot start the reload thread");
         srm_conf_unref(c);

@@ -74,6 +74,17 @@ route = {
   );
 };
 CONF
+        if [ -n "${HOOK_PORT:-}" ]; then
+            head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$WORK/hook.secret"
+            chmod 600 "$WORK/hook.secret"
+            cat >> "$1.store" <<CONF
+handoff = {
+  method = "webhook";
+  backoff_base = 0.2;
+  webhook = { url = "http://127.0.0.1:$HOOK_PORT/hook"; secret_file = "$WORK/hook.secret"; };
+};
+CONF
+        fi
     else
         : > "$1.store"
     fi
