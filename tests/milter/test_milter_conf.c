@@ -11,6 +11,7 @@
 
 #include "testutil.h"
 #include "srm.h"
+#include "config.h"
 
 static char dir[64];
 
@@ -176,6 +177,39 @@ static void test_tokens_and_addresses(void **state)
     assert_false(srm_is_sentiment_header("X-Spam"));
 }
 
+/* every milter.* key is documented in the man page (and, by test_config,
+ * in config/sentiroute.conf) */
+static void test_every_milter_key_is_in_the_man_page(void **state)
+{
+    const char *top = getenv("top_srcdir");
+    static char text[1 << 17];
+    char path[512];
+    size_t n, len;
+    const srp_confdef *t = srp_config_table(&n);
+    FILE *fp;
+    int seen = 0;
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/plugins/milter/sentiroute-milter.8", top ? top : ".");
+    fp = fopen(path, "r");
+    if (fp == NULL)
+        fail_msg("cannot open %s", path);
+    len = fread(text, 1, sizeof(text) - 1, fp);
+    text[len] = '\0';
+    fclose(fp);
+    for (size_t i = 0; i < n; i++) {
+        char a[96], b[96];
+        if (strncmp(t[i].path, "milter.", 7) != 0)
+            continue;
+        seen++;
+        snprintf(a, sizeof(a), "%s =", t[i].path + 7);
+        snprintf(b, sizeof(b), "%s\\fR =", t[i].path + 7);
+        if (strstr(text, a) == NULL && strstr(text, b) == NULL)
+            fail_msg("key %s is not documented in sentiroute-milter.8", t[i].path);
+    }
+    assert_true(seen >= 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_header_value),
         cmocka_unit_test(test_sentiment_header_value_is_safe),
         cmocka_unit_test(test_tokens_and_addresses),
+        cmocka_unit_test(test_every_milter_key_is_in_the_man_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
