@@ -157,6 +157,10 @@ static char *to_utf8(GMimeParserOptions *opts, const char *s, size_t n, const ch
     char *r = NULL, *g;
     gsize rd = 0, wr = 0;
 
+    if (n == 0 || s == NULL) {   /* an empty part (GByteArray data may be NULL) */
+        *olen = 0;
+        return calloc(1, 1);
+    }
     if ((cs == NULL || is_utf8_name(cs)) && utf8_valid((const unsigned char *)s, n)) {
         r = malloc(n + 1);
         if (r == NULL)

@@ -590,6 +590,24 @@ static int drop_privileges(const char *user, char *why, size_t size)
     return 0;
 }
 
+/* socket_owner - hand a unix socket to the user the filter runs as, so the
+ * MTA (a member of that user's group) can connect after the drop */
+static void socket_owner(const srm_conf *c, const char *user)
+{
+    const char *path = NULL;
+    struct passwd *pw;
+
+    if (strncmp(c->socket, "unix:", 5) == 0)
+        path = c->socket + 5;
+    else if (strncmp(c->socket, "local:", 6) == 0)
+        path = c->socket + 6;
+    if (path == NULL || geteuid() != 0 || user == NULL || *user == '\0')
+        return;
+    pw = getpwnam(user);
+    if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+        sr_log(c->ctx, SR_LOG_WARNING, "cannot hand %s to %s: %s", path, user, strerror(errno));
+}
+
 /* filter_main - run the filter; returns the exit status */
 static int filter_main(const char *user_opt)
 {
@@ -618,6 +636,7 @@ static int filter_main(const char *user_opt)
         srm_conf_unref(c);
         return EX_UNAVAILABLE;
     }
+    socket_owner(c, user_opt ? user_opt : c->user);
     if (drop_privileges(user_opt ? user_opt : c->user, why, sizeof(why)) != 0) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: %s", why);
         srm_conf_unref(c);

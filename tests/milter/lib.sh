@@ -66,7 +66,7 @@ write_conf() {
         mkdir -p "$STORE"
         chown nobody "$STORE"
         cat > "$1.store" <<CONF
-store = { path = "$STORE"; sync = false; };
+store = { path = "$STORE"; sync = false; ${STORE_KEYS:-} };
 route = {
   rules = (
     { name = "urgent-to-senior"; label = "urgent"; queue = "senior"; priority = "high";

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 17
+tap_plan 19
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -93,4 +93,16 @@ mt score.lua "$port2" -D rcpt=help@support.test -D want=scored
 ok=$(grep -c 'configuration reloaded' "$WORK/s.log"):$(grep -c '^PASS' "$WORK/mt.out")
 stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
 tap_is "-S: USR1 reloads, scores, TERM stops" "$ok" "1:1:stopped"
+
+# a unix socket, handed to the user the filter runs as
+write_conf "$WORK/u.conf" 1
+sed -i "s|socket = \"inet:1@127.0.0.1\"|socket = \"unix:$WORK/milter.sock\"|" "$WORK/u.conf"
+start_milter "$WORK/u.conf" "$WORK/u.log"
+for _ in $(seq 100); do [ -S "$WORK/milter.sock" ] && break; sleep 0.1; done
+tap_is "unix socket owned by the milter's user, mode 0660" \
+    "$(stat -c '%U %a' "$WORK/milter.sock" 2>/dev/null)" "nobody 660"
+mt score.lua 0 -D sockspec="unix:$WORK/milter.sock" -D rcpt=help@support.test -D want=scored
+ok=$(grep -c '^PASS' "$WORK/mt.out")
+stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
+tap_is "scores over the unix socket, stops on TERM" "$ok" "1:stopped"
 tap_done

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/milter/lib.sh"
 
 scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua bigbody.lua"
-tap_plan 9
+tap_plan $((9 + 2 * HAVE_TICKETS))
 
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
@@ -37,4 +37,22 @@ tap_is "three concurrent connections" "$ok" 1
 tap_ok "the filter is still alive" kill -0 "$(filter_pid "$MILTER_PID")"
 if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops it"
 else tap_fail "SIGTERM stops it" "$(tail -5 "$WORK/milter.log")"; fi
+
+# the failure policy, with a store that fills up (1 MiB map)
+if [ "$HAVE_TICKETS" = 1 ]; then
+    for policy in tempfail accept; do
+        rm -rf "$STORE"
+        p=$(free_port)
+        STORE_KEYS="map_size_mb = 1;" write_conf "$WORK/$policy.conf" "$p" "on_error = \"$policy\";"
+        start_milter "$WORK/$policy.conf" "$WORK/$policy.log"
+        wait_port "$p" 20
+        mt storefull.lua "$p" -D want="$policy"
+        if grep -q '^PASS' "$WORK/mt.out" && grep -q "ticket not stored.*$policy\|ticket not stored.*without" "$WORK/$policy.log"; then
+            tap_pass "store full, on_error = $policy: $(grep -o 'FULL[0-9]*: .*' "$WORK/mt.out")"
+        else
+            tap_fail "store full, on_error = $policy" "$(cat "$WORK/mt.out")" "$(grep -i 'error\|ticket' "$WORK/$policy.log" | tail -3)"
+        fi
+        stop_pid "$MILTER_PID" 20
+    done
+fi
 tap_done

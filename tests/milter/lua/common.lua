@@ -1,7 +1,8 @@
 -- common.lua - helpers for the sentiroute-milter miltertest scripts
 -- (dofile'd by each script; Lua 5.1 as miltertest embeds it).
 -- Variables from the command line: port (milter on inet:port@127.0.0.1).
-sock = "inet:" .. (port or "8895") .. "@127.0.0.1"
+-- or sockspec (e.g. unix:/path) instead
+sock = sockspec or ("inet:" .. (port or "8895") .. "@127.0.0.1")
 
 -- miltertest prints nothing for a Lua error(): say why on stderr first
 function fail(msg)
