@@ -630,12 +630,13 @@ static int filter_main(const char *user_opt)
         srm_conf_unref(c);
         return EX_SOFTWARE;
     }
-    umask(007);   /* a unix socket for the MTA's group */
+    umask(0117);   /* a unix socket: 0660, for the MTA in the user's group */
     if (smfi_opensocket(1) != MI_SUCCESS) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot listen on %s", c->socket);
         srm_conf_unref(c);
         return EX_UNAVAILABLE;
     }
+    umask(007);
     socket_owner(c, user_opt ? user_opt : c->user);
     if (drop_privileges(user_opt ? user_opt : c->user, why, sizeof(why)) != 0) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: %s", why);
