@@ -65,6 +65,10 @@ static const srp_confdef table[] = {
     {"scoring.hits_norm", SRP_CT_FLOAT, OFF(hits_norm), "0.0", 0.0, 1000.0, NULL,
      "long texts: the valence sum is divided by sqrt(hits / hits_norm) once a text has more "
      "than hits_norm scored words, so length alone does not push a score to the ends (0: off)"},
+    {"scoring.words_norm", SRP_CT_FLOAT, OFF(words_norm), "30.0", 0.0, 100000.0, NULL,
+     "long texts: the valence sum is divided by sqrt(words / words_norm) once a text has more "
+     "than words_norm words, so a long neutral text with a few opinion words stays neutral "
+     "(0: off)"},
     {"scoring.labels.urgent_below", SRP_CT_FLOAT, OFF(urgent_below), "5.0", 0, 10, NULL,
      "urgent needs a score below this and an urgency or threat cue"},
     {"scoring.labels.urgent_floor", SRP_CT_FLOAT, OFF(urgent_floor), "1.5", 0, 10, NULL,

@@ -42,6 +42,7 @@ struct sr_config {
     double alpha;
     double alpha_negative;
     double hits_norm;
+    double words_norm;
     double urgent_below, urgent_floor;
     double promoter_min, promoter_floor;
     double negative_below, positive_above;

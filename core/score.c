@@ -43,6 +43,7 @@
 #define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
 #define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
+#define POLITE_IN_QUESTION 0.3f /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
     srp_token tok;      /* the tokenizer writes straight into the ring */
@@ -53,15 +54,18 @@ typedef struct slot {
     uint32_t epoch[SRP_NLANG];
     uint8_t negated[SRP_NLANG];
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
+    unsigned polite;            /* languages where contrib[] went to politeness */
 } slot;
 
 typedef struct lstate {
     double doc;          /* closed sentences */
     double seg_a, seg_b; /* open sentence: before / after the latest contrast */
     double caps;         /* ALLCAPS emphasis, added if the text is mixed case */
+    double polite;       /* thanks/please: weighed at the end (questions) */
     uint32_t epoch;      /* contrast words seen in the open sentence */
     uint32_t clause;     /* seq where the current clause starts */
     int64_t last_neg;    /* seq of the last negator, -1 when none */
+    unsigned neg_reach;  /* how many words it reaches */
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
@@ -72,9 +76,10 @@ typedef struct lstate {
     sr_cue cues[SR_CUE_MAX];
     uint32_t cue_seq[SR_CUE_MAX];
     uint32_t cue_epoch[SR_CUE_MAX];
+    uint8_t cue_polite[SR_CUE_MAX];
 } lstate;
 
-static const lstate lstate_init = {.last_neg = -1, .absence = -1};
+static const lstate lstate_init = {.last_neg = -1, .absence = -1, .neg_reach = WINDOW};
 
 typedef struct scorer {
     const sr_ctx *ctx;
@@ -169,6 +174,7 @@ static void cue_add(lstate *L, const char *surface, size_t len, float w, int kin
     L->cues[i].mods = (uint8_t)mods;
     L->cue_seq[i] = seq;
     L->cue_epoch[i] = L->epoch;
+    L->cue_polite[i] = 0;
 }
 
 /* cue_drop - forget the cues of one word (it became part of a phrase) */
@@ -180,6 +186,7 @@ static void cue_drop(lstate *L, uint32_t seq)
             L->cues[i] = L->cues[L->ncues];
             L->cue_seq[i] = L->cue_seq[L->ncues];
             L->cue_epoch[i] = L->cue_epoch[L->ncues];
+            L->cue_polite[i] = L->cue_polite[L->ncues];
         } else {
             i++;
         }
@@ -233,16 +240,23 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
     missing = s->mask & srp_lexicon_stem_langs(lex) & ~found & ~1u;
     if (missing == 0)
         return found;
+    /* lengths of the stems that begin like this word, shorter than it */
+    uint32_t lens = srp_lexicon_stem_lengths(lex, tok->key);
+    lens &= tok->key_len < 32 ? (1u << tok->key_len) - 1 : ~0u;
+    if (lens == 0)
+        return found;
 
-    /* probe prefixes from the longest, only where the Bloom filter says a
-     * stem may exist */
-    uint32_t ph[SRP_KEY_MAX];
+    /* prefix hashes up to the longest candidate; probe from the longest,
+     * where the Bloom filter says a stem may exist */
+    unsigned maxn = 31 - (unsigned)__builtin_clz(lens);
+    uint32_t ph[32];
     uint32_t h = SRP_HASH_INIT;
-    for (unsigned i = 0; i < tok->key_len; i++) {
+    for (unsigned i = 0; i < maxn; i++) {
         h = srp_hash_add(h, tok->key + i, 1);
         ph[i + 1] = h;
     }
-    for (unsigned n = tok->key_len - 1; n >= 3 && missing; n--) {
+    for (uint32_t m = lens; m && missing; m &= ~(1u << (31 - __builtin_clz(m)))) {
+        unsigned n = 31 - (unsigned)__builtin_clz(m);
         const srp_lex_entry *pe;
         if (((unsigned char)tok->key[n] & 0xc0) == 0x80)
             continue; /* not a character boundary */
@@ -378,6 +392,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
 
     if (tags & SRP_T_NEG) {
         L->last_neg = pos;
+        L->neg_reach = r->arg >= 1.0f && !(tags & SRP_T_BOOST) ? (unsigned)r->arg : WINDOW;
         if (tags & SRP_T_POSTNEG) {
             /* "j'aime pas", "mag ich nicht": the word right before flips at
              * once; a word further back flips if the clause ends here */
@@ -410,7 +425,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     /* urgency is urgency, negated or not ("if not immediately...") */
     int negated = !emoji && !(tags & SRP_T_URGENT) && L->last_neg >= 0 &&
                   (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
-                  pos - (uint32_t)L->last_neg <= WINDOW;
+                  pos - (uint32_t)L->last_neg <= L->neg_reach;
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
 
@@ -452,6 +467,17 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         /* a neutralized word (e.g. "support" in customer service) */
         if (kind >= 0)
             cue_add(L, surface, surface_len, 0.0f, kind, mods, pos);
+        return;
+    }
+    if ((tags & SRP_T_POLITE) && !(mods & SR_MOD_NEGATED)) {
+        /* politeness is weighed at the end, when we know if it closes a
+         * question; it takes no part in phrases or contrast */
+        L->polite += v;
+        sl->contrib[l] = v;
+        sl->polite |= 1u << l;
+        cue_add(L, surface, surface_len, v, SR_CUE_WORD, mods, pos);
+        if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
+            L->cue_polite[L->ncues - 1] = 1;
         return;
     }
     L->seg_b += v;
@@ -498,61 +524,93 @@ static void absence(scorer *s, int l, const slot *sl, uint32_t pos)
             SR_CUE_WORD, 0, pos);
 }
 
-/* hashtag - "#horriblecustomerservice", "#nothappy": find lexicon words
- * inside a hashtag nothing else matched, left to right, longest first */
+/* hashtag_part - the valence records of one part of a hashtag */
+static int hashtag_part(scorer *s, const slot *sl, uint32_t pos, const srp_lex_entry *e,
+                        int *negate)
+{
+    const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
+    int any_val = 0;
+
+    srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
+    for (unsigned j = 0; j < e->nrec; j++) {
+        const srp_lex_rec *r = &recs[j];
+        if (!(s->mask & (1u << r->lang)))
+            continue;
+        if (r->tags & SRP_T_NEG) {
+            *negate = 1;
+            continue;
+        }
+        if (!(r->tags & SRP_T_VAL) || r->valence == 0.0f)
+            continue;
+        any_val = 1;
+        float v = *negate ? r->valence * N_SCALAR : r->valence;
+        int ls = r->lang;
+        for (int l = ls == SRP_LANG_XX ? 0 : ls; l < SRP_NLANG; l++) {
+            lstate *L = &s->L[l];
+            if (!(s->mask & (1u << l)))
+                continue;
+            if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
+                continue;
+            L->seg_b += v;
+            L->hits++;
+            cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
+                    *negate ? SR_MOD_NEGATED : 0, pos);
+            if (ls != SRP_LANG_XX)
+                break;
+        }
+    }
+    if (any_val)
+        *negate = 0;
+    return any_val;
+}
+
+/* hashtag - "#NotHappy", "#horriblecustomerservice": lexicon words inside
+ * a hashtag nothing else matched.  CamelCase splits where the case says;
+ * a lower-case tag is scanned for the longest known words of 4+ letters
+ * (and a leading "no"/"not").  ASCII tags only. */
 static void hashtag(scorer *s, const slot *sl, uint32_t pos)
 {
-    const char *k = sl->tok.key;
+    const char *k = sl->tok.key, *surf = sl->tok.surface;
     unsigned n = sl->tok.key_len, i = 0;
-    int negate = 0;
+    int negate = 0, camel = 0;
 
-    while (i + 3 <= n) {
+    if (n != sl->tok.surface_len)
+        return;
+    for (unsigned j = 1; j < n; j++)
+        if (surf[j] >= 'A' && surf[j] <= 'Z' && surf[j - 1] >= 'a' && surf[j - 1] <= 'z')
+            camel = 1;
+    if (camel) {
+        while (i < n) {
+            unsigned j = i + 1;
+            while (j < n && !(surf[j] >= 'A' && surf[j] <= 'Z' && surf[j - 1] >= 'a' &&
+                              surf[j - 1] <= 'z'))
+                j++;
+            const srp_lex_entry *e = srp_lexicon_get(s->lex, srp_hash(k + i, j - i), k + i, j - i);
+            if (e != NULL && e->nrec > 0)
+                hashtag_part(s, sl, pos, e, &negate);
+            i = j;
+        }
+        return;
+    }
+    while (i + 4 <= n) {
         const srp_lex_entry *e = NULL;
-        unsigned len;
+        unsigned len = 0;
         for (len = n - i; len >= 3; len--) {
-            if (len == n)
-                continue; /* the whole tag was looked up already */
+            if (len == n || (len == 3 && i != 0))
+                continue; /* the whole tag was looked up already; 3 letters only first */
             e = srp_lexicon_get(s->lex, srp_hash(k + i, len), k + i, len);
             if (e != NULL && e->nrec > 0)
                 break;
             e = NULL;
         }
-        if (e == NULL) {
+        if (e == NULL && i == 0 && n > 4 &&
+            (e = srp_lexicon_get(s->lex, srp_hash(k, 2), k, 2)) != NULL)
+            len = 2; /* "nofood": "no" */
+        if (e == NULL || e->nrec == 0) {
             i++;
             continue;
         }
-        const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
-        int any_val = 0;
-        srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
-        for (unsigned j = 0; j < e->nrec; j++) {
-            const srp_lex_rec *r = &recs[j];
-            if (!(s->mask & (1u << r->lang)))
-                continue;
-            if (r->tags & SRP_T_NEG) {
-                negate = 1;
-                continue;
-            }
-            if (!(r->tags & SRP_T_VAL) || r->valence == 0.0f)
-                continue;
-            any_val = 1;
-            float v = negate ? r->valence * N_SCALAR : r->valence;
-            int ls = r->lang;
-            for (int l = ls == SRP_LANG_XX ? 0 : ls; l < SRP_NLANG; l++) {
-                lstate *L = &s->L[l];
-                if (!(s->mask & (1u << l)))
-                    continue;
-                if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
-                    continue;
-                L->seg_b += v;
-                L->hits++;
-                cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
-                        negate ? SR_MOD_NEGATED : 0, pos);
-                if (ls != SRP_LANG_XX)
-                    break;
-            }
-        }
-        if (any_val)
-            negate = 0;
+        hashtag_part(s, sl, pos, e, &negate);
         i += len;
     }
 }
@@ -563,7 +621,11 @@ static void undo(scorer *s, int l, slot *sl)
     lstate *L = &s->L[l];
     float c = sl->contrib[l];
 
-    if (c != 0.0f) {
+    if (c != 0.0f && (sl->polite & (1u << l))) {
+        L->polite -= c;
+        sl->contrib[l] = 0.0f;
+        sl->polite &= ~(1u << l);
+    } else if (c != 0.0f) {
         if (sl->epoch[l] == L->epoch)
             L->seg_b -= c;
         else
@@ -584,7 +646,7 @@ static int postneg_flip(scorer *s, int l, uint32_t p)
     slot *sl = &s->ring[p & (RING - 1)];
     float c, nc;
 
-    if (sl->seq != p)
+    if (sl->seq != p || (sl->polite & (1u << l)))
         return 0;
     c = sl->contrib[l];
     if (c == 0.0f)
@@ -630,7 +692,8 @@ static void sentence_close(scorer *s, int l)
     if (L->epoch > 0) {
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
         for (unsigned i = 0; i < L->ncues; i++) {
-            if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI)
+            if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI ||
+                L->cue_polite[i])
                 continue;
             L->cues[i].weight *= L->cue_epoch[i] < L->epoch ? BUT_BEFORE : BUT_AFTER;
             L->cues[i].mods |= SR_MOD_CONTRAST;
@@ -702,9 +765,14 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
+        /* only lengths of phrases that begin with that word */
+        const slot *fs = &s->ring[p0 & (RING - 1)];
+        if (fs->seq != p0 || fs->e == NULL || !(fs->e->plens >> k & 1))
+            continue;
         /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
-         * counts once */
-        if ((int64_t)p0 <= s->phrase_end)
+         * counts once; a longer phrase that contains the last one
+         * ("todavía no" -> "todavía no he recibido") replaces it */
+        if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
             continue;
         for (uint32_t p = p0; p <= cur && ok; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
@@ -748,6 +816,10 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
     apply(s, l, r, p0, first->tok.surface,
           (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface),
           first->tok.flags, 0);
+    /* an intensifying phrase ("ein bisschen", "w miarę") acts on what
+     * follows it: the next words look back at its last word */
+    if (r->tags & SRP_T_BOOST)
+        s->ring[pos & (RING - 1)].rec[l] = r;
 }
 
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
@@ -764,6 +836,7 @@ static void word(scorer *s)
     memset(sl->contrib, 0, sizeof(sl->contrib));
     memset(sl->negated, 0, sizeof(sl->negated));
     memset(sl->fset, 0, sizeof(sl->fset));
+    sl->polite = 0;
     sl->seq = pos;
     sl->e = NULL;
 
@@ -794,7 +867,8 @@ static void word(scorer *s)
 
     uint32_t p0 = pos;
     const srp_lex_entry *ph = NULL;
-    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e))
+    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e) &&
+        sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
         ph = phrase_match(s, pos, &p0);
     unsigned phmask = 0;
     if (ph != NULL) {
@@ -917,8 +991,17 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
 
     lstate *L = &s.L[use];
     double v = L->doc;
+    if (L->polite != 0.0) {
+        double w = s.quest > 0 ? POLITE_IN_QUESTION : 1.0;
+        v += L->polite * w;
+        for (unsigned i = 0; i < L->ncues && w != 1.0; i++)
+            if (L->cue_polite[i])
+                L->cues[i].weight *= (float)w;
+    }
     if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
         v /= sqrt((double)L->hits / cfg->hits_norm);
+    if (cfg->words_norm > 0 && s.words > cfg->words_norm)
+        v /= sqrt((double)s.words / cfg->words_norm);
     if (t.lower > 0)
         v += L->caps;
     if (L->sarcasm && v > 0) {
