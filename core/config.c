@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "internal.h"
+#include "storeconf.h"
 #include "text.h"
 
 #include <errno.h>
@@ -82,6 +83,99 @@ static const srp_confdef table[] = {
     {"scoring.labels.positive_above", SRP_CT_FLOAT, OFF(positive_above), "6.0", 0, 10, NULL,
      "above this score: positive (between the two: neutral)"},
 
+    /* store: the LMDB environment (issue 4) */
+    {"store.path", SRP_CT_STRING, OFF(store_path), LOCALSTATEDIR "/lib/sentiroute", 1, 4096,
+     NULL, "directory of the LMDB store (sentiroutectl --store overrides it)"},
+    {"store.map_size_mb", SRP_CT_INT64, OFF(store_map_mb), "1024", 1, 1048576, NULL,
+     "largest size the store may grow to, in MiB (MDB_MAP_FULL beyond it)"},
+    {"store.sync", SRP_CT_BOOL, OFF(store_sync), "true", 0, 0, NULL,
+     "fsync every commit: an acknowledged message survives a power cut"},
+    {"store.batch_max", SRP_CT_INT, OFF(store_batch_max), "256", 1, 100000, NULL,
+     "most writes grouped into one transaction (group commit)"},
+    {"store.instance", SRP_CT_STRING, OFF(store_instance), "", 0, 64, NULL,
+     "this host's name in external ids (sr-INSTANCE-TICKET); empty: the host name"},
+    {"store.max_readers", SRP_CT_INT, OFF(store_max_readers), "126", 8, 4096, NULL,
+     "reader slots shared by all processes using the store"},
+
+    /* conversation: threading and ticket life */
+    {"conversation.worse_drop", SRP_CT_FLOAT, OFF(conv_worse_drop), "3.0", 0.1, 10, NULL,
+     "a ticket turned sharply worse when its score falls by this much at once"},
+    {"conversation.reopen_days", SRP_CT_INT, OFF(conv_reopen_days), "30", 0, 3650, NULL,
+     "a message on a ticket closed longer ago than this opens a new ticket"},
+    {"conversation.default_country", SRP_CT_STRING, OFF(conv_default_country), "", 0, 3,
+     NULL, "country calling code for national SMS numbers (\"49\" turns 0151... into +49151...)"},
+    {"conversation.transcript_max", SRP_CT_INT, OFF(conv_transcript_max), "500", 1, 5000,
+     NULL, "most messages of a transcript sent with a handoff (the latest ones)"},
+    {"conversation.handoff_on_request", SRP_CT_BOOL, OFF(conv_handoff_on_request), "true", 0,
+     0, NULL, "hand off when a customer asks for a person (human_requested flag)"},
+
+    /* route: rules evaluated in order */
+    {"route.default_queue", SRP_CT_STRING, OFF(route_default_queue), "general", 1, 63, NULL,
+     "queue of tickets no rule sends elsewhere"},
+    {"route.default_priority", SRP_CT_ENUM, OFF(route_default_priority), "normal", 0, 0,
+     srp_priority_names, "priority of tickets no rule changes: low, normal, high, urgent"},
+    {"route.rules", SRP_CT_CUSTOM, OFF(rules), "", 0, 0, NULL,
+     "routing rules, a list of groups (see config/sentiroute.conf)"},
+    {"views", SRP_CT_CUSTOM, OFF(views), "", 0, 0, NULL,
+     "saved ticket views for sentiroutectl tickets --view NAME"},
+
+    /* handoff and the outbox */
+    {"handoff.method", SRP_CT_ENUM, OFF(handoff_method), "helpdesk", 0, 0, srp_method_names,
+     "where handed-off tickets go: helpdesk, zendesk, gorgias, webhook, rt or none"},
+    {"handoff.timeout", SRP_CT_INT, OFF(http_timeout), "20", 1, 600, NULL,
+     "seconds one HTTP request may take"},
+    {"handoff.connect_timeout", SRP_CT_INT, OFF(http_connect_timeout), "5", 1, 120, NULL,
+     "seconds to connect to a helpdesk"},
+    {"handoff.max_attempts", SRP_CT_INT, OFF(outbox_max_attempts), "30", 1, 10000, NULL,
+     "failed deliveries before a job is parked as failed (kept; retry with sentiroutectl)"},
+    {"handoff.backoff_base", SRP_CT_FLOAT, OFF(outbox_backoff_base), "2.0", 0.01, 3600, NULL,
+     "first retry delay in seconds; doubles per attempt, with jitter"},
+    {"handoff.backoff_max", SRP_CT_INT, OFF(outbox_backoff_max), "900", 1, 86400, NULL,
+     "longest retry delay in seconds"},
+    {"handoff.lease", SRP_CT_INT, OFF(outbox_lease), "120", 5, 86400, NULL,
+     "seconds a worker holds a claimed job before another may take it"},
+    {"handoff.ca_file", SRP_CT_STRING, OFF(http_ca_file), "", 0, 4096, NULL,
+     "CA bundle for TLS verification; empty: the system's"},
+    {"handoff.none.message", SRP_CT_STRING, OFF(none_message),
+     "Thanks for your message. These pages answer most questions:", 0, 1024, NULL,
+     "method none: the text shown to the customer instead of a ticket"},
+    {"handoff.none.links", SRP_CT_STRLIST, OFF(none_links), "", 0, 32, NULL,
+     "method none: help links appended to the message"},
+    {"handoff.zendesk.url", SRP_CT_STRING, OFF(zd_url), "", 0, 512, NULL,
+     "Zendesk base URL, https://SUBDOMAIN.zendesk.com"},
+    {"handoff.zendesk.email", SRP_CT_STRING, OFF(zd_email), "", 0, 320, NULL,
+     "agent email the API token belongs to"},
+    {"handoff.zendesk.token_file", SRP_CT_SECRET, OFF(zd_token), "", 0, 4096, NULL,
+     "file holding the Zendesk API token"},
+    {"handoff.zendesk.field_score", SRP_CT_INT64, OFF(zd_field_score), "0", 0, 1e15, NULL,
+     "custom field id for the score (0: none)"},
+    {"handoff.zendesk.field_label", SRP_CT_INT64, OFF(zd_field_label), "0", 0, 1e15, NULL,
+     "custom field id for the label (0: none)"},
+    {"handoff.zendesk.field_profile", SRP_CT_INT64, OFF(zd_field_profile), "0", 0, 1e15, NULL,
+     "custom field id for the customer's profile id (0: none)"},
+    {"handoff.gorgias.url", SRP_CT_STRING, OFF(gg_url), "", 0, 512, NULL,
+     "Gorgias base URL, https://DOMAIN.gorgias.com"},
+    {"handoff.gorgias.username", SRP_CT_STRING, OFF(gg_username), "", 0, 320, NULL,
+     "Gorgias user (email) the API key belongs to"},
+    {"handoff.gorgias.api_key_file", SRP_CT_SECRET, OFF(gg_key), "", 0, 4096, NULL,
+     "file holding the Gorgias API key"},
+    {"handoff.gorgias.support_email", SRP_CT_STRING, OFF(gg_support_email), "", 0, 320, NULL,
+     "support address the conversation continues from by email"},
+    {"handoff.webhook.url", SRP_CT_STRING, OFF(wh_url), "", 0, 1024, NULL,
+     "URL the signed JSON is POSTed to"},
+    {"handoff.webhook.secret_file", SRP_CT_SECRET, OFF(wh_secret), "", 0, 4096, NULL,
+     "file holding the HMAC-SHA256 signing secret"},
+    {"handoff.rt.url", SRP_CT_STRING, OFF(rt_url), "", 0, 512, NULL,
+     "RT base URL (without /REST/2.0)"},
+    {"handoff.rt.token_file", SRP_CT_SECRET, OFF(rt_token), "", 0, 4096, NULL,
+     "file holding the RT auth token"},
+    {"handoff.rt.queue", SRP_CT_STRING, OFF(rt_queue), "General", 1, 128, NULL,
+     "RT queue for new tickets"},
+    {"handoff.rt.id_field", SRP_CT_STRING, OFF(rt_id_field), "SentirouteId", 1, 128, NULL,
+     "RT ticket custom field holding our external id (lookup before create)"},
+    {"handoff.rt.seq_field", SRP_CT_STRING, OFF(rt_seq_field), "SentirouteSeq", 1, 128, NULL,
+     "RT ticket custom field holding the last message delivered (idempotent comments)"},
+
     /* sentiroute-milter (plugins/milter) */
     {"milter.socket", SRP_CT_STRING, OFF(milter_socket), "inet:8895@127.0.0.1", 1, 1024, NULL,
      "where the milter listens: inet:PORT@HOST, inet6:PORT@HOST or unix:PATH"},
@@ -115,6 +209,11 @@ const srp_confdef *srp_config_table(size_t *n)
 
 static void strlist_free(srp_strlist *l)
 {
+    srp_strlist_free(l);
+}
+
+void srp_strlist_free(srp_strlist *l)
+{
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
     free(l->v);
@@ -130,6 +229,10 @@ static void config_free(sr_config *cfg)
             free(*(char **)field);
         else if (table[i].type == SRP_CT_STRLIST)
             strlist_free(field);
+        else if (table[i].type == SRP_CT_SECRET)
+            srp_secret_free(*(sr_secret **)field);
+        else if (table[i].type == SRP_CT_CUSTOM)
+            srp_custom_find(table[i].path)->free(field);
     }
     free(cfg->path);
     free(cfg);
@@ -216,6 +319,9 @@ static int set_default(sr_config *cfg, const srp_confdef *d)
         }
         return SR_OK;
     }
+    case SRP_CT_SECRET:
+    case SRP_CT_CUSTOM:
+        return SR_OK;   /* NULL / empty until set */
     }
     return SR_EINVAL;
 }
@@ -251,6 +357,21 @@ static void where(char *buf, size_t size, const config_setting_t *s, const char 
 
 static int conf_error(sr_error *err, const config_setting_t *s, const char *path,
                       const char *file, const char *fmt, ...) SR_PRINTFLIKE(5, 6);
+
+/* srp_conf_error - conf_error for other modules' parsers */
+int srp_conf_error(sr_error *err, const void *setting, const char *path, const char *file,
+                   const char *fmt, ...)
+{
+    char w[160], msg[256];
+    va_list ap;
+
+    where(w, sizeof(w), setting, path, file);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return srp_error(err, SR_ECONFIG, 0, w, "%s", msg);
+}
+
 static int conf_error(sr_error *err, const config_setting_t *s, const char *path,
                       const char *file, const char *fmt, ...)
 {
@@ -274,6 +395,8 @@ static const char *type_name(srp_ctype t)
     case SRP_CT_STRING: return "a string";
     case SRP_CT_ENUM: return "a string";
     case SRP_CT_STRLIST: return "a list of strings, e.g. [\"a\", \"b\"]";
+    case SRP_CT_SECRET: return "a file name (string)";
+    case SRP_CT_CUSTOM: return "a list";
     }
     return "?";
 }
@@ -381,6 +504,26 @@ static int set_value(sr_config *cfg, const srp_confdef *d, const config_setting_
         *(srp_strlist *)field = nl;
         return SR_OK;
     }
+    case SRP_CT_SECRET: {
+        sr_secret *sec = NULL;
+        if (t != CONFIG_TYPE_STRING)
+            return conf_error(err, s, path, file, "must be %s", type_name(d->type));
+        if (*config_setting_get_string(s) != '\0') {
+            sec = srp_secret_load(config_setting_get_string(s), err);
+            if (sec == NULL) {
+                char w[160];
+                where(w, sizeof(w), s, path, file);
+                if (err != NULL)
+                    srp_strlcpy(err->where, w, sizeof(err->where));
+                return err ? err->code : SR_ECONFIG;
+            }
+        }
+        srp_secret_free(*(sr_secret **)field);
+        *(sr_secret **)field = sec;
+        return SR_OK;
+    }
+    case SRP_CT_CUSTOM:
+        return srp_custom_find(d->path)->parse(field, s, path, file, err);
     }
     return SR_EINVAL;
 }
@@ -462,7 +605,7 @@ static int validate(sr_config *cfg, const char *file, sr_error *err)
         return srp_error(err, SR_ECONFIG, 0, w, "urgent_floor must not exceed urgent_below");
     if (!(cfg->promoter_min <= cfg->promoter_floor))
         return srp_error(err, SR_ECONFIG, 0, w, "promoter_min must not exceed promoter_floor");
-    return SR_OK;
+    return srp_storeconf_validate(cfg, file, err);
 }
 
 static sr_config *load(config_t *lc, int ok, const char *name, sr_error *err)
@@ -551,6 +694,14 @@ sr_config *sr_config_new_default(sr_error *err)
         return NULL;
     }
     return cfg;
+}
+
+static int write_all(int fd, const char *buf, size_t len);
+
+/* srp_conf_write - write a string to fd */
+int srp_conf_write(int fd, const char *text)
+{
+    return write_all(fd, text, strlen(text));
 }
 
 /* write_all - write a whole buffer to fd */
@@ -714,6 +865,16 @@ int sr_config_dump(const sr_config *cfg, int fd, sr_error *err)
         const srp_confdef *d = &table[i];
         const void *field = (const char *)cfg + d->offset;
 
+        if (d->type == SRP_CT_CUSTOM) {
+            snprintf(line, sizeof(line), "%*s# %s\n%*s%.*s = ", (int)(nopen * 2), "", d->doc,
+                     (int)(nopen * 2), "", (int)lens[np - 1], parts[np - 1]);
+            if (write_all(fd, line, strlen(line)) != 0 ||
+                srp_custom_find(d->path)->dump(field, fd, (int)(nopen * 2)) != 0 ||
+                write_all(fd, ";\n", 2) != 0)
+                return srp_error(err, SR_EIO, errno, "dump", "write failed: %s", strerror(errno));
+            continue;
+        }
+
         switch (d->type) {
         case SRP_CT_BOOL:
             snprintf(val, sizeof(val), "%s", *(const int *)field ? "true" : "false");
@@ -750,6 +911,16 @@ int sr_config_dump(const sr_config *cfg, int fd, sr_error *err)
             }
             break;
         }
+        case SRP_CT_SECRET: {
+            /* the file name is shown, what it holds never is */
+            const sr_secret *sec = *(sr_secret *const *)field;
+            quote(val, sizeof(val), sec ? srp_secret_path(sec) : "");
+            if (sec != NULL)
+                strncat(val, ";  # contents: <redacted>", sizeof(val) - strlen(val) - 1);
+            break;
+        }
+        case SRP_CT_CUSTOM:
+            break;
         }
         snprintf(line, sizeof(line), "%*s%.*s = %s;  # %s\n", (int)(nopen * 2), "",
                  (int)lens[np - 1], parts[np - 1], val, d->doc);

@@ -14,6 +14,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+struct srp_rules;
+struct srp_views;
+
 typedef struct srp_strlist {
     char **v;
     size_t n;
@@ -47,6 +50,45 @@ struct sr_config {
     double promoter_min, promoter_floor;
     double negative_below, positive_above;
 
+    /* store, conversation, route, handoff (issue 4; see storeconf.c) */
+    char *store_path;
+    long long store_map_mb;
+    int store_sync;
+    int store_batch_max;
+    char *store_instance;
+    int store_max_readers;
+
+    double conv_worse_drop;
+    int conv_reopen_days;
+    char *conv_default_country;
+    int conv_transcript_max;
+    int conv_handoff_on_request;
+
+    char *route_default_queue;
+    int route_default_priority;
+    struct srp_rules *rules;
+    struct srp_views *views;
+
+    int handoff_method;
+    int http_timeout;
+    int http_connect_timeout;
+    int outbox_max_attempts;
+    double outbox_backoff_base;
+    int outbox_backoff_max;
+    int outbox_lease;
+    char *http_ca_file;
+    char *none_message;
+    srp_strlist none_links;
+    char *zd_url, *zd_email;
+    sr_secret *zd_token;
+    long long zd_field_score, zd_field_label, zd_field_profile;
+    char *gg_url, *gg_username, *gg_support_email;
+    sr_secret *gg_key;
+    char *wh_url;
+    sr_secret *wh_secret;
+    char *rt_url, *rt_queue, *rt_id_field, *rt_seq_field;
+    sr_secret *rt_token;
+
     /* milter (sentiroute-milter, plugins/milter) */
     char *milter_socket;
     char *milter_user;
@@ -68,8 +110,21 @@ typedef enum srp_ctype {
     SRP_CT_FLOAT,
     SRP_CT_STRING,
     SRP_CT_ENUM,
-    SRP_CT_STRLIST
+    SRP_CT_STRLIST,
+    SRP_CT_SECRET,   /* a file name; the file's contents are held as sr_secret */
+    SRP_CT_CUSTOM    /* a group or list parsed by srp_custom hooks */
 } srp_ctype;
+
+/* Hooks for SRP_CT_CUSTOM keys (lists of groups: route rules, views),
+ * found by key path with srp_custom_find() (storeconf.c).
+ * setting is a const config_setting_t *; path is the key path; parse
+ * replaces *field, free releases it, dump writes it as libconfig text. */
+typedef struct srp_custom {
+    int (*parse)(void *field, const void *setting, const char *path, const char *file,
+                 sr_error *err);
+    void (*free)(void *field);
+    int (*dump)(const void *field, int fd, int indent);
+} srp_custom;
 
 typedef struct srp_confdef {
     const char *path;
@@ -83,6 +138,17 @@ typedef struct srp_confdef {
 
 /* srp_config_table - the key table and its length (for docs and tests). */
 const srp_confdef *srp_config_table(size_t *n);
+
+/* srp_conf_error - an SR_ECONFIG error naming "file:line: path" of the
+ * libconfig setting (a const config_setting_t *); returns SR_ECONFIG. */
+int srp_conf_error(sr_error *err, const void *setting, const char *path, const char *file,
+                   const char *fmt, ...) SR_PRINTFLIKE(5, 6);
+
+/* srp_conf_write - write text to fd; 0 or -1 */
+int srp_conf_write(int fd, const char *text);
+
+/* srp_strlist_free - free the strings and the vector */
+void srp_strlist_free(srp_strlist *l);
 
 /* srp_config_load_string - parse configuration text (tests, -e). */
 sr_config *srp_config_load_string(const char *text, const char *name, sr_error *err);

@@ -21,6 +21,13 @@ struct sr_message {
     int repaired;
     int truncated;
     int64_t timestamp;
+    char *message_id;
+    char *in_reply_to;
+    char *references;
+    char *subject;
+    char *sender_name;
+    char *email;
+    char *handoff;
 };
 
 static const char *const channel_names[] = {"unknown", "email", "chat", "sms"};
@@ -60,6 +67,13 @@ void sr_message_free(sr_message *m)
     free(m->conversation);
     free(m->sender);
     free(m->lang_hint);
+    free(m->message_id);
+    free(m->in_reply_to);
+    free(m->references);
+    free(m->subject);
+    free(m->sender_name);
+    free(m->email);
+    free(m->handoff);
     free(m);
 }
 
@@ -175,3 +189,60 @@ int sr_message_text_truncated(const sr_message *m)
 {
     return m->truncated;
 }
+
+/* Threading and requester fields (issue 4) */
+int sr_message_set_message_id(sr_message *m, const char *id, sr_error *err)
+{
+    return set_field(&m->message_id, id, err);
+}
+
+int sr_message_set_in_reply_to(sr_message *m, const char *id, sr_error *err)
+{
+    return set_field(&m->in_reply_to, id, err);
+}
+
+/* references may be long (a deep thread): keep the last 1024 bytes' ids */
+int sr_message_set_references(sr_message *m, const char *refs, sr_error *err)
+{
+    size_t n = refs ? strlen(refs) : 0;
+
+    if (n > 1024) {
+        refs += n - 1024;
+        refs += strcspn(refs, " \t\r\n");
+    }
+    return set_field(&m->references, refs, err);
+}
+
+int sr_message_set_subject(sr_message *m, const char *subject, sr_error *err)
+{
+    return set_field(&m->subject, subject, err);
+}
+
+int sr_message_set_sender_name(sr_message *m, const char *name, sr_error *err)
+{
+    return set_field(&m->sender_name, name, err);
+}
+
+int sr_message_set_email(sr_message *m, const char *email, sr_error *err)
+{
+    return set_field(&m->email, email, err);
+}
+
+int sr_message_request_handoff(sr_message *m, const char *reason, sr_error *err)
+{
+    return set_field(&m->handoff, reason ? (*reason ? reason : "requested") : NULL, err);
+}
+
+const char *sr_message_handoff_request(const sr_message *m)
+{
+    return m->handoff ? m->handoff : "";
+}
+
+#define GETTER(f) \
+    const char *sr_message_##f(const sr_message *m) { return m->f ? m->f : ""; }
+GETTER(message_id)
+GETTER(in_reply_to)
+GETTER(references)
+GETTER(subject)
+GETTER(sender_name)
+GETTER(email)

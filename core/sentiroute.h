@@ -391,6 +391,489 @@ size_t sr_sentiment_format_json(const sr_sentiment *s, char *buf, size_t size);
  */
 const char *sr_lang_detect(const sr_ctx *ctx, const char *buf, size_t len, float *confidence);
 
+/* ------------------------------------------------------------------------
+ * Message identity for threading (issue 4)
+ *
+ * Email threads by Message-ID / In-Reply-To / References, chat by the
+ * visitor's JID (the sender), SMS by the sender's number (E.164).  Each
+ * setter copies (NULL clears), strips control characters and returns
+ * SR_OK or SR_ENOMEM.  Getters return "" when unset; borrowed until the
+ * message is changed or freed.
+ * ------------------------------------------------------------------------ */
+
+int sr_message_set_message_id(sr_message *msg, const char *id, sr_error *err);
+int sr_message_set_in_reply_to(sr_message *msg, const char *id, sr_error *err);
+/* References: the header's value, message ids separated by white space. */
+int sr_message_set_references(sr_message *msg, const char *refs, sr_error *err);
+int sr_message_set_subject(sr_message *msg, const char *subject, sr_error *err);
+/* The requester's display name ("Jane Doe"). */
+int sr_message_set_sender_name(sr_message *msg, const char *name, sr_error *err);
+/* The customer's email address when the sender is a JID or a number and
+ * the visitor gave one (chat handoff asks for it). */
+int sr_message_set_email(sr_message *msg, const char *email, sr_error *err);
+/* sr_message_request_handoff - the adapter asks for a human with this
+ * message (the visitor said yes, the bot signalled it): sr_ingest then
+ * enqueues the handoff in the same transaction as the message.  reason is
+ * copied and recorded with the event; NULL withdraws the request. */
+int sr_message_request_handoff(sr_message *msg, const char *reason, sr_error *err);
+/* sr_message_handoff_request - the reason given, "" when none. */
+const char *sr_message_handoff_request(const sr_message *msg);
+const char *sr_message_message_id(const sr_message *msg);
+const char *sr_message_in_reply_to(const sr_message *msg);
+const char *sr_message_references(const sr_message *msg);
+const char *sr_message_subject(const sr_message *msg);
+const char *sr_message_sender_name(const sr_message *msg);
+const char *sr_message_email(const sr_message *msg);
+
+/*
+ * sr_e164_normalize - a phone number in E.164 ("+4915112345678") from what
+ * an SMS gateway passes ("0049 151 1234-5678", "+49 (151) ...", "015112..."
+ * with default_country "49").  Returns SR_OK, or SR_EINVAL when the result
+ * would not be 8..15 digits.  out needs 17 bytes.  Thread-safe.
+ */
+int sr_e164_normalize(const char *in, const char *default_country, char out[17]);
+
+/* ------------------------------------------------------------------------
+ * Secrets
+ *
+ * API tokens and signing secrets are read from files named in the config
+ * (token_file = "/etc/sentiroute/zendesk.token") into an opaque sr_secret.
+ * There is no getter that returns the text: only the HTTP drivers use it,
+ * logs and dumps show "<redacted>".
+ * ------------------------------------------------------------------------ */
+
+typedef struct sr_secret sr_secret;
+
+/* ------------------------------------------------------------------------
+ * Store: tickets, transcripts, profiles, events, outbox (LMDB)
+ *
+ * One LMDB environment (a directory) holds named databases: tickets,
+ * messages (the transcripts), the conversation index, profiles, events and
+ * the outbox.  Several processes may open it at once (the milter, the XMPP
+ * bridge and the SMS shim on one host, sentiroutectl for reports): LMDB
+ * serializes writers across processes; inside a process the store
+ * serializes them itself and groups concurrent writes into one
+ * transaction (group commit), so one fsync acknowledges a whole batch.
+ *
+ * Thread safety: an sr_store may be shared by any number of threads; every
+ * sr_store_* / sr_ingest / sr_ticket_* / sr_outbox_* function is
+ * thread-safe.  Open the store after fork(), never before.
+ * ------------------------------------------------------------------------ */
+
+typedef struct sr_store sr_store;
+
+#define SR_STORE_RDONLY 0x1u   /* reporting: never writes, never blocks writers */
+#define SR_STORE_NOSYNC 0x2u   /* no fsync per commit (tests, backfills) */
+
+/*
+ * sr_store_open - open (creating if needed, unless RDONLY) the store at
+ * path, or at the config's store.path when path is NULL.  The store keeps
+ * a pointer to ctx (which must outlive it) for scoring, routing and logs.
+ * Checks the schema version and clears reader slots left by dead
+ * processes.  Returns NULL with err filled: SR_ESTORE (sys = MDB_* code),
+ * SR_EIO, SR_EFORMAT for a store written by a newer version.
+ */
+sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags,
+                        sr_error *err) SR_WARN_UNUSED;
+
+/* sr_store_close - close; NULL is fine.  No other thread may use st. */
+void sr_store_close(sr_store *st);
+
+/* sr_store_schema_version - the schema the store was written with. */
+int sr_store_schema_version(const sr_store *st);
+
+/* sr_store_path - the store's directory (borrowed). */
+const char *sr_store_path(const sr_store *st);
+
+typedef enum sr_ticket_status {
+    SR_STATUS_NEW = 0,
+    SR_STATUS_OPEN = 1,
+    SR_STATUS_PENDING = 2,
+    SR_STATUS_CLOSED = 3
+} sr_ticket_status;
+
+/* sr_status_name / sr_status_parse - "new", "open", "pending", "closed". */
+const char *sr_status_name(sr_ticket_status st);
+int sr_status_parse(const char *name);   /* -1 when unknown */
+
+typedef enum sr_priority {
+    SR_PRIORITY_LOW = 0,
+    SR_PRIORITY_NORMAL = 1,
+    SR_PRIORITY_HIGH = 2,
+    SR_PRIORITY_URGENT = 3
+} sr_priority;
+
+const char *sr_priority_name(sr_priority p);
+int sr_priority_parse(const char *name);   /* -1 when unknown */
+
+typedef enum sr_handoff_method {
+    SR_METHOD_HELPDESK = 0,
+    SR_METHOD_ZENDESK = 1,
+    SR_METHOD_GORGIAS = 2,
+    SR_METHOD_WEBHOOK = 3,
+    SR_METHOD_RT = 4,
+    SR_METHOD_NONE = 5
+} sr_handoff_method;
+
+const char *sr_method_name(sr_handoff_method m);
+
+/* A ticket as stored.  Plain data the caller owns. */
+typedef struct sr_ticket {
+    uint64_t id;
+    sr_channel channel;
+    sr_ticket_status status;
+    char requester[256];       /* email address, E.164 number or JID */
+    char requester_name[128];
+    char email[256];           /* the customer's email, when known */
+    char profile_id[64];       /* from the profile, when one matched */
+    char subject[256];
+    char queue[64];
+    sr_priority priority;
+    char tags[512];            /* comma-separated */
+    char assignee[128];
+    char assignee_group[64];
+    /* sentiment of the latest customer message */
+    float score;
+    sr_label label;
+    unsigned flags;
+    char lang[4];
+    float prev_score;          /* the score before the latest one (-1: none) */
+    int turned_worse;          /* the latest message made it sharply worse */
+    double order_value;        /* profile's recent order value (0: unknown) */
+    int vip;
+    int64_t created, updated;  /* UTC seconds */
+    uint32_t nmessages;
+    int handed_off;            /* a handoff was enqueued / done */
+    char method[16];           /* handoff method used */
+    char remote_id[64];        /* the ticket's id at the helpdesk, once known */
+} sr_ticket;
+
+typedef enum sr_direction { SR_DIR_IN = 0, SR_DIR_OUT = 1, SR_DIR_NOTE = 2 } sr_direction;
+
+/* One message of a transcript.  text is allocated: sr_transcript_free. */
+typedef struct sr_stored_message {
+    uint32_t seq;
+    sr_direction direction;
+    char author[256];
+    int64_t at;                /* UTC seconds */
+    char *text;
+    float score;               /* the message's own sentiment (inbound only) */
+    sr_label label;
+    unsigned flags;
+    char lang[4];
+} sr_stored_message;
+
+/* ------------------------------------------------------------------------
+ * Ingest: the one entry point for every inbound message
+ * ------------------------------------------------------------------------ */
+
+typedef struct sr_ingest_result {
+    uint64_t ticket_id;
+    uint32_t msg_seq;          /* the message's place in the transcript */
+    sr_sentiment sentiment;    /* of this message */
+    char queue[64];
+    sr_priority priority;
+    char tags[512];            /* comma-separated, after routing */
+    char assignee_group[64];
+    char rule[64];             /* the first rule that matched ("" none) */
+    char add_recipient[256];   /* rule action for the milter ("" none) */
+    int created;               /* a new ticket was opened */
+    int reopened;              /* a closed ticket was reopened (re-scored) */
+    int turned_worse;          /* the conversation turned sharply worse */
+    int handoff;               /* a handoff job was enqueued (or method none) */
+    uint64_t job_id;           /* that job, 0 when none */
+    char none_message[1536];   /* method none: the configured text and links to
+                                * show the customer, else "" */
+} sr_ingest_result;
+
+/*
+ * sr_ingest - score msg, thread it onto its ticket (opening or reopening
+ * one), look up the sender's profile, route it, append it to the
+ * transcript, record events and, when the route or the customer asks for
+ * a human, enqueue the handoff job: all in one write transaction, which is
+ * committed (fsync'ed unless store.sync is off) before sr_ingest returns.
+ * So SR_OK means "stored": the adapter may acknowledge the message.
+ * Concurrent callers are grouped into one commit.
+ * Returns SR_OK, SR_EINVAL (no sender), SR_ESTORE (sys = MDB_* code;
+ * MDB_MAP_FULL: raise store.map_size_mb), SR_ENOMEM.  Thread-safe.
+ */
+int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err);
+
+/*
+ * sr_handoff_request - enqueue a handoff for a ticket (the adapter asks:
+ * the visitor said yes, the bot signalled it).  reason is free text for
+ * the event and the helpdesk.  A ticket already handed off is left alone
+ * (SR_OK, *job_id 0).  job_id may be NULL.  Thread-safe.
+ */
+int sr_handoff_request(sr_store *st, uint64_t ticket_id, const char *reason, uint64_t *job_id,
+                       sr_error *err);
+
+/* ------------------------------------------------------------------------
+ * Tickets
+ * ------------------------------------------------------------------------ */
+
+typedef enum sr_sort {
+    SR_SORT_TIME = 0,          /* updated, newest first */
+    SR_SORT_SCORE = 1,         /* score, lowest (angriest) first */
+    SR_SORT_ORDER_VALUE = 2,   /* order value, highest first */
+    SR_SORT_ID = 3,
+    SR_SORT_PRIORITY = 4       /* priority, highest first */
+} sr_sort;
+
+/* Which tickets to list.  Zero means "any" for each field. */
+typedef struct sr_ticket_filter {
+    unsigned labels;           /* bits 1u << sr_label */
+    unsigned statuses;         /* bits 1u << sr_ticket_status */
+    unsigned channels;         /* bits 1u << sr_channel */
+    const char *queue;         /* NULL: any */
+    const char *lang;
+    const char *tag;
+    int vip;                   /* 1: VIPs only */
+    sr_sort sort;
+    int reverse;               /* reverse the sort's natural order */
+    size_t limit;              /* 0: all */
+} sr_ticket_filter;
+
+/* sr_ticket_get - one ticket.  SR_ENOTFOUND when there is none. */
+int sr_ticket_get(sr_store *st, uint64_t id, sr_ticket *out, sr_error *err);
+
+/* sr_ticket_query - the tickets f selects, sorted, as a new array the
+ * caller frees with free().  Thread-safe (a read transaction). */
+int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, size_t *n,
+                    sr_error *err);
+
+/* sr_ticket_transcript - the ticket's messages in order, as a new array
+ * freed with sr_transcript_free. */
+int sr_ticket_transcript(sr_store *st, uint64_t id, sr_stored_message **out, size_t *n,
+                         sr_error *err);
+void sr_transcript_free(sr_stored_message *msgs, size_t n);
+
+/* sr_ticket_close - status closed, ticket_closed event (with sentiment). */
+int sr_ticket_close(sr_store *st, uint64_t id, sr_error *err);
+
+/* sr_ticket_reopen - status open again; the ticket is re-scored from its
+ * latest customer message. */
+int sr_ticket_reopen(sr_store *st, uint64_t id, sr_error *err);
+
+/*
+ * sr_ticket_split - move messages from_seq.. of ticket id to a new ticket
+ * (*new_id); both are re-scored and the conversation index follows the
+ * moved messages.  SR_EINVAL when nothing would remain or move.
+ */
+int sr_ticket_split(sr_store *st, uint64_t id, uint32_t from_seq, uint64_t *new_id,
+                    sr_error *err);
+
+/*
+ * sr_ticket_reply - an agent's reply: appended as an outbound message and
+ * enqueued as a "deliver" job for the ticket's channel, which that
+ * channel's adapter claims and sends.  The ticket becomes pending.
+ */
+int sr_ticket_reply(sr_store *st, uint64_t id, const char *author, const char *text,
+                    size_t len, uint64_t *job_id, sr_error *err);
+
+/* sr_ticket_assign - set assignee (NULL clears). */
+int sr_ticket_assign(sr_store *st, uint64_t id, const char *assignee, sr_error *err);
+
+/*
+ * sr_store_rescore - re-score every stored inbound message with the
+ * context's scorer and recompute each ticket's sentiment (after a model
+ * or lexicon change; also gives imported history a sentiment).  *count
+ * gets the number of tickets.  Works in batches.
+ */
+int sr_store_rescore(sr_store *st, size_t *count, sr_error *err);
+
+/* ------------------------------------------------------------------------
+ * Profiles
+ * ------------------------------------------------------------------------ */
+
+typedef struct sr_profile {
+    char key[256];             /* email (lower case), E.164 number or JID */
+    char name[128];
+    char profile_id[64];
+    double order_value;        /* recent order value */
+    int vip;
+    char email[256];
+} sr_profile;
+
+/* sr_profile_put - store (replace) a profile under each of its keys. */
+int sr_profile_put(sr_store *st, const sr_profile *p, sr_error *err);
+
+/* sr_profile_get - look up by email, number or JID. */
+int sr_profile_get(sr_store *st, const char *key, sr_profile *out, sr_error *err);
+
+/*
+ * sr_profile_import - read profiles from a CSV file (header row with
+ * columns email, phone, jid, name, profile_id, order_value, vip; any
+ * order, unknown columns ignored) or a JSON array of objects with the same
+ * names.  format: "csv", "json" or NULL (by extension).  All in one
+ * transaction: a bad row rejects the file with its line number.
+ */
+int sr_profile_import(sr_store *st, const char *path, const char *format, size_t *count,
+                      sr_error *err);
+
+/* ------------------------------------------------------------------------
+ * Events (for reports)
+ * ------------------------------------------------------------------------ */
+
+typedef enum sr_event_type {
+    SR_EVENT_TICKET_CREATED = 0,
+    SR_EVENT_TICKET_CLOSED = 1,
+    SR_EVENT_HANDED_OFF = 2,
+    SR_EVENT_RESOLVED_WITHOUT_HANDOFF = 3,
+    SR_EVENT_TICKET_REOPENED = 4,
+    SR_EVENT_TURNED_WORSE = 5
+} sr_event_type;
+
+const char *sr_event_name(sr_event_type t);
+
+typedef struct sr_event {
+    uint64_t id;
+    sr_event_type type;
+    uint64_t ticket_id;
+    int64_t at;
+    sr_channel channel;
+    float score;               /* the ticket's sentiment at that moment */
+    sr_label label;
+    char detail[64];           /* method, reason */
+} sr_event;
+
+/* sr_event_foreach - call fn for each event at or after since, in order;
+ * fn returns non-zero to stop. */
+int sr_event_foreach(sr_store *st, int64_t since, int (*fn)(void *ud, const sr_event *ev),
+                     void *ud, sr_error *err);
+
+/* ------------------------------------------------------------------------
+ * Outbox: durable jobs, delivered at least once, deduplicated remotely
+ *
+ * A job is written in the same transaction as the message it belongs to.
+ * Workers (in any process sharing the store) claim a due job with a lease,
+ * so two never deliver it at once; a crashed worker's lease runs out and
+ * the job is claimed again.  Each job has an idempotency key
+ * (sr-INSTANCE-JOBID) that the drivers pass on or look up, so a retry never
+ * creates a second ticket.  Failed jobs stay, visible and retryable.
+ * ------------------------------------------------------------------------ */
+
+typedef enum sr_job_state {
+    SR_JOB_PENDING = 0,
+    SR_JOB_DONE = 1,
+    SR_JOB_FAILED = 2
+} sr_job_state;
+
+const char *sr_job_state_name(sr_job_state s);
+
+/* Job kinds: "handoff" (create the ticket at the method), "comment" (a
+ * follow-up message to a handed-off ticket), "deliver" (an agent reply for
+ * a channel adapter: target is "email", "chat" or "sms"). */
+typedef struct sr_job {
+    uint64_t id;
+    char kind[16];
+    char target[16];           /* method name, or the channel for deliver */
+    uint64_t ticket_id;
+    uint32_t msg_seq;
+    sr_job_state state;
+    int attempts;
+    int64_t created, next_attempt_at, lease_until, done_at;
+    char claimed_by[64];
+    char last_error[256];
+    char idem_key[96];
+    char remote_id[64];
+    char to[256];              /* deliver: the recipient (email, number, JID) */
+    char *text;                /* deliver: the text; freed by sr_job_clear */
+} sr_job;
+
+/* sr_job_clear - free what a job holds (text); the struct stays. */
+void sr_job_clear(sr_job *job);
+
+/* sr_outbox_list - jobs in the states of state_mask (bits 1u << state; 0:
+ * all), oldest first, as an array freed with sr_outbox_list_free. */
+int sr_outbox_list(sr_store *st, unsigned state_mask, sr_job **out, size_t *n, sr_error *err);
+void sr_outbox_list_free(sr_job *jobs, size_t n);
+
+/*
+ * sr_outbox_claim - take the oldest due pending job whose target is target
+ * (NULL: any target an HTTP/built-in driver serves), with a lease of
+ * lease_s seconds for worker.  Fills *job (sr_job_clear it).  Returns
+ * SR_OK, or SR_ENOTFOUND when nothing is due.
+ */
+int sr_outbox_claim(sr_store *st, const char *target, const char *worker, int lease_s,
+                    sr_job *job, sr_error *err);
+
+/* sr_outbox_complete - mark done (remote_id may be NULL).  SR_EEXIST when
+ * the lease was lost to another worker (the job is left alone). */
+int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const char *remote_id,
+                       sr_error *err);
+
+/*
+ * sr_outbox_fail - record a failed attempt.  permanent parks the job as
+ * failed; otherwise it is retried after retry_after seconds when > 0
+ * (a server's Retry-After), else after an exponential backoff with jitter.
+ * After handoff.max_attempts attempts it is parked as failed.
+ */
+int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
+                   int retry_after, const char *why, sr_error *err);
+
+/* sr_outbox_retry - make a failed (or pending) job due now, attempts reset. */
+int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err);
+
+/* sr_outbox_drop - delete a job (an admin's decision; logged). */
+int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err);
+
+/*
+ * sr_outbox_run - deliver due handoff and comment jobs with the configured
+ * driver until none is due (or max jobs when max > 0).  *delivered and
+ * *failed (may be NULL) count outcomes.  Blocking; thread-safe.
+ */
+int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
+                  size_t *failed, sr_error *err);
+
+/* An outbox worker thread for daemons. */
+typedef struct sr_outbox_worker sr_outbox_worker;
+
+/* sr_outbox_worker_start - a thread that runs sr_outbox_run every
+ * poll_ms milliseconds (and at once after sr_outbox_worker_kick). */
+sr_outbox_worker *sr_outbox_worker_start(sr_store *st, const char *worker, int poll_ms,
+                                         sr_error *err) SR_WARN_UNUSED;
+void sr_outbox_worker_kick(sr_outbox_worker *w);
+/* sr_outbox_worker_stop - finish the current job, join, free.  NULL ok. */
+void sr_outbox_worker_stop(sr_outbox_worker *w);
+
+/* ------------------------------------------------------------------------
+ * Routing
+ *
+ * Rules (config route.rules) are evaluated in order; each matching rule
+ * applies its actions and stops evaluation unless it says stop = false.
+ * ------------------------------------------------------------------------ */
+
+typedef struct sr_route_result {
+    char queue[64];
+    sr_priority priority;
+    char tags[512];            /* comma-separated */
+    char assignee_group[64];
+    int handoff;               /* a rule asked for a human */
+    char add_recipient[256];
+    char rule[64];             /* the first matching rule's name, "" none */
+} sr_route_result;
+
+/*
+ * sr_route_eval - route one scored message: profile (NULL: none) supplies
+ * order value and VIP, turned_worse the conversation state.  Fills *out.
+ * Returns SR_OK or SR_EINVAL.  Thread-safe; allocates nothing.
+ */
+int sr_route_eval(const sr_ctx *ctx, const sr_message *msg, const sr_sentiment *s,
+                  const sr_profile *profile, int turned_worse, sr_route_result *out,
+                  sr_error *err);
+
+/* ------------------------------------------------------------------------
+ * Saved views (config "views")
+ * ------------------------------------------------------------------------ */
+
+/* sr_config_view - the filter of the saved view name (strings borrowed
+ * from cfg).  SR_ENOTFOUND when there is none. */
+int sr_config_view(const sr_config *cfg, const char *name, sr_ticket_filter *out);
+
+/* sr_config_view_name - the i-th view's name, or NULL past the end. */
+const char *sr_config_view_name(const sr_config *cfg, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

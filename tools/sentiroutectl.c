@@ -32,6 +32,8 @@
 
 #include <sentiroute.h>
 
+#include "ctl.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -63,12 +65,15 @@ static void usage(FILE *fp)
             "                     measure the scorer on labelled data (gold TAB text)\n"
             "  configtest [--dump]\n"
             "                     check the configuration (and print effective values)\n"
-            "  version            print the version\n"
+            "  version            print the version\n",
+            progname);
+    srctl_usage(fp);
+    fprintf(fp,
             "\n"
             "options:\n"
             "  -c CONFIG          configuration file (default: built-in defaults)\n"
-            "  -h, --help         this text\n",
-            progname);
+            "  --store DIR        the store directory (overrides store.path)\n"
+            "  -h, --help         this text\n");
 }
 
 int srctl_usage_error(const char *fmt, ...)
@@ -466,13 +471,17 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"store", required_argument, NULL, 'S'},
                                          {NULL, 0, NULL, 0}};
     const char *config_path = getenv("SENTIROUTE_CONFIG");
+    srctl_opts so = {NULL, NULL};
+    srctl_cmd_fn store_cmd;
     int c;
 
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config_path = optarg; break;
+        case 'S': so.store_dir = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("sentiroutectl %s\n", sr_version()); return 0;
         default: usage(stderr); return EXIT_USAGE;
@@ -492,6 +501,9 @@ int main(int argc, char **argv)
         return cmd_configtest(config_path, argc, argv);
     if (strcmp(argv[0], "eval") == 0)
         return srctl_eval(config_path, argc, argv);
+    so.config_path = config_path;
+    if ((store_cmd = srctl_find(argv[0])) != NULL)
+        return store_cmd(&so, argc, argv);
     if (strcmp(argv[0], "version") == 0) {
         printf("sentiroutectl %s\n", sr_version());
         return 0;

@@ -1,0 +1,1027 @@
+/*
+ * conversation.c - sr_ingest and the ticket operations
+ *
+ * sr_ingest() scores the message outside any lock (scoring is stateless),
+ * then, in one write transaction: finds the conversation (email by
+ * Message-ID/In-Reply-To/References, chat by the visitor's bare JID, SMS
+ * by the E.164 number, or an explicit conversation key), opens, reopens or
+ * updates the ticket, routes it with the sender's profile, appends the
+ * message to the transcript, records events and enqueues outbox jobs.
+ * The commit (grouped with concurrent callers) is the acknowledgement.
+ */
+#include "build-config.h"
+
+#include "store.h"
+
+#include "ctx.h"
+#include "internal.h"
+#include "route.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* sr_e164_normalize - +CC... from what gateways pass */
+int sr_e164_normalize(const char *in, const char *default_country, char out[17])
+{
+    char digits[32];
+    size_t n = 0;
+    const char *p = in;
+    int intl = 0;
+
+    if (in == NULL)
+        return SR_EINVAL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '+') {
+        intl = 1;
+        p++;
+    } else if (p[0] == '0' && p[1] == '0') {
+        intl = 1;
+        p += 2;
+    }
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (n + 1 >= sizeof(digits))
+                return SR_EINVAL;
+            digits[n++] = *p;
+        } else if (!strchr(" -./()", *p)) {
+            return SR_EINVAL;   /* letters: an alphanumeric sender id */
+        }
+    }
+    digits[n] = '\0';
+    char full[64];
+    if (!intl) {
+        if (default_country == NULL || *default_country == '\0' || n == 0 ||
+            strlen(default_country) > 4)
+            return SR_EINVAL;
+        /* national format: drop the trunk prefix 0 */
+        snprintf(full, sizeof(full), "+%s%s", default_country,
+                 digits[0] == '0' ? digits + 1 : digits);
+    } else {
+        if (n == 0 || digits[0] == '0')
+            return SR_EINVAL;
+        snprintf(full, sizeof(full), "+%s", digits);
+    }
+    n = strlen(full) - 1;
+    if (n < 8 || n > 15)
+        return SR_EINVAL;
+    memcpy(out, full, n + 2);
+    return SR_OK;
+}
+
+/* lower - ASCII lower case in place */
+static void lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* sender_key - the normalized sender for a channel */
+static int sender_key(const sr_config *cfg, sr_channel ch, const char *raw, char *out,
+                      size_t size)
+{
+    char e164[17];
+    const char *lt = strchr(raw, '<');
+
+    /* "Jane Doe <jane@example.com>": the address between the brackets */
+    if (lt != NULL && strchr(lt, '>') != NULL)
+        raw = lt + 1;
+    while (*raw == ' ' || *raw == '\t')
+        raw++;
+    srp_strlcpy(out, raw, size);
+    if (ch != SR_CHANNEL_SMS)
+        out[strcspn(out, "> \t\r\n")] = '\0';
+    if (ch == SR_CHANNEL_SMS) {
+        if (sr_e164_normalize(raw, cfg->conv_default_country, e164) == SR_OK)
+            srp_strlcpy(out, e164, size);
+        return *out ? SR_OK : SR_EINVAL;
+    }
+    if (ch == SR_CHANNEL_CHAT)
+        out[strcspn(out, "/")] = '\0';   /* bare JID: the resource changes */
+    lower(out);
+    return *out ? SR_OK : SR_EINVAL;
+}
+
+/* --- the conversation index --------------------------------------------- */
+
+static int conv_get(sr_store *st, MDB_txn *txn, const char *key, uint64_t *ticket)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+
+    if (k.mv_size == 0 || k.mv_size > 500 || mdb_get(txn, st->conv, &k, &v) != 0 ||
+        v.mv_size != 8)
+        return 0;
+    *ticket = srp_key_u64(v.mv_data);
+    return 1;
+}
+
+static int conv_put(sr_store *st, MDB_txn *txn, const char *key, uint64_t ticket,
+                    sr_error *err)
+{
+    unsigned char b[8];
+    MDB_val k = {strlen(key), (void *)key}, v = {8, b};
+    int rc;
+
+    if (k.mv_size <= 2 || k.mv_size > 500)   /* LMDB keys are at most 511 bytes */
+        return SR_OK;
+    srp_u64_key(b, ticket);
+    rc = mdb_put(txn, st->conv, &k, &v, 0);
+    return rc ? srp_mdb_error(err, rc, "conversation index") : SR_OK;
+}
+
+/* msgid_key - "e:" + a Message-ID without <> and blanks */
+static void msgid_key(const char *id, size_t len, char *out, size_t size)
+{
+    while (len > 0 && (*id == '<' || *id == ' ' || *id == '\t')) {
+        id++;
+        len--;
+    }
+    while (len > 0 && (id[len - 1] == '>' || id[len - 1] == ' '))
+        len--;
+    snprintf(out, size, "e:%.*s", (int)SR_MIN(len, 400), id);
+}
+
+/* find_thread - the ticket a message belongs to, 0 when none */
+static uint64_t find_thread(sr_store *st, MDB_txn *txn, const sr_message *msg,
+                            const char *sender)
+{
+    const char *conv = sr_message_conversation(msg);
+    sr_channel ch = sr_message_channel(msg);
+    char key[512];
+    uint64_t t = 0;
+
+    if (*conv) {
+        snprintf(key, sizeof(key), "x:%s:%.400s", sr_channel_name(ch), conv);
+        return conv_get(st, txn, key, &t) ? t : 0;
+    }
+    if (ch == SR_CHANNEL_EMAIL) {
+        const char *irt = sr_message_in_reply_to(msg), *refs = sr_message_references(msg);
+        const char *p, *end;
+        if (*irt) {
+            msgid_key(irt, strlen(irt), key, sizeof(key));
+            if (conv_get(st, txn, key, &t))
+                return t;
+        }
+        /* References: the newest (last) first */
+        end = refs + strlen(refs);
+        while (end > refs) {
+            while (end > refs && isspace((unsigned char)end[-1]))
+                end--;
+            p = end;
+            while (p > refs && !isspace((unsigned char)p[-1]))
+                p--;
+            if (end > p) {
+                msgid_key(p, (size_t)(end - p), key, sizeof(key));
+                if (conv_get(st, txn, key, &t))
+                    return t;
+            }
+            end = p;
+        }
+        return 0;
+    }
+    snprintf(key, sizeof(key), "%c:%.400s", ch == SR_CHANNEL_SMS ? 's' : 'c', sender);
+    return conv_get(st, txn, key, &t) ? t : 0;
+}
+
+/* index_thread - point the message's thread keys at ticket */
+static int index_thread(sr_store *st, MDB_txn *txn, const sr_message *msg, const char *sender,
+                        uint64_t ticket, sr_error *err)
+{
+    const char *conv = sr_message_conversation(msg), *mid = sr_message_message_id(msg);
+    sr_channel ch = sr_message_channel(msg);
+    char key[512];
+    int rc = SR_OK;
+
+    if (*conv) {
+        snprintf(key, sizeof(key), "x:%s:%.400s", sr_channel_name(ch), conv);
+        rc = conv_put(st, txn, key, ticket, err);
+    }
+    if (rc == SR_OK && ch == SR_CHANNEL_EMAIL && *mid) {
+        msgid_key(mid, strlen(mid), key, sizeof(key));
+        rc = conv_put(st, txn, key, ticket, err);
+    }
+    if (rc == SR_OK && (ch == SR_CHANNEL_SMS || ch == SR_CHANNEL_CHAT)) {
+        snprintf(key, sizeof(key), "%c:%.400s", ch == SR_CHANNEL_SMS ? 's' : 'c', sender);
+        rc = conv_put(st, txn, key, ticket, err);
+    }
+    return rc;
+}
+
+/* --- profiles ----------------------------------------------------------- */
+
+/* profile_for - the sender's profile (or the given email's); 1 when found */
+static int profile_for(sr_store *st, MDB_txn *txn, sr_channel ch, const char *sender,
+                       const char *email, sr_profile *p)
+{
+    char key[300], em[256];
+
+    snprintf(key, sizeof(key), "%c:%.280s",
+             ch == SR_CHANNEL_SMS ? 'p' : ch == SR_CHANNEL_CHAT ? 'j' : 'e', sender);
+    if (srp_profile_lookup(st, txn, key, p))
+        return 1;
+    if (*email) {
+        srp_strlcpy(em, email, sizeof(em));
+        lower(em);
+        snprintf(key, sizeof(key), "e:%.280s", em);
+        return srp_profile_lookup(st, txn, key, p);
+    }
+    return 0;
+}
+
+/* --- handoff inside a write ------------------------------------------- */
+
+static json_t *snapshot(const sr_store *st, const sr_ticket *t, const char *reason)
+{
+    char ext[128], flags[160];
+
+    srp_ext_id(st, t->id, ext, sizeof(ext));
+    sr_flags_format(t->flags, flags, sizeof(flags));
+    return json_pack("{ss ss ss ss ss ss ss ss ss ss ss sf ss ss ss sf sb ss}", "ext_id", ext,
+                     "subject", t->subject, "requester", t->requester, "name",
+                     t->requester_name, "email", t->email, "profile_id", t->profile_id,
+                     "channel", sr_channel_name(t->channel), "priority",
+                     sr_priority_name(t->priority), "queue", t->queue, "tags", t->tags,
+                     "group", t->assignee_group, "score", (double)t->score, "label",
+                     sr_label_name(t->label), "flags", flags, "lang", t->lang, "order_value",
+                     t->order_value, "vip", t->vip != 0, "reason", reason ? reason : "");
+}
+
+static void none_text(const sr_config *cfg, char *out, size_t size)
+{
+    size_t o = srp_strlcpy(out, cfg->none_message, size);
+
+    for (size_t i = 0; i < cfg->none_links.n && o < size; i++)
+        o += (size_t)snprintf(out + o, size - o, "\n%s", cfg->none_links.v[i]);
+}
+
+/* do_handoff - hand ticket t to the configured method (t is saved by the caller) */
+static int do_handoff(sr_store *st, MDB_txn *txn, sr_ticket *t, const char *reason,
+                      int64_t now, uint64_t *job, char *none_msg, size_t none_size,
+                      sr_error *err)
+{
+    int method = st->cfg->handoff_method;
+    srp_jobspec spec = {0};
+    int rc;
+
+    *job = 0;
+    if (t->handed_off)
+        return SR_OK;
+    if (method == SR_METHOD_NONE) {
+        if (none_msg)
+            none_text(st->cfg, none_msg, none_size);
+        return srp_event_add(st, txn, SR_EVENT_RESOLVED_WITHOUT_HANDOFF, t, reason, now, err);
+    }
+    t->handed_off = 1;
+    srp_strlcpy(t->method, sr_method_name((sr_handoff_method)method), sizeof(t->method));
+    if (method != SR_METHOD_HELPDESK) {
+        spec.kind = "handoff";
+        spec.target = t->method;
+        spec.ticket = t->id;
+        spec.seq = t->nmessages;
+        spec.snapshot = snapshot(st, t, reason);
+        if (spec.snapshot == NULL)
+            return srp_error(err, SR_ENOMEM, ENOMEM, "handoff", "out of memory");
+        rc = srp_outbox_add(st, txn, &spec, now, job, err);
+        json_decref(spec.snapshot);
+        if (rc != SR_OK)
+            return rc;
+    }
+    return srp_event_add(st, txn, SR_EVENT_HANDED_OFF, t, t->method, now, err);
+}
+
+/* comment_job - a follow-up for a ticket already at an external helpdesk */
+static int comment_job(sr_store *st, MDB_txn *txn, const sr_ticket *t, int64_t now,
+                       uint64_t *job, sr_error *err)
+{
+    srp_jobspec spec = {"comment", t->method, t->id, t->nmessages, NULL, NULL, NULL};
+    int rc;
+
+    spec.snapshot = snapshot(st, t, "");
+    if (spec.snapshot == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "handoff", "out of memory");
+    rc = srp_outbox_add(st, txn, &spec, now, job, err);
+    json_decref(spec.snapshot);
+    return rc;
+}
+
+static int external(const char *method)
+{
+    return *method && strcmp(method, "helpdesk") != 0 && strcmp(method, "none") != 0;
+}
+
+/* --- ingest ------------------------------------------------------------ */
+
+typedef struct ingest_job {
+    const sr_message *msg;
+    const sr_sentiment *s;
+    int64_t at;
+    char sender[256];
+    sr_ingest_result *out;
+} ingest_job;
+
+/* new_ticket - fill a fresh ticket for the message */
+static int new_ticket(sr_store *st, MDB_txn *txn, ingest_job *j, sr_ticket *t, sr_error *err)
+{
+    const sr_message *m = j->msg;
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    rc = srp_next_id(st, txn, "ticket", &t->id, err);
+    if (rc != SR_OK)
+        return rc;
+    t->channel = sr_message_channel(m);
+    t->status = SR_STATUS_NEW;
+    srp_strlcpy(t->requester, j->sender, sizeof(t->requester));
+    srp_strlcpy(t->requester_name, sr_message_sender_name(m), sizeof(t->requester_name));
+    if (t->channel == SR_CHANNEL_EMAIL)
+        srp_strlcpy(t->email, j->sender, sizeof(t->email));
+    else
+        srp_strlcpy(t->email, sr_message_email(m), sizeof(t->email));
+    lower(t->email);
+    srp_strlcpy(t->subject, sr_message_subject(m), sizeof(t->subject));
+    if (!*t->subject) {
+        /* chat and SMS have none: the start of the first message */
+        size_t len;
+        const char *text = sr_message_text(m, &len);
+        size_t k = srp_cut_utf8(text, SR_MIN(len, 72));
+        if (snprintf(t->subject, sizeof(t->subject), "%s from %.100s: %.*s",
+                     sr_channel_name(t->channel), j->sender, (int)k, text) < 0)
+            t->subject[0] = '\0';
+        for (char *c = t->subject; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
+    }
+    t->created = j->at;
+    t->prev_score = -1;
+    return SR_OK;
+}
+
+/* worse - did this score make the conversation sharply worse? */
+static int worse(const sr_config *cfg, const sr_ticket *t, const sr_sentiment *s)
+{
+    if (t->prev_score < 0)
+        return 0;
+    if (t->prev_score - s->score >= cfg->conv_worse_drop)
+        return 1;
+    return s->label == SR_LABEL_URGENT && t->label != SR_LABEL_URGENT;
+}
+
+static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    ingest_job *j = arg;
+    const sr_config *cfg = st->cfg;
+    const sr_message *m = j->msg;
+    sr_ingest_result *out = j->out;
+    sr_ticket t;
+    sr_profile prof;
+    sr_route_result rr;
+    srp_route_in rin;
+    sr_stored_message sm;
+    uint64_t tid = find_thread(st, txn, m, j->sender), job = 0;
+    int have_prof, created = 0, reopened = 0, rc;
+    int had_inbound;
+
+    if (tid && srp_ticket_load(st, txn, tid, &t, NULL) == SR_OK) {
+        if (t.status == SR_STATUS_CLOSED &&
+            j->at - t.updated > (int64_t)cfg->conv_reopen_days * 86400) {
+            tid = 0;   /* closed long ago: a new conversation */
+        } else if (t.status == SR_STATUS_CLOSED) {
+            reopened = 1;
+        }
+    } else {
+        tid = 0;
+    }
+    if (tid == 0) {
+        rc = new_ticket(st, txn, j, &t, err);
+        if (rc != SR_OK)
+            return rc;
+        created = 1;
+    }
+    had_inbound = t.prev_score >= 0 || (!created && t.nmessages > 0);
+    if (!had_inbound)
+        t.prev_score = -1;
+    else
+        t.prev_score = t.score;
+    have_prof = profile_for(st, txn, t.channel, t.requester, t.email, &prof);
+    if (have_prof) {
+        t.order_value = prof.order_value;
+        t.vip = prof.vip;
+        srp_strlcpy(t.profile_id, prof.profile_id, sizeof(t.profile_id));
+        if (!*t.requester_name)
+            srp_strlcpy(t.requester_name, prof.name, sizeof(t.requester_name));
+        if (!*t.email && *prof.email)
+            srp_strlcpy(t.email, prof.email, sizeof(t.email));
+    }
+    t.turned_worse = worse(cfg, &t, j->s);
+    rin.channel = t.channel;
+    rin.text = sr_message_text(m, &rin.len);
+    rin.s = j->s;
+    rin.profile = have_prof ? &prof : NULL;
+    rin.turned_worse = t.turned_worse;
+    srp_route_eval(cfg, &rin, &rr);
+
+    /* the ticket follows its latest customer message */
+    t.score = j->s->score;
+    t.label = j->s->label;
+    t.flags = j->s->flags;
+    srp_strlcpy(t.lang, j->s->lang, sizeof(t.lang));
+    if (created || rr.rule[0]) {
+        srp_strlcpy(t.queue, rr.queue, sizeof(t.queue));
+        if (created || rr.priority > t.priority)
+            t.priority = rr.priority;
+        if (rr.assignee_group[0])
+            srp_strlcpy(t.assignee_group, rr.assignee_group, sizeof(t.assignee_group));
+    }
+    for (const char *p = rr.tags; *p;) {
+        char tag[64];
+        size_t k = strcspn(p, ",");
+        snprintf(tag, sizeof(tag), "%.*s", (int)SR_MIN(k, 63), p);
+        srp_tags_add(t.tags, sizeof(t.tags), tag);
+        p += k + (p[k] == ',');
+    }
+    if (t.status == SR_STATUS_CLOSED || t.status == SR_STATUS_PENDING)
+        t.status = SR_STATUS_OPEN;
+    t.updated = j->at;
+    t.nmessages++;
+
+    memset(&sm, 0, sizeof(sm));
+    sm.seq = t.nmessages;
+    sm.direction = SR_DIR_IN;
+    srp_strlcpy(sm.author, j->sender, sizeof(sm.author));
+    sm.at = j->at;
+    sm.text = (char *)sr_message_text(m, NULL);
+    sm.score = j->s->score;
+    sm.label = j->s->label;
+    sm.flags = j->s->flags;
+    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
+    if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK ||
+        (rc = index_thread(st, txn, m, j->sender, t.id, err)) != SR_OK)
+        return rc;
+    if (created && (rc = srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &t, "", j->at, err)))
+        return rc;
+    if (reopened && (rc = srp_event_add(st, txn, SR_EVENT_TICKET_REOPENED, &t, "", j->at, err)))
+        return rc;
+    if (t.turned_worse &&
+        (rc = srp_event_add(st, txn, SR_EVENT_TURNED_WORSE, &t, "", j->at, err)) != SR_OK)
+        return rc;
+    out->none_message[0] = '\0';
+    if (t.handed_off && external(t.method)) {
+        rc = comment_job(st, txn, &t, j->at, &job, err);
+    } else if (rr.handoff || *sr_message_handoff_request(m)) {
+        /* the adapter's own request (the visitor said yes) or a rule's */
+        const char *why = *sr_message_handoff_request(m) ? sr_message_handoff_request(m)
+                          : rr.rule[0]                    ? rr.rule
+                                                          : "requested";
+        rc = do_handoff(st, txn, &t, why, j->at, &job, out->none_message,
+                        sizeof(out->none_message), err);
+        out->handoff = 1;
+    }
+    if (rc != SR_OK || (rc = srp_ticket_save(st, txn, &t, err)) != SR_OK)
+        return rc;
+
+    out->ticket_id = t.id;
+    out->msg_seq = sm.seq;
+    out->sentiment = *j->s;
+    srp_strlcpy(out->queue, t.queue, sizeof(out->queue));
+    out->priority = t.priority;
+    srp_strlcpy(out->tags, t.tags, sizeof(out->tags));
+    srp_strlcpy(out->assignee_group, t.assignee_group, sizeof(out->assignee_group));
+    srp_strlcpy(out->rule, rr.rule, sizeof(out->rule));
+    srp_strlcpy(out->add_recipient, rr.add_recipient, sizeof(out->add_recipient));
+    out->created = created;
+    out->reopened = reopened;
+    out->turned_worse = t.turned_worse;
+    out->job_id = job;
+    return SR_OK;
+}
+
+/* sr_ingest - score, thread, route, store, enqueue: one durable commit */
+int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err)
+{
+    ingest_job j;
+    sr_sentiment s;
+    int rc;
+
+    if (st == NULL || msg == NULL || out == NULL)
+        return srp_error(err, SR_EINVAL, 0, "ingest", "missing argument");
+    memset(out, 0, sizeof(*out));
+    memset(&j, 0, sizeof(j));
+    if (sr_message_channel(msg) == SR_CHANNEL_UNKNOWN)
+        return srp_error(err, SR_EINVAL, 0, "ingest", "message has no channel");
+    if (sender_key(st->cfg, sr_message_channel(msg), sr_message_sender(msg), j.sender,
+                   sizeof(j.sender)) != SR_OK)
+        return srp_error(err, SR_EINVAL, 0, "ingest", "message has no sender");
+    rc = sr_score(st->ctx, msg, &s, err);
+    if (rc != SR_OK)
+        return rc;
+    j.msg = msg;
+    j.s = &s;
+    j.at = sr_message_timestamp(msg) ? sr_message_timestamp(msg) : srp_now();
+    j.out = out;
+    rc = srp_store_write(st, ingest_write, &j, err);
+    if (rc == SR_OK)
+        sr_log(st->ctx, SR_LOG_INFO,
+               "T%llu: %s score=%.1f label=%s lang=%s queue=%s priority=%s%s%s%s",
+               (unsigned long long)out->ticket_id, out->created ? "new" : "update",
+               (double)s.score, sr_label_name(s.label), s.lang, out->queue,
+               sr_priority_name(out->priority), out->handoff ? " handoff" : "",
+               out->turned_worse ? " turned_worse" : "", out->reopened ? " reopened" : "");
+    return rc;
+}
+
+/* --- handoff request --------------------------------------------------- */
+
+typedef struct hreq {
+    uint64_t ticket;
+    const char *reason;
+    uint64_t job;
+} hreq;
+
+static int handoff_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    hreq *h = arg;
+    sr_ticket t;
+    char none[1536];
+    int rc = srp_ticket_load(st, txn, h->ticket, &t, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (t.handed_off)
+        return SR_OK;
+    rc = do_handoff(st, txn, &t, h->reason, srp_now(), &h->job, none, sizeof(none), err);
+    return rc == SR_OK ? srp_ticket_save(st, txn, &t, err) : rc;
+}
+
+int sr_handoff_request(sr_store *st, uint64_t ticket_id, const char *reason, uint64_t *job_id,
+                       sr_error *err)
+{
+    hreq h = {ticket_id, reason ? reason : "requested", 0};
+    int rc = srp_store_write(st, handoff_write, &h, err);
+
+    if (job_id)
+        *job_id = h.job;
+    return rc;
+}
+
+/* --- reading tickets --------------------------------------------------- */
+
+int sr_ticket_get(sr_store *st, uint64_t id, sr_ticket *out, sr_error *err)
+{
+    MDB_txn *txn;
+    int rc = srp_store_read(st, &txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = srp_ticket_load(st, txn, id, out, err);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+int sr_ticket_transcript(sr_store *st, uint64_t id, sr_stored_message **out, size_t *n,
+                         sr_error *err)
+{
+    MDB_txn *txn;
+    int rc = srp_store_read(st, &txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = srp_transcript_read(st, txn, id, 0, out, n, err);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+static int filter_ok(const sr_ticket_filter *f, const sr_ticket *t)
+{
+    if (f->labels && !(f->labels & (1u << t->label)))
+        return 0;
+    if (f->statuses && !(f->statuses & (1u << t->status)))
+        return 0;
+    if (f->channels && !(f->channels & (1u << t->channel)))
+        return 0;
+    if (f->queue && *f->queue && strcmp(f->queue, t->queue) != 0)
+        return 0;
+    if (f->lang && *f->lang && strcmp(f->lang, t->lang) != 0)
+        return 0;
+    if (f->vip && !t->vip)
+        return 0;
+    if (f->tag && *f->tag) {
+        char tags[520];
+        snprintf(tags, sizeof(tags), ",%s,", t->tags);
+        char want[80];
+        snprintf(want, sizeof(want), ",%.70s,", f->tag);
+        if (strstr(tags, want) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+static int cmp3(double a, double b)
+{
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const sr_ticket *x = a, *y = b;
+    int c = cmp3((double)y->updated, (double)x->updated);
+    return c ? c : cmp3((double)y->id, (double)x->id);
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const sr_ticket *x = a, *y = b;
+    int c = cmp3(x->score, y->score);
+    return c ? c : by_time(a, b);
+}
+
+static int by_order(const void *a, const void *b)
+{
+    const sr_ticket *x = a, *y = b;
+    int c = cmp3(y->order_value, x->order_value);
+    return c ? c : by_score(a, b);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const sr_ticket *x = a, *y = b;
+    return cmp3((double)x->id, (double)y->id);
+}
+
+static int by_priority(const void *a, const void *b)
+{
+    const sr_ticket *x = a, *y = b;
+    int c = cmp3(y->priority, x->priority);
+    return c ? c : by_score(a, b);
+}
+
+int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, size_t *n,
+                    sr_error *err)
+{
+    static int (*const cmps[])(const void *, const void *) = {by_time, by_score, by_order,
+                                                              by_id, by_priority};
+    sr_ticket_filter none = {0};
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    sr_ticket *vec = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (f == NULL)
+        f = &none;
+    if ((unsigned)f->sort >= SR_ARRAY_LEN(cmps))
+        return srp_error(err, SR_EINVAL, 0, "tickets", "unknown sort");
+    if ((rc = srp_store_read(st, &txn, err)) != SR_OK)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, st->tickets, &cur)) != 0) {
+        mdb_txn_abort(txn);
+        return srp_mdb_error(err, rc, "cursor");
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        if (j == NULL)
+            continue;
+        if (cnt == cap) {
+            sr_ticket *nv = realloc(vec, (cap ? cap * 2 : 64) * sizeof(*vec));
+            if (nv == NULL) {
+                json_decref(j);
+                free(vec);
+                mdb_cursor_close(cur);
+                mdb_txn_abort(txn);
+                return srp_error(err, SR_ENOMEM, ENOMEM, "tickets", "out of memory");
+            }
+            vec = nv;
+            cap = cap ? cap * 2 : 64;
+        }
+        srp_ticket_from_json(j, &vec[cnt]);
+        json_decref(j);
+        if (filter_ok(f, &vec[cnt]))
+            cnt++;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    qsort(vec, cnt, sizeof(*vec), cmps[f->sort]);
+    if (f->reverse)
+        for (size_t i = 0; i < cnt / 2; i++) {
+            sr_ticket tmp = vec[i];
+            vec[i] = vec[cnt - 1 - i];
+            vec[cnt - 1 - i] = tmp;
+        }
+    if (f->limit && cnt > f->limit)
+        cnt = f->limit;
+    *out = vec;
+    *n = cnt;
+    return SR_OK;
+}
+
+/* --- ticket operations --------------------------------------------------- */
+
+typedef struct op {
+    uint64_t id;
+    uint32_t from_seq;
+    uint64_t new_id;
+    const char *author, *text;
+    size_t len;
+    uint64_t job;
+} op;
+
+static int close_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    op *o = arg;
+    sr_ticket t;
+    int rc = srp_ticket_load(st, txn, o->id, &t, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (t.status == SR_STATUS_CLOSED)
+        return SR_OK;
+    t.status = SR_STATUS_CLOSED;
+    t.updated = srp_now();
+    if ((rc = srp_event_add(st, txn, SR_EVENT_TICKET_CLOSED, &t, "", t.updated, err)) != SR_OK)
+        return rc;
+    if (!t.handed_off &&
+        (rc = srp_event_add(st, txn, SR_EVENT_RESOLVED_WITHOUT_HANDOFF, &t, "closed", t.updated,
+                            err)) != SR_OK)
+        return rc;
+    return srp_ticket_save(st, txn, &t, err);
+}
+
+int sr_ticket_close(sr_store *st, uint64_t id, sr_error *err)
+{
+    op o = {.id = id};
+    return srp_store_write(st, close_write, &o, err);
+}
+
+/* rescore_ticket - re-score the inbound messages; the ticket follows the
+ * latest (prev_score the one before) */
+static int rescore_ticket(sr_store *st, MDB_txn *txn, sr_ticket *t, sr_error *err)
+{
+    sr_stored_message *msgs;
+    size_t n;
+    float prev = -1;
+    int rc = srp_transcript_read(st, txn, t->id, 0, &msgs, &n, err), any = 0;
+
+    if (rc != SR_OK)
+        return rc;
+    t->nmessages = n ? msgs[n - 1].seq : 0;
+    for (size_t i = 0; i < n && rc == SR_OK; i++) {
+        sr_sentiment s;
+        if (msgs[i].direction != SR_DIR_IN)
+            continue;
+        rc = sr_score_text(st->ctx, msgs[i].text, strlen(msgs[i].text), NULL, &s, err);
+        if (rc != SR_OK)
+            break;
+        msgs[i].score = s.score;
+        msgs[i].label = s.label;
+        msgs[i].flags = s.flags;
+        srp_strlcpy(msgs[i].lang, s.lang, sizeof(msgs[i].lang));
+        rc = srp_msg_save(st, txn, t->id, &msgs[i], err);
+        if (any)
+            prev = t->score;
+        t->score = s.score;
+        t->label = s.label;
+        t->flags = s.flags;
+        srp_strlcpy(t->lang, s.lang, sizeof(t->lang));
+        any = 1;
+    }
+    t->prev_score = prev;
+    sr_transcript_free(msgs, n);
+    return rc;
+}
+
+static int reopen_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    op *o = arg;
+    sr_ticket t;
+    int rc = srp_ticket_load(st, txn, o->id, &t, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (t.status != SR_STATUS_CLOSED)
+        return srp_error(err, SR_EINVAL, 0, "ticket", "ticket %llu is not closed",
+                         (unsigned long long)o->id);
+    t.status = SR_STATUS_OPEN;
+    t.updated = srp_now();
+    if ((rc = rescore_ticket(st, txn, &t, err)) != SR_OK ||
+        (rc = srp_event_add(st, txn, SR_EVENT_TICKET_REOPENED, &t, "", t.updated, err)) != SR_OK)
+        return rc;
+    return srp_ticket_save(st, txn, &t, err);
+}
+
+int sr_ticket_reopen(sr_store *st, uint64_t id, sr_error *err)
+{
+    op o = {.id = id};
+    return srp_store_write(st, reopen_write, &o, err);
+}
+
+/* move_messages - seq from.. of src become 1.. of dst; email ids follow */
+static int move_messages(sr_store *st, MDB_txn *txn, uint64_t src, uint32_t from, uint32_t last,
+                         uint64_t dst, sr_error *err)
+{
+    for (uint32_t seq = from, ns = 1; seq <= last; seq++) {
+        unsigned char k[12];
+        MDB_val key = {12, k};
+        json_t *j;
+        int rc;
+
+        srp_msg_key(k, src, seq);
+        rc = srp_get_json(st, txn, st->msgs, k, 12, &j, NULL);
+        if (rc == SR_ENOTFOUND)
+            continue;
+        if (rc != SR_OK)
+            return srp_error(err, rc, 0, "split", "cannot read message %u", seq);
+        json_object_set_new(j, "seq", json_integer(ns));
+        if (mdb_del(txn, st->msgs, &key, NULL) != 0) {
+            json_decref(j);
+            return srp_error(err, SR_ESTORE, 0, "split", "cannot move message %u", seq);
+        }
+        srp_msg_key(k, dst, ns++);
+        rc = srp_put_json(st, txn, st->msgs, k, 12, j, err);
+        json_decref(j);
+        if (rc != SR_OK)
+            return rc;
+    }
+    return SR_OK;
+}
+
+static int split_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    op *o = arg;
+    sr_ticket t, nt;
+    char key[512];
+    int rc = srp_ticket_load(st, txn, o->id, &t, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (o->from_seq < 2 || o->from_seq > t.nmessages)
+        return srp_error(err, SR_EINVAL, 0, "split",
+                         "split point must be 2..%u (messages stay before it)", t.nmessages);
+    nt = t;
+    nt.remote_id[0] = '\0';
+    nt.handed_off = 0;
+    nt.method[0] = '\0';
+    nt.status = SR_STATUS_OPEN;
+    nt.created = nt.updated = srp_now();
+    if ((rc = srp_next_id(st, txn, "ticket", &nt.id, err)) != SR_OK ||
+        (rc = move_messages(st, txn, t.id, o->from_seq, t.nmessages, nt.id, err)) != SR_OK)
+        return rc;
+    /* the sender's ongoing conversation continues on the new ticket */
+    if (t.channel == SR_CHANNEL_SMS || t.channel == SR_CHANNEL_CHAT) {
+        snprintf(key, sizeof(key), "%c:%.400s", t.channel == SR_CHANNEL_SMS ? 's' : 'c',
+                 t.requester);
+        if ((rc = conv_put(st, txn, key, nt.id, err)) != SR_OK)
+            return rc;
+    }
+    if ((rc = rescore_ticket(st, txn, &t, err)) != SR_OK ||
+        (rc = rescore_ticket(st, txn, &nt, err)) != SR_OK)
+        return rc;
+    t.updated = nt.updated;
+    if ((rc = srp_ticket_save(st, txn, &t, err)) != SR_OK ||
+        (rc = srp_ticket_save(st, txn, &nt, err)) != SR_OK)
+        return rc;
+    o->new_id = nt.id;
+    return srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &nt, "split", nt.created, err);
+}
+
+int sr_ticket_split(sr_store *st, uint64_t id, uint32_t from_seq, uint64_t *new_id,
+                    sr_error *err)
+{
+    op o = {.id = id, .from_seq = from_seq};
+    int rc = srp_store_write(st, split_write, &o, err);
+
+    if (rc == SR_OK && new_id)
+        *new_id = o.new_id;
+    return rc;
+}
+
+static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    op *o = arg;
+    sr_ticket t;
+    sr_stored_message sm;
+    srp_jobspec spec = {0};
+    int rc = srp_ticket_load(st, txn, o->id, &t, err);
+
+    if (rc != SR_OK)
+        return rc;
+    memset(&sm, 0, sizeof(sm));
+    sm.seq = ++t.nmessages;
+    sm.direction = SR_DIR_OUT;
+    srp_strlcpy(sm.author, o->author, sizeof(sm.author));
+    sm.at = srp_now();
+    sm.text = (char *)o->text;
+    sm.score = -1;
+    if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK)
+        return rc;
+    spec.kind = "deliver";
+    spec.target = sr_channel_name(t.channel);
+    spec.ticket = t.id;
+    spec.seq = sm.seq;
+    spec.to = t.requester;
+    spec.text = o->text;
+    if ((rc = srp_outbox_add(st, txn, &spec, sm.at, &o->job, err)) != SR_OK)
+        return rc;
+    t.status = SR_STATUS_PENDING;
+    t.updated = sm.at;
+    return srp_ticket_save(st, txn, &t, err);
+}
+
+int sr_ticket_reply(sr_store *st, uint64_t id, const char *author, const char *text,
+                    size_t len, uint64_t *job_id, sr_error *err)
+{
+    char *copy;
+    size_t clen;
+    op o = {.id = id, .author = author && *author ? author : "agent"};
+    int rc;
+
+    if (text == NULL || len == 0)
+        return srp_error(err, SR_EINVAL, 0, "reply", "empty reply");
+    if (srp_utf8_repair(text, len, 0, &copy, &clen, NULL, NULL) != SR_OK)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "reply", "out of memory");
+    for (size_t i = 0; i < clen; i++)
+        if (copy[i] == '\0')
+            copy[i] = ' ';
+    o.text = copy;
+    rc = srp_store_write(st, reply_write, &o, err);
+    free(copy);
+    if (rc == SR_OK && job_id)
+        *job_id = o.job;
+    return rc;
+}
+
+static int assign_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    op *o = arg;
+    sr_ticket t;
+    int rc = srp_ticket_load(st, txn, o->id, &t, err);
+
+    if (rc != SR_OK)
+        return rc;
+    srp_strlcpy(t.assignee, o->author ? o->author : "", sizeof(t.assignee));
+    if (t.status == SR_STATUS_NEW)
+        t.status = SR_STATUS_OPEN;
+    t.updated = srp_now();
+    return srp_ticket_save(st, txn, &t, err);
+}
+
+int sr_ticket_assign(sr_store *st, uint64_t id, const char *assignee, sr_error *err)
+{
+    op o = {.id = id, .author = assignee};
+    return srp_store_write(st, assign_write, &o, err);
+}
+
+/* --- rescore ------------------------------------------------------------ */
+
+typedef struct rescore_state {
+    uint64_t next;     /* first ticket id of this batch */
+    size_t done;
+    int more;
+} rescore_state;
+
+static int rescore_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    rescore_state *r = arg;
+    MDB_cursor *cur;
+    unsigned char kb[8];
+    MDB_val k = {8, kb}, v;
+    uint64_t ids[200];
+    size_t n = 0;
+    int rc;
+
+    srp_u64_key(kb, r->next);
+    if ((rc = mdb_cursor_open(txn, st->tickets, &cur)) != 0)
+        return srp_mdb_error(err, rc, "cursor");
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < SR_ARRAY_LEN(ids);
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        ids[n++] = srp_key_u64(k.mv_data);
+    mdb_cursor_close(cur);
+    r->more = n == SR_ARRAY_LEN(ids);
+    for (size_t i = 0; i < n; i++) {
+        sr_ticket t;
+        if ((rc = srp_ticket_load(st, txn, ids[i], &t, err)) != SR_OK ||
+            (rc = rescore_ticket(st, txn, &t, err)) != SR_OK ||
+            (rc = srp_ticket_save(st, txn, &t, err)) != SR_OK)
+            return rc;
+        r->next = ids[i] + 1;
+    }
+    r->done += n;
+    return SR_OK;
+}
+
+int sr_store_rescore(sr_store *st, size_t *count, sr_error *err)
+{
+    rescore_state r = {1, 0, 1};
+    int rc = SR_OK;
+
+    while (r.more && rc == SR_OK)
+        rc = srp_store_write(st, rescore_write, &r, err);
+    if (count)
+        *count = r.done;
+    return rc;
+}

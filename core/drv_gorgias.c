@@ -1,0 +1,204 @@
+/*
+ * drv_gorgias.c - Gorgias REST API (reference/gorgias.md)
+ *
+ * handoff: POST /api/tickets with the customer, tags as {"name"} objects,
+ * meta (score, label, profile id) and the transcript as the first message
+ * (channel api, sent_datetime set so Gorgias stores rather than sends it).
+ * Gorgias has no idempotency key: every retry first looks the ticket up by
+ * external_id (GET /api/tickets?external_id=...), so a request that was
+ * processed before the connection dropped is never repeated.
+ * comment: POST /api/tickets/ID/messages with external_id = the job key;
+ * a retry first lists the ticket's messages for it.
+ */
+#include "build-config.h"
+
+#include "handoff.h"
+
+#include "internal.h"
+#include "storeconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void auth(const srp_payload *p, char *out, size_t size)
+{
+    size_t klen;
+    const char *key = srp_secret_data(p->cfg->gg_key, &klen);
+    char cred[4500], b64[6100];
+
+    snprintf(cred, sizeof(cred), "%s:%.*s", p->cfg->gg_username, (int)klen, key);
+    srp_base64(cred, strlen(cred), b64);
+    snprintf(out, size, "Authorization: Basic %s", b64);
+    memset(cred, 0, sizeof(cred));
+    memset(b64, 0, sizeof(b64));
+}
+
+static void base(const srp_payload *p, char *out, size_t size, const char *path)
+{
+    size_t n = strlen(p->cfg->gg_url);
+
+    while (n > 0 && p->cfg->gg_url[n - 1] == '/')
+        n--;
+    if (snprintf(out, size, "%.*s%s", (int)n, p->cfg->gg_url, path) >= (int)size)
+        out[size - 1] = '\0';
+}
+
+/* get_list - GET url; the "data" array's first element whose field equals
+ * want (any element when field is NULL): 1 found, 0 not, -1 error */
+static int get_list(const srp_payload *p, const char *hdr, const char *url, const char *field,
+                    const char *want, char *id, size_t size, srp_delivery *d)
+{
+    srp_http_resp r;
+    json_t *j, *e;
+    size_t i;
+    int found = 0;
+
+    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
+        srp_http_classify(&r, "gorgias lookup", d);
+        if (d->outcome == SRP_DELIVERED)
+            d->outcome = SRP_RETRY;
+        srp_http_resp_free(&r);
+        return -1;
+    }
+    j = json_loads(r.body, 0, NULL);
+    json_array_foreach(json_object_get(j, "data"), i, e) {
+        const char *v = json_string_value(json_object_get(e, field));
+        if (!found && v && strcmp(v, want) == 0) {
+            json_t *jid = json_object_get(e, "id");
+            snprintf(id, size, "%lld", (long long)json_integer_value(jid));
+            found = 1;
+        }
+    }
+    json_decref(j);
+    srp_http_resp_free(&r);
+    return found;
+}
+
+static const char *gpriority(const char *p)
+{
+    return strcmp(p, "urgent") == 0 ? "critical" : p;
+}
+
+/* customer_email - Gorgias needs an address: the customer's, or a
+ * placeholder naming the number/JID (documented in the sample config) */
+static void customer_email(const srp_payload *p, char *out, size_t size)
+{
+    const char *email = srp_snap_str(p, "email");
+    size_t o = 0;
+
+    if (*email) {
+        srp_strlcpy(out, email, size);
+        return;
+    }
+    for (const char *c = srp_snap_str(p, "requester"); *c && o + 24 < size; c++)
+        if ((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || *c == '.' || *c == '-')
+            out[o++] = *c;
+    snprintf(out + o, size - o, "@%s.invalid", srp_snap_str(p, "channel"));
+}
+
+static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
+{
+    char url[1200], q[300], path[400], email[300], now[32], sum[300], *tr;
+    srp_http_resp r;
+    json_t *msg, *ticket, *resp;
+
+    if (p->attempts > 1) {
+        srp_url_escape(p->ext_id, q, sizeof(q));
+        snprintf(path, sizeof(path), "/api/tickets?external_id=%s", q);
+        base(p, url, sizeof(url), path);
+        int f = get_list(p, hdr, url, "external_id", p->ext_id, d->remote_id,
+                         sizeof(d->remote_id), d);
+        if (f != 0) {
+            if (f > 0)
+                d->outcome = SRP_DELIVERED;
+            return;
+        }
+    }
+    customer_email(p, email, sizeof(email));
+    srp_iso8601(time(NULL), now);
+    tr = srp_transcript_text(p);
+    srp_summary(p, sum, sizeof(sum));
+    msg = json_pack("{ss ss sb s{ss} ss ss ss ss}", "channel", "api", "via", "api", "from_agent",
+                    0, "sender", "email", email, "body_text", tr ? tr : "", "subject",
+                    srp_snap_str(p, "subject"), "external_id", p->idem_key, "sent_datetime", now);
+    free(tr);
+    ticket = json_pack(
+        "{ss ss sb s{ss ss} ss ss ss so ss s{sf ss ss ss ss ss ss} s[o]}", "channel", "api",
+        "via", "api", "from_agent", 0, "customer", "email", email, "name",
+        *srp_snap_str(p, "name") ? srp_snap_str(p, "name") : email, "subject",
+        srp_snap_str(p, "subject"), "status", "open", "priority",
+        gpriority(srp_snap_str(p, "priority")), "tags", srp_tags_json(p, 1), "external_id",
+        p->ext_id, "meta", "sentiroute_score", srp_snap_num(p, "score"), "sentiroute_label",
+        srp_snap_str(p, "label"), "sentiroute_flags", srp_snap_str(p, "flags"), "profile_id",
+        srp_snap_str(p, "profile_id"), "queue", srp_snap_str(p, "queue"), "source_channel",
+        srp_snap_str(p, "channel"), "summary", sum, "messages", msg);
+    base(p, url, sizeof(url), "/api/tickets");
+    srp_send_json(p, "POST", url, hdr, NULL, ticket, &r);
+    json_decref(ticket);
+    srp_http_classify(&r, "gorgias create", d);
+    if (d->outcome == SRP_DELIVERED) {
+        resp = json_loads(r.body, 0, NULL);
+        if (json_is_integer(json_object_get(resp, "id")))
+            snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
+                     (long long)json_integer_value(json_object_get(resp, "id")));
+        else {
+            d->outcome = SRP_RETRY;
+            snprintf(d->why, sizeof(d->why), "gorgias create: 2xx without id");
+        }
+        json_decref(resp);
+    }
+    srp_http_resp_free(&r);
+}
+
+static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
+{
+    char url[1200], path[200], email[300], now[32], *tr;
+    srp_http_resp r;
+    json_t *msg;
+
+    snprintf(path, sizeof(path), "/api/tickets/%s/messages", p->remote_id);
+    base(p, url, sizeof(url), path);
+    if (p->attempts > 1) {
+        char id[64];
+        int f = get_list(p, hdr, url, "external_id", p->idem_key, id, sizeof(id), d);
+        if (f != 0) {
+            if (f > 0) {
+                d->outcome = SRP_DELIVERED;
+                srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
+            }
+            return;
+        }
+    }
+    customer_email(p, email, sizeof(email));
+    srp_iso8601(time(NULL), now);
+    tr = srp_transcript_text(p);
+    msg = json_pack("{ss ss sb s{ss} ss ss ss}", "channel", "api", "via", "api", "from_agent", 0,
+                    "sender", "email", email, "body_text", tr ? tr : "", "external_id",
+                    p->idem_key, "sent_datetime", now);
+    free(tr);
+    srp_send_json(p, "POST", url, hdr, NULL, msg, &r);
+    json_decref(msg);
+    srp_http_classify(&r, "gorgias message", d);
+    if (d->outcome == SRP_DELIVERED)
+        srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
+    srp_http_resp_free(&r);
+}
+
+void srp_drv_gorgias(const srp_payload *p, srp_delivery *d)
+{
+    char hdr[6200];
+
+    if (p->cfg->gg_key == NULL || !*p->cfg->gg_url) {
+        d->outcome = SRP_RETRY;
+        snprintf(d->why, sizeof(d->why), "gorgias is not configured (handoff.gorgias)");
+        return;
+    }
+    auth(p, hdr, sizeof(hdr));
+    if (strcmp(p->kind, "comment") == 0)
+        comment(p, hdr, d);
+    else
+        create(p, hdr, d);
+    memset(hdr, 0, sizeof(hdr));
+}

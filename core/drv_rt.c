@@ -1,0 +1,221 @@
+/*
+ * drv_rt.c - Request Tracker REST2 (reference/rt.md)
+ *
+ * handoff: POST /REST/2.0/ticket with "Authorization: token TOKEN",
+ * Queue, Subject, Requestor, the transcript as Content, and our external
+ * id in the custom field handoff.rt.id_field.  RT has no idempotency key:
+ * every retry first searches for that field (TicketSQL) before creating.
+ * comment: POST /REST/2.0/ticket/ID/comment, which also sets the custom
+ * field handoff.rt.seq_field to the message's number in the same request;
+ * a retry first reads the ticket and skips messages already recorded.
+ */
+#include "build-config.h"
+
+#include "handoff.h"
+
+#include "internal.h"
+#include "storeconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void base(const srp_payload *p, char *out, size_t size, const char *path)
+{
+    size_t n = strlen(p->cfg->rt_url);
+
+    while (n > 0 && p->cfg->rt_url[n - 1] == '/')
+        n--;
+    if (snprintf(out, size, "%.*s/REST/2.0%s", (int)n, p->cfg->rt_url, path) >= (int)size)
+        out[size - 1] = '\0';
+}
+
+static int rt_priority(const char *p)
+{
+    return strcmp(p, "urgent") == 0 ? 100 : strcmp(p, "high") == 0 ? 75
+                                         : strcmp(p, "low") == 0    ? 10
+                                                                    : 50;
+}
+
+/* lookup - search by our id field: 1 found (id set), 0 none, -1 error */
+static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
+{
+    char url[1400], sql[600], q[1200], path[1300];
+    srp_http_resp r;
+    json_t *j, *it;
+    int found = 0;
+
+    snprintf(sql, sizeof(sql), "'CF.{%.128s}' = '%.200s'", p->cfg->rt_id_field, p->ext_id);
+    srp_url_escape(sql, q, sizeof(q));
+    snprintf(path, sizeof(path), "/tickets?query=%s", q);
+    base(p, url, sizeof(url), path);
+    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
+        srp_http_classify(&r, "rt search", d);
+        if (d->outcome == SRP_DELIVERED)
+            d->outcome = SRP_RETRY;
+        srp_http_resp_free(&r);
+        return -1;
+    }
+    j = json_loads(r.body, 0, NULL);
+    it = json_object_get(json_array_get(json_object_get(j, "items"), 0), "id");
+    if (json_is_string(it) || json_is_integer(it)) {
+        if (json_is_string(it))
+            srp_strlcpy(id, json_string_value(it), size);
+        else
+            snprintf(id, size, "%lld", (long long)json_integer_value(it));
+        found = 1;
+    }
+    json_decref(j);
+    srp_http_resp_free(&r);
+    return found;
+}
+
+static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
+{
+    char url[1200], sum[300], *tr, *content;
+    srp_http_resp r;
+    json_t *t, *resp, *id;
+    const char *email = srp_snap_str(p, "email");
+
+    if (p->attempts > 1) {
+        int f = lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d);
+        if (f != 0) {
+            if (f > 0)
+                d->outcome = SRP_DELIVERED;
+            return;
+        }
+    }
+    tr = srp_transcript_text(p);
+    srp_summary(p, sum, sizeof(sum));
+    content = tr ? malloc(strlen(tr) + 400) : NULL;
+    if (content == NULL) {
+        free(tr);
+        d->outcome = SRP_RETRY;
+        return;
+    }
+    sprintf(content, "%s\nrequester: %s\n\n%s", sum, srp_snap_str(p, "requester"), tr);
+    free(tr);
+    t = json_pack("{ss ss ss ss sI s{ss ss}}", "Queue", p->cfg->rt_queue, "Subject",
+                  srp_snap_str(p, "subject"), "Content", content, "ContentType", "text/plain",
+                  "Priority", (json_int_t)rt_priority(srp_snap_str(p, "priority")),
+                  "CustomFields", p->cfg->rt_id_field, p->ext_id, p->cfg->rt_seq_field, "");
+    free(content);
+    if (t && *email)
+        json_object_set_new(t, "Requestor", json_string(email));
+    if (t) {
+        char seq[16];
+        snprintf(seq, sizeof(seq), "%u", p->seq);
+        json_object_set_new(json_object_get(t, "CustomFields"), p->cfg->rt_seq_field,
+                            json_string(seq));
+    }
+    base(p, url, sizeof(url), "/ticket");
+    srp_send_json(p, "POST", url, hdr, NULL, t, &r);
+    json_decref(t);
+    srp_http_classify(&r, "rt create", d);
+    if (d->outcome == SRP_DELIVERED) {
+        resp = json_loads(r.body, 0, NULL);
+        id = json_object_get(resp, "id");
+        if (json_is_string(id))
+            srp_strlcpy(d->remote_id, json_string_value(id), sizeof(d->remote_id));
+        else if (json_is_integer(id))
+            snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
+                     (long long)json_integer_value(id));
+        else {
+            d->outcome = SRP_RETRY;
+            snprintf(d->why, sizeof(d->why), "rt create: 201 without id");
+        }
+        json_decref(resp);
+    }
+    srp_http_resp_free(&r);
+}
+
+/* seq_done - the ticket's seq field says this message got there: 1/0/-1 */
+static int seq_done(const srp_payload *p, const char *hdr, srp_delivery *d)
+{
+    char url[1200], path[200];
+    srp_http_resp r;
+    json_t *j, *cf;
+    size_t i;
+    long have = -1;
+
+    snprintf(path, sizeof(path), "/ticket/%s", p->remote_id);
+    base(p, url, sizeof(url), path);
+    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
+        srp_http_classify(&r, "rt ticket", d);
+        if (d->outcome == SRP_DELIVERED)
+            d->outcome = SRP_RETRY;
+        srp_http_resp_free(&r);
+        return -1;
+    }
+    j = json_loads(r.body, 0, NULL);
+    /* RT 5: "CustomFields": [{"name": "...", "values": ["..."]}, ...] */
+    json_array_foreach(json_object_get(j, "CustomFields"), i, cf) {
+        const char *name = json_string_value(json_object_get(cf, "name"));
+        const char *v = json_string_value(json_array_get(json_object_get(cf, "values"), 0));
+        if (name && v && strcmp(name, p->cfg->rt_seq_field) == 0)
+            have = atol(v);
+    }
+    json_decref(j);
+    srp_http_resp_free(&r);
+    return have >= (long)p->seq;
+}
+
+static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
+{
+    char url[1200], path[200], seq[16], sum[300], *tr, *content;
+    srp_http_resp r;
+    json_t *c;
+
+    if (p->attempts > 1) {
+        int s = seq_done(p, hdr, d);
+        if (s != 0) {
+            if (s > 0) {
+                d->outcome = SRP_DELIVERED;
+                srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
+            }
+            return;
+        }
+    }
+    tr = srp_transcript_text(p);
+    srp_summary(p, sum, sizeof(sum));
+    content = tr ? malloc(strlen(tr) + 400) : NULL;
+    if (content == NULL) {
+        free(tr);
+        d->outcome = SRP_RETRY;
+        return;
+    }
+    sprintf(content, "%s\n\n%s", tr, sum);
+    free(tr);
+    snprintf(seq, sizeof(seq), "%u", p->seq);
+    c = json_pack("{ss ss s{ss}}", "Content", content, "ContentType", "text/plain",
+                  "CustomFields", p->cfg->rt_seq_field, seq);
+    free(content);
+    snprintf(path, sizeof(path), "/ticket/%s/comment", p->remote_id);
+    base(p, url, sizeof(url), path);
+    srp_send_json(p, "POST", url, hdr, NULL, c, &r);
+    json_decref(c);
+    srp_http_classify(&r, "rt comment", d);
+    if (d->outcome == SRP_DELIVERED)
+        srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
+    srp_http_resp_free(&r);
+}
+
+void srp_drv_rt(const srp_payload *p, srp_delivery *d)
+{
+    char hdr[4300];
+    size_t tlen;
+    const char *tok;
+
+    if (p->cfg->rt_token == NULL || !*p->cfg->rt_url) {
+        d->outcome = SRP_RETRY;
+        snprintf(d->why, sizeof(d->why), "rt is not configured (handoff.rt)");
+        return;
+    }
+    tok = srp_secret_data(p->cfg->rt_token, &tlen);
+    snprintf(hdr, sizeof(hdr), "Authorization: token %.*s", (int)tlen, tok);
+    if (strcmp(p->kind, "comment") == 0)
+        comment(p, hdr, d);
+    else
+        create(p, hdr, d);
+    memset(hdr, 0, sizeof(hdr));
+}

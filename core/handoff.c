@@ -1,0 +1,165 @@
+/*
+ * handoff.c - the driver table, payload helpers and the two local
+ * drivers (helpdesk, none)
+ *
+ * Every driver gets the same srp_payload (frozen ticket fields, the
+ * transcript up to the job's message, the idempotency key) and answers
+ * delivered / retry (with Retry-After) / permanent.  Remote requests are
+ * built with jansson and sent with srp_http(); the outbox records the
+ * outcome.  helpdesk and none have nothing to deliver: their jobs (only
+ * made when a ticket switches methods) complete at once.
+ */
+#include "build-config.h"
+
+#include "handoff.h"
+
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+srp_driver_fn srp_driver_for(const char *method)
+{
+    static const struct {
+        const char *name;
+        srp_driver_fn fn;
+    } drivers[] = {{"helpdesk", srp_drv_helpdesk}, {"zendesk", srp_drv_zendesk},
+                   {"gorgias", srp_drv_gorgias},   {"webhook", srp_drv_webhook},
+                   {"rt", srp_drv_rt},             {"none", srp_drv_none}};
+
+    for (size_t i = 0; method && i < SR_ARRAY_LEN(drivers); i++)
+        if (strcmp(drivers[i].name, method) == 0)
+            return drivers[i].fn;
+    return NULL;
+}
+
+const char *srp_snap_str(const srp_payload *p, const char *key)
+{
+    const char *s = json_string_value(json_object_get(p->snap, key));
+    return s ? s : "";
+}
+
+double srp_snap_num(const srp_payload *p, const char *key)
+{
+    return json_number_value(json_object_get(p->snap, key));
+}
+
+void srp_iso8601(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* srp_transcript_text - one block per message, oldest first */
+char *srp_transcript_text(const srp_payload *p)
+{
+    size_t size = 256, o = 0;
+    char *out;
+
+    for (size_t i = 0; i < p->nmsgs; i++)
+        size += strlen(p->msgs[i].text) + strlen(p->msgs[i].author) + 96;
+    out = malloc(size);
+    if (out == NULL)
+        return NULL;
+    out[0] = '\0';
+    for (size_t i = 0; i < p->nmsgs; i++) {
+        const sr_stored_message *m = &p->msgs[i];
+        char when[32];
+        time_t tt = (time_t)m->at;
+        struct tm tm;
+
+        gmtime_r(&tt, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        o += (size_t)snprintf(out + o, size - o, "%s[%s] %s %s:\n%s\n",
+                              i ? "\n" : "", when,
+                              m->direction == SR_DIR_IN ? "customer" : "agent", m->author,
+                              m->text);
+    }
+    return out;
+}
+
+void srp_summary(const srp_payload *p, char *out, size_t size)
+{
+    const char *flags = srp_snap_str(p, "flags");
+
+    snprintf(out, size, "sentiroute: score %.1f, %s%s%s%s, queue %s, priority %s, channel %s",
+             srp_snap_num(p, "score"), srp_snap_str(p, "label"), *flags ? " (" : "", flags,
+             *flags ? ")" : "", srp_snap_str(p, "queue"), srp_snap_str(p, "priority"),
+             srp_snap_str(p, "channel"));
+}
+
+/* helpdesk: the ticket lives in our store; nothing to send */
+void srp_drv_helpdesk(const srp_payload *p, srp_delivery *d)
+{
+    d->outcome = SRP_DELIVERED;
+    snprintf(d->remote_id, sizeof(d->remote_id), "%llu", (unsigned long long)p->ticket_id);
+}
+
+/* none: no ticket anywhere; the adapter showed the configured message */
+void srp_drv_none(const srp_payload *p, srp_delivery *d)
+{
+    (void)p;
+    d->outcome = SRP_DELIVERED;
+}
+
+/* srp_send_json - one JSON request with the driver's auth header */
+int srp_send_json(const srp_payload *p, const char *method, const char *url,
+                  const char *auth_header, const char *const *extra, const json_t *body,
+                  srp_http_resp *resp)
+{
+    const char *hdrs[12];
+    size_t n = 0;
+    char *text = NULL;
+    srp_http_req req = {method, url, hdrs, NULL, 0};
+    int rc;
+
+    hdrs[n++] = "Accept: application/json";
+    if (body != NULL) {
+        hdrs[n++] = "Content-Type: application/json";
+        text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        if (text == NULL) {
+            memset(resp, 0, sizeof(*resp));
+            srp_strlcpy(resp->error, "cannot encode JSON", sizeof(resp->error));
+            return SR_ENOMEM;
+        }
+        req.body = text;
+        req.body_len = strlen(text);
+    }
+    if (auth_header)
+        hdrs[n++] = auth_header;
+    for (size_t i = 0; extra && extra[i] && n < SR_ARRAY_LEN(hdrs) - 1; i++)
+        hdrs[n++] = extra[i];
+    hdrs[n] = NULL;
+    rc = srp_http(p->cfg, &req, resp);
+    free(text);
+    return rc;
+}
+
+/* srp_tags_json - route tags plus sentiroute's own, as strings */
+json_t *srp_tags_json(const srp_payload *p, int objects)
+{
+    json_t *arr = json_array();
+    char tag[96];
+    const char *tags = srp_snap_str(p, "tags");
+
+    if (arr == NULL)
+        return NULL;
+    for (int i = 0; i < 4; i++) {
+        static const char *const pre[] = {"sentiroute", "sr_label_", "sr_channel_", "sr_queue_"};
+        static const char *const key[] = {NULL, "label", "channel", "queue"};
+        snprintf(tag, sizeof(tag), "%s%s", pre[i], key[i] ? srp_snap_str(p, key[i]) : "");
+        json_array_append_new(arr, objects ? json_pack("{ss}", "name", tag) : json_string(tag));
+    }
+    while (*tags) {
+        size_t k = strcspn(tags, ",");
+        snprintf(tag, sizeof(tag), "%.*s", (int)SR_MIN(k, 90), tags);
+        json_array_append_new(arr, objects ? json_pack("{ss}", "name", tag) : json_string(tag));
+        tags += k + (tags[k] == ',');
+    }
+    return arr;
+}

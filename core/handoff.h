@@ -1,0 +1,105 @@
+/*
+ * handoff.h - the handoff driver interface and the HTTP helper (internal)
+ */
+#ifndef SR_HANDOFF_H
+#define SR_HANDOFF_H
+
+#include "store.h"
+
+/* What a driver gets: the job, the frozen ticket fields, the transcript. */
+typedef struct srp_payload {
+    const sr_config *cfg;
+    const sr_ctx *ctx;
+    const char *kind;          /* "handoff" or "comment" */
+    const char *idem_key;      /* per job: sr-INSTANCE-jID */
+    const char *ext_id;        /* per ticket: sr-INSTANCE-tID */
+    const json_t *snap;        /* snapshot: subject, requester, email, score... */
+    const char *remote_id;     /* comment: the helpdesk's ticket id */
+    int attempts;              /* this is attempt number N (1 = first) */
+    int64_t first_attempt;     /* when attempt 1 started */
+    uint64_t ticket_id;
+    uint32_t seq;
+    sr_stored_message *msgs;   /* handoff: whole transcript; comment: the new message(s) */
+    size_t nmsgs;
+} srp_payload;
+
+enum { SRP_DELIVERED = 0, SRP_RETRY = 1, SRP_PERMANENT = 2 };
+
+typedef struct srp_delivery {
+    int outcome;
+    int retry_after;           /* seconds from the server, 0: backoff */
+    char remote_id[64];
+    char why[256];
+} srp_delivery;
+
+typedef void (*srp_driver_fn)(const srp_payload *p, srp_delivery *d);
+
+void srp_drv_zendesk(const srp_payload *p, srp_delivery *d);
+void srp_drv_gorgias(const srp_payload *p, srp_delivery *d);
+void srp_drv_webhook(const srp_payload *p, srp_delivery *d);
+void srp_drv_rt(const srp_payload *p, srp_delivery *d);
+void srp_drv_helpdesk(const srp_payload *p, srp_delivery *d);
+void srp_drv_none(const srp_payload *p, srp_delivery *d);
+
+/* srp_driver_for - the driver of a method name, or NULL */
+srp_driver_fn srp_driver_for(const char *method);
+
+/* --- payload helpers (handoff.c) --- */
+const char *srp_snap_str(const srp_payload *p, const char *key);
+double srp_snap_num(const srp_payload *p, const char *key);
+/* srp_transcript_text - "[2024-05-01 10:00:00 UTC] customer jane@...: text\n"...
+ * (malloc'ed) */
+char *srp_transcript_text(const srp_payload *p);
+/* srp_iso8601 - UTC time as 2024-05-01T10:00:00Z */
+void srp_iso8601(int64_t t, char out[32]);
+/* srp_summary - "sentiroute: score 2.1 urgent (threatening) queue senior" */
+void srp_summary(const srp_payload *p, char *out, size_t size);
+
+/* --- HTTP (http.c) --- */
+typedef struct srp_http_req {
+    const char *method;        /* GET, POST, PUT */
+    const char *url;
+    const char *const *headers;   /* "Name: value", NULL-terminated */
+    const char *body;
+    size_t body_len;
+} srp_http_req;
+
+typedef struct srp_http_resp {
+    long status;               /* 0: no response (network error, timeout) */
+    char *body;                /* malloc'ed, NUL-terminated */
+    size_t len;
+    int retry_after;           /* seconds, from Retry-After (delta or date); -1 none */
+    char location[256];
+    char idem_lookup[16];      /* x-idempotency-lookup */
+    char error[256];           /* curl's error when status == 0 */
+} srp_http_resp;
+
+/* srp_http - one request with the config's timeouts and TLS verification.
+ * Returns SR_OK when a response came (any status), SR_ETEMP otherwise. */
+int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp);
+void srp_http_resp_free(srp_http_resp *resp);
+
+/* srp_http_classify - map a response onto a delivery outcome; body text is
+ * kept short and free of secrets in why. */
+void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d);
+
+/* srp_send_json - serialize body (may be NULL for GET) and send it with
+ * the given headers plus Content-Type/Accept: application/json */
+int srp_send_json(const srp_payload *p, const char *method, const char *url,
+                  const char *auth_header, const char *const *extra, const json_t *body,
+                  srp_http_resp *resp);
+
+/* srp_tags_json - the ticket's tags plus sentiroute, sr_label_X,
+ * sr_channel_X, sr_queue_X: strings, or {"name": tag} objects */
+json_t *srp_tags_json(const srp_payload *p, int objects);
+
+/* srp_base64 - standard base64 of buf into out (4*ceil(len/3)+1 bytes) */
+void srp_base64(const void *buf, size_t len, char *out);
+
+/* srp_retry_after_parse - seconds from a Retry-After value (delta or HTTP-date), -1 */
+int srp_retry_after_parse(const char *v, int64_t now);
+
+/* srp_url_escape - percent-encode for a query value */
+void srp_url_escape(const char *in, char *out, size_t size);
+
+#endif

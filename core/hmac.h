@@ -1,0 +1,34 @@
+/*
+ * hmac.h - SHA-256 and HMAC-SHA256 (internal)
+ *
+ * Small and self-contained so the core needs no libcrypto: only the
+ * webhook driver signs, and libssl-dev is not among our build packages.
+ * Checked against the FIPS 180-2 and RFC 4231 vectors in test_hmac.
+ */
+#ifndef SR_HMAC_H
+#define SR_HMAC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SRP_SHA256_LEN 32
+
+typedef struct srp_sha256 {
+    uint32_t h[8];
+    uint64_t bytes;
+    unsigned char buf[64];
+    size_t nbuf;
+} srp_sha256;
+
+void srp_sha256_init(srp_sha256 *c);
+void srp_sha256_update(srp_sha256 *c, const void *data, size_t len);
+void srp_sha256_final(srp_sha256 *c, unsigned char out[SRP_SHA256_LEN]);
+
+/* srp_hmac_sha256 - HMAC(key, m1 || m2); m2 may be NULL. */
+void srp_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1,
+                     const void *m2, size_t len2, unsigned char out[SRP_SHA256_LEN]);
+
+/* srp_hex - lower-case hex of buf into out (2*len+1 bytes). */
+void srp_hex(const unsigned char *buf, size_t len, char *out);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * http.c - one HTTP request with libcurl for the handoff drivers
+ *
+ * TLS is always verified (handoff.ca_file may name the CA bundle), only
+ * http and https are allowed, redirects are not followed (a helpdesk that
+ * redirects a POST is misconfigured), CURLOPT_NOSIGNAL keeps libcurl's
+ * resolver from raising signals in daemon threads, and the response body
+ * is capped.  Relies on curl_easy_init() initializing libcurl on first
+ * use, which is thread-safe in libcurl >= 7.84.
+ */
+#include "build-config.h"
+
+#include "handoff.h"
+
+#include "internal.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BODY_MAX (1u << 20)
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    srp_http_resp *r = ud;
+    size_t n = size * nmemb;
+    char *nb;
+
+    if (r->len + n > BODY_MAX)
+        return 0;   /* abort: no helpdesk answer is this big */
+    nb = realloc(r->body, r->len + n + 1);
+    if (nb == NULL)
+        return 0;
+    r->body = nb;
+    memcpy(r->body + r->len, ptr, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+    return n;
+}
+
+/* header_value - copy the value of "Name: value" when name matches */
+static int header_value(const char *line, size_t len, const char *name, char *out, size_t size)
+{
+    size_t n = strlen(name), k;
+
+    if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return 0;
+    line += n + 1;
+    len -= n + 1;
+    while (len > 0 && (*line == ' ' || *line == '\t')) {
+        line++;
+        len--;
+    }
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+        len--;
+    k = SR_MIN(len, size - 1);
+    memcpy(out, line, k);
+    out[k] = '\0';
+    return 1;
+}
+
+/* srp_retry_after_parse - delta-seconds or an HTTP-date */
+int srp_retry_after_parse(const char *v, int64_t now)
+{
+    char *end;
+    long s;
+    time_t t;
+
+    while (*v == ' ')
+        v++;
+    if (*v == '\0')
+        return -1;
+    if (isdigit((unsigned char)*v)) {
+        s = strtol(v, &end, 10);
+        if (*end != '\0' && *end != ' ')
+            return -1;
+        return s > 86400 ? 86400 : (int)s;
+    }
+    t = curl_getdate(v, NULL);
+    if (t == -1)
+        return -1;
+    if ((int64_t)t <= now)
+        return 0;
+    return (int64_t)t - now > 86400 ? 86400 : (int)((int64_t)t - now);
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    srp_http_resp *r = ud;
+    size_t n = size * nmemb;
+    char v[128];
+
+    if (header_value(ptr, n, "Retry-After", v, sizeof(v)))
+        r->retry_after = srp_retry_after_parse(v, (int64_t)time(NULL));
+    else if (header_value(ptr, n, "Location", v, sizeof(v)))
+        srp_strlcpy(r->location, v, sizeof(r->location));
+    else
+        header_value(ptr, n, "x-idempotency-lookup", r->idem_lookup, sizeof(r->idem_lookup));
+    return n;
+}
+
+int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    CURL *c;
+    CURLcode cc;
+
+    memset(resp, 0, sizeof(resp[0]));
+    resp->retry_after = -1;
+    c = curl_easy_init();
+    if (c == NULL) {
+        srp_strlcpy(resp->error, "cannot initialize libcurl", sizeof(resp->error));
+        return SR_ETEMP;
+    }
+    for (size_t i = 0; req->headers && req->headers[i]; i++) {
+        struct curl_slist *nh = curl_slist_append(hdrs, req->headers[i]);
+        if (nh == NULL) {
+            curl_slist_free_all(hdrs);
+            curl_easy_cleanup(c);
+            srp_strlcpy(resp->error, "out of memory", sizeof(resp->error));
+            return SR_ETEMP;
+        }
+        hdrs = nh;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (cfg->http_ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->http_ca_file);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->http_timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->http_connect_timeout);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "sentiroute/" SR_VERSION_STRING);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+    cc = curl_easy_perform(c);
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    else
+        snprintf(resp->error, sizeof(resp->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    if (resp->body == NULL) {
+        resp->body = calloc(1, 1);
+        resp->len = 0;
+    }
+    return cc == CURLE_OK && resp->body ? SR_OK : SR_ETEMP;
+}
+
+void srp_http_resp_free(srp_http_resp *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+}
+
+/* srp_http_classify - 2xx done; 408/409/425/429/5xx/no answer retry; rest permanent */
+void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d)
+{
+    char snippet[120];
+    long s = r->status;
+
+    if (s == 0) {
+        d->outcome = SRP_RETRY;
+        snprintf(d->why, sizeof(d->why), "%.40s: no response: %.180s", what, r->error);
+        return;
+    }
+    srp_escape(snippet, sizeof(snippet), r->body ? r->body : "", r->len);
+    if (s >= 200 && s < 300) {
+        d->outcome = SRP_DELIVERED;
+        return;
+    }
+    if (s == 408 || s == 409 || s == 425 || s == 429 || s >= 500) {
+        d->outcome = SRP_RETRY;
+        d->retry_after = r->retry_after > 0 ? r->retry_after : 0;
+    } else {
+        d->outcome = SRP_PERMANENT;
+    }
+    snprintf(d->why, sizeof(d->why), "%.40s: HTTP %ld%s%.119s", what, s, snippet[0] ? ": " : "",
+             snippet);
+}
+
+void srp_base64(const void *buf, size_t len, char *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = buf;
+    size_t o = 0, i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        out[o++] = tab[p[i] >> 2];
+        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+        out[o++] = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+        out[o++] = tab[p[i + 2] & 63];
+    }
+    if (i < len) {
+        out[o++] = tab[p[i] >> 2];
+        if (i + 1 < len) {
+            out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+            out[o++] = tab[(p[i + 1] & 15) << 2];
+        } else {
+            out[o++] = tab[(p[i] & 3) << 4];
+            out[o++] = '=';
+        }
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+}
+
+void srp_url_escape(const char *in, char *out, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (; *in && o + 4 < size; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+}

@@ -1,0 +1,690 @@
+/*
+ * outbox.c - durable jobs: enqueue, claim with a lease, complete, fail,
+ * retry, drop; the delivery loop and the worker thread
+ *
+ * A job is one record in "outbox" plus, while it waits, a key in
+ * "pending".  Claiming is a write transaction: it sets lease_until and
+ * claimed_by, so a second worker (thread or process) skips the job until
+ * the lease runs out; a worker killed mid-delivery leaves a job whose lease
+ * expires and which is claimed again.  The attempt counter rises at claim
+ * time, so even a job whose delivery crashes the worker is parked as
+ * failed after handoff.max_attempts.  Jobs of one ticket are delivered in
+ * order: a later job waits while an earlier one is pending.
+ */
+#include "build-config.h"
+
+#include "handoff.h"
+
+#include "ctx.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *js(const json_t *j, const char *k)
+{
+    const char *s = json_string_value(json_object_get(j, k));
+    return s ? s : "";
+}
+
+static long long ji(const json_t *j, const char *k)
+{
+    return json_integer_value(json_object_get(j, k));
+}
+
+static void set_int(json_t *j, const char *k, long long v)
+{
+    json_object_set_new(j, k, json_integer(v));
+}
+
+static void set_str(json_t *j, const char *k, const char *v)
+{
+    json_object_set_new(j, k, json_string(v ? v : ""));
+}
+
+static int pending_put(sr_store *st, MDB_txn *txn, uint64_t id, sr_error *err)
+{
+    unsigned char k[8];
+    MDB_val key = {8, k}, val = {0, ""};
+    int rc;
+
+    srp_u64_key(k, id);
+    rc = mdb_put(txn, st->pending, &key, &val, 0);
+    return rc ? srp_mdb_error(err, rc, "outbox") : SR_OK;
+}
+
+static void pending_del(sr_store *st, MDB_txn *txn, uint64_t id)
+{
+    unsigned char k[8];
+    MDB_val key = {8, k};
+
+    srp_u64_key(k, id);
+    mdb_del(txn, st->pending, &key, NULL);
+}
+
+static int job_put(sr_store *st, MDB_txn *txn, json_t *j, sr_error *err)
+{
+    unsigned char k[8];
+
+    srp_u64_key(k, (uint64_t)ji(j, "id"));
+    return srp_put_json(st, txn, st->outbox, k, 8, j, err);
+}
+
+static int job_get(sr_store *st, MDB_txn *txn, uint64_t id, json_t **j, sr_error *err)
+{
+    unsigned char k[8];
+    int rc;
+
+    srp_u64_key(k, id);
+    rc = srp_get_json(st, txn, st->outbox, k, 8, j, err);
+    if (rc == SR_ENOTFOUND)
+        return srp_error(err, SR_ENOTFOUND, 0, "outbox", "no job %llu", (unsigned long long)id);
+    return rc;
+}
+
+/* srp_outbox_add - a new pending job, due now */
+int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t now,
+                   uint64_t *id, sr_error *err)
+{
+    char idem[96];
+    json_t *j;
+    int rc = srp_next_id(st, txn, "job", id, err);
+
+    if (rc != SR_OK)
+        return rc;
+    snprintf(idem, sizeof(idem), "sr-%s-j%llu", st->instance, (unsigned long long)*id);
+    j = json_pack("{sI ss ss sI sI sI sI sI sI sI ss ss ss ss ss}", "id", (json_int_t)*id,
+                  "kind", spec->kind, "target", spec->target, "tk", (json_int_t)spec->ticket,
+                  "seq", (json_int_t)spec->seq, "st", (json_int_t)SR_JOB_PENDING, "att",
+                  (json_int_t)0, "cr", (json_int_t)now, "next", (json_int_t)now, "lease",
+                  (json_int_t)0, "by", "", "err", "", "idem", idem, "rid", "", "to",
+                  spec->to ? spec->to : "");
+    if (j == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "outbox", "out of memory");
+    if (spec->text)
+        set_str(j, "text", spec->text);
+    if (spec->snapshot)
+        json_object_set(j, "snap", spec->snapshot);
+    rc = job_put(st, txn, j, err);
+    json_decref(j);
+    return rc == SR_OK ? pending_put(st, txn, *id, err) : rc;
+}
+
+static void job_from_json(const json_t *j, sr_job *o)
+{
+    const char *text = json_string_value(json_object_get(j, "text"));
+
+    memset(o, 0, sizeof(*o));
+    o->id = (uint64_t)ji(j, "id");
+    srp_strlcpy(o->kind, js(j, "kind"), sizeof(o->kind));
+    srp_strlcpy(o->target, js(j, "target"), sizeof(o->target));
+    o->ticket_id = (uint64_t)ji(j, "tk");
+    o->msg_seq = (uint32_t)ji(j, "seq");
+    o->state = (sr_job_state)ji(j, "st");
+    o->attempts = (int)ji(j, "att");
+    o->created = ji(j, "cr");
+    o->next_attempt_at = ji(j, "next");
+    o->lease_until = ji(j, "lease");
+    o->done_at = ji(j, "done");
+    srp_strlcpy(o->claimed_by, js(j, "by"), sizeof(o->claimed_by));
+    srp_strlcpy(o->last_error, js(j, "err"), sizeof(o->last_error));
+    srp_strlcpy(o->idem_key, js(j, "idem"), sizeof(o->idem_key));
+    srp_strlcpy(o->remote_id, js(j, "rid"), sizeof(o->remote_id));
+    srp_strlcpy(o->to, js(j, "to"), sizeof(o->to));
+    o->text = text ? strdup(text) : NULL;
+}
+
+void sr_job_clear(sr_job *job)
+{
+    if (job) {
+        free(job->text);
+        job->text = NULL;
+    }
+}
+
+void sr_outbox_list_free(sr_job *jobs, size_t n)
+{
+    for (size_t i = 0; jobs && i < n; i++)
+        sr_job_clear(&jobs[i]);
+    free(jobs);
+}
+
+int sr_outbox_list(sr_store *st, unsigned state_mask, sr_job **out, size_t *n, sr_error *err)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    sr_job *vec = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = srp_store_read(st, &txn, err)) != SR_OK)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, st->outbox, &cur)) != 0) {
+        mdb_txn_abort(txn);
+        return srp_mdb_error(err, rc, "cursor");
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        if (j == NULL)
+            continue;
+        if (!state_mask || (state_mask & (1u << ji(j, "st")))) {
+            if (cnt == cap) {
+                sr_job *nv = realloc(vec, (cap ? cap * 2 : 32) * sizeof(*vec));
+                if (nv == NULL) {
+                    json_decref(j);
+                    break;
+                }
+                vec = nv;
+                cap = cap ? cap * 2 : 32;
+            }
+            job_from_json(j, &vec[cnt++]);
+        }
+        json_decref(j);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    *out = vec;
+    *n = cnt;
+    return SR_OK;
+}
+
+/* --- claim ------------------------------------------------------------ */
+
+typedef struct claim_job {
+    const char *target, *worker;
+    int lease;
+    int64_t now;
+    json_t *job;       /* out: the claimed record (new ref) */
+} claim_job;
+
+static int seen(const uint64_t *v, size_t n, uint64_t t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == t)
+            return 1;
+    return 0;
+}
+
+static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    claim_job *c = arg;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    uint64_t busy[512];
+    size_t nbusy = 0;
+    json_t *found = NULL;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, st->pending, &cur)) != 0)
+        return srp_mdb_error(err, rc, "cursor");
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !found;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        json_t *j;
+        uint64_t tk;
+        int mine;
+        if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) != SR_OK)
+            continue;
+        mine = c->target ? strcmp(js(j, "target"), c->target) == 0
+                         : strcmp(js(j, "kind"), "deliver") != 0;
+        tk = (uint64_t)ji(j, "tk");
+        if (!mine || seen(busy, nbusy, tk)) {
+            json_decref(j);
+            continue;
+        }
+        if (ji(j, "next") <= c->now && ji(j, "lease") <= c->now)
+            found = j;
+        else
+            json_decref(j);
+        if (nbusy < SR_ARRAY_LEN(busy))
+            busy[nbusy++] = tk;   /* later jobs of this ticket wait for this one */
+    }
+    mdb_cursor_close(cur);
+    if (found == NULL)
+        return srp_error(err, SR_ENOTFOUND, 0, "outbox", "no job due");
+    set_int(found, "lease", c->now + c->lease);
+    set_str(found, "by", c->worker);
+    set_int(found, "att", ji(found, "att") + 1);
+    if (ji(found, "first") == 0)
+        set_int(found, "first", c->now);
+    rc = job_put(st, txn, found, err);
+    if (rc != SR_OK) {
+        json_decref(found);
+        return rc;
+    }
+    c->job = found;
+    return SR_OK;
+}
+
+static int claim_json(sr_store *st, const char *target, const char *worker, int lease_s,
+                      json_t **job, sr_error *err)
+{
+    claim_job c = {target, worker, lease_s > 0 ? lease_s : st->cfg->outbox_lease, srp_now(),
+                   NULL};
+    int rc = srp_store_write(st, claim_write, &c, err);
+
+    *job = c.job;
+    return rc;
+}
+
+int sr_outbox_claim(sr_store *st, const char *target, const char *worker, int lease_s,
+                    sr_job *job, sr_error *err)
+{
+    json_t *j;
+    int rc = claim_json(st, target, worker ? worker : "worker", lease_s, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    job_from_json(j, job);
+    json_decref(j);
+    return SR_OK;
+}
+
+/* --- finish ------------------------------------------------------------ */
+
+typedef struct finish_job {
+    uint64_t id;
+    const char *worker, *remote_id, *why;
+    int permanent, retry_after, done;
+    int64_t now;
+    sr_job_state state;   /* out */
+} finish_job;
+
+/* owned - the worker still holds the lease (claimed_by matches) */
+static int owned(const json_t *j, const char *worker, sr_error *err)
+{
+    if (ji(j, "st") != SR_JOB_PENDING || strcmp(js(j, "by"), worker) != 0)
+        return srp_error(err, SR_EEXIST, 0, "outbox",
+                         "job %lld is no longer leased to %s (lease expired?)", ji(j, "id"),
+                         worker);
+    return SR_OK;
+}
+
+/* backoff - base * 2^(attempts-1), capped, "equal jitter" in [d/2, d] */
+static int backoff(const sr_config *cfg, int attempts, uint64_t salt)
+{
+    double d = cfg->outbox_backoff_base;
+    uint64_t x = salt ^ (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
+
+    for (int i = 1; i < attempts && d < cfg->outbox_backoff_max; i++)
+        d *= 2;
+    if (d > cfg->outbox_backoff_max)
+        d = cfg->outbox_backoff_max;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    d = d / 2 + (d / 2) * (double)(x % 1000) / 1000.0;
+    return d < 1 ? 1 : (int)(d + 0.5);
+}
+
+static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    finish_job *f = arg;
+    json_t *j;
+    int rc = job_get(st, txn, f->id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if ((rc = owned(j, f->worker, err)) != SR_OK) {
+        json_decref(j);
+        return rc;
+    }
+    set_int(j, "lease", 0);
+    if (f->done) {
+        set_int(j, "st", SR_JOB_DONE);
+        set_int(j, "done", f->now);
+        set_str(j, "rid", f->remote_id);
+        set_str(j, "err", "");
+        pending_del(st, txn, f->id);
+        if (strcmp(js(j, "kind"), "handoff") == 0 && f->remote_id && *f->remote_id) {
+            sr_ticket t;
+            if (srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), &t, NULL) == SR_OK) {
+                srp_strlcpy(t.remote_id, f->remote_id, sizeof(t.remote_id));
+                rc = srp_ticket_save(st, txn, &t, err);
+            }
+        }
+        f->state = SR_JOB_DONE;
+    } else {
+        set_str(j, "err", f->why);
+        set_str(j, "by", "");
+        if (f->permanent || ji(j, "att") >= st->cfg->outbox_max_attempts) {
+            set_int(j, "st", SR_JOB_FAILED);
+            pending_del(st, txn, f->id);
+            f->state = SR_JOB_FAILED;
+        } else {
+            /* a server's Retry-After is a minimum: +1 covers the part of the
+             * current second already gone (times are whole seconds) */
+            int delay = f->retry_after > 0 ? SR_MIN(f->retry_after, 86400) + 1
+                                           : backoff(st->cfg, (int)ji(j, "att"), f->id);
+            set_int(j, "next", f->now + delay);
+            f->state = SR_JOB_PENDING;
+        }
+    }
+    if (rc == SR_OK)
+        rc = job_put(st, txn, j, err);
+    json_decref(j);
+    return rc;
+}
+
+int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const char *remote_id,
+                       sr_error *err)
+{
+    finish_job f = {.id = job_id, .worker = worker ? worker : "worker", .remote_id = remote_id,
+                    .done = 1, .now = srp_now()};
+
+    return srp_store_write(st, finish_write, &f, err);
+}
+
+static int fail_job(sr_store *st, uint64_t job_id, const char *worker, int permanent,
+                    int retry_after, const char *why, sr_job_state *state, sr_error *err)
+{
+    finish_job f = {.id = job_id, .worker = worker ? worker : "worker", .why = why ? why : "",
+                    .permanent = permanent, .retry_after = retry_after, .now = srp_now()};
+    int rc = srp_store_write(st, finish_write, &f, err);
+
+    if (state)
+        *state = f.state;
+    return rc;
+}
+
+int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
+                   int retry_after, const char *why, sr_error *err)
+{
+    return fail_job(st, job_id, worker, permanent, retry_after, why, NULL, err);
+}
+
+typedef struct admin_job {
+    uint64_t id;
+    int drop;
+} admin_job;
+
+static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    admin_job *a = arg;
+    unsigned char k[8];
+    MDB_val key = {8, k};
+    json_t *j;
+    int rc = job_get(st, txn, a->id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (a->drop) {
+        json_decref(j);
+        srp_u64_key(k, a->id);
+        pending_del(st, txn, a->id);
+        rc = mdb_del(txn, st->outbox, &key, NULL);
+        return rc ? srp_mdb_error(err, rc, "drop") : SR_OK;
+    }
+    if (ji(j, "st") == SR_JOB_DONE) {
+        json_decref(j);
+        return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
+                         (unsigned long long)a->id);
+    }
+    set_int(j, "st", SR_JOB_PENDING);
+    set_int(j, "att", 0);
+    set_int(j, "next", srp_now());
+    set_int(j, "lease", 0);
+    set_str(j, "by", "");
+    rc = job_put(st, txn, j, err);
+    json_decref(j);
+    return rc == SR_OK ? pending_put(st, txn, a->id, err) : rc;
+}
+
+int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)
+{
+    admin_job a = {job_id, 0};
+    return srp_store_write(st, admin_write, &a, err);
+}
+
+int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err)
+{
+    admin_job a = {job_id, 1};
+    int rc = srp_store_write(st, admin_write, &a, err);
+
+    if (rc == SR_OK)
+        sr_log(st->ctx, SR_LOG_NOTICE, "outbox: job %llu dropped by an administrator",
+               (unsigned long long)job_id);
+    return rc;
+}
+
+/* --- delivery --------------------------------------------------------- */
+
+/* load_payload - ticket and messages for a claimed job */
+static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket *t,
+                        char *ext, size_t extsize, sr_error *err)
+{
+    MDB_txn *txn;
+    uint32_t seq = (uint32_t)ji(j, "seq");
+    int rc = srp_store_read(st, &txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), t, err);
+    if (rc == SR_OK)
+        rc = srp_transcript_read(st, txn, t->id, seq, &p->msgs, &p->nmsgs, err);
+    mdb_txn_abort(txn);
+    if (rc != SR_OK)
+        return rc;
+    if (strcmp(p->kind, "comment") == 0) {
+        /* only the message(s) after the previous delivered one: the one at seq */
+        size_t keep = 0;
+        for (size_t i = 0; i < p->nmsgs; i++)
+            if (p->msgs[i].seq == seq)
+                keep = i + 1;
+        if (keep > 0) {
+            for (size_t i = 0; i + 1 < keep; i++)
+                free(p->msgs[i].text);
+            memmove(p->msgs, p->msgs + keep - 1, sizeof(*p->msgs));
+            for (size_t i = keep; i < p->nmsgs; i++)
+                free(p->msgs[i].text);
+            p->nmsgs = 1;
+        }
+    } else if (p->nmsgs > (size_t)st->cfg->conv_transcript_max) {
+        size_t drop = p->nmsgs - (size_t)st->cfg->conv_transcript_max;
+        for (size_t i = 0; i < drop; i++)
+            free(p->msgs[i].text);
+        memmove(p->msgs, p->msgs + drop, (p->nmsgs - drop) * sizeof(*p->msgs));
+        p->nmsgs -= drop;
+    }
+    srp_ext_id(st, t->id, ext, extsize);
+    p->ext_id = ext;
+    p->remote_id = t->remote_id;
+    p->ticket_id = t->id;
+    p->seq = seq;
+    return SR_OK;
+}
+
+/* deliver_one - run the driver for a claimed job and record the outcome */
+static int deliver_one(sr_store *st, const char *worker, json_t *j, size_t *ok, size_t *bad)
+{
+    srp_payload p = {0};
+    srp_delivery d = {0};
+    sr_ticket t;
+    char ext[128];
+    sr_error e;
+    sr_job_state state = SR_JOB_PENDING;
+    srp_driver_fn drv = srp_driver_for(js(j, "target"));
+    uint64_t id = (uint64_t)ji(j, "id");
+    int rc;
+
+    p.cfg = st->cfg;
+    p.ctx = st->ctx;
+    p.kind = js(j, "kind");
+    p.idem_key = js(j, "idem");
+    p.snap = json_object_get(j, "snap");
+    p.attempts = (int)ji(j, "att");
+    p.first_attempt = ji(j, "first");
+    if (drv == NULL) {
+        d.outcome = SRP_PERMANENT;
+        snprintf(d.why, sizeof(d.why), "unknown method \"%.20s\"", js(j, "target"));
+    } else if (load_payload(st, j, &p, &t, ext, sizeof(ext), &e) != SR_OK) {
+        d.outcome = e.code == SR_ENOTFOUND ? SRP_PERMANENT : SRP_RETRY;
+        snprintf(d.why, sizeof(d.why), "%s", e.msg);
+    } else if (strcmp(p.kind, "comment") == 0 && t.remote_id[0] == '\0') {
+        d.outcome = SRP_RETRY;
+        d.retry_after = 5;
+        snprintf(d.why, sizeof(d.why), "waiting for the ticket's handoff to complete");
+    } else {
+        drv(&p, &d);
+    }
+    sr_transcript_free(p.msgs, p.nmsgs);
+    if (d.outcome == SRP_DELIVERED)
+        rc = sr_outbox_complete(st, id, worker, d.remote_id, &e);
+    else
+        rc = fail_job(st, id, worker, d.outcome == SRP_PERMANENT, d.retry_after, d.why, &state,
+                      &e);
+    if (rc != SR_OK) {
+        sr_log(st->ctx, SR_LOG_WARNING, "outbox: job %llu: %s", (unsigned long long)id, e.msg);
+        return rc;
+    }
+    if (d.outcome == SRP_DELIVERED) {
+        (*ok)++;
+        sr_log(st->ctx, SR_LOG_INFO, "T%llu: job %llu %s delivered to %s (remote %s)",
+               (unsigned long long)ji(j, "tk"), (unsigned long long)id, p.kind, js(j, "target"),
+               d.remote_id[0] ? d.remote_id : "-");
+    } else {
+        if (state == SR_JOB_FAILED)
+            (*bad)++;
+        sr_log(st->ctx, state == SR_JOB_FAILED ? SR_LOG_ERR : SR_LOG_WARNING,
+               "T%llu: job %llu %s to %s attempt %lld %s: %s", (unsigned long long)ji(j, "tk"),
+               (unsigned long long)id, p.kind, js(j, "target"), ji(j, "att"),
+               state == SR_JOB_FAILED ? "failed for good" : "will retry", d.why);
+    }
+    return SR_OK;
+}
+
+int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
+                  size_t *failed, sr_error *err)
+{
+    size_t ok = 0, bad = 0, n = 0;
+    int rc = SR_OK;
+    char wname[64];
+
+    if (worker == NULL || *worker == '\0') {
+        snprintf(wname, sizeof(wname), "%.40s:%ld", st->instance, (long)getpid());
+        worker = wname;
+    }
+    while (max == 0 || n < max) {
+        json_t *j;
+        sr_error e;
+        rc = claim_json(st, NULL, worker, 0, &j, &e);
+        if (rc == SR_ENOTFOUND) {
+            rc = SR_OK;
+            break;
+        }
+        if (rc != SR_OK) {
+            if (err)
+                *err = e;
+            break;
+        }
+        deliver_one(st, worker, j, &ok, &bad);
+        json_decref(j);
+        n++;
+    }
+    if (delivered)
+        *delivered = ok;
+    if (failed)
+        *failed = bad;
+    return rc;
+}
+
+/* --- worker thread ---------------------------------------------------- */
+
+struct sr_outbox_worker {
+    sr_store *st;
+    char name[64];
+    int poll_ms;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop, kicked;
+};
+
+static void *worker_main(void *arg)
+{
+    sr_outbox_worker *w = arg;
+    int n = 0;
+
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        struct timespec ts;
+        w->kicked = 0;
+        pthread_mutex_unlock(&w->mu);
+        sr_outbox_run(w->st, w->name, 0, NULL, NULL, NULL);
+        if (++n % 64 == 0) {
+            int dead = 0;
+            mdb_reader_check(w->st->env, &dead);
+        }
+        pthread_mutex_lock(&w->mu);
+        if (w->stop || w->kicked)
+            continue;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += w->poll_ms / 1000;
+        ts.tv_nsec += (long)(w->poll_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+sr_outbox_worker *sr_outbox_worker_start(sr_store *st, const char *worker, int poll_ms,
+                                         sr_error *err)
+{
+    sr_outbox_worker *w = calloc(1, sizeof(*w));
+
+    if (w == NULL) {
+        srp_error(err, SR_ENOMEM, ENOMEM, "outbox", "out of memory");
+        return NULL;
+    }
+    w->st = st;
+    w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
+    if (worker && *worker)
+        srp_strlcpy(w->name, worker, sizeof(w->name));
+    else
+        snprintf(w->name, sizeof(w->name), "%.40s:%ld", st->instance, (long)getpid());
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+        srp_error(err, SR_EIO, errno, "outbox", "cannot start the worker thread");
+        return NULL;
+    }
+    return w;
+}
+
+void sr_outbox_worker_kick(sr_outbox_worker *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->kicked = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void sr_outbox_worker_stop(sr_outbox_worker *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}

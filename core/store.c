@@ -1,0 +1,738 @@
+/*
+ * store.c - the LMDB environment, group commit and the record codecs
+ *
+ * One environment (a directory) with named databases:
+ *   meta      schema version and id counters
+ *   tickets   u64 id -> ticket JSON
+ *   messages  (u64 ticket, u32 seq) -> message JSON: the transcripts
+ *   conv      thread key ("e:<message-id>", "c:<jid>", "s:+49...",
+ *             "x:<channel>:<key>") -> u64 ticket id
+ *   profiles  "e:<email>", "p:+49...", "j:<jid>" -> profile JSON
+ *   events    u64 id -> event JSON
+ *   outbox    u64 id -> job JSON;  pending: u64 id -> "" for due work
+ * Records are compact JSON (jansson): easy to inspect with mdb_dump, fast
+ * enough for thousands of messages a second.
+ *
+ * Writers: LMDB allows one write transaction per environment at a time,
+ * across processes.  Inside a process, srp_store_write() queues the
+ * request; the first waiting thread becomes the leader, runs every queued
+ * request in one transaction (each in a nested transaction, so one
+ * failure does not undo the others) and commits once: one fsync
+ * acknowledges the whole batch (group commit).
+ */
+#include "build-config.h"
+
+#include "store.h"
+
+#include "ctx.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct srp_wreq {
+    srp_wfn fn;
+    void *arg;
+    int rc;
+    int done;
+    sr_error err;
+    struct srp_wreq *next;
+};
+
+static const char *const status_names[] = {"new", "open", "pending", "closed"};
+static const char *const event_names[] = {"ticket_created", "ticket_closed", "handed_off",
+                                          "resolved_without_handoff", "ticket_reopened",
+                                          "turned_worse"};
+static const char *const job_states[] = {"pending", "done", "failed"};
+
+const char *sr_status_name(sr_ticket_status s)
+{
+    return (unsigned)s < 4 ? status_names[s] : "new";
+}
+
+int sr_status_parse(const char *name)
+{
+    for (int i = 0; name && i < 4; i++)
+        if (strcmp(name, status_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *sr_event_name(sr_event_type t)
+{
+    return (unsigned)t < SR_ARRAY_LEN(event_names) ? event_names[t] : "unknown";
+}
+
+const char *sr_job_state_name(sr_job_state s)
+{
+    return (unsigned)s < 3 ? job_states[s] : "pending";
+}
+
+int64_t srp_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* srp_mdb_error - an LMDB failure as SR_ESTORE */
+int srp_mdb_error(sr_error *err, int rc, const char *what)
+{
+    if (rc == MDB_MAP_FULL)
+        return srp_error(err, SR_ESTORE, rc, "store",
+                         "%s: the store is full (MDB_MAP_FULL): raise store.map_size_mb", what);
+    if (rc == MDB_READERS_FULL)
+        return srp_error(err, SR_ESTORE, rc, "store",
+                         "%s: no free reader slot: raise store.max_readers", what);
+    return srp_error(err, SR_ESTORE, rc, "store", "%s: %s", what, mdb_strerror(rc));
+}
+
+void srp_u64_key(unsigned char out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)v;
+}
+
+uint64_t srp_key_u64(const void *p)
+{
+    const unsigned char *b = p;
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+void srp_msg_key(unsigned char out[12], uint64_t ticket, uint32_t seq)
+{
+    srp_u64_key(out, ticket);
+    out[8] = (unsigned char)(seq >> 24);
+    out[9] = (unsigned char)(seq >> 16);
+    out[10] = (unsigned char)(seq >> 8);
+    out[11] = (unsigned char)seq;
+}
+
+/* open_dbs - the named databases (created unless read-only) */
+static int open_dbs(sr_store *st, sr_error *err)
+{
+    struct {
+        const char *name;
+        MDB_dbi *dbi;
+    } dbs[] = {{"meta", &st->meta},         {"tickets", &st->tickets}, {"messages", &st->msgs},
+               {"conv", &st->conv},         {"profiles", &st->profiles},
+               {"events", &st->events},     {"outbox", &st->outbox},   {"pending", &st->pending}};
+    unsigned flags = (st->flags & SR_STORE_RDONLY) ? MDB_RDONLY : 0;
+    MDB_txn *txn;
+    MDB_val k = {6, "schema"}, v;
+    char ver[16];
+    int rc = mdb_txn_begin(st->env, NULL, flags, &txn);
+
+    if (rc != 0)
+        return srp_mdb_error(err, rc, "begin");
+    for (size_t i = 0; i < SR_ARRAY_LEN(dbs); i++) {
+        rc = mdb_dbi_open(txn, dbs[i].name, flags ? 0 : MDB_CREATE, dbs[i].dbi);
+        if (rc == MDB_NOTFOUND && flags) {
+            mdb_txn_abort(txn);
+            return srp_error(err, SR_ENOTFOUND, rc, st->path, "no sentiroute store here");
+        }
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            return srp_mdb_error(err, rc, dbs[i].name);
+        }
+    }
+    rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == MDB_NOTFOUND && !flags) {
+        snprintf(ver, sizeof(ver), "%d", SRP_SCHEMA_VERSION);
+        v.mv_data = ver;
+        v.mv_size = strlen(ver);
+        rc = mdb_put(txn, st->meta, &k, &v, 0);
+        st->schema = SRP_SCHEMA_VERSION;
+    } else if (rc == 0) {
+        snprintf(ver, sizeof(ver), "%.*s", (int)SR_MIN(v.mv_size, 15), (const char *)v.mv_data);
+        st->schema = atoi(ver);
+    }
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return srp_mdb_error(err, rc, "schema");
+    }
+    if (st->schema > SRP_SCHEMA_VERSION || st->schema < 1) {
+        mdb_txn_abort(txn);
+        return srp_error(err, SR_EFORMAT, 0, st->path,
+                         "store schema %d; this build reads schema %d (upgrade sentiroute)",
+                         st->schema, SRP_SCHEMA_VERSION);
+    }
+    /* commit even a read-only txn: an abort would close the new dbi handles */
+    rc = mdb_txn_commit(txn);
+    return rc ? srp_mdb_error(err, rc, "commit") : SR_OK;
+}
+
+static int make_dir(const char *path, sr_error *err)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) == 0)
+        return S_ISDIR(sb.st_mode) ? SR_OK
+                                   : srp_error(err, SR_EIO, ENOTDIR, path, "not a directory");
+    if (mkdir(path, 0750) != 0 && errno != EEXIST)
+        return srp_error(err, SR_EIO, errno, path, "cannot create store: %s", strerror(errno));
+    return SR_OK;
+}
+
+/* sr_store_open - open or create the environment */
+sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_error *err)
+{
+    sr_store *st;
+    const sr_config *cfg;
+    unsigned envflags = MDB_NOTLS | MDB_NOSUBDIR * 0;
+    int rc, dead = 0;
+
+    if (ctx == NULL) {
+        srp_error(err, SR_EINVAL, 0, "store", "no context");
+        return NULL;
+    }
+    cfg = ctx->cfg;
+    if (path == NULL || *path == '\0')
+        path = cfg->store_path;
+    st = calloc(1, sizeof(*st));
+    if (st == NULL || (st->path = strdup(path)) == NULL) {
+        free(st);
+        srp_error(err, SR_ENOMEM, ENOMEM, "store", "out of memory");
+        return NULL;
+    }
+    st->ctx = ctx;
+    st->cfg = cfg;
+    st->flags = flags;
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    if (cfg->store_instance[0])
+        srp_strlcpy(st->instance, cfg->store_instance, sizeof(st->instance));
+    else if (gethostname(st->instance, sizeof(st->instance) - 1) != 0)
+        srp_strlcpy(st->instance, "localhost", sizeof(st->instance));
+    st->instance[sizeof(st->instance) - 1] = '\0';
+    for (char *c = st->instance; *c; c++)   /* keep ids URL- and header-safe */
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '.'))
+            *c = '_';
+    if (!(flags & SR_STORE_RDONLY) && make_dir(path, err) != SR_OK)
+        goto fail;
+    if (flags & SR_STORE_RDONLY)
+        envflags |= MDB_RDONLY;
+    if (!cfg->store_sync || (flags & SR_STORE_NOSYNC))
+        envflags |= MDB_NOSYNC;
+    if ((rc = mdb_env_create(&st->env)) != 0 ||
+        (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
+        (rc = mdb_env_set_maxreaders(st->env, (unsigned)cfg->store_max_readers)) != 0 ||
+        (rc = mdb_env_set_mapsize(st->env, (size_t)cfg->store_map_mb << 20)) != 0) {
+        srp_mdb_error(err, rc, "environment");
+        goto fail;
+    }
+    rc = mdb_env_open(st->env, path, envflags, 0640);
+    if (rc != 0) {
+        if (rc == ENOENT)
+            srp_error(err, SR_ENOTFOUND, rc, path, "no store here");
+        else
+            srp_error(err, rc > 0 ? SR_EIO : SR_ESTORE, rc, path, "cannot open store: %s",
+                      mdb_strerror(rc));
+        goto fail;
+    }
+    /* reader slots of processes killed while reading (kill -9) */
+    mdb_reader_check(st->env, &dead);
+    if (dead > 0)
+        sr_log(ctx, SR_LOG_NOTICE, "store %s: cleared %d stale reader slot(s)", path, dead);
+    if (open_dbs(st, err) != SR_OK)
+        goto fail;
+    return st;
+fail:
+    sr_store_close(st);
+    return NULL;
+}
+
+void sr_store_close(sr_store *st)
+{
+    if (st == NULL)
+        return;
+    if (st->env)
+        mdb_env_close(st->env);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    free(st->path);
+    free(st);
+}
+
+int sr_store_schema_version(const sr_store *st)
+{
+    return st->schema;
+}
+
+const char *sr_store_path(const sr_store *st)
+{
+    return st->path;
+}
+
+int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err)
+{
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+
+    if (rc == MDB_READERS_FULL) {
+        int dead = 0;
+        mdb_reader_check(st->env, &dead);
+        rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+    }
+    return rc ? srp_mdb_error(err, rc, "read") : SR_OK;
+}
+
+/* run_batch - one transaction for reqs; each in a nested txn when several */
+static void run_batch(sr_store *st, srp_wreq *reqs)
+{
+    MDB_txn *txn, *child;
+    int nested = reqs->next != NULL, rc;
+    sr_error cerr;
+
+    rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map */
+        mdb_env_set_mapsize(st->env, 0);
+        rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    }
+    if (rc != 0) {
+        for (srp_wreq *r = reqs; r; r = r->next)
+            r->rc = srp_mdb_error(&r->err, rc, "begin write");
+        return;
+    }
+    for (srp_wreq *r = reqs; r; r = r->next) {
+        if (!nested) {
+            r->rc = r->fn(st, txn, r->arg, &r->err);
+            continue;
+        }
+        rc = mdb_txn_begin(st->env, txn, 0, &child);
+        if (rc != 0) {
+            r->rc = srp_mdb_error(&r->err, rc, "begin nested");
+            continue;
+        }
+        r->rc = r->fn(st, child, r->arg, &r->err);
+        if (r->rc == SR_OK && (rc = mdb_txn_commit(child)) != 0)
+            r->rc = srp_mdb_error(&r->err, rc, "commit nested");
+        else if (r->rc != SR_OK)
+            mdb_txn_abort(child);
+    }
+    if (!nested && reqs->rc != SR_OK) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) {
+        srp_mdb_error(&cerr, rc, "commit");
+        for (srp_wreq *r = reqs; r; r = r->next)
+            if (r->rc == SR_OK) {
+                r->rc = cerr.code;
+                r->err = cerr;
+            }
+    }
+}
+
+/* srp_store_write - queue a write, lead a batch when no one else does */
+int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
+{
+    srp_wreq req = {.fn = fn, .arg = arg};
+
+    if (st->flags & SR_STORE_RDONLY)
+        return srp_error(err, SR_EINVAL, 0, st->path, "store is open read-only");
+    pthread_mutex_lock(&st->mu);
+    if (st->tail)
+        st->tail->next = &req;
+    else
+        st->head = &req;
+    st->tail = &req;
+    while (!req.done) {
+        srp_wreq *batch, *last;
+        int n = 1;
+
+        if (st->leader) {
+            pthread_cond_wait(&st->cv, &st->mu);
+            continue;
+        }
+        /* lead: take up to batch_max queued requests */
+        st->leader = 1;
+        batch = last = st->head;
+        while (last->next && n < st->cfg->store_batch_max) {
+            last = last->next;
+            n++;
+        }
+        st->head = last->next;
+        if (st->head == NULL)
+            st->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->mu);
+        run_batch(st, batch);
+        pthread_mutex_lock(&st->mu);
+        for (srp_wreq *r = batch, *nx; r; r = nx) {
+            nx = r->next;
+            r->done = 1;
+        }
+        st->leader = 0;
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+    if (req.rc != SR_OK && err)
+        *err = req.err;
+    return req.rc;
+}
+
+/* srp_next_id - counters live in meta as "seq:NAME" */
+int srp_next_id(sr_store *st, MDB_txn *txn, const char *name, uint64_t *out, sr_error *err)
+{
+    char kb[32];
+    unsigned char vb[8];
+    MDB_val k, v;
+    uint64_t n = 0;
+    int rc;
+
+    snprintf(kb, sizeof(kb), "seq:%s", name);
+    k.mv_data = kb;
+    k.mv_size = strlen(kb);
+    rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        n = srp_key_u64(v.mv_data);
+    else if (rc != 0 && rc != MDB_NOTFOUND)
+        return srp_mdb_error(err, rc, "counter");
+    n++;
+    srp_u64_key(vb, n);
+    v.mv_data = vb;
+    v.mv_size = 8;
+    rc = mdb_put(txn, st->meta, &k, &v, 0);
+    if (rc != 0)
+        return srp_mdb_error(err, rc, "counter");
+    *out = n;
+    return SR_OK;
+}
+
+int srp_get_json(sr_store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                 json_t **out, sr_error *err)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    json_error_t je;
+    int rc = mdb_get(txn, dbi, &k, &v);
+
+    (void)st;
+    if (rc == MDB_NOTFOUND)
+        return srp_error(err, SR_ENOTFOUND, 0, "store", "not found");
+    if (rc != 0)
+        return srp_mdb_error(err, rc, "get");
+    *out = json_loadb(v.mv_data, v.mv_size, JSON_DISABLE_EOF_CHECK * 0, &je);
+    if (*out == NULL)
+        return srp_error(err, SR_EFORMAT, 0, "store", "corrupt record: %s", je.text);
+    return SR_OK;
+}
+
+int srp_put_json(sr_store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                 const json_t *val, sr_error *err)
+{
+    char stackbuf[4096], *buf = stackbuf;
+    size_t need = json_dumpb(val, stackbuf, sizeof(stackbuf), JSON_COMPACT | JSON_REAL_PRECISION(9));
+    MDB_val k = {klen, (void *)key}, v;
+    int rc;
+
+    (void)st;
+    if (need == 0)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "store", "cannot encode record");
+    if (need > sizeof(stackbuf)) {
+        buf = malloc(need);
+        if (buf == NULL)
+            return srp_error(err, SR_ENOMEM, ENOMEM, "store", "out of memory");
+        json_dumpb(val, buf, need, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    }
+    v.mv_data = buf;
+    v.mv_size = need;
+    rc = mdb_put(txn, dbi, &k, &v, 0);
+    if (buf != stackbuf)
+        free(buf);
+    return rc ? srp_mdb_error(err, rc, "put") : SR_OK;
+}
+
+/* --- tickets --------------------------------------------------------- */
+
+static void jstr(const json_t *j, const char *key, char *out, size_t size)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    srp_strlcpy(out, s ? s : "", size);
+}
+
+static long long jint(const json_t *j, const char *key)
+{
+    return json_integer_value(json_object_get(j, key));
+}
+
+static double jnum(const json_t *j, const char *key)
+{
+    return json_number_value(json_object_get(j, key));
+}
+
+void srp_ticket_from_json(const json_t *j, sr_ticket *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->id = (uint64_t)jint(j, "id");
+    t->channel = (sr_channel)jint(j, "ch");
+    t->status = (sr_ticket_status)jint(j, "st");
+    jstr(j, "req", t->requester, sizeof(t->requester));
+    jstr(j, "name", t->requester_name, sizeof(t->requester_name));
+    jstr(j, "email", t->email, sizeof(t->email));
+    jstr(j, "pid", t->profile_id, sizeof(t->profile_id));
+    jstr(j, "subj", t->subject, sizeof(t->subject));
+    jstr(j, "q", t->queue, sizeof(t->queue));
+    t->priority = (sr_priority)jint(j, "pri");
+    jstr(j, "tags", t->tags, sizeof(t->tags));
+    jstr(j, "asg", t->assignee, sizeof(t->assignee));
+    jstr(j, "grp", t->assignee_group, sizeof(t->assignee_group));
+    t->score = (float)jnum(j, "score");
+    t->label = (sr_label)jint(j, "label");
+    t->flags = (unsigned)jint(j, "flags");
+    jstr(j, "lang", t->lang, sizeof(t->lang));
+    t->prev_score = (float)jnum(j, "prev");
+    t->turned_worse = (int)jint(j, "worse");
+    t->order_value = jnum(j, "ov");
+    t->vip = (int)jint(j, "vip");
+    t->created = jint(j, "cr");
+    t->updated = jint(j, "up");
+    t->nmessages = (uint32_t)jint(j, "n");
+    t->handed_off = (int)jint(j, "ho");
+    jstr(j, "method", t->method, sizeof(t->method));
+    jstr(j, "rid", t->remote_id, sizeof(t->remote_id));
+}
+
+json_t *srp_ticket_to_json(const sr_ticket *t)
+{
+    return json_pack("{sI sI sI ss ss ss ss ss ss sI ss ss ss sf sI sI ss sf sI sf sI sI sI sI "
+                     "sI ss ss}",
+                     "id", (json_int_t)t->id, "ch", (json_int_t)t->channel, "st",
+                     (json_int_t)t->status, "req", t->requester, "name", t->requester_name,
+                     "email", t->email, "pid", t->profile_id, "subj", t->subject, "q", t->queue,
+                     "pri", (json_int_t)t->priority, "tags", t->tags, "asg", t->assignee, "grp",
+                     t->assignee_group, "score", (double)t->score, "label",
+                     (json_int_t)t->label, "flags", (json_int_t)t->flags, "lang", t->lang,
+                     "prev", (double)t->prev_score, "worse", (json_int_t)t->turned_worse, "ov",
+                     t->order_value, "vip", (json_int_t)t->vip, "cr", (json_int_t)t->created,
+                     "up", (json_int_t)t->updated, "n", (json_int_t)t->nmessages, "ho",
+                     (json_int_t)t->handed_off, "method", t->method, "rid", t->remote_id);
+}
+
+int srp_ticket_load(sr_store *st, MDB_txn *txn, uint64_t id, sr_ticket *t, sr_error *err)
+{
+    unsigned char k[8];
+    json_t *j;
+    int rc;
+
+    srp_u64_key(k, id);
+    rc = srp_get_json(st, txn, st->tickets, k, 8, &j, err);
+    if (rc == SR_ENOTFOUND)
+        return srp_error(err, SR_ENOTFOUND, 0, "ticket", "no ticket %llu",
+                         (unsigned long long)id);
+    if (rc != SR_OK)
+        return rc;
+    srp_ticket_from_json(j, t);
+    json_decref(j);
+    return SR_OK;
+}
+
+int srp_ticket_save(sr_store *st, MDB_txn *txn, const sr_ticket *t, sr_error *err)
+{
+    unsigned char k[8];
+    json_t *j = srp_ticket_to_json(t);
+    int rc;
+
+    if (j == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "ticket", "cannot encode ticket");
+    srp_u64_key(k, t->id);
+    rc = srp_put_json(st, txn, st->tickets, k, 8, j, err);
+    json_decref(j);
+    return rc;
+}
+
+/* --- messages -------------------------------------------------------- */
+
+static void msg_from_json(const json_t *j, sr_stored_message *m)
+{
+    const char *text = json_string_value(json_object_get(j, "text"));
+
+    memset(m, 0, sizeof(*m));
+    m->seq = (uint32_t)jint(j, "seq");
+    m->direction = (sr_direction)jint(j, "dir");
+    jstr(j, "author", m->author, sizeof(m->author));
+    m->at = jint(j, "at");
+    m->text = strdup(text ? text : "");
+    m->score = (float)jnum(j, "score");
+    m->label = (sr_label)jint(j, "label");
+    m->flags = (unsigned)jint(j, "flags");
+    jstr(j, "lang", m->lang, sizeof(m->lang));
+}
+
+int srp_msg_load(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t seq,
+                 sr_stored_message *m, sr_error *err)
+{
+    unsigned char k[12];
+    json_t *j;
+    int rc;
+
+    srp_msg_key(k, ticket, seq);
+    rc = srp_get_json(st, txn, st->msgs, k, 12, &j, err);
+    if (rc != SR_OK)
+        return rc;
+    msg_from_json(j, m);
+    json_decref(j);
+    return m->text ? SR_OK : srp_error(err, SR_ENOMEM, ENOMEM, "message", "out of memory");
+}
+
+int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_message *m,
+                 sr_error *err)
+{
+    unsigned char k[12];
+    json_t *j;
+    int rc;
+
+    j = json_pack("{sI sI ss sI ss sf sI sI ss}", "seq", (json_int_t)m->seq, "dir",
+                  (json_int_t)m->direction, "author", m->author, "at", (json_int_t)m->at,
+                  "text", m->text ? m->text : "", "score", (double)m->score, "label",
+                  (json_int_t)m->label, "flags", (json_int_t)m->flags, "lang", m->lang);
+    if (j == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "message", "cannot encode message");
+    srp_msg_key(k, ticket, m->seq);
+    rc = srp_put_json(st, txn, st->msgs, k, 12, j, err);
+    json_decref(j);
+    return rc;
+}
+
+/* srp_transcript_read - messages 1..upto (0: all) of a ticket */
+int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t upto,
+                        sr_stored_message **out, size_t *n, sr_error *err)
+{
+    unsigned char k[12];
+    MDB_cursor *cur;
+    MDB_val key, val;
+    sr_stored_message *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = mdb_cursor_open(txn, st->msgs, &cur);
+    if (rc != 0)
+        return srp_mdb_error(err, rc, "cursor");
+    srp_msg_key(k, ticket, 0);
+    key.mv_data = k;
+    key.mv_size = 12;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        json_t *j;
+        if (key.mv_size != 12 || srp_key_u64(key.mv_data) != ticket)
+            break;
+        j = json_loadb(val.mv_data, val.mv_size, 0, NULL);
+        if (j == NULL)
+            continue;
+        if (cnt == cap) {
+            sr_stored_message *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
+            if (nv == NULL) {
+                json_decref(j);
+                break;
+            }
+            v = nv;
+            cap = cap ? cap * 2 : 16;
+        }
+        msg_from_json(j, &v[cnt]);
+        json_decref(j);
+        if (upto && v[cnt].seq > upto) {
+            free(v[cnt].text);
+            break;
+        }
+        cnt++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        sr_transcript_free(v, cnt);
+        return srp_mdb_error(err, rc, "transcript");
+    }
+    *out = v;
+    *n = cnt;
+    return SR_OK;
+}
+
+void sr_transcript_free(sr_stored_message *msgs, size_t n)
+{
+    for (size_t i = 0; msgs && i < n; i++)
+        free(msgs[i].text);
+    free(msgs);
+}
+
+/* --- events ---------------------------------------------------------- */
+
+int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticket *t,
+                  const char *detail, int64_t at, sr_error *err)
+{
+    unsigned char k[8];
+    uint64_t id;
+    json_t *j;
+    int rc = srp_next_id(st, txn, "event", &id, err);
+
+    if (rc != SR_OK)
+        return rc;
+    j = json_pack("{sI sI sI sI sI sf sI ss}", "id", (json_int_t)id, "t", (json_int_t)type,
+                  "tk", (json_int_t)t->id, "at", (json_int_t)at, "ch", (json_int_t)t->channel,
+                  "score", (double)t->score, "label", (json_int_t)t->label, "d",
+                  detail ? detail : "");
+    if (j == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "event", "cannot encode event");
+    srp_u64_key(k, id);
+    rc = srp_put_json(st, txn, st->events, k, 8, j, err);
+    json_decref(j);
+    return rc;
+}
+
+/* sr_event_foreach - walk events in id (= time) order */
+int sr_event_foreach(sr_store *st, int64_t since, int (*fn)(void *ud, const sr_event *ev),
+                     void *ud, sr_error *err)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val key, val;
+    int rc = srp_store_read(st, &txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = mdb_cursor_open(txn, st->events, &cur);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return srp_mdb_error(err, rc, "cursor");
+    }
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        json_t *j = json_loadb(val.mv_data, val.mv_size, 0, NULL);
+        sr_event ev;
+        int stop;
+        if (j == NULL)
+            continue;
+        memset(&ev, 0, sizeof(ev));
+        ev.id = (uint64_t)jint(j, "id");
+        ev.type = (sr_event_type)jint(j, "t");
+        ev.ticket_id = (uint64_t)jint(j, "tk");
+        ev.at = jint(j, "at");
+        ev.channel = (sr_channel)jint(j, "ch");
+        ev.score = (float)jnum(j, "score");
+        ev.label = (sr_label)jint(j, "label");
+        jstr(j, "d", ev.detail, sizeof(ev.detail));
+        json_decref(j);
+        if (ev.at < since)
+            continue;
+        stop = fn(ud, &ev);
+        if (stop)
+            break;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return SR_OK;
+}
+
+void srp_ext_id(const sr_store *st, uint64_t ticket, char *out, size_t size)
+{
+    snprintf(out, size, "sr-%s-t%llu", st->instance, (unsigned long long)ticket);
+}

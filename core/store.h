@@ -1,0 +1,99 @@
+/*
+ * store.h - the LMDB store's internals, shared by conversation.c,
+ * outbox.c, profile.c and the drivers
+ */
+#ifndef SR_STORE_H
+#define SR_STORE_H
+
+#include "config.h"
+
+#include <jansson.h>
+#include <lmdb.h>
+#include <pthread.h>
+
+#define SRP_SCHEMA_VERSION 1
+
+typedef struct srp_wreq srp_wreq;
+
+struct sr_store {
+    const sr_ctx *ctx;
+    const sr_config *cfg;
+    MDB_env *env;
+    MDB_dbi meta, tickets, msgs, conv, profiles, events, outbox, pending;
+    unsigned flags;
+    int schema;
+    char *path;
+    char instance[65];
+    /* group commit: writers queue requests, one leader runs a batch */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    srp_wreq *head, *tail;
+    int leader;
+};
+
+/* A write: fn runs inside the batch's transaction (a nested one when the
+ * batch has several) and returns SR_OK to keep its changes. */
+typedef int (*srp_wfn)(sr_store *st, MDB_txn *txn, void *arg, sr_error *err);
+
+/* srp_store_write - run fn in a write transaction and commit it durably
+ * (grouped with concurrent writers).  Returns fn's code or a commit error. */
+int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err);
+
+/* srp_store_read - begin a read transaction (MDB_NOTLS: any thread). */
+int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err);
+
+/* srp_mdb_error - SR_ESTORE with the LMDB text; MAP_FULL gets advice. */
+int srp_mdb_error(sr_error *err, int rc, const char *what);
+
+/* Keys */
+void srp_u64_key(unsigned char out[8], uint64_t v);
+uint64_t srp_key_u64(const void *p);
+void srp_msg_key(unsigned char out[12], uint64_t ticket, uint32_t seq);
+
+/* srp_next_id - bump and return a counter in meta ("ticket", "job", "event") */
+int srp_next_id(sr_store *st, MDB_txn *txn, const char *name, uint64_t *out, sr_error *err);
+
+/* JSON records: get parses (new reference), put serializes */
+int srp_get_json(sr_store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                 json_t **out, sr_error *err);
+int srp_put_json(sr_store *st, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                 const json_t *val, sr_error *err);
+
+/* Tickets, messages and events as records */
+void srp_ticket_from_json(const json_t *j, sr_ticket *t);
+json_t *srp_ticket_to_json(const sr_ticket *t);
+int srp_ticket_load(sr_store *st, MDB_txn *txn, uint64_t id, sr_ticket *t, sr_error *err);
+int srp_ticket_save(sr_store *st, MDB_txn *txn, const sr_ticket *t, sr_error *err);
+int srp_msg_load(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t seq,
+                 sr_stored_message *m, sr_error *err);
+int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_message *m,
+                 sr_error *err);
+int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticket *t,
+                  const char *detail, int64_t at, sr_error *err);
+int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t upto,
+                        sr_stored_message **out, size_t *n, sr_error *err);
+
+/* srp_ext_id - the ticket's external id: "sr-INSTANCE-tID" */
+void srp_ext_id(const sr_store *st, uint64_t ticket, char *out, size_t size);
+
+/* Outbox (outbox.c) */
+typedef struct srp_jobspec {
+    const char *kind, *target;
+    uint64_t ticket;
+    uint32_t seq;
+    const char *to;
+    const char *text;
+    json_t *snapshot;   /* borrowed: ticket fields frozen at enqueue time */
+} srp_jobspec;
+
+int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t now,
+                   uint64_t *id, sr_error *err);
+/* srp_job_json - the stored job record (new ref) for the driver */
+int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err);
+
+int64_t srp_now(void);
+
+/* srp_profile_lookup - 1 and *out when key ("e:..", "p:..", "j:..") has a profile */
+int srp_profile_lookup(sr_store *st, MDB_txn *txn, const char *key, sr_profile *out);
+
+#endif

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""test_cli - sentiroutectl's store commands end to end: the one-command query
+"urgent or negative, highest order value first" (options and saved view), the
+ticket life cycle, profiles, rescore, reports, metrics, rule errors naming
+file:line:path, the sample config documenting every key, method none, and a
+read-only reader next to a live writer."""
+import json
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import srtest  # noqa: E402
+
+tap = srtest.Tap(16)
+SRC = os.environ.get("top_srcdir") or os.path.join(srtest.HERE, "..", "..")
+SAMPLE = os.path.join(SRC, "config", "sentiroute.conf")
+d = srtest.tmpdir()
+store = os.path.join(d, "store")
+conf = srtest.write_config(d, """
+store = { instance = "cli"; sync = false; };
+route = { rules = (
+  { name = "angry-big-order"; label = ["urgent", "negative"]; order_value_min = 200.0;
+    queue = "senior"; priority = "high"; tags = ["big-order"]; },
+  { name = "promoter"; label = "promoter"; tags = ["review-request"]; }
+); };
+views = ( { name = "angry"; label = ["urgent", "negative"]; sort = "order_value"; } );
+""")
+
+with open(os.path.join(d, "profiles.csv"), "w") as f:
+    f.write("email,name,profile_id,order_value,vip\n"
+            "rich@example.com,Rich Customer,C-9,900,yes\n"
+            "mid@example.com,Mid Customer,C-5,300,no\n"
+            "low@example.com,Low Customer,C-1,15,no\n")
+with open(os.path.join(d, "profiles.json"), "w") as f:
+    json.dump([{"phone": "+4915100000009", "name": "SMS Fan", "profile_id": "C-7", "order_value": 42}], f)
+rc1, out1, err1 = srtest.ctl(conf, store, "profiles", "import", os.path.join(d, "profiles.csv"))
+rc2, out2, err2 = srtest.ctl(conf, store, "profiles", "import", os.path.join(d, "profiles.json"))
+rc3, out3, _ = srtest.ctl(conf, store, "profiles", "show", "+49 151 00000009")
+tap.ok(rc1 == 0 and rc2 == 0 and "imported 3" in out1 and "imported 1" in out2 and '"C-7"' in out3,
+       "profiles import from CSV and JSON, lookup by number", out1 + out2 + out3 + err1 + err2)
+
+angry = "This is the worst service ever, I am furious and I want a refund!"
+r_low = srtest.ingest(conf, store, "email", "low@example.com", angry)
+r_rich = srtest.ingest(conf, store, "email", "Rich Customer <rich@example.com>", angry)
+r_mid = srtest.ingest(conf, store, "email", "mid@example.com", angry)
+r_fan = srtest.ingest(conf, store, "email", "fan@example.com",
+                      "Best shop ever, I will recommend you to all my friends!")
+srtest.ingest(conf, store, "chat", "calm@anon/1", "hello, what are your opening hours?")
+tap.ok(r_rich["queue"] == "senior" and r_rich["priority"] == "high" and r_low["queue"] == "general"
+       and r_fan["label"] == "promoter" and "review-request" in r_fan["tags"],
+       "ingest routes by label and profile order value",
+       json.dumps([r_rich, r_low, r_fan]))
+
+rc, out, err = srtest.ctl(conf, store, "tickets", "--label", "urgent,negative", "--sort", "order_value",
+                          "--format", "json")
+ids = [t["id"] for t in json.loads(out)] if rc == 0 else []
+tap.ok(ids == [r_rich["ticket"], r_mid["ticket"], r_low["ticket"]],
+       "tickets --label urgent,negative --sort order_value: highest order value first", out[:1500] + err)
+rc, out2, err = srtest.ctl(conf, store, "tickets", "--view", "angry", "--format", "json")
+tap.ok(rc == 0 and [t["id"] for t in json.loads(out2)] == ids, "the saved view 'angry' gives the same", err)
+rc, table, err = srtest.ctl(conf, store, "tickets", "--channel", "chat")
+tap.ok(rc == 0 and "calm@anon" in table and "rich@" not in table and table.startswith("id"),
+       "tickets table filtered by channel", table + err)
+
+tid = str(r_rich["ticket"])
+rc_r, o_r, e_r = srtest.ctl(conf, store, "ticket", "reply", tid, "--author", "anna", stdin="We are so sorry. Refund sent.")
+rc_c, _, e_c = srtest.ctl(conf, store, "ticket", "close", tid)
+after_close = srtest.ingest(conf, store, "email", "rich@example.com", "Thank you, that was quick",
+                            "--in-reply-to", "<nonexistent@x>")
+rc_s, show, e_s = srtest.ctl(conf, store, "ticket", "show", tid, "--format", "json")
+t = json.loads(show)
+tap.ok(rc_r == 0 and rc_c == 0 and t["status"] == "closed" and t["transcript"][1]["direction"] == "out"
+       and t["transcript"][1]["author"] == "anna" and after_close["ticket"] != r_rich["ticket"],
+       "reply is an outbound message; close works; a new unthreaded mail opens a new ticket",
+       show[:1500] + e_r + e_c + e_s)
+rc_o, _, e_o = srtest.ctl(conf, store, "ticket", "reopen", tid)
+rc_d, jl, _ = srtest.ctl(conf, store, "outbox", "list", "--format", "json")
+deliver = [j for j in json.loads(jl) if j["kind"] == "deliver"]
+tap.ok(rc_o == 0 and len(deliver) == 1 and deliver[0]["target"] == "email" and deliver[0]["state"] == "pending",
+       "reopen works; the reply waits in the outbox for the email adapter", jl + e_o)
+rc_x, _, _ = srtest.ctl(conf, store, "outbox", "drop", str(deliver[0]["id"]) if deliver else "0")
+tap.ok(rc_x == 0 and not srtest.jobs(conf, store), "outbox drop removes a job")
+
+sms = srtest.ingest(conf, store, "sms", "+4915100000009", "Hi, one question about my order")
+srtest.ingest(conf, store, "sms", "+4915100000009", "actually a second, unrelated topic: invoice broken, awful")
+rc, out, err = srtest.ctl(conf, store, "ticket", "split", str(sms["ticket"]), "--at", "2")
+m = re.search(r"now ticket (\d+)", out)
+rc2, show, _ = srtest.ctl(conf, store, "ticket", "show", m.group(1) if m else "0", "--format", "json")
+tap.ok(rc == 0 and m and json.loads(show)["messages"] == 1 and json.loads(show)["profile_id"] == "C-7",
+       "ticket split moves the later messages to a new ticket", out + err + show[:800])
+
+rc, out, err = srtest.ctl(conf, store, "rescore")
+tap.ok(rc == 0 and re.search(r"rescored (\d+) ticket", out) and int(re.search(r"(\d+)", out).group(1)) >= 7,
+       "rescore re-scores every stored ticket", out + err)
+
+svg = os.path.join(d, "week.svg")
+rc, out, err = srtest.ctl(conf, store, "report", "--week", "--svg", svg)
+ok_svg = False
+try:
+    root = ET.parse(svg).getroot()
+    ok_svg = root.tag.endswith("svg") and len(root.findall("{http://www.w3.org/2000/svg}rect")) > 3
+except Exception as e:
+    err += str(e)
+tap.ok(rc == 0 and "urgent" in out and "handoffs:" in out and ok_svg,
+       "report --week prints a table and writes an SVG chart", out + err)
+
+rc, out, err = srtest.ctl(conf, store, "metrics")
+lines = [l for l in out.splitlines() if l and not l.startswith("#")]
+good = all(re.fullmatch(r'[a-z_]+(\{[a-z_]+="[a-z_]+"(,[a-z_]+="[a-z_]+")*\})? -?\d+(\.\d+)?', l) for l in lines)
+tap.ok(rc == 0 and good and 'sentiroute_tickets{label="urgent",status="new"}' in out
+       and "sentiroute_outbox_oldest_pending_age_seconds" in out,
+       "metrics prints Prometheus text", out[:1500] + err)
+
+bad = srtest.write_config(d, 'route = {\n  rules = (\n    { queue = "a"; },\n    { name = "x";\n      queuee = "b"; }\n  );\n};\n', "bad.conf")
+rc, out, err = srtest.ctl(bad, None, "configtest")
+tap.ok(rc == 78 and "bad.conf:5: route.rules.[1].queuee" in err, "configtest names file:line:path of a bad rule key", err)
+
+rc, dump, err = srtest.ctl(SAMPLE, None, "configtest", "--dump")
+sample = open(SAMPLE).read()
+paths, stack = [], []
+for line in dump.splitlines():
+    s = line.strip()
+    if s.endswith("= {"):
+        stack.append(s.split()[0])
+    elif s == "};":
+        stack.pop()
+    elif re.match(r"^[a-z_]+ = ", s) and not line.startswith("    "*8):
+        paths.append(".".join(stack + [s.split()[0]]))
+missing = [p for p in paths if not re.search(r"\b%s\s*=" % re.escape(p.split(".")[-1]), sample)]
+tap.ok(rc == 0 and len(paths) > 40 and not missing,
+       "the sample config loads and documents every key (%d)" % len(paths), "missing=%s %s" % (missing, err))
+
+dn = srtest.tmpdir()
+conf_none = srtest.write_config(dn, 'store = { sync = false; }; handoff = { method = "none"; none = { message = "Help is here:"; links = ["https://help.example.com/a"]; }; };')
+r = srtest.ingest(conf_none, os.path.join(dn, "store"), "chat", "v@anon/1", "I want to speak to a human")
+tap.ok(r["handoff"] and r["job"] == 0 and r["none_message"] == "Help is here:\nhttps://help.example.com/a",
+       "method none answers with the configured message and links", json.dumps(r))
+
+# a reporting reader next to a live writer (two processes on one store)
+feed = "".join(json.dumps({"channel": "sms", "from": "+49152000%05d" % i, "text": "msg %d" % i}) + "\n" for i in range(300))
+w = srtest.start([srtest.CTL, "-c", conf, "--store", store, "ingest", "--jsonl"],
+                 stdin=srtest.subprocess.PIPE, stdout=srtest.subprocess.PIPE, stderr=srtest.subprocess.DEVNULL, text=True)
+w.stdin.write(feed[: len(feed) // 2])
+w.stdin.flush()
+first = w.stdout.readline()
+rc_ro, out_ro, err_ro = srtest.ctl(conf, store, "tickets", "--channel", "sms", "--format", "json")
+w.stdin.write(feed[len(feed) // 2:])
+w.stdin.close()
+rest = w.stdout.read()
+w.wait(timeout=60)
+rc, out, err = srtest.ctl(conf, store, "tickets", "--channel", "sms", "--format", "json")
+tap.ok(first and rc_ro == 0 and w.returncode == 0 and len(json.loads(out)) >= 302,
+       "a read-only reader works while another process writes", err_ro + err)
+tap.done()

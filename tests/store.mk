@@ -1,0 +1,49 @@
+# tests/store.mk - store, routing, outbox and handoff tests (issue 4)
+
+STORE_UNIT_TESTS = \
+	tests/unit/test_hmac \
+	tests/unit/test_route \
+	tests/unit/test_store \
+	tests/unit/test_outbox
+check_PROGRAMS += $(STORE_UNIT_TESTS)
+TESTS += $(STORE_UNIT_TESTS) \
+	tests/handoff/test_cli.py \
+	tests/handoff/test_drivers.py \
+	tests/handoff/test_crash.py
+
+STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
+	$(LIBCONFIG_CFLAGS) $(UTF8PROC_CFLAGS)
+STORE_TEST_LIBS = core/libsrcore.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LMDB_LIBS) -lm
+
+tests_unit_test_hmac_SOURCES = tests/unit/test_hmac.c
+tests_unit_test_hmac_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_hmac_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_route_SOURCES = tests/unit/test_route.c tests/unit/store_testutil.h
+tests_unit_test_route_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_route_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/store_testutil.h
+tests_unit_test_store_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testutil.h
+tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
+
+EXTRA_DIST += tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
+	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py
+
+# the sanitizer pass of check-all runs these too
+SANITIZER_TESTS += $(STORE_UNIT_TESTS)
+
+# Benchmarks: make bench (never part of make check)
+EXTRA_PROGRAMS += tests/bench/bench_store
+CLEANFILES += tests/bench/bench_store
+tests_bench_bench_store_SOURCES = tests/bench/bench_store.c
+tests_bench_bench_store_CFLAGS = $(AM_CFLAGS)
+tests_bench_bench_store_LDADD = core/libsentiroute.la -lpthread -lm
+
+.PHONY: bench-store
+bench: bench-store
+bench-store: tests/bench/bench_store$(EXEEXT) tools/sentiroutectl$(EXEEXT)
+	$(AM_V_at)tests/bench/bench_store$(EXEEXT)
+	$(AM_V_at)SENTIROUTECTL=$(abs_top_builddir)/tools/sentiroutectl \
+		python3 $(srcdir)/tests/bench/bench_outbox.py

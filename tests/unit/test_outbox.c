@@ -1,0 +1,348 @@
+/*
+ * test_outbox - jobs enqueued with their message, leases, completion by the
+ * lease holder only, backoff and Retry-After, parking failed jobs, retry
+ * and drop, per-ticket order, the none and helpdesk methods
+ */
+#include "build-config.h"
+
+#include "store_testutil.h"
+
+#include <fcntl.h>
+#include <time.h>
+
+typedef struct fx {
+    char *dir;
+    sr_ctx *ctx;
+    sr_store *st;
+} fx;
+
+/* a zendesk config: nothing listens there, the tests drive the API directly */
+static fx *fx_new(const char *extra)
+{
+    fx *f = calloc(1, sizeof(*f));
+    char conf[2048], tok[300];
+    sr_error err;
+    int fd;
+
+    f->dir = st_tmpdir();
+    snprintf(tok, sizeof(tok), "%s/token", f->dir);
+    fd = open(tok, O_WRONLY | O_CREAT, 0600);
+    if (fd < 0 || write(fd, "tok\n", 4) != 4)
+        fail_msg("token file");
+    close(fd);
+    snprintf(conf, sizeof(conf),
+             "handoff = { method = \"zendesk\"; max_attempts = 3; backoff_base = 4.0;\n"
+             "  zendesk = { url = \"http://127.0.0.1:9\"; email = \"a@example.com\";"
+             " token_file = \"%s\"; }; %s };\n"
+             "route = { rules = ( { label = [\"urgent\", \"negative\"]; handoff = true; } ); };",
+             tok, extra ? extra : "");
+    f->ctx = st_ctx(conf);
+    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
+    if (f->st == NULL)
+        fail_msg("open: %s", err.msg);
+    return f;
+}
+
+static void fx_free(fx *f)
+{
+    sr_store_close(f->st);
+    sr_ctx_free(f->ctx);
+    st_rmdir(f->dir);
+    free(f);
+}
+
+static const char *angry = "This is terrible, I am furious, worst service ever";
+
+static void test_handoff_job_committed_with_message(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    sr_ingest_result calm;
+    sr_job *v;
+    size_t n;
+    sr_ticket t;
+
+    (void)state;
+    assert_true(r.handoff);
+    assert_true(r.job_id > 0);
+    calm = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "b@example.com", "hello, a question"));
+    assert_false(calm.handoff);
+    assert_int_equal(calm.job_id, 0);
+    assert_int_equal(sr_outbox_list(f->st, 1u << SR_JOB_PENDING, &v, &n, NULL), SR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].id, r.job_id);
+    assert_string_equal(v[0].kind, "handoff");
+    assert_string_equal(v[0].target, "zendesk");
+    assert_int_equal(strncmp(v[0].idem_key, "sr-unit-j", 9), 0);
+    sr_outbox_list_free(v, n);
+    sr_ticket_get(f->st, r.ticket_id, &t, NULL);
+    assert_true(t.handed_off);
+    assert_string_equal(t.method, "zendesk");
+    /* a second handoff request for the same ticket does nothing */
+    uint64_t job = 99;
+    assert_int_equal(sr_handoff_request(f->st, r.ticket_id, "again", &job, NULL), SR_OK);
+    assert_int_equal(job, 0);
+    fx_free(f);
+}
+
+static void test_adapter_request_hands_off_with_the_message(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_message *m = st_msg(SR_CHANNEL_CHAT, "v@anon/1", "yes please");
+    sr_ingest_result r;
+    sr_job *v;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(sr_message_request_handoff(m, "visitor said yes", NULL), SR_OK);
+    assert_string_equal(sr_message_handoff_request(m), "visitor said yes");
+    r = st_ingest(f->st, m);
+    assert_true(r.handoff);
+    assert_true(r.job_id > 0);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].ticket_id, r.ticket_id);
+    sr_outbox_list_free(v, n);
+    fx_free(f);
+}
+
+static void test_lease_excludes_second_worker(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    sr_job a, b;
+    sr_error err;
+    sr_ticket t;
+
+    (void)state;
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(a.id, r.job_id);
+    assert_int_equal(a.attempts, 1);
+    assert_string_equal(a.claimed_by, "A");
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "B", "1", &err), SR_EEXIST);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_EEXIST);
+    sr_ticket_get(f->st, r.ticket_id, &t, NULL);
+    assert_string_equal(t.remote_id, "4711");
+    sr_job_clear(&a);
+    fx_free(f);
+}
+
+static void test_expired_lease_is_claimed_again(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_job a, b;
+    sr_error err;
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 1, &a, &err), SR_OK);
+    sleep(2);   /* worker A "crashed" */
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_OK);
+    assert_int_equal(b.id, a.id);
+    assert_int_equal(b.attempts, 2);
+    /* A comes back late: its lease is gone */
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "1", &err), SR_EEXIST);
+    assert_int_equal(sr_outbox_complete(f->st, b.id, "B", "2", &err), SR_OK);
+    sr_job_clear(&a);
+    sr_job_clear(&b);
+    fx_free(f);
+}
+
+static void test_retry_after_and_backoff_schedule(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_job a, *v;
+    size_t n;
+    sr_error err;
+    int64_t now = (int64_t)time(NULL);
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 0, 30, "HTTP 429", &err), SR_OK);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(v[0].state, SR_JOB_PENDING);
+    assert_true(v[0].next_attempt_at >= now + 30 && v[0].next_attempt_at <= now + 33);
+    assert_string_equal(v[0].last_error, "HTTP 429");
+    sr_outbox_list_free(v, n);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_ENOTFOUND);
+    /* without Retry-After: base 4 s, equal jitter -> 2..4 s, then 4..8 s */
+    sr_outbox_retry(f->st, a.id, NULL);
+    for (int att = 1; att <= 2; att++) {
+        sr_job c;
+        now = (int64_t)time(NULL);
+        assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &c, &err), SR_OK);
+        assert_int_equal(sr_outbox_fail(f->st, c.id, "A", 0, 0, "HTTP 503", &err), SR_OK);
+        sr_outbox_list(f->st, 0, &v, &n, NULL);
+        int64_t d = v[0].next_attempt_at - now;
+        if (d < 2 * att - 1 || d > 4 * att + 1)
+            fail_msg("attempt %d: delay %lld, want %d..%d", att, (long long)d, 2 * att, 4 * att);
+        sr_outbox_list_free(v, n);
+        sr_outbox_retry(f->st, c.id, NULL);   /* due now again, attempts reset */
+        sr_job_clear(&c);
+        if (att == 1) {
+            /* make the next claim attempt 2: fail once more without reset */
+            assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &c, &err), SR_OK);
+            sr_outbox_fail(f->st, c.id, "A", 0, 1, "x", NULL);
+            sleep(2);
+            sr_job_clear(&c);
+        }
+    }
+    sr_job_clear(&a);
+    fx_free(f);
+}
+
+static void test_failed_jobs_parked_retry_and_drop(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_job a, *v;
+    size_t n;
+    sr_error err;
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    /* max_attempts = 3: the third failure parks it */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+        assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 0, 1, "HTTP 500", &err), SR_OK);
+        if (i < 2)
+            sleep(2);
+        sr_job_clear(&a);
+    }
+    sr_outbox_list(f->st, 1u << SR_JOB_FAILED, &v, &n, NULL);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].attempts, 3);
+    sr_outbox_list_free(v, n);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_OK);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 1, 0, "HTTP 401", &err), SR_OK);
+    sr_outbox_list(f->st, 1u << SR_JOB_FAILED, &v, &n, NULL);
+    assert_int_equal(n, 1);   /* permanent: parked at once */
+    sr_outbox_list_free(v, n);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_OK);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 0);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_ENOTFOUND);
+    sr_job_clear(&a);
+    fx_free(f);
+}
+
+static void test_ticket_jobs_delivered_in_order(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_message *m;
+    sr_job a, b;
+    sr_error err;
+
+    (void)state;
+    m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry);
+    sr_message_set_message_id(m, "<t1@x>", NULL);
+    st_ingest(f->st, m);
+    m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", "and another thing");
+    sr_message_set_in_reply_to(m, "<t1@x>", NULL);
+    st_ingest(f->st, m);
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "z@example.com", angry));
+    /* the comment waits for its ticket's handoff; another ticket's job goes first */
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_string_equal(a.kind, "handoff");
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_OK);
+    assert_string_equal(b.kind, "handoff");
+    assert_int_not_equal(a.ticket_id, b.ticket_id);
+    sr_job_clear(&b);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "77", &err), SR_OK);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_OK);
+    assert_string_equal(b.kind, "comment");
+    assert_int_equal(b.msg_seq, 2);
+    sr_job_clear(&a);
+    sr_job_clear(&b);
+    fx_free(f);
+}
+
+static void test_method_none_answers_with_links(void **state)
+{
+    sr_ctx *ctx = st_ctx("handoff = { method = \"none\"; none = { message = \"See our help:\";"
+                         " links = [\"https://help.example.com/returns\"]; }; };");
+    char *dir = st_tmpdir();
+    sr_error err;
+    sr_store *st = sr_store_open(ctx, dir, 0, &err);
+    sr_ingest_result r;
+    sr_job *v;
+    size_t n;
+    int ev[8] = {0};
+
+    (void)state;
+    r = st_ingest(st, st_msg(SR_CHANNEL_CHAT, "v@x/1", "I want to talk to a human agent"));
+    assert_true(r.handoff);
+    assert_int_equal(r.job_id, 0);
+    assert_string_equal(r.none_message, "See our help:\nhttps://help.example.com/returns");
+    sr_outbox_list(st, 0, &v, &n, NULL);
+    assert_int_equal(n, 0);
+    sr_outbox_list_free(v, n);
+    sr_store_close(st);
+    sr_ctx_free(ctx);
+    st_rmdir(dir);
+    (void)ev;
+}
+
+static void test_method_helpdesk_is_local(void **state)
+{
+    sr_ctx *ctx = st_ctx("route = { rules = ( { label = \"urgent\"; queue = \"senior\";"
+                         " handoff = true; } ); };");
+    char *dir = st_tmpdir();
+    sr_error err;
+    sr_store *st = sr_store_open(ctx, dir, 0, &err);
+    sr_ingest_result r;
+    sr_ticket t;
+    size_t ok = 9, bad = 9;
+
+    (void)state;
+    r = st_ingest(st, st_msg(SR_CHANNEL_EMAIL, "a@example.com",
+                             "Third time I write: refund me ASAP or I call my lawyer!"));
+    assert_true(r.handoff);
+    assert_int_equal(r.job_id, 0);
+    sr_ticket_get(st, r.ticket_id, &t, NULL);
+    assert_true(t.handed_off);
+    assert_string_equal(t.method, "helpdesk");
+    assert_string_equal(t.queue, "senior");
+    assert_int_equal(sr_outbox_run(st, "w", 0, &ok, &bad, &err), SR_OK);
+    assert_int_equal(ok + bad, 0);
+    sr_store_close(st);
+    sr_ctx_free(ctx);
+    st_rmdir(dir);
+}
+
+static void test_worker_thread_starts_and_stops(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_error err;
+    sr_outbox_worker *w = sr_outbox_worker_start(f->st, "thread", 50, &err);
+
+    (void)state;
+    assert_non_null(w);
+    sr_outbox_worker_kick(w);
+    usleep(100000);
+    sr_outbox_worker_stop(w);
+    sr_outbox_worker_stop(NULL);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handoff_job_committed_with_message),
+        cmocka_unit_test(test_adapter_request_hands_off_with_the_message),
+        cmocka_unit_test(test_lease_excludes_second_worker),
+        cmocka_unit_test(test_expired_lease_is_claimed_again),
+        cmocka_unit_test(test_retry_after_and_backoff_schedule),
+        cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
+        cmocka_unit_test(test_ticket_jobs_delivered_in_order),
+        cmocka_unit_test(test_method_none_answers_with_links),
+        cmocka_unit_test(test_method_helpdesk_is_local),
+        cmocka_unit_test(test_worker_thread_starts_and_stops),
+    };
+    return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
+}

@@ -1,0 +1,425 @@
+/*
+ * test_store - the LMDB store through sr_ingest and the ticket API:
+ * threading per channel, ticket lifecycle, sentiment following the latest
+ * customer message, profiles, queries, group commit, read-only opens,
+ * MDB_MAP_FULL
+ */
+#include "build-config.h"
+
+#include "store_testutil.h"
+
+#include <pthread.h>
+
+typedef struct fx {
+    char *dir;
+    sr_ctx *ctx;
+    sr_store *st;
+} fx;
+
+static fx *fx_new(const char *conf)
+{
+    fx *f = calloc(1, sizeof(*f));
+    sr_error err;
+
+    f->dir = st_tmpdir();
+    f->ctx = st_ctx(conf);
+    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
+    if (f->st == NULL)
+        fail_msg("open: %s: %s", err.where, err.msg);
+    return f;
+}
+
+static void fx_free(fx *f)
+{
+    sr_store_close(f->st);
+    sr_ctx_free(f->ctx);
+    st_rmdir(f->dir);
+    free(f);
+}
+
+static sr_message *email(const char *from, const char *text, const char *mid, const char *irt,
+                         const char *refs)
+{
+    sr_message *m = st_msg(SR_CHANNEL_EMAIL, from, text);
+    sr_message_set_message_id(m, mid, NULL);
+    sr_message_set_in_reply_to(m, irt, NULL);
+    sr_message_set_references(m, refs, NULL);
+    return m;
+}
+
+static void test_store_schema_and_reopen_readonly(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_store *ro;
+    sr_error err;
+    sr_ingest_result r;
+    sr_message *m;
+
+    (void)state;
+    assert_int_equal(sr_store_schema_version(f->st), 1);
+    st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "hello"));
+    ro = sr_store_open(f->ctx, f->dir, SR_STORE_RDONLY, &err);
+    assert_non_null(ro);
+    m = st_msg(SR_CHANNEL_SMS, "+4915112345678", "again");
+    assert_int_equal(sr_ingest(ro, m, &r, &err), SR_EINVAL);   /* readers never write */
+    sr_message_free(m);
+    /* the writer keeps writing while the reader is open */
+    st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "and again"));
+    sr_ticket t;
+    assert_int_equal(sr_ticket_get(ro, 1, &t, &err), SR_OK);
+    assert_int_equal(t.nmessages, 2);
+    sr_store_close(ro);
+    fx_free(f);
+}
+
+static void test_store_readonly_missing_store_fails_cleanly(void **state)
+{
+    sr_ctx *ctx = st_ctx(NULL);
+    sr_error err;
+    char *dir = st_tmpdir(), path[300];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/none", dir);
+    assert_null(sr_store_open(ctx, path, SR_STORE_RDONLY, &err));
+    assert_int_equal(err.code, SR_ENOTFOUND);
+    sr_ctx_free(ctx);
+    st_rmdir(dir);
+}
+
+static void test_email_threads_by_reply_headers(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_ingest_result a, b, c, d;
+
+    (void)state;
+    a = st_ingest(f->st, email("Jane Doe <Jane@Example.com>", "Order 17 is late", "<1@x>", NULL, NULL));
+    b = st_ingest(f->st, email("jane@example.com", "Any news?", "<2@x>", "<1@x>", NULL));
+    /* In-Reply-To unknown, but References names the thread */
+    c = st_ingest(f->st, email("jane@example.com", "Hello??", "<3@x>", "<zz@y>", "<1@x> <2@x>"));
+    d = st_ingest(f->st, email("jane@example.com", "Another topic", "<4@x>", NULL, NULL));
+    assert_true(a.created);
+    assert_int_equal(b.ticket_id, a.ticket_id);
+    assert_int_equal(c.ticket_id, a.ticket_id);
+    assert_int_equal(c.msg_seq, 3);
+    assert_int_not_equal(d.ticket_id, a.ticket_id);
+    sr_ticket t;
+    assert_int_equal(sr_ticket_get(f->st, a.ticket_id, &t, NULL), SR_OK);
+    assert_string_equal(t.requester, "jane@example.com");
+    assert_string_equal(t.email, "jane@example.com");
+    fx_free(f);
+}
+
+static void test_chat_threads_by_bare_jid_sms_by_e164(void **state)
+{
+    fx *f = fx_new("conversation = { default_country = \"49\"; };");
+    sr_ingest_result a, b, c, d;
+
+    (void)state;
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "visitor@anon.example/tab1", "hi"));
+    b = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "Visitor@anon.example/tab2", "still there?"));
+    c = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "0151 1234-5678", "hallo"));
+    d = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+49 151 12345678", "noch da?"));
+    assert_int_equal(a.ticket_id, b.ticket_id);
+    assert_int_equal(c.ticket_id, d.ticket_id);
+    assert_int_not_equal(a.ticket_id, c.ticket_id);
+    sr_ticket t;
+    sr_ticket_get(f->st, c.ticket_id, &t, NULL);
+    assert_string_equal(t.requester, "+4915112345678");
+    fx_free(f);
+}
+
+static void test_e164_normalizer(void **state)
+{
+    static const struct {
+        const char *in, *cc, *want;
+    } ok[] = {{"+49 151 1234 5678", NULL, "+4915112345678"},
+              {"0049-151-12345678", NULL, "+4915112345678"},
+              {"0151/12345678", "49", "+4915112345678"},
+              {"(415) 555-2671", "1", "+14155552671"},
+              {"+1 415 555 2671", "", "+14155552671"}};
+    static const char *const bad[] = {"", "12345", "VODAFONE", "0151 1234", "+0123456789",
+                                      "+1234567890123456", "0151 12345678"};
+    char out[17];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (sr_e164_normalize(ok[i].in, ok[i].cc, out) != SR_OK || strcmp(out, ok[i].want))
+            fail_msg("'%s': got '%s', want '%s'", ok[i].in, out, ok[i].want);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (sr_e164_normalize(bad[i], NULL, out) == SR_OK)
+            fail_msg("'%s': got '%s', want an error", bad[i], out);
+}
+
+static void test_sentiment_follows_latest_and_flags_sharp_turn(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_ingest_result a, b, c;
+    sr_ticket t;
+
+    (void)state;
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "Thanks, great service, love it!"));
+    b = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678",
+                                "This is a disaster, worst company ever, I am furious, refund now!"));
+    assert_false(a.turned_worse);
+    assert_true(b.turned_worse);
+    sr_ticket_get(f->st, a.ticket_id, &t, NULL);
+    assert_true(t.score < 4.0f);
+    assert_true(t.prev_score > 6.0f);
+    assert_true(t.turned_worse);
+    c = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "ok thank you, much better"));
+    assert_false(c.turned_worse);
+    sr_ticket_get(f->st, a.ticket_id, &t, NULL);
+    assert_true(t.score > 5.0f);
+    assert_int_equal(t.nmessages, 3);
+    fx_free(f);
+}
+
+static int count_events(void *ud, const sr_event *ev)
+{
+    int *n = ud;
+    n[ev->type]++;
+    return 0;
+}
+
+static void test_close_reopen_and_new_after_reopen_days(void **state)
+{
+    fx *f = fx_new("conversation = { reopen_days = 2; };");
+    sr_ingest_result a, b, c;
+    sr_message *m;
+    sr_ticket t;
+    int ev[8] = {0};
+    sr_error err;
+
+    (void)state;
+    m = st_msg(SR_CHANNEL_CHAT, "v@x/1", "my parcel is lost");
+    sr_message_set_timestamp(m, 1700000000);
+    a = st_ingest(f->st, m);
+    assert_int_equal(sr_ticket_close(f->st, a.ticket_id, &err), SR_OK);
+    sr_ticket_get(f->st, a.ticket_id, &t, NULL);
+    assert_int_equal(t.status, SR_STATUS_CLOSED);
+    /* a message soon after closing reopens the ticket */
+    m = st_msg(SR_CHANNEL_CHAT, "v@x/1", "it is still lost");
+    sr_message_set_timestamp(m, t.updated + 3600);
+    b = st_ingest(f->st, m);
+    assert_int_equal(b.ticket_id, a.ticket_id);
+    assert_true(b.reopened);
+    sr_ticket_close(f->st, a.ticket_id, NULL);
+    sr_ticket_get(f->st, a.ticket_id, &t, NULL);
+    /* long after closing: a new conversation */
+    m = st_msg(SR_CHANNEL_CHAT, "v@x/1", "new question");
+    sr_message_set_timestamp(m, t.updated + 3 * 86400);
+    c = st_ingest(f->st, m);
+    assert_int_not_equal(c.ticket_id, a.ticket_id);
+    assert_true(c.created);
+    /* explicit reopen re-scores */
+    assert_int_equal(sr_ticket_reopen(f->st, a.ticket_id, &err), SR_OK);
+    assert_int_equal(sr_ticket_reopen(f->st, a.ticket_id, &err), SR_EINVAL);
+    sr_event_foreach(f->st, 0, count_events, ev, NULL);
+    assert_int_equal(ev[SR_EVENT_TICKET_CREATED], 2);
+    assert_int_equal(ev[SR_EVENT_TICKET_CLOSED], 2);
+    assert_int_equal(ev[SR_EVENT_TICKET_REOPENED], 2);
+    assert_int_equal(ev[SR_EVENT_RESOLVED_WITHOUT_HANDOFF], 2);
+    fx_free(f);
+}
+
+static void test_split_moves_messages_and_rescores(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_ingest_result a;
+    sr_stored_message *msgs;
+    size_t n;
+    uint64_t nid;
+    sr_ticket t1, t2;
+    sr_error err;
+
+    (void)state;
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "love your shop, thank you!"));
+    st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "other thing: my invoice is wrong, terrible"));
+    st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "awful, still wrong"));
+    assert_int_equal(sr_ticket_split(f->st, a.ticket_id, 1, &nid, &err), SR_EINVAL);
+    assert_int_equal(sr_ticket_split(f->st, a.ticket_id, 2, &nid, &err), SR_OK);
+    sr_ticket_get(f->st, a.ticket_id, &t1, NULL);
+    sr_ticket_get(f->st, nid, &t2, NULL);
+    assert_int_equal(t1.nmessages, 1);
+    assert_int_equal(t2.nmessages, 2);
+    assert_true(t1.score > 6.0f);   /* the happy part stays */
+    assert_true(t2.score < 4.0f);
+    assert_int_equal(sr_ticket_transcript(f->st, nid, &msgs, &n, NULL), SR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(msgs[0].seq, 1);
+    assert_non_null(strstr(msgs[1].text, "still wrong"));
+    sr_transcript_free(msgs, n);
+    /* the conversation goes on in the new ticket */
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "any update?"));
+    assert_int_equal(a.ticket_id, nid);
+    fx_free(f);
+}
+
+static void test_profiles_route_and_query_by_order_value(void **state)
+{
+    fx *f = fx_new("route = { rules = ( { label = [\"urgent\", \"negative\"];"
+                   " order_value_min = 200.0; queue = \"senior\"; priority = \"high\"; } ); };");
+    char csv[300];
+    FILE *fp;
+    size_t n;
+    sr_error err;
+    sr_ingest_result a, b;
+    sr_ticket_filter flt = {0};
+    sr_ticket *v;
+    sr_profile p;
+
+    (void)state;
+    snprintf(csv, sizeof(csv), "%s/p.csv", f->dir);
+    fp = fopen(csv, "w");
+    fputs("email,phone,name,profile_id,order_value,vip\n"
+          "big@example.com,,\"Big, Spender\",C-1,450.50,yes\n"
+          "small@example.com,+4917600000001,Small,C-2,20,no\n", fp);
+    fclose(fp);
+    assert_int_equal(sr_profile_import(f->st, csv, NULL, &n, &err), SR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(sr_profile_get(f->st, "+49 176 00000001", &p, &err), SR_OK);
+    assert_string_equal(p.profile_id, "C-2");
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "Big@Example.com", "This is awful, I am angry, terrible service"));
+    b = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "small@example.com", "This is awful, I am angry, terrible service"));
+    assert_string_equal(a.queue, "senior");
+    assert_int_equal(a.priority, SR_PRIORITY_HIGH);
+    assert_string_equal(b.queue, "general");
+    flt.labels = (1u << SR_LABEL_URGENT) | (1u << SR_LABEL_NEGATIVE);
+    flt.sort = SR_SORT_ORDER_VALUE;
+    assert_int_equal(sr_ticket_query(f->st, &flt, &v, &n, &err), SR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].id, a.ticket_id);   /* highest order value first */
+    assert_string_equal(v[0].profile_id, "C-1");
+    assert_string_equal(v[0].requester_name, "Big, Spender");
+    assert_true(v[0].vip);
+    free(v);
+    /* a bad row rejects the whole file, naming its line */
+    fp = fopen(csv, "w");
+    fputs("email,order_value\nok@example.com,5\nbad@example.com,lots\n", fp);
+    fclose(fp);
+    assert_int_equal(sr_profile_import(f->st, csv, "csv", &n, &err), SR_EFORMAT);
+    assert_non_null(strstr(err.where, "p.csv:3"));
+    assert_int_equal(sr_profile_get(f->st, "ok@example.com", &p, &err), SR_ENOTFOUND);
+    fx_free(f);
+}
+
+typedef struct thr {
+    sr_store *st;
+    int id, n;
+    uint64_t tickets[50];
+} thr;
+
+static void *writer(void *arg)
+{
+    thr *t = arg;
+    char from[64];
+
+    for (int i = 0; i < t->n; i++) {
+        sr_ingest_result r;
+        snprintf(from, sizeof(from), "w%d-%d@example.com", t->id, i);
+        sr_message *m = st_msg(SR_CHANNEL_EMAIL, from, "where is my order");
+        if (sr_ingest(t->st, m, &r, NULL) == SR_OK)
+            t->tickets[i] = r.ticket_id;
+        sr_message_free(m);
+    }
+    return NULL;
+}
+
+static void test_concurrent_writers_group_commit(void **state)
+{
+    fx *f = fx_new(NULL);
+    pthread_t th[8];
+    thr t[8];
+    sr_ticket *v;
+    size_t n;
+
+    (void)state;
+    for (int i = 0; i < 8; i++) {
+        t[i] = (thr){f->st, i, 50, {0}};
+        pthread_create(&th[i], NULL, writer, &t[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(sr_ticket_query(f->st, NULL, &v, &n, NULL), SR_OK);
+    assert_int_equal(n, 400);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].nmessages, 1);
+    free(v);
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < 50; k++)
+            assert_true(t[i].tickets[k] > 0);
+    fx_free(f);
+}
+
+static void test_map_full_is_a_clear_error(void **state)
+{
+    fx *f = fx_new("store = { map_size_mb = 1; sync = false; };");
+    static char big[60000];
+    sr_error err;
+    int rc = SR_OK;
+
+    (void)state;
+    memset(big, 'a', sizeof(big) - 1);
+    for (int i = 0; i < 100 && rc == SR_OK; i++) {
+        sr_ingest_result r;
+        sr_message *m = st_msg(SR_CHANNEL_SMS, "+4915112345678", big);
+        rc = sr_ingest(f->st, m, &r, &err);
+        sr_message_free(m);
+    }
+    assert_int_equal(rc, SR_ESTORE);
+    assert_non_null(strstr(err.msg, "map_size_mb"));
+    fx_free(f);
+}
+
+static void test_rescore_and_reply(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_ingest_result a;
+    size_t n;
+    uint64_t job;
+    sr_ticket t;
+    sr_job j;
+    sr_error err;
+
+    (void)state;
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "I hate this, awful"));
+    st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "x@y/z", "lovely, thanks"));
+    assert_int_equal(sr_store_rescore(f->st, &n, &err), SR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(sr_ticket_reply(f->st, a.ticket_id, "anna", "Sorry! A new one is on its way.",
+                                     31, &job, &err), SR_OK);
+    sr_ticket_get(f->st, a.ticket_id, &t, NULL);
+    assert_int_equal(t.status, SR_STATUS_PENDING);
+    assert_int_equal(t.nmessages, 2);
+    assert_true(t.score < 4.0f);   /* outbound messages do not move the sentiment */
+    /* the SMS adapter claims its deliver job; HTTP workers never see it */
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "http", 60, &j, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_claim(f->st, "chat", "xmpp", 60, &j, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_claim(f->st, "sms", "shim", 60, &j, &err), SR_OK);
+    assert_string_equal(j.kind, "deliver");
+    assert_string_equal(j.to, "+4915112345678");
+    assert_string_equal(j.text, "Sorry! A new one is on its way.");
+    assert_int_equal(sr_outbox_complete(f->st, j.id, "shim", NULL, &err), SR_OK);
+    sr_job_clear(&j);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_schema_and_reopen_readonly),
+        cmocka_unit_test(test_store_readonly_missing_store_fails_cleanly),
+        cmocka_unit_test(test_email_threads_by_reply_headers),
+        cmocka_unit_test(test_chat_threads_by_bare_jid_sms_by_e164),
+        cmocka_unit_test(test_e164_normalizer),
+        cmocka_unit_test(test_sentiment_follows_latest_and_flags_sharp_turn),
+        cmocka_unit_test(test_close_reopen_and_new_after_reopen_days),
+        cmocka_unit_test(test_split_moves_messages_and_rescores),
+        cmocka_unit_test(test_profiles_route_and_query_by_order_value),
+        cmocka_unit_test(test_concurrent_writers_group_commit),
+        cmocka_unit_test(test_map_full_is_a_clear_error),
+        cmocka_unit_test(test_rescore_and_reply),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}

@@ -1,0 +1,909 @@
+/*
+ * ctl_store.c - sentiroutectl: ingest, rescore, tickets, ticket, outbox,
+ * profiles
+ *
+ * SYNOPSIS
+ *   sentiroutectl [-c CONFIG] [--store DIR] ingest --channel email|chat|sms --from ID
+ *        [--thread ID] [--at TIME] [--subject S] [--message-id ID] [--in-reply-to ID]
+ *        [--references IDS] [--name NAME] [--email ADDR] [--handoff]  < text
+ *   sentiroutectl ... ingest --jsonl  < one JSON object per line
+ *   sentiroutectl ... rescore
+ *   sentiroutectl ... tickets [--view NAME] [--label L,..] [--status S,..] [--channel C,..]
+ *        [--queue Q] [--lang LL] [--tag T] [--vip] [--sort time|score|order_value|id|priority]
+ *        [--reverse] [--limit N] [--format table|json]
+ *   sentiroutectl ... ticket show|close|reopen|split|reply|assign|handoff ID ...
+ *   sentiroutectl ... outbox list|retry|drop|run ...
+ *   sentiroutectl ... profiles import FILE [--format csv|json] | profiles show KEY
+ *
+ * Every command that writes goes through the library, exactly the path the
+ * adapters take; a reply is printed only after the commit.
+ */
+#include "build-config.h"
+
+#include "ctl.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+static int fail(const sr_error *e)
+{
+    fprintf(stderr, "sentiroutectl: %s%s%s\n", e->where, e->where[0] ? ": " : "", e->msg);
+    return e->code == SR_ENOTFOUND ? 1 : e->code == SR_ECONFIG ? EX_CONFIG : 1;
+}
+
+int srctl_open(const srctl_opts *o, unsigned flags, sr_ctx **ctx, sr_store **st)
+{
+    sr_error err;
+    sr_config *cfg = o->config_path ? sr_config_load(o->config_path, &err)
+                                    : sr_config_new_default(&err);
+
+    *ctx = NULL;
+    *st = NULL;
+    if (cfg == NULL) {
+        fail(&err);
+        return EX_CONFIG;
+    }
+    *ctx = sr_ctx_new(cfg, &err);
+    sr_config_unref(cfg);
+    if (*ctx == NULL) {
+        fail(&err);
+        return EX_CONFIG;
+    }
+    *st = sr_store_open(*ctx, o->store_dir, flags, &err);
+    if (*st == NULL) {
+        fail(&err);
+        sr_ctx_free(*ctx);
+        *ctx = NULL;
+        return err.code == SR_EIO || err.code == SR_ENOTFOUND ? EX_IOERR : 1;
+    }
+    return 0;
+}
+
+void srctl_close(sr_ctx *ctx, sr_store *st)
+{
+    sr_store_close(st);
+    sr_ctx_free(ctx);
+}
+
+/* parse_time - unix seconds, or ISO 8601 UTC "2024-05-01T10:00:00Z" /
+ * "2024-05-01 10:00" / "2024-05-01" */
+static int parse_time(const char *s, int64_t *out)
+{
+    struct tm tm;
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*s && *end == '\0' && errno == 0 && v > 0) {
+        *out = v;
+        return 0;
+    }
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == NULL)
+        end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (end == NULL) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, "%Y-%m-%d %H:%M", &tm);
+    }
+    if (end == NULL) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, "%Y-%m-%d", &tm);
+    }
+    if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
+        return -1;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+static char *read_all(FILE *fp, size_t cap, size_t *len)
+{
+    size_t size = 4096, n = 0;
+    char *buf = malloc(size), skip[4096];
+
+    while (buf) {
+        size_t got;
+        if (n == size) {
+            if (size >= cap) {
+                while (fread(skip, 1, sizeof(skip), fp) > 0)
+                    ;
+                break;
+            }
+            char *nb = realloc(buf, size * 2);
+            if (nb == NULL) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+            size *= 2;
+        }
+        got = fread(buf + n, 1, size - n, fp);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    if (buf)
+        *len = n;
+    return buf;
+}
+
+static json_t *csv_array(const char *csv)
+{
+    json_t *a = json_array();
+
+    while (a && *csv) {
+        size_t k = strcspn(csv, ",");
+        json_array_append_new(a, json_stringn(csv, k));
+        csv += k + (csv[k] == ',');
+    }
+    return a;
+}
+
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(4));
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(j);
+}
+
+static json_t *result_json(const sr_ingest_result *r)
+{
+    char flags[160];
+
+    sr_flags_format(r->sentiment.flags, flags, sizeof(flags));
+    return json_pack("{sI sI sb sb sb sf ss so ss ss ss so ss ss ss sb sI ss}", "ticket",
+                     (json_int_t)r->ticket_id, "seq", (json_int_t)r->msg_seq, "created",
+                     r->created, "reopened", r->reopened, "turned_worse", r->turned_worse,
+                     "score", (double)r->sentiment.score, "label",
+                     sr_label_name(r->sentiment.label), "flags", csv_array(flags), "lang",
+                     r->sentiment.lang, "queue", r->queue, "priority",
+                     sr_priority_name(r->priority), "tags", csv_array(r->tags),
+                     "assignee_group", r->assignee_group, "rule", r->rule, "add_recipient",
+                     r->add_recipient, "handoff", r->handoff, "job", (json_int_t)r->job_id,
+                     "none_message", r->none_message);
+}
+
+typedef struct ingest_args {
+    const char *channel, *from, *thread, *at, *subject, *mid, *irt, *refs, *name, *email;
+} ingest_args;
+
+/* build_message - an sr_message from the arguments and text */
+static sr_message *build_message(const ingest_args *a, const char *text, size_t len,
+                                 sr_error *err)
+{
+    sr_channel ch = sr_channel_parse(a->channel);
+    sr_message *m;
+    int64_t at = 0;
+
+    if (ch == SR_CHANNEL_UNKNOWN) {
+        snprintf(err->msg, sizeof(err->msg), "channel must be email, chat or sms");
+        err->where[0] = '\0';
+        err->code = SR_EINVAL;
+        return NULL;
+    }
+    if (a->at && parse_time(a->at, &at) != 0) {
+        snprintf(err->msg, sizeof(err->msg), "bad time '%.60s' (unix seconds or ISO 8601)",
+                 a->at);
+        err->where[0] = '\0';
+        err->code = SR_EINVAL;
+        return NULL;
+    }
+    m = sr_message_new(ch, err);
+    if (m == NULL)
+        return NULL;
+    if (sr_message_set_text(m, text, len, 0, err) != SR_OK ||
+        sr_message_set_sender(m, a->from, err) != SR_OK ||
+        sr_message_set_conversation(m, a->thread, err) != SR_OK ||
+        sr_message_set_subject(m, a->subject, err) != SR_OK ||
+        sr_message_set_message_id(m, a->mid, err) != SR_OK ||
+        sr_message_set_in_reply_to(m, a->irt, err) != SR_OK ||
+        sr_message_set_references(m, a->refs, err) != SR_OK ||
+        sr_message_set_sender_name(m, a->name, err) != SR_OK ||
+        sr_message_set_email(m, a->email, err) != SR_OK) {
+        sr_message_free(m);
+        return NULL;
+    }
+    sr_message_set_timestamp(m, at);
+    return m;
+}
+
+static const char *jget(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* ingest_jsonl - one message per input line; an ack line after each commit */
+static int ingest_jsonl(sr_store *st)
+{
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    int status = 0;
+
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        json_error_t je;
+        json_t *o;
+        ingest_args a = {0};
+        char at[32];
+        sr_message *m;
+        sr_ingest_result r;
+        sr_error err;
+        const char *text;
+
+        lineno++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        o = json_loads(line, 0, &je);
+        if (!json_is_object(o)) {
+            fprintf(stderr, "sentiroutectl: stdin:%zu: %s\n", lineno,
+                    o ? "not a JSON object" : je.text);
+            json_decref(o);
+            status = 1;
+            continue;
+        }
+        a.channel = jget(o, "channel");
+        a.from = jget(o, "from");
+        a.thread = jget(o, "thread");
+        a.subject = jget(o, "subject");
+        a.mid = jget(o, "message_id");
+        a.irt = jget(o, "in_reply_to");
+        a.refs = jget(o, "references");
+        a.name = jget(o, "name");
+        a.email = jget(o, "email");
+        if (json_is_integer(json_object_get(o, "at"))) {
+            snprintf(at, sizeof(at), "%lld",
+                     (long long)json_integer_value(json_object_get(o, "at")));
+            a.at = at;
+        } else {
+            a.at = jget(o, "at");
+        }
+        text = jget(o, "text");
+        m = a.channel && a.from && text ? build_message(&a, text, strlen(text), &err) : NULL;
+        if (m == NULL) {
+            fprintf(stderr, "sentiroutectl: stdin:%zu: %s\n", lineno,
+                    a.channel && a.from && text ? err.msg : "needs channel, from and text");
+            json_decref(o);
+            status = 1;
+            continue;
+        }
+        if (sr_ingest(st, m, &r, &err) != SR_OK) {
+            fprintf(stderr, "sentiroutectl: stdin:%zu: %s\n", lineno, err.msg);
+            status = 1;
+        } else {
+            json_t *res = result_json(&r);
+            json_object_set_new(res, "line", json_integer((json_int_t)lineno));
+            print_json(res);
+            fflush(stdout);   /* the ack: this message is committed */
+        }
+        sr_message_free(m);
+        json_decref(o);
+    }
+    free(line);
+    return status;
+}
+
+static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"channel", required_argument, NULL, 'C'}, {"from", required_argument, NULL, 'f'},
+        {"thread", required_argument, NULL, 't'},  {"at", required_argument, NULL, 'a'},
+        {"subject", required_argument, NULL, 's'}, {"message-id", required_argument, NULL, 'm'},
+        {"in-reply-to", required_argument, NULL, 'i'},
+        {"references", required_argument, NULL, 'r'}, {"name", required_argument, NULL, 'n'},
+        {"email", required_argument, NULL, 'e'},   {"handoff", no_argument, NULL, 'H'},
+        {"jsonl", no_argument, NULL, 'J'},         {NULL, 0, NULL, 0}};
+    ingest_args a = {0};
+    int c, handoff = 0, jsonl = 0, status;
+    sr_ctx *ctx;
+    sr_store *st;
+    sr_message *m;
+    sr_ingest_result r;
+    sr_error err;
+    char *text;
+    size_t len;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'C': a.channel = optarg; break;
+        case 'f': a.from = optarg; break;
+        case 't': a.thread = optarg; break;
+        case 'a': a.at = optarg; break;
+        case 's': a.subject = optarg; break;
+        case 'm': a.mid = optarg; break;
+        case 'i': a.irt = optarg; break;
+        case 'r': a.refs = optarg; break;
+        case 'n': a.name = optarg; break;
+        case 'e': a.email = optarg; break;
+        case 'H': handoff = 1; break;
+        case 'J': jsonl = 1; break;
+        default: return srctl_usage_error("bad option for ingest");
+        }
+    }
+    if (optind < argc)
+        return srctl_usage_error("ingest reads the message from standard input");
+    if (!jsonl && (a.channel == NULL || a.from == NULL))
+        return srctl_usage_error("ingest needs --channel and --from (or --jsonl)");
+    if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
+        return status;
+    if (jsonl) {
+        status = ingest_jsonl(st);
+        srctl_close(ctx, st);
+        return status;
+    }
+    text = read_all(stdin, 64u << 20, &len);
+    m = text ? build_message(&a, text, len, &err) : NULL;
+    free(text);
+    if (m == NULL) {
+        status = text ? fail(&err) : 1;
+    } else if (handoff && sr_message_request_handoff(m, "requested by the operator", &err)) {
+        status = fail(&err);
+    } else if (sr_ingest(st, m, &r, &err) != SR_OK) {
+        status = fail(&err);
+    } else {
+        print_json(result_json(&r));
+    }
+    sr_message_free(m);
+    srctl_close(ctx, st);
+    return status;
+}
+
+static int cmd_rescore(const srctl_opts *o, int argc, char **argv)
+{
+    sr_ctx *ctx;
+    sr_store *st;
+    sr_error err;
+    size_t n = 0;
+    int status;
+
+    (void)argv;
+    if (argc > 1)
+        return srctl_usage_error("rescore takes no arguments");
+    if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
+        return status;
+    if (sr_store_rescore(st, &n, &err) != SR_OK)
+        status = fail(&err);
+    else
+        printf("rescored %zu ticket(s)\n", n);
+    srctl_close(ctx, st);
+    return status;
+}
+
+/* --- tickets ------------------------------------------------------------ */
+
+static int mask_of(const char *csv, int (*parse)(const char *), unsigned *mask, const char *what)
+{
+    char buf[256];
+
+    snprintf(buf, sizeof(buf), "%s", csv);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int v = parse(tok);
+        if (v < 0)
+            return srctl_usage_error("unknown %s '%s'", what, tok);
+        *mask |= 1u << v;
+    }
+    return 0;
+}
+
+static int label_p(const char *s) { return sr_label_parse(s); }
+static int status_p(const char *s) { return sr_status_parse(s); }
+static int channel_p(const char *s)
+{
+    sr_channel c = sr_channel_parse(s);
+    return c == SR_CHANNEL_UNKNOWN ? -1 : (int)c;
+}
+
+static json_t *ticket_json(const sr_ticket *t)
+{
+    char flags[160];
+
+    sr_flags_format(t->flags, flags, sizeof(flags));
+    return json_pack("{sI ss ss ss ss ss ss ss ss ss so ss ss sf ss so ss sf sb sf sb sI sI "
+                     "sI sb ss ss}",
+                     "id", (json_int_t)t->id, "channel", sr_channel_name(t->channel), "status",
+                     sr_status_name(t->status), "requester", t->requester, "name",
+                     t->requester_name, "email", t->email, "profile_id", t->profile_id,
+                     "subject", t->subject, "queue", t->queue, "priority",
+                     sr_priority_name(t->priority), "tags", csv_array(t->tags), "assignee",
+                     t->assignee, "assignee_group", t->assignee_group, "score",
+                     (double)t->score, "label", sr_label_name(t->label), "flags",
+                     csv_array(flags), "lang", t->lang, "prev_score", (double)t->prev_score,
+                     "turned_worse", t->turned_worse, "order_value", t->order_value, "vip",
+                     t->vip, "created", (json_int_t)t->created, "updated",
+                     (json_int_t)t->updated, "messages", (json_int_t)t->nmessages,
+                     "handed_off", t->handed_off, "method", t->method, "remote_id",
+                     t->remote_id);
+}
+
+static void when(int64_t t, char *out, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+static void print_ticket_table(const sr_ticket *v, size_t n)
+{
+    printf("%-6s %-5s %-8s %-7s %-5s %-9s %-4s %-10s %-7s %9s %-16s  %s\n", "id", "chan",
+           "status", "prio", "score", "label", "lang", "queue", "handoff", "order", "updated",
+           "requester / subject");
+    for (size_t i = 0; i < n; i++) {
+        const sr_ticket *t = &v[i];
+        char up[32];
+        when(t->updated, up, sizeof(up));
+        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s%s — %.50s\n",
+               (unsigned long long)t->id, sr_channel_name(t->channel), sr_status_name(t->status),
+               sr_priority_name(t->priority), (double)t->score, sr_label_name(t->label),
+               t->lang, t->queue, t->handed_off ? t->method : "-", t->order_value, up,
+               t->turned_worse ? "(!) " : "", t->requester, t->subject);
+    }
+}
+
+static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"view", required_argument, NULL, 'v'},   {"label", required_argument, NULL, 'l'},
+        {"status", required_argument, NULL, 'S'}, {"channel", required_argument, NULL, 'C'},
+        {"queue", required_argument, NULL, 'q'},  {"lang", required_argument, NULL, 'L'},
+        {"tag", required_argument, NULL, 'T'},    {"vip", no_argument, NULL, 'V'},
+        {"sort", required_argument, NULL, 's'},   {"reverse", no_argument, NULL, 'r'},
+        {"limit", required_argument, NULL, 'n'},  {"format", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0}};
+    static const char *const sorts[] = {"time", "score", "order_value", "id", "priority", NULL};
+    sr_ticket_filter f = {0}, over = {0};
+    const char *view = NULL;
+    int c, json = 0, status, sort = -1;
+    sr_ctx *ctx;
+    sr_store *st;
+    sr_ticket *v;
+    size_t n;
+    sr_error err;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'v': view = optarg; break;
+        case 'l':
+            if ((status = mask_of(optarg, label_p, &over.labels, "label")))
+                return status;
+            break;
+        case 'S':
+            if ((status = mask_of(optarg, status_p, &over.statuses, "status")))
+                return status;
+            break;
+        case 'C':
+            if ((status = mask_of(optarg, channel_p, &over.channels, "channel")))
+                return status;
+            break;
+        case 'q': over.queue = optarg; break;
+        case 'L': over.lang = optarg; break;
+        case 'T': over.tag = optarg; break;
+        case 'V': over.vip = 1; break;
+        case 'r': over.reverse = 1; break;
+        case 'n': over.limit = (size_t)strtoul(optarg, NULL, 10); break;
+        case 's':
+            for (sort = 0; sorts[sort] && strcmp(sorts[sort], optarg) != 0; sort++)
+                ;
+            if (!sorts[sort])
+                return srctl_usage_error("unknown sort '%s' (time, score, order_value, id, "
+                                         "priority)", optarg);
+            break;
+        case 'o':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
+                return srctl_usage_error("format is table or json");
+            json = strcmp(optarg, "json") == 0;
+            break;
+        default: return srctl_usage_error("bad option for tickets");
+        }
+    }
+    if (optind < argc)
+        return srctl_usage_error("tickets takes options only");
+    if ((status = srctl_open(o, SR_STORE_RDONLY, &ctx, &st)) != 0)
+        return status;
+    if (view && sr_config_view(sr_ctx_config(ctx), view, &f) != SR_OK) {
+        fprintf(stderr, "sentiroutectl: no saved view '%s' in the configuration\n", view);
+        srctl_close(ctx, st);
+        return EXIT_USAGE;
+    }
+    /* options refine a view */
+    if (over.labels) f.labels = over.labels;
+    if (over.statuses) f.statuses = over.statuses;
+    if (over.channels) f.channels = over.channels;
+    if (over.queue) f.queue = over.queue;
+    if (over.lang) f.lang = over.lang;
+    if (over.tag) f.tag = over.tag;
+    if (over.vip) f.vip = 1;
+    if (over.reverse) f.reverse = 1;
+    if (over.limit) f.limit = over.limit;
+    if (sort >= 0) f.sort = (sr_sort)sort;
+    if (sr_ticket_query(st, &f, &v, &n, &err) != SR_OK) {
+        status = fail(&err);
+    } else if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, ticket_json(&v[i]));
+        char *s = json_dumps(arr, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(arr);
+    } else {
+        print_ticket_table(v, n);
+    }
+    free(v);
+    srctl_close(ctx, st);
+    return status;
+}
+
+/* --- ticket ------------------------------------------------------------- */
+
+static int parse_id(const char *s, uint64_t *id)
+{
+    char *end;
+
+    errno = 0;
+    *id = strtoull(s ? s : "", &end, 10);
+    return s && *s && *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
+}
+
+static int ticket_show(sr_store *st, uint64_t id, int json)
+{
+    sr_ticket t;
+    sr_stored_message *m;
+    size_t n;
+    sr_error err;
+
+    if (sr_ticket_get(st, id, &t, &err) != SR_OK || sr_ticket_transcript(st, id, &m, &n, &err))
+        return fail(&err);
+    if (json) {
+        json_t *j = ticket_json(&t), *tr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            char flags[160];
+            sr_flags_format(m[i].flags, flags, sizeof(flags));
+            json_array_append_new(
+                tr, json_pack("{sI ss ss sI ss sf ss so ss}", "seq", (json_int_t)m[i].seq,
+                              "direction", m[i].direction == SR_DIR_IN ? "in" : "out", "author",
+                              m[i].author, "at", (json_int_t)m[i].at, "text", m[i].text,
+                              "score", (double)m[i].score, "label", sr_label_name(m[i].label),
+                              "flags", csv_array(flags), "lang", m[i].lang));
+        }
+        json_object_set_new(j, "transcript", tr);
+        char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(j);
+    } else {
+        char up[32], cr[32], flags[160];
+        when(t.created, cr, sizeof(cr));
+        when(t.updated, up, sizeof(up));
+        sr_flags_format(t.flags, flags, sizeof(flags));
+        printf("ticket %llu  %s  %s  queue %s  priority %s\n", (unsigned long long)t.id,
+               sr_channel_name(t.channel), sr_status_name(t.status), t.queue,
+               sr_priority_name(t.priority));
+        printf("subject:   %s\nrequester: %s %s%s%s\n", t.subject, t.requester,
+               t.requester_name, *t.email ? " email " : "", t.email);
+        printf("sentiment: %.1f %s%s%s%s lang %s%s\n", (double)t.score, sr_label_name(t.label),
+               *flags ? " (" : "", flags, *flags ? ")" : "", t.lang,
+               t.turned_worse ? "  TURNED SHARPLY WORSE" : "");
+        printf("profile:   %s order value %.2f%s\n", *t.profile_id ? t.profile_id : "-",
+               t.order_value, t.vip ? " VIP" : "");
+        printf("tags:      %s\nhandoff:   %s %s\ncreated:   %s UTC  updated %s UTC\n\n",
+               *t.tags ? t.tags : "-", t.handed_off ? t.method : "no", t.remote_id, cr, up);
+        for (size_t i = 0; i < n; i++) {
+            when(m[i].at, up, sizeof(up));
+            if (m[i].direction == SR_DIR_IN)
+                printf("#%u %s UTC  %s  [%.1f %s]\n%s\n\n", m[i].seq, up, m[i].author,
+                       (double)m[i].score, sr_label_name(m[i].label), m[i].text);
+            else
+                printf("#%u %s UTC  agent %s\n%s\n\n", m[i].seq, up, m[i].author, m[i].text);
+        }
+    }
+    sr_transcript_free(m, n);
+    return 0;
+}
+
+static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : NULL;
+    uint64_t id, out = 0;
+    sr_ctx *ctx;
+    sr_store *st;
+    sr_error err;
+    int status, rc = SR_OK, json = 0;
+
+    if (sub == NULL || argc < 3 || parse_id(argv[2], &id) != 0)
+        return srctl_usage_error("usage: ticket show|close|reopen|split|reply|assign|handoff ID");
+    if (strcmp(sub, "show") == 0) {
+        if (argc > 3 && (argc != 5 || strcmp(argv[3], "--format") != 0))
+            return srctl_usage_error("ticket show ID [--format json|text]");
+        json = argc == 5 && strcmp(argv[4], "json") == 0;
+        if ((status = srctl_open(o, SR_STORE_RDONLY, &ctx, &st)) != 0)
+            return status;
+        status = ticket_show(st, id, json);
+        srctl_close(ctx, st);
+        return status;
+    }
+    if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
+        return status;
+    if (strcmp(sub, "close") == 0) {
+        rc = sr_ticket_close(st, id, &err);
+    } else if (strcmp(sub, "reopen") == 0) {
+        rc = sr_ticket_reopen(st, id, &err);
+    } else if (strcmp(sub, "split") == 0) {
+        uint64_t at;
+        if (argc != 5 || strcmp(argv[3], "--at") != 0 || parse_id(argv[4], &at) != 0) {
+            srctl_close(ctx, st);
+            return srctl_usage_error("ticket split ID --at SEQ (SEQ.. move to a new ticket)");
+        }
+        rc = sr_ticket_split(st, id, (uint32_t)at, &out, &err);
+        if (rc == SR_OK)
+            printf("split: messages %llu.. of ticket %llu are now ticket %llu\n",
+                   (unsigned long long)at, (unsigned long long)id, (unsigned long long)out);
+    } else if (strcmp(sub, "reply") == 0) {
+        const char *author = argc == 5 && strcmp(argv[3], "--author") == 0 ? argv[4] : "agent";
+        size_t len;
+        char *text = read_all(stdin, 1u << 20, &len);
+        rc = text ? sr_ticket_reply(st, id, author, text, len, &out, &err) : SR_ENOMEM;
+        free(text);
+        if (rc == SR_OK)
+            printf("reply queued as job %llu\n", (unsigned long long)out);
+    } else if (strcmp(sub, "assign") == 0) {
+        rc = sr_ticket_assign(st, id, argc > 3 ? argv[3] : NULL, &err);
+    } else if (strcmp(sub, "handoff") == 0) {
+        rc = sr_handoff_request(st, id, argc == 5 ? argv[4] : "requested by an agent", &out,
+                                &err);
+        if (rc == SR_OK)
+            printf("handoff %s (job %llu)\n", out ? "queued" : "already done",
+                   (unsigned long long)out);
+    } else {
+        srctl_close(ctx, st);
+        return srctl_usage_error("unknown ticket command '%s'", sub);
+    }
+    status = rc == SR_OK ? 0 : rc == SR_ENOMEM ? 1 : fail(&err);
+    srctl_close(ctx, st);
+    return status;
+}
+
+/* --- outbox ------------------------------------------------------------ */
+
+static int outbox_list(sr_store *st, unsigned mask, int json)
+{
+    sr_job *v;
+    size_t n;
+    sr_error err;
+
+    if (sr_outbox_list(st, mask, &v, &n, &err) != SR_OK)
+        return fail(&err);
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(
+                arr, json_pack("{sI ss ss sI sI ss si sI sI sI ss ss ss ss}", "id",
+                               (json_int_t)v[i].id, "kind", v[i].kind, "target", v[i].target,
+                               "ticket", (json_int_t)v[i].ticket_id, "seq",
+                               (json_int_t)v[i].msg_seq, "state", sr_job_state_name(v[i].state),
+                               "attempts", v[i].attempts, "created", (json_int_t)v[i].created,
+                               "next_attempt_at", (json_int_t)v[i].next_attempt_at,
+                               "lease_until", (json_int_t)v[i].lease_until, "claimed_by",
+                               v[i].claimed_by, "last_error", v[i].last_error,
+                               "idempotency_key", v[i].idem_key, "remote_id", v[i].remote_id));
+        char *s = json_dumps(arr, JSON_INDENT(1));
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(arr);
+    } else {
+        printf("%-6s %-8s %-8s %-7s %-7s %4s %-16s %s\n", "job", "kind", "target", "ticket",
+               "state", "att", "next attempt", "last error / remote id");
+        for (size_t i = 0; i < n; i++) {
+            char nx[32];
+            when(v[i].next_attempt_at, nx, sizeof(nx));
+            printf("%-6llu %-8s %-8s %-7llu %-7s %4d %-16s %s\n", (unsigned long long)v[i].id,
+                   v[i].kind, v[i].target, (unsigned long long)v[i].ticket_id,
+                   sr_job_state_name(v[i].state), v[i].attempts, nx,
+                   v[i].state == SR_JOB_DONE ? v[i].remote_id : v[i].last_error);
+        }
+    }
+    sr_outbox_list_free(v, n);
+    return 0;
+}
+
+/* outbox_run - deliver; without --once keep going until nothing is pending */
+static int outbox_run(sr_store *st, int argc, char **argv)
+{
+    static const struct option opts[] = {{"once", no_argument, NULL, '1'},
+                                         {"max", required_argument, NULL, 'm'},
+                                         {"worker", required_argument, NULL, 'w'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {NULL, 0, NULL, 0}};
+    int c, once = 0;
+    size_t max = 0, ok = 0, bad = 0;
+    const char *worker = NULL;
+    double timeout = 0;
+    time_t start = time(NULL);
+    sr_error err;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case '1': once = 1; break;
+        case 'm': max = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'w': worker = optarg; break;
+        case 't': timeout = strtod(optarg, NULL); break;
+        default: return srctl_usage_error("outbox run [--once] [--max N] [--worker NAME] "
+                                          "[--timeout SECS]");
+        }
+    }
+    for (;;) {
+        size_t d = 0, f = 0, npend;
+        sr_job *v;
+        if (sr_outbox_run(st, worker, max, &d, &f, &err) != SR_OK)
+            return fail(&err);
+        ok += d;
+        bad += f;
+        if (once || (max && ok + bad >= max))
+            break;
+        if (sr_outbox_list(st, 1u << SR_JOB_PENDING, &v, &npend, &err) != SR_OK)
+            return fail(&err);
+        sr_outbox_list_free(v, npend);
+        if (npend == 0)
+            break;
+        if (timeout > 0 && difftime(time(NULL), start) >= timeout) {
+            fprintf(stderr, "sentiroutectl: outbox run: %zu job(s) still pending after %.0fs\n",
+                    npend, timeout);
+            printf("delivered %zu, failed %zu\n", ok, bad);
+            return 1;
+        }
+        usleep(100000);
+    }
+    printf("delivered %zu, failed %zu\n", ok, bad);
+    return 0;
+}
+
+static int cmd_outbox(const srctl_opts *o, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "list";
+    sr_ctx *ctx;
+    sr_store *st;
+    sr_error err;
+    uint64_t id;
+    int status, rc;
+
+    if (strcmp(sub, "list") == 0) {
+        unsigned mask = 0;
+        int json = 0;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+                json = strcmp(argv[++i], "json") == 0;
+            } else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+                char buf[64];
+                snprintf(buf, sizeof(buf), "%s", argv[++i]);
+                for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+                    int s = strcmp(t, "pending") == 0 ? 0 : strcmp(t, "done") == 0 ? 1
+                              : strcmp(t, "failed") == 0 ? 2 : -1;
+                    if (s < 0)
+                        return srctl_usage_error("state is pending, done or failed");
+                    mask |= 1u << s;
+                }
+            } else {
+                return srctl_usage_error("outbox list [--state S,..] [--format table|json]");
+            }
+        }
+        if ((status = srctl_open(o, SR_STORE_RDONLY, &ctx, &st)) != 0)
+            return status;
+        status = outbox_list(st, mask, json);
+        srctl_close(ctx, st);
+        return status;
+    }
+    if (strcmp(sub, "run") == 0) {
+        if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
+            return status;
+        status = outbox_run(st, argc - 1, argv + 1);
+        srctl_close(ctx, st);
+        return status;
+    }
+    if ((strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0) || argc != 3 ||
+        parse_id(argv[2], &id) != 0)
+        return srctl_usage_error("outbox list|run|retry ID|drop ID");
+    if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
+        return status;
+    rc = strcmp(sub, "retry") == 0 ? sr_outbox_retry(st, id, &err) : sr_outbox_drop(st, id, &err);
+    status = rc == SR_OK ? 0 : fail(&err);
+    srctl_close(ctx, st);
+    return status;
+}
+
+/* --- profiles ---------------------------------------------------------- */
+
+static int cmd_profiles(const srctl_opts *o, int argc, char **argv)
+{
+    sr_ctx *ctx;
+    sr_store *st;
+    sr_error err;
+    int status;
+
+    if (argc >= 3 && strcmp(argv[1], "import") == 0) {
+        const char *fmt = argc == 5 && strcmp(argv[3], "--format") == 0 ? argv[4] : NULL;
+        size_t n;
+        if (argc != 3 && fmt == NULL)
+            return srctl_usage_error("profiles import FILE [--format csv|json]");
+        if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
+            return status;
+        if (sr_profile_import(st, argv[2], fmt, &n, &err) != SR_OK)
+            status = fail(&err);
+        else
+            printf("imported %zu profile(s)\n", n);
+        srctl_close(ctx, st);
+        return status;
+    }
+    if (argc == 3 && strcmp(argv[1], "show") == 0) {
+        sr_profile p;
+        if ((status = srctl_open(o, SR_STORE_RDONLY, &ctx, &st)) != 0)
+            return status;
+        if (sr_profile_get(st, argv[2], &p, &err) != SR_OK)
+            status = fail(&err);
+        else
+            print_json(json_pack("{ss ss ss ss sf sb}", "key", p.key, "name", p.name,
+                                 "profile_id", p.profile_id, "email", p.email, "order_value",
+                                 p.order_value, "vip", p.vip));
+        srctl_close(ctx, st);
+        return status;
+    }
+    return srctl_usage_error("profiles import FILE [--format csv|json] | profiles show KEY");
+}
+
+/* --- dispatch ---------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    srctl_cmd_fn fn;
+} cmds[] = {{"ingest", cmd_ingest},   {"rescore", cmd_rescore},   {"tickets", cmd_tickets},
+            {"ticket", cmd_ticket},   {"outbox", cmd_outbox},     {"profiles", cmd_profiles},
+            {"report", srctl_report}, {"metrics", srctl_metrics}};
+
+srctl_cmd_fn srctl_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (strcmp(cmds[i].name, name) == 0)
+            return cmds[i].fn;
+    return NULL;
+}
+
+void srctl_usage(FILE *fp)
+{
+    fputs("  ingest --channel email|chat|sms --from ID [--thread ID] [--at TIME]\n"
+          "         [--subject S] [--message-id ID] [--in-reply-to ID] [--references IDS]\n"
+          "         [--name NAME] [--email ADDR] [--handoff]\n"
+          "                     one inbound message from stdin: score, route, store, outbox\n"
+          "  ingest --jsonl     one JSON message per line, an ack line after each commit\n"
+          "  rescore            re-score every stored ticket (after a model change)\n"
+          "  tickets [--view NAME] [--label L,..] [--status S,..] [--channel C,..]\n"
+          "         [--queue Q] [--lang LL] [--tag T] [--vip]\n"
+          "         [--sort time|score|order_value|id|priority] [--reverse] [--limit N]\n"
+          "         [--format table|json]\n"
+          "  ticket show ID [--format json|text] | close ID | reopen ID\n"
+          "  ticket split ID --at SEQ | reply ID [--author A] (text on stdin)\n"
+          "  ticket assign ID [NAME] | handoff ID [--reason TEXT]\n"
+          "  outbox list [--state pending,done,failed] [--format table|json]\n"
+          "  outbox run [--once] [--max N] [--worker NAME] [--timeout SECS]\n"
+          "  outbox retry ID | drop ID\n"
+          "  profiles import FILE [--format csv|json] | profiles show KEY\n"
+          "  report --week [--end DATE] [--svg FILE] [--format table|json]\n"
+          "  metrics            Prometheus text format\n",
+          fp);
+}
