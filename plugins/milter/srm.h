@@ -115,8 +115,7 @@ typedef struct srm_ticket {
 /*
  * srm_tickets_open - open the store of c's config and start the outbox
  * worker; once per process, after the fork and the privilege drop.
- * Returns 0, or -1 with err filled.  When the build has no store, returns
- * 0 and srm_tickets_available() says 0.
+ * Returns 0, or -1 with err filled.
  */
 int srm_tickets_open(const srm_conf *c, sr_error *err);
 int srm_tickets_available(void);

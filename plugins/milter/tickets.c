@@ -9,9 +9,6 @@
  * The store keeps the context it was opened with, so route, store and
  * handoff settings are those of the start; a reload changes the milter's
  * own settings (recipients, limits, failure policy) at once.
- *
- * Until the store is part of the library (sentiroute.h without
- * SR_STORE_RDONLY), the second half below stands in: no tickets.
  */
 #include "build-config.h"
 
@@ -20,8 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifdef SR_STORE_RDONLY
 
 static sr_store *store;
 static sr_ctx *store_ctx;   /* the start's context, outlives the store */
@@ -115,44 +110,3 @@ void srm_tickets_close(void)
     store = NULL;
     store_ctx = NULL;
 }
-
-#else /* no store in this library yet */
-
-int srm_tickets_open(const srm_conf *c, sr_error *err)
-{
-    (void)c;
-    (void)err;
-    return 0;
-}
-
-int srm_tickets_available(void)
-{
-    return 0;
-}
-
-int srm_tickets_built(void)
-{
-    return 0;
-}
-
-int srm_ticket_append(const srm_conf *c, sr_message *msg, const srm_mail *mail,
-                      srm_ticket *out, sr_error *err)
-{
-    (void)c;
-    (void)msg;
-    (void)mail;
-    memset(out, 0, sizeof(*out));
-    if (err) {
-        err->code = SR_EUNSUPP;
-        err->sys = 0;
-        snprintf(err->where, sizeof(err->where), "tickets");
-        snprintf(err->msg, sizeof(err->msg), "this build has no store");
-    }
-    return SR_EUNSUPP;
-}
-
-void srm_tickets_close(void)
-{
-}
-
-#endif

@@ -7,12 +7,13 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan $((18 + 5 * HAVE_TICKETS))
+tap_plan 24
 for tool in postfix swaks; do
     command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin
     command -v "$tool" >/dev/null || { tap_fail "$tool is installed (contrib/setup-debian.sh)"; tap_done; }
 done
 [ "$(id -u)" = 0 ] || { tap_fail "runs as root (a private Postfix instance needs it)"; tap_done; }
+tap_is "the milter is built with the store (-V says +tickets)" "$HAVE_TICKETS" 1
 
 smtp=$(free_port)
 mport=$(free_port)
