@@ -303,8 +303,15 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     m = msg_get(cc);
     if (m == NULL)
         return SMFIS_ACCEPT;
-    if (argv && argv[0] && srm_addr_normalize(argv[0], m->from, sizeof(m->from)) != 0)
-        m->from[0] = '\0';
+    /* the envelope sender as given, brackets and blanks removed: the
+     * requester when the message has no From */
+    if (argv && argv[0]) {
+        size_t o = 0;
+        for (const char *p = argv[0]; *p && o + 1 < sizeof(m->from); p++)
+            if (*p != '<' && *p != '>' && (unsigned char)*p > ' ')
+                m->from[o++] = *p;
+        m->from[o] = '\0';
+    }
     return SMFIS_CONTINUE;
 }
 
