@@ -61,7 +61,7 @@ static const srp_confdef table[] = {
      "cues reported per message (the strongest first)"},
     {"scoring.alpha", SRP_CT_FLOAT, OFF(alpha), "15.0", 1.0, 1000.0, NULL,
      "normalization for positive sums: score = 5 + 5 * v / sqrt(v*v + alpha)"},
-    {"scoring.alpha_negative", SRP_CT_FLOAT, OFF(alpha_negative), "30.0", 1.0, 1000.0, NULL,
+    {"scoring.alpha_negative", SRP_CT_FLOAT, OFF(alpha_negative), "24.0", 1.0, 1000.0, NULL,
      "normalization for negative sums (larger: complaints need more evidence to reach 0)"},
     {"scoring.hits_norm", SRP_CT_FLOAT, OFF(hits_norm), "0.0", 0.0, 1000.0, NULL,
      "long texts: the valence sum is divided by sqrt(hits / hits_norm) once a text has more "
