@@ -50,8 +50,8 @@ if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_mime
 tests_fuzz_fuzz_mime_SOURCES = tests/fuzz/fuzz_mime.c
 tests_fuzz_fuzz_mime_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/milter
-tests_fuzz_fuzz_mime_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_mime_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_mime_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_mime_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_mime_LDADD = plugins/milter/libsrm.la core/libsrcore.la -lm
 endif
 
