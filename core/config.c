@@ -106,6 +106,8 @@ static const srp_confdef table[] = {
      NULL, "country calling code for national SMS numbers (\"49\" turns 0151... into +49151...)"},
     {"conversation.transcript_max", SRP_CT_INT, OFF(conv_transcript_max), "500", 1, 5000,
      NULL, "most messages of a transcript sent with a handoff (the latest ones)"},
+    {"conversation.max_message_bytes", SRP_CT_INT64, OFF(conv_max_message_bytes), "262144",
+     1024, 67108864, NULL, "bytes of a message kept in the transcript; the rest is cut"},
     {"conversation.handoff_on_request", SRP_CT_BOOL, OFF(conv_handoff_on_request), "true", 0,
      0, NULL, "hand off when a customer asks for a person (human_requested flag)"},
 

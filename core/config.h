@@ -62,6 +62,7 @@ struct sr_config {
     int conv_reopen_days;
     char *conv_default_country;
     int conv_transcript_max;
+    long long conv_max_message_bytes;
     int conv_handoff_on_request;
 
     char *route_default_queue;

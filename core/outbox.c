@@ -46,13 +46,51 @@ static void set_str(json_t *j, const char *k, const char *v)
     json_object_set_new(j, k, json_string(v ? v : ""));
 }
 
-static int pending_put(sr_store *st, MDB_txn *txn, uint64_t id, sr_error *err)
+/*
+ * The pending index: job id -> a small fixed record, so that claiming scans
+ * it without decoding every waiting job (deliver jobs for adapters may wait
+ * long): next attempt, lease end, ticket (8 bytes each, big-endian), a
+ * deliver flag, the target (NUL-padded).
+ */
+#define PEND_LEN (8 + 8 + 8 + 1 + 16)
+
+typedef struct pend {
+    int64_t next, lease;
+    uint64_t ticket;
+    int deliver;
+    char target[17];
+} pend;
+
+static void pend_decode(const MDB_val *v, pend *p)
 {
-    unsigned char k[8];
-    MDB_val key = {8, k}, val = {0, ""};
+    const unsigned char *b = v->mv_data;
+
+    memset(p, 0, sizeof(*p));
+    if (v->mv_size != PEND_LEN)
+        return;
+    p->next = (int64_t)srp_key_u64(b);
+    p->lease = (int64_t)srp_key_u64(b + 8);
+    p->ticket = srp_key_u64(b + 16);
+    p->deliver = b[24];
+    memcpy(p->target, b + 25, 16);
+}
+
+/* pending_put - (re)index a waiting job from its record */
+static int pending_put(sr_store *st, MDB_txn *txn, const json_t *j, sr_error *err)
+{
+    unsigned char k[8], b[PEND_LEN] = {0};
+    MDB_val key = {8, k}, val = {PEND_LEN, b};
+    const char *target = json_string_value(json_object_get(j, "target"));
+    const char *kind = json_string_value(json_object_get(j, "kind"));
     int rc;
 
-    srp_u64_key(k, id);
+    srp_u64_key(k, (uint64_t)ji(j, "id"));
+    srp_u64_key(b, (uint64_t)ji(j, "next"));
+    srp_u64_key(b + 8, (uint64_t)ji(j, "lease"));
+    srp_u64_key(b + 16, (uint64_t)ji(j, "tk"));
+    b[24] = kind && strcmp(kind, "deliver") == 0;
+    if (target)
+        memcpy(b + 25, target, SR_MIN(strlen(target), 16));
     rc = mdb_put(txn, st->pending, &key, &val, 0);
     return rc ? srp_mdb_error(err, rc, "outbox") : SR_OK;
 }
@@ -110,8 +148,10 @@ int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t 
     if (spec->snapshot)
         json_object_set(j, "snap", spec->snapshot);
     rc = job_put(st, txn, j, err);
+    if (rc == SR_OK)
+        rc = pending_put(st, txn, j, err);
     json_decref(j);
-    return rc == SR_OK ? pending_put(st, txn, *id, err) : rc;
+    return rc;
 }
 
 static void job_from_json(const json_t *j, sr_job *o)
@@ -233,23 +273,18 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->n < c->max;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         json_t *j;
-        uint64_t tk;
+        pend p;
         int mine;
-        if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) != SR_OK)
+        pend_decode(&v, &p);
+        mine = c->target ? strncmp(p.target, c->target, 16) == 0 : !p.deliver;
+        if (!mine || seen(busy, nbusy, p.ticket))
             continue;
-        mine = c->target ? strcmp(js(j, "target"), c->target) == 0
-                         : strcmp(js(j, "kind"), "deliver") != 0;
-        tk = (uint64_t)ji(j, "tk");
-        if (!mine || seen(busy, nbusy, tk)) {
-            json_decref(j);
-            continue;
-        }
         if (nbusy < SR_ARRAY_LEN(busy))
-            busy[nbusy++] = tk;   /* later jobs of this ticket wait for this one */
-        if (ji(j, "next") <= c->now && ji(j, "lease") <= c->now)
+            busy[nbusy++] = p.ticket;   /* later jobs of this ticket wait for this one */
+        if (p.next > c->now || p.lease > c->now)
+            continue;
+        if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) == SR_OK)
             c->jobs[c->n++] = j;
-        else
-            json_decref(j);
     }
     mdb_cursor_close(cur);
     if (c->n == 0)
@@ -261,7 +296,8 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         set_int(j, "att", ji(j, "att") + 1);
         if (ji(j, "first") == 0)
             set_int(j, "first", c->now);
-        if ((rc = job_put(st, txn, j, err)) != SR_OK) {
+        if ((rc = job_put(st, txn, j, err)) != SR_OK ||
+            (rc = pending_put(st, txn, j, err)) != SR_OK) {
             for (size_t k2 = 0; k2 < c->n; k2++)
                 json_decref(c->jobs[k2]);
             c->n = 0;
@@ -385,6 +421,7 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
                                            : backoff(st->cfg, (int)ji(j, "att"), f->id);
             set_int(j, "next", f->now + delay);
             f->state = SR_JOB_PENDING;
+            rc = pending_put(st, txn, j, err);
         }
     }
     if (rc == SR_OK)
@@ -483,8 +520,10 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     set_int(j, "lease", 0);
     set_str(j, "by", "");
     rc = job_put(st, txn, j, err);
+    if (rc == SR_OK)
+        rc = pending_put(st, txn, j, err);
     json_decref(j);
-    return rc == SR_OK ? pending_put(st, txn, a->id, err) : rc;
+    return rc;
 }
 
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)

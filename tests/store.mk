@@ -28,11 +28,13 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testu
 tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
 
-EXTRA_DIST += tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
+EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py
 
-# the sanitizer pass of check-all runs these too
-SANITIZER_TESTS += $(STORE_UNIT_TESTS)
+# the sanitizer pass of check-all runs these too (the Python tests drive the
+# sanitizer-built sentiroutectl: HTTP drivers, CLI, crash recovery)
+SANITIZER_TESTS += $(STORE_UNIT_TESTS) tests/handoff/test_cli.py \
+	tests/handoff/test_drivers.py tests/handoff/test_crash.py
 
 # Benchmarks: make bench (never part of make check)
 EXTRA_PROGRAMS += tests/bench/bench_store tests/bench/bench_outbox
