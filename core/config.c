@@ -33,6 +33,7 @@ static const char *const log_facilities[] = {"mail",   "daemon", "user",   "loca
                                              "local1", "local2", "local3", "local4",
                                              "local5", "local6", "local7", NULL};
 static const char *const backends[] = {"lexicon", NULL};
+static const char *const milter_actions[] = {"accept", "tempfail", NULL};
 
 /* The key table.  Keep config/sentiroute.conf in step: a test checks that
  * every key here is documented there. */
@@ -176,6 +177,30 @@ static const srp_confdef table[] = {
      "RT ticket custom field holding our external id (lookup before create)"},
     {"handoff.rt.seq_field", SRP_CT_STRING, OFF(rt_seq_field), "SentirouteSeq", 1, 128, NULL,
      "RT ticket custom field holding the last message delivered (idempotent comments)"},
+
+    /* sentiroute-milter (plugins/milter) */
+    {"milter.socket", SRP_CT_STRING, OFF(milter_socket), "inet:8895@127.0.0.1", 1, 1024, NULL,
+     "where the milter listens: inet:PORT@HOST, inet6:PORT@HOST or unix:PATH"},
+    {"milter.user", SRP_CT_STRING, OFF(milter_user), "", 0, 64, NULL,
+     "user to switch to when started as root (required then; -u overrides)"},
+    {"milter.recipients", SRP_CT_STRLIST, OFF(milter_recipients), "", 0, 1024, NULL,
+     "support addresses whose mail is scored (help@example.com; +detail ignored)"},
+    {"milter.domains", SRP_CT_STRLIST, OFF(milter_domains), "", 0, 1024, NULL,
+     "support domains: mail to any address there is scored"},
+    {"milter.on_error", SRP_CT_ENUM, OFF(milter_on_error), "accept", 0, 0, milter_actions,
+     "internal error: accept (fail open, no headers) or tempfail (4xx, the sender retries)"},
+    {"milter.max_scan_bytes", SRP_CT_INT64, OFF(milter_max_scan_bytes), "1048576", 4096,
+     67108864, NULL, "bytes of a message (headers and body) collected for scoring"},
+    {"milter.max_parts", SRP_CT_INT, OFF(milter_max_parts), "64", 1, 10000, NULL,
+     "MIME parts examined per message; the rest are ignored"},
+    {"milter.max_depth", SRP_CT_INT, OFF(milter_max_depth), "8", 1, 100, NULL,
+     "nesting depth of multiparts examined per message"},
+    {"milter.strip_quotes", SRP_CT_BOOL, OFF(milter_strip_quotes), "true", 0, 0, NULL,
+     "drop quoted replies and signatures before scoring"},
+    {"milter.tickets", SRP_CT_BOOL, OFF(milter_tickets), "true", 0, 0, NULL,
+     "append every scored message to its ticket in the store"},
+    {"milter.timeout", SRP_CT_INT, OFF(milter_timeout), "300", 10, 7210, NULL,
+     "seconds libmilter waits for the MTA before giving up on a connection"},
 };
 
 const srp_confdef *srp_config_table(size_t *n)
@@ -770,6 +795,21 @@ int sr_config_get_string(const sr_config *cfg, const char *key, const char **out
         *out = d->names[*(const int *)field];
     else
         return SR_EINVAL;
+    return SR_OK;
+}
+
+int sr_config_get_list(const sr_config *cfg, const char *key, const char *const **v, size_t *n)
+{
+    const srp_confdef *d = find_key(key);
+    const srp_strlist *l;
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    if (d->type != SRP_CT_STRLIST)
+        return SR_EINVAL;
+    l = (const srp_strlist *)((const char *)cfg + d->offset);
+    *v = (const char *const *)l->v;
+    *n = l->n;
     return SR_OK;
 }
 

@@ -89,6 +89,19 @@ struct sr_config {
     sr_secret *wh_secret;
     char *rt_url, *rt_queue, *rt_id_field, *rt_seq_field;
     sr_secret *rt_token;
+
+    /* milter (sentiroute-milter, plugins/milter) */
+    char *milter_socket;
+    char *milter_user;
+    srp_strlist milter_recipients;
+    srp_strlist milter_domains;
+    int milter_on_error;
+    long long milter_max_scan_bytes;
+    int milter_max_parts;
+    int milter_max_depth;
+    int milter_strip_quotes;
+    int milter_tickets;
+    int milter_timeout;
 };
 
 typedef enum srp_ctype {

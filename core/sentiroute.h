@@ -137,6 +137,9 @@ int sr_config_get_int(const sr_config *cfg, const char *key, long long *out);
 int sr_config_get_float(const sr_config *cfg, const char *key, double *out);
 int sr_config_get_bool(const sr_config *cfg, const char *key, int *out);
 int sr_config_get_string(const sr_config *cfg, const char *key, const char **out);
+/* sr_config_get_list - a list of strings ("milter.recipients"): *v gets
+ * the borrowed array of *n strings, valid while cfg is referenced. */
+int sr_config_get_list(const sr_config *cfg, const char *key, const char *const **v, size_t *n);
 
 /*
  * sr_config_dump - write the effective configuration (defaults filled in)
