@@ -25,7 +25,7 @@ struct srp_lexicon {
     const srp_lex_entry *entries;
     const srp_lex_rec *recs;
     const uint64_t *bloom;
-    const uint64_t *stemf;
+    const uint32_t *stemf;
     const char *strings;
     uint32_t mask;
     uint32_t bloom_mask;
@@ -41,8 +41,9 @@ static int in_bounds(size_t off, size_t count, size_t size, size_t total)
     return 1;
 }
 
-/* validate - check every offset and index so lookups need no checks */
-static int validate(srp_lexicon *lex, sr_error *err)
+/* validate - check every offset and index so lookups need no checks; the
+ * checksum is skipped for the embedded lexicon (it is part of the binary) */
+static int validate(srp_lexicon *lex, int checksum, sr_error *err)
 {
     const srp_lex_header *h;
     size_t total = lex->len;
@@ -70,12 +71,12 @@ static int validate(srp_lexicon *lex, sr_error *err)
         !in_bounds(h->bloom_off, (size_t)1 << (h->bloom_bits_log2 - 3), 1, total) ||
         !in_bounds(h->strings_off, h->strings_len, 1, total))
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "section outside the file");
-    if (h->stemf_bits_log2 < 6 || h->stemf_bits_log2 > 24 || h->stemf_off % 8 != 0 ||
-        !in_bounds(h->stemf_off, (size_t)1 << (h->stemf_bits_log2 - 3), 1, total))
+    if (h->stemf_bits_log2 < 6 || h->stemf_bits_log2 > 20 || h->stemf_off % 8 != 0 ||
+        !in_bounds(h->stemf_off, (size_t)1 << h->stemf_bits_log2, sizeof(uint32_t), total))
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad stem prefix filter");
     if ((h->slots_off | h->entries_off | h->recs_off | h->bloom_off) % 8 != 0)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "misaligned section");
-    if (srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
+    if (checksum && srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "checksum mismatch (damaged file)");
 
     lex->hdr = h;
@@ -83,7 +84,7 @@ static int validate(srp_lexicon *lex, sr_error *err)
     lex->entries = (const srp_lex_entry *)(lex->base + h->entries_off);
     lex->recs = (const srp_lex_rec *)(lex->base + h->recs_off);
     lex->bloom = (const uint64_t *)(lex->base + h->bloom_off);
-    lex->stemf = (const uint64_t *)(lex->base + h->stemf_off);
+    lex->stemf = (const uint32_t *)(lex->base + h->stemf_off);
     lex->strings = (const char *)(lex->base + h->strings_off);
     lex->mask = h->nslots - 1;
     lex->bloom_mask = (1u << h->bloom_bits_log2) - 1;
@@ -106,8 +107,15 @@ static int validate(srp_lexicon *lex, sr_error *err)
     return SR_OK;
 }
 
+static srp_lexicon *wrap(const void *buf, size_t len, int checksum, sr_error *err);
+
 /* srp_lexicon_from_memory - wrap and validate a buffer */
 srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err)
+{
+    return wrap(buf, len, 1, err);
+}
+
+static srp_lexicon *wrap(const void *buf, size_t len, int checksum, sr_error *err)
 {
     srp_lexicon *lex = calloc(1, sizeof(*lex));
 
@@ -122,7 +130,7 @@ srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err)
         free(lex);
         return NULL;
     }
-    if (validate(lex, err) != SR_OK) {
+    if (validate(lex, checksum, err) != SR_OK) {
         free(lex);
         return NULL;
     }
@@ -138,8 +146,7 @@ srp_lexicon *srp_lexicon_open(const char *path, sr_error *err)
     srp_lexicon *lex;
 
     if (path == NULL || *path == '\0')
-        return srp_lexicon_from_memory(srp_lexdata, (size_t)(srp_lexdata_end - srp_lexdata),
-                                       err);
+        return wrap(srp_lexdata, (size_t)(srp_lexdata_end - srp_lexdata), 0, err);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         srp_error(err, SR_EIO, errno, path, "cannot open lexicon: %s", strerror(errno));
@@ -216,11 +223,9 @@ int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
     return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
 }
 
-int srp_lexicon_stem_prefix(const srp_lexicon *lex, const char *key)
+uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key)
 {
-    uint32_t i = srp_stemf_index(key, lex->hdr->stemf_bits_log2);
-
-    return lex->stemf[i >> 6] >> (i & 63) & 1;
+    return lex->stemf[srp_stemf_index(key, lex->hdr->stemf_bits_log2)];
 }
 
 unsigned srp_lexicon_stem_langs(const srp_lexicon *lex)

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 2u
+#define SRP_LEX_VERSION 3u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -59,8 +59,8 @@ typedef struct srp_lex_header {
     uint32_t strings_len;
     uint32_t slots_off, entries_off, recs_off, bloom_off, strings_off;
     uint32_t max_phrase_words;
-    uint32_t stemf_off;      /* filter: which 3-byte prefixes begin a stem */
-    uint32_t stemf_bits_log2;
+    uint32_t stemf_off;      /* per 3-byte prefix (hashed): lengths of the stems */
+    uint32_t stemf_bits_log2;  /* that begin with it, bit n = n bytes (uint32) */
     uint32_t reserved[3];
 } srp_lex_header;
 
@@ -113,9 +113,9 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 /* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
 int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
 
-/* srp_lexicon_stem_prefix - 0 when no stem begins with the first three
- * bytes of key (len >= 3). */
-int srp_lexicon_stem_prefix(const srp_lexicon *lex, const char *key);
+/* srp_lexicon_stem_lengths - bit n set when a stem of n bytes may begin
+ * with the first three bytes of key (len >= 3); 0: no stem does. */
+uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key);
 
 /* srp_stemf_index - the filter bit for a 3-byte prefix (srlexc and lookup). */
 static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)

@@ -238,18 +238,25 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
         return found;
     /* stems only for languages that have stems and no exact record */
     missing = s->mask & srp_lexicon_stem_langs(lex) & ~found & ~1u;
-    if (missing == 0 || !srp_lexicon_stem_prefix(lex, tok->key))
+    if (missing == 0)
+        return found;
+    /* lengths of the stems that begin like this word, shorter than it */
+    uint32_t lens = srp_lexicon_stem_lengths(lex, tok->key);
+    lens &= tok->key_len < 32 ? (1u << tok->key_len) - 1 : ~0u;
+    if (lens == 0)
         return found;
 
-    /* probe prefixes from the longest, only where the Bloom filter says a
-     * stem may exist */
-    uint32_t ph[SRP_KEY_MAX];
+    /* prefix hashes up to the longest candidate; probe from the longest,
+     * where the Bloom filter says a stem may exist */
+    unsigned maxn = 31 - (unsigned)__builtin_clz(lens);
+    uint32_t ph[32];
     uint32_t h = SRP_HASH_INIT;
-    for (unsigned i = 0; i < tok->key_len; i++) {
+    for (unsigned i = 0; i < maxn; i++) {
         h = srp_hash_add(h, tok->key + i, 1);
         ph[i + 1] = h;
     }
-    for (unsigned n = tok->key_len - 1; n >= 3 && missing; n--) {
+    for (uint32_t m = lens; m && missing; m &= ~(1u << (31 - __builtin_clz(m)))) {
+        unsigned n = 31 - (unsigned)__builtin_clz(m);
         const srp_lex_entry *pe;
         if (((unsigned char)tok->key[n] & 0xc0) == 0x80)
             continue; /* not a character boundary */

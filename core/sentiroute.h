@@ -411,6 +411,13 @@ int sr_message_set_sender_name(sr_message *msg, const char *name, sr_error *err)
 /* The customer's email address when the sender is a JID or a number and
  * the visitor gave one (chat handoff asks for it). */
 int sr_message_set_email(sr_message *msg, const char *email, sr_error *err);
+/* sr_message_request_handoff - the adapter asks for a human with this
+ * message (the visitor said yes, the bot signalled it): sr_ingest then
+ * enqueues the handoff in the same transaction as the message.  reason is
+ * copied and recorded with the event; NULL withdraws the request. */
+int sr_message_request_handoff(sr_message *msg, const char *reason, sr_error *err);
+/* sr_message_handoff_request - the reason given, "" when none. */
+const char *sr_message_handoff_request(const sr_message *msg);
 const char *sr_message_message_id(const sr_message *msg);
 const char *sr_message_in_reply_to(const sr_message *msg);
 const char *sr_message_references(const sr_message *msg);
@@ -596,11 +603,12 @@ int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_err
 
 /*
  * sr_ingest_opts - sr_ingest with options:
- *  SR_INGEST_ASK_FIRST  do not hand off now: store and route the message as
- *      usual, but only report in out->handoff_wanted that the route or the
- *      customer asks for a human; the adapter asks the customer and calls
- *      sr_handoff_request() on a yes (the chat bridge).  Follow-ups to a
- *      ticket already handed off are still enqueued.
+ *  SR_INGEST_ASK_FIRST  do not hand off because of the route: store and
+ *      route the message as usual, but only report in out->handoff_wanted
+ *      that the route or the customer asks for a human; the adapter asks
+ *      the customer and hands off on a yes (sr_handoff_request(), or
+ *      sr_message_request_handoff() on the answer, which is still done).
+ *      Follow-ups to a ticket already handed off are still enqueued.
  * Otherwise as sr_ingest.  Thread-safe.
  */
 #define SR_INGEST_ASK_FIRST 0x1u

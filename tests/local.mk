@@ -45,8 +45,8 @@ EXTRA_DIST += tests/fuzz/corpus
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_text
 tests_fuzz_fuzz_text_SOURCES = tests/fuzz/fuzz_text.c
-tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_text_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_text_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_text_LDADD = core/libsrcore.la -lm
 endif
 

@@ -492,7 +492,7 @@ static void write_out(const char *path)
 {
     srp_lex_header h;
     size_t nrecs = 0, strings_len = 0, nstems = 0;
-    uint32_t nslots = 1024, bloom_log2 = 12, stemf_log2 = 16;
+    uint32_t nslots = 1024, bloom_log2 = 12, stemf_log2 = 13;
     unsigned char *buf;
     size_t off, total;
     FILE *fp;
@@ -530,7 +530,7 @@ static void write_out(const char *path)
     off += (size_t)1 << (bloom_log2 - 3);
     h.stemf_off = (uint32_t)off;
     h.stemf_bits_log2 = stemf_log2;
-    off += (size_t)1 << (stemf_log2 - 3);
+    off += ((size_t)1 << stemf_log2) * sizeof(uint32_t);
     h.strings_off = (uint32_t)off;
     off += strings_len;
     total = (off + 7) & ~(size_t)7;
@@ -545,7 +545,7 @@ static void write_out(const char *path)
     srp_lex_entry *ents = (srp_lex_entry *)(buf + h.entries_off);
     srp_lex_rec *recs = (srp_lex_rec *)(buf + h.recs_off);
     uint64_t *bloom = (uint64_t *)(buf + h.bloom_off);
-    uint64_t *stemf = (uint64_t *)(buf + h.stemf_off);
+    uint32_t *stemf = (uint32_t *)(buf + h.stemf_off);
     char *strings = (char *)(buf + h.strings_off);
     size_t ri = 0, so = 0;
     uint32_t bmask = (1u << bloom_log2) - 1;
@@ -581,10 +581,8 @@ static void write_out(const char *path)
             uint32_t b = ((e->hash >> 16) | (e->hash << 16)) * 0x9e3779b1u & bmask;
             bloom[a >> 6] |= (uint64_t)1 << (a & 63);
             bloom[b >> 6] |= (uint64_t)1 << (b & 63);
-            if (e->len >= 3) {
-                uint32_t si = srp_stemf_index(e->key, stemf_log2);
-                stemf[si >> 6] |= (uint64_t)1 << (si & 63);
-            }
+            if (e->len >= 3 && e->len < 32)
+                stemf[srp_stemf_index(e->key, stemf_log2)] |= 1u << e->len;
         }
     }
     h.checksum = srp_hash(buf + sizeof(h), total - sizeof(h));
