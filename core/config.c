@@ -203,6 +203,7 @@ static const srp_confdef table[] = {
      "append every scored message to its ticket in the store"},
     {"milter.timeout", SRP_CT_INT, OFF(milter_timeout), "300", 10, 7210, NULL,
      "seconds libmilter waits for the MTA before giving up on a connection"},
+
     /* sentiroute-xmpp, the web-chat bridge (plugins/xmpp) */
     {"xmpp.mode", SRP_CT_ENUM, OFF(xmpp_mode), "component", 0, 0, xmpp_modes,
      "component (XEP-0114, serves a domain) or client (logs in as an ordinary account)"},

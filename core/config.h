@@ -102,6 +102,7 @@ struct sr_config {
     int milter_strip_quotes;
     int milter_tickets;
     int milter_timeout;
+
     /* sentiroute-xmpp (plugins/xmpp) */
     int xmpp_mode;
     char *xmpp_server;
