@@ -113,25 +113,24 @@ size_t srx_text_clean(char *text, size_t max)
 
     while (r < n) {
         size_t k = utf8_len(s + r, n - r);
+        unsigned char repl = 0;
         if (k == 0) {
-            s[w++] = '?';   /* an invalid byte: never passed on */
-            r++;
-            continue;
+            repl = '?';   /* an invalid byte: never passed on */
+            k = 1;
+        } else if (k == 1 && s[r] < 0x20 && s[r] != '\t' && s[r] != '\n' && s[r] != '\r') {
+            repl = ' ';   /* C0 controls are not allowed in XML 1.0 */
+        } else if (k == 3 && s[r] == 0xEF && s[r + 1] == 0xBF &&
+                   (s[r + 2] == 0xBE || s[r + 2] == 0xBF)) {
+            repl = ' ';   /* U+FFFE, U+FFFF */
         }
-        if (k == 1 && s[r] < 0x20 && s[r] != '\t' && s[r] != '\n' && s[r] != '\r') {
-            s[w++] = ' ';   /* C0 controls are not allowed in XML 1.0 */
-            r++;
-            continue;
-        }
-        if (k == 3 && s[r] == 0xEF && s[r + 1] == 0xBF && (s[r + 2] == 0xBE || s[r + 2] == 0xBF)) {
-            s[w++] = ' ';   /* U+FFFE, U+FFFF */
-            r += 3;
-            continue;
-        }
-        if (max > 0 && w + k > max)
+        if (max > 0 && w + (repl ? 1 : k) > max)
             break;
-        memmove(s + w, s + r, k);
-        w += k;
+        if (repl) {
+            s[w++] = repl;
+        } else {
+            memmove(s + w, s + r, k);
+            w += k;
+        }
         r += k;
     }
     while (w > 0 && (s[w - 1] == ' ' || s[w - 1] == '\t' || s[w - 1] == '\n' || s[w - 1] == '\r'))

@@ -549,8 +549,11 @@ static void test_hostile_text_is_cleaned_and_capped(void **state)
     big[sizeof(big) - 1] = '\0';
     say(V, big);
     assert_int_equal(strlen(F.ingested[1]), 200);   /* max_body_bytes */
+    memset(big, 0x86, sizeof(big) - 1);   /* invalid bytes are capped too */
+    say(V, big);
+    assert_int_equal(strlen(F.ingested[2]), 200);
     say(V, "\x01\x02 \t");
-    assert_int_equal(F.ningest, 2);   /* nothing left: nothing stored */
+    assert_int_equal(F.ningest, 3);   /* nothing left: nothing stored */
     F.fail_ingest = 1;
     say(V, "[human]");                /* not stored: no prompt either */
     assert_int_equal(srx_engine_state(W.e, V, NULL), SRX_CHAT);
