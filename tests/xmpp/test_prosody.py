@@ -12,11 +12,13 @@ XMPP clients (slixmpp).  Scenarios, in order:
              with their sentiment, answers back, XML-hostile text), /end;
              the ticket's transcript, email, handoff in the store
   languages  the prompts in de, fr, es, pl
+  rule       a routing rule (urgent) triggers the prompt
   no agent   a logged-in customer, the agent on dnd: the no-agent text;
              the agent comes back and takes the queued chat with "#N"
   restart    Prosody restarts mid-conversation: the bridge reconnects, an
              answer written during the outage arrives, the chat goes on
-  reload     SIGHUP: out of hours (closed today), a broken file is refused
+  reload     SIGHUP: out of hours (closed today, the text from the config),
+             a broken file is refused
   zendesk    handoff to a Zendesk stand-in; the signed webhook relays an
              agent reply into the chat; 401/413/400/404/405 and duplicates
   gorgias    handoff, the conversation goes on by email
@@ -45,7 +47,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 78
+PLAN = 79
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -113,6 +115,7 @@ handoff = {{
   none = {{ links = ["https://help.example.com/faq", "https://help.example.com/returns"]; }};
   {handoff_extra}
 }};
+route = {{ rules = ( {{ name = "urgent"; label = "urgent"; priority = "high"; handoff = true; }} ); }};
 """.format(comp=W.prosody.comp, secret=W.secret, whport=W.whport, signing=W.signing, extra=extra,
            method=method, zd=W.zd.url, zdtok=W.zdtok, gg=W.gg.url, ggkey=W.ggkey,
            handoff_extra=handoff_extra)
@@ -230,6 +233,17 @@ async def s_languages():
         await v.bye()
 
 
+async def s_rule():
+    v = await visitor()
+    v.say(W.help, "This is the third time I write, my order is missing and nobody answers. "
+                  "I will call my lawyer!")
+    m = await v.expect()
+    ok = await W.bridge.until_log(r"asked whether to connect an agent \(urgent\)", 5)
+    tap.ok("connect you" in xt.body_of(m) and ok,
+           "rule: a routing rule (urgent -> handoff) asks whether to connect", xt.body_of(m))
+    await v.bye()
+
+
 async def s_no_agent():
     a1 = W.agent1
     a1.send_presence(pshow="dnd")
@@ -304,13 +318,17 @@ async def s_reload():
     today = datetime.datetime.utcnow().date()
     days = ", ".join('"%s"' % (today + datetime.timedelta(days=k)).isoformat() for k in (-1, 0, 1))
     ok = await reload(config(extra='hours = { timezone = "UTC"; open = ["mon-sun 08:00-20:00"]; '
-                             'closed = [%s]; };' % days))
+                             'closed = [%s]; }; texts = { closed = ["en: Closed today (we work '
+                             '{hours}); ticket {ticket} is noted.", "de: Heute geschlossen."]; };'
+                             % days))
     tap.ok(ok and "configuration reloaded" in W.bridge.log(), "reload: SIGHUP reloads",
            W.bridge.tail())
     v = await visitor()
     m = await handoff_anon(v)
-    tap.ok("We are closed right now (opening hours: mon-sun 08:00-20:00)" in xt.body_of(m),
-           "reload: out of hours (a closed day), the office-hours text", xt.body_of(m))
+    tap.ok(re.match(r"Closed today \(we work mon-sun 08:00-20:00\); ticket \d+ is noted\.$",
+                    xt.body_of(m)) is not None,
+           "reload: out of hours (a closed day): the office-hours text, as the config words it",
+           xt.body_of(m))
     W.bridge.write("xmpp = { agents = [\"not a jid\"]; };\n")
     W.bridge.signal(signal.SIGHUP)
     ok = await W.bridge.until_log(r"keeping the running configuration", 10)
@@ -606,7 +624,8 @@ async def main():
     ok = await W.bridge.until_log(r"agent agent1@localhost/\S+: available", 15)
     tap.ok(ok, "start: the bridge sees the agent's presence (by subscription)", W.bridge.tail())
 
-    for name, fn in (("helpdesk", s_helpdesk), ("languages", s_languages), ("no agent", s_no_agent),
+    for name, fn in (("helpdesk", s_helpdesk), ("languages", s_languages), ("rule", s_rule),
+                     ("no agent", s_no_agent),
                      ("restart", s_restart), ("reload", s_reload), ("zendesk", s_zendesk),
                      ("gorgias", s_gorgias), ("none", s_none), ("bot", s_bot)):
         start = tap.n
