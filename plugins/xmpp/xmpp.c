@@ -344,7 +344,7 @@ static void xlog(void *ud, xmpp_log_level_t level, const char *area, const char 
      * stream error but keeps the connection, whose parser is dead from
      * then on; this debug line is the only sign.  The loop drops the
      * connection and connects again. */
-    if (strcmp(area, "xmpp") == 0 && strncmp(msg, "parse error", 11) == 0)
+    if (area && msg && strcmp(area, "xmpp") == 0 && strncmp(msg, "parse error", 11) == 0)
         b->parse_error = 1;
     /* libstrophe's debug level prints every stanza, SASL included: never */
     if (level == XMPP_LEVEL_DEBUG)
