@@ -30,6 +30,7 @@ typedef struct session {
     char lang[4];
     char reason[64];         /* what triggered the handoff prompt */
     char agent[256];         /* LIVE: the agent's bare JID */
+    char queue[64];          /* QUEUED: the ticket's queue */
     srx_state state;
     uint64_t ticket;
     int asks;
@@ -283,7 +284,7 @@ static void agent_intro(srx_engine *e, const session *s, const sr_ticket *t, con
             char when[32], text[INTRO_TEXT + 1];
             time_t at = (time_t)m[i].at;
             struct tm tm;
-            gmtime_r(&at, &tm);
+            localtime_r(&at, &tm);   /* TZ is xmpp.hours.timezone: the agents' */
             strftime(when, sizeof(when), "%H:%M:%S", &tm);
             srx_strlcpy(text, m[i].text ? m[i].text : "", sizeof(text));
             srx_text_clean(text, INTRO_TEXT);
@@ -317,6 +318,7 @@ static void helpdesk(srx_engine *e, session *s, const sr_ticket *t, double now)
     srx_agent *g;
 
     snprintf(tk, sizeof(tk), "%llu", (unsigned long long)s->ticket);
+    srx_strlcpy(s->queue, t->queue, sizeof(s->queue));
     if (!srx_hours_open(e->c->hours, (time_t)now)) {
         say(e, s, SRX_T_CLOSED, &v);
         s->state = SRX_QUEUED;
@@ -815,6 +817,33 @@ void srx_engine_agent(srx_engine *e, const char *from, const char *to, const cha
         }
     }
     free(text);
+}
+
+/* srx_engine_agent_available - an agent came online: tell them about the
+ * queued chats of their queues, which they take by answering "#N" */
+void srx_engine_agent_available(srx_engine *e, const char *jid)
+{
+    char buf[2048];
+    srx_agent *g = srx_agents_find(e->c->agents, jid);
+    size_t o, n = 0;
+
+    if (g == NULL)
+        return;
+    o = (size_t)snprintf(buf, sizeof(buf), "Chats waiting for an agent (answer \"#TICKET text\" "
+                                           "to take one):");
+    for (size_t i = 0; i < e->ntab; i++)
+        for (session *s = e->tab[i]; s && o < sizeof(buf) - 120; s = s->next) {
+            int serves = g->nqueues == 0;
+            for (size_t q = 0; q < g->nqueues && !serves; q++)
+                serves = strcmp(g->queues[q], s->queue) == 0;
+            if (s->state != SRX_QUEUED || !serves)
+                continue;
+            o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\n#%llu %s (queue %s)",
+                                  (unsigned long long)s->ticket, s->bare, s->queue);
+            n++;
+        }
+    if (n > 0)
+        e->ops.send(e->ud, e->c->self, g->jid, buf, NULL);
 }
 
 /* --- the bot ---------------------------------------------------------------- */

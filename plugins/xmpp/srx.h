@@ -367,6 +367,10 @@ void srx_engine_visitor_gone(srx_engine *e, const char *from, double now);
 void srx_engine_agent(srx_engine *e, const char *from, const char *to, const char *body,
                       double now);
 
+/* srx_engine_agent_available - an agent's presence went from off to
+ * available (or busy): they hear about the queued chats of their queues */
+void srx_engine_agent_available(srx_engine *e, const char *jid);
+
 /* srx_engine_bot - an answer of the bot, to "t42@DOMAIN" or with thread
  * "sr-t42" */
 void srx_engine_bot(srx_engine *e, const char *to, const char *thread, const char *body,

@@ -221,10 +221,14 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     }
     if (agent) {
         if (type == NULL || strcmp(type, "unavailable") == 0) {
+            srx_agent *g = srx_agents_find(c->agents, bare);
+            srx_avail before = srx_agent_avail(g);
             sh = xmpp_stanza_get_child_by_name(st, "show");
             if (sh != NULL)
                 show = xmpp_stanza_get_text(sh);
             srx_agents_presence(c->agents, from, type, show);
+            if (before == SRX_AV_OFF && srx_agent_avail(g) != SRX_AV_OFF)
+                srx_engine_agent_available(b->engine, bare);
             srx_log(b, SR_LOG_INFO, "agent %s: %s", from,
                     type ? "unavailable" : show ? show : "available");
             if (show)

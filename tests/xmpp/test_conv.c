@@ -385,6 +385,14 @@ static void test_no_agent_then_one_takes_the_queued_chat(void **state)
     assert_int_equal(srx_engine_state(W.e, "kim@example.com", NULL), SRX_QUEUED);
     say("kim@example.com/phone", "hello?");
     assert_int_equal(F.ningest, 3);   /* stored all the same */
+    /* an agent comes online: told about the queued chat */
+    int before = F.nout;
+    srx_engine_agent_available(W.e, "ben@example.com");
+    assert_int_equal(F.nout, before);  /* ben serves senior only: nothing for him */
+    srx_engine_agent_available(W.e, "anna@example.com");
+    expect_last("Chats waiting for an agent");
+    expect_last("#1 kim@example.com (queue general)");
+    assert_string_equal(last_sent()->to, "anna@example.com");
     /* an agent answers with "#1": the chat is theirs */
     srx_engine_agent(W.e, "anna@example.com/desk", ME, "#1 Hi, Anna here", T);
     assert_string_equal(F.replies[0], "Hi, Anna here");

@@ -47,7 +47,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 79
+PLAN = 80
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -259,7 +259,9 @@ async def s_no_agent():
            xt.body_of(m))
     W.t_alice = int(mm.group(1)) if mm else 0
     a1.send_presence()
-    await W.bridge.until_log(r"agent agent1@localhost/\S+: available", 10, count=2)
+    m = await a1.expect("Chats waiting for an agent")
+    tap.ok(m is not None and ("#%d alice@localhost (queue general)" % W.t_alice) in xt.body_of(m),
+           "no agent: back online, the agent hears about the queued chat", xt.body_of(m))
     a1.say(W.help, "#%d Hello Alice, Anna here." % W.t_alice)
     m = await alice.expect("Anna here")
     tap.ok(m is not None, "no agent: the agent takes the queued chat with #N; the answer arrives")
