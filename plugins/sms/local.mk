@@ -42,21 +42,21 @@ tests_sms_test_sms_service_LDADD = $(SMS_TEST_LDADD)
 
 # the request and file parsers under the fuzzer: replayed over
 # tests/fuzz/corpus/sms in make check, libFuzzer with --enable-fuzzing
-check_PROGRAMS += tests/fuzz/replay_sms
-TESTS += tests/fuzz/replay_sms
-tests_fuzz_replay_sms_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sms.c
-tests_fuzz_replay_sms_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"sms"' -I$(top_srcdir)/plugins/sms
-tests_fuzz_replay_sms_LDADD = plugins/sms/libsrs.la core/libsentiroute.la -lpthread
+check_PROGRAMS += tests/sms/replay_sms
+TESTS += tests/sms/replay_sms
+tests_sms_replay_sms_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_sms.c
+tests_sms_replay_sms_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"sms"' -I$(top_srcdir)/plugins/sms
+tests_sms_replay_sms_LDADD = plugins/sms/libsrs.la core/libsentiroute.la -lpthread
 if FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz_sms
-tests_fuzz_fuzz_sms_SOURCES = tests/fuzz/fuzz_sms.c
-tests_fuzz_fuzz_sms_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/sms
-tests_fuzz_fuzz_sms_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_sms_LDFLAGS = -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_sms_LDADD = plugins/sms/libsrs.la core/libsentiroute.la -lpthread
+noinst_PROGRAMS += tests/sms/fuzz_sms
+tests_sms_fuzz_sms_SOURCES = tests/fuzz/fuzz_sms.c
+tests_sms_fuzz_sms_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/sms
+tests_sms_fuzz_sms_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_sms_fuzz_sms_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_sms_fuzz_sms_LDADD = plugins/sms/libsrs.la core/libsentiroute.la -lpthread
 endif
 
-SANITIZER_TESTS += $(SMS_UNIT_TESTS) tests/fuzz/replay_sms
+SANITIZER_TESTS += $(SMS_UNIT_TESTS) tests/sms/replay_sms
 
 # the shim with real Kannel (bearerbox + smsbox + a fake phone on 127.0.0.1)
 TESTS += tests/sms/test_kannel.py

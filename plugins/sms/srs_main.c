@@ -472,13 +472,13 @@ int main(int argc, char **argv)
     }
     mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                MHD_USE_ERROR_LOG,
-                           0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+                           0, NULL, NULL, on_request, srv,
+                           MHD_OPTION_EXTERNAL_LOGGER, mhd_log, ctx, MHD_OPTION_LISTEN_SOCKET, fd,
                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_connections,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->request_timeout,
                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-                           MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-                           MHD_OPTION_EXTERNAL_LOGGER, mhd_log, ctx, MHD_OPTION_END);
+                           MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
     srs_server_release(srv, s);
     if (mhd == NULL) {
         fprintf(stderr, "sentiroute-sms: cannot start the HTTP service\n");

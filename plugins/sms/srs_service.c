@@ -152,10 +152,28 @@ static int request_handoff(sr_ctx *ctx, sr_store *st, uint64_t ticket, const cha
 
     snprintf(reason, sizeof(reason), "sms %s%s%s", why, *kw ? " " : "", kw);
     rc = sr_handoff_request(st, ticket, reason, &job, err);
-    if (rc == SR_OK && job)
-        sr_log(ctx, SR_LOG_INFO, "T%llu: handoff (%s), job %llu", (unsigned long long)ticket,
-               reason, (unsigned long long)job);
+    if (rc == SR_OK)
+        sr_log(ctx, SR_LOG_INFO, "T%llu: handoff requested (%s)%s", (unsigned long long)ticket,
+               reason, job ? "" : ", or done before");
     return rc;
+}
+
+/* conversation_lang - when a message is too short to tell its language
+ * ("AGENT", "ok"), answer in the language the customer wrote before */
+static void conversation_lang(sr_store *st, uint64_t ticket, char lang[4])
+{
+    sr_stored_message *m;
+    size_t n;
+
+    if (strcmp(lang, "und") != 0 || sr_ticket_transcript(st, ticket, &m, &n, NULL) != SR_OK)
+        return;
+    for (size_t i = n; i-- > 0;) {
+        if (m[i].direction == SR_DIR_IN && m[i].lang[0] && strcmp(m[i].lang, "und") != 0) {
+            snprintf(lang, 4, "%s", m[i].lang);
+            break;
+        }
+    }
+    sr_transcript_free(m, n);
 }
 
 int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings *s,
@@ -218,6 +236,8 @@ int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings
     }
     res->ticket = r.ticket_id;
     snprintf(res->lang, sizeof(res->lang), "%s", r.sentiment.lang);
+    if (!r.created)
+        conversation_lang(st, r.ticket_id, res->lang);
     why = handoff_wanted(s, text, tlen, r.sentiment.score, kw, sizeof(kw));
     if (why && !r.handoff)
         hrc = request_handoff(ctx, st, r.ticket_id, why, kw, err);
