@@ -175,8 +175,8 @@ static const srp_confdef table[] = {
      * adapters see the config only through the public getters. */
     {"sms.listen", SRP_CT_STRING, OFF(sms_listen), "127.0.0.1:13080", 3, 127, NULL,
      "address:port the HTTP service listens on (\"[::1]:13080\" for IPv6)"},
-    {"sms.max_connections", SRP_CT_INT, OFF(sms_max_connections), "64", 1, 10000, NULL,
-     "concurrent HTTP connections (one thread each)"},
+    {"sms.max_connections", SRP_CT_INT, OFF(sms_max_connections), "1024", 1, 10000, NULL,
+     "concurrent HTTP connections, one thread each (at least smsbox's max-pending-requests)"},
     {"sms.max_request_bytes", SRP_CT_INT64, OFF(sms_max_request_bytes), "65536", 1024, 16777216,
      NULL, "largest request (URL + body) accepted; larger: 413"},
     {"sms.max_text_bytes", SRP_CT_INT64, OFF(sms_max_text_bytes), "16384", 160, 1048576, NULL,

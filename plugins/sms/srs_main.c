@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -193,6 +194,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     ok = send_answer(c, &rs);
     srs_response_clear(&rs);
     return ok;
+}
+
+/* on_connection - no Nagle, no delayed ACK on our side: smsbox writes its
+ * request in small pieces, and 40 ms delayed ACKs would add up per SMS */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    const union MHD_ConnectionInfo *ci;
+    int one = 1;
+
+    (void)cls;
+    (void)socket_context;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+    }
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -477,8 +497,10 @@ int main(int argc, char **argv)
                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_connections,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->request_timeout,
                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+                           MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-                           MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+                           MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                           MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
     srs_server_release(srv, s);
     if (mhd == NULL) {
         fprintf(stderr, "sentiroute-sms: cannot start the HTTP service\n");
