@@ -105,6 +105,15 @@ def main():
     kannel.set_shim(shim.port)
     phone = None
     base = f"http://127.0.0.1:{shim.port}"
+    # every sms key of the config table is in the man page and the sample
+    import re
+    src = open(os.path.join(rig.TOP_SRC, "core", "config.c"), encoding="utf-8").read()
+    keys = re.findall(r'\{"sms\.([a-z_.]+)"', src)
+    man = open(os.path.join(rig.TOP_SRC, "plugins", "sms", "sentiroute-sms.8"), encoding="utf-8").read()
+    sample = open(os.path.join(rig.TOP_SRC, "config", "sentiroute.conf"), encoding="utf-8").read()
+    missing = [k for k in keys if k.split(".")[0] not in man or k.split(".")[-1] + " =" not in sample]
+    ok(len(keys) > 40 and not missing, f"all {len(keys)} sms keys documented in the man page and "
+       "the sample config", f"missing {missing}")
     try:
         shim.start()
         ok(True, "sentiroute-sms starts" + (" and drops to nobody" if shim.root else ""))
