@@ -33,6 +33,7 @@ static const char *const log_facilities[] = {"mail",   "daemon", "user",   "loca
                                              "local1", "local2", "local3", "local4",
                                              "local5", "local6", "local7", NULL};
 static const char *const backends[] = {"lexicon", NULL};
+static const char *const milter_actions[] = {"accept", "tempfail", NULL};
 
 /* The key table.  Keep config/sentiroute.conf in step: a test checks that
  * every key here is documented there. */
@@ -60,11 +61,15 @@ static const srp_confdef table[] = {
      "cues reported per message (the strongest first)"},
     {"scoring.alpha", SRP_CT_FLOAT, OFF(alpha), "15.0", 1.0, 1000.0, NULL,
      "normalization for positive sums: score = 5 + 5 * v / sqrt(v*v + alpha)"},
-    {"scoring.alpha_negative", SRP_CT_FLOAT, OFF(alpha_negative), "30.0", 1.0, 1000.0, NULL,
+    {"scoring.alpha_negative", SRP_CT_FLOAT, OFF(alpha_negative), "24.0", 1.0, 1000.0, NULL,
      "normalization for negative sums (larger: complaints need more evidence to reach 0)"},
     {"scoring.hits_norm", SRP_CT_FLOAT, OFF(hits_norm), "0.0", 0.0, 1000.0, NULL,
      "long texts: the valence sum is divided by sqrt(hits / hits_norm) once a text has more "
      "than hits_norm scored words, so length alone does not push a score to the ends (0: off)"},
+    {"scoring.words_norm", SRP_CT_FLOAT, OFF(words_norm), "30.0", 0.0, 100000.0, NULL,
+     "long texts: the valence sum is divided by sqrt(words / words_norm) once a text has more "
+     "than words_norm words, so a long neutral text with a few opinion words stays neutral "
+     "(0: off)"},
     {"scoring.labels.urgent_below", SRP_CT_FLOAT, OFF(urgent_below), "5.0", 0, 10, NULL,
      "urgent needs a score below this and an urgency or threat cue"},
     {"scoring.labels.urgent_floor", SRP_CT_FLOAT, OFF(urgent_floor), "1.5", 0, 10, NULL,
@@ -101,6 +106,8 @@ static const srp_confdef table[] = {
      NULL, "country calling code for national SMS numbers (\"49\" turns 0151... into +49151...)"},
     {"conversation.transcript_max", SRP_CT_INT, OFF(conv_transcript_max), "500", 1, 5000,
      NULL, "most messages of a transcript sent with a handoff (the latest ones)"},
+    {"conversation.max_message_bytes", SRP_CT_INT64, OFF(conv_max_message_bytes), "262144",
+     1024, 67108864, NULL, "bytes of a message kept in the transcript; the rest is cut"},
     {"conversation.handoff_on_request", SRP_CT_BOOL, OFF(conv_handoff_on_request), "true", 0,
      0, NULL, "hand off when a customer asks for a person (human_requested flag)"},
 
@@ -170,6 +177,31 @@ static const srp_confdef table[] = {
      "RT ticket custom field holding our external id (lookup before create)"},
     {"handoff.rt.seq_field", SRP_CT_STRING, OFF(rt_seq_field), "SentirouteSeq", 1, 128, NULL,
      "RT ticket custom field holding the last message delivered (idempotent comments)"},
+
+    /* sentiroute-milter (plugins/milter) */
+    {"milter.socket", SRP_CT_STRING, OFF(milter_socket), "inet:8895@127.0.0.1", 1, 1024, NULL,
+     "where the milter listens: inet:PORT@HOST, inet6:PORT@HOST or unix:PATH"},
+    {"milter.user", SRP_CT_STRING, OFF(milter_user), "", 0, 64, NULL,
+     "user to switch to when started as root (required then; -u overrides)"},
+    {"milter.recipients", SRP_CT_STRLIST, OFF(milter_recipients), "", 0, 1024, NULL,
+     "support addresses whose mail is scored (help@example.com; +detail ignored)"},
+    {"milter.domains", SRP_CT_STRLIST, OFF(milter_domains), "", 0, 1024, NULL,
+     "support domains: mail to any address there is scored"},
+    {"milter.on_error", SRP_CT_ENUM, OFF(milter_on_error), "accept", 0, 0, milter_actions,
+     "internal error: accept (fail open, no headers) or tempfail (4xx, the sender retries)"},
+    {"milter.max_scan_bytes", SRP_CT_INT64, OFF(milter_max_scan_bytes), "1048576", 4096,
+     67108864, NULL, "bytes of a message (headers and body) collected for scoring"},
+    {"milter.max_parts", SRP_CT_INT, OFF(milter_max_parts), "64", 1, 10000, NULL,
+     "MIME parts examined per message; the rest are ignored"},
+    {"milter.max_depth", SRP_CT_INT, OFF(milter_max_depth), "8", 1, 100, NULL,
+     "nesting depth of multiparts examined per message"},
+    {"milter.strip_quotes", SRP_CT_BOOL, OFF(milter_strip_quotes), "true", 0, 0, NULL,
+     "drop quoted replies and signatures before scoring"},
+    {"milter.tickets", SRP_CT_BOOL, OFF(milter_tickets), "true", 0, 0, NULL,
+     "append every scored message to its ticket in the store"},
+    {"milter.timeout", SRP_CT_INT, OFF(milter_timeout), "300", 10, 7210, NULL,
+     "seconds libmilter waits for the MTA before giving up on a connection"},
+
     /* sms: sentiroute-sms, the SMS shim (issue 7).  Lists are strings
      * (commas or blanks) and secrets are file names the shim reads itself:
      * adapters see the config only through the public getters. */
@@ -869,6 +901,21 @@ int sr_config_get_string(const sr_config *cfg, const char *key, const char **out
         *out = d->names[*(const int *)field];
     else
         return SR_EINVAL;
+    return SR_OK;
+}
+
+int sr_config_get_list(const sr_config *cfg, const char *key, const char *const **v, size_t *n)
+{
+    const srp_confdef *d = find_key(key);
+    const srp_strlist *l;
+
+    if (d == NULL)
+        return SR_ENOTFOUND;
+    if (d->type != SRP_CT_STRLIST)
+        return SR_EINVAL;
+    l = (const srp_strlist *)((const char *)cfg + d->offset);
+    *v = (const char *const *)l->v;
+    *n = l->n;
     return SR_OK;
 }
 

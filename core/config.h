@@ -45,6 +45,7 @@ struct sr_config {
     double alpha;
     double alpha_negative;
     double hits_norm;
+    double words_norm;
     double urgent_below, urgent_floor;
     double promoter_min, promoter_floor;
     double negative_below, positive_above;
@@ -61,6 +62,7 @@ struct sr_config {
     int conv_reopen_days;
     char *conv_default_country;
     int conv_transcript_max;
+    long long conv_max_message_bytes;
     int conv_handoff_on_request;
 
     char *route_default_queue;
@@ -87,6 +89,19 @@ struct sr_config {
     sr_secret *wh_secret;
     char *rt_url, *rt_queue, *rt_id_field, *rt_seq_field;
     sr_secret *rt_token;
+
+    /* milter (sentiroute-milter, plugins/milter) */
+    char *milter_socket;
+    char *milter_user;
+    srp_strlist milter_recipients;
+    srp_strlist milter_domains;
+    int milter_on_error;
+    long long milter_max_scan_bytes;
+    int milter_max_parts;
+    int milter_max_depth;
+    int milter_strip_quotes;
+    int milter_tickets;
+    int milter_timeout;
 
     /* sms: sentiroute-sms, the SMS shim (issue 7; plugins/sms) */
     char *sms_listen;

@@ -452,13 +452,31 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     sm.direction = SR_DIR_IN;
     srp_strlcpy(sm.author, j->sender, sizeof(sm.author));
     sm.at = j->at;
-    sm.text = (char *)sr_message_text(m, NULL);
+    {
+        /* keep at most conversation.max_message_bytes, cut at a character */
+        size_t len, cap = (size_t)cfg->conv_max_message_bytes;
+        const char *text = sr_message_text(m, &len);
+        if (len > cap) {
+            size_t k = srp_cut_utf8(text, cap);
+            sm.text = malloc(k + 16);
+            if (sm.text == NULL)
+                return srp_error(err, SR_ENOMEM, ENOMEM, "ingest", "out of memory");
+            memcpy(sm.text, text, k);
+            memcpy(sm.text + k, " [truncated]", 13);
+        } else {
+            sm.text = (char *)text;
+        }
+        rc = srp_msg_save(st, txn, t.id, &sm, err);
+        if (sm.text != text)
+            free(sm.text);
+        if (rc != SR_OK)
+            return rc;
+    }
     sm.score = j->s->score;
     sm.label = j->s->label;
     sm.flags = j->s->flags;
     srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
-    if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK ||
-        (rc = index_thread(st, txn, m, j->sender, t.id, err)) != SR_OK)
+    if ((rc = index_thread(st, txn, m, j->sender, t.id, err)) != SR_OK)
         return rc;
     if (created && (rc = srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &t, "", j->at, err)))
         return rc;
@@ -470,9 +488,13 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     out->none_message[0] = '\0';
     if (t.handed_off && external(t.method)) {
         rc = comment_job(st, txn, &t, j->at, &job, err);
-    } else if (rr.handoff) {
-        rc = do_handoff(st, txn, &t, rr.rule[0] ? rr.rule : "requested", j->at, &job,
-                        out->none_message, sizeof(out->none_message), err);
+    } else if (rr.handoff || *sr_message_handoff_request(m)) {
+        /* the adapter's own request (the visitor said yes) or a rule's */
+        const char *why = *sr_message_handoff_request(m) ? sr_message_handoff_request(m)
+                          : rr.rule[0]                    ? rr.rule
+                                                          : "requested";
+        rc = do_handoff(st, txn, &t, why, j->at, &job, out->none_message,
+                        sizeof(out->none_message), err);
         out->handoff = 1;
     }
     if (rc != SR_OK || (rc = srp_ticket_save(st, txn, &t, err)) != SR_OK)

@@ -135,7 +135,7 @@ void srp_drv_webhook(const srp_payload *p, srp_delivery *d)
     req.headers = hdrs;
     req.body = text;
     req.body_len = strlen(text);
-    srp_http(p->cfg, &req, &r);
+    srp_http(p->cfg, p->http, &req, &r);
     free(text);
     srp_http_classify(&r, "webhook", d);
     if (d->outcome == SRP_DELIVERED) {

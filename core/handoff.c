@@ -135,7 +135,7 @@ int srp_send_json(const srp_payload *p, const char *method, const char *url,
     for (size_t i = 0; extra && extra[i] && n < SR_ARRAY_LEN(hdrs) - 1; i++)
         hdrs[n++] = extra[i];
     hdrs[n] = NULL;
-    rc = srp_http(p->cfg, &req, resp);
+    rc = srp_http(p->cfg, p->http, &req, resp);
     free(text);
     return rc;
 }

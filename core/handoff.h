@@ -21,6 +21,7 @@ typedef struct srp_payload {
     uint32_t seq;
     sr_stored_message *msgs;   /* handoff: whole transcript; comment: the new message(s) */
     size_t nmsgs;
+    void *http;                /* the worker's CURL handle (keep-alive), or NULL */
 } srp_payload;
 
 enum { SRP_DELIVERED = 0, SRP_RETRY = 1, SRP_PERMANENT = 2 };
@@ -74,9 +75,13 @@ typedef struct srp_http_resp {
     char error[256];           /* curl's error when status == 0 */
 } srp_http_resp;
 
-/* srp_http - one request with the config's timeouts and TLS verification.
- * Returns SR_OK when a response came (any status), SR_ETEMP otherwise. */
-int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp);
+/* srp_http - one request with the config's timeouts and TLS verification,
+ * on handle (a CURL * from srp_http_handle, reused for keep-alive) or a
+ * fresh one when handle is NULL.  Returns SR_OK when a response came (any
+ * status), SR_ETEMP otherwise. */
+int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_http_resp *resp);
+void *srp_http_handle(void);
+void srp_http_handle_free(void *handle);
 void srp_http_resp_free(srp_http_resp *resp);
 
 /* srp_http_classify - map a response onto a delivery outcome; body text is

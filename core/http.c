@@ -101,7 +101,18 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp)
+void *srp_http_handle(void)
+{
+    return curl_easy_init();
+}
+
+void srp_http_handle_free(void *handle)
+{
+    if (handle)
+        curl_easy_cleanup(handle);
+}
+
+int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_http_resp *resp)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
@@ -110,7 +121,10 @@ int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp)
 
     memset(resp, 0, sizeof(resp[0]));
     resp->retry_after = -1;
-    c = curl_easy_init();
+    /* a reused handle keeps its connection cache; reset clears the options */
+    if (handle != NULL)
+        curl_easy_reset(handle);
+    c = handle ? handle : curl_easy_init();
     if (c == NULL) {
         srp_strlcpy(resp->error, "cannot initialize libcurl", sizeof(resp->error));
         return SR_ETEMP;
@@ -119,7 +133,8 @@ int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp)
         struct curl_slist *nh = curl_slist_append(hdrs, req->headers[i]);
         if (nh == NULL) {
             curl_slist_free_all(hdrs);
-            curl_easy_cleanup(c);
+            if (handle == NULL)
+                curl_easy_cleanup(c);
             srp_strlcpy(resp->error, "out of memory", sizeof(resp->error));
             return SR_ETEMP;
         }
@@ -147,6 +162,13 @@ int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp)
     curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     if (strcmp(req->method, "GET") != 0) {
+        /* Never send a POST/PUT on a kept-alive connection: when such a
+         * connection dies before the answer, libcurl silently resends the
+         * request on a new one, and a server that had processed the first
+         * (the "unknown outcome") would create a second ticket.  A fresh
+         * connection makes that failure ours to handle (lookup first). */
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
@@ -156,8 +178,12 @@ int srp_http(const sr_config *cfg, const srp_http_req *req, srp_http_resp *resp)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     else
         snprintf(resp->error, sizeof(resp->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    /* the error buffer lives on this stack: unhook it from a kept handle */
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
+    if (handle == NULL)
+        curl_easy_cleanup(c);
     if (resp->body == NULL) {
         resp->body = calloc(1, 1);
         resp->len = 0;

@@ -25,6 +25,7 @@ struct srp_lexicon {
     const srp_lex_entry *entries;
     const srp_lex_rec *recs;
     const uint64_t *bloom;
+    const uint32_t *stemf;
     const char *strings;
     uint32_t mask;
     uint32_t bloom_mask;
@@ -69,6 +70,9 @@ static int validate(srp_lexicon *lex, sr_error *err)
         !in_bounds(h->bloom_off, (size_t)1 << (h->bloom_bits_log2 - 3), 1, total) ||
         !in_bounds(h->strings_off, h->strings_len, 1, total))
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "section outside the file");
+    if (h->stemf_bits_log2 < 6 || h->stemf_bits_log2 > 20 || h->stemf_off % 8 != 0 ||
+        !in_bounds(h->stemf_off, (size_t)1 << h->stemf_bits_log2, sizeof(uint32_t), total))
+        return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad stem prefix filter");
     if ((h->slots_off | h->entries_off | h->recs_off | h->bloom_off) % 8 != 0)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "misaligned section");
     if (srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
@@ -79,6 +83,7 @@ static int validate(srp_lexicon *lex, sr_error *err)
     lex->entries = (const srp_lex_entry *)(lex->base + h->entries_off);
     lex->recs = (const srp_lex_rec *)(lex->base + h->recs_off);
     lex->bloom = (const uint64_t *)(lex->base + h->bloom_off);
+    lex->stemf = (const uint32_t *)(lex->base + h->stemf_off);
     lex->strings = (const char *)(lex->base + h->strings_off);
     lex->mask = h->nslots - 1;
     lex->bloom_mask = (1u << h->bloom_bits_log2) - 1;
@@ -209,6 +214,11 @@ int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
     uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;
 
     return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key)
+{
+    return lex->stemf[srp_stemf_index(key, lex->hdr->stemf_bits_log2)];
 }
 
 unsigned srp_lexicon_stem_langs(const srp_lexicon *lex)

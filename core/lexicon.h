@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 1u
+#define SRP_LEX_VERSION 3u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -44,6 +44,7 @@
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */
 #define SRP_E_RAW 0x02u          /* key is raw bytes (an emoticon) */
 #define SRP_E_HAS_STEM 0x04u     /* some record is a stem */
+#define SRP_E_PHRASE_END 0x08u   /* some phrase ends with this word */
 
 typedef struct srp_lex_header {
     char magic[8];
@@ -58,7 +59,9 @@ typedef struct srp_lex_header {
     uint32_t strings_len;
     uint32_t slots_off, entries_off, recs_off, bloom_off, strings_off;
     uint32_t max_phrase_words;
-    uint32_t reserved[5];
+    uint32_t stemf_off;      /* per 3-byte prefix (hashed): lengths of the stems */
+    uint32_t stemf_bits_log2;  /* that begin with it, bit n = n bytes (uint32) */
+    uint32_t reserved[3];
 } srp_lex_header;
 
 typedef struct srp_lex_slot {
@@ -72,6 +75,8 @@ typedef struct srp_lex_entry {
     uint8_t nrec;
     uint8_t eflags;
     uint32_t rec_first;
+    uint8_t plens;           /* bit k: a phrase of k+1 words begins with this word */
+    uint8_t pad[3];
 } srp_lex_entry;
 
 typedef struct srp_lex_rec {
@@ -107,6 +112,18 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 
 /* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
 int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
+
+/* srp_lexicon_stem_lengths - bit n set when a stem of n bytes may begin
+ * with the first three bytes of key (len >= 3); 0: no stem does. */
+uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key);
+
+/* srp_stemf_index - the filter bit for a 3-byte prefix (srlexc and lookup). */
+static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
+{
+    uint32_t v = (uint32_t)(unsigned char)k[0] | (uint32_t)(unsigned char)k[1] << 8 |
+                 (uint32_t)(unsigned char)k[2] << 16;
+    return (v * 0x9e3779b1u) >> (32 - bits_log2);
+}
 
 /* srp_lexicon_stem_langs - bit per language slot that has stems. */
 unsigned srp_lexicon_stem_langs(const srp_lexicon *lex);

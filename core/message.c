@@ -27,6 +27,7 @@ struct sr_message {
     char *subject;
     char *sender_name;
     char *email;
+    char *handoff;
 };
 
 static const char *const channel_names[] = {"unknown", "email", "chat", "sms"};
@@ -72,6 +73,7 @@ void sr_message_free(sr_message *m)
     free(m->subject);
     free(m->sender_name);
     free(m->email);
+    free(m->handoff);
     free(m);
 }
 
@@ -224,6 +226,16 @@ int sr_message_set_sender_name(sr_message *m, const char *name, sr_error *err)
 int sr_message_set_email(sr_message *m, const char *email, sr_error *err)
 {
     return set_field(&m->email, email, err);
+}
+
+int sr_message_request_handoff(sr_message *m, const char *reason, sr_error *err)
+{
+    return set_field(&m->handoff, reason ? (*reason ? reason : "requested") : NULL, err);
+}
+
+const char *sr_message_handoff_request(const sr_message *m)
+{
+    return m->handoff ? m->handoff : "";
 }
 
 #define GETTER(f) \

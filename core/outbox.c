@@ -46,13 +46,51 @@ static void set_str(json_t *j, const char *k, const char *v)
     json_object_set_new(j, k, json_string(v ? v : ""));
 }
 
-static int pending_put(sr_store *st, MDB_txn *txn, uint64_t id, sr_error *err)
+/*
+ * The pending index: job id -> a small fixed record, so that claiming scans
+ * it without decoding every waiting job (deliver jobs for adapters may wait
+ * long): next attempt, lease end, ticket (8 bytes each, big-endian), a
+ * deliver flag, the target (NUL-padded).
+ */
+#define PEND_LEN (8 + 8 + 8 + 1 + 16)
+
+typedef struct pend {
+    int64_t next, lease;
+    uint64_t ticket;
+    int deliver;
+    char target[17];
+} pend;
+
+static void pend_decode(const MDB_val *v, pend *p)
 {
-    unsigned char k[8];
-    MDB_val key = {8, k}, val = {0, ""};
+    const unsigned char *b = v->mv_data;
+
+    memset(p, 0, sizeof(*p));
+    if (v->mv_size != PEND_LEN)
+        return;
+    p->next = (int64_t)srp_key_u64(b);
+    p->lease = (int64_t)srp_key_u64(b + 8);
+    p->ticket = srp_key_u64(b + 16);
+    p->deliver = b[24];
+    memcpy(p->target, b + 25, 16);
+}
+
+/* pending_put - (re)index a waiting job from its record */
+static int pending_put(sr_store *st, MDB_txn *txn, const json_t *j, sr_error *err)
+{
+    unsigned char k[8], b[PEND_LEN] = {0};
+    MDB_val key = {8, k}, val = {PEND_LEN, b};
+    const char *target = json_string_value(json_object_get(j, "target"));
+    const char *kind = json_string_value(json_object_get(j, "kind"));
     int rc;
 
-    srp_u64_key(k, id);
+    srp_u64_key(k, (uint64_t)ji(j, "id"));
+    srp_u64_key(b, (uint64_t)ji(j, "next"));
+    srp_u64_key(b + 8, (uint64_t)ji(j, "lease"));
+    srp_u64_key(b + 16, (uint64_t)ji(j, "tk"));
+    b[24] = kind && strcmp(kind, "deliver") == 0;
+    if (target)
+        memcpy(b + 25, target, SR_MIN(strlen(target), 16));
     rc = mdb_put(txn, st->pending, &key, &val, 0);
     return rc ? srp_mdb_error(err, rc, "outbox") : SR_OK;
 }
@@ -110,8 +148,10 @@ int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t 
     if (spec->snapshot)
         json_object_set(j, "snap", spec->snapshot);
     rc = job_put(st, txn, j, err);
+    if (rc == SR_OK)
+        rc = pending_put(st, txn, j, err);
     json_decref(j);
-    return rc == SR_OK ? pending_put(st, txn, *id, err) : rc;
+    return rc;
 }
 
 static void job_from_json(const json_t *j, sr_job *o)
@@ -198,11 +238,15 @@ int sr_outbox_list(sr_store *st, unsigned state_mask, sr_job **out, size_t *n, s
 
 /* --- claim ------------------------------------------------------------ */
 
+#define CLAIM_BATCH 16
+
 typedef struct claim_job {
     const char *target, *worker;
     int lease;
     int64_t now;
-    json_t *job;       /* out: the claimed record (new ref) */
+    size_t max;                    /* jobs to claim at most */
+    size_t n;                      /* out: claimed */
+    json_t *jobs[CLAIM_BATCH];     /* out: the claimed records (new refs) */
 } claim_job;
 
 static int seen(const uint64_t *v, size_t n, uint64_t t)
@@ -213,6 +257,7 @@ static int seen(const uint64_t *v, size_t n, uint64_t t)
     return 0;
 }
 
+/* claim_write - lease up to c->max due jobs, at most one per ticket */
 static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 {
     claim_job *c = arg;
@@ -220,57 +265,68 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     MDB_val k, v;
     uint64_t busy[512];
     size_t nbusy = 0;
-    json_t *found = NULL;
     int rc;
 
+    c->n = 0;
     if ((rc = mdb_cursor_open(txn, st->pending, &cur)) != 0)
         return srp_mdb_error(err, rc, "cursor");
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !found;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && c->n < c->max;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         json_t *j;
-        uint64_t tk;
+        pend p;
         int mine;
-        if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) != SR_OK)
+        pend_decode(&v, &p);
+        mine = c->target ? strncmp(p.target, c->target, 16) == 0 : !p.deliver;
+        if (!mine || seen(busy, nbusy, p.ticket))
             continue;
-        mine = c->target ? strcmp(js(j, "target"), c->target) == 0
-                         : strcmp(js(j, "kind"), "deliver") != 0;
-        tk = (uint64_t)ji(j, "tk");
-        if (!mine || seen(busy, nbusy, tk)) {
-            json_decref(j);
-            continue;
-        }
-        if (ji(j, "next") <= c->now && ji(j, "lease") <= c->now)
-            found = j;
-        else
-            json_decref(j);
         if (nbusy < SR_ARRAY_LEN(busy))
-            busy[nbusy++] = tk;   /* later jobs of this ticket wait for this one */
+            busy[nbusy++] = p.ticket;   /* later jobs of this ticket wait for this one */
+        if (p.next > c->now || p.lease > c->now)
+            continue;
+        if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) == SR_OK)
+            c->jobs[c->n++] = j;
     }
     mdb_cursor_close(cur);
-    if (found == NULL)
+    if (c->n == 0)
         return srp_error(err, SR_ENOTFOUND, 0, "outbox", "no job due");
-    set_int(found, "lease", c->now + c->lease);
-    set_str(found, "by", c->worker);
-    set_int(found, "att", ji(found, "att") + 1);
-    if (ji(found, "first") == 0)
-        set_int(found, "first", c->now);
-    rc = job_put(st, txn, found, err);
-    if (rc != SR_OK) {
-        json_decref(found);
-        return rc;
+    for (size_t i = 0; i < c->n; i++) {
+        json_t *j = c->jobs[i];
+        set_int(j, "lease", c->now + c->lease);
+        set_str(j, "by", c->worker);
+        set_int(j, "att", ji(j, "att") + 1);
+        if (ji(j, "first") == 0)
+            set_int(j, "first", c->now);
+        if ((rc = job_put(st, txn, j, err)) != SR_OK ||
+            (rc = pending_put(st, txn, j, err)) != SR_OK) {
+            for (size_t k2 = 0; k2 < c->n; k2++)
+                json_decref(c->jobs[k2]);
+            c->n = 0;
+            return rc;
+        }
     }
-    c->job = found;
     return SR_OK;
+}
+
+/* claim_batch - lease up to max jobs (1..CLAIM_BATCH) in one transaction */
+static int claim_batch(sr_store *st, const char *target, const char *worker, int lease_s,
+                       size_t max, claim_job *c, sr_error *err)
+{
+    c->target = target;
+    c->worker = worker;
+    c->lease = lease_s > 0 ? lease_s : st->cfg->outbox_lease;
+    c->now = srp_now();
+    c->max = max < 1 ? 1 : max > CLAIM_BATCH ? CLAIM_BATCH : max;
+    c->n = 0;
+    return srp_store_write(st, claim_write, c, err);
 }
 
 static int claim_json(sr_store *st, const char *target, const char *worker, int lease_s,
                       json_t **job, sr_error *err)
 {
-    claim_job c = {target, worker, lease_s > 0 ? lease_s : st->cfg->outbox_lease, srp_now(),
-                   NULL};
-    int rc = srp_store_write(st, claim_write, &c, err);
+    claim_job c;
+    int rc = claim_batch(st, target, worker, lease_s, 1, &c, err);
 
-    *job = c.job;
+    *job = rc == SR_OK ? c.jobs[0] : NULL;
     return rc;
 }
 
@@ -365,12 +421,43 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
                                            : backoff(st->cfg, (int)ji(j, "att"), f->id);
             set_int(j, "next", f->now + delay);
             f->state = SR_JOB_PENDING;
+            rc = pending_put(st, txn, j, err);
         }
     }
     if (rc == SR_OK)
         rc = job_put(st, txn, j, err);
     json_decref(j);
     return rc;
+}
+
+/* finish_many_write - record several outcomes in one transaction; each in
+ * a nested transaction, so a lost lease leaves the others alone */
+typedef struct finish_many {
+    finish_job *v;
+    size_t n;
+    int *rcs;
+} finish_many;
+
+static int finish_many_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    finish_many *fm = arg;
+
+    (void)err;
+    for (size_t i = 0; i < fm->n; i++) {
+        MDB_txn *child;
+        sr_error e;
+        int rc = mdb_txn_begin(st->env, txn, 0, &child);
+        if (rc != 0) {
+            fm->rcs[i] = srp_mdb_error(&e, rc, "nested");
+            continue;
+        }
+        fm->rcs[i] = finish_write(st, child, &fm->v[i], &e);
+        if (fm->rcs[i] == SR_OK && (rc = mdb_txn_commit(child)) != 0)
+            fm->rcs[i] = srp_mdb_error(&e, rc, "nested commit");
+        else if (fm->rcs[i] != SR_OK)
+            mdb_txn_abort(child);
+    }
+    return SR_OK;
 }
 
 int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const char *remote_id,
@@ -433,8 +520,10 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     set_int(j, "lease", 0);
     set_str(j, "by", "");
     rc = job_put(st, txn, j, err);
+    if (rc == SR_OK)
+        rc = pending_put(st, txn, j, err);
     json_decref(j);
-    return rc == SR_OK ? pending_put(st, txn, a->id, err) : rc;
+    return rc;
 }
 
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)
@@ -501,19 +590,16 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
     return SR_OK;
 }
 
-/* deliver_one - run the driver for a claimed job and record the outcome */
-static int deliver_one(sr_store *st, const char *worker, json_t *j, size_t *ok, size_t *bad)
+/* deliver - run the driver for a claimed job */
+static void deliver(sr_store *st, void *http, json_t *j, srp_delivery *d)
 {
     srp_payload p = {0};
-    srp_delivery d = {0};
     sr_ticket t;
     char ext[128];
     sr_error e;
-    sr_job_state state = SR_JOB_PENDING;
     srp_driver_fn drv = srp_driver_for(js(j, "target"));
-    uint64_t id = (uint64_t)ji(j, "id");
-    int rc;
 
+    memset(d, 0, sizeof(*d));
     p.cfg = st->cfg;
     p.ctx = st->ctx;
     p.kind = js(j, "kind");
@@ -521,43 +607,53 @@ static int deliver_one(sr_store *st, const char *worker, json_t *j, size_t *ok, 
     p.snap = json_object_get(j, "snap");
     p.attempts = (int)ji(j, "att");
     p.first_attempt = ji(j, "first");
+    p.http = http;
     if (drv == NULL) {
-        d.outcome = SRP_PERMANENT;
-        snprintf(d.why, sizeof(d.why), "unknown method \"%.20s\"", js(j, "target"));
+        d->outcome = SRP_PERMANENT;
+        snprintf(d->why, sizeof(d->why), "unknown method \"%.20s\"", js(j, "target"));
     } else if (load_payload(st, j, &p, &t, ext, sizeof(ext), &e) != SR_OK) {
-        d.outcome = e.code == SR_ENOTFOUND ? SRP_PERMANENT : SRP_RETRY;
-        snprintf(d.why, sizeof(d.why), "%s", e.msg);
+        d->outcome = e.code == SR_ENOTFOUND ? SRP_PERMANENT : SRP_RETRY;
+        snprintf(d->why, sizeof(d->why), "%s", e.msg);
     } else if (strcmp(p.kind, "comment") == 0 && t.remote_id[0] == '\0') {
-        d.outcome = SRP_RETRY;
-        d.retry_after = 5;
-        snprintf(d.why, sizeof(d.why), "waiting for the ticket's handoff to complete");
+        d->outcome = SRP_RETRY;
+        d->retry_after = 5;
+        snprintf(d->why, sizeof(d->why), "waiting for the ticket's handoff to complete");
     } else {
-        drv(&p, &d);
+        drv(&p, d);
     }
     sr_transcript_free(p.msgs, p.nmsgs);
-    if (d.outcome == SRP_DELIVERED)
-        rc = sr_outbox_complete(st, id, worker, d.remote_id, &e);
+}
+
+static void log_outcome(sr_store *st, const json_t *j, const srp_delivery *d,
+                        const finish_job *f, int rc)
+{
+    unsigned long long tk = (unsigned long long)ji(j, "tk"), id = (unsigned long long)ji(j, "id");
+
+    if (rc != SR_OK)
+        sr_log(st->ctx, SR_LOG_WARNING, "outbox: job %llu: outcome not recorded (%s)", id,
+               sr_strerror(rc));
+    else if (d->outcome == SRP_DELIVERED)
+        sr_log(st->ctx, SR_LOG_INFO, "T%llu: job %llu %s delivered to %s (remote %s)", tk, id,
+               js(j, "kind"), js(j, "target"), d->remote_id[0] ? d->remote_id : "-");
     else
-        rc = fail_job(st, id, worker, d.outcome == SRP_PERMANENT, d.retry_after, d.why, &state,
-                      &e);
-    if (rc != SR_OK) {
-        sr_log(st->ctx, SR_LOG_WARNING, "outbox: job %llu: %s", (unsigned long long)id, e.msg);
-        return rc;
-    }
-    if (d.outcome == SRP_DELIVERED) {
-        (*ok)++;
-        sr_log(st->ctx, SR_LOG_INFO, "T%llu: job %llu %s delivered to %s (remote %s)",
-               (unsigned long long)ji(j, "tk"), (unsigned long long)id, p.kind, js(j, "target"),
-               d.remote_id[0] ? d.remote_id : "-");
-    } else {
-        if (state == SR_JOB_FAILED)
-            (*bad)++;
-        sr_log(st->ctx, state == SR_JOB_FAILED ? SR_LOG_ERR : SR_LOG_WARNING,
-               "T%llu: job %llu %s to %s attempt %lld %s: %s", (unsigned long long)ji(j, "tk"),
-               (unsigned long long)id, p.kind, js(j, "target"), ji(j, "att"),
-               state == SR_JOB_FAILED ? "failed for good" : "will retry", d.why);
-    }
-    return SR_OK;
+        sr_log(st->ctx, f->state == SR_JOB_FAILED ? SR_LOG_ERR : SR_LOG_WARNING,
+               "T%llu: job %llu %s to %s attempt %lld %s: %s", tk, id, js(j, "kind"),
+               js(j, "target"), ji(j, "att"),
+               f->state == SR_JOB_FAILED ? "failed for good" : "will retry", d->why);
+}
+
+/* batch_size - how many jobs one worker leases at once: all of them must
+ * be delivered well inside the lease, even if each request times out */
+static size_t batch_size(const sr_config *cfg, size_t left)
+{
+    size_t per = (size_t)(cfg->http_timeout + cfg->http_connect_timeout) + 1;
+    size_t n = (size_t)cfg->outbox_lease / 2 / per;
+
+    if (n < 1)
+        n = 1;
+    if (n > CLAIM_BATCH)
+        n = CLAIM_BATCH;
+    return left && left < n ? left : n;
 }
 
 int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
@@ -566,15 +662,23 @@ int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivere
     size_t ok = 0, bad = 0, n = 0;
     int rc = SR_OK;
     char wname[64];
+    void *http = NULL;   /* one handle per run: connections are kept alive */
 
     if (worker == NULL || *worker == '\0') {
         snprintf(wname, sizeof(wname), "%.40s:%ld", st->instance, (long)getpid());
         worker = wname;
     }
     while (max == 0 || n < max) {
-        json_t *j;
+        claim_job c;
+        srp_delivery d[CLAIM_BATCH];
+        finish_job f[CLAIM_BATCH];
+        int rcs[CLAIM_BATCH];
+        finish_many fm = {f, 0, rcs};
         sr_error e;
-        rc = claim_json(st, NULL, worker, 0, &j, &e);
+
+        rc = claim_batch(st, NULL, worker, 0, batch_size(st->cfg, max ? max - n : 0), &c, &e);
+        if (rc == SR_OK && http == NULL)
+            http = srp_http_handle();
         if (rc == SR_ENOTFOUND) {
             rc = SR_OK;
             break;
@@ -584,10 +688,34 @@ int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivere
                 *err = e;
             break;
         }
-        deliver_one(st, worker, j, &ok, &bad);
-        json_decref(j);
-        n++;
+        for (size_t i = 0; i < c.n; i++) {
+            deliver(st, http, c.jobs[i], &d[i]);
+            f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
+                                .remote_id = d[i].remote_id, .why = d[i].why,
+                                .permanent = d[i].outcome == SRP_PERMANENT,
+                                .retry_after = d[i].retry_after,
+                                .done = d[i].outcome == SRP_DELIVERED, .now = srp_now()};
+            rcs[i] = SR_OK;
+        }
+        fm.n = c.n;
+        rc = srp_store_write(st, finish_many_write, &fm, &e);
+        for (size_t i = 0; i < c.n; i++) {
+            int r = rc != SR_OK ? rc : rcs[i];
+            log_outcome(st, c.jobs[i], &d[i], &f[i], r);
+            if (r == SR_OK && d[i].outcome == SRP_DELIVERED)
+                ok++;
+            else if (r == SR_OK && f[i].state == SR_JOB_FAILED)
+                bad++;
+            json_decref(c.jobs[i]);
+        }
+        n += c.n;
+        if (rc != SR_OK) {
+            if (err)
+                *err = e;
+            break;
+        }
     }
+    srp_http_handle_free(http);
     if (delivered)
         *delivered = ok;
     if (failed)

@@ -54,6 +54,7 @@ typedef struct slot {
     uint32_t epoch[SRP_NLANG];
     uint8_t negated[SRP_NLANG];
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
+    unsigned polite;            /* languages where contrib[] went to politeness */
 } slot;
 
 typedef struct lstate {
@@ -64,6 +65,7 @@ typedef struct lstate {
     uint32_t epoch;      /* contrast words seen in the open sentence */
     uint32_t clause;     /* seq where the current clause starts */
     int64_t last_neg;    /* seq of the last negator, -1 when none */
+    unsigned neg_reach;  /* how many words it reaches */
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
@@ -77,7 +79,7 @@ typedef struct lstate {
     uint8_t cue_polite[SR_CUE_MAX];
 } lstate;
 
-static const lstate lstate_init = {.last_neg = -1, .absence = -1};
+static const lstate lstate_init = {.last_neg = -1, .absence = -1, .neg_reach = WINDOW};
 
 typedef struct scorer {
     const sr_ctx *ctx;
@@ -238,16 +240,23 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
     missing = s->mask & srp_lexicon_stem_langs(lex) & ~found & ~1u;
     if (missing == 0)
         return found;
+    /* lengths of the stems that begin like this word, shorter than it */
+    uint32_t lens = srp_lexicon_stem_lengths(lex, tok->key);
+    lens &= tok->key_len < 32 ? (1u << tok->key_len) - 1 : ~0u;
+    if (lens == 0)
+        return found;
 
-    /* probe prefixes from the longest, only where the Bloom filter says a
-     * stem may exist */
-    uint32_t ph[SRP_KEY_MAX];
+    /* prefix hashes up to the longest candidate; probe from the longest,
+     * where the Bloom filter says a stem may exist */
+    unsigned maxn = 31 - (unsigned)__builtin_clz(lens);
+    uint32_t ph[32];
     uint32_t h = SRP_HASH_INIT;
-    for (unsigned i = 0; i < tok->key_len; i++) {
+    for (unsigned i = 0; i < maxn; i++) {
         h = srp_hash_add(h, tok->key + i, 1);
         ph[i + 1] = h;
     }
-    for (unsigned n = tok->key_len - 1; n >= 3 && missing; n--) {
+    for (uint32_t m = lens; m && missing; m &= ~(1u << (31 - __builtin_clz(m)))) {
+        unsigned n = 31 - (unsigned)__builtin_clz(m);
         const srp_lex_entry *pe;
         if (((unsigned char)tok->key[n] & 0xc0) == 0x80)
             continue; /* not a character boundary */
@@ -383,6 +392,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
 
     if (tags & SRP_T_NEG) {
         L->last_neg = pos;
+        L->neg_reach = r->arg >= 1.0f && !(tags & SRP_T_BOOST) ? (unsigned)r->arg : WINDOW;
         if (tags & SRP_T_POSTNEG) {
             /* "j'aime pas", "mag ich nicht": the word right before flips at
              * once; a word further back flips if the clause ends here */
@@ -415,7 +425,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     /* urgency is urgency, negated or not ("if not immediately...") */
     int negated = !emoji && !(tags & SRP_T_URGENT) && L->last_neg >= 0 &&
                   (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
-                  pos - (uint32_t)L->last_neg <= WINDOW;
+                  pos - (uint32_t)L->last_neg <= L->neg_reach;
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
 
@@ -463,6 +473,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         /* politeness is weighed at the end, when we know if it closes a
          * question; it takes no part in phrases or contrast */
         L->polite += v;
+        sl->contrib[l] = v;
+        sl->polite |= 1u << l;
         cue_add(L, surface, surface_len, v, SR_CUE_WORD, mods, pos);
         if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
             L->cue_polite[L->ncues - 1] = 1;
@@ -609,7 +621,11 @@ static void undo(scorer *s, int l, slot *sl)
     lstate *L = &s->L[l];
     float c = sl->contrib[l];
 
-    if (c != 0.0f) {
+    if (c != 0.0f && (sl->polite & (1u << l))) {
+        L->polite -= c;
+        sl->contrib[l] = 0.0f;
+        sl->polite &= ~(1u << l);
+    } else if (c != 0.0f) {
         if (sl->epoch[l] == L->epoch)
             L->seg_b -= c;
         else
@@ -630,7 +646,7 @@ static int postneg_flip(scorer *s, int l, uint32_t p)
     slot *sl = &s->ring[p & (RING - 1)];
     float c, nc;
 
-    if (sl->seq != p)
+    if (sl->seq != p || (sl->polite & (1u << l)))
         return 0;
     c = sl->contrib[l];
     if (c == 0.0f)
@@ -749,9 +765,14 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
+        /* only lengths of phrases that begin with that word */
+        const slot *fs = &s->ring[p0 & (RING - 1)];
+        if (fs->seq != p0 || fs->e == NULL || !(fs->e->plens >> k & 1))
+            continue;
         /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
-         * counts once */
-        if ((int64_t)p0 <= s->phrase_end)
+         * counts once; a longer phrase that contains the last one
+         * ("todavía no" -> "todavía no he recibido") replaces it */
+        if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
             continue;
         for (uint32_t p = p0; p <= cur && ok; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
@@ -795,6 +816,10 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
     apply(s, l, r, p0, first->tok.surface,
           (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface),
           first->tok.flags, 0);
+    /* an intensifying phrase ("ein bisschen", "w miarę") acts on what
+     * follows it: the next words look back at its last word */
+    if (r->tags & SRP_T_BOOST)
+        s->ring[pos & (RING - 1)].rec[l] = r;
 }
 
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
@@ -811,6 +836,7 @@ static void word(scorer *s)
     memset(sl->contrib, 0, sizeof(sl->contrib));
     memset(sl->negated, 0, sizeof(sl->negated));
     memset(sl->fset, 0, sizeof(sl->fset));
+    sl->polite = 0;
     sl->seq = pos;
     sl->e = NULL;
 
@@ -841,7 +867,8 @@ static void word(scorer *s)
 
     uint32_t p0 = pos;
     const srp_lex_entry *ph = NULL;
-    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e))
+    if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e) &&
+        sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
         ph = phrase_match(s, pos, &p0);
     unsigned phmask = 0;
     if (ph != NULL) {
@@ -973,6 +1000,8 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     }
     if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
         v /= sqrt((double)L->hits / cfg->hits_norm);
+    if (cfg->words_norm > 0 && s.words > cfg->words_norm)
+        v /= sqrt((double)s.words / cfg->words_norm);
     if (t.lower > 0)
         v += L->caps;
     if (L->sarcasm && v > 0) {

@@ -137,6 +137,9 @@ int sr_config_get_int(const sr_config *cfg, const char *key, long long *out);
 int sr_config_get_float(const sr_config *cfg, const char *key, double *out);
 int sr_config_get_bool(const sr_config *cfg, const char *key, int *out);
 int sr_config_get_string(const sr_config *cfg, const char *key, const char **out);
+/* sr_config_get_list - a list of strings ("milter.recipients"): *v gets
+ * the borrowed array of *n strings, valid while cfg is referenced. */
+int sr_config_get_list(const sr_config *cfg, const char *key, const char *const **v, size_t *n);
 
 /*
  * sr_config_dump - write the effective configuration (defaults filled in)
@@ -408,6 +411,13 @@ int sr_message_set_sender_name(sr_message *msg, const char *name, sr_error *err)
 /* The customer's email address when the sender is a JID or a number and
  * the visitor gave one (chat handoff asks for it). */
 int sr_message_set_email(sr_message *msg, const char *email, sr_error *err);
+/* sr_message_request_handoff - the adapter asks for a human with this
+ * message (the visitor said yes, the bot signalled it): sr_ingest then
+ * enqueues the handoff in the same transaction as the message.  reason is
+ * copied and recorded with the event; NULL withdraws the request. */
+int sr_message_request_handoff(sr_message *msg, const char *reason, sr_error *err);
+/* sr_message_handoff_request - the reason given, "" when none. */
+const char *sr_message_handoff_request(const sr_message *msg);
 const char *sr_message_message_id(const sr_message *msg);
 const char *sr_message_in_reply_to(const sr_message *msg);
 const char *sr_message_references(const sr_message *msg);

@@ -186,7 +186,7 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
 {
     sr_store *st;
     const sr_config *cfg;
-    unsigned envflags = MDB_NOTLS | MDB_NOSUBDIR * 0;
+    unsigned envflags = MDB_NOTLS;   /* read txns are not tied to threads */
     int rc, dead = 0;
 
     if (ctx == NULL) {

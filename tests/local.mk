@@ -29,8 +29,8 @@ tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
 
 # sentiroutectl and the shared library from the outside
-TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh
-EXTRA_DIST += tests/tap.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt
+TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/cli/test_golden.sh
+EXTRA_DIST += tests/tap.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt tests/cli/test_golden.sh tests/golden
 
 # fuzz targets: replayed over their corpus in make check; real libFuzzer
 # binaries with ./configure --enable-fuzzing CC=clang
@@ -45,8 +45,8 @@ EXTRA_DIST += tests/fuzz/corpus
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_text
 tests_fuzz_fuzz_text_SOURCES = tests/fuzz/fuzz_text.c
-tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_text_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_text_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_text_LDADD = core/libsrcore.la -lm
 endif
 

@@ -28,22 +28,26 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testu
 tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
 
-EXTRA_DIST += tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
+EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py
 
-# the sanitizer pass of check-all runs these too
-SANITIZER_TESTS += $(STORE_UNIT_TESTS)
+# the sanitizer pass of check-all runs these too (the Python tests drive the
+# sanitizer-built sentiroutectl: HTTP drivers, CLI, crash recovery)
+SANITIZER_TESTS += $(STORE_UNIT_TESTS) tests/handoff/test_cli.py \
+	tests/handoff/test_drivers.py tests/handoff/test_crash.py
 
 # Benchmarks: make bench (never part of make check)
-EXTRA_PROGRAMS += tests/bench/bench_store
-CLEANFILES += tests/bench/bench_store
+EXTRA_PROGRAMS += tests/bench/bench_store tests/bench/bench_outbox
+CLEANFILES += tests/bench/bench_store tests/bench/bench_outbox
 tests_bench_bench_store_SOURCES = tests/bench/bench_store.c
 tests_bench_bench_store_CFLAGS = $(AM_CFLAGS)
 tests_bench_bench_store_LDADD = core/libsentiroute.la -lpthread -lm
 
 .PHONY: bench-store
 bench: bench-store
-bench-store: tests/bench/bench_store$(EXEEXT) tools/sentiroutectl$(EXEEXT)
+tests_bench_bench_outbox_SOURCES = tests/bench/bench_outbox.c
+tests_bench_bench_outbox_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS)
+tests_bench_bench_outbox_LDADD = core/libsentiroute.la $(MHD_LIBS) -lpthread -lm
+bench-store: tests/bench/bench_store$(EXEEXT) tests/bench/bench_outbox$(EXEEXT)
 	$(AM_V_at)tests/bench/bench_store$(EXEEXT)
-	$(AM_V_at)SENTIROUTECTL=$(abs_top_builddir)/tools/sentiroutectl \
-		python3 $(srcdir)/tests/bench/bench_outbox.py
+	$(AM_V_at)tests/bench/bench_outbox$(EXEEXT)

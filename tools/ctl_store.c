@@ -6,6 +6,7 @@
  *   sentiroutectl [-c CONFIG] [--store DIR] ingest --channel email|chat|sms --from ID
  *        [--thread ID] [--at TIME] [--subject S] [--message-id ID] [--in-reply-to ID]
  *        [--references IDS] [--name NAME] [--email ADDR] [--handoff]  < text
+ *   sentiroutectl ... ingest --rfc822 [options]  < a raw mail (headers fill the options)
  *   sentiroutectl ... ingest --jsonl  < one JSON object per line
  *   sentiroutectl ... rescore
  *   sentiroutectl ... tickets [--view NAME] [--label L,..] [--status S,..] [--channel C,..]
@@ -24,6 +25,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <gmime/gmime.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -294,6 +296,81 @@ static int ingest_jsonl(sr_store *st)
     return status;
 }
 
+/*
+ * from_rfc822 - fill the message from a raw mail (backfills from a Maildir):
+ * From, Subject, Message-ID, In-Reply-To, References and Date, and the
+ * first text/plain part decoded to UTF-8 (else the first text part as it
+ * is).  Options given on the command line win over the headers.  GMime does
+ * the parsing; the milter does the full job (HTML, quotes, signatures).
+ */
+static char *from_rfc822(const char *raw, size_t len, ingest_args *a, char *from, size_t fsize,
+                         char *name, size_t nsize, char *mid, size_t msize, char *at, size_t asize,
+                         char **subject, char **irt, char **refs)
+{
+    GMimeStream *s = g_mime_stream_mem_new_with_buffer(raw, len);
+    GMimeParser *p = g_mime_parser_new_with_stream(s);
+    GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+    GMimePartIter *it;
+    char *text = NULL, *any = NULL;
+
+    if (m != NULL) {
+        InternetAddressList *fl = g_mime_message_get_from(m);
+        InternetAddress *addr = fl ? internet_address_list_get_address(fl, 0) : NULL;
+        GDateTime *d = g_mime_message_get_date(m);
+        const char *v;
+
+        if (addr && INTERNET_ADDRESS_IS_MAILBOX(addr) && a->from == NULL) {
+            snprintf(from, fsize, "%s", internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(addr)));
+            a->from = from;
+            if (a->name == NULL && internet_address_get_name(addr)) {
+                snprintf(name, nsize, "%s", internet_address_get_name(addr));
+                a->name = name;
+            }
+        }
+        if (a->subject == NULL && (v = g_mime_message_get_subject(m)) != NULL)
+            a->subject = *subject = strdup(v);
+        if (a->mid == NULL && (v = g_mime_message_get_message_id(m)) != NULL) {
+            snprintf(mid, msize, "<%s>", v);
+            a->mid = mid;
+        }
+        if (a->irt == NULL && (v = g_mime_object_get_header(GMIME_OBJECT(m), "In-Reply-To")))
+            a->irt = *irt = strdup(v);
+        if (a->refs == NULL && (v = g_mime_object_get_header(GMIME_OBJECT(m), "References")))
+            a->refs = *refs = strdup(v);
+        if (a->at == NULL && d != NULL) {
+            snprintf(at, asize, "%lld", (long long)g_date_time_to_unix(d));
+            a->at = at;
+        }
+        it = g_mime_part_iter_new(GMIME_OBJECT(m));
+        do {
+            GMimeObject *o = g_mime_part_iter_get_current(it);
+            if (o == NULL || !GMIME_IS_TEXT_PART(o))
+                continue;
+            if (g_mime_content_type_is_type(g_mime_object_get_content_type(o), "text", "plain")) {
+                char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(o));
+                text = t ? strdup(t) : NULL;
+                g_free(t);
+                break;
+            }
+            if (any == NULL) {
+                char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(o));
+                any = t ? strdup(t) : NULL;
+                g_free(t);
+            }
+        } while (g_mime_part_iter_next(it));
+        g_mime_part_iter_free(it);
+        g_object_unref(m);
+    }
+    g_object_unref(p);
+    g_object_unref(s);
+    if (text == NULL) {
+        text = any;
+        any = NULL;
+    }
+    free(any);
+    return text ? text : strdup("");
+}
+
 static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -303,9 +380,12 @@ static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
         {"in-reply-to", required_argument, NULL, 'i'},
         {"references", required_argument, NULL, 'r'}, {"name", required_argument, NULL, 'n'},
         {"email", required_argument, NULL, 'e'},   {"handoff", no_argument, NULL, 'H'},
-        {"jsonl", no_argument, NULL, 'J'},         {NULL, 0, NULL, 0}};
+        {"jsonl", no_argument, NULL, 'J'},         {"rfc822", no_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0}};
     ingest_args a = {0};
-    int c, handoff = 0, jsonl = 0, status;
+    int c, handoff = 0, jsonl = 0, rfc822 = 0, status;
+    char hfrom[320], hname[200], hmid[520], hat[32];
+    char *hsubj = NULL, *hirt = NULL, *hrefs = NULL;
     sr_ctx *ctx;
     sr_store *st;
     sr_message *m;
@@ -329,13 +409,18 @@ static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
         case 'e': a.email = optarg; break;
         case 'H': handoff = 1; break;
         case 'J': jsonl = 1; break;
+        case 'R': rfc822 = 1; break;
         default: return srctl_usage_error("bad option for ingest");
         }
     }
     if (optind < argc)
         return srctl_usage_error("ingest reads the message from standard input");
-    if (!jsonl && (a.channel == NULL || a.from == NULL))
-        return srctl_usage_error("ingest needs --channel and --from (or --jsonl)");
+    if (rfc822 && a.channel == NULL)
+        a.channel = "email";
+    if (rfc822 && (jsonl || strcmp(a.channel, "email") != 0))
+        return srctl_usage_error("--rfc822 reads one email");
+    if (!jsonl && (a.channel == NULL || (a.from == NULL && !rfc822)))
+        return srctl_usage_error("ingest needs --channel and --from (or --jsonl, --rfc822)");
     if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
         return status;
     if (jsonl) {
@@ -344,19 +429,33 @@ static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
         return status;
     }
     text = read_all(stdin, 64u << 20, &len);
+    if (text && rfc822) {
+        char *body;
+        g_mime_init();
+        body = from_rfc822(text, len, &a, hfrom, sizeof(hfrom), hname, sizeof(hname), hmid,
+                           sizeof(hmid), hat, sizeof(hat), &hsubj, &hirt, &hrefs);
+        g_mime_shutdown();
+        free(text);
+        text = body;
+        len = text ? strlen(text) : 0;
+        if (a.from == NULL) {
+            free(text);
+            srctl_close(ctx, st);
+            return srctl_usage_error("the mail has no From address: give --from");
+        }
+    }
     m = text ? build_message(&a, text, len, &err) : NULL;
     free(text);
+    free(hsubj);
+    free(hirt);
+    free(hrefs);
     if (m == NULL) {
         status = text ? fail(&err) : 1;
+    } else if (handoff && sr_message_request_handoff(m, "requested by the operator", &err)) {
+        status = fail(&err);
     } else if (sr_ingest(st, m, &r, &err) != SR_OK) {
         status = fail(&err);
     } else {
-        if (handoff && !r.handoff) {
-            if (sr_handoff_request(st, r.ticket_id, "requested by the operator", &r.job_id,
-                                   &err) != SR_OK)
-                status = fail(&err);
-            r.handoff = 1;
-        }
         print_json(result_json(&r));
     }
     sr_message_free(m);
@@ -892,7 +991,7 @@ void srctl_usage(FILE *fp)
 {
     fputs("  ingest --channel email|chat|sms --from ID [--thread ID] [--at TIME]\n"
           "         [--subject S] [--message-id ID] [--in-reply-to ID] [--references IDS]\n"
-          "         [--name NAME] [--email ADDR] [--handoff]\n"
+          "         [--name NAME] [--email ADDR] [--handoff] [--rfc822]\n"
           "                     one inbound message from stdin: score, route, store, outbox\n"
           "  ingest --jsonl     one JSON message per line, an ack line after each commit\n"
           "  rescore            re-score every stored ticket (after a model change)\n"

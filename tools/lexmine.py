@@ -64,8 +64,8 @@ def tokens(texts):
     return [set(r.split()) for r in rows[: len(texts)]]
 
 
-def known_words(words, lang, lexicon=None):
-    """the words the current lexicon already scores (a cue appears)"""
+def run_ctl(lexicon, args, stdin):
+    """sentiroutectl ARGS, with the compiled lexicon file if given"""
     cmd = [CTL]
     conf = None
     if lexicon:
@@ -73,12 +73,17 @@ def known_words(words, lang, lexicon=None):
         conf.write('scoring = { lexicon = "%s"; };\n' % lexicon)
         conf.close()
         cmd += ["-c", conf.name]
-    cmd += ["score", "--lines", "--lang", lang]
+    try:
+        return subprocess.run(cmd + args, input=stdin, capture_output=True, text=True, check=True)
+    finally:
+        if conf:
+            os.unlink(conf.name)
+
+
+def known_words(words, lang, lexicon=None):
+    """the words the current lexicon already scores (a cue appears)"""
     words = list(words)
-    p = subprocess.run(cmd, input="\n".join(words) + "\n", capture_output=True, text=True,
-                       check=True)
-    if conf:
-        os.unlink(conf.name)
+    p = run_ctl(lexicon, ["score", "--lines", "--lang", lang], "\n".join(words) + "\n")
     known = set()
     for w, line in zip(words, p.stdout.split("\n")):
         if '"cues":[]' not in line:
@@ -143,16 +148,7 @@ def write_list(res, path, header):
 
 
 def evaluate(tsv, lexfile):
-    cmd = [CTL]
-    conf = None
-    if lexfile:
-        conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
-        conf.write('scoring = { lexicon = "%s"; };\n' % lexfile)
-        conf.close()
-        cmd += ["-c", conf.name]
-    p = subprocess.run(cmd + ["eval", "--json", tsv], capture_output=True, text=True, check=True)
-    if conf:
-        os.unlink(conf.name)
+    p = run_ctl(lexfile, ["eval", "--json", tsv], None)
     import json
     return json.loads(p.stdout.splitlines()[0])
 

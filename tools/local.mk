@@ -10,11 +10,11 @@ tools_sentiroutectl_SOURCES = tools/sentiroutectl.c tools/ctl.h tools/ctl_eval.c
 tools_sentiroutectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tools_sentiroutectl_LDADD = core/libsentiroute.la $(JANSSON_LIBS) -lm
 
-# the main job on the embedded defaults (until the milter lands): score the
-# bundled sample messages and print them sorted by sentiment, angriest first
-demo: all
+# score the bundled sample messages on the embedded defaults and print them
+# sorted by sentiment, angriest first (`make demo` runs the milter's demo)
+score-demo: all
 	$(builddir)/tools/sentiroutectl score --files --sort --format table $(srcdir)/config/samples/*.txt
-.PHONY: demo
+.PHONY: score-demo
 
 # srtok: folded tokens per line, for lexicon work (tools/lexmine.py)
 noinst_PROGRAMS += tools/srtok

@@ -12,7 +12,7 @@
  *       term <TAB> valence <TAB> tags
  *
  *   valence is a number in [-4, 4] or "-" for none; tags is a comma list of
- *   neg, postneg, boost=X, damp=X, but, urgent, threat, advocacy, human,
+ *   neg, postneg (neg=N, postneg=N: reach N words instead of 3), boost=X, damp=X, but, urgent, threat, advocacy, human,
  *   offensive, func, expect (a neutral word whose negation is a complaint:
  *   "work", "arrive"), absence (a determiner whose next neutral word is
  *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
@@ -53,6 +53,7 @@ typedef struct entry {
     size_t len;
     uint32_t hash;
     uint8_t eflags;
+    uint8_t plens;
     rec recs[SRP_NLANG];
 } entry;
 
@@ -207,6 +208,18 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags |= SRP_T_NEG;
         else if (strcmp(tag, "postneg") == 0)
             r->tags |= SRP_T_NEG | SRP_T_POSTNEG;
+        else if (strncmp(tag, "neg=", 4) == 0 || strncmp(tag, "postneg=", 8) == 0) {
+            /* a negator with its own reach in words (default 3) */
+            char *end;
+            const char *num = strchr(tag, '=') + 1;
+            long v = strtol(num, &end, 10);
+            if (*end || v < 1 || v > 6) {
+                fprintf(stderr, "%s:%u: bad %s (want a reach of 1 to 6 words)\n", file, line, tag);
+                return -1;
+            }
+            r->tags |= SRP_T_NEG | (tag[0] == 'p' ? SRP_T_POSTNEG : 0);
+            r->arg = (float)v;
+        }
         else if (strncmp(tag, "boost=", 6) == 0 || strncmp(tag, "damp=", 5) == 0) {
             char *end;
             const char *num = strchr(tag, '=') + 1;
@@ -266,6 +279,10 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
     if (nwords > 1) {
         entry *f = get(first, strlen(first), 1);
         f->eflags |= SRP_E_PHRASE_START;
+        f->plens |= (uint8_t)(1u << (nwords - 1));
+        const char *last = strrchr(key, ' ');
+        entry *le = get(last + 1, len - (size_t)(last + 1 - key), 1);
+        le->eflags |= SRP_E_PHRASE_END;
         if (nwords > max_phrase_words)
             max_phrase_words = nwords;
     }
@@ -475,7 +492,7 @@ static void write_out(const char *path)
 {
     srp_lex_header h;
     size_t nrecs = 0, strings_len = 0, nstems = 0;
-    uint32_t nslots = 1024, bloom_log2 = 12;
+    uint32_t nslots = 1024, bloom_log2 = 12, stemf_log2 = 13;
     unsigned char *buf;
     size_t off, total;
     FILE *fp;
@@ -511,6 +528,9 @@ static void write_out(const char *path)
     off += (nrecs * sizeof(srp_lex_rec) + 7) & ~(size_t)7;
     h.bloom_off = (uint32_t)off;
     off += (size_t)1 << (bloom_log2 - 3);
+    h.stemf_off = (uint32_t)off;
+    h.stemf_bits_log2 = stemf_log2;
+    off += ((size_t)1 << stemf_log2) * sizeof(uint32_t);
     h.strings_off = (uint32_t)off;
     off += strings_len;
     total = (off + 7) & ~(size_t)7;
@@ -525,6 +545,7 @@ static void write_out(const char *path)
     srp_lex_entry *ents = (srp_lex_entry *)(buf + h.entries_off);
     srp_lex_rec *recs = (srp_lex_rec *)(buf + h.recs_off);
     uint64_t *bloom = (uint64_t *)(buf + h.bloom_off);
+    uint32_t *stemf = (uint32_t *)(buf + h.stemf_off);
     char *strings = (char *)(buf + h.strings_off);
     size_t ri = 0, so = 0;
     uint32_t bmask = (1u << bloom_log2) - 1;
@@ -537,6 +558,7 @@ static void write_out(const char *path)
         o->key_off = (uint32_t)so;
         o->key_len = (uint16_t)e->len;
         o->eflags = e->eflags;
+        o->plens = e->plens;
         o->rec_first = (uint32_t)ri;
         memcpy(strings + so, e->key, e->len);
         so += e->len;
@@ -559,6 +581,8 @@ static void write_out(const char *path)
             uint32_t b = ((e->hash >> 16) | (e->hash << 16)) * 0x9e3779b1u & bmask;
             bloom[a >> 6] |= (uint64_t)1 << (a & 63);
             bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+            if (e->len >= 3 && e->len < 32)
+                stemf[srp_stemf_index(e->key, stemf_log2)] |= 1u << e->len;
         }
     }
     h.checksum = srp_hash(buf + sizeof(h), total - sizeof(h));

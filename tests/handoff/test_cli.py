@@ -4,6 +4,7 @@
 ticket life cycle, profiles, rescore, reports, metrics, rule errors naming
 file:line:path, the sample config documenting every key, method none, and a
 read-only reader next to a live writer."""
+import glob
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import srtest  # noqa: E402
 
-tap = srtest.Tap(16)
+tap = srtest.Tap(18)
 SRC = os.environ.get("top_srcdir") or os.path.join(srtest.HERE, "..", "..")
 SAMPLE = os.path.join(SRC, "config", "sentiroute.conf")
 d = srtest.tmpdir()
@@ -138,6 +139,26 @@ r = srtest.ingest(conf_none, os.path.join(dn, "store"), "chat", "v@anon/1", "I w
 tap.ok(r["handoff"] and r["job"] == 0 and r["none_message"] == "Help is here:\nhttps://help.example.com/a",
        "method none answers with the configured message and links", json.dumps(r))
 
+# backfill from raw mail: headers thread and backdate, the body is decoded
+m1 = ("From: Jane Doe <Jane@Example.com>\nSubject: =?UTF-8?Q?R=C3=BCckerstattung?=\n"
+      "Message-ID: <bf1@example.com>\nDate: Wed, 01 May 2024 10:00:00 +0200\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/alternative; boundary=b\n\n--b\n"
+      "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+      "Ich bin so w=FCtend, das ist eine Frechheit!\n--b\nContent-Type: text/html\n\n<p>x</p>\n--b--\n")
+m2 = "From: jane@example.com\nSubject: Re\nIn-Reply-To: <bf1@example.com>\nDate: Thu, 02 May 2024 09:00:00 +0000\n\nthanks, solved\n"
+rc1, o1, e1 = srtest.ctl(conf, store, "ingest", "--rfc822", stdin=m1)
+rc2, o2, e2 = srtest.ctl(conf, store, "ingest", "--rfc822", stdin=m2)
+try:
+    a, b = json.loads(o1), json.loads(o2)
+    t = json.loads(srtest.ctl(conf, store, "ticket", "show", str(a["ticket"]), "--format", "json")[1])
+    good = (b["ticket"] == a["ticket"] and t["subject"] == "R\u00fcckerstattung" and t["created"] == 1714550400
+            and "w\u00fctend" in t["transcript"][0]["text"] and t["name"] == "Jane Doe"
+            and t["transcript"][1]["at"] == 1714640400)
+except Exception as e:
+    good, t = False, str(e)
+tap.ok(rc1 == 0 and rc2 == 0 and good, "ingest --rfc822 backfills raw mail: threaded, backdated, decoded",
+       "%s %s %s" % (e1, e2, json.dumps(t)[:1200]))
+
 # a reporting reader next to a live writer (two processes on one store)
 feed = "".join(json.dumps({"channel": "sms", "from": "+49152000%05d" % i, "text": "msg %d" % i}) + "\n" for i in range(300))
 w = srtest.start([srtest.CTL, "-c", conf, "--store", store, "ingest", "--jsonl"],
@@ -153,4 +174,14 @@ w.wait(timeout=60)
 rc, out, err = srtest.ctl(conf, store, "tickets", "--channel", "sms", "--format", "json")
 tap.ok(first and rc_ro == 0 and w.returncode == 0 and len(json.loads(out)) >= 302,
        "a read-only reader works while another process writes", err_ro + err)
+# the library exports the store API, and sr_* only
+lib = sorted(glob.glob(os.path.join(os.environ.get("top_builddir") or os.path.join(SRC), "core", ".libs", "libsentiroute.so.*")))
+syms = srtest.subprocess.run(["nm", "-D", "--defined-only", lib[0]], capture_output=True, text=True).stdout if lib else ""
+names = {l.split()[-1] for l in syms.splitlines() if len(l.split()) == 3 and l.split()[1] in "TDBR"}
+want = {"sr_store_open", "sr_ingest", "sr_handoff_request", "sr_ticket_query", "sr_outbox_claim",
+        "sr_outbox_complete", "sr_outbox_fail", "sr_outbox_worker_start", "sr_route_eval",
+        "sr_profile_import", "sr_e164_normalize", "sr_message_request_handoff", "sr_event_foreach"}
+stray = sorted(n for n in names if not n.startswith("sr_") and not n.startswith("_"))
+tap.ok(lib and want <= names and not stray, "the store API is exported, nothing but sr_*",
+       "missing=%s stray=%s" % (sorted(want - names), stray[:10]))
 tap.done()

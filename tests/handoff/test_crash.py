@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import srtest  # noqa: E402
 
-MODES = ["zendesk", "gorgias"]
+MODES = ["zendesk", "gorgias", "rt", "webhook"]
 PER_MODE = 6
 N = 400          # messages per writer
 tap = srtest.Tap(PER_MODE * len(MODES))
@@ -28,6 +28,8 @@ tap = srtest.Tap(PER_MODE * len(MODES))
 SECTION = {
     "zendesk": 'zendesk = {{ url = "{url}"; email = "agent@example.com"; token_file = "{sec}"; }};',
     "gorgias": 'gorgias = {{ url = "{url}"; username = "agent@example.com"; api_key_file = "{sec}"; }};',
+    "rt": 'rt = {{ url = "{url}"; token_file = "{sec}"; queue = "General"; }};',
+    "webhook": 'webhook = {{ url = "{url}/hook"; secret_file = "{sec}"; }};',
 }
 
 
@@ -112,7 +114,8 @@ route = { rules = ( { name = "everyone"; handoff = true; } ); };
     tickets = json.loads(out)
     counts = {}
     for t in st["tickets"]:
-        counts[t["external_id"]] = counts.get(t["external_id"], 0) + 1
+        ext = t.get("external_id") or t.get("CustomFields", {}).get("SentirouteId")
+        counts[ext] = counts.get(ext, 0) + 1
     dup = {k: v for k, v in counts.items() if v != 1}
     tap.ok(not dup and not st["rejected"], "%s: no ticket doubled at the target (%d tickets, %d dropped responses)"
            % (mode, len(counts), st["dropped"]), "dup=%s rejected=%s" % (dup, st["rejected"][:3]))
@@ -131,10 +134,6 @@ route = { rules = ( { name = "everyone"; handoff = true; } ); };
 
     text = json.dumps(st["comments"])
     follow = [a for a in acked if not a["created"]]
-    bad = []
-    for a in follow:
-        # each acked follow-up's text was delivered exactly once
-        pass
     markers = ["follow-up %s-%d:" % (p, i) for p, n in (("a", len(acks_a)), ("b", len(acks_b)))
                for i in range(n) if i % 5 == 4]
     bad = [m for m in markers if text.count(m) != 1]

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import srtest  # noqa: E402
 
 MODES = ["zendesk", "gorgias", "rt", "webhook"]
-PER_MODE = 12
+PER_MODE = 13
 tap = srtest.Tap(PER_MODE * len(MODES))
 
 SECTION = {
@@ -143,6 +143,16 @@ def test_mode(mode):
     tap.ok(rc == 0 and counts.get(ext) == 1 and all(v == 1 for v in counts.values()) and st["dropped"] >= 1,
            "%s: dropped response after processing does not double the ticket" % mode,
            "counts=%s dropped=%s %s" % (counts, st["dropped"], err[-1500:]))
+    # a 503 first, then the retry's lookup (GET, kept-alive connection) and a
+    # create that is processed but never answered: libcurl must not resend it
+    fake.faults(status=[503], retry_after="x", drop=1)
+    r = srtest.ingest(conf, store, "email", "drop2@example.com", "still broken, very disappointed")
+    rc, out, err, took = run_outbox(conf, store)
+    logs += err
+    counts = ext_counts(fake.state(), mode)
+    tap.ok(rc == 0 and counts.get("sr-drv-t%d" % r["ticket"]) == 1 and all(v == 1 for v in counts.values()),
+           "%s: a create after a lookup is never resent behind our back" % mode,
+           "counts=%s %s" % (counts, err[-1500:]))
     # ... and the same for a follow-up comment
     fake.faults(drop=1)
     srtest.ingest(conf, store, "email", "drop@example.com", "Hello?? Anyone there? Unique-marker-99",

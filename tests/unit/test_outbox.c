@@ -82,11 +82,28 @@ static void test_handoff_job_committed_with_message(void **state)
     uint64_t job = 99;
     assert_int_equal(sr_handoff_request(f->st, r.ticket_id, "again", &job, NULL), SR_OK);
     assert_int_equal(job, 0);
-    /* the follow-up becomes a comment job */
-    sr_message *m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", "hello?");
-    sr_message_set_conversation(m, NULL, NULL);
     fx_free(f);
-    sr_message_free(m);
+}
+
+static void test_adapter_request_hands_off_with_the_message(void **state)
+{
+    fx *f = fx_new(NULL);
+    sr_message *m = st_msg(SR_CHANNEL_CHAT, "v@anon/1", "yes please");
+    sr_ingest_result r;
+    sr_job *v;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(sr_message_request_handoff(m, "visitor said yes", NULL), SR_OK);
+    assert_string_equal(sr_message_handoff_request(m), "visitor said yes");
+    r = st_ingest(f->st, m);
+    assert_true(r.handoff);
+    assert_true(r.job_id > 0);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].ticket_id, r.ticket_id);
+    sr_outbox_list_free(v, n);
+    fx_free(f);
 }
 
 static void test_lease_excludes_second_worker(void **state)
@@ -317,6 +334,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handoff_job_committed_with_message),
+        cmocka_unit_test(test_adapter_request_hands_off_with_the_message),
         cmocka_unit_test(test_lease_excludes_second_worker),
         cmocka_unit_test(test_expired_lease_is_claimed_again),
         cmocka_unit_test(test_retry_after_and_backoff_schedule),

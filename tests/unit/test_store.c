@@ -352,6 +352,26 @@ static void test_concurrent_writers_group_commit(void **state)
     fx_free(f);
 }
 
+static void test_long_message_is_cut_in_the_transcript(void **state)
+{
+    fx *f = fx_new("conversation = { max_message_bytes = 1024; };");
+    static char big[5000];
+    sr_stored_message *msgs;
+    size_t n;
+    sr_ingest_result r;
+
+    (void)state;
+    for (size_t i = 0; i + 2 < sizeof(big); i += 2)
+        memcpy(big + i, "\xc3\xa4", 2);   /* 'ä' x 2499: a cut must not split one */
+    r = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", big));
+    assert_int_equal(sr_ticket_transcript(f->st, r.ticket_id, &msgs, &n, NULL), SR_OK);
+    assert_int_equal(n, 1);
+    assert_true(strlen(msgs[0].text) <= 1024 + 13);
+    assert_non_null(strstr(msgs[0].text, "\xc3\xa4 [truncated]"));
+    sr_transcript_free(msgs, n);
+    fx_free(f);
+}
+
 static void test_map_full_is_a_clear_error(void **state)
 {
     fx *f = fx_new("store = { map_size_mb = 1; sync = false; };");
@@ -418,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_split_moves_messages_and_rescores),
         cmocka_unit_test(test_profiles_route_and_query_by_order_value),
         cmocka_unit_test(test_concurrent_writers_group_commit),
+        cmocka_unit_test(test_long_message_is_cut_in_the_transcript),
         cmocka_unit_test(test_map_full_is_a_clear_error),
         cmocka_unit_test(test_rescore_and_reply),
     };

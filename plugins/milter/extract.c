@@ -1,0 +1,488 @@
+/*
+ * extract.c - GMime parse, part selection, decoding to UTF-8
+ *
+ * See extract.h for the pipeline.  GMime objects (stream, parser, options,
+ * message) are made per call, so concurrent calls share nothing but
+ * GMime's internally locked charset caches.  Every size is capped before
+ * it is allocated: a decoded part is cut at max_text, the walk stops at
+ * max_parts and max_depth.
+ */
+#include "build-config.h"
+
+#include "extract.h"
+
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* srm_extract_init - see extract.h */
+void srm_extract_init(void)
+{
+    g_mime_init();
+    xmlInitParser();
+}
+
+void srm_extract_shutdown(void)
+{
+    g_mime_shutdown();
+    xmlCleanupParser();
+}
+
+void srm_mail_clear(srm_mail *m)
+{
+    if (m == NULL)
+        return;
+    free(m->text);
+    free(m->subject);
+    free(m->message_id);
+    free(m->in_reply_to);
+    free(m->references);
+    free(m->from_addr);
+    free(m->from_name);
+    memset(m, 0, sizeof(*m));
+}
+
+/* utf8_valid - strict UTF-8 check (no overlongs, no surrogates) */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t k;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + k >= n)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* cut_utf8 - largest length <= max that does not split a character */
+static size_t cut_utf8(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+/* clean_line - a malloc'd copy of a header value on one line: control
+ * characters become spaces, runs of white space one space, trimmed */
+static char *clean_line(const char *s, size_t max)
+{
+    size_t n, o = 0;
+    char *r;
+    int sp = 0;
+
+    if (s == NULL)
+        return NULL;
+    n = strlen(s);
+    if (n > max)
+        n = cut_utf8(s, n, max);
+    r = malloc(n + 1);
+    if (r == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F || c == ' ') {
+            sp = o > 0;
+            continue;
+        }
+        if (sp)
+            r[o++] = ' ';
+        sp = 0;
+        r[o++] = (char)c;
+    }
+    r[o] = '\0';
+    if (!utf8_valid((const unsigned char *)r, o)) {
+        /* an undeclared 8-bit header: keep the ASCII only */
+        size_t k = 0;
+        for (size_t i = 0; i < o; i++)
+            if ((unsigned char)r[i] < 0x80)
+                r[k++] = r[i];
+        r[k] = '\0';
+    }
+    return r;
+}
+
+static int is_utf8_name(const char *cs)
+{
+    return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0 ||
+           strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") == 0;
+}
+
+/* has_c1 - bytes 0x80-0x9F: Windows-125x text labelled ISO-8859-x */
+static int has_c1(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80 && (unsigned char)s[i] <= 0x9F)
+            return 1;
+    return 0;
+}
+
+/* to_utf8 - convert n bytes in charset cs (NULL: undeclared) to a
+ * malloc'd UTF-8 string without NULs; *olen its length */
+static char *to_utf8(GMimeParserOptions *opts, const char *s, size_t n, const char *cs,
+                     size_t *olen, unsigned *notes)
+{
+    char *r = NULL, *g;
+    gsize rd = 0, wr = 0;
+
+    if (n == 0 || s == NULL) {   /* an empty part (GByteArray data may be NULL) */
+        *olen = 0;
+        return calloc(1, 1);
+    }
+    if ((cs == NULL || is_utf8_name(cs)) && utf8_valid((const unsigned char *)s, n)) {
+        r = malloc(n + 1);
+        if (r == NULL)
+            return NULL;
+        memcpy(r, s, n);
+        r[n] = '\0';
+        *olen = n;
+        goto nuls;
+    }
+    if (cs != NULL && !is_utf8_name(cs)) {
+        const char *from = cs;
+        if ((strcasecmp(cs, "iso-8859-1") == 0 || strcasecmp(cs, "latin1") == 0) && has_c1(s, n))
+            from = "windows-1252";
+        else if (strcasecmp(cs, "iso-8859-2") == 0 && has_c1(s, n))
+            from = "windows-1250";
+        from = g_mime_charset_iconv_name(from);
+        g = g_convert(s, (gssize)n, "UTF-8", from, &rd, &wr, NULL);
+        if (g == NULL && rd > 0 && rd < n && n - rd < 4)   /* cut inside a character */
+            g = g_convert(s, (gssize)rd, "UTF-8", from, &rd, &wr, NULL);
+        if (g != NULL && utf8_valid((const unsigned char *)g, wr)) {
+            r = malloc(wr + 1);
+            if (r != NULL) {
+                memcpy(r, g, wr);
+                r[wr] = '\0';
+                *olen = wr;
+            }
+            g_free(g);
+            if (r == NULL)
+                return NULL;
+            goto nuls;
+        }
+        g_free(g);
+    }
+    /* unknown charset, wrong label or invalid bytes: GMime's guess among the
+     * fallback charsets (utf-8, windows-1252, iso-8859-1), never failing */
+    *notes |= SRM_NOTE_CHARSET;
+    {
+        char *tmp = malloc(n + 1);
+        if (tmp == NULL)
+            return NULL;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = s[i] ? s[i] : ' ';
+        tmp[n] = '\0';
+        g = g_mime_utils_decode_8bit(opts, tmp, n);
+        free(tmp);
+    }
+    if (g == NULL)
+        return NULL;
+    *olen = strlen(g);
+    r = malloc(*olen + 1);
+    if (r != NULL)
+        memcpy(r, g, *olen + 1);
+    g_free(g);
+    if (r == NULL)
+        return NULL;
+    if (!utf8_valid((const unsigned char *)r, *olen)) {
+        for (size_t i = 0; i < *olen; i++)
+            if ((unsigned char)r[i] >= 0x80)
+                r[i] = '?';
+    }
+nuls:
+    for (size_t i = 0; i < *olen; i++)
+        if (r[i] == '\0')
+            r[i] = ' ';
+    return r;
+}
+
+/* part_text - a text part decoded (transfer encoding, charset), capped */
+static char *part_text(GMimeParserOptions *opts, GMimePart *part, size_t max, size_t *olen,
+                       unsigned *notes)
+{
+    GMimeDataWrapper *w = g_mime_part_get_content(part);
+    GMimeStream *mem;
+    GByteArray *ba;
+    const char *cs;
+    char *r;
+    size_t n;
+
+    *olen = 0;
+    if (w == NULL)
+        return calloc(1, 1);
+    mem = g_mime_stream_mem_new();
+    if (mem == NULL)
+        return NULL;
+    g_mime_data_wrapper_write_to_stream(w, mem);
+    ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    n = ba->len;
+    if (n > max) {
+        n = max;
+        *notes |= SRM_NOTE_TRUNCATED;
+    }
+    cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+    r = to_utf8(opts, (const char *)ba->data, n, cs, olen, notes);
+    g_object_unref(mem);
+    if (r != NULL && *olen > max) {
+        *olen = cut_utf8(r, *olen, max);
+        r[*olen] = '\0';
+        *notes |= SRM_NOTE_TRUNCATED;
+    }
+    return r;
+}
+
+/* the best text part found so far under a node */
+typedef struct pick {
+    GMimePart *plain;
+    GMimePart *html;
+} pick;
+
+typedef struct walk {
+    const srm_limits *lim;
+    size_t parts;
+    unsigned notes;
+} walk;
+
+static int is_attachment(GMimeObject *o)
+{
+    const char *d = g_mime_object_get_disposition(o);
+    return d != NULL && strcasecmp(d, "attachment") == 0;
+}
+
+/* select_part - the customer's text under o (RFC 2046 order: in
+ * multipart/alternative the last plain part wins, HTML only when there is
+ * no plain; elsewhere the first part with text) */
+static pick select_part(walk *w, GMimeObject *o, size_t depth)
+{
+    pick r = {NULL, NULL};
+    GMimeContentType *ct;
+
+    if (++w->parts > w->lim->max_parts) {
+        w->notes |= SRM_NOTE_PARTS;
+        return r;
+    }
+    ct = g_mime_object_get_content_type(o);
+    if (GMIME_IS_MULTIPART(o)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(o);
+        int alt = ct != NULL && g_mime_content_type_is_type(ct, "multipart", "alternative");
+        int n = g_mime_multipart_get_count(mp);
+        if (depth >= w->lim->max_depth) {
+            w->notes |= SRM_NOTE_DEPTH;
+            return r;
+        }
+        for (int i = 0; i < n && w->parts <= w->lim->max_parts; i++) {
+            pick c = select_part(w, g_mime_multipart_get_part(mp, i), depth + 1);
+            if (alt) {
+                if (c.plain)
+                    r.plain = c.plain;
+                if (c.html)
+                    r.html = c.html;
+            } else if (c.plain || c.html) {
+                return c;
+            }
+        }
+        return r;
+    }
+    if (GMIME_IS_MESSAGE_PART(o))   /* a forwarded message: not the customer's words */
+        return r;
+    if (!GMIME_IS_PART(o) || is_attachment(o) || ct == NULL)
+        return r;
+    if (g_mime_content_type_is_type(ct, "text", "plain"))
+        r.plain = GMIME_PART(o);
+    else if (g_mime_content_type_is_type(ct, "text", "html"))
+        r.html = GMIME_PART(o);
+    return r;
+}
+
+static void on_warning(gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer ud)
+{
+    (void)offset;
+    (void)errcode;
+    (void)item;
+    *(unsigned *)ud |= SRM_NOTE_MALFORMED;
+}
+
+/* header_dup - a header's value, unfolded, or NULL */
+static char *header_dup(GMimeObject *o, const char *name)
+{
+    const char *v = g_mime_object_get_header(o, name);
+    return v ? clean_line(v, 4096) : NULL;
+}
+
+/* fill_identity - subject, ids and sender from the parsed message */
+static int fill_identity(GMimeMessage *m, srm_mail *out)
+{
+    InternetAddressList *from = g_mime_message_get_from(m);
+    const char *subj = g_mime_message_get_subject(m);
+
+    out->subject = clean_line(subj ? subj : "", 998);
+    out->message_id = header_dup(GMIME_OBJECT(m), "Message-ID");
+    out->in_reply_to = header_dup(GMIME_OBJECT(m), "In-Reply-To");
+    out->references = header_dup(GMIME_OBJECT(m), "References");
+    if (out->subject == NULL)
+        return -1;
+    if (from != NULL) {
+        for (int i = 0; i < internet_address_list_length(from); i++) {
+            InternetAddress *a = internet_address_list_get_address(from, i);
+            if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+                const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+                const char *name = internet_address_get_name(a);
+                out->from_addr = clean_line(addr ? addr : "", 320);
+                out->from_name = clean_line(name ? name : "", 256);
+                if (out->from_addr == NULL || out->from_name == NULL)
+                    return -1;
+                for (char *p = out->from_addr; *p; p++)
+                    *p = (char)tolower((unsigned char)*p);
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* raw_body - the bytes after the header block (for unparsable input) */
+static const char *raw_body(const char *raw, size_t len, size_t *blen)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (raw[i] == '\n' && raw[i + 1] == '\n') {
+            *blen = len - i - 2;
+            return raw + i + 2;
+        }
+        if (raw[i] == '\n' && raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n') {
+            *blen = len - i - 3;
+            return raw + i + 3;
+        }
+    }
+    *blen = 0;
+    return raw + len;
+}
+
+/* assemble - out->text = subject "\n\n" body */
+static int assemble(srm_mail *out, const char *body, size_t blen)
+{
+    size_t sl = out->subject ? strlen(out->subject) : 0;
+    char *t = malloc(sl + 2 + blen + 1);
+
+    if (t == NULL)
+        return -1;
+    memcpy(t, out->subject ? out->subject : "", sl);
+    if (sl > 0 && blen > 0) {
+        memcpy(t + sl, "\n\n", 2);
+        sl += 2;
+    }
+    memcpy(t + sl, body, blen);
+    t[sl + blen] = '\0';
+    out->text = t;
+    out->len = sl + blen;
+    out->body_len = blen;
+    return 0;
+}
+
+/* srm_extract - see extract.h */
+int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *out)
+{
+    static const char *fallback[] = {"utf-8", "windows-1252", "iso-8859-1", NULL};
+    GMimeParserOptions *opts;
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *m;
+    char *body = NULL;
+    size_t blen = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    opts = g_mime_parser_options_new();
+    g_mime_parser_options_set_fallback_charsets(opts, fallback);
+    g_mime_parser_options_set_warning_callback(opts, on_warning, &out->notes);
+    stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    parser = g_mime_parser_new_with_stream(stream);
+    m = g_mime_parser_construct_message(parser, opts);
+    if (m == NULL) {
+        /* not even a header block: whatever follows the first blank line */
+        const char *b = raw_body(raw, len, &blen);
+        out->notes |= SRM_NOTE_UNPARSED;
+        out->subject = calloc(1, 1);
+        body = to_utf8(opts, b, blen > lim->max_text ? lim->max_text : blen, NULL, &blen,
+                       &out->notes);
+        if (out->subject == NULL || body == NULL)
+            goto out;
+    } else {
+        walk w = {lim, 0, 0};
+        pick p;
+        GMimeObject *top = g_mime_message_get_mime_part(m);
+
+        if (fill_identity(m, out) != 0)
+            goto out;
+        p = top ? select_part(&w, top, 0) : (pick){NULL, NULL};
+        out->notes |= w.notes;
+        out->parts = (unsigned)w.parts;
+        if (p.plain != NULL) {
+            body = part_text(opts, p.plain, lim->max_text, &blen, &out->notes);
+        } else if (p.html != NULL) {
+            size_t hlen;
+            char *html = part_text(opts, p.html, lim->max_text, &hlen, &out->notes);
+            if (html == NULL)
+                goto out;
+            body = srm_html_to_text(html, hlen, lim->max_text, lim->strip_quotes, &blen,
+                                    &out->notes);
+            free(html);
+            out->notes |= SRM_NOTE_HTML;
+        } else {
+            body = calloc(1, 1);
+            blen = 0;
+            out->notes |= SRM_NOTE_NOTEXT;
+        }
+        if (body == NULL)
+            goto out;
+    }
+    if (lim->strip_quotes && blen > 0)
+        blen = srm_strip_quotes(body, blen, &out->notes);
+    if (assemble(out, body, blen) != 0)
+        goto out;
+    rc = 0;
+out:
+    free(body);
+    if (m != NULL)
+        g_object_unref(m);
+    g_object_unref(parser);
+    g_object_unref(stream);
+    g_mime_parser_options_free(opts);
+    if (rc != 0) {
+        unsigned notes = out->notes;
+        srm_mail_clear(out);
+        out->notes = notes;
+    }
+    return rc;
+}

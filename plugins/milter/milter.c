@@ -1,0 +1,922 @@
+/*++
+ * NAME
+ *	sentiroute-milter 8
+ * SUMMARY
+ *	sentiment headers and tickets for mail to the support addresses
+ * SYNOPSIS
+ *	sentiroute-milter [-c config] [-f] [-n] [-S] [-p pidfile] [-u user] [-V]
+ * DESCRIPTION
+ *	A libmilter filter for Postfix and Sendmail.  For each message with a
+ *	support recipient (milter.recipients, milter.domains) it collects the
+ *	headers and body (up to milter.max_scan_bytes), extracts the
+ *	customer's own words (extract.h), scores them with libsentiroute,
+ *	appends the message to its ticket, removes X-Sentiment* headers that
+ *	came from outside and adds its own.  Other mail passes untouched.
+ *
+ *	Process model: a supervisor (this process, which stays as started)
+ *	forks the filter, turns SIGHUP into SIGUSR1 for it (libmilter stops on
+ *	SIGHUP) and restarts it if it dies.  The filter binds the socket,
+ *	drops privileges, opens the store, and runs smfi_main(); a thread
+ *	sigwait()s for SIGUSR1 and reloads the configuration: build, check,
+ *	swap; a bad file keeps the running one.  SIGTERM stops both cleanly.
+ *	-S runs the filter alone, without the supervisor.
+ * SEE ALSO
+ *	sentiroute-milter(8), extract.h, srm.h, DESIGN.md "Email"
+ *--*/
+#include "build-config.h"
+
+#include "srm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "sentiroute-milter"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+/* ------------------------------------------------------------------------
+ * Process-wide state: the current config snapshot behind a lock
+ * ------------------------------------------------------------------------ */
+
+static pthread_mutex_t conf_lock = PTHREAD_MUTEX_INITIALIZER;
+static srm_conf *curconf;              /* guarded by conf_lock */
+static const char *conf_path;
+static int foreground;
+static atomic_int active_conns;        /* connections holding a snapshot */
+
+/* the log sink: stderr in the foreground when the config says stderr,
+ * syslog otherwise */
+static int use_syslog;
+
+static void log_sink(void *ud, int level, const char *line)
+{
+    (void)ud;
+    if (use_syslog)
+        syslog(level, "%s", line);
+    else
+        fprintf(stderr, PROG "[%ld]: %s\n", (long)getpid(), line);
+}
+
+/* conf_current - a new reference to the running snapshot */
+static srm_conf *conf_current(void)
+{
+    srm_conf *c;
+
+    pthread_mutex_lock(&conf_lock);
+    c = srm_conf_ref(curconf);
+    pthread_mutex_unlock(&conf_lock);
+    return c;
+}
+
+/* conf_reload - build and check a new snapshot, then swap it in */
+static void conf_reload(void)
+{
+    sr_error err;
+    srm_conf *c = srm_conf_load(conf_path, log_sink, NULL, &err), *old;
+
+    if (c == NULL) {
+        srm_conf *run = conf_current();
+        sr_log(run->ctx, SR_LOG_ERR, "reload failed, keeping the running configuration: %s: %s",
+               err.where, err.msg);
+        srm_conf_unref(run);
+        return;
+    }
+    pthread_mutex_lock(&conf_lock);
+    old = curconf;
+    curconf = c;
+    pthread_mutex_unlock(&conf_lock);
+    if (strcmp(old->socket, c->socket) != 0)
+        sr_log(c->ctx, SR_LOG_WARNING, "milter.socket changed: takes effect on restart");
+    sr_log(c->ctx, SR_LOG_NOTICE, "configuration reloaded from %s (%zu recipients, %zu domains)",
+           conf_path, c->nrcpts, c->ndomains);
+    srm_conf_unref(old);   /* freed when its last connection closes */
+}
+
+/* ------------------------------------------------------------------------
+ * Per-connection and per-message contexts
+ * ------------------------------------------------------------------------ */
+
+typedef struct spoof {
+    char *name;    /* first spelling seen */
+    int count;     /* instances, case-insensitive */
+} spoof;
+
+struct msgctx {
+    int support;            /* a support recipient is among RCPT TO */
+    int failed;             /* out of memory while collecting */
+    int truncated;          /* more than max_scan bytes arrived */
+    char *buf;              /* headers, blank line, body */
+    size_t len, cap;
+    spoof *spoofs;
+    size_t nspoofs;
+    char from[320];         /* envelope sender */
+    unsigned nrcpts;
+};
+
+struct connctx {
+    srm_conf *conf;         /* counted reference, taken at connect */
+    struct msgctx *msg;
+    int can_skip;           /* the MTA offered SMFIP_SKIP */
+    char client[64];
+};
+
+static void msg_free(struct msgctx *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->nspoofs; i++)
+        free(m->spoofs[i].name);
+    free(m->spoofs);
+    free(m->buf);
+    free(m);
+}
+
+static struct connctx *conn_get(SMFICTX *ctx)
+{
+    return smfi_getpriv(ctx);
+}
+
+/* msg_get - the message context, made on first use (miltertest and
+ * Sendmail may skip steps) */
+static struct msgctx *msg_get(struct connctx *cc)
+{
+    if (cc->msg == NULL)
+        cc->msg = calloc(1, sizeof(*cc->msg));
+    return cc->msg;
+}
+
+/* append - add bytes to the message buffer up to the cap */
+static void append(struct connctx *cc, struct msgctx *m, const char *p, size_t n)
+{
+    size_t max = cc->conf->max_scan;
+
+    if (m->failed)
+        return;
+    if (m->len + n > max) {
+        m->truncated = 1;
+        n = max > m->len ? max - m->len : 0;
+    }
+    if (n == 0)
+        return;
+    if (m->len + n + 1 > m->cap) {
+        size_t cap = m->cap ? m->cap : 8192;
+        char *b;
+        while (cap < m->len + n + 1)
+            cap *= 2;
+        if (cap > max + 1)
+            cap = max + 1;
+        b = realloc(m->buf, cap);
+        if (b == NULL) {
+            m->failed = 1;
+            return;
+        }
+        m->buf = b;
+        m->cap = cap;
+    }
+    memcpy(m->buf + m->len, p, n);
+    m->len += n;
+    m->buf[m->len] = '\0';
+}
+
+/* note_spoof - count an X-Sentiment* header to remove at EOM */
+static void note_spoof(struct msgctx *m, const char *name)
+{
+    spoof *v;
+
+    for (size_t i = 0; i < m->nspoofs; i++) {
+        if (strcasecmp(m->spoofs[i].name, name) == 0) {
+            m->spoofs[i].count++;
+            return;
+        }
+    }
+    v = realloc(m->spoofs, (m->nspoofs + 1) * sizeof(*v));
+    if (v == NULL) {
+        m->failed = 1;
+        return;
+    }
+    m->spoofs = v;
+    v[m->nspoofs].name = strdup(name);
+    if (v[m->nspoofs].name == NULL) {
+        m->failed = 1;
+        return;
+    }
+    v[m->nspoofs].count = 1;
+    m->nspoofs++;
+}
+
+/* remove_spoofs - delete every incoming X-Sentiment* header, highest
+ * index first: Postfix renumbers the rest after each deletion */
+static int remove_spoofs(SMFICTX *ctx, struct msgctx *m)
+{
+    int removed = 0;
+
+    for (size_t i = 0; i < m->nspoofs; i++)
+        for (int idx = m->spoofs[i].count; idx >= 1; idx--)
+            if (smfi_chgheader(ctx, m->spoofs[i].name, idx, NULL) == MI_SUCCESS)
+                removed++;
+    return removed;
+}
+
+/* ------------------------------------------------------------------------
+ * Callbacks
+ * ------------------------------------------------------------------------ */
+
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                               unsigned long f2, unsigned long f3, unsigned long *pf0,
+                               unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+    const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;
+    const unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_SKIP;
+    struct connctx *cc;
+    (void)f2;
+    (void)f3;
+
+    if ((f0 & need) != need) {
+        srm_conf *c = conf_current();
+        sr_log(c->ctx, SR_LOG_ERR,
+               "the MTA does not offer add/change header and add recipient (actions 0x%lx): "
+               "not filtering",
+               f0);
+        srm_conf_unref(c);
+        return SMFIS_REJECT;
+    }
+    /* the connection context is made here to remember SMFIP_SKIP */
+    cc = calloc(1, sizeof(*cc));
+    if (cc != NULL) {
+        cc->conf = conf_current();
+        cc->can_skip = (f1 & SMFIP_SKIP) != 0;
+        atomic_fetch_add(&active_conns, 1);
+        smfi_setpriv(ctx, cc);
+    }
+    *pf0 = need;
+    *pf1 = f1 & skip;
+    *pf2 = 0;
+    *pf3 = 0;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
+{
+    struct connctx *cc = conn_get(ctx);
+    (void)addr;
+
+    if (cc == NULL) {   /* an MTA without option negotiation */
+        cc = calloc(1, sizeof(*cc));
+        if (cc == NULL)
+            return SMFIS_ACCEPT;   /* nothing to filter with: fail open */
+        cc->conf = conf_current();
+        atomic_fetch_add(&active_conns, 1);
+        smfi_setpriv(ctx, cc);
+    }
+    snprintf(cc->client, sizeof(cc->client), "%s", host ? host : "unknown");
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m;
+
+    if (cc == NULL)
+        return SMFIS_ACCEPT;
+    msg_free(cc->msg);   /* a new message on a reused connection */
+    cc->msg = NULL;
+    m = msg_get(cc);
+    if (m == NULL)
+        return SMFIS_ACCEPT;
+    /* the envelope sender as given, brackets and blanks removed: the
+     * requester when the message has no From */
+    if (argv && argv[0]) {
+        size_t o = 0;
+        for (const char *p = argv[0]; *p && o + 1 < sizeof(m->from); p++)
+            if (*p != '<' && *p != '>' && (unsigned char)*p > ' ')
+                m->from[o++] = *p;
+        m->from[o] = '\0';
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m = cc ? msg_get(cc) : NULL;
+
+    if (m == NULL)
+        return SMFIS_CONTINUE;
+    m->nrcpts++;
+    if (!m->support && argv && argv[0] && srm_is_support(cc->conf, argv[0]))
+        m->support = 1;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m = cc ? msg_get(cc) : NULL;
+
+    if (m == NULL || !m->support)
+        return SMFIS_ACCEPT;   /* not for support: untouched */
+    if (name == NULL)
+        return SMFIS_CONTINUE;
+    if (srm_is_sentiment_header(name))
+        note_spoof(m, name);
+    append(cc, m, name, strlen(name));
+    append(cc, m, ": ", 2);
+    if (value)
+        append(cc, m, value, strlen(value));
+    append(cc, m, "\r\n", 2);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_eoh(SMFICTX *ctx)
+{
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m = cc ? msg_get(cc) : NULL;
+
+    if (m == NULL || !m->support)
+        return SMFIS_ACCEPT;
+    append(cc, m, "\r\n", 2);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m = cc ? msg_get(cc) : NULL;
+
+    if (m == NULL || !m->support)
+        return SMFIS_ACCEPT;
+    append(cc, m, (const char *)chunk, len);
+    /* enough read: ask the MTA to stop sending the body */
+    if (m->truncated && cc->can_skip)
+        return SMFIS_SKIP;
+    return SMFIS_CONTINUE;
+}
+
+/* on_error - the failure policy: log why, then accept without our headers
+ * (incoming X-Sentiment* still removed) or tempfail */
+static sfsistat on_error(SMFICTX *ctx, struct connctx *cc, struct msgctx *m, const char *qid,
+                         const char *why)
+{
+    if (cc->conf->on_error == SRM_ON_ERROR_TEMPFAIL) {
+        sr_log(cc->conf->ctx, SR_LOG_ERR, "%s: %s; tempfail", qid, why);
+        smfi_setreply(ctx, "451", "4.3.0", "sentiroute: temporary failure, try again later");
+        return SMFIS_TEMPFAIL;
+    }
+    sr_log(cc->conf->ctx, SR_LOG_ERR, "%s: %s; accepted without sentiment headers", qid, why);
+    if (m != NULL)
+        remove_spoofs(ctx, m);
+    return SMFIS_CONTINUE;
+}
+
+/* notes_text - the extraction notes for the log line */
+static void notes_text(unsigned notes, int truncated, char *buf, size_t size)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {SRM_NOTE_HTML, "html"},         {SRM_NOTE_QUOTE, "quote"},
+        {SRM_NOTE_SIGNATURE, "signature"}, {SRM_NOTE_TRUNCATED, "cut"},
+        {SRM_NOTE_PARTS, "parts_limit"}, {SRM_NOTE_DEPTH, "depth_limit"},
+        {SRM_NOTE_MALFORMED, "malformed"}, {SRM_NOTE_CHARSET, "charset_fallback"},
+        {SRM_NOTE_NOTEXT, "no_text"},    {SRM_NOTE_UNPARSED, "unparsed"},
+        {SRM_NOTE_ALLQUOTED, "all_quoted"},
+    };
+    size_t o = 0;
+
+    buf[0] = '\0';
+    if (truncated)
+        o += (size_t)snprintf(buf, size, "truncated");
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names) && o < size; i++)
+        if (notes & names[i].bit)
+            o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "," : "", names[i].name);
+    if (buf[0] == '\0')
+        snprintf(buf, size, "-");
+}
+
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m = cc ? msg_get(cc) : NULL;
+    const char *qid = smfi_getsymval(ctx, "i");
+    srm_mail mail;
+    sr_message *msg;
+    sr_sentiment s;
+    srm_ticket t;
+    sr_error err;
+    char val[256], tok[80], notes[160], tid[32] = "-", why[512];
+    int rc;
+
+    if (m == NULL || !m->support)
+        return SMFIS_ACCEPT;
+    qid = qid ? qid : "NOQUEUE";
+    if (m->failed)
+        return on_error(ctx, cc, m, qid, "out of memory while reading the message");
+    if (srm_extract(m->buf ? m->buf : "", m->len, &cc->conf->lim, &mail) != 0)
+        return on_error(ctx, cc, m, qid, "out of memory while parsing the message");
+    msg = sr_message_new(SR_CHANNEL_EMAIL, &err);
+    rc = msg ? sr_message_set_text(msg, mail.text, mail.len, 0, &err) : SR_ENOMEM;
+    if (rc == SR_OK)
+        rc = sr_message_set_sender(msg, mail.from_addr && *mail.from_addr ? mail.from_addr
+                                                                            : m->from, &err);
+    if (rc == SR_OK)
+        rc = sr_score(cc->conf->ctx, msg, &s, &err);
+    if (rc != SR_OK) {
+        sr_message_free(msg);
+        srm_mail_clear(&mail);
+        snprintf(why, sizeof(why), "scoring failed: %s", err.msg);
+        return on_error(ctx, cc, m, qid, why);
+    }
+    memset(&t, 0, sizeof(t));
+    if (cc->conf->tickets && srm_tickets_available() && *sr_message_sender(msg) == '\0') {
+        sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: no sender address: no ticket", qid);
+    } else if (cc->conf->tickets && srm_tickets_available()) {
+        rc = srm_ticket_append(cc->conf, msg, &mail, &t, &err);
+        if (rc != SR_OK) {
+            sr_message_free(msg);
+            srm_mail_clear(&mail);
+            snprintf(why, sizeof(why), "ticket not stored: %s: %s", err.where, err.msg);
+            return on_error(ctx, cc, m, qid, why);
+        }
+        if (t.stored) {
+            s = t.sentiment;   /* the store scored the same text */
+            snprintf(tid, sizeof(tid), "%llu", t.id);
+        }
+    }
+    if (m->truncated || (mail.notes & SRM_NOTE_TRUNCATED))
+        s.flags |= SR_FLAG_TRUNCATED;
+    notes_text(mail.notes, m->truncated, notes, sizeof(notes));
+    sr_message_free(msg);
+    srm_mail_clear(&mail);
+
+    remove_spoofs(ctx, m);
+    srm_format_sentiment(&s, val, sizeof(val));
+    rc = smfi_addheader(ctx, "X-Sentiment", val);
+    snprintf(tok, sizeof(tok), "%.1f", (double)s.score);
+    rc |= smfi_addheader(ctx, "X-Sentiment-Score", tok);
+    rc |= smfi_addheader(ctx, "X-Sentiment-Label", srm_token(tok, sizeof(tok), sr_label_name(s.label)));
+    if (t.queue[0])
+        rc |= smfi_addheader(ctx, "X-Sentiment-Queue", srm_token(tok, sizeof(tok), t.queue));
+    if (t.stored)
+        rc |= smfi_addheader(ctx, "X-Sentiment-Ticket", tid);
+    if (t.add_recipient[0]) {
+        if (srm_safe_addr(t.add_recipient))
+            rc |= smfi_addrcpt(ctx, t.add_recipient);
+        else
+            sr_log(cc->conf->ctx, SR_LOG_WARNING, "%s: add_recipient \"%s\" is no plain address",
+                   qid, t.add_recipient);
+    }
+    if (rc != MI_SUCCESS)
+        sr_log(cc->conf->ctx, SR_LOG_WARNING, "%s: the MTA refused a header change", qid);
+    sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: %s queue=%s ticket=%s%s notes=%s", qid, val,
+           t.queue[0] ? srm_token(tok, sizeof(tok), t.queue) : "-", tid,
+           t.created ? " (new)" : t.reopened ? " (reopened)" : "", notes);
+    msg_free(cc->msg);
+    cc->msg = NULL;
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_abort(SMFICTX *ctx)
+{
+    struct connctx *cc = conn_get(ctx);
+
+    if (cc != NULL) {
+        msg_free(cc->msg);
+        cc->msg = NULL;
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_close(SMFICTX *ctx)
+{
+    struct connctx *cc = conn_get(ctx);
+
+    if (cc != NULL) {
+        msg_free(cc->msg);
+        srm_conf_unref(cc->conf);
+        free(cc);
+        smfi_setpriv(ctx, NULL);
+        atomic_fetch_sub(&active_conns, 1);
+    }
+    return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc filter = {
+    .xxfi_name = PROG,
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT,
+    .xxfi_connect = mlfi_connect,
+    .xxfi_helo = NULL,
+    .xxfi_envfrom = mlfi_envfrom,
+    .xxfi_envrcpt = mlfi_envrcpt,
+    .xxfi_header = mlfi_header,
+    .xxfi_eoh = mlfi_eoh,
+    .xxfi_body = mlfi_body,
+    .xxfi_eom = mlfi_eom,
+    .xxfi_abort = mlfi_abort,
+    .xxfi_close = mlfi_close,
+    .xxfi_unknown = NULL,
+    .xxfi_data = NULL,
+    .xxfi_negotiate = mlfi_negotiate,
+};
+
+/* ------------------------------------------------------------------------
+ * The filter process
+ * ------------------------------------------------------------------------ */
+
+static pthread_t reloader_tid;
+static atomic_int reloader_stop;
+
+/* reloader - SIGUSR1 reloads (OpenDKIM dkimf_reloader) */
+static void *reloader(void *arg)
+{
+    sigset_t set;
+    int sig;
+    (void)arg;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    while (!atomic_load(&reloader_stop)) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (atomic_load(&reloader_stop))
+            break;
+        conf_reload();
+    }
+    return NULL;
+}
+
+/* drop_privileges - initgroups, setgid, setuid (OpenDMARC's order), then
+ * check that root cannot be regained.  0 or -1 with why. */
+static int drop_privileges(const char *user, char *why, size_t size)
+{
+    struct passwd *pw;
+
+    if (geteuid() != 0)
+        return 0;
+    if (user == NULL || *user == '\0') {
+        snprintf(why, size, "refusing to run as root: set milter.user or -u USER");
+        return -1;
+    }
+    pw = getpwnam(user);
+    if (pw == NULL) {
+        snprintf(why, size, "unknown user \"%s\"", user);
+        return -1;
+    }
+    if (pw->pw_uid == 0)
+        return 0;   /* asked for root explicitly */
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        snprintf(why, size, "cannot switch to user %s: %s", user, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0) {
+        snprintf(why, size, "could regain root after switching to %s", user);
+        return -1;
+    }
+    return 0;
+}
+
+/* socket_owner - hand a unix socket to the user the filter runs as, so the
+ * MTA (a member of that user's group) can connect after the drop */
+static void socket_owner(const srm_conf *c, const char *user)
+{
+    const char *path = NULL;
+    struct passwd *pw;
+
+    if (strncmp(c->socket, "unix:", 5) == 0)
+        path = c->socket + 5;
+    else if (strncmp(c->socket, "local:", 6) == 0)
+        path = c->socket + 6;
+    if (path == NULL || geteuid() != 0 || user == NULL || *user == '\0')
+        return;
+    pw = getpwnam(user);
+    if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+        sr_log(c->ctx, SR_LOG_WARNING, "cannot hand %s to %s: %s", path, user, strerror(errno));
+}
+
+/* filter_main - run the filter; returns the exit status */
+static int filter_main(const char *user_opt)
+{
+    srm_conf *c = conf_current();
+    sr_error err;
+    char why[256];
+    sigset_t set;
+    int status = 0;
+
+    /* SIGUSR1 for the reloader only: blocked before any thread starts (the
+     * outbox worker, libmilter's), so every thread inherits the mask */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    srm_extract_init();   /* GMime and libxml2, before any thread */
+    if (smfi_setconn((char *)c->socket) != MI_SUCCESS || smfi_settimeout(c->timeout) != MI_SUCCESS ||
+        smfi_register(filter) != MI_SUCCESS) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot set up libmilter for %s", c->socket);
+        srm_conf_unref(c);
+        return EX_SOFTWARE;
+    }
+    umask(0117);   /* a unix socket: 0660, for the MTA in the user's group */
+    if (smfi_opensocket(1) != MI_SUCCESS) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot listen on %s", c->socket);
+        srm_conf_unref(c);
+        return EX_UNAVAILABLE;
+    }
+    umask(007);
+    socket_owner(c, user_opt ? user_opt : c->user);
+    if (drop_privileges(user_opt ? user_opt : c->user, why, sizeof(why)) != 0) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: %s", why);
+        srm_conf_unref(c);
+        return EX_CONFIG;
+    }
+    if (c->tickets && srm_tickets_open(c, &err) != 0) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: store: %s: %s", err.where, err.msg);
+        srm_conf_unref(c);
+        return EX_UNAVAILABLE;
+    }
+    if (pthread_create(&reloader_tid, NULL, reloader, NULL) != 0) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot start the reload thread");
+        srm_conf_unref(c);
+        return EX_OSERR;
+    }
+    sr_log(c->ctx, SR_LOG_NOTICE, "listening on %s as uid %ld (%zu recipients, %zu domains%s)",
+           c->socket, (long)getuid(), c->nrcpts, c->ndomains,
+           srm_tickets_available() ? ", tickets on" : ", tickets off");
+    srm_conf_unref(c);
+
+    if (smfi_main() != MI_SUCCESS)
+        status = EX_UNAVAILABLE;
+
+    /* stopped (SIGTERM): let connections in flight finish, then close */
+    for (int i = 0; i < 100 && atomic_load(&active_conns) > 0; i++)
+        usleep(50 * 1000);
+    atomic_store(&reloader_stop, 1);
+    pthread_kill(reloader_tid, SIGUSR1);
+    pthread_join(reloader_tid, NULL);
+    srm_tickets_close();
+    c = conf_current();
+    sr_log(c->ctx, SR_LOG_NOTICE, "stopped");
+    srm_conf_unref(c);
+    return status;
+}
+
+/* ------------------------------------------------------------------------
+ * The supervisor
+ * ------------------------------------------------------------------------ */
+
+static pid_t spawn(const char *user_opt, const sigset_t *oldmask)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);   /* never outlive the supervisor */
+        sigprocmask(SIG_SETMASK, oldmask, NULL);
+        if (getppid() == 1)
+            _exit(EX_OSERR);
+        _exit(filter_main(user_opt));
+    }
+    return pid;
+}
+
+/* supervise - run the filter as a child: HUP becomes USR1 (reload),
+ * TERM/INT stop it, a crash restarts it with a growing delay */
+static int supervise(const char *user_opt)
+{
+    sigset_t set, old;
+    siginfo_t si;
+    pid_t child;
+    int stopping = 0, delay = 1, status = 0;
+    time_t started;
+    srm_conf *c;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    started = time(NULL);
+    child = spawn(user_opt, &old);
+    if (child < 0)
+        return EX_OSERR;
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&set, &si, &ts);
+        int st;
+        pid_t w;
+
+        c = conf_current();
+        if (sig == SIGHUP || sig == SIGUSR1) {
+            sr_log(c->ctx, SR_LOG_NOTICE, "reload requested (signal %d)", sig);
+            /* the supervisor re-reads too, so a restarted filter gets it */
+            srm_conf_unref(c);
+            conf_reload();
+            if (child > 0)
+                kill(child, SIGUSR1);
+            continue;
+        }
+        if (sig == SIGTERM || sig == SIGINT) {
+            stopping = 1;
+            if (child > 0)
+                kill(child, SIGTERM);
+        }
+        srm_conf_unref(c);
+        while (child > 0 && (w = waitpid(child, &st, WNOHANG)) == child) {
+            child = -1;
+            if (stopping)
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+            c = conf_current();
+            if (WIFEXITED(st) && (WEXITSTATUS(st) == EX_CONFIG || WEXITSTATUS(st) == EX_UNAVAILABLE ||
+                                  WEXITSTATUS(st) == EX_SOFTWARE) &&
+                time(NULL) - started < 5) {
+                sr_log(c->ctx, SR_LOG_ERR, "filter failed at startup (status %d): giving up",
+                       WEXITSTATUS(st));
+                srm_conf_unref(c);
+                return WEXITSTATUS(st);
+            }
+            if (WIFSIGNALED(st))
+                sr_log(c->ctx, SR_LOG_ERR, "filter killed by signal %d; restarting in %ds",
+                       WTERMSIG(st), delay);
+            else
+                sr_log(c->ctx, SR_LOG_ERR, "filter exited with status %d; restarting in %ds",
+                       WEXITSTATUS(st), delay);
+            srm_conf_unref(c);
+            status = -1;
+        }
+        if (status == -1 && !stopping) {
+            /* wait out the delay, still answering TERM */
+            struct timespec d = {delay, 0};
+            sig = sigtimedwait(&set, &si, &d);
+            if (sig == SIGTERM || sig == SIGINT)
+                return 0;
+            delay = delay < 30 ? delay * 2 : 30;
+            started = time(NULL);
+            child = spawn(user_opt, &old);
+            status = 0;
+            if (child < 0)
+                return EX_OSERR;
+        }
+        if (stopping && child > 0) {
+            /* libmilter may take ~5 s to notice; then force it */
+            for (int i = 0; i < 150; i++) {
+                if (waitpid(child, &st, WNOHANG) == child)
+                    return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+                usleep(100 * 1000);
+            }
+            kill(child, SIGKILL);
+            waitpid(child, &st, 0);
+            return 0;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * main
+ * ------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: " PROG " [-c config] [-f] [-n] [-S] [-p pidfile] [-u user] [-V]\n"
+            "  -c FILE   configuration (default " SYSCONFDIR "/sentiroute/sentiroute.conf)\n"
+            "  -f        stay in the foreground (systemd)\n"
+            "  -n        check the configuration and exit\n"
+            "  -S        no supervisor: run the filter in this process (SIGHUP stops it)\n"
+            "  -p FILE   write the process id to FILE\n"
+            "  -u USER   user to run as when started as root\n"
+            "  -V        print the version and exit\n");
+}
+
+static int daemonize(void)
+{
+    pid_t pid = fork();
+    int fd;
+
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0)
+        return -1;
+    if (chdir("/") != 0)
+        return -1;
+    fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2)
+            close(fd);
+    }
+    return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+    FILE *fp = fopen(path, "w");
+
+    if (fp == NULL)
+        return -1;
+    fprintf(fp, "%ld\n", (long)getpid());
+    return fclose(fp);
+}
+
+int main(int argc, char **argv)
+{
+    const char *user = NULL, *pidfile = NULL;
+    int check = 0, nosuper = 0, opt, status;
+    sr_error err;
+    srm_conf *c;
+    const char *sink = "stderr";
+
+    conf_path = SYSCONFDIR "/sentiroute/sentiroute.conf";
+    while ((opt = getopt(argc, argv, "c:fnSp:u:Vh")) != -1) {
+        switch (opt) {
+        case 'c': conf_path = optarg; break;
+        case 'f': foreground = 1; break;
+        case 'n': check = 1; break;
+        case 'S': nosuper = 1; break;
+        case 'p': pidfile = optarg; break;
+        case 'u': user = optarg; break;
+        case 'V':
+            printf(PROG " %s (libsentiroute %s, %s)\n", PACKAGE_VERSION, sr_version(),
+                   srm_tickets_built() ? "+tickets" : "-tickets");
+            return 0;
+        case 'h': usage(); return 0;
+        default: usage(); return EX_USAGE;
+        }
+    }
+    if (optind != argc) {
+        usage();
+        return EX_USAGE;
+    }
+    c = srm_conf_load(conf_path, log_sink, NULL, &err);
+    if (c == NULL) {
+        fprintf(stderr, PROG ": %s: %s\n", err.where, err.msg);
+        return err.code == SR_EIO ? EX_NOINPUT : EX_CONFIG;
+    }
+    if (check) {
+        char why[256] = "";
+        if (geteuid() == 0 && !(user && *user) && !*c->user)
+            snprintf(why, sizeof(why), "milter.user is empty: would refuse to run as root");
+        else if ((user && *user ? user : c->user)[0] && getpwnam(user && *user ? user : c->user) == NULL)
+            snprintf(why, sizeof(why), "unknown user \"%s\"", user && *user ? user : c->user);
+        if (why[0]) {
+            fprintf(stderr, PROG ": %s: %s\n", conf_path, why);
+            srm_conf_unref(c);
+            return EX_CONFIG;
+        }
+        if (c->nrcpts == 0 && c->ndomains == 0)
+            fprintf(stderr, PROG ": warning: no milter.recipients or milter.domains: no mail "
+                            "will be scored\n");
+        printf(PROG ": configuration %s OK\n", conf_path);
+        srm_conf_unref(c);
+        return 0;
+    }
+    (void)sr_config_get_string(c->cfg, "log.sink", &sink);
+    use_syslog = !foreground || strcmp(sink, "syslog") == 0;
+    if (use_syslog)
+        openlog(PROG, LOG_PID | LOG_NDELAY, LOG_MAIL);
+    curconf = c;
+    if (c->nrcpts == 0 && c->ndomains == 0)
+        sr_log(c->ctx, SR_LOG_WARNING, "no milter.recipients or milter.domains: no mail will be scored");
+    if (!foreground && daemonize() != 0) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot go to the background: %s", strerror(errno));
+        return EX_OSERR;
+    }
+    if (pidfile && write_pidfile(pidfile) != 0) {
+        sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot write %s: %s", pidfile, strerror(errno));
+        return EX_CANTCREAT;
+    }
+    status = nosuper ? filter_main(user) : supervise(user);
+    if (pidfile)
+        unlink(pidfile);
+    pthread_mutex_lock(&conf_lock);
+    c = curconf;
+    curconf = NULL;
+    pthread_mutex_unlock(&conf_lock);
+    srm_conf_unref(c);
+    return status;
+}

@@ -1,0 +1,112 @@
+/*
+ * tickets.c - the store behind the milter (issue 4's API)
+ *
+ * One sr_store per process, opened after the fork and the privilege drop
+ * (LMDB must not cross a fork, nor be opened twice in a process), with the
+ * outbox worker thread that hands tickets to the helpdesk later: the SMTP
+ * transaction only waits for the LMDB commit inside sr_ingest.
+ *
+ * The store keeps the context it was opened with, so route, store and
+ * handoff settings are those of the start; a reload changes the milter's
+ * own settings (recipients, limits, failure policy) at once.
+ */
+#include "build-config.h"
+
+#include "srm.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static sr_store *store;
+static sr_ctx *store_ctx;   /* the start's context, outlives the store */
+static sr_outbox_worker *worker;
+
+/* srm_tickets_open - see srm.h */
+int srm_tickets_open(const srm_conf *c, sr_error *err)
+{
+    char name[96], host[64] = "localhost";
+
+    store_ctx = sr_ctx_new(c->cfg, err);
+    if (store_ctx == NULL)
+        return -1;
+    /* the store logs through the milter's sink */
+    if (c->log_fn != NULL)
+        sr_ctx_set_log(store_ctx, c->log_fn, c->log_ud, c->log_level);
+    store = sr_store_open(store_ctx, NULL, 0, err);
+    if (store == NULL) {
+        sr_ctx_free(store_ctx);
+        store_ctx = NULL;
+        return -1;
+    }
+    gethostname(host, sizeof(host) - 1);
+    snprintf(name, sizeof(name), "milter-%s-%ld", host, (long)getpid());
+    worker = sr_outbox_worker_start(store, name, 2000, err);
+    if (worker == NULL) {
+        sr_store_close(store);
+        sr_ctx_free(store_ctx);
+        store = NULL;
+        store_ctx = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int srm_tickets_available(void)
+{
+    return store != NULL;
+}
+
+int srm_tickets_built(void)
+{
+    return 1;
+}
+
+/* srm_ticket_append - see srm.h */
+int srm_ticket_append(const srm_conf *c, sr_message *m, const srm_mail *mail,
+                      srm_ticket *out, sr_error *err)
+{
+    sr_ingest_result r;
+    int rc;
+    (void)c;
+
+    memset(out, 0, sizeof(*out));
+    if (store == NULL)
+        return SR_EUNSUPP;
+    rc = sr_message_set_message_id(m, mail->message_id, err);
+    if (rc == SR_OK)
+        rc = sr_message_set_in_reply_to(m, mail->in_reply_to, err);
+    if (rc == SR_OK)
+        rc = sr_message_set_references(m, mail->references, err);
+    if (rc == SR_OK)
+        rc = sr_message_set_subject(m, mail->subject, err);
+    if (rc == SR_OK && mail->from_name && *mail->from_name)
+        rc = sr_message_set_sender_name(m, mail->from_name, err);
+    if (rc == SR_OK && mail->from_addr && *mail->from_addr)
+        rc = sr_message_set_email(m, mail->from_addr, err);
+    if (rc == SR_OK)
+        rc = sr_ingest(store, m, &r, err);
+    if (rc != SR_OK)
+        return rc;
+    out->stored = 1;
+    out->id = (unsigned long long)r.ticket_id;
+    out->created = r.created;
+    out->reopened = r.reopened;
+    out->sentiment = r.sentiment;
+    snprintf(out->queue, sizeof(out->queue), "%s", r.queue);
+    snprintf(out->add_recipient, sizeof(out->add_recipient), "%s", r.add_recipient);
+    if (r.handoff && worker != NULL)
+        sr_outbox_worker_kick(worker);
+    return SR_OK;
+}
+
+/* srm_tickets_close - see srm.h */
+void srm_tickets_close(void)
+{
+    sr_outbox_worker_stop(worker);
+    sr_store_close(store);
+    sr_ctx_free(store_ctx);
+    worker = NULL;
+    store = NULL;
+    store_ctx = NULL;
+}

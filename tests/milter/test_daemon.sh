@@ -1,0 +1,108 @@
+#!/bin/bash
+# test_daemon.sh - sentiroute-milter as a daemon: -n config check, privilege
+# drop, pid file, SIGHUP (through the supervisor) and SIGUSR1 reloads that
+# take effect without a restart, a bad config kept out, a crashed filter
+# restarted, SIGTERM stops everything.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/milter/lib.sh"
+
+tap_plan 19
+command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
+port=$(free_port)
+conf="$WORK/m.conf"
+write_conf "$conf" "$port"
+
+# -n: check and exit
+out=$("$MILTER" -n -c "$conf" 2>&1); rc=$?
+tap_is "-n accepts a good config" "$rc:$(echo "$out" | grep -c OK)" "0:1"
+printf 'milter = {\n  socket = "tcp:25";\n};\n' > "$WORK/bad.conf"
+out=$("$MILTER" -n -c "$WORK/bad.conf" 2>&1); rc=$?
+tap_is "-n rejects a bad socket with exit 78 and the key" "$rc:$(echo "$out" | grep -c 'milter.socket')" "78:1"
+printf 'milter = {\n  recipients = ["help@support.test"];\n  colour = 1;\n};\n' > "$WORK/bad2.conf"
+out=$("$MILTER" -n -c "$WORK/bad2.conf" 2>&1); rc=$?
+tap_is "-n names file:line of an unknown key" "$rc:$(echo "$out" | grep -c 'bad2.conf:3: milter.colour')" "78:1"
+write_conf "$WORK/root.conf" "$port" 'user = "";'
+sed -i 's/^  user = "nobody";$//' "$WORK/root.conf"
+out=$("$MILTER" -n -c "$WORK/root.conf" 2>&1); rc=$?
+tap_is "-n as root without a user is refused" "$rc:$(echo "$out" | grep -c 'refuse')" "78:1"
+out=$("$MILTER" -n -c "$WORK/nonexistent.conf" 2>&1); rc=$?
+tap_is "-n on a missing file" "$rc" "66"
+
+# start, supervised, with a pid file
+start_milter "$conf" "$WORK/milter.log" -p "$WORK/milter.pid"
+if wait_port "$port" 20; then tap_pass "listens on inet:$port@127.0.0.1"
+else tap_fail "listens on inet:$port@127.0.0.1" "$(cat "$WORK/milter.log")"; tap_done; fi
+tap_is "pid file holds the supervisor's pid" "$(cat "$WORK/milter.pid" 2>/dev/null)" "$MILTER_PID"
+fpid=$(filter_pid "$MILTER_PID")
+tap_is "the filter runs as nobody" "$(stat -c %U "/proc/$fpid" 2>/dev/null)" "nobody"
+
+# new@support.test is not a support address yet
+mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=untouched
+tap_ok "mail to a non-support address passes untouched" grep -q '^PASS' "$WORK/mt.out"
+
+# SIGHUP: the supervisor reloads (libmilter alone would stop on HUP)
+sed -i 's/"care@example.test"/"care@example.test", "new@elsewhere.test"/' "$conf"
+kill -HUP "$MILTER_PID"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -ge 2 ] && break; sleep 0.1; done
+tap_is "SIGHUP reloads in supervisor and filter" "$(grep -c 'configuration reloaded' "$WORK/milter.log")" "2"
+mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=scored
+tap_ok "after SIGHUP the new recipient is scored, same filter process" \
+    bash -c "grep -q '^PASS' '$WORK/mt.out' && [ '$(filter_pid "$MILTER_PID")' = '$fpid' ]"
+
+# a broken file: kept out, the running config stays
+cp "$conf" "$WORK/good.conf"
+sed -i 's/^  socket = /  on_error = "explode";\n  socket = /' "$conf"
+kill -HUP "$MILTER_PID"
+for _ in $(seq 50); do grep -q 'reload failed' "$WORK/milter.log" && break; sleep 0.1; done
+mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=scored
+tap_ok "a bad config is refused and the running one kept" \
+    bash -c "grep -q 'reload failed, keeping the running configuration.*milter.on_error' '$WORK/milter.log' && grep -q '^PASS' '$WORK/mt.out'"
+
+# SIGUSR1 straight to the filter reloads too (as opendkim)
+cp "$WORK/good.conf" "$conf"
+sed -i 's/, "new@elsewhere.test"//' "$conf"
+before=$(grep -c 'configuration reloaded' "$WORK/milter.log")
+kill -USR1 "$fpid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -gt "$before" ] && break; sleep 0.1; done
+mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=untouched
+tap_ok "SIGUSR1 to the filter reloads (recipient gone again)" grep -q '^PASS' "$WORK/mt.out"
+
+# the filter dies: the supervisor starts a new one
+kill -KILL "$fpid"
+for _ in $(seq 100); do
+    n=$(filter_pid "$MILTER_PID"); [ -n "$n" ] && [ "$n" != "$fpid" ] && break; sleep 0.1
+done
+wait_port "$port" 20
+mt score.lua "$port" -D rcpt=help@support.test -D want=scored
+tap_ok "a killed filter is restarted and scores again" \
+    bash -c "grep -q 'killed by signal 9; restarting' '$WORK/milter.log' && grep -q '^PASS' '$WORK/mt.out'"
+
+# SIGTERM: clean stop, pid file gone, port closed
+if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops supervisor and filter"
+else tap_fail "SIGTERM stops supervisor and filter" "$(tail -5 "$WORK/milter.log")"; fi
+tap_ok "pid file removed, port closed" bash -c "[ ! -e '$WORK/milter.pid' ] && (! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null)"
+
+# -S: no supervisor, still reloads on USR1 and stops on TERM
+port2=$(free_port)
+write_conf "$WORK/s.conf" "$port2"
+start_milter "$WORK/s.conf" "$WORK/s.log" -S
+wait_port "$port2" 20
+kill -USR1 "$MILTER_PID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$WORK/s.log" && break; sleep 0.1; done
+mt score.lua "$port2" -D rcpt=help@support.test -D want=scored
+ok=$(grep -c 'configuration reloaded' "$WORK/s.log"):$(grep -c '^PASS' "$WORK/mt.out")
+stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
+tap_is "-S: USR1 reloads, scores, TERM stops" "$ok" "1:1:stopped"
+
+# a unix socket, handed to the user the filter runs as
+write_conf "$WORK/u.conf" 1
+sed -i "s|socket = \"inet:1@127.0.0.1\"|socket = \"unix:$WORK/milter.sock\"|" "$WORK/u.conf"
+start_milter "$WORK/u.conf" "$WORK/u.log"
+for _ in $(seq 100); do [ -S "$WORK/milter.sock" ] && break; sleep 0.1; done
+tap_is "unix socket owned by the milter's user, mode 0660" \
+    "$(stat -c '%U %a' "$WORK/milter.sock" 2>/dev/null)" "nobody 660"
+mt score.lua 0 -D sockspec="unix:$WORK/milter.sock" -D rcpt=help@support.test -D want=scored
+ok=$(grep -c '^PASS' "$WORK/mt.out")
+stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
+tap_is "scores over the unix socket, stops on TERM" "$ok" "1:stopped"
+tap_done

@@ -1,0 +1,485 @@
+/*
+ * test_extract - the milter's body extraction: part selection, decoding,
+ * HTML rendering, quote and signature stripping, limits
+ */
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "testutil.h"
+#include "extract.h"
+
+static const srm_limits LIM = {64, 8, 1 << 20, 1};
+
+/* extract - run srm_extract over a C string */
+static srm_mail extract(const char *raw)
+{
+    srm_mail m;
+
+    if (srm_extract(raw, strlen(raw), &LIM, &m) != 0)
+        fail_msg("srm_extract failed");
+    if (m.text == NULL || strlen(m.text) != m.len)
+        fail_msg("text missing or length wrong");
+    return m;
+}
+
+static void want_has(const srm_mail *m, const char *needle)
+{
+    if (strstr(m->text, needle) == NULL)
+        fail_msg("got text '%s', want it to contain '%s'", m->text, needle);
+}
+
+static void want_not(const srm_mail *m, const char *needle)
+{
+    if (strstr(m->text, needle) != NULL)
+        fail_msg("got text '%s', want no '%s'", m->text, needle);
+}
+
+static void test_plain_utf8_with_subject(void **state)
+{
+    (void)state;
+    srm_mail m = extract("From: Jane Doe <Jane@Example.TEST>\r\n"
+                         "Subject: =?UTF-8?Q?w=C3=BCtend?=\r\n"
+                         "Message-ID: <abc@example.test>\r\n"
+                         "In-Reply-To: <prev@support.test>\r\n"
+                         "References: <first@support.test>\r\n <prev@support.test>\r\n"
+                         "Content-Type: text/plain; charset=utf-8\r\n"
+                         "\r\n"
+                         "Ich bin sehr w\xc3\xbctend.\r\n");
+    assert_string_equal(m.subject, "w\xc3\xbctend");
+    want_has(&m, "w\xc3\xbctend\n\nIch bin sehr w\xc3\xbctend.");
+    assert_string_equal(m.from_addr, "jane@example.test");
+    assert_string_equal(m.from_name, "Jane Doe");
+    assert_string_equal(m.message_id, "<abc@example.test>");
+    assert_string_equal(m.in_reply_to, "<prev@support.test>");
+    assert_string_equal(m.references, "<first@support.test> <prev@support.test>");
+    srm_mail_clear(&m);
+}
+
+static void test_base64_german(void **state)
+{
+    (void)state;
+    /* "Das ist eine Frechheit, ich schalte meinen Anwalt ein!" in ISO-8859-1
+     * with "ä" (0xE4): "Ärger" */
+    srm_mail m = extract("Subject: Beschwerde\n"
+                         "MIME-Version: 1.0\n"
+                         "Content-Type: text/plain; charset=iso-8859-1\n"
+                         "Content-Transfer-Encoding: base64\n\n"
+                         "xHJnZXI6IERhcyBpc3QgZWluZSBGcmVjaGhlaXQsIGljaCBzY2hhbHRlIG1laW5lbiBBbndhbHQg\n"
+                         "ZWluIQ==\n");
+    want_has(&m, "\xc3\x84rger: Das ist eine Frechheit, ich schalte meinen Anwalt ein!");
+    srm_mail_clear(&m);
+}
+
+static void test_quoted_printable_french(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: =?ISO-8859-1?Q?D=E9=E7u?=\n"
+                         "Content-Type: text/plain; charset=\"ISO-8859-15\"\n"
+                         "Content-Transfer-Encoding: quoted-printable\n\n"
+                         "Je suis tr=E8s d=E9=E7u, la commande est arriv=E9e cass=E9e. Co=FBt: 50 =A4=\n"
+                         " !\n");
+    assert_string_equal(m.subject, "D\xc3\xa9\xc3\xa7u");
+    want_has(&m, "Je suis tr\xc3\xa8s d\xc3\xa9\xc3\xa7u, la commande est arriv\xc3\xa9" "e");
+    want_has(&m, "50 \xe2\x82\xac !");   /* 0xA4 is the euro sign in -15 */
+    srm_mail_clear(&m);
+}
+
+static void test_html_only_spanish(void **state)
+{
+    (void)state;
+    srm_mail m = extract(
+        "Subject: Pedido\n"
+        "Content-Type: text/html; charset=windows-1252\n"
+        "Content-Transfer-Encoding: quoted-printable\n\n"
+        "<html><head><title>t=EDtulo</title><style>p{color:red}</style></head><body>"
+        "<p>Estoy muy <b>decepcionado</b>&nbsp;con el servicio &amp; la atenci=F3n.</p>"
+        "<p>=93Nunca=94 m=E1s!<br>Adi=F3s</p><script>alert(1)</script></body></html>\n");
+    want_has(&m, "Estoy muy decepcionado con el servicio & la atenci\xc3\xb3n.");
+    want_has(&m, "\xe2\x80\x9cNunca\xe2\x80\x9d m\xc3\xa1s!\nAdi\xc3\xb3s");
+    want_not(&m, "color");
+    want_not(&m, "alert");
+    want_not(&m, "t\xc3\xadtulo");
+    assert_true(m.notes & SRM_NOTE_HTML);
+    srm_mail_clear(&m);
+}
+
+static void test_alternative_prefers_plain_polish(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: Zam=?UTF-8?B?w7N3aWVuaWU=?=\n"
+                         "MIME-Version: 1.0\n"
+                         "Content-Type: multipart/alternative; boundary=\"b1\"\n\n"
+                         "--b1\n"
+                         "Content-Type: text/plain; charset=iso-8859-2\n"
+                         "Content-Transfer-Encoding: quoted-printable\n\n"
+                         "Jestem bardzo zadowolony, polecam! Dzi=EAkuj=EA.\n"
+                         "--b1\n"
+                         "Content-Type: text/html; charset=utf-8\n\n"
+                         "<p>HTML VERSION</p>\n"
+                         "--b1--\n");
+    assert_string_equal(m.subject, "Zam\xc3\xb3wienie");
+    want_has(&m, "Jestem bardzo zadowolony, polecam! Dzi\xc4\x99kuj\xc4\x99.");
+    want_not(&m, "HTML VERSION");
+    assert_false(m.notes & SRM_NOTE_HTML);
+    srm_mail_clear(&m);
+}
+
+static void test_related_inside_alternative_takes_html(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: x\nContent-Type: multipart/mixed; boundary=m\n\n"
+                         "--m\nContent-Type: multipart/alternative; boundary=a\n\n"
+                         "--a\nContent-Type: multipart/related; boundary=r\n\n"
+                         "--r\nContent-Type: text/html\n\n<div>the html words</div>\n"
+                         "--r\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+                         "--r--\n--a--\n"
+                         "--m\nContent-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\n"
+                         "ATTACHED TEXT\n--m--\n");
+    want_has(&m, "the html words");
+    want_not(&m, "ATTACHED");
+    srm_mail_clear(&m);
+}
+
+static void test_attachment_and_forward_ignored(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: s\nContent-Type: multipart/mixed; boundary=m\n\n"
+                         "--m\nContent-Type: text/plain; name=log.txt\n"
+                         "Content-Disposition: attachment; filename=log.txt\n\nLOG LINES\n"
+                         "--m\nContent-Type: message/rfc822\n\n"
+                         "Subject: old\n\nFORWARDED WORDS\n"
+                         "--m\nContent-Type: text/plain\n\nmy own words\n--m--\n");
+    want_has(&m, "my own words");
+    want_not(&m, "LOG LINES");
+    want_not(&m, "FORWARDED");
+    srm_mail_clear(&m);
+}
+
+static void test_reply_quoted_angry_history_dropped(void **state)
+{
+    (void)state;
+    srm_mail m = extract(
+        "Subject: Re: Your order\nContent-Type: text/plain; charset=utf-8\n\n"
+        "Thank you so much, that was quick and friendly. Great service!\n\n"
+        "Best,\nJane\n"
+        "-- \nJane Doe | ACME Corp | +1 555 0100\n\n"
+        "On Mon, 3 Mar 2025 at 10:00, Support <help@support.test>\nwrote:\n"
+        "> This is the third time I write! Refund me now or I call my lawyer!\n"
+        "> Worst service ever.\n");
+    want_has(&m, "Great service!");
+    want_not(&m, "lawyer");
+    want_not(&m, "ACME");
+    assert_true(m.notes & SRM_NOTE_QUOTE);
+    assert_true(m.notes & SRM_NOTE_SIGNATURE);
+    srm_mail_clear(&m);
+}
+
+/* table: a body with a localized quote header; the words after it go */
+static void test_localized_quote_headers(void **state)
+{
+    static const char *const cases[] = {
+        "Am 03.03.2025 um 10:00 schrieb Support <help@support.test>:\n> alt\nALT",
+        "Le lun. 3 mars 2025 à 10:00, Support <help@support.test> a écrit :\n> vieux\nALT",
+        "El lun, 3 mar 2025 a las 10:00, Support (<help@support.test>) escribió:\nALT",
+        "W dniu 3.03.2025 o 10:00, Support pisze:\nALT",
+        "W dniu 03.03.2025 10:00, Support <help@support.test> napisał:\nALT",
+        "-----Original Message-----\nFrom: Support\nSent: Monday\nALT",
+        "-----Ursprüngliche Nachricht-----\nVon: Support\nALT",
+        "________________________________\nFrom: Support <help@support.test>\nSent: Monday, March 3, 2025\nTo: Jane\nSubject: Order\n\nALT",
+        "De : Support\nEnvoyé : lundi 3 mars 2025\nÀ : Jane\nObjet : commande\nALT",
+        "Od: Support\nWysłano: poniedziałek\nDo: Jane\nTemat: zamówienie\nALT",
+        "> ALT quoted only\nnew words stay",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char text[1024];
+        unsigned notes = 0;
+        size_t n;
+        snprintf(text, sizeof(text), "My new words here.\n\n%s\n", cases[i]);
+        n = srm_strip_quotes(text, strlen(text), &notes);
+        text[n] = '\0';
+        if (strstr(text, "ALT") != NULL || strstr(text, "My new words here.") == NULL)
+            fail_msg("case %zu: got '%s'", i, text);
+        if (!(notes & SRM_NOTE_QUOTE))
+            fail_msg("case %zu: quote not noted", i);
+    }
+}
+
+static void test_signature_and_phone_footer(void **state)
+{
+    char a[] = "Where is my parcel?\n--\nJohn\nACME\n";
+    char b[] = "Where is my parcel?\n\nSent from my iPhone\n";
+    char c[] = "Where is my parcel?\n\nEnviado desde mi iPhone\n";
+    unsigned notes = 0;
+    size_t n;
+    (void)state;
+
+    n = srm_strip_quotes(a, strlen(a), &notes);
+    a[n] = '\0';
+    assert_string_equal(a, "Where is my parcel?");
+    n = srm_strip_quotes(b, strlen(b), &notes);
+    b[n] = '\0';
+    assert_string_equal(b, "Where is my parcel?");
+    n = srm_strip_quotes(c, strlen(c), &notes);
+    c[n] = '\0';
+    assert_string_equal(c, "Where is my parcel?");
+    assert_true(notes & SRM_NOTE_SIGNATURE);
+}
+
+static void test_all_quoted_keeps_text(void **state)
+{
+    char t[] = "> only a quote\n> nothing else\n";
+    unsigned notes = 0;
+    size_t n;
+    (void)state;
+
+    n = srm_strip_quotes(t, strlen(t), &notes);
+    assert_int_equal(n, strlen("> only a quote\n> nothing else\n"));
+    assert_true(notes & SRM_NOTE_ALLQUOTED);
+}
+
+static void test_plain_text_untouched(void **state)
+{
+    char t[] = "On time delivery matters to me: please hurry.\nThanks\n";
+    unsigned notes = 0;
+    size_t n;
+    (void)state;
+
+    n = srm_strip_quotes(t, strlen(t), &notes);
+    t[n] = '\0';
+    assert_string_equal(t, "On time delivery matters to me: please hurry.\nThanks\n");
+    assert_int_equal(notes, 0);
+}
+
+static void test_html_quote_containers(void **state)
+{
+    static const char html[] =
+        "<div>Thanks, all good now!</div>"
+        "<div class=\"gmail_quote\"><div>On Mon wrote:</div><blockquote>I am FURIOUS</blockquote></div>"
+        "<blockquote type=\"cite\">ANGRY again</blockquote>"
+        "<div id=\"divRplyFwdMsg\">From: Support</div><div>OUTLOOK HISTORY</div>";
+    unsigned notes = 0;
+    size_t n;
+    char *t = srm_html_to_text(html, strlen(html), 4096, 1, &n, &notes);
+    (void)state;
+
+    assert_non_null(t);
+    assert_string_equal(t, "Thanks, all good now!");
+    assert_true(notes & SRM_NOTE_QUOTE);
+    free(t);
+}
+
+static void test_html_output_capped_on_char_boundary(void **state)
+{
+    char html[4096];
+    unsigned notes = 0;
+    size_t n, o = 0;
+    char *t;
+    (void)state;
+
+    for (int i = 0; i < 500; i++)
+        o += (size_t)snprintf(html + o, sizeof(html) - o, "\xc3\xa9");
+    t = srm_html_to_text(html, o, 101, 0, &n, &notes);
+    assert_non_null(t);
+    assert_true(n <= 101);
+    assert_int_equal(n % 2, 0);   /* never half an "é" */
+    assert_true(notes & SRM_NOTE_TRUNCATED);
+    free(t);
+}
+
+static void test_bad_charset_falls_back(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: x\nContent-Type: text/plain; charset=x-no-such-charset\n\n"
+                         "caf\xe9 cr\xe8me\n");
+    want_has(&m, "caf\xc3\xa9 cr\xc3\xa8me");
+    assert_true(m.notes & SRM_NOTE_CHARSET);
+    srm_mail_clear(&m);
+}
+
+static void test_windows1252_labelled_latin1(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: x\nContent-Type: text/plain; charset=iso-8859-1\n\n"
+                         "\x93quoted\x94 \x80 50\n");
+    want_has(&m, "\xe2\x80\x9cquoted\xe2\x80\x9d \xe2\x82\xac 50");
+    srm_mail_clear(&m);
+}
+
+static void test_invalid_utf8_declared_utf8(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: x\nContent-Type: text/plain; charset=utf-8\n\n"
+                         "bad \xff\xfe bytes and a NUL\n");
+    /* whatever the guess, the result is valid UTF-8 without NULs */
+    sr_ctx *ctx = tu_ctx();
+    sr_message *msg = sr_message_new(SR_CHANNEL_EMAIL, NULL);
+    assert_int_equal(sr_message_set_text(msg, m.text, m.len, 0, NULL), SR_OK);
+    assert_false(sr_message_text_repaired(msg));
+    sr_message_free(msg);
+    sr_ctx_free(ctx);
+    srm_mail_clear(&m);
+}
+
+static void test_no_text_part_scores_subject(void **state)
+{
+    (void)state;
+    srm_mail m = extract("Subject: Furious about my refund\nContent-Type: image/png\n"
+                         "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n");
+    assert_string_equal(m.text, "Furious about my refund");
+    assert_true(m.notes & SRM_NOTE_NOTEXT);
+    srm_mail_clear(&m);
+}
+
+static void test_garbage_is_bounded(void **state)
+{
+    static const char *const inputs[] = {
+        "", "\n", "\r\n\r\n", "no header at all", ":\n:\n\n", "Content-Type: multipart/mixed\n\nx",
+        "Content-Type: multipart/mixed; boundary=\"\"\n\n--\n--\n",
+        "Content-Type: text/plain; charset=\"\n\nx",
+        "Content-Transfer-Encoding: base64\n\n!!!!====",
+        "Content-Type: text/html\n\n<<<<>>>></p></div><![CDATA[",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs); i++) {
+        srm_mail m;
+        if (srm_extract(inputs[i], strlen(inputs[i]), &LIM, &m) != 0)
+            fail_msg("case %zu failed", i);
+        assert_non_null(m.text);
+        srm_mail_clear(&m);
+    }
+}
+
+/* a thousand nested multiparts: the walk stops at max_depth, promptly */
+static void test_thousand_nested_parts(void **state)
+{
+    size_t cap = 1 << 20, o = 0;
+    char *raw = malloc(cap);
+    srm_mail m;
+    clock_t t0 = clock();
+    (void)state;
+
+    o += (size_t)snprintf(raw + o, cap - o, "Subject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n");
+    for (int i = 1; i <= 1000; i++)
+        o += (size_t)snprintf(raw + o, cap - o, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n",
+                              i - 1, i);
+    o += (size_t)snprintf(raw + o, cap - o, "--b1000\nContent-Type: text/plain\n\ndeep words\n");
+    for (int i = 1000; i >= 0; i--)
+        o += (size_t)snprintf(raw + o, cap - o, "--b%d--\n", i);
+    assert_int_equal(srm_extract(raw, o, &LIM, &m), 0);
+    assert_true(m.notes & SRM_NOTE_DEPTH);
+    want_not(&m, "deep words");
+    srm_mail_clear(&m);
+    if ((double)(clock() - t0) / CLOCKS_PER_SEC > 10.0)
+        fail_msg("took %.1f s", (double)(clock() - t0) / CLOCKS_PER_SEC);
+    free(raw);
+}
+
+/* a thousand sibling parts: only max_parts are examined */
+static void test_thousand_sibling_parts(void **state)
+{
+    size_t cap = 1 << 20, o = 0;
+    char *raw = malloc(cap);
+    srm_mail m;
+    (void)state;
+
+    o += (size_t)snprintf(raw + o, cap - o, "Subject: wide\nContent-Type: multipart/mixed; boundary=b\n\n");
+    for (int i = 0; i < 1000; i++)
+        o += (size_t)snprintf(raw + o, cap - o, "--b\nContent-Type: image/gif\n\nGIF\n");
+    o += (size_t)snprintf(raw + o, cap - o, "--b\nContent-Type: text/plain\n\nlast words\n--b--\n");
+    assert_int_equal(srm_extract(raw, o, &LIM, &m), 0);
+    assert_true(m.notes & SRM_NOTE_PARTS);
+    assert_true(m.parts <= LIM.max_parts + 1);
+    srm_mail_clear(&m);
+    free(raw);
+}
+
+/* a 30 MB attachment next to the text: text found, attachment not decoded
+ * into the result, memory bounded by the text cap */
+static void test_thirty_megabyte_attachment(void **state)
+{
+    size_t att = 30u << 20, cap = att + 4096, o = 0;
+    char *raw = malloc(cap);
+    srm_mail m;
+    (void)state;
+
+    assert_non_null(raw);
+    o += (size_t)snprintf(raw + o, cap - o,
+                          "Subject: big\nContent-Type: multipart/mixed; boundary=b\n\n"
+                          "--b\nContent-Type: text/plain\n\nsee attached, I am upset\n"
+                          "--b\nContent-Type: application/octet-stream\n"
+                          "Content-Transfer-Encoding: base64\n"
+                          "Content-Disposition: attachment; filename=big.bin\n\n");
+    for (size_t i = 0; i < att / 77; i++) {
+        memset(raw + o, 'A', 76);
+        raw[o + 76] = '\n';
+        o += 77;
+    }
+    o += (size_t)snprintf(raw + o, cap - o, "--b--\n");
+    assert_int_equal(srm_extract(raw, o, &LIM, &m), 0);
+    want_has(&m, "see attached, I am upset");
+    assert_true(m.len < 100);
+    srm_mail_clear(&m);
+    free(raw);
+}
+
+/* a huge text part is cut at max_text */
+static void test_text_cut_at_limit(void **state)
+{
+    srm_limits lim = LIM;
+    size_t n = 100000, o = 0;
+    char *raw = malloc(n + 200);
+    srm_mail m;
+    (void)state;
+
+    o += (size_t)snprintf(raw, 200, "Subject: s\nContent-Type: text/plain; charset=utf-8\n\n");
+    for (size_t i = 0; i < n / 2; i++, o += 2)
+        memcpy(raw + o, "\xc3\xa4", 2);
+    lim.max_text = 1001;
+    lim.strip_quotes = 0;
+    assert_int_equal(srm_extract(raw, o, &lim, &m), 0);
+    assert_true(m.body_len <= 1001);
+    assert_int_equal(m.body_len % 2, 0);
+    assert_true(m.notes & SRM_NOTE_TRUNCATED);
+    srm_mail_clear(&m);
+    free(raw);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_utf8_with_subject),
+        cmocka_unit_test(test_base64_german),
+        cmocka_unit_test(test_quoted_printable_french),
+        cmocka_unit_test(test_html_only_spanish),
+        cmocka_unit_test(test_alternative_prefers_plain_polish),
+        cmocka_unit_test(test_related_inside_alternative_takes_html),
+        cmocka_unit_test(test_attachment_and_forward_ignored),
+        cmocka_unit_test(test_reply_quoted_angry_history_dropped),
+        cmocka_unit_test(test_localized_quote_headers),
+        cmocka_unit_test(test_signature_and_phone_footer),
+        cmocka_unit_test(test_all_quoted_keeps_text),
+        cmocka_unit_test(test_plain_text_untouched),
+        cmocka_unit_test(test_html_quote_containers),
+        cmocka_unit_test(test_html_output_capped_on_char_boundary),
+        cmocka_unit_test(test_bad_charset_falls_back),
+        cmocka_unit_test(test_windows1252_labelled_latin1),
+        cmocka_unit_test(test_invalid_utf8_declared_utf8),
+        cmocka_unit_test(test_no_text_part_scores_subject),
+        cmocka_unit_test(test_garbage_is_bounded),
+        cmocka_unit_test(test_thousand_nested_parts),
+        cmocka_unit_test(test_thousand_sibling_parts),
+        cmocka_unit_test(test_thirty_megabyte_attachment),
+        cmocka_unit_test(test_text_cut_at_limit),
+    };
+    int rc;
+
+    srm_extract_init();
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    srm_extract_shutdown();
+    return rc;
+}

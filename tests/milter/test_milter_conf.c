@@ -1,0 +1,225 @@
+/*
+ * test_milter_conf - the milter's config snapshot, recipient matching and
+ * the header values it writes
+ */
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "srm.h"
+#include "config.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/srmconf.XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_conf(const char *text)
+{
+    static char path[128];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/m.conf", dir);
+    fp = fopen(path, "w");
+    if (fp == NULL)
+        fail_msg("cannot write %s", path);
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+static void test_support_recipients_match(void **state)
+{
+    sr_error err;
+    srm_conf *c;
+    static const struct {
+        const char *addr;
+        int want;
+    } cases[] = {
+        {"<help@example.com>", 1},    {"<HELP@Example.COM>", 1},  {"<help+vip@example.com>", 1},
+        {"help@example.com", 1},      {"<sales@example.com>", 0}, {"<anyone@support.test>", 1},
+        {"<x@sub.support.test>", 0},  {"<>", 0},                   {"<help@example.com.evil>", 0},
+        {"<helpx@example.com>", 0},
+    };
+    (void)state;
+
+    c = srm_conf_load(write_conf("milter = { recipients = [\"Help@Example.com\"];"
+                                 " domains = [\"Support.TEST\"]; };\n"),
+                      NULL, NULL, &err);
+    if (c == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+        if (srm_is_support(c, cases[i].addr) != cases[i].want)
+            fail_msg("%s: got %d, want %d", cases[i].addr, !cases[i].want, cases[i].want);
+    assert_int_equal(c->on_error, SRM_ON_ERROR_ACCEPT);
+    assert_int_equal(c->max_scan, 1048576);
+    srm_conf_unref(c);
+}
+
+static void test_bad_milter_config_is_rejected(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *where;
+    } cases[] = {
+        {"milter = { socket = \"tcp:25\"; };", "milter.socket"},
+        {"milter = { socket = \"inet:99999@127.0.0.1\"; };", "milter.socket"},
+        {"milter = { socket = \"unix:relative\"; };", "milter.socket"},
+        {"milter = { recipients = [\"no-at-sign\"]; };", "milter.recipients[0]"},
+        {"milter = { on_error = \"reject\"; };", "milter.on_error"},
+        {"milter = { max_scan_bytes = 10; };", "milter.max_scan_bytes"},
+        {"milter = { colour = 1; };", "milter.colour"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        sr_error err;
+        srm_conf *c = srm_conf_load(write_conf(cases[i].text), NULL, NULL, &err);
+        if (c != NULL) {
+            srm_conf_unref(c);
+            fail_msg("'%s' loaded", cases[i].text);
+        }
+        assert_int_equal(err.code, SR_ECONFIG);
+        if (strstr(err.where, cases[i].where) == NULL)
+            fail_msg("'%s': got where '%s', want '%s'", cases[i].text, err.where, cases[i].where);
+    }
+}
+
+static void test_socket_specs(void **state)
+{
+    (void)state;
+    assert_true(srm_socket_valid("inet:8895@127.0.0.1"));
+    assert_true(srm_socket_valid("inet:8895"));
+    assert_true(srm_socket_valid("inet6:8895@[::1]"));
+    assert_true(srm_socket_valid("unix:/run/sentiroute/milter.sock"));
+    assert_false(srm_socket_valid("inet:@127.0.0.1"));
+    assert_false(srm_socket_valid("inet:0@127.0.0.1"));
+    assert_false(srm_socket_valid("inet:25@"));
+    assert_false(srm_socket_valid("local:x"));
+}
+
+static void test_sentiment_header_value(void **state)
+{
+    sr_sentiment s;
+    char buf[256];
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    s.score = 2.14f;
+    s.label = SR_LABEL_URGENT;
+    s.flags = SR_FLAG_THREATENING | SR_FLAG_URGENT_CUE;
+    memcpy(s.lang, "de", 3);
+    assert_string_equal(srm_format_sentiment(&s, buf, sizeof(buf)),
+                        "score=2.1; label=urgent; lang=de; flags=threatening,urgent_cue");
+    s.flags = 0;
+    s.score = 7.0f;
+    s.label = SR_LABEL_POSITIVE;
+    memcpy(s.lang, "und", 4);
+    assert_string_equal(srm_format_sentiment(&s, buf, sizeof(buf)),
+                        "score=7.0; label=positive; lang=und; flags=none");
+}
+
+/* whatever the struct holds, the value is one line of printable ASCII */
+static void test_sentiment_header_value_is_safe(void **state)
+{
+    sr_sentiment s;
+    char buf[256];
+    (void)state;
+
+    memset(&s, 0xff, sizeof(s));
+    s.lang[0] = '\r';
+    s.lang[1] = '\n';
+    s.score = -3.0f;
+    s.label = (sr_label)99;
+    srm_format_sentiment(&s, buf, sizeof(buf));
+    for (const char *p = buf; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            fail_msg("byte 0x%02x in '%s'", (unsigned char)*p, buf);
+    assert_non_null(strstr(buf, "lang=und"));
+    assert_non_null(strstr(buf, "score=0.0"));
+}
+
+static void test_tokens_and_addresses(void **state)
+{
+    char t[16], a[64];
+    (void)state;
+
+    assert_string_equal(srm_token(t, sizeof(t), "senior"), "senior");
+    assert_string_equal(srm_token(t, sizeof(t), "se\r\nX-Evil: 1"), "se__X-Evil__1");
+    assert_string_equal(srm_token(t, sizeof(t), ""), "none");
+    assert_string_equal(srm_token(t, sizeof(t), "a-very-long-queue-name"), "a-very-long-que");
+    assert_string_equal(srm_token(t, sizeof(t), "\xc3\xa4"), "__");
+    assert_true(srm_safe_addr("senior@support.test"));
+    assert_false(srm_safe_addr("senior@support.test\r\nX: y"));
+    assert_false(srm_safe_addr("<senior@support.test>"));
+    assert_false(srm_safe_addr("a b@c"));
+    assert_false(srm_safe_addr("nobody"));
+    assert_int_equal(srm_addr_normalize(" <Jane+Tag@Example.TEST> ", a, sizeof(a)), 0);
+    assert_string_equal(a, "jane@example.test");
+    assert_int_equal(srm_addr_normalize("<>", a, sizeof(a)), -1);
+    assert_true(srm_is_sentiment_header("x-sentiment-score"));
+    assert_true(srm_is_sentiment_header("X-Sentimental"));
+    assert_false(srm_is_sentiment_header("X-Spam"));
+}
+
+/* every milter.* key is documented in the man page (and, by test_config,
+ * in config/sentiroute.conf) */
+static void test_every_milter_key_is_in_the_man_page(void **state)
+{
+    const char *top = getenv("top_srcdir");
+    static char text[1 << 17];
+    char path[512];
+    size_t n, len;
+    const srp_confdef *t = srp_config_table(&n);
+    FILE *fp;
+    int seen = 0;
+    (void)state;
+
+    snprintf(path, sizeof(path), "%s/plugins/milter/sentiroute-milter.8", top ? top : ".");
+    fp = fopen(path, "r");
+    if (fp == NULL)
+        fail_msg("cannot open %s", path);
+    len = fread(text, 1, sizeof(text) - 1, fp);
+    text[len] = '\0';
+    fclose(fp);
+    for (size_t i = 0; i < n; i++) {
+        char a[96], b[96];
+        if (strncmp(t[i].path, "milter.", 7) != 0)
+            continue;
+        seen++;
+        snprintf(a, sizeof(a), "%s =", t[i].path + 7);
+        snprintf(b, sizeof(b), "%s\\fR =", t[i].path + 7);
+        if (strstr(text, a) == NULL && strstr(text, b) == NULL)
+            fail_msg("key %s is not documented in sentiroute-milter.8", t[i].path);
+    }
+    assert_true(seen >= 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_support_recipients_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_milter_config_is_rejected, setup, teardown),
+        cmocka_unit_test(test_socket_specs),
+        cmocka_unit_test(test_sentiment_header_value),
+        cmocka_unit_test(test_sentiment_header_value_is_safe),
+        cmocka_unit_test(test_tokens_and_addresses),
+        cmocka_unit_test(test_every_milter_key_is_in_the_man_page),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# test_miltertest.sh - protocol edge cases against the real daemon, driven
+# by miltertest (OpenDKIM's MTA simulator): aborts mid-message, many
+# recipients, connection reuse, forged headers, a body over the scan cap.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/milter/lib.sh"
+
+scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua bigbody.lua"
+tap_plan $((9 + 2 * HAVE_TICKETS))
+
+command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
+port=$(free_port)
+write_conf "$WORK/m.conf" "$port" "max_scan_bytes = 65536;"
+start_milter "$WORK/m.conf" "$WORK/milter.log"
+if wait_port "$port" 20; then tap_pass "milter listens on inet:$port@127.0.0.1"
+else tap_fail "milter listens on inet:$port@127.0.0.1" "$(cat "$WORK/milter.log")"; tap_done; fi
+
+for s in $scripts; do
+    if mt "$s" "$port" && grep -q '^PASS' "$WORK/mt.out"; then
+        tap_pass "miltertest $s"
+        sed 's/^/# /' "$WORK/mt.out"
+    else
+        tap_fail "miltertest $s" "$(cat "$WORK/mt.out")" "$(tail -20 "$WORK/milter.log")"
+    fi
+done
+
+# three connections at once, each scoring: the threads share nothing
+par=""
+for i in 1 2 3; do
+    (mt reuse.lua "$port"; echo $? > "$WORK/par.$i") &
+    par="$par $!"
+done
+wait $par
+ok=1; for i in 1 2 3; do [ "$(cat "$WORK/par.$i")" = 0 ] || ok=0; done
+tap_is "three concurrent connections" "$ok" 1
+
+tap_ok "the filter is still alive" kill -0 "$(filter_pid "$MILTER_PID")"
+if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops it"
+else tap_fail "SIGTERM stops it" "$(tail -5 "$WORK/milter.log")"; fi
+
+# the failure policy, with a store that fills up (1 MiB map)
+if [ "$HAVE_TICKETS" = 1 ]; then
+    for policy in tempfail accept; do
+        rm -rf "$STORE"
+        p=$(free_port)
+        STORE_KEYS="map_size_mb = 1;" write_conf "$WORK/$policy.conf" "$p" "on_error = \"$policy\";"
+        start_milter "$WORK/$policy.conf" "$WORK/$policy.log"
+        wait_port "$p" 20
+        mt storefull.lua "$p" -D want="$policy"
+        if grep -q '^PASS' "$WORK/mt.out" && grep -q "ticket not stored.*$policy\|ticket not stored.*without" "$WORK/$policy.log"; then
+            tap_pass "store full, on_error = $policy: $(grep -o 'FULL[0-9]*: .*' "$WORK/mt.out")"
+        else
+            tap_fail "store full, on_error = $policy" "$(cat "$WORK/mt.out")" "$(grep -i 'error\|ticket' "$WORK/$policy.log" | tail -3)"
+        fi
+        stop_pid "$MILTER_PID" 20
+    done
+fi
+tap_done
