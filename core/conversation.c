@@ -452,6 +452,10 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     sm.direction = SR_DIR_IN;
     srp_strlcpy(sm.author, j->sender, sizeof(sm.author));
     sm.at = j->at;
+    sm.score = j->s->score;
+    sm.label = j->s->label;
+    sm.flags = j->s->flags;
+    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
     {
         /* keep at most conversation.max_message_bytes, cut at a character */
         size_t len, cap = (size_t)cfg->conv_max_message_bytes;
@@ -472,10 +476,6 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         if (rc != SR_OK)
             return rc;
     }
-    sm.score = j->s->score;
-    sm.label = j->s->label;
-    sm.flags = j->s->flags;
-    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
     if ((rc = index_thread(st, txn, m, j->sender, t.id, err)) != SR_OK)
         return rc;
     if (created && (rc = srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &t, "", j->at, err)))

@@ -192,6 +192,17 @@ static void test_kannel_stores_and_acknowledges_first_message(void **state)
     assert_string_equal(t.requester, "+4915112345");
     assert_int_equal(t.channel, SR_CHANNEL_SMS);
     assert_true(t.score < 4.0f);
+    {
+        /* each stored message keeps its own sentiment and language: the
+         * shim answers short messages ("AGENT") in the conversation's */
+        sr_stored_message *m;
+        size_t n;
+        assert_int_equal(sr_ticket_transcript(F.st, 1, &m, &n, NULL), SR_OK);
+        assert_int_equal(n, 1);
+        assert_string_equal(m[0].lang, "de");
+        assert_true(m[0].score < 4.0f);
+        sr_transcript_free(m, n);
+    }
     /* a follow-up is stored without an answer (ack_every is off) */
     snprintf(q, sizeof(q), "secret=s3cret&from=004915112345&text=Hallo%%3F&id=k2&ts=%ld", now + 1);
     assert_int_equal(call("GET", "/sms", q, NULL, NULL, &b, NULL), 200);
