@@ -366,6 +366,9 @@ def main():
         ok("Could not fetch content" not in bb and shim.proc.poll() is None,
            "no customer got Kannel's 'Could not fetch content' and the shim is up")
         ok(shim.kill(signal.SIGTERM) == 0, "SIGTERM after the stream: clean exit")
+        log = open(shim.log, encoding="utf-8", errors="replace").read()
+        leaked = [x for x in (rig.SECRET, "testpw", zd_secret, gg_token, tw_token) if x in log]
+        ok(not leaked and "stopped" in log, "no secret in the shim's log", f"leaked {leaked}")
     except Exception as e:  # a missing tool or a dead server is a failure
         import traceback
         ok(False, f"test run aborted: {e}", traceback.format_exc() + "\n" + shim.tail())

@@ -290,6 +290,25 @@ static void test_sentiment_trigger_and_method_none(void **state)
     free(b);
 }
 
+static void test_route_rule_hands_off(void **state)
+{
+    char *b;
+    sr_ticket t;
+
+    (void)state;
+    start(NULL, "route = { rules = ( { name = \"angry\"; label = [\"urgent\", \"negative\"]; "
+                "queue = \"senior\"; handoff = true; } ); };");
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=This+is+the+"
+                          "third+time+I+write%2C+terrible+service%2C+I+want+a+refund+now%21",
+                          NULL, NULL, &b, NULL),
+                     200);
+    assert_string_equal(b, "A member of our team will text you back shortly.");
+    free(b);
+    assert_int_equal(sr_ticket_get(F.st, 1, &t, NULL), SR_OK);
+    assert_true(t.handed_off);
+    assert_string_equal(t.queue, "senior");
+}
+
 static void test_reply_empty_and_ucs2_coding(void **state)
 {
     srs_response rs;
@@ -431,6 +450,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_keyword_hands_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sentiment_trigger_and_method_none, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_rule_hands_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_empty_and_ucs2_coding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_limits_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
