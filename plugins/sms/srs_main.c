@@ -144,6 +144,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cc->max = (size_t)s->max_request_bytes;
         srs_server_release(srv, s);
         cc->started = 1;
+        /* quick ACKs again: the kernel turns them off after a while, and a
+         * kept-alive smsbox connection would wait 40 ms for our ACK */
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci) {
+            int one = 1;
+            setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        }
         if (cl && strtoull(cl, NULL, 10) > cc->max) {
             memset(&rs, 0, sizeof(rs));
             rs.status = 413;
