@@ -114,6 +114,14 @@ def main():
     missing = [k for k in keys if k.split(".")[0] not in man or k.split(".")[-1] + " =" not in sample]
     ok(len(keys) > 40 and not missing, f"all {len(keys)} sms keys documented in the man page and "
        "the sample config", f"missing {missing}")
+    r = subprocess.run([rig.SHIM, "-c", shim.conf, "-n"], capture_output=True, text=True, timeout=30)
+    ok(r.returncode == 0 and "OK" in r.stdout, "-n: the configuration checks out", r.stderr)
+    bad = os.path.join(work, "bad.conf")
+    with open(bad, "w") as f:
+        f.write('sms = { reply = "loud"; };\n')
+    r = subprocess.run([rig.SHIM, "-c", bad, "-n"], capture_output=True, text=True, timeout=30)
+    ok(r.returncode == 78 and "bad.conf:1" in r.stderr and "sms.reply" in r.stderr,
+       "-n: a bad value exits 78 naming file, line and key", r.stderr)
     try:
         shim.start()
         ok(True, "sentiroute-sms starts" + (" and drops to nobody" if shim.root else ""))
