@@ -254,11 +254,14 @@ json_t *srp_mail_reply_meta(const sr_store *st, uint64_t job, const sr_ticket *t
                             const sr_stored_message *parent, int64_t at)
 {
     const char *from = srp_reply_from(st->cfg), *dom = strrchr(from, '@');
-    char mid[300], subj[300], refs[REFS_MAX + 300] = "", irt[260] = "";
+    char mid[300], subj[300], refs[REFS_MAX + 300] = "", irt[260] = "", made[300];
 
     snprintf(mid, sizeof(mid), "sr-%s-j%llu@%s", st->instance, (unsigned long long)job,
              dom && dom[1] ? dom + 1 : st->instance);
-    if (t->subject[0] == '\0')
+    /* a mail without a subject got one made up from its start (new_ticket):
+     * not for the customer's eyes */
+    snprintf(made, sizeof(made), "email from %s: ", t->requester);
+    if (t->subject[0] == '\0' || strncmp(t->subject, made, strlen(made)) == 0)
         snprintf(subj, sizeof(subj), "Re: (no subject)");
     else if (has_re(t->subject))
         snprintf(subj, sizeof(subj), "%s", t->subject);

@@ -169,6 +169,19 @@ int srp_outbox_set(sr_store *st, MDB_txn *txn, uint64_t id, const char *key, jso
     return rc;
 }
 
+/* srp_job_json - a job's record, read in its own transaction */
+int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err)
+{
+    MDB_txn *txn;
+    int rc = srp_store_read(st, &txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = job_get(st, txn, id, out, err);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 static void job_from_json(const json_t *j, sr_job *o)
 {
     const char *text = json_string_value(json_object_get(j, "text"));

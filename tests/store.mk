@@ -4,7 +4,9 @@ STORE_UNIT_TESTS = \
 	tests/unit/test_hmac \
 	tests/unit/test_route \
 	tests/unit/test_store \
-	tests/unit/test_outbox
+	tests/unit/test_outbox \
+	tests/unit/test_reload \
+	tests/unit/test_reply
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS) \
 	tests/handoff/test_cli.py \
@@ -27,6 +29,13 @@ tests_unit_test_store_LDADD = $(STORE_TEST_LIBS)
 tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testutil.h
 tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
+
+tests_unit_test_reload_SOURCES = tests/unit/test_reload.c tests/unit/store_testutil.h
+tests_unit_test_reload_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_reload_LDADD = $(STORE_TEST_LIBS) -lpthread
+tests_unit_test_reply_SOURCES = tests/unit/test_reply.c tests/unit/store_testutil.h
+tests_unit_test_reply_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_reply_LDADD = $(STORE_TEST_LIBS)
 
 EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py
