@@ -60,3 +60,9 @@ tests_bench_bench_outbox_LDADD = core/libsentiroute.la $(MHD_LIBS) -lpthread -lm
 bench-store: tests/bench/bench_store$(EXEEXT) tests/bench/bench_outbox$(EXEEXT)
 	$(AM_V_at)tests/bench/bench_store$(EXEEXT)
 	$(AM_V_at)tests/bench/bench_outbox$(EXEEXT)
+
+# agent replies by email, end to end (Postfix + milter, aiosmtpd faults);
+# the sanitizer pass reruns it (sentiroutectl's SMTP driver under ASan)
+TESTS += tests/reply/test_email_reply.sh
+SANITIZER_TESTS += tests/reply/test_email_reply.sh
+EXTRA_DIST += tests/reply/test_email_reply.sh tests/reply/smtpsink.py tests/reply/check_reply.py
