@@ -32,6 +32,8 @@ typedef struct srp_delivery {
     int retry_after;           /* seconds from the server, 0: backoff */
     char remote_id[64];
     char why[256];
+    int moved;                 /* comment: remote_id is a new ticket the comment had
+                                * to open (a follow-up); later comments go there */
 } srp_delivery;
 
 typedef void (*srp_driver_fn)(const srp_payload *p, srp_delivery *d);

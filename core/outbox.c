@@ -377,6 +377,7 @@ typedef struct finish_job {
     uint64_t id;
     const char *worker, *remote_id, *why;
     int permanent, retry_after, done;
+    int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int64_t now;
     sr_job_state state;   /* out */
 } finish_job;
@@ -427,9 +428,14 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         set_str(j, "rid", f->remote_id);
         set_str(j, "err", "");
         pending_del(st, txn, f->id);
-        if (strcmp(js(j, "kind"), "handoff") == 0 && f->remote_id && *f->remote_id) {
+        /* the helpdesk's ticket: made by a handoff, or a new one a comment
+         * had to open (Zendesk's follow-up to a closed ticket); later
+         * comments go there */
+        if ((strcmp(js(j, "kind"), "handoff") == 0 || f->moved) && f->remote_id &&
+            *f->remote_id) {
             sr_ticket t;
-            if (srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), &t, NULL) == SR_OK) {
+            if (srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), &t, NULL) == SR_OK &&
+                strcmp(t.remote_id, f->remote_id) != 0) {
                 srp_strlcpy(t.remote_id, f->remote_id, sizeof(t.remote_id));
                 rc = srp_ticket_save(st, txn, &t, err);
             }
@@ -721,7 +727,8 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
                             .remote_id = d[i].remote_id, .why = d[i].why,
                             .permanent = d[i].outcome == SRP_PERMANENT,
                             .retry_after = d[i].retry_after,
-                            .done = d[i].outcome == SRP_DELIVERED, .now = srp_now()};
+                            .done = d[i].outcome == SRP_DELIVERED, .moved = d[i].moved,
+                            .now = srp_now()};
         rcs[i] = SR_OK;
     }
     fm.n = c.n;
