@@ -459,6 +459,10 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         srp_msgid_clean(mid, strlen(mid), sm.message_id, sizeof(sm.message_id));
         srp_refs_clean(sr_message_references(m), sm.references, sizeof(sm.references));
     }
+    sm.score = j->s->score;
+    sm.label = j->s->label;
+    sm.flags = j->s->flags;
+    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
     {
         /* keep at most conversation.max_message_bytes, cut at a character */
         size_t len, cap = (size_t)cfg->conv_max_message_bytes;
@@ -479,10 +483,6 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         if (rc != SR_OK)
             return rc;
     }
-    sm.score = j->s->score;
-    sm.label = j->s->label;
-    sm.flags = j->s->flags;
-    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
     if ((rc = index_thread(st, txn, m, j->sender, t.id, err)) != SR_OK)
         return rc;
     if (created && (rc = srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &t, "", j->at, err)))

@@ -41,8 +41,9 @@ static int in_bounds(size_t off, size_t count, size_t size, size_t total)
     return 1;
 }
 
-/* validate - check every offset and index so lookups need no checks */
-static int validate(srp_lexicon *lex, sr_error *err)
+/* validate - check every offset and index so lookups need no checks; the
+ * checksum is skipped for the embedded lexicon (it is part of the binary) */
+static int validate(srp_lexicon *lex, int checksum, sr_error *err)
 {
     const srp_lex_header *h;
     size_t total = lex->len;
@@ -75,7 +76,7 @@ static int validate(srp_lexicon *lex, sr_error *err)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad stem prefix filter");
     if ((h->slots_off | h->entries_off | h->recs_off | h->bloom_off) % 8 != 0)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "misaligned section");
-    if (srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
+    if (checksum && srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "checksum mismatch (damaged file)");
 
     lex->hdr = h;
@@ -106,8 +107,15 @@ static int validate(srp_lexicon *lex, sr_error *err)
     return SR_OK;
 }
 
+static srp_lexicon *wrap(const void *buf, size_t len, int checksum, sr_error *err);
+
 /* srp_lexicon_from_memory - wrap and validate a buffer */
 srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err)
+{
+    return wrap(buf, len, 1, err);
+}
+
+static srp_lexicon *wrap(const void *buf, size_t len, int checksum, sr_error *err)
 {
     srp_lexicon *lex = calloc(1, sizeof(*lex));
 
@@ -122,7 +130,7 @@ srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err)
         free(lex);
         return NULL;
     }
-    if (validate(lex, err) != SR_OK) {
+    if (validate(lex, checksum, err) != SR_OK) {
         free(lex);
         return NULL;
     }
@@ -138,8 +146,7 @@ srp_lexicon *srp_lexicon_open(const char *path, sr_error *err)
     srp_lexicon *lex;
 
     if (path == NULL || *path == '\0')
-        return srp_lexicon_from_memory(srp_lexdata, (size_t)(srp_lexdata_end - srp_lexdata),
-                                       err);
+        return wrap(srp_lexdata, (size_t)(srp_lexdata_end - srp_lexdata), 0, err);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         srp_error(err, SR_EIO, errno, path, "cannot open lexicon: %s", strerror(errno));

@@ -21,3 +21,4 @@ noinst_PROGRAMS += tools/srtok
 tools_srtok_SOURCES = tools/srtok.c
 tools_srtok_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS)
 tools_srtok_LDADD = core/libsrtext.la $(UTF8PROC_LIBS)
+dist_man_MANS += tools/sentiroutectl.1
