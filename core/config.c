@@ -34,6 +34,7 @@ static const char *const log_facilities[] = {"mail",   "daemon", "user",   "loca
                                              "local5", "local6", "local7", NULL};
 static const char *const backends[] = {"lexicon", NULL};
 static const char *const milter_actions[] = {"accept", "tempfail", NULL};
+static const char *const auto_submitted[] = {"auto-generated", "auto-replied", "no", NULL};
 
 /* The key table.  Keep config/sentiroute.conf in step: a test checks that
  * every key here is documented there. */
@@ -177,6 +178,31 @@ static const srp_confdef table[] = {
      "RT ticket custom field holding our external id (lookup before create)"},
     {"handoff.rt.seq_field", SRP_CT_STRING, OFF(rt_seq_field), "SentirouteSeq", 1, 128, NULL,
      "RT ticket custom field holding the last message delivered (idempotent comments)"},
+
+    /* agent replies on the email channel: sent by SMTP (drv_smtp.c) from the
+     * milter's outbox worker and `sentiroutectl outbox run` */
+    {"reply.email.relay", SRP_CT_STRING, OFF(re_relay), "smtp://127.0.0.1:25", 0, 512, NULL,
+     "SMTP relay for agent replies: smtp://HOST:PORT or smtps://HOST:PORT (\"\": email "
+     "replies wait in the outbox)"},
+    {"reply.email.starttls", SRP_CT_BOOL, OFF(re_starttls), "false", 0, 0, NULL,
+     "require STARTTLS on an smtp:// relay (certificate verified; handoff.ca_file)"},
+    {"reply.email.username", SRP_CT_STRING, OFF(re_username), "", 0, 320, NULL,
+     "SMTP AUTH user (\"\": no authentication)"},
+    {"reply.email.password_file", SRP_CT_SECRET, OFF(re_password), "", 0, 4096, NULL,
+     "file holding the SMTP AUTH password (not readable by others)"},
+    {"reply.email.from", SRP_CT_STRING, OFF(re_from), "", 0, 320, NULL,
+     "From address of replies (\"\": the first of milter.recipients)"},
+    {"reply.email.from_name", SRP_CT_STRING, OFF(re_from_name), "", 0, 128, NULL,
+     "display name in From (UTF-8, encoded as RFC 2047 needs)"},
+    {"reply.email.return_path", SRP_CT_STRING, OFF(re_return_path), "", 0, 320, NULL,
+     "envelope sender, where bounces go (\"\": the From address)"},
+    {"reply.email.bcc", SRP_CT_STRLIST, OFF(re_bcc), "", 0, 16, NULL,
+     "archive copies: extra envelope recipients of every reply (no header; not a support "
+     "address, or the milter would score the copy)"},
+    {"reply.email.auto_submitted", SRP_CT_ENUM, OFF(re_auto_submitted), "auto-generated", 0, 0,
+     auto_submitted,
+     "Auto-Submitted header (RFC 3834): auto-generated keeps vacation responders from "
+     "answering replies into the ticket; no marks them as written by a person"},
 
     /* sentiroute-milter (plugins/milter) */
     {"milter.socket", SRP_CT_STRING, OFF(milter_socket), "inet:8895@127.0.0.1", 1, 1024, NULL,
@@ -694,6 +720,7 @@ static int walk(sr_config *cfg, const config_setting_t *g, const char *prefix, c
 static int validate(sr_config *cfg, const char *file, sr_error *err)
 {
     char w[160];
+    int rc;
 
     snprintf(w, sizeof(w), "%s: scoring.languages", file);
     for (size_t i = 0; i < cfg->languages.n; i++)
@@ -713,7 +740,8 @@ static int validate(sr_config *cfg, const char *file, sr_error *err)
         return srp_error(err, SR_ECONFIG, 0, w, "urgent_floor must not exceed urgent_below");
     if (!(cfg->promoter_min <= cfg->promoter_floor))
         return srp_error(err, SR_ECONFIG, 0, w, "promoter_min must not exceed promoter_floor");
-    return srp_storeconf_validate(cfg, file, err);
+    rc = srp_storeconf_validate(cfg, file, err);
+    return rc != SR_OK ? rc : srp_smtp_validate(cfg, file, err);
 }
 
 static sr_config *load(config_t *lc, int ok, const char *name, sr_error *err)

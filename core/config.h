@@ -90,6 +90,17 @@ struct sr_config {
     char *rt_url, *rt_queue, *rt_id_field, *rt_seq_field;
     sr_secret *rt_token;
 
+    /* agent replies by email (reply.email, drv_smtp.c) */
+    char *re_relay;
+    int re_starttls;
+    char *re_username;
+    sr_secret *re_password;
+    char *re_from;
+    char *re_from_name;
+    char *re_return_path;
+    srp_strlist re_bcc;
+    int re_auto_submitted;
+
     /* milter (sentiroute-milter, plugins/milter) */
     char *milter_socket;
     char *milter_user;
