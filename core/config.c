@@ -34,6 +34,7 @@ static const char *const log_facilities[] = {"mail",   "daemon", "user",   "loca
                                              "local5", "local6", "local7", NULL};
 static const char *const backends[] = {"lexicon", NULL};
 static const char *const milter_actions[] = {"accept", "tempfail", NULL};
+static const char *const auto_submitted[] = {"auto-generated", "auto-replied", "no", NULL};
 static const char *const xmpp_modes[] = {"component", "client", NULL};
 static const char *const xmpp_tls[] = {"require", "disable", NULL};
 
@@ -180,6 +181,31 @@ static const srp_confdef table[] = {
     {"handoff.rt.seq_field", SRP_CT_STRING, OFF(rt_seq_field), "SentirouteSeq", 1, 128, NULL,
      "RT ticket custom field holding the last message delivered (idempotent comments)"},
 
+    /* agent replies on the email channel: sent by SMTP (drv_smtp.c) from the
+     * milter's outbox worker and `sentiroutectl outbox run` */
+    {"reply.email.relay", SRP_CT_STRING, OFF(re_relay), "smtp://127.0.0.1:25", 0, 512, NULL,
+     "SMTP relay for agent replies: smtp://HOST:PORT or smtps://HOST:PORT (\"\": email "
+     "replies wait in the outbox)"},
+    {"reply.email.starttls", SRP_CT_BOOL, OFF(re_starttls), "false", 0, 0, NULL,
+     "require STARTTLS on an smtp:// relay (certificate verified; handoff.ca_file)"},
+    {"reply.email.username", SRP_CT_STRING, OFF(re_username), "", 0, 320, NULL,
+     "SMTP AUTH user (\"\": no authentication)"},
+    {"reply.email.password_file", SRP_CT_SECRET, OFF(re_password), "", 0, 4096, NULL,
+     "file holding the SMTP AUTH password (not readable by others)"},
+    {"reply.email.from", SRP_CT_STRING, OFF(re_from), "", 0, 320, NULL,
+     "From address of replies (\"\": the first of milter.recipients)"},
+    {"reply.email.from_name", SRP_CT_STRING, OFF(re_from_name), "", 0, 128, NULL,
+     "display name in From (UTF-8, encoded as RFC 2047 needs)"},
+    {"reply.email.return_path", SRP_CT_STRING, OFF(re_return_path), "", 0, 320, NULL,
+     "envelope sender, where bounces go (\"\": the From address)"},
+    {"reply.email.bcc", SRP_CT_STRLIST, OFF(re_bcc), "", 0, 16, NULL,
+     "archive copies: extra envelope recipients of every reply (no header; not a support "
+     "address, or the milter would score the copy)"},
+    {"reply.email.auto_submitted", SRP_CT_ENUM, OFF(re_auto_submitted), "auto-generated", 0, 0,
+     auto_submitted,
+     "Auto-Submitted header (RFC 3834): auto-generated keeps vacation responders from "
+     "answering replies into the ticket; no marks them as written by a person"},
+
     /* sentiroute-milter (plugins/milter) */
     {"milter.socket", SRP_CT_STRING, OFF(milter_socket), "inet:8895@127.0.0.1", 1, 1024, NULL,
      "where the milter listens: inet:PORT@HOST, inet6:PORT@HOST or unix:PATH"},
@@ -203,6 +229,112 @@ static const srp_confdef table[] = {
      "append every scored message to its ticket in the store"},
     {"milter.timeout", SRP_CT_INT, OFF(milter_timeout), "300", 10, 7210, NULL,
      "seconds libmilter waits for the MTA before giving up on a connection"},
+
+    /* sms: sentiroute-sms, the SMS shim (issue 7).  Lists are strings
+     * (commas or blanks) and secrets are file names the shim reads itself:
+     * adapters see the config only through the public getters. */
+    {"sms.listen", SRP_CT_STRING, OFF(sms_listen), "127.0.0.1:13080", 3, 127, NULL,
+     "address:port the HTTP service listens on (\"[::1]:13080\" for IPv6)"},
+    {"sms.max_connections", SRP_CT_INT, OFF(sms_max_connections), "1024", 1, 10000, NULL,
+     "concurrent HTTP connections, one thread each (at least smsbox's max-pending-requests)"},
+    {"sms.max_request_bytes", SRP_CT_INT64, OFF(sms_max_request_bytes), "65536", 1024, 16777216,
+     NULL, "largest request (URL + body) accepted; larger: 413"},
+    {"sms.max_text_bytes", SRP_CT_INT64, OFF(sms_max_text_bytes), "16384", 160, 1048576, NULL,
+     "largest SMS text (after conversion to UTF-8) accepted; larger: 413"},
+    {"sms.request_timeout", SRP_CT_INT, OFF(sms_request_timeout), "15", 1, 600, NULL,
+     "seconds a client may take to send its request"},
+    {"sms.allow_ip", SRP_CT_STRING, OFF(sms_allow_ip), "127.0.0.1, ::1", 0, 2048, NULL,
+     "addresses and networks (CIDR) that may call the shim; empty: any"},
+    {"sms.secret_file", SRP_CT_STRING, OFF(sms_secret_file), "", 0, 4096, NULL,
+     "file with the shared secret Kannel sends (secret=... in the URL or the password of "
+     "http://user:SECRET@host); empty: none asked"},
+    {"sms.reply", SRP_CT_ENUM, OFF(sms_reply), "ack", 0, 0,
+     (const char *const[]){"ack", "empty", NULL},
+     "what the HTTP answer carries: ack (the texts below) or empty (no reply SMS)"},
+    {"sms.ack_every", SRP_CT_BOOL, OFF(sms_ack_every), "false", 0, 0, NULL,
+     "acknowledge every message, not only the first of a conversation"},
+    {"sms.default_language", SRP_CT_STRING, OFF(sms_default_language), "en", 2, 2, NULL,
+     "language of the texts when the message's is not en, de, fr, es or pl"},
+    {"sms.ack.en", SRP_CT_STRING, OFF(sms_ack[0]),
+     "Thanks, we got your message and will answer here. Reply AGENT to reach a person.", 0,
+     1024, NULL, "acknowledgement of a new conversation, English (\"\": none)"},
+    {"sms.ack.de", SRP_CT_STRING, OFF(sms_ack[1]),
+     "Danke, wir haben Ihre Nachricht erhalten und antworten hier. Mit MENSCH erreichen Sie "
+     "eine Person.", 0, 1024, NULL, "acknowledgement, German"},
+    {"sms.ack.fr", SRP_CT_STRING, OFF(sms_ack[2]),
+     "Merci, nous avons bien re\u00e7u votre message et r\u00e9pondrons ici. R\u00e9pondez "
+     "CONSEILLER pour parler \u00e0 une personne.", 0, 1024, NULL, "acknowledgement, French"},
+    {"sms.ack.es", SRP_CT_STRING, OFF(sms_ack[3]),
+     "Gracias, hemos recibido su mensaje y le responderemos aqu\u00ed. Escriba AGENTE para "
+     "hablar con una persona.", 0, 1024, NULL, "acknowledgement, Spanish"},
+    {"sms.ack.pl", SRP_CT_STRING, OFF(sms_ack[4]),
+     "Dzi\u0119kujemy, otrzymali\u015bmy Twoj\u0105 wiadomo\u015b\u0107 i odpowiemy tutaj. "
+     "Napisz KONSULTANT, aby porozmawia\u0107 z cz\u0142owiekiem.", 0, 1024, NULL,
+     "acknowledgement, Polish"},
+    {"sms.handoff_text.en", SRP_CT_STRING, OFF(sms_handoff_text[0]),
+     "A member of our team will text you back shortly.", 0, 1024, NULL,
+     "answer when the conversation goes to a person, English (\"\": none)"},
+    {"sms.handoff_text.de", SRP_CT_STRING, OFF(sms_handoff_text[1]),
+     "Ein Mitarbeiter unseres Teams meldet sich in K\u00fcrze per SMS bei Ihnen.", 0, 1024,
+     NULL, "handoff answer, German"},
+    {"sms.handoff_text.fr", SRP_CT_STRING, OFF(sms_handoff_text[2]),
+     "Un membre de notre \u00e9quipe vous r\u00e9pondra tr\u00e8s vite par SMS.", 0, 1024, NULL,
+     "handoff answer, French"},
+    {"sms.handoff_text.es", SRP_CT_STRING, OFF(sms_handoff_text[3]),
+     "Una persona de nuestro equipo le responder\u00e1 en breve por SMS.", 0, 1024, NULL,
+     "handoff answer, Spanish"},
+    {"sms.handoff_text.pl", SRP_CT_STRING, OFF(sms_handoff_text[4]),
+     "Kto\u015b z naszego zespo\u0142u wkr\u00f3tce odpisze Ci SMS-em.", 0, 1024, NULL,
+     "handoff answer, Polish"},
+    {"sms.handoff_keywords", SRP_CT_STRING, OFF(sms_handoff_keywords),
+     "AGENT, HUMAN, PERSON, OPERATOR, MENSCH, MITARBEITER, BERATER, CONSEILLER, HUMAIN, "
+     "AGENTE, HUMANO, PERSONA, KONSULTANT, CZLOWIEK, CZ\u0141OWIEK", 0, 2048, NULL,
+     "words that hand the conversation to a person (case-insensitive, first word)"},
+    {"sms.keyword_max_words", SRP_CT_INT, OFF(sms_keyword_max_words), "3", 1, 50, NULL,
+     "a keyword counts when the message has at most this many words"},
+    {"sms.handoff_below", SRP_CT_FLOAT, OFF(sms_handoff_below), "0.0", 0, 10, NULL,
+     "hand off when a message scores below this (0: off; route.rules can do the same)"},
+    {"sms.deliver", SRP_CT_ENUM, OFF(sms_deliver), "kannel", 0, 0,
+     (const char *const[]){"kannel", "smstools", "off", NULL},
+     "how agent replies go out: kannel (sendsms), smstools (outgoing files) or off"},
+    {"sms.sendsms_url", SRP_CT_STRING, OFF(sms_sendsms_url),
+     "http://127.0.0.1:13013/cgi-bin/sendsms", 0, 1024, NULL,
+     "Kannel's sendsms interface (smsbox sendsms-port, sendsms-url)"},
+    {"sms.sendsms_username", SRP_CT_STRING, OFF(sms_sendsms_username), "", 0, 128, NULL,
+     "username of Kannel's sendsms-user group"},
+    {"sms.sendsms_password_file", SRP_CT_STRING, OFF(sms_sendsms_password_file), "", 0, 4096,
+     NULL, "file holding the sendsms-user's password"},
+    {"sms.sendsms_from", SRP_CT_STRING, OFF(sms_sendsms_from), "", 0, 64, NULL,
+     "sender of agent replies (our number or short code); empty: smsbox global-sender"},
+    {"sms.sendsms_smsc", SRP_CT_STRING, OFF(sms_sendsms_smsc), "", 0, 64, NULL,
+     "smsc-id to send agent replies through; empty: Kannel's routing"},
+    {"sms.deliver_poll_ms", SRP_CT_INT, OFF(sms_deliver_poll_ms), "500", 10, 60000, NULL,
+     "how often the outbox is checked for agent replies (milliseconds)"},
+    {"sms.deliver_timeout", SRP_CT_INT, OFF(sms_deliver_timeout), "10", 1, 300, NULL,
+     "seconds one sendsms request may take"},
+    {"sms.outbox_worker", SRP_CT_BOOL, OFF(sms_outbox_worker), "true", 0, 0, NULL,
+     "also run the outbox worker that hands tickets to the helpdesk (handoff.method)"},
+    {"sms.smstools_outgoing", SRP_CT_STRING, OFF(sms_smstools_outgoing),
+     "/var/spool/sms/outgoing", 0, 4096, NULL,
+     "smsd's outgoing directory (deliver = smstools, and acknowledgements of --smstools)"},
+    {"sms.dedupe_window", SRP_CT_INT64, OFF(sms_dedupe_window), "86400", 60, 2592000, NULL,
+     "seconds a message is remembered to recognise a gateway's retry"},
+    {"sms.dedupe_max", SRP_CT_INT64, OFF(sms_dedupe_max), "200000", 100, 100000000, NULL,
+     "most messages remembered for that"},
+    {"sms.twilio_token_file", SRP_CT_STRING, OFF(sms_twilio_token_file), "", 0, 4096, NULL,
+     "file with the Auth Token that signs Twilio-style webhooks; empty: /twilio is off"},
+    {"sms.twilio_url", SRP_CT_STRING, OFF(sms_twilio_url), "", 0, 1024, NULL,
+     "the webhook URL exactly as configured at the provider (it is signed); empty: "
+     "http://HOST/twilio from the request"},
+    {"sms.zendesk_secret_file", SRP_CT_STRING, OFF(sms_zendesk_secret_file), "", 0, 4096,
+     NULL, "file with the Zendesk webhook's signing secret; empty: /zendesk is off"},
+    {"sms.gorgias_token_file", SRP_CT_STRING, OFF(sms_gorgias_token_file), "", 0, 4096, NULL,
+     "file with the token the Gorgias HTTP integration sends (X-Sentiroute-Token); "
+     "empty: /gorgias is off"},
+    {"sms.webhook_max_age", SRP_CT_INT, OFF(sms_webhook_max_age), "300", 10, 86400, NULL,
+     "seconds a signed webhook's timestamp may be off (replay protection)"},
+    {"sms.user", SRP_CT_STRING, OFF(sms_user), "", 0, 64, NULL,
+     "user to run as when started as root (-u overrides it)"},
 
     /* sentiroute-xmpp, the web-chat bridge (plugins/xmpp) */
     {"xmpp.mode", SRP_CT_ENUM, OFF(xmpp_mode), "component", 0, 0, xmpp_modes,
@@ -689,6 +821,7 @@ static int walk(sr_config *cfg, const config_setting_t *g, const char *prefix, c
 static int validate(sr_config *cfg, const char *file, sr_error *err)
 {
     char w[160];
+    int rc;
 
     snprintf(w, sizeof(w), "%s: scoring.languages", file);
     for (size_t i = 0; i < cfg->languages.n; i++)
@@ -708,7 +841,8 @@ static int validate(sr_config *cfg, const char *file, sr_error *err)
         return srp_error(err, SR_ECONFIG, 0, w, "urgent_floor must not exceed urgent_below");
     if (!(cfg->promoter_min <= cfg->promoter_floor))
         return srp_error(err, SR_ECONFIG, 0, w, "promoter_min must not exceed promoter_floor");
-    return srp_storeconf_validate(cfg, file, err);
+    rc = srp_storeconf_validate(cfg, file, err);
+    return rc != SR_OK ? rc : srp_smtp_validate(cfg, file, err);
 }
 
 static sr_config *load(config_t *lc, int ok, const char *name, sr_error *err)

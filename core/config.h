@@ -90,6 +90,17 @@ struct sr_config {
     char *rt_url, *rt_queue, *rt_id_field, *rt_seq_field;
     sr_secret *rt_token;
 
+    /* agent replies by email (reply.email, drv_smtp.c) */
+    char *re_relay;
+    int re_starttls;
+    char *re_username;
+    sr_secret *re_password;
+    char *re_from;
+    char *re_from_name;
+    char *re_return_path;
+    srp_strlist re_bcc;
+    int re_auto_submitted;
+
     /* milter (sentiroute-milter, plugins/milter) */
     char *milter_socket;
     char *milter_user;
@@ -102,6 +113,41 @@ struct sr_config {
     int milter_strip_quotes;
     int milter_tickets;
     int milter_timeout;
+
+    /* sms: sentiroute-sms, the SMS shim (issue 7; plugins/sms) */
+    char *sms_listen;
+    int sms_max_connections;
+    long long sms_max_request_bytes;
+    long long sms_max_text_bytes;
+    int sms_request_timeout;
+    char *sms_allow_ip;
+    char *sms_secret_file;
+    int sms_reply;
+    int sms_ack_every;
+    char *sms_default_language;
+    char *sms_ack[5];           /* en de fr es pl */
+    char *sms_handoff_text[5];
+    char *sms_handoff_keywords;
+    int sms_keyword_max_words;
+    double sms_handoff_below;
+    int sms_deliver;
+    char *sms_sendsms_url;
+    char *sms_sendsms_username;
+    char *sms_sendsms_password_file;
+    char *sms_sendsms_from;
+    char *sms_sendsms_smsc;
+    int sms_deliver_poll_ms;
+    int sms_deliver_timeout;
+    int sms_outbox_worker;
+    char *sms_smstools_outgoing;
+    long long sms_dedupe_window;
+    long long sms_dedupe_max;
+    char *sms_twilio_token_file;
+    char *sms_twilio_url;
+    char *sms_zendesk_secret_file;
+    char *sms_gorgias_token_file;
+    int sms_webhook_max_age;
+    char *sms_user;
 
     /* sentiroute-xmpp (plugins/xmpp) */
     int xmpp_mode;

@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include "ctx.h"
+#include "handoff.h"
 #include "internal.h"
 #include "route.h"
 
@@ -458,6 +459,16 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     sm.direction = SR_DIR_IN;
     srp_strlcpy(sm.author, j->sender, sizeof(sm.author));
     sm.at = j->at;
+    if (t.channel == SR_CHANNEL_EMAIL) {
+        /* what an agent's reply answers (In-Reply-To, References) */
+        const char *mid = sr_message_message_id(m);
+        srp_msgid_clean(mid, strlen(mid), sm.message_id, sizeof(sm.message_id));
+        srp_refs_clean(sr_message_references(m), sm.references, sizeof(sm.references));
+    }
+    sm.score = j->s->score;
+    sm.label = j->s->label;
+    sm.flags = j->s->flags;
+    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
     {
         /* keep at most conversation.max_message_bytes, cut at a character */
         size_t len, cap = (size_t)cfg->conv_max_message_bytes;
@@ -478,10 +489,6 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         if (rc != SR_OK)
             return rc;
     }
-    sm.score = j->s->score;
-    sm.label = j->s->label;
-    sm.flags = j->s->flags;
-    srp_strlcpy(sm.lang, j->s->lang, sizeof(sm.lang));
     if ((rc = index_thread(st, txn, m, j->sender, t.id, err)) != SR_OK)
         return rc;
     if (created && (rc = srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &t, "", j->at, err)))
@@ -528,7 +535,7 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 }
 
 /* sr_ingest - score, thread, route, store, enqueue: one durable commit */
-int sr_ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err)
+static int ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err)
 {
     return sr_ingest_opts(st, msg, 0, out, err);
 }
@@ -592,7 +599,7 @@ static int handoff_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return rc == SR_OK ? srp_ticket_save(st, txn, &t, err) : rc;
 }
 
-int sr_handoff_request(sr_store *st, uint64_t ticket_id, const char *reason, uint64_t *job_id,
+static int handoff_request(sr_store *st, uint64_t ticket_id, const char *reason, uint64_t *job_id,
                        sr_error *err)
 {
     hreq h = {ticket_id, reason ? reason : "requested", 0};
@@ -851,7 +858,7 @@ static int reopen_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return srp_ticket_save(st, txn, &t, err);
 }
 
-int sr_ticket_reopen(sr_store *st, uint64_t id, sr_error *err)
+static int ticket_reopen(sr_store *st, uint64_t id, sr_error *err)
 {
     op o = {.id = id};
     return srp_store_write(st, reopen_write, &o, err);
@@ -926,7 +933,7 @@ static int split_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return srp_event_add(st, txn, SR_EVENT_TICKET_CREATED, &nt, "split", nt.created, err);
 }
 
-int sr_ticket_split(sr_store *st, uint64_t id, uint32_t from_seq, uint64_t *new_id,
+static int ticket_split(sr_store *st, uint64_t id, uint32_t from_seq, uint64_t *new_id,
                     sr_error *err)
 {
     op o = {.id = id, .from_seq = from_seq};
@@ -935,6 +942,37 @@ int sr_ticket_split(sr_store *st, uint64_t id, uint32_t from_seq, uint64_t *new_
     if (rc == SR_OK && new_id)
         *new_id = o.new_id;
     return rc;
+}
+
+/* mail_reply - fix an email reply's Message-ID, Date, Subject and threading
+ * in its job (every attempt sends the same message), note its Message-ID
+ * on the transcript and index it: the customer's answer threads back */
+static int mail_reply(sr_store *st, MDB_txn *txn, const sr_ticket *t, uint64_t job, int64_t at,
+                      sr_stored_message *sm, sr_error *err)
+{
+    sr_stored_message *msgs, *parent = NULL;
+    size_t n;
+    json_t *meta;
+    char key[512];
+    int rc = srp_transcript_read(st, txn, t->id, 0, &msgs, &n, err);
+
+    if (rc != SR_OK)
+        return rc;
+    for (size_t i = n; i-- > 0 && parent == NULL;)
+        if (msgs[i].direction == SR_DIR_IN && msgs[i].message_id[0])
+            parent = &msgs[i];
+    meta = srp_mail_reply_meta(st, job, t, parent, at);
+    sr_transcript_free(msgs, n);
+    if (meta == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "reply", "out of memory");
+    srp_strlcpy(sm->message_id, json_string_value(json_object_get(meta, "mid")),
+                sizeof(sm->message_id));
+    rc = srp_outbox_set(st, txn, job, "mail", meta, err);
+    json_decref(meta);
+    if (rc != SR_OK)
+        return rc;
+    msgid_key(sm->message_id, strlen(sm->message_id), key, sizeof(key));
+    return conv_put(st, txn, key, t->id, err);
 }
 
 static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
@@ -954,8 +992,6 @@ static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     sm.at = srp_now();
     sm.text = (char *)o->text;
     sm.score = -1;
-    if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK)
-        return rc;
     spec.kind = "deliver";
     spec.target = sr_channel_name(t.channel);
     spec.ticket = t.id;
@@ -964,12 +1000,17 @@ static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     spec.text = o->text;
     if ((rc = srp_outbox_add(st, txn, &spec, sm.at, &o->job, err)) != SR_OK)
         return rc;
+    if (t.channel == SR_CHANNEL_EMAIL &&
+        (rc = mail_reply(st, txn, &t, o->job, sm.at, &sm, err)) != SR_OK)
+        return rc;
+    if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK)
+        return rc;
     t.status = SR_STATUS_PENDING;
     t.updated = sm.at;
     return srp_ticket_save(st, txn, &t, err);
 }
 
-int sr_ticket_reply(sr_store *st, uint64_t id, const char *author, const char *text,
+static int ticket_reply(sr_store *st, uint64_t id, const char *author, const char *text,
                     size_t len, uint64_t *job_id, sr_error *err)
 {
     char *copy;
@@ -1051,7 +1092,7 @@ static int rescore_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return SR_OK;
 }
 
-int sr_store_rescore(sr_store *st, size_t *count, sr_error *err)
+static int store_rescore(sr_store *st, size_t *count, sr_error *err)
 {
     rescore_state r = {1, 0, 1};
     int rc = SR_OK;
@@ -1060,5 +1101,86 @@ int sr_store_rescore(sr_store *st, size_t *count, sr_error *err)
         rc = srp_store_write(st, rescore_write, &r, err);
     if (count)
         *count = r.done;
+    return rc;
+}
+
+/* sr_ingest - ingest on a view pinned to the current context */
+int sr_ingest(sr_store *store, const sr_message *msg, sr_ingest_result *out, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = ingest(srp_store_pin(store, &pin), msg, out, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_handoff_request - handoff_request on a view pinned to the current context */
+int sr_handoff_request(sr_store *store, uint64_t ticket_id, const char *reason, uint64_t *job_id,
+                       sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = handoff_request(srp_store_pin(store, &pin), ticket_id, reason, job_id, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_ticket_reopen - ticket_reopen on a view pinned to the current context */
+int sr_ticket_reopen(sr_store *store, uint64_t id, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = ticket_reopen(srp_store_pin(store, &pin), id, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_ticket_split - ticket_split on a view pinned to the current context */
+int sr_ticket_split(sr_store *store, uint64_t id, uint32_t from_seq, uint64_t *new_id,
+                    sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = ticket_split(srp_store_pin(store, &pin), id, from_seq, new_id, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_ticket_reply - ticket_reply on a view pinned to the current context */
+int sr_ticket_reply(sr_store *store, uint64_t id, const char *author, const char *text,
+                    size_t len, uint64_t *job_id, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = ticket_reply(srp_store_pin(store, &pin), id, author, text, len, job_id, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_store_rescore - store_rescore on a view pinned to the current context */
+int sr_store_rescore(sr_store *store, size_t *count, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = store_rescore(srp_store_pin(store, &pin), count, err);
+    srp_store_unpin(&pin);
     return rc;
 }

@@ -60,6 +60,7 @@ sr_ctx *sr_ctx_new(sr_config *cfg, sr_error *err)
         srp_error(err, SR_ENOMEM, ENOMEM, "ctx", "out of memory");
         return NULL;
     }
+    atomic_init(&ctx->refs, 1);
     ctx->cfg = sr_config_ref(cfg);
     ctx->log_level = cfg->log_level;
     sr_ctx_set_log(ctx, NULL, NULL, cfg->log_level);
@@ -78,9 +79,18 @@ sr_ctx *sr_ctx_new(sr_config *cfg, sr_error *err)
     return ctx;
 }
 
+/* sr_ctx_ref - another reference (a store keeps one while it uses ctx) */
+sr_ctx *sr_ctx_ref(sr_ctx *ctx)
+{
+    if (ctx)
+        atomic_fetch_add(&ctx->refs, 1);
+    return ctx;
+}
+
+/* sr_ctx_free - drop a reference; the last one frees */
 void sr_ctx_free(sr_ctx *ctx)
 {
-    if (ctx == NULL)
+    if (ctx == NULL || atomic_fetch_sub(&ctx->refs, 1) != 1)
         return;
     srp_lexicon_close(ctx->lex);
     sr_config_unref(ctx->cfg);

@@ -8,7 +8,10 @@
 #include "lexicon.h"
 #include "text.h"
 
+#include <stdatomic.h>
+
 struct sr_ctx {
+    atomic_int refs;         /* the creator's, and one per store using it */
     sr_config *cfg;
     srp_lexicon *lex;
     sr_log_fn log_fn;

@@ -22,6 +22,7 @@ typedef struct srp_payload {
     sr_stored_message *msgs;   /* handoff: whole transcript; comment: the new message(s) */
     size_t nmsgs;
     void *http;                /* the worker's CURL handle (keep-alive), or NULL */
+    const json_t *job;         /* the job record (deliver: "to", "text", "mail") */
 } srp_payload;
 
 enum { SRP_DELIVERED = 0, SRP_RETRY = 1, SRP_PERMANENT = 2 };
@@ -31,6 +32,8 @@ typedef struct srp_delivery {
     int retry_after;           /* seconds from the server, 0: backoff */
     char remote_id[64];
     char why[256];
+    int moved;                 /* comment: remote_id is a new ticket the comment had
+                                * to open (a follow-up); later comments go there */
 } srp_delivery;
 
 typedef void (*srp_driver_fn)(const srp_payload *p, srp_delivery *d);
@@ -44,6 +47,36 @@ void srp_drv_none(const srp_payload *p, srp_delivery *d);
 
 /* srp_driver_for - the driver of a method name, or NULL */
 srp_driver_fn srp_driver_for(const char *method);
+
+/* --- agent replies by email (drv_smtp.c) --- */
+
+/* srp_drv_smtp - deliver an email "deliver" job through reply.email.relay */
+void srp_drv_smtp(const srp_payload *p, srp_delivery *d);
+
+/* srp_reply_from - the From address of replies: reply.email.from, else
+ * the first milter.recipients entry, else "" (borrowed from cfg) */
+const char *srp_reply_from(const sr_config *cfg);
+
+/* srp_smtp_enabled - 1 when email replies can be sent (relay and From) */
+int srp_smtp_enabled(const sr_config *cfg);
+
+/*
+ * srp_mail_reply_meta - what an email reply is sent with, fixed when the
+ * agent replies so that every attempt sends the same message: Message-ID
+ * (from the job's key), Date, To, Subject "Re: ...", and In-Reply-To /
+ * References answering parent (the customer's latest mail with a
+ * Message-ID; NULL: none).  A new object, or NULL on ENOMEM.
+ */
+json_t *srp_mail_reply_meta(const sr_store *st, uint64_t job, const sr_ticket *t,
+                            const sr_stored_message *parent, int64_t at);
+
+/* srp_msgid_clean - a message id as stored: no <>, no blanks, printable
+ * ASCII, at most size-1 bytes; "" when it is no usable id.  Returns out. */
+char *srp_msgid_clean(const char *in, size_t len, char *out, size_t size);
+
+/* srp_refs_clean - a References value as stored: clean ids, "<a> <b>",
+ * trimmed to the first and the latest ids that fit size.  Returns out. */
+char *srp_refs_clean(const char *in, char *out, size_t size);
 
 /* --- payload helpers (handoff.c) --- */
 const char *srp_snap_str(const srp_payload *p, const char *key);

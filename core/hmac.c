@@ -132,6 +132,119 @@ void srp_hex(const unsigned char *buf, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
+/* --- SHA-1 (FIPS 180-4) and HMAC-SHA1, for providers that still sign with
+ * it (Twilio's X-Twilio-Signature); checked against FIPS 180 and RFC 2202 --- */
+
+#define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+
+/* sha1_block - compress one 64-byte block into the state */
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+    uint32_t w[80], a, b, c, d, e;
+
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 80; i++)
+        w[i] = ROL(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4];
+    for (int i = 0; i < 80; i++) {
+        uint32_t f, k, t;
+        if (i < 20) {
+            f = (b & c) | (~b & d);
+            k = 0x5a827999;
+        } else if (i < 40) {
+            f = b ^ c ^ d;
+            k = 0x6ed9eba1;
+        } else if (i < 60) {
+            f = (b & c) | (b & d) | (c & d);
+            k = 0x8f1bbcdc;
+        } else {
+            f = b ^ c ^ d;
+            k = 0xca62c1d6;
+        }
+        t = ROL(a, 5) + f + e + k + w[i];
+        e = d; d = c; c = ROL(b, 30); b = a; a = t;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+}
+
+void srp_sha1_init(srp_sha1 *c)
+{
+    static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
+                                   0xc3d2e1f0};
+    memcpy(c->h, iv, sizeof(iv));
+    c->bytes = 0;
+    c->nbuf = 0;
+}
+
+void srp_sha1_update(srp_sha1 *c, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    c->bytes += len;
+    while (len > 0) {
+        size_t take = 64 - c->nbuf < len ? 64 - c->nbuf : len;
+        memcpy(c->buf + c->nbuf, p, take);
+        c->nbuf += take;
+        p += take;
+        len -= take;
+        if (c->nbuf == 64) {
+            sha1_block(c->h, c->buf);
+            c->nbuf = 0;
+        }
+    }
+}
+
+void srp_sha1_final(srp_sha1 *c, unsigned char out[SRP_SHA1_LEN])
+{
+    uint64_t bits = c->bytes * 8;
+    unsigned char pad[72] = {0x80};
+    size_t padlen = (c->nbuf < 56 ? 56 : 120) - c->nbuf;
+
+    for (int i = 0; i < 8; i++)
+        pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    srp_sha1_update(c, pad, padlen + 8);
+    for (int i = 0; i < 5; i++) {
+        out[4 * i] = (unsigned char)(c->h[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
+        out[4 * i + 3] = (unsigned char)c->h[i];
+    }
+}
+
+/* srp_hmac_sha1 - RFC 2104 with SHA-1 (block size 64) */
+void srp_hmac_sha1(const void *key, size_t keylen, const void *m1, size_t len1,
+                   const void *m2, size_t len2, unsigned char out[SRP_SHA1_LEN])
+{
+    unsigned char k[64] = {0}, pad[64], inner[SRP_SHA1_LEN];
+    srp_sha1 c;
+
+    if (keylen > 64) {
+        srp_sha1_init(&c);
+        srp_sha1_update(&c, key, keylen);
+        srp_sha1_final(&c, k);
+    } else if (keylen > 0) {
+        memcpy(k, key, keylen);
+    }
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    srp_sha1_init(&c);
+    srp_sha1_update(&c, pad, 64);
+    srp_sha1_update(&c, m1, len1);
+    if (m2 != NULL)
+        srp_sha1_update(&c, m2, len2);
+    srp_sha1_final(&c, inner);
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    srp_sha1_init(&c);
+    srp_sha1_update(&c, pad, 64);
+    srp_sha1_update(&c, inner, sizeof(inner));
+    srp_sha1_final(&c, out);
+    memset(k, 0, sizeof(k));
+    memset(pad, 0, sizeof(pad));
+}
+
 /* sr_hmac_sha256 - the public face of srp_hmac_sha256 (adapters verify
  * signed webhooks with it) */
 void sr_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1, const void *m2,

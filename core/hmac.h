@@ -1,5 +1,5 @@
 /*
- * hmac.h - SHA-256 and HMAC-SHA256 (internal)
+ * hmac.h - SHA-256 and HMAC-SHA256, SHA-1 and HMAC-SHA1 (internal)
  *
  * Small and self-contained so the core needs no libcrypto: only the
  * webhook driver signs, and libssl-dev is not among our build packages.
@@ -27,6 +27,25 @@ void srp_sha256_final(srp_sha256 *c, unsigned char out[SRP_SHA256_LEN]);
 /* srp_hmac_sha256 - HMAC(key, m1 || m2); m2 may be NULL. */
 void srp_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1,
                      const void *m2, size_t len2, unsigned char out[SRP_SHA256_LEN]);
+
+/* SHA-1 and HMAC-SHA1: only for verifying providers that sign with it
+ * (Twilio-style X-Twilio-Signature); never for anything we sign. */
+#define SRP_SHA1_LEN 20
+
+typedef struct srp_sha1 {
+    uint32_t h[5];
+    uint64_t bytes;
+    unsigned char buf[64];
+    size_t nbuf;
+} srp_sha1;
+
+void srp_sha1_init(srp_sha1 *c);
+void srp_sha1_update(srp_sha1 *c, const void *data, size_t len);
+void srp_sha1_final(srp_sha1 *c, unsigned char out[SRP_SHA1_LEN]);
+
+/* srp_hmac_sha1 - HMAC-SHA1(key, m1 || m2); m2 may be NULL. */
+void srp_hmac_sha1(const void *key, size_t keylen, const void *m1, size_t len1,
+                   const void *m2, size_t len2, unsigned char out[SRP_SHA1_LEN]);
 
 /* srp_hex - lower-case hex of buf into out (2*len+1 bytes). */
 void srp_hex(const unsigned char *buf, size_t len, char *out);

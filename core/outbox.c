@@ -154,6 +154,34 @@ int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t 
     return rc;
 }
 
+/* srp_outbox_set - add a field to a job written in this transaction */
+int srp_outbox_set(sr_store *st, MDB_txn *txn, uint64_t id, const char *key, json_t *val,
+                   sr_error *err)
+{
+    json_t *j;
+    int rc = job_get(st, txn, id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    json_object_set(j, key, val);
+    rc = job_put(st, txn, j, err);
+    json_decref(j);
+    return rc;
+}
+
+/* srp_job_json - a job's record, read in its own transaction */
+int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err)
+{
+    MDB_txn *txn;
+    int rc = srp_store_read(st, &txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = job_get(st, txn, id, out, err);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 static void job_from_json(const json_t *j, sr_job *o)
 {
     const char *text = json_string_value(json_object_get(j, "text"));
@@ -330,7 +358,7 @@ static int claim_json(sr_store *st, const char *target, const char *worker, int 
     return rc;
 }
 
-int sr_outbox_claim(sr_store *st, const char *target, const char *worker, int lease_s,
+static int outbox_claim(sr_store *st, const char *target, const char *worker, int lease_s,
                     sr_job *job, sr_error *err)
 {
     json_t *j;
@@ -349,6 +377,7 @@ typedef struct finish_job {
     uint64_t id;
     const char *worker, *remote_id, *why;
     int permanent, retry_after, done;
+    int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int64_t now;
     sr_job_state state;   /* out */
 } finish_job;
@@ -399,9 +428,14 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         set_str(j, "rid", f->remote_id);
         set_str(j, "err", "");
         pending_del(st, txn, f->id);
-        if (strcmp(js(j, "kind"), "handoff") == 0 && f->remote_id && *f->remote_id) {
+        /* the helpdesk's ticket: made by a handoff, or a new one a comment
+         * had to open (Zendesk's follow-up to a closed ticket); later
+         * comments go there */
+        if ((strcmp(js(j, "kind"), "handoff") == 0 || f->moved) && f->remote_id &&
+            *f->remote_id) {
             sr_ticket t;
-            if (srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), &t, NULL) == SR_OK) {
+            if (srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), &t, NULL) == SR_OK &&
+                strcmp(t.remote_id, f->remote_id) != 0) {
                 srp_strlcpy(t.remote_id, f->remote_id, sizeof(t.remote_id));
                 rc = srp_ticket_save(st, txn, &t, err);
             }
@@ -460,7 +494,7 @@ static int finish_many_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *er
     return SR_OK;
 }
 
-int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const char *remote_id,
+static int outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const char *remote_id,
                        sr_error *err)
 {
     finish_job f = {.id = job_id, .worker = worker ? worker : "worker", .remote_id = remote_id,
@@ -481,7 +515,7 @@ static int fail_job(sr_store *st, uint64_t job_id, const char *worker, int perma
     return rc;
 }
 
-int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
+static int outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
                    int retry_after, const char *why, sr_error *err)
 {
     return fail_job(st, job_id, worker, permanent, retry_after, why, NULL, err);
@@ -532,7 +566,7 @@ int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)
     return srp_store_write(st, admin_write, &a, err);
 }
 
-int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err)
+static int outbox_drop(sr_store *st, uint64_t job_id, sr_error *err)
 {
     admin_job a = {job_id, 1};
     int rc = srp_store_write(st, admin_write, &a, err);
@@ -597,9 +631,12 @@ static void deliver(sr_store *st, void *http, json_t *j, srp_delivery *d)
     sr_ticket t;
     char ext[128];
     sr_error e;
-    srp_driver_fn drv = srp_driver_for(js(j, "target"));
+    int channel = strcmp(js(j, "kind"), "deliver") == 0;
+    srp_driver_fn drv = channel ? (strcmp(js(j, "target"), "email") == 0 ? srp_drv_smtp : NULL)
+                                : srp_driver_for(js(j, "target"));
 
     memset(d, 0, sizeof(*d));
+    p.job = j;
     p.cfg = st->cfg;
     p.ctx = st->ctx;
     p.kind = js(j, "kind");
@@ -656,64 +693,101 @@ static size_t batch_size(const sr_config *cfg, size_t left)
     return left && left < n ? left : n;
 }
 
-int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
-                  size_t *failed, sr_error *err)
+/* run_batch - claim a batch of target's due jobs (NULL: handoff and
+ * comment jobs), deliver them and record the outcomes, all with the
+ * context current now (a reload takes effect at the next batch).
+ * *claimed gets the number of jobs; SR_ENOTFOUND when none was due. */
+static int run_batch(sr_store *store, const char *target, const char *worker, size_t left,
+                     void **http, size_t *claimed, size_t *ok, size_t *bad, sr_error *err)
 {
+    srp_pin pin;
+    sr_store *st = srp_store_pin(store, &pin);
+    claim_job c;
+    srp_delivery d[CLAIM_BATCH];
+    finish_job f[CLAIM_BATCH];
+    int rcs[CLAIM_BATCH];
+    finish_many fm = {f, 0, rcs};
+    int rc;
+
+    *claimed = 0;
+    if (target != NULL && !srp_smtp_enabled(st->cfg)) {
+        srp_store_unpin(&pin);   /* email replies wait until they can be sent */
+        return SR_ENOTFOUND;
+    }
+    rc = claim_batch(st, target, worker, 0, batch_size(st->cfg, left), &c, err);
+    if (rc != SR_OK) {
+        srp_store_unpin(&pin);
+        return rc;
+    }
+    if (*http == NULL)
+        *http = srp_http_handle();
+    for (size_t i = 0; i < c.n; i++) {
+        deliver(st, *http, c.jobs[i], &d[i]);
+        f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
+                            .remote_id = d[i].remote_id, .why = d[i].why,
+                            .permanent = d[i].outcome == SRP_PERMANENT,
+                            .retry_after = d[i].retry_after,
+                            .done = d[i].outcome == SRP_DELIVERED, .moved = d[i].moved,
+                            .now = srp_now()};
+        rcs[i] = SR_OK;
+    }
+    fm.n = c.n;
+    rc = srp_store_write(st, finish_many_write, &fm, err);
+    for (size_t i = 0; i < c.n; i++) {
+        int r = rc != SR_OK ? rc : rcs[i];
+        log_outcome(st, c.jobs[i], &d[i], &f[i], r);
+        if (r == SR_OK && d[i].outcome == SRP_DELIVERED)
+            (*ok)++;
+        else if (r == SR_OK && f[i].state == SR_JOB_FAILED)
+            (*bad)++;
+        json_decref(c.jobs[i]);
+    }
+    *claimed = c.n;
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
+                       size_t *delivered, size_t *failed, sr_error *err)
+{
+    static const struct {
+        unsigned bit;
+        const char *target;
+    } kinds[] = {{SR_OUTBOX_HANDOFF, NULL}, {SR_OUTBOX_EMAIL, "email"}};
     size_t ok = 0, bad = 0, n = 0;
     int rc = SR_OK;
     char wname[64];
     void *http = NULL;   /* one handle per run: connections are kept alive */
 
+    if (st == NULL)
+        return srp_error(err, SR_EINVAL, 0, "outbox", "no store");
     if (worker == NULL || *worker == '\0') {
         snprintf(wname, sizeof(wname), "%.40s:%ld", st->instance, (long)getpid());
         worker = wname;
     }
-    while (max == 0 || n < max) {
-        claim_job c;
-        srp_delivery d[CLAIM_BATCH];
-        finish_job f[CLAIM_BATCH];
-        int rcs[CLAIM_BATCH];
-        finish_many fm = {f, 0, rcs};
-        sr_error e;
-
-        rc = claim_batch(st, NULL, worker, 0, batch_size(st->cfg, max ? max - n : 0), &c, &e);
-        if (rc == SR_OK && http == NULL)
-            http = srp_http_handle();
-        if (rc == SR_ENOTFOUND) {
-            rc = SR_OK;
+    while (rc == SR_OK && (max == 0 || n < max)) {
+        size_t round = 0;
+        for (size_t k = 0; k < SR_ARRAY_LEN(kinds) && (max == 0 || n < max); k++) {
+            size_t got = 0;
+            sr_error e;
+            if (!(what & kinds[k].bit))
+                continue;
+            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, &http, &got, &ok,
+                           &bad, &e);
+            if (rc == SR_ENOTFOUND) {
+                rc = SR_OK;
+                continue;
+            }
+            if (rc != SR_OK) {
+                if (err)
+                    *err = e;
+                break;
+            }
+            n += got;
+            round += got;
+        }
+        if (round == 0)
             break;
-        }
-        if (rc != SR_OK) {
-            if (err)
-                *err = e;
-            break;
-        }
-        for (size_t i = 0; i < c.n; i++) {
-            deliver(st, http, c.jobs[i], &d[i]);
-            f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
-                                .remote_id = d[i].remote_id, .why = d[i].why,
-                                .permanent = d[i].outcome == SRP_PERMANENT,
-                                .retry_after = d[i].retry_after,
-                                .done = d[i].outcome == SRP_DELIVERED, .now = srp_now()};
-            rcs[i] = SR_OK;
-        }
-        fm.n = c.n;
-        rc = srp_store_write(st, finish_many_write, &fm, &e);
-        for (size_t i = 0; i < c.n; i++) {
-            int r = rc != SR_OK ? rc : rcs[i];
-            log_outcome(st, c.jobs[i], &d[i], &f[i], r);
-            if (r == SR_OK && d[i].outcome == SRP_DELIVERED)
-                ok++;
-            else if (r == SR_OK && f[i].state == SR_JOB_FAILED)
-                bad++;
-            json_decref(c.jobs[i]);
-        }
-        n += c.n;
-        if (rc != SR_OK) {
-            if (err)
-                *err = e;
-            break;
-        }
     }
     srp_http_handle_free(http);
     if (delivered)
@@ -723,10 +797,51 @@ int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivere
     return rc;
 }
 
+int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
+                  size_t *failed, sr_error *err)
+{
+    return sr_outbox_run_jobs(st, SR_OUTBOX_HANDOFF, worker, max, delivered, failed, err);
+}
+
+/* sr_outbox_waiting - pending jobs that sr_outbox_run_jobs(what) serves */
+int sr_outbox_waiting(sr_store *store, unsigned what, size_t *n, sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc, email;
+
+    *n = 0;
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "outbox", "no store");
+    st = srp_store_pin(store, &pin);
+    email = (what & SR_OUTBOX_EMAIL) && srp_smtp_enabled(st->cfg);
+    srp_store_unpin(&pin);
+    if ((rc = srp_store_read(store, &txn, err)) != SR_OK)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, store->pending, &cur)) != 0) {
+        mdb_txn_abort(txn);
+        return srp_mdb_error(err, rc, "cursor");
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        pend p;
+        pend_decode(&v, &p);
+        if (p.deliver ? email && strcmp(p.target, "email") == 0 : (what & SR_OUTBOX_HANDOFF) != 0)
+            (*n)++;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return SR_OK;
+}
+
 /* --- worker thread ---------------------------------------------------- */
 
 struct sr_outbox_worker {
     sr_store *st;
+    unsigned what;
     char name[64];
     int poll_ms;
     pthread_t thread;
@@ -745,7 +860,7 @@ static void *worker_main(void *arg)
         struct timespec ts;
         w->kicked = 0;
         pthread_mutex_unlock(&w->mu);
-        sr_outbox_run(w->st, w->name, 0, NULL, NULL, NULL);
+        sr_outbox_run_jobs(w->st, w->what, w->name, 0, NULL, NULL, NULL);
         if (++n % 64 == 0) {
             int dead = 0;
             mdb_reader_check(w->st->env, &dead);
@@ -769,6 +884,12 @@ static void *worker_main(void *arg)
 sr_outbox_worker *sr_outbox_worker_start(sr_store *st, const char *worker, int poll_ms,
                                          sr_error *err)
 {
+    return sr_outbox_worker_start_jobs(st, SR_OUTBOX_HANDOFF, worker, poll_ms, err);
+}
+
+sr_outbox_worker *sr_outbox_worker_start_jobs(sr_store *st, unsigned what, const char *worker,
+                                              int poll_ms, sr_error *err)
+{
     sr_outbox_worker *w = calloc(1, sizeof(*w));
 
     if (w == NULL) {
@@ -776,6 +897,7 @@ sr_outbox_worker *sr_outbox_worker_start(sr_store *st, const char *worker, int p
         return NULL;
     }
     w->st = st;
+    w->what = what;
     w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
     if (worker && *worker)
         srp_strlcpy(w->name, worker, sizeof(w->name));
@@ -815,4 +937,59 @@ void sr_outbox_worker_stop(sr_outbox_worker *w)
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);
+}
+
+/* sr_outbox_claim - outbox_claim on a view pinned to the current context */
+int sr_outbox_claim(sr_store *store, const char *target, const char *worker, int lease_s,
+                    sr_job *job, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = outbox_claim(srp_store_pin(store, &pin), target, worker, lease_s, job, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_complete - outbox_complete on a view pinned to the current context */
+int sr_outbox_complete(sr_store *store, uint64_t job_id, const char *worker, const char *remote_id,
+                       sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = outbox_complete(srp_store_pin(store, &pin), job_id, worker, remote_id, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_fail - outbox_fail on a view pinned to the current context */
+int sr_outbox_fail(sr_store *store, uint64_t job_id, const char *worker, int permanent,
+                   int retry_after, const char *why, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = outbox_fail(srp_store_pin(store, &pin), job_id, worker, permanent, retry_after, why, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_drop - outbox_drop on a view pinned to the current context */
+int sr_outbox_drop(sr_store *store, uint64_t job_id, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = outbox_drop(srp_store_pin(store, &pin), job_id, err);
+    srp_store_unpin(&pin);
+    return rc;
 }

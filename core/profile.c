@@ -302,7 +302,7 @@ static int import_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return rc;
 }
 
-int sr_profile_import(sr_store *st, const char *path, const char *format, size_t *count,
+static int profile_import(sr_store *st, const char *path, const char *format, size_t *count,
                       sr_error *err)
 {
     import_job ij = {path, 0, 0};
@@ -342,7 +342,7 @@ static int put_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return row_put(st, txn, &r, "profile", err);
 }
 
-int sr_profile_put(sr_store *st, const sr_profile *p, sr_error *err)
+static int profile_put(sr_store *st, const sr_profile *p, sr_error *err)
 {
     put_job pj = {p};
 
@@ -351,7 +351,7 @@ int sr_profile_put(sr_store *st, const sr_profile *p, sr_error *err)
     return srp_store_write(st, put_write, &pj, err);
 }
 
-int sr_profile_get(sr_store *st, const char *key, sr_profile *out, sr_error *err)
+static int profile_get(sr_store *st, const char *key, sr_profile *out, sr_error *err)
 {
     MDB_txn *txn;
     char k[300], e164[17];
@@ -374,4 +374,44 @@ int sr_profile_get(sr_store *st, const char *key, sr_profile *out, sr_error *err
     mdb_txn_abort(txn);
     return found ? SR_OK : srp_error(err, SR_ENOTFOUND, 0, "profile", "no profile for %.200s",
                                      key);
+}
+
+/* sr_profile_import - profile_import on a view pinned to the current context */
+int sr_profile_import(sr_store *store, const char *path, const char *format, size_t *count,
+                      sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = profile_import(srp_store_pin(store, &pin), path, format, count, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_profile_put - profile_put on a view pinned to the current context */
+int sr_profile_put(sr_store *store, const sr_profile *p, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = profile_put(srp_store_pin(store, &pin), p, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_profile_get - profile_get on a view pinned to the current context */
+int sr_profile_get(sr_store *store, const char *key, sr_profile *out, sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = profile_get(srp_store_pin(store, &pin), key, out, err);
+    srp_store_unpin(&pin);
+    return rc;
 }

@@ -176,9 +176,18 @@ typedef void (*sr_log_fn)(void *userdata, int level, const char *line);
  */
 sr_ctx *sr_ctx_new(sr_config *cfg, sr_error *err) SR_WARN_UNUSED;
 
-/* sr_ctx_free - release the context.  NULL is fine.  No other thread may
- * use ctx during or after the call. */
+/*
+ * sr_ctx_free - drop the caller's reference to the context; NULL is fine.
+ * A context is reference-counted: sr_ctx_new gives one reference, and a
+ * store that uses the context (sr_store_open, sr_store_set_ctx) holds its
+ * own, so the context lives on until the store lets go of it.  The caller
+ * must not use ctx after dropping its reference.  Thread-safe.
+ */
 void sr_ctx_free(sr_ctx *ctx);
+
+/* sr_ctx_ref - take another reference (dropped with sr_ctx_free); returns
+ * ctx.  Thread-safe. */
+sr_ctx *sr_ctx_ref(sr_ctx *ctx);
 
 /* sr_ctx_config - the context's config (borrowed, valid until free). */
 const sr_config *sr_ctx_config(const sr_ctx *ctx);
@@ -457,7 +466,9 @@ typedef struct sr_secret sr_secret;
  *
  * Thread safety: an sr_store may be shared by any number of threads; every
  * sr_store_* / sr_ingest / sr_ticket_* / sr_outbox_* function is
- * thread-safe.  Open the store after fork(), never before.
+ * thread-safe, sr_store_close excepted.  Open the store after fork(),
+ * never before.  Each call works with one context from start to end (the
+ * one current when it started), even while sr_store_set_ctx swaps it.
  * ------------------------------------------------------------------------ */
 
 typedef struct sr_store sr_store;
@@ -467,14 +478,38 @@ typedef struct sr_store sr_store;
 
 /*
  * sr_store_open - open (creating if needed, unless RDONLY) the store at
- * path, or at the config's store.path when path is NULL.  The store keeps
- * a pointer to ctx (which must outlive it) for scoring, routing and logs.
+ * path, or at the config's store.path when path is NULL.  The store takes
+ * a reference to ctx (sr_ctx_ref) for scoring, routing, the outbox, the
+ * handoff drivers and logs; the caller may drop its own at any time.
  * Checks the schema version and clears reader slots left by dead
  * processes.  Returns NULL with err filled: SR_ESTORE (sys = MDB_* code),
  * SR_EIO, SR_EFORMAT for a store written by a newer version.
  */
 sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags,
                         sr_error *err) SR_WARN_UNUSED;
+
+/*
+ * sr_store_set_ctx - use ctx from now on: a daemon's reload.  Every call
+ * that starts afterwards scores, threads, routes (route.*), enqueues
+ * (handoff.*, conversation.*) and delivers (the outbox worker, from its
+ * next batch on) with the new context and its config; calls in flight
+ * finish with the context they started with, which stays alive (the
+ * store holds a reference to each) until the last of them returns.  Never
+ * blocks on them.  The store takes a reference to ctx and drops its
+ * reference to the old context; the caller keeps and frees its own:
+ *
+ *     sr_ctx *nctx = sr_ctx_new(newcfg, &err);     // built and checked
+ *     if (nctx && sr_store_set_ctx(st, nctx, &err) == SR_OK) {
+ *         sr_ctx_free(oldctx);                    // the caller's reference
+ *         oldctx = nctx;
+ *     }
+ *
+ * Settings of the environment itself (store.path, map_size_mb, sync,
+ * instance, max_readers, batch_max) stay as opened: a change is logged as
+ * a warning and takes effect when the store is opened again.
+ * Returns SR_OK, or SR_EINVAL for a NULL argument.  Thread-safe.
+ */
+int sr_store_set_ctx(sr_store *st, const sr_ctx *ctx, sr_error *err);
 
 /* sr_store_close - close; NULL is fine.  No other thread may use st. */
 void sr_store_close(sr_store *st);
@@ -561,6 +596,10 @@ typedef struct sr_stored_message {
     sr_label label;
     unsigned flags;
     char lang[4];
+    char message_id[256];      /* email: its Message-ID without <> ("" none);
+                                * an agent reply: the one it was sent with */
+    char references[1024];     /* email: its References ("<a> <b>"), trimmed to
+                                * the first and the latest ids that fit */
 } sr_stored_message;
 
 /* ------------------------------------------------------------------------
@@ -838,9 +877,28 @@ int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err);
  * sr_outbox_run - deliver due handoff and comment jobs with the configured
  * driver until none is due (or max jobs when max > 0).  *delivered and
  * *failed (may be NULL) count outcomes.  Blocking; thread-safe.
+ * sr_outbox_run_jobs(st, SR_OUTBOX_HANDOFF, ...).
  */
 int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
                   size_t *failed, sr_error *err);
+
+/* What a run or a worker delivers (bits for sr_outbox_run_jobs). */
+#define SR_OUTBOX_HANDOFF 0x1u  /* handoff and comment jobs: the handoff.method driver */
+#define SR_OUTBOX_EMAIL 0x2u    /* deliver jobs of the email channel: agent replies sent
+                                 * by SMTP through reply.email.relay (while the relay
+                                 * or the From address is unset they wait) */
+
+/*
+ * sr_outbox_run_jobs - as sr_outbox_run, for the kinds of jobs in what.
+ * Each batch of jobs is delivered with the context current when the batch
+ * starts (sr_store_set_ctx).  Blocking; thread-safe.
+ */
+int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
+                       size_t *delivered, size_t *failed, sr_error *err);
+
+/* sr_outbox_waiting - *n gets the number of pending jobs (due or not)
+ * that sr_outbox_run_jobs(what) would deliver.  Thread-safe. */
+int sr_outbox_waiting(sr_store *st, unsigned what, size_t *n, sr_error *err);
 
 /* An outbox worker thread for daemons. */
 typedef struct sr_outbox_worker sr_outbox_worker;
@@ -849,6 +907,10 @@ typedef struct sr_outbox_worker sr_outbox_worker;
  * poll_ms milliseconds (and at once after sr_outbox_worker_kick). */
 sr_outbox_worker *sr_outbox_worker_start(sr_store *st, const char *worker, int poll_ms,
                                          sr_error *err) SR_WARN_UNUSED;
+/* sr_outbox_worker_start_jobs - the same for the jobs in what (SR_OUTBOX_*):
+ * the milter's worker also sends email replies. */
+sr_outbox_worker *sr_outbox_worker_start_jobs(sr_store *st, unsigned what, const char *worker,
+                                              int poll_ms, sr_error *err) SR_WARN_UNUSED;
 void sr_outbox_worker_kick(sr_outbox_worker *w);
 /* sr_outbox_worker_stop - finish the current job, join, free.  NULL ok. */
 void sr_outbox_worker_stop(sr_outbox_worker *w);

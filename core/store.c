@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 struct srp_wreq {
+    sr_store *st;           /* the caller's view: fn runs with its context */
     srp_wfn fn;
     void *arg;
     int rc;
@@ -202,11 +203,19 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
         srp_error(err, SR_ENOMEM, ENOMEM, "store", "out of memory");
         return NULL;
     }
-    st->ctx = ctx;
-    st->cfg = cfg;
+    st->sh = calloc(1, sizeof(*st->sh));
+    if (st->sh == NULL) {
+        free(st->path);
+        free(st);
+        srp_error(err, SR_ENOMEM, ENOMEM, "store", "out of memory");
+        return NULL;
+    }
     st->flags = flags;
-    pthread_mutex_init(&st->mu, NULL);
-    pthread_cond_init(&st->cv, NULL);
+    st->batch_max = cfg->store_batch_max;
+    pthread_mutex_init(&st->sh->mu, NULL);
+    pthread_cond_init(&st->sh->cv, NULL);
+    pthread_mutex_init(&st->sh->ctx_mu, NULL);
+    st->sh->ctx = sr_ctx_ref((sr_ctx *)ctx);   /* refs are not part of its constness */
     if (cfg->store_instance[0])
         srp_strlcpy(st->instance, cfg->store_instance, sizeof(st->instance));
     else if (gethostname(st->instance, sizeof(st->instance) - 1) != 0)
@@ -256,10 +265,64 @@ void sr_store_close(sr_store *st)
         return;
     if (st->env)
         mdb_env_close(st->env);
-    pthread_mutex_destroy(&st->mu);
-    pthread_cond_destroy(&st->cv);
+    pthread_mutex_destroy(&st->sh->mu);
+    pthread_cond_destroy(&st->sh->cv);
+    pthread_mutex_destroy(&st->sh->ctx_mu);
+    sr_ctx_free(st->sh->ctx);
+    free(st->sh);
     free(st->path);
     free(st);
+}
+
+/* srp_store_pin - a view of the store with the current context, held */
+sr_store *srp_store_pin(sr_store *st, srp_pin *pin)
+{
+    pin->view = *st;
+    pthread_mutex_lock(&st->sh->ctx_mu);
+    pin->ref = sr_ctx_ref(st->sh->ctx);
+    pthread_mutex_unlock(&st->sh->ctx_mu);
+    pin->view.ctx = pin->ref;
+    pin->view.cfg = pin->ref->cfg;
+    return &pin->view;
+}
+
+void srp_store_unpin(srp_pin *pin)
+{
+    sr_ctx_free(pin->ref);   /* frees a swapped-out context with its last call */
+    pin->ref = NULL;
+}
+
+/* changed - warn about an environment setting a new config cannot change */
+static void changed(const sr_ctx *ctx, const char *key, int differs)
+{
+    if (differs)
+        sr_log(ctx, SR_LOG_WARNING, "%s changed: takes effect when the store is opened again",
+               key);
+}
+
+/* sr_store_set_ctx - swap the context new calls start with */
+int sr_store_set_ctx(sr_store *st, const sr_ctx *ctx, sr_error *err)
+{
+    sr_ctx *old;
+    const sr_config *a, *b;
+
+    if (st == NULL || ctx == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store or no context");
+    pthread_mutex_lock(&st->sh->ctx_mu);
+    old = st->sh->ctx;
+    st->sh->ctx = sr_ctx_ref((sr_ctx *)ctx);
+    pthread_mutex_unlock(&st->sh->ctx_mu);
+    a = old->cfg;
+    b = ctx->cfg;
+    changed(ctx, "store.path", strcmp(a->store_path, b->store_path) != 0);
+    changed(ctx, "store.map_size_mb", a->store_map_mb != b->store_map_mb);
+    changed(ctx, "store.sync", a->store_sync != b->store_sync);
+    changed(ctx, "store.instance", strcmp(a->store_instance, b->store_instance) != 0);
+    changed(ctx, "store.max_readers", a->store_max_readers != b->store_max_readers);
+    changed(ctx, "store.batch_max", a->store_batch_max != b->store_batch_max);
+    /* calls still running hold their own references to the old one */
+    sr_ctx_free(old);
+    return SR_OK;
 }
 
 int sr_store_schema_version(const sr_store *st)
@@ -304,7 +367,7 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
     }
     for (srp_wreq *r = reqs; r; r = r->next) {
         if (!nested) {
-            r->rc = r->fn(st, txn, r->arg, &r->err);
+            r->rc = r->fn(r->st, txn, r->arg, &r->err);
             continue;
         }
         rc = mdb_txn_begin(st->env, txn, 0, &child);
@@ -312,7 +375,7 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
             r->rc = srp_mdb_error(&r->err, rc, "begin nested");
             continue;
         }
-        r->rc = r->fn(st, child, r->arg, &r->err);
+        r->rc = r->fn(r->st, child, r->arg, &r->err);
         if (r->rc == SR_OK && (rc = mdb_txn_commit(child)) != 0)
             r->rc = srp_mdb_error(&r->err, rc, "commit nested");
         else if (r->rc != SR_OK)
@@ -336,46 +399,47 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
 /* srp_store_write - queue a write, lead a batch when no one else does */
 int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
 {
-    srp_wreq req = {.fn = fn, .arg = arg};
+    srp_wreq req = {.st = st, .fn = fn, .arg = arg};
+    srp_shared *sh = st->sh;
 
     if (st->flags & SR_STORE_RDONLY)
         return srp_error(err, SR_EINVAL, 0, st->path, "store is open read-only");
-    pthread_mutex_lock(&st->mu);
-    if (st->tail)
-        st->tail->next = &req;
+    pthread_mutex_lock(&sh->mu);
+    if (sh->tail)
+        sh->tail->next = &req;
     else
-        st->head = &req;
-    st->tail = &req;
+        sh->head = &req;
+    sh->tail = &req;
     while (!req.done) {
         srp_wreq *batch, *last;
         int n = 1;
 
-        if (st->leader) {
-            pthread_cond_wait(&st->cv, &st->mu);
+        if (sh->leader) {
+            pthread_cond_wait(&sh->cv, &sh->mu);
             continue;
         }
         /* lead: take up to batch_max queued requests */
-        st->leader = 1;
-        batch = last = st->head;
-        while (last->next && n < st->cfg->store_batch_max) {
+        sh->leader = 1;
+        batch = last = sh->head;
+        while (last->next && n < st->batch_max) {
             last = last->next;
             n++;
         }
-        st->head = last->next;
-        if (st->head == NULL)
-            st->tail = NULL;
+        sh->head = last->next;
+        if (sh->head == NULL)
+            sh->tail = NULL;
         last->next = NULL;
-        pthread_mutex_unlock(&st->mu);
+        pthread_mutex_unlock(&sh->mu);
         run_batch(st, batch);
-        pthread_mutex_lock(&st->mu);
+        pthread_mutex_lock(&sh->mu);
         for (srp_wreq *r = batch, *nx; r; r = nx) {
             nx = r->next;
             r->done = 1;
         }
-        st->leader = 0;
-        pthread_cond_broadcast(&st->cv);
+        sh->leader = 0;
+        pthread_cond_broadcast(&sh->cv);
     }
-    pthread_mutex_unlock(&st->mu);
+    pthread_mutex_unlock(&sh->mu);
     if (req.rc != SR_OK && err)
         *err = req.err;
     return req.rc;
@@ -566,6 +630,8 @@ static void msg_from_json(const json_t *j, sr_stored_message *m)
     m->label = (sr_label)jint(j, "label");
     m->flags = (unsigned)jint(j, "flags");
     jstr(j, "lang", m->lang, sizeof(m->lang));
+    jstr(j, "mid", m->message_id, sizeof(m->message_id));
+    jstr(j, "refs", m->references, sizeof(m->references));
 }
 
 int srp_msg_load(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t seq,
@@ -597,6 +663,11 @@ int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_me
                   (json_int_t)m->label, "flags", (json_int_t)m->flags, "lang", m->lang);
     if (j == NULL)
         return srp_error(err, SR_ENOMEM, ENOMEM, "message", "cannot encode message");
+    /* email threading, only when there is some (older records lack it) */
+    if (m->message_id[0])
+        json_object_set_new(j, "mid", json_string(m->message_id));
+    if (m->references[0])
+        json_object_set_new(j, "refs", json_string(m->references));
     srp_msg_key(k, ticket, m->seq);
     rc = srp_put_json(st, txn, st->msgs, k, 12, j, err);
     json_decref(j);

@@ -15,6 +15,25 @@
 
 typedef struct srp_wreq srp_wreq;
 
+/* What all views of one store share: the writer queue and the current
+ * context. */
+typedef struct srp_shared {
+    /* group commit: writers queue requests, one leader runs a batch */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    srp_wreq *head, *tail;
+    int leader;
+    /* the context new calls start with (sr_store_set_ctx), one reference */
+    pthread_mutex_t ctx_mu;
+    sr_ctx *ctx;
+} srp_shared;
+
+/*
+ * The handle sr_store_open returns has ctx and cfg NULL: a public function
+ * that needs them works on a pinned view (srp_store_pin), a copy of the
+ * handle whose ctx/cfg are the context current when the call began, held
+ * by a reference until it returns.  Everything else is fixed at open.
+ */
 struct sr_store {
     const sr_ctx *ctx;
     const sr_config *cfg;
@@ -22,21 +41,31 @@ struct sr_store {
     MDB_dbi meta, tickets, msgs, conv, profiles, events, outbox, pending;
     unsigned flags;
     int schema;
+    int batch_max;             /* store.batch_max as opened */
     char *path;
     char instance[65];
-    /* group commit: writers queue requests, one leader runs a batch */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    srp_wreq *head, *tail;
-    int leader;
+    srp_shared *sh;
 };
+
+/* A pinned view of a store for one call. */
+typedef struct srp_pin {
+    sr_store view;
+    sr_ctx *ref;
+} srp_pin;
+
+/* srp_store_pin - fill pin with a view of st bound to the current context
+ * (referenced) and return the view; srp_store_unpin drops the reference. */
+sr_store *srp_store_pin(sr_store *st, srp_pin *pin);
+void srp_store_unpin(srp_pin *pin);
 
 /* A write: fn runs inside the batch's transaction (a nested one when the
  * batch has several) and returns SR_OK to keep its changes. */
 typedef int (*srp_wfn)(sr_store *st, MDB_txn *txn, void *arg, sr_error *err);
 
 /* srp_store_write - run fn in a write transaction and commit it durably
- * (grouped with concurrent writers).  Returns fn's code or a commit error. */
+ * (grouped with concurrent writers; fn gets st, the caller's view, even
+ * when another thread leads the batch).  Returns fn's code or a commit
+ * error. */
 int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err);
 
 /* srp_store_read - begin a read transaction (MDB_NOTLS: any thread). */
@@ -88,6 +117,9 @@ typedef struct srp_jobspec {
 
 int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t now,
                    uint64_t *id, sr_error *err);
+/* srp_outbox_set - set key of job id's record to val (not stolen) */
+int srp_outbox_set(sr_store *st, MDB_txn *txn, uint64_t id, const char *key, json_t *val,
+                   sr_error *err);
 /* srp_job_json - the stored job record (new ref) for the driver */
 int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err);
 

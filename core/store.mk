@@ -16,7 +16,8 @@ core_libsrstore_la_SOURCES = \
 	core/drv_zendesk.c \
 	core/drv_gorgias.c \
 	core/drv_webhook.c \
-	core/drv_rt.c
+	core/drv_rt.c \
+	core/drv_smtp.c
 core_libsrstore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LMDB_CFLAGS) $(CURL_CFLAGS) $(UTF8PROC_CFLAGS)
 core_libsrstore_la_LIBADD = $(JANSSON_LIBS) $(LMDB_LIBS) $(CURL_LIBS) $(LIBCONFIG_LIBS)

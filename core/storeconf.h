@@ -19,6 +19,10 @@ const srp_custom *srp_custom_find(const char *path);
  * secret, URLs are https or loopback http) */
 int srp_storeconf_validate(sr_config *cfg, const char *file, sr_error *err);
 
+/* srp_smtp_validate - reply.email: addresses, relay URL, no password in
+ * clear over a network (drv_smtp.c) */
+int srp_smtp_validate(sr_config *cfg, const char *file, sr_error *err);
+
 /* Secrets (secret.c) */
 sr_secret *srp_secret_load(const char *path, sr_error *err);
 void srp_secret_free(sr_secret *s);

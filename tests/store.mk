@@ -4,12 +4,15 @@ STORE_UNIT_TESTS = \
 	tests/unit/test_hmac \
 	tests/unit/test_route \
 	tests/unit/test_store \
-	tests/unit/test_outbox
+	tests/unit/test_outbox \
+	tests/unit/test_reload \
+	tests/unit/test_reply
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS) \
 	tests/handoff/test_cli.py \
 	tests/handoff/test_drivers.py \
-	tests/handoff/test_crash.py
+	tests/handoff/test_crash.py \
+	tests/handoff/test_zendesk_followup.py
 
 STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(UTF8PROC_CFLAGS)
@@ -28,13 +31,21 @@ tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testu
 tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
 
+tests_unit_test_reload_SOURCES = tests/unit/test_reload.c tests/unit/store_testutil.h
+tests_unit_test_reload_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_reload_LDADD = $(STORE_TEST_LIBS) -lpthread
+tests_unit_test_reply_SOURCES = tests/unit/test_reply.c tests/unit/store_testutil.h
+tests_unit_test_reply_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_reply_LDADD = $(STORE_TEST_LIBS)
+
 EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
-	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py
+	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py \
+	tests/handoff/test_zendesk_followup.py
 
 # the sanitizer pass of check-all runs these too (the Python tests drive the
 # sanitizer-built sentiroutectl: HTTP drivers, CLI, crash recovery)
 SANITIZER_TESTS += $(STORE_UNIT_TESTS) tests/handoff/test_cli.py \
-	tests/handoff/test_drivers.py tests/handoff/test_crash.py
+	tests/handoff/test_drivers.py tests/handoff/test_crash.py tests/handoff/test_zendesk_followup.py
 
 # Benchmarks: make bench (never part of make check)
 EXTRA_PROGRAMS += tests/bench/bench_store tests/bench/bench_outbox
@@ -51,3 +62,9 @@ tests_bench_bench_outbox_LDADD = core/libsentiroute.la $(MHD_LIBS) -lpthread -lm
 bench-store: tests/bench/bench_store$(EXEEXT) tests/bench/bench_outbox$(EXEEXT)
 	$(AM_V_at)tests/bench/bench_store$(EXEEXT)
 	$(AM_V_at)tests/bench/bench_outbox$(EXEEXT)
+
+# agent replies by email, end to end (Postfix + milter, aiosmtpd faults);
+# the sanitizer pass reruns it (sentiroutectl's SMTP driver under ASan)
+TESTS += tests/reply/test_email_reply.sh
+SANITIZER_TESTS += tests/reply/test_email_reply.sh
+EXTRA_DIST += tests/reply/test_email_reply.sh tests/reply/smtpsink.py tests/reply/check_reply.py

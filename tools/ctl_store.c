@@ -854,16 +854,17 @@ static int outbox_run(sr_store *st, int argc, char **argv)
     }
     for (;;) {
         size_t d = 0, f = 0, npend;
-        sr_job *v;
-        if (sr_outbox_run(st, worker, max, &d, &f, &err) != SR_OK)
+        /* handoffs and comments, and agent replies by email; chat and SMS
+         * replies are their adapters' to send */
+        if (sr_outbox_run_jobs(st, SR_OUTBOX_HANDOFF | SR_OUTBOX_EMAIL, worker, max, &d, &f,
+                               &err) != SR_OK)
             return fail(&err);
         ok += d;
         bad += f;
         if (once || (max && ok + bad >= max))
             break;
-        if (sr_outbox_list(st, 1u << SR_JOB_PENDING, &v, &npend, &err) != SR_OK)
+        if (sr_outbox_waiting(st, SR_OUTBOX_HANDOFF | SR_OUTBOX_EMAIL, &npend, &err) != SR_OK)
             return fail(&err);
-        sr_outbox_list_free(v, npend);
         if (npend == 0)
             break;
         if (timeout > 0 && difftime(time(NULL), start) >= timeout) {

@@ -104,6 +104,9 @@ static void conf_reload(void)
     old = curconf;
     curconf = c;
     pthread_mutex_unlock(&conf_lock);
+    /* the store too: routing, handoff and replies follow the new file */
+    if (srm_tickets_reload(c, &err) != 0)
+        sr_log(c->ctx, SR_LOG_ERR, "reload: the store keeps its settings: %s", err.msg);
     if (strcmp(old->socket, c->socket) != 0)
         sr_log(c->ctx, SR_LOG_WARNING, "milter.socket changed: takes effect on restart");
     sr_log(c->ctx, SR_LOG_NOTICE, "configuration reloaded from %s (%zu recipients, %zu domains)",

@@ -114,8 +114,8 @@ typedef struct srm_ticket {
 
 /*
  * srm_tickets_open - open the store of c's config and start the outbox
- * worker; once per process, after the fork and the privilege drop.
- * Returns 0, or -1 with err filled.
+ * worker (handoffs and email replies); once per process, after the fork
+ * and the privilege drop.  Returns 0, or -1 with err filled.
  */
 int srm_tickets_open(const srm_conf *c, sr_error *err);
 int srm_tickets_available(void);
@@ -131,6 +131,13 @@ int srm_tickets_built(void);
  */
 int srm_ticket_append(const srm_conf *c, sr_message *msg, const srm_mail *mail,
                       srm_ticket *out, sr_error *err);
+
+/*
+ * srm_tickets_reload - hand c's context to the store (sr_store_set_ctx):
+ * routing, conversation, handoff and reply settings follow the reload
+ * from the next message and the next outbox batch on.  0, or -1 with err.
+ */
+int srm_tickets_reload(const srm_conf *c, sr_error *err);
 
 /* srm_tickets_close - stop the worker, close the store. */
 void srm_tickets_close(void);

@@ -6,9 +6,11 @@
  * outbox worker thread that hands tickets to the helpdesk later: the SMTP
  * transaction only waits for the LMDB commit inside sr_ingest.
  *
- * The store keeps the context it was opened with, so route, store and
- * handoff settings are those of the start; a reload changes the milter's
- * own settings (recipients, limits, failure policy) at once.
+ * The store works with the context of the running config snapshot: a
+ * reload hands it the new one (sr_store_set_ctx), so route, conversation,
+ * handoff and reply.email settings change with the milter's own; messages
+ * in flight finish with the context they started with.  The worker also
+ * sends agent replies on the email channel (SR_OUTBOX_EMAIL).
  */
 #include "build-config.h"
 
@@ -19,7 +21,6 @@
 #include <unistd.h>
 
 static sr_store *store;
-static sr_ctx *store_ctx;   /* the start's context, outlives the store */
 static sr_outbox_worker *worker;
 
 /* srm_tickets_open - see srm.h */
@@ -27,28 +28,31 @@ int srm_tickets_open(const srm_conf *c, sr_error *err)
 {
     char name[96], host[64] = "localhost";
 
-    store_ctx = sr_ctx_new(c->cfg, err);
-    if (store_ctx == NULL)
+    /* the store takes its own reference to the snapshot's context (which
+     * logs through the milter's sink) */
+    store = sr_store_open(c->ctx, NULL, 0, err);
+    if (store == NULL)
         return -1;
-    /* the store logs through the milter's sink */
-    if (c->log_fn != NULL)
-        sr_ctx_set_log(store_ctx, c->log_fn, c->log_ud, c->log_level);
-    store = sr_store_open(store_ctx, NULL, 0, err);
-    if (store == NULL) {
-        sr_ctx_free(store_ctx);
-        store_ctx = NULL;
-        return -1;
-    }
     gethostname(host, sizeof(host) - 1);
     snprintf(name, sizeof(name), "milter-%s-%ld", host, (long)getpid());
-    worker = sr_outbox_worker_start(store, name, 2000, err);
+    worker = sr_outbox_worker_start_jobs(store, SR_OUTBOX_HANDOFF | SR_OUTBOX_EMAIL, name, 2000,
+                                         err);
     if (worker == NULL) {
         sr_store_close(store);
-        sr_ctx_free(store_ctx);
         store = NULL;
-        store_ctx = NULL;
         return -1;
     }
+    return 0;
+}
+
+/* srm_tickets_reload - see srm.h */
+int srm_tickets_reload(const srm_conf *c, sr_error *err)
+{
+    if (store == NULL)
+        return 0;
+    if (sr_store_set_ctx(store, c->ctx, err) != SR_OK)
+        return -1;
+    sr_outbox_worker_kick(worker);   /* e.g. a relay that is set now */
     return 0;
 }
 
@@ -105,8 +109,6 @@ void srm_tickets_close(void)
 {
     sr_outbox_worker_stop(worker);
     sr_store_close(store);
-    sr_ctx_free(store_ctx);
     worker = NULL;
     store = NULL;
-    store_ctx = NULL;
 }

@@ -13,6 +13,9 @@ and served at GET /_state; faults are injected with POST /_faults:
   {"drop": N}                   process the next N creating requests, then
                                 close the connection without an answer
                                 (the "unknown outcome" case)
+Zendesk: POST /_close {"id": N} closes ticket N as an agent (or an
+automation) would: updates then get 422 "closed prevents ticket update",
+and a new ticket with via_followup_source_id N is its follow-up.
 Prints "PORT <n>" on stdout once listening on 127.0.0.1 (port 0 = free).
 Stdlib only.
 """
@@ -93,6 +96,13 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_state":
             with LOCK:
                 return self.send(200, STATE)
+        if url.path == "/_close":
+            obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            with LOCK:
+                found = [t for t in STATE["tickets"] if t.get("id") == obj.get("id")]
+                for t in found:
+                    t["status"] = "closed"
+            return self.send(200 if found else 404, {"closed": len(found)})
         if url.path == "/_faults":
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with LOCK:
@@ -171,6 +181,15 @@ def zd_validate_ticket(t, create):
             need(isinstance(cf.get("id"), int), 422, {"error": "RecordInvalid"})
     if "external_id" in t:
         need(is_str(t["external_id"]), 422, {"error": "RecordInvalid"})
+    if "via_followup_source_id" in t:
+        # a follow-up is made only at creation, of an existing closed ticket
+        src = t["via_followup_source_id"]
+        need(create, 422, {"error": "RecordInvalid", "details": {"via_followup_source_id": [{"description": "only when creating a ticket"}]}})
+        need(isinstance(src, int) and not isinstance(src, bool), 422, {"error": "RecordInvalid", "details": {"via_followup_source_id": [{"description": "must be a ticket id (integer)", "error": "InvalidValue"}]}})
+        with LOCK:
+            found = [x for x in STATE["tickets"] if x["id"] == src]
+        need(found, 422, {"error": "RecordInvalid", "details": {"via_followup_source_id": [{"description": "ticket %s not found" % src, "error": "InvalidValue"}]}})
+        need(found[0].get("status") == "closed", 422, {"error": "RecordInvalid", "details": {"via_followup_source_id": [{"description": "ticket %s is not closed: add a comment instead" % src, "error": "InvalidValue"}]}})
 
 
 def mode_zendesk(h, url, body):
@@ -191,9 +210,16 @@ def mode_zendesk(h, url, body):
                     raise Reject(400, {"error": "IdempotentRequestError", "description": "Request parameters don't match the given idempotency key"})
                 return 201, prev["resp"], {"x-idempotency-lookup": "hit"}, False
         tid = new_id()
-        t = dict(body["ticket"], id=tid)
+        t = dict(body["ticket"], id=tid, status=body["ticket"].get("status", "new"))
+        src = t.get("via_followup_source_id")
+        if src is not None:
+            t["via"] = {"channel": "api", "source": {"rel": "follow_up", "from": {"ticket_id": src}, "to": {}}}
         resp = {"ticket": t}
         with LOCK:
+            if src is not None:
+                for x in STATE["tickets"]:
+                    if x["id"] == src:
+                        x.setdefault("followup_ids", []).append(tid)
             STATE["tickets"].append(t)
             STATE["comments"][str(tid)] = [{"id": new_id(), "body": t["comment"]["body"], "public": t["comment"].get("public", True)}]
             if key:
@@ -217,6 +243,10 @@ def mode_zendesk(h, url, body):
         with LOCK:
             c = STATE["comments"].get(m.group(1))
             need(c is not None, 404, {"error": "RecordNotFound"})
+            t = [x for x in STATE["tickets"] if x["id"] == int(m.group(1))]
+            need(not t or t[0].get("status") != "closed", 422,
+                 {"error": "RecordInvalid", "description": "Record validation errors",
+                  "details": {"status": [{"description": "Status: closed prevents ticket update"}]}})
             if "comment" in body["ticket"]:
                 c.append({"id": new_id(), "body": body["ticket"]["comment"]["body"], "public": body["ticket"]["comment"].get("public", True)})
         return 200, {"ticket": {"id": int(m.group(1))}}, {}, True

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 19
+tap_plan 21
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -40,13 +40,22 @@ tap_is "the filter runs as nobody" "$(stat -c %U "/proc/$fpid" 2>/dev/null)" "no
 mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=untouched
 tap_ok "mail to a non-support address passes untouched" grep -q '^PASS' "$WORK/mt.out"
 
-# SIGHUP: the supervisor reloads (libmilter alone would stop on HUP)
+# the store routes urgent mail to "senior" (write_conf's rule)
+mt queue.lua "$port" -D rcpt=help@support.test -D want_queue=senior
+tap_ok "urgent mail is routed to queue senior" grep -q '^PASS' "$WORK/mt.out"
+
+# SIGHUP: the supervisor reloads (libmilter alone would stop on HUP); the
+# file also changes the routing rule's queue
 sed -i 's/"care@example.test"/"care@example.test", "new@elsewhere.test"/' "$conf"
+sed -i 's/queue = "senior";/queue = "escalations";/' "$conf"
 kill -HUP "$MILTER_PID"
 for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -ge 2 ] && break; sleep 0.1; done
 tap_is "SIGHUP reloads in supervisor and filter" "$(grep -c 'configuration reloaded' "$WORK/milter.log")" "2"
 mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=scored
 tap_ok "after SIGHUP the new recipient is scored, same filter process" \
+    bash -c "grep -q '^PASS' '$WORK/mt.out' && [ '$(filter_pid "$MILTER_PID")' = '$fpid' ]"
+mt queue.lua "$port" -D rcpt=help@support.test -D want_queue=escalations
+tap_ok "after SIGHUP the changed routing rule routes the next message, no restart" \
     bash -c "grep -q '^PASS' '$WORK/mt.out' && [ '$(filter_pid "$MILTER_PID")' = '$fpid' ]"
 
 # a broken file: kept out, the running config stays

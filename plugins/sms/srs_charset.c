@@ -1,0 +1,229 @@
+/*
+ * srs_charset.c - the text of an inbound SMS as UTF-8; the GSM 03.38 test
+ *
+ * Kannel passes 7-bit text on as UTF-8 (its internal encoding since 1.4.2:
+ * gw/urltrans.c answers %C with "UTF-8" for it), UCS-2 as raw UTF-16BE
+ * bytes unless smsbox has mo-recode = true, and 8-bit as it came.
+ * smstools3 writes ISO-8859-15, UTF-16BE or UTF-8 by its Alphabet header.
+ * UTF-16 is decoded here (surrogate pairs included: phones send emoji as
+ * UCS-2 that is really UTF-16); other charsets go through iconv(3).
+ */
+#include "build-config.h"
+
+#include "srs.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+static int cfail(sr_error *err, int code, const char *fmt, ...) SR_PRINTFLIKE(3, 4);
+
+static int cfail(sr_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        memset(err, 0, sizeof(*err));
+        err->code = code;
+        snprintf(err->where, sizeof(err->where), "charset");
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* put_cp - append the UTF-8 of cp */
+static size_t put_cp(char *out, int32_t cp)
+{
+    return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out);
+}
+
+/* utf16 - decode UTF-16 (big endian unless a BOM says otherwise) */
+static int utf16(const unsigned char *b, size_t len, int little, char **out, size_t *outlen,
+                 sr_error *err)
+{
+    size_t i = 0, o = 0;
+    char *p;
+
+    if (len % 2 != 0)
+        return cfail(err, SR_EFORMAT, "UTF-16 text with an odd number of bytes");
+    if (len >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff && b[1] == 0xfe))) {
+        little = b[0] == 0xff;
+        i = 2;
+    }
+    /* each 2-byte unit gives at most 3 bytes of UTF-8 (a pair gives 4 for 4) */
+    p = malloc(len / 2 * 3 + 1);
+    if (p == NULL)
+        return cfail(err, SR_ENOMEM, "out of memory");
+    while (i < len) {
+        uint32_t u = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8
+                            : (uint32_t)b[i] << 8 | b[i + 1];
+        i += 2;
+        if (u >= 0xd800 && u <= 0xdbff) {
+            uint32_t l;
+            if (i + 2 > len)
+                goto bad;
+            l = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 : (uint32_t)b[i] << 8 | b[i + 1];
+            if (l < 0xdc00 || l > 0xdfff)
+                goto bad;
+            i += 2;
+            u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+        } else if (u >= 0xdc00 && u <= 0xdfff) {
+            goto bad;
+        }
+        o += put_cp(p + o, (int32_t)u);
+    }
+    p[o] = '\0';
+    *out = p;
+    *outlen = o;
+    return SR_OK;
+bad:
+    free(p);
+    return cfail(err, SR_EFORMAT, "UTF-16 text with a lone surrogate");
+}
+
+static int valid_utf8(const char *buf, size_t len)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)buf;
+    utf8proc_ssize_t left = (utf8proc_ssize_t)len;
+
+    while (left > 0) {
+        int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p, left, &cp);
+        if (k < 0)
+            return 0;
+        p += k;
+        left -= k;
+    }
+    return 1;
+}
+
+/* copy_as_is - a NUL-terminated copy */
+static int copy_as_is(const char *buf, size_t len, char **out, size_t *outlen, sr_error *err)
+{
+    char *p = malloc(len + 1);
+
+    if (p == NULL)
+        return cfail(err, SR_ENOMEM, "out of memory");
+    memcpy(p, buf, len);
+    p[len] = '\0';
+    *out = p;
+    *outlen = len;
+    return SR_OK;
+}
+
+/* latin1 - ISO-8859-1 is the first 256 code points: no table needed */
+static int latin1(const char *buf, size_t len, char **out, size_t *outlen, sr_error *err)
+{
+    char *p = malloc(len * 2 + 1);
+    size_t o = 0;
+
+    if (p == NULL)
+        return cfail(err, SR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < len; i++)
+        o += put_cp(p + o, (unsigned char)buf[i]);
+    p[o] = '\0';
+    *out = p;
+    *outlen = o;
+    return SR_OK;
+}
+
+/* with_iconv - any other charset iconv knows */
+static int with_iconv(const char *buf, size_t len, const char *charset, char **out,
+                      size_t *outlen, sr_error *err)
+{
+    iconv_t cd = iconv_open("UTF-8", charset);
+    size_t cap = len * 4 + 4, inleft = len, outleft;
+    char *p, *in = (char *)buf, *o;
+
+    if (cd == (iconv_t)-1)
+        return cfail(err, SR_EFORMAT, "unknown charset %s", charset);
+    p = malloc(cap);
+    if (p == NULL) {
+        iconv_close(cd);
+        return cfail(err, SR_ENOMEM, "out of memory");
+    }
+    o = p;
+    outleft = cap - 1;
+    if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+        iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
+        iconv_close(cd);
+        free(p);
+        return cfail(err, SR_EFORMAT, "text is not valid %s", charset);
+    }
+    iconv_close(cd);
+    *o = '\0';
+    *out = p;
+    *outlen = (size_t)(o - p);
+    return SR_OK;
+}
+
+int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, char **out,
+                size_t *outlen, sr_error *err)
+{
+    const char *cs = charset ? charset : "";
+
+    *out = NULL;
+    *outlen = 0;
+    if (*cs == '\0' && coding == 2)
+        cs = "UTF-16BE";
+    if (*cs == '\0' || strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0 ||
+        strcasecmp(cs, "GSM") == 0 || strcasecmp(cs, "US-ASCII") == 0 ||
+        strcasecmp(cs, "ASCII") == 0) {
+        if (coding == 2 && *cs == '\0')
+            return utf16((const unsigned char *)buf, len, 0, out, outlen, err);
+        return copy_as_is(buf, len, out, outlen, err);
+    }
+    if (strcasecmp(cs, "UTF-16BE") == 0 || strcasecmp(cs, "UCS-2") == 0 ||
+        strcasecmp(cs, "UCS2") == 0 || strcasecmp(cs, "UCS-2BE") == 0 ||
+        strcasecmp(cs, "UTF-16") == 0 || strcasecmp(cs, "UNICODE") == 0)
+        return utf16((const unsigned char *)buf, len, 0, out, outlen, err);
+    if (strcasecmp(cs, "UTF-16LE") == 0 || strcasecmp(cs, "UCS-2LE") == 0)
+        return utf16((const unsigned char *)buf, len, 1, out, outlen, err);
+    if (strcasecmp(cs, "8-BIT") == 0 || strcasecmp(cs, "BINARY") == 0) {
+        if (valid_utf8(buf, len))
+            return copy_as_is(buf, len, out, outlen, err);
+        return latin1(buf, len, out, outlen, err);
+    }
+    if (strcasecmp(cs, "ISO-8859-1") == 0 || strcasecmp(cs, "LATIN1") == 0)
+        return latin1(buf, len, out, outlen, err);
+    return with_iconv(buf, len, cs, out, outlen, err);
+}
+
+/* GSM 03.38: the default alphabet and the extension table, as code points
+ * outside printable ASCII (ASCII is all in, except '`') */
+static const int32_t gsm_extra[] = {
+    0x00a3, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, 0x00f2, 0x00c7, 0x00d8, 0x00f8, 0x00c5,
+    0x00e5, 0x0394, 0x03a6, 0x0393, 0x039b, 0x03a9, 0x03a0, 0x03a8, 0x03a3, 0x0398, 0x039e,
+    0x00c6, 0x00e6, 0x00df, 0x00c9, 0x00a4, 0x00a1, 0x00c4, 0x00d6, 0x00d1, 0x00dc, 0x00a7,
+    0x00bf, 0x00e4, 0x00f6, 0x00f1, 0x00fc, 0x00e0, 0x20ac, 0x000c};
+
+int srs_gsm7_ok(const char *utf8, size_t len)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)utf8;
+    utf8proc_ssize_t left = (utf8proc_ssize_t)len;
+
+    while (left > 0) {
+        int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p, left, &cp);
+        int ok = 0;
+        if (k < 0)
+            return 0;
+        p += k;
+        left -= k;
+        if ((cp >= 0x20 && cp < 0x7f && cp != '`') || cp == '\n' || cp == '\r')
+            continue;
+        for (size_t i = 0; i < sizeof(gsm_extra) / sizeof(gsm_extra[0]); i++)
+            if (gsm_extra[i] == cp)
+                ok = 1;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,461 @@
+/*
+ * test_sms_service - srs_handle over a real store in a temporary
+ * directory: what each endpoint stores and answers, without a network.
+ */
+#include "build-config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hmac.h"
+#include "srs.h"
+
+typedef struct fx {
+    char dir[64];
+    sr_ctx *ctx;
+    sr_store *st;
+    srs_server *srv;
+    struct sockaddr_in peer;
+    int kicks;
+} fx;
+
+static fx F;
+
+static void kick(void *ud)
+{
+    ((fx *)ud)->kicks++;
+}
+
+/* start - config (extra keys inside sms { }), context, store, server */
+static void start(const char *extra, const char *top)
+{
+    char path[128], text[2048];
+    FILE *fp;
+    sr_config *cfg;
+    srs_settings *s;
+    sr_error err;
+
+    snprintf(path, sizeof(path), "%s/secret", F.dir);
+    fp = fopen(path, "w");
+    fputs("s3cret\n", fp);
+    fclose(fp);
+    chmod(path, 0600);
+    snprintf(path, sizeof(path), "%s/zd", F.dir);
+    fp = fopen(path, "w");
+    fputs("zdsecret", fp);
+    fclose(fp);
+    chmod(path, 0600);
+    snprintf(text, sizeof(text),
+             "log = { level = \"err\"; };\nstore = { path = \"%s/store\"; sync = false; "
+             "instance = \"h1\"; };\n%s\nsms = { secret_file = \"%s/secret\"; "
+             "zendesk_secret_file = \"%s/zd\"; %s };\n",
+             F.dir, top ? top : "", F.dir, F.dir, extra ? extra : "");
+    snprintf(path, sizeof(path), "%s/c.conf", F.dir);
+    fp = fopen(path, "w");
+    fputs(text, fp);
+    fclose(fp);
+    cfg = sr_config_load(path, &err);
+    if (cfg == NULL)
+        fail_msg("config: %s: %s", err.where, err.msg);
+    s = srs_settings_load(cfg, &err);
+    if (s == NULL)
+        fail_msg("settings: %s: %s", err.where, err.msg);
+    F.ctx = sr_ctx_new(cfg, &err);
+    sr_config_unref(cfg);
+    assert_non_null(F.ctx);
+    F.st = sr_store_open(F.ctx, NULL, SR_STORE_NOSYNC, &err);
+    if (F.st == NULL)
+        fail_msg("store: %s", err.msg);
+    F.srv = srs_server_new(F.ctx, F.st, s, kick, &F, &err);
+    srs_settings_free(s);
+    assert_non_null(F.srv);
+}
+
+static void stop(void)
+{
+    srs_server_free(F.srv);
+    sr_store_close(F.st);
+    sr_ctx_free(F.ctx);
+    F.srv = NULL;
+    F.st = NULL;
+    F.ctx = NULL;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&F, 0, sizeof(F));
+    snprintf(F.dir, sizeof(F.dir), "/tmp/test_sms_service.XXXXXX");
+    if (mkdtemp(F.dir) == NULL)
+        return -1;
+    F.peer.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &F.peer.sin_addr);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    if (F.srv)
+        stop();
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", F.dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+typedef struct hdrs {
+    const char *const *kv;
+} hdrs;
+
+static const char *hdr(void *ud, const char *name)
+{
+    const hdrs *h = ud;
+
+    for (const char *const *p = h ? h->kv : NULL; p && *p; p += 2)
+        if (strcasecmp(p[0], name) == 0)
+            return p[1];
+    return NULL;
+}
+
+/* call - one request; returns the status, *body (freed by the caller) */
+static int call(const char *method, const char *path, const char *query, const char *body,
+                const char *const *headers, char **rbody, srs_response *keep)
+{
+    hdrs h = {headers};
+    srs_request rq;
+    srs_response rs;
+    int status;
+
+    memset(&rq, 0, sizeof(rq));
+    rq.method = method;
+    rq.path = path;
+    rq.query = query;
+    rq.qlen = query ? strlen(query) : 0;
+    rq.body = body ? body : "";
+    rq.blen = body ? strlen(body) : 0;
+    rq.peer = (struct sockaddr *)&F.peer;
+    rq.header = hdr;
+    rq.hud = &h;
+    srs_handle(F.srv, &rq, &rs);
+    status = rs.status;
+    if (rbody)
+        *rbody = strdup(rs.body ? rs.body : "");
+    if (keep)
+        *keep = rs;
+    else
+        srs_response_clear(&rs);
+    return status;
+}
+
+static size_t inbound_count(uint64_t ticket)
+{
+    sr_stored_message *m;
+    size_t n, in = 0;
+
+    if (sr_ticket_transcript(F.st, ticket, &m, &n, NULL) != SR_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        in += m[i].direction == SR_DIR_IN;
+    sr_transcript_free(m, n);
+    return in;
+}
+
+static void test_kannel_stores_and_acknowledges_first_message(void **state)
+{
+    char *b, q[512];
+    sr_ticket t;
+    long now = (long)time(NULL);
+
+    (void)state;
+    start(NULL, NULL);
+    snprintf(q, sizeof(q), "secret=s3cret&from=%%2B4915112345&to=4000&text=Ich+bin+sehr+"
+             "ver%%C3%%A4rgert%%2C+die+Lieferung+ist+kaputt&coding=0&charset=UTF-8&id=k1&ts=%ld", now);
+    assert_int_equal(call("GET", "/kannel", q, NULL, NULL, &b, NULL), 200);
+    if (strncmp(b, "Danke", 5) != 0)
+        fail_msg("got \"%s\", want the German acknowledgement", b);
+    free(b);
+    assert_int_equal(sr_ticket_get(F.st, 1, &t, NULL), SR_OK);
+    assert_string_equal(t.requester, "+4915112345");
+    assert_int_equal(t.channel, SR_CHANNEL_SMS);
+    assert_true(t.score < 4.0f);
+    {
+        /* each stored message keeps its own sentiment and language: the
+         * shim answers short messages ("AGENT") in the conversation's */
+        sr_stored_message *m;
+        size_t n;
+        assert_int_equal(sr_ticket_transcript(F.st, 1, &m, &n, NULL), SR_OK);
+        assert_int_equal(n, 1);
+        assert_string_equal(m[0].lang, "de");
+        assert_true(m[0].score < 4.0f);
+        sr_transcript_free(m, n);
+    }
+    /* a follow-up is stored without an answer (ack_every is off) */
+    snprintf(q, sizeof(q), "secret=s3cret&from=004915112345&text=Hallo%%3F&id=k2&ts=%ld", now + 1);
+    assert_int_equal(call("GET", "/sms", q, NULL, NULL, &b, NULL), 200);
+    assert_string_equal(b, "");
+    free(b);
+    assert_int_equal(inbound_count(1), 2);
+}
+
+static void test_retry_is_answered_without_second_message(void **state)
+{
+    char *b1, *b2, q[256];
+    long now = (long)time(NULL);
+    srs_dd_entry e;
+    sr_error err;
+    srs_inbound in;
+    int dup;
+
+    (void)state;
+    start(NULL, NULL);
+    snprintf(q, sizeof(q), "secret=s3cret&from=%%2B4915112345&text=Where+is+my+parcel&id=r1&ts=%ld",
+             now);
+    assert_int_equal(call("GET", "/kannel", q, NULL, NULL, &b1, NULL), 200);
+    assert_int_equal(call("GET", "/kannel", q, NULL, NULL, &b2, NULL), 200);
+    assert_string_equal(b1, b2);
+    free(b1);
+    free(b2);
+    assert_int_equal(inbound_count(1), 1);
+    /* after a restart the content key is rebuilt from the store */
+    stop();
+    start(NULL, NULL);
+    size_t n = 0;
+    assert_int_equal(srs_server_rebuild(F.srv, &n, &err), SR_OK);
+    assert_int_equal(n, 1);
+    snprintf(q, sizeof(q), "secret=s3cret&from=%%2B4915112345&text=Where+is+my+parcel&id=r1&ts=%ld",
+             now);
+    assert_int_equal(call("GET", "/kannel", q, NULL, NULL, &b1, NULL), 200);
+    assert_true(strncmp(b1, "Thanks", 6) == 0);
+    free(b1);
+    assert_int_equal(inbound_count(1), 1);
+    /* the smstools path has no dedupe set: srs_ingest_sms with dd NULL stores */
+    srs_settings *s = srs_server_settings(F.srv);
+    memset(&in, 0, sizeof(in));
+    snprintf(in.from, sizeof(in.from), "+4915112345");
+    in.text = strdup("another one");
+    in.len = strlen(in.text);
+    assert_int_equal(srs_ingest_sms(F.ctx, F.st, NULL, s, "smstools", &in, &e, &dup, &err), SR_OK);
+    assert_false(dup);
+    srs_server_release(F.srv, s);
+    srs_inbound_clear(&in);
+    assert_int_equal(inbound_count(1), 2);
+}
+
+static void test_keyword_hands_off(void **state)
+{
+    char *b;
+    sr_ticket t;
+
+    (void)state;
+    start(NULL, NULL);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=My+order+is+late",
+                          NULL, NULL, &b, NULL),
+                     200);
+    free(b);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=agent",
+                          NULL, NULL, &b, NULL),
+                     200);
+    assert_string_equal(b, "A member of our team will text you back shortly.");
+    free(b);
+    assert_int_equal(sr_ticket_get(F.st, 1, &t, NULL), SR_OK);
+    assert_true(t.handed_off);
+}
+
+static void test_sentiment_trigger_and_method_none(void **state)
+{
+    char *b;
+
+    (void)state;
+    start("handoff_below = 3.0;", "handoff = { method = \"none\"; none = { message = \"See "
+                                  "help.example.com\"; }; };");
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=This+is+awful"
+                          "%2C+terrible%2C+the+worst+service+ever%21%21",
+                          NULL, NULL, &b, NULL),
+                     200);
+    assert_string_equal(b, "See help.example.com");
+    free(b);
+}
+
+static void test_route_rule_hands_off(void **state)
+{
+    char *b;
+    sr_ticket t;
+
+    (void)state;
+    start(NULL, "route = { rules = ( { name = \"angry\"; label = [\"urgent\", \"negative\"]; "
+                "queue = \"senior\"; handoff = true; } ); };");
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=This+is+the+"
+                          "third+time+I+write%2C+terrible+service%2C+I+want+a+refund+now%21",
+                          NULL, NULL, &b, NULL),
+                     200);
+    assert_string_equal(b, "A member of our team will text you back shortly.");
+    free(b);
+    assert_int_equal(sr_ticket_get(F.st, 1, &t, NULL), SR_OK);
+    assert_true(t.handed_off);
+    assert_string_equal(t.queue, "senior");
+}
+
+static void test_reply_empty_and_ucs2_coding(void **state)
+{
+    srs_response rs;
+    char *b;
+
+    (void)state;
+    start("reply = \"empty\";", NULL);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B48600100200&text=Dzie%C5%84+dobry",
+                          NULL, NULL, &b, NULL),
+                     200);
+    assert_string_equal(b, "");
+    free(b);
+    stop();
+    start(NULL, NULL);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B48600100201&text=Jestem+bardzo+"
+                          "z%C5%82y%2C+paczka+nie+dotar%C5%82a",
+                          NULL, NULL, NULL, &rs),
+                     200);
+    /* the Polish text is not GSM 7-bit: Kannel is told to send UCS-2 */
+    assert_string_equal(rs.xcoding, "2");
+    srs_response_clear(&rs);
+}
+
+static void test_auth_limits_and_errors(void **state)
+{
+    srs_response rs;
+    static const char *const auth_ok[] = {"Authorization", "Basic c21zOnMzY3JldA==", NULL};
+    static const char *const auth_bad[] = {"Authorization", "Basic c21zOndyb25n", NULL};
+    char big[70000];
+
+    (void)state;
+    start(NULL, NULL);
+    assert_int_equal(call("GET", "/kannel", "from=%2B4915112345&text=x", NULL, NULL, NULL, &rs), 401);
+    assert_non_null(rs.www_auth);
+    srs_response_clear(&rs);
+    assert_int_equal(call("GET", "/kannel", "secret=nope&from=%2B4915112345&text=x", NULL, NULL,
+                          NULL, NULL),
+                     403);
+    assert_int_equal(call("GET", "/kannel", "from=%2B4915112345&text=x", NULL, auth_ok, NULL, NULL),
+                     200);
+    assert_int_equal(call("GET", "/kannel", "from=%2B4915112345&text=x", NULL, auth_bad, NULL, NULL),
+                     403);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&text=x", NULL, NULL, NULL, NULL), 400);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=ACME&text=x", NULL, NULL, NULL, NULL),
+                     400);
+    assert_int_equal(call("PUT", "/kannel", "secret=s3cret", NULL, NULL, NULL, &rs), 405);
+    assert_string_equal(rs.allow, "GET, POST");
+    srs_response_clear(&rs);
+    assert_int_equal(call("GET", "/nowhere", NULL, NULL, NULL, NULL, NULL), 404);
+    assert_int_equal(call("POST", "/twilio", NULL, "From=x", NULL, NULL, NULL), 404);
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(call("POST", "/kannel", "secret=s3cret&from=%2B4915112345", big, NULL, NULL,
+                          NULL),
+                     413);
+    inet_pton(AF_INET, "10.0.0.1", &F.peer.sin_addr);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=x", NULL, NULL,
+                          NULL, NULL),
+                     403);
+    inet_pton(AF_INET, "127.0.0.1", &F.peer.sin_addr);
+    assert_int_equal(call("GET", "/health", NULL, NULL, NULL, NULL, NULL), 200);
+}
+
+static void test_zendesk_reply_becomes_deliver_job(void **state)
+{
+    static const char body[] = "{\"external_id\":\"sr-h1-t1\",\"ticket_id\":5,\"comment_id\":9,"
+                               "\"comment\":\"We are on it.\",\"author\":\"Sam\"}";
+    char ts[32], sigb64[64], *b;
+    const char *hv[] = {"X-Zendesk-Webhook-Signature", sigb64,
+                        "X-Zendesk-Webhook-Signature-Timestamp", ts, NULL};
+    time_t now = time(NULL);
+    sr_job *jobs;
+    size_t n;
+
+    (void)state;
+    start(NULL, NULL);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=Help", NULL,
+                          NULL, NULL, NULL),
+                     200);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    /* sign as Zendesk does: base64(HMAC-SHA256(secret, ts + body)) */
+    {
+        unsigned char mac[32];
+        srp_hmac_sha256("zdsecret", 8, ts, strlen(ts), body, strlen(body), mac);
+        srs_base64(mac, 32, sigb64);
+    }
+    assert_int_equal(call("POST", "/zendesk", NULL, body, hv, &b, NULL), 200);
+    assert_non_null(strstr(b, "queued"));
+    free(b);
+    assert_int_equal(F.kicks, 1);
+    assert_int_equal(call("POST", "/zendesk", NULL, body, hv, &b, NULL), 200);
+    assert_non_null(strstr(b, "duplicate"));
+    free(b);
+    assert_int_equal(sr_outbox_list(F.st, 0, &jobs, &n, NULL), SR_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[0].kind, "deliver");
+    assert_string_equal(jobs[0].target, "sms");
+    assert_string_equal(jobs[0].to, "+4915112345");
+    assert_string_equal(jobs[0].text, "We are on it.");
+    sr_outbox_list_free(jobs, n);
+    /* another host's ticket and a bad signature */
+    sigb64[0] = sigb64[0] == 'A' ? 'B' : 'A';
+    assert_int_equal(call("POST", "/zendesk", NULL, body, hv, NULL, NULL), 403);
+}
+
+static void test_settings_refuse_world_readable_secret(void **state)
+{
+    char path[128], text[512];
+    FILE *fp;
+    sr_config *cfg;
+    sr_error err;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/open", F.dir);
+    fp = fopen(path, "w");
+    fputs("x", fp);
+    fclose(fp);
+    chmod(path, 0644);
+    snprintf(text, sizeof(text), "sms = { twilio_token_file = \"%s\"; };\n", path);
+    snprintf(path, sizeof(path), "%s/c2.conf", F.dir);
+    fp = fopen(path, "w");
+    fputs(text, fp);
+    fclose(fp);
+    cfg = sr_config_load(path, &err);
+    assert_non_null(cfg);
+    assert_null(srs_settings_load(cfg, &err));
+    assert_int_equal(err.code, SR_ECONFIG);
+    assert_non_null(strstr(err.where, "sms.twilio_token_file"));
+    assert_non_null(strstr(err.msg, "readable by others"));
+    sr_config_unref(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_kannel_stores_and_acknowledges_first_message, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_retry_is_answered_without_second_message, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_keyword_hands_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sentiment_trigger_and_method_none, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_rule_hands_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_empty_and_ucs2_coding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auth_limits_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_refuse_world_readable_secret, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
