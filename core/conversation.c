@@ -534,15 +534,18 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     return SR_OK;
 }
 
-/* sr_ingest - score, thread, route, store, enqueue: one durable commit */
+static int ingest_opts(sr_store *st, const sr_message *msg, unsigned opts,
+                       sr_ingest_result *out, sr_error *err);
+
+/* ingest - score, thread, route, store, enqueue: one durable commit */
 static int ingest(sr_store *st, const sr_message *msg, sr_ingest_result *out, sr_error *err)
 {
-    return sr_ingest_opts(st, msg, 0, out, err);
+    return ingest_opts(st, msg, 0, out, err);
 }
 
-/* sr_ingest_opts - sr_ingest; SR_INGEST_ASK_FIRST leaves the handoff to the adapter */
-int sr_ingest_opts(sr_store *st, const sr_message *msg, unsigned opts, sr_ingest_result *out,
-                   sr_error *err)
+/* ingest_opts - ingest; SR_INGEST_ASK_FIRST leaves the handoff to the adapter */
+static int ingest_opts(sr_store *st, const sr_message *msg, unsigned opts,
+                       sr_ingest_result *out, sr_error *err)
 {
     ingest_job j;
     sr_sentiment s;
@@ -1113,6 +1116,20 @@ int sr_ingest(sr_store *store, const sr_message *msg, sr_ingest_result *out, sr_
     if (store == NULL)
         return srp_error(err, SR_EINVAL, 0, "store", "no store");
     rc = ingest(srp_store_pin(store, &pin), msg, out, err);
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_ingest_opts - ingest_opts on a view pinned to the current context */
+int sr_ingest_opts(sr_store *store, const sr_message *msg, unsigned opts, sr_ingest_result *out,
+                   sr_error *err)
+{
+    srp_pin pin;
+    int rc;
+
+    if (store == NULL)
+        return srp_error(err, SR_EINVAL, 0, "store", "no store");
+    rc = ingest_opts(srp_store_pin(store, &pin), msg, opts, out, err);
     srp_store_unpin(&pin);
     return rc;
 }

@@ -154,24 +154,26 @@ static void reload(srx_bridge *b, const char *path)
         srx_conf_free(nc);
         return;
     }
+    if (sr_store_set_ctx(b->store, nctx, &err) != SR_OK) {
+        srx_log(b, SR_LOG_ERR, "reload: %s; keeping the running configuration", err.msg);
+        sr_ctx_free(nctx);
+        srx_wipe(secret, sizeof(secret));
+        srx_conf_free(nc);
+        return;
+    }
+    sr_ctx_free(b->ctx);   /* the store holds what calls in flight still use */
+    b->ctx = nctx;
     if (old->wh_port != nc->wh_port || strcmp(old->wh_host, nc->wh_host) != 0)
         srx_log(b, SR_LOG_WARNING, "reload: xmpp.webhook.listen changes at the next restart");
     reconnect = old->component != nc->component || !same(old->server, nc->server) ||
                 old->port != nc->port || strcmp(old->domain, nc->domain) != 0 ||
                 strcmp(old->jid, nc->jid) != 0 || strcmp(secret, b->secret) != 0 ||
                 old->tls_disable != nc->tls_disable;
-    /* the store keeps its context: reopen it with the new one, no thread running */
-    sr_outbox_worker_stop(b->worker);
-    sr_store_close(b->store);
-    sr_ctx_free(b->ctx);
-    b->ctx = nctx;
-    set_tz(nc->tz);
-    b->store = sr_store_open(b->ctx, NULL, 0, &err);
-    if (b->store == NULL) {
-        /* nothing to go back to that would work better: stop cleanly */
-        srx_log(b, SR_LOG_ERR, "reload: cannot open the store: %s; stopping", err.msg);
-        g_stop = 1;
-    } else {
+    if (!same(old->tz, nc->tz)) {
+        /* setenv() is not safe while another thread may read the
+         * environment (libcurl does): only with the outbox worker stopped */
+        sr_outbox_worker_stop(b->worker);
+        set_tz(nc->tz);
         b->worker = sr_outbox_worker_start(b->store, b->worker_name, 1000, &err);
         if (b->worker == NULL)
             srx_log(b, SR_LOG_ERR, "reload: no outbox worker: %s", err.msg);
