@@ -98,7 +98,8 @@ void srx_bridge_pump(srx_bridge *b);
  * 404 no such chat ticket, 409 not handed off to zendesk, 500). */
 int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, char *why, size_t whysize);
 
-/* srx_log_sink - log lines of the engine and libstrophe through sr_log */
+/* srx_log - a log line of the bridge, the engine or libstrophe, through sr_log
+ * (which escapes and caps it); to stderr before the context exists */
 void srx_log(srx_bridge *b, int level, const char *fmt, ...) SR_PRINTFLIKE(3, 4);
 
 /* --- webhook.c ---------------------------------------------------------- */
