@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,43 +28,27 @@ TOP_BUILD = os.environ.get("top_builddir") or TOP_SRC
 BRIDGE = os.path.join(TOP_BUILD, "plugins", "xmpp", "sentiroute-xmpp")
 CTL = os.environ.get("SENTIROUTECTL") or os.path.join(TOP_BUILD, "tools", "sentiroutectl")
 SHARED = os.environ.get("SHARED_DIR") or os.path.join(TOP_SRC, "..", "shared")
-FAKEHELPDESK = os.path.join(TOP_SRC, "tests", "handoff", "fakehelpdesk.py")
-PROCS = []
+# the store's test helpers: the process list killed at exit, TAP, the
+# strict Zendesk/Gorgias stand-ins (tests/handoff/fakehelpdesk.py)
+sys.path.insert(0, os.path.join(TOP_SRC, "tests", "handoff"))
+import srtest  # noqa: E402
+
+PROCS = srtest.PROCS
+Fake = srtest.Fake
+wait_for = srtest.wait_until
 
 
-def _cleanup():
-    for p in PROCS:
-        if p.poll() is None:
-            try:
-                p.kill()
-                p.wait(timeout=5)
-            except Exception:
-                pass
+class Tap(srtest.Tap):
+    """srtest's TAP; a scenario that died early fails its remaining checks"""
 
-
-atexit.register(_cleanup)
-
-
-class Tap:
     def __init__(self, plan):
-        self.n = 0
-        self.failed = 0
+        super().__init__(plan)
         self.plan = plan
-        print("1..%d" % plan, flush=True)
-
-    def ok(self, cond, name, diag=None):
-        self.n += 1
-        if not cond:
-            self.failed += 1
-            for line in str(diag or "").splitlines()[-40:]:
-                print("# " + line)
-        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
-        return cond
 
     def done(self):
-        while self.n < self.plan:   # a scenario that died early: its checks fail
+        while self.n < self.plan:
             self.ok(False, "not reached")
-        sys.exit(1 if self.failed else 0)
+        super().done()
 
 
 def free_port():
@@ -100,13 +83,6 @@ def need_tool(name):
     return path
 
 
-def wait_for(pred, timeout, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 async def until(pred, timeout, step=0.05):
@@ -271,25 +247,6 @@ class Bridge:
         if rc != 0:
             raise RuntimeError("ticket %s: %s" % (tid, err))
         return json.loads(out)
-
-
-class Fake:
-    """tests/handoff/fakehelpdesk.py (strict Zendesk/Gorgias stand-in)"""
-
-    def __init__(self, mode, secret, user="agent@example.com"):
-        self.proc = subprocess.Popen([sys.executable, FAKEHELPDESK, "--mode", mode, "--secret",
-                                      secret, "--user", user, "--lifetime", "900"],
-                                     stdout=subprocess.PIPE, text=True)
-        PROCS.append(self.proc)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError("fake helpdesk did not start: %r" % line)
-        self.url = "http://127.0.0.1:%d" % int(line.split()[1])
-
-    def state(self):
-        import urllib.request
-        with urllib.request.urlopen(self.url + "/_state", timeout=10) as r:
-            return json.loads(r.read())
 
 
 class Client(slixmpp.ClientXMPP):
