@@ -9,12 +9,15 @@ Both paths have the same four hops and the same clients:
           (the visitor is live with the agent: each line is scored,
           stored on the ticket -- one LMDB commit -- and relayed with its
           sentiment)
-The bridge runs twice: with store.sync = true (the default: every line
-fsync'ed before it is relayed) and with sync = false.  Latency is measured
-closed-loop (one message in flight); throughput with a window of messages
-in flight.  Run by `make bench` (or directly, with top_builddir set).
+Two bridges run side by side (two component domains): one with
+store.sync = true (the default: every line fsync'ed before it is relayed),
+one with sync = false.  Latency is measured closed-loop (one message in
+flight), throughput with a window of messages in flight, in interleaved
+rounds so that load on the shared machine falls on all paths alike.  Run
+by `make bench` (or directly, with top_builddir set).
   BENCH_XMPP_N (default 2000) messages in the throughput phase
   BENCH_XMPP_LAT (default 400) messages in the latency phase
+  BENCH_XMPP_ROUNDS (default 4) rounds they are split into
 """
 import asyncio
 import json
@@ -132,55 +135,74 @@ class Path:
         return n / secs, lat, cpu
 
 
-async def measure(path, tag):
-    await path.latency(0, 50)   # warm up
-    lat = await path.latency(1000, NLAT)
-    rate, tlat, cpu = await path.throughput(100000, N, WINDOW)
-    r = {"path": tag, "msgs_per_s": round(rate, 1), "lat_median_ms": round(statistics.median(lat), 3),
-         "lat_p99_ms": round(pct(lat, 99), 3), "window_median_ms": round(statistics.median(tlat), 3),
-         "window_p99_ms": round(pct(tlat, 99), 3),
-         "cpu_ms_per_msg": round(cpu * 1000.0 / N, 3) if path.proc else None}
-    print(json.dumps(r), flush=True)
-    return r
+async def measure(paths, rounds):
+    """interleaved rounds: every path gets a share of the latency and the
+    throughput phases in each round, so a load change on the (shared)
+    machine hits all of them alike"""
+    key = [10]
+    lat = {p.name: [] for p in paths}
+    tlat = {p.name: [] for p in paths}
+    rates = {p.name: [] for p in paths}
+    cpu = {p.name: 0.0 for p in paths}
+
+    def keys(n):
+        key[0] += n + 1000
+        return key[0] - n
+
+    for p in paths:   # warm up
+        await p.latency(keys(50), 50)
+    for _ in range(rounds):
+        for p in paths:
+            lat[p.name] += await p.latency(keys(NLAT // rounds), NLAT // rounds)
+        for p in paths:
+            rate, tl, c = await p.throughput(keys(N // rounds), N // rounds, WINDOW)
+            rates[p.name].append(rate)
+            tlat[p.name] += tl
+            cpu[p.name] += c
+    out = []
+    for p in paths:
+        r = {"path": p.name, "msgs_per_s": round(statistics.median(rates[p.name]), 1),
+             "msgs_per_s_rounds": [round(x) for x in rates[p.name]],
+             "lat_median_ms": round(statistics.median(lat[p.name]), 3),
+             "lat_p99_ms": round(pct(lat[p.name], 99), 3),
+             "window_median_ms": round(statistics.median(tlat[p.name]), 3),
+             "window_p99_ms": round(pct(tlat[p.name], 99), 3),
+             "cpu_ms_per_msg": round(cpu[p.name] * 1000.0 / N, 3) if p.proc else None}
+        print(json.dumps(r), flush=True)
+        out.append(r)
+    return out
 
 
-def bridge_config(p, store, sync):
+def bridge_config(p, domain, store, sync):
     return """
 log = {{ level = "notice"; }};
 store = {{ path = "{store}"; sync = {sync}; instance = "bench"; }};
-xmpp = {{ domain = "bridge.localhost"; port = {comp}; secret_file = "{secret}";
+xmpp = {{ domain = "{domain}"; port = {comp}; secret_file = "{secret}";
   authenticated_domains = ["localhost"]; agents = ["agent@localhost Anna"];
   rate = 100000.0; burst = 100000; agent_max_chats = 10; }};
-""".format(store=store, sync="true" if sync else "false", comp=p.comp, secret=SECRET_FILE)
+""".format(store=store, sync="true" if sync else "false", domain=domain, comp=p.comp,
+           secret=SECRET_FILE)
 
 
-async def bridge_path(p, d, sync, visitor, agent):
-    bd = os.path.join(d, "bridge-%s" % ("sync" if sync else "nosync"))
+async def bridge_path(p, d, domain, sync, visitor, agent):
+    """a bridge on domain, with the visitor live with the agent"""
+    bd = os.path.join(d, domain)
     os.makedirs(bd)
     os.chmod(bd, 0o755)
     b = xt.Bridge(bd, "")
     with open(b.conf, "w") as f:   # its own store line: the sync setting
-        f.write(bridge_config(p, b.store, sync))
+        f.write(bridge_config(p, domain, b.store, sync))
     b.start()
-    await b.until_log(r"agent agent@localhost/\S+: available", 15) or \
-        await asyncio.sleep(1.0)
-    # the visitor asks for a person and is live with the agent
-    visitor.drain()
-    agent.drain()
-    visitor.say("help@bridge.localhost", "I want to talk to a human")
+    await b.until_log(r"agent agent@localhost/\S+: available", 15)
+    to = "help@" + domain
+    visitor.say(to, "I want to talk to a human")
     await visitor.expect("connect you")
-    visitor.say("help@bridge.localhost", "yes")
-    m = await visitor.expect("Connecting you")
-    if m is None:
+    visitor.say(to, "yes")
+    if await visitor.expect("Connecting you") is None:
         raise RuntimeError("no live chat: " + b.tail())
     await agent.expect("new chat")
-    path = Path("bridge", visitor, "help@bridge.localhost", agent, b.proc)
-    r = await measure(path, "bridge (store.sync=%s)" % ("true" if sync else "false"))
-    visitor.del_event_handler("message", path.on_message)
-    agent.del_event_handler("message", path.on_message)
-    visitor.say("help@bridge.localhost", "bye")
-    b.stop()
-    return r
+    return b, Path("bridge (store.sync=%s)" % ("true" if sync else "false"), visitor, to, agent,
+                   b.proc)
 
 
 SECRET_FILE = None
@@ -189,9 +211,11 @@ SECRET_FILE = None
 async def main():
     global SECRET_FILE
     d = xt.tmpdir()
-    p = xt.Prosody(d, secret="bench-comp", extra_components=[("echo.localhost", "echo-s3cret")])
+    p = xt.Prosody(d, secret="bench-comp", extra_components=[("echo.localhost", "echo-s3cret"),
+                                                             ("bridge2.localhost", "bench-comp")])
     p.register("agent", "agentpw")
-    p.register("visitor", "visitorpw")
+    for v in ("visitor0", "visitor1", "visitor2"):
+        p.register(v, "visitorpw")
     p.start()
     SECRET_FILE = xt.secret_file(os.path.join(d, "secret"), "bench-comp")
     echo = subprocess.Popen([ECHO, "echo.localhost", "echo-s3cret", "127.0.0.1", str(p.comp)],
@@ -199,20 +223,21 @@ async def main():
     xt.PROCS.append(echo)
     if echo.stdout.readline().strip() != "connected":
         raise RuntimeError("the echo component did not connect")
-    visitor = await xt.login(p.c2s, "visitor@localhost", "visitorpw")
     agent = await xt.login(p.c2s, "agent@localhost", "agentpw")
-    print("# %d cores; Prosody %s; %d messages closed-loop, %d with %d in flight" %
-          (os.cpu_count(), "0.12", NLAT, N, WINDOW), flush=True)
-    results = []
-    path = Path("echo", visitor, "echo@echo.localhost", visitor, echo)
-    results.append(await measure(path, "echo component (no-op)"))
-    visitor.del_event_handler("message", path.on_message)
-    results.append(await bridge_path(p, d, True, visitor, agent))
-    results.append(await bridge_path(p, d, False, visitor, agent))
+    v = [await xt.login(p.c2s, "visitor%d@localhost" % i, "visitorpw") for i in range(3)]
+    b1, p1 = await bridge_path(p, d, "bridge.localhost", True, v[1], agent)
+    b2, p2 = await bridge_path(p, d, "bridge2.localhost", False, v[2], agent)
+    p0 = Path("echo component (no-op)", v[0], "echo@echo.localhost", v[0], echo)
+    rounds = int(os.environ.get("BENCH_XMPP_ROUNDS", "4"))
+    print("# %d cores; Prosody 0.12; %d messages closed-loop, %d with %d in flight, per path, in "
+          "%d interleaved rounds" % (os.cpu_count(), NLAT, N, WINDOW, rounds), flush=True)
+    results = await measure([p0, p1, p2], rounds)
+    b1.stop()
+    b2.stop()
     echo.terminate()
     echo.wait(timeout=5)
-    await visitor.bye()
-    await agent.bye()
+    for c in v + [agent]:
+        await c.bye()
     p.stop()
 
     e = results[0]
