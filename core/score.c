@@ -35,6 +35,7 @@
 #define RING 8                 /* power of two: recent words kept */
 #define WINDOW 3               /* negation/booster reach in words */
 #define N_SCALAR (-0.74f)      /* negation multiplier (VADER) */
+#define N_SCALAR_NEG (-0.1f)   /* "not terrible" is no praise: a negated complaint is nearly neutral */
 #define CAPS_INCR 0.733f       /* ALLCAPS emphasis (VADER) */
 #define EXCL_INCR 0.292f       /* per '!' up to 4 (VADER) */
 #define QUEST_INCR 0.18f       /* per '?' when more than one (VADER) */
@@ -43,7 +44,8 @@
 #define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
 #define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
-#define POLITE_IN_QUESTION 0.3f /* "Where is my parcel? Thanks!" is a question */
+#define POLITE_IN_QUESTION 0.3f
+#define IRONY_FLIP (-0.5f)     /* "... no luggage. Nice." */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
     srp_token tok;      /* the tokenizer writes straight into the ring */
@@ -458,7 +460,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         }
         if (negated) {
             /* an expected thing that did not happen is a complaint */
-            v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v * N_SCALAR;
+            v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v < 0 ? v * N_SCALAR_NEG : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;
         }
@@ -653,7 +655,7 @@ static int postneg_flip(scorer *s, int l, uint32_t p)
         return 0;
     if (sl->negated[l])
         return 1;
-    nc = c * N_SCALAR;
+    nc = c * (c < 0 ? N_SCALAR_NEG : N_SCALAR);
     if (sl->epoch[l] == L->epoch)
         L->seg_b += nc - c;
     else
@@ -688,6 +690,18 @@ static void postneg_resolve(scorer *s, int l, int boundary)
 static void sentence_close(scorer *s, int l)
 {
     lstate *L = &s->L[l];
+
+    /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
+     * praise after a complaint is irony: it counts against */
+    if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq - s->sent_start <= 2 &&
+        s->seq > s->sent_start) {
+        for (unsigned i = 0; i < L->ncues; i++)
+            if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0) {
+                L->cues[i].weight *= IRONY_FLIP;
+                L->cues[i].mods |= SR_MOD_IRONY;
+            }
+        L->seg_b *= IRONY_FLIP;
+    }
 
     if (L->epoch > 0) {
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;

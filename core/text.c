@@ -726,6 +726,16 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                     continue;
                 return 1;
             }
+            if (c == '&') {
+                /* an HTML entity ("&amp;", "&gt;", "&#39;") is no word */
+                const unsigned char *r = t->p + 1;
+                while (r < t->end && r - t->p < 10 && (ascii_alnum(*r) || *r == '#'))
+                    r++;
+                if (r < t->end && *r == ';' && r > t->p + 1) {
+                    t->p = r + 1;
+                    continue;
+                }
+            }
             if (c == '!' || c == '?') {
                 tok_reset(tok, SRP_TOK_PUNCT, start);
                 while (t->p < t->chunk_end && (*t->p == '!' || *t->p == '?' || *t->p == '1')) {
