@@ -735,6 +735,17 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                     t->p = r + 1;
                     continue;
                 }
+                /* cut off, as at the end of a tweet: "&gt", "&amp" */
+                static const char *const names[] = {"gt", "lt", "amp", "quot", "apos", "nbsp"};
+                for (size_t i = 0; i < SR_ARRAY_LEN(names); i++) {
+                    size_t n = strlen(names[i]);
+                    if ((size_t)(r - t->p - 1) == n && memcmp(t->p + 1, names[i], n) == 0) {
+                        t->p = r;
+                        break;
+                    }
+                }
+                if (t->p == r)
+                    continue;
             }
             if (c == '!' || c == '?') {
                 tok_reset(tok, SRP_TOK_PUNCT, start);
