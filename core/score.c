@@ -461,7 +461,9 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         }
         if (negated) {
             /* an expected thing that did not happen is a complaint */
-            v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v < 0 ? v * N_SCALAR_NEG : v * N_SCALAR;
+            v = (tags & SRP_T_EXPECT)                              ? EXPECT_NEG
+                : v < 0 && !(r->tags2 & SRP_T2_FULLNEG) ? v * N_SCALAR_NEG
+                                                        : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;
         }
