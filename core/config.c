@@ -63,9 +63,9 @@ static const srp_confdef table[] = {
     {"scoring.max_cues", SRP_CT_INT, OFF(max_cues), "8", 0, SR_CUE_MAX, NULL,
      "cues reported per message (the strongest first)"},
     {"scoring.alpha", SRP_CT_FLOAT, OFF(alpha), "15.0", 1.0, 1000.0, NULL,
-     "normalization for positive sums: score = 5 + 5 * v / sqrt(v*v + alpha)"},
-    {"scoring.alpha_negative", SRP_CT_FLOAT, OFF(alpha_negative), "24.0", 1.0, 1000.0, NULL,
-     "normalization for negative sums (larger: complaints need more evidence to reach 0)"},
+     "positive sums v map as 5 + 5 * v / sqrt(v*v + alpha)"},
+    {"scoring.negative_knee", SRP_CT_FLOAT, OFF(negative_knee), "2.0", 0.1, 100.0, NULL,
+     "negative sums v map as 5 + 5 * v / (|v| + negative_knee): a sum of -knee scores 2.5"},
     {"scoring.hits_norm", SRP_CT_FLOAT, OFF(hits_norm), "0.0", 0.0, 1000.0, NULL,
      "long texts: the valence sum is divided by sqrt(hits / hits_norm) once a text has more "
      "than hits_norm scored words, so length alone does not push a score to the ends (0: off)"},

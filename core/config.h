@@ -43,7 +43,7 @@ struct sr_config {
     long long max_text_bytes;
     int max_cues;
     double alpha;
-    double alpha_negative;
+    double negative_knee;
     double hits_norm;
     double words_norm;
     double urgent_below, urgent_floor;

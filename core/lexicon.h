@@ -79,9 +79,12 @@ typedef struct srp_lex_entry {
     uint8_t pad[3];
 } srp_lex_entry;
 
+/* second tag byte */
+#define SRP_T2_FULLNEG 0x01u   /* a problem word whose negation is praise ("no problem at all") */
+
 typedef struct srp_lex_rec {
     uint8_t lang;
-    uint8_t pad;
+    uint8_t tags2;
     uint16_t tags;
     float valence;
     float arg;

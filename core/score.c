@@ -35,6 +35,7 @@
 #define RING 8                 /* power of two: recent words kept */
 #define WINDOW 3               /* negation/booster reach in words */
 #define N_SCALAR (-0.74f)      /* negation multiplier (VADER) */
+#define N_SCALAR_NEG (-0.1f)   /* "not terrible" is no praise: a negated complaint is nearly neutral */
 #define CAPS_INCR 0.733f       /* ALLCAPS emphasis (VADER) */
 #define EXCL_INCR 0.292f       /* per '!' up to 4 (VADER) */
 #define QUEST_INCR 0.18f       /* per '?' when more than one (VADER) */
@@ -43,7 +44,9 @@
 #define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
 #define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
-#define POLITE_IN_QUESTION 0.3f /* "Where is my parcel? Thanks!" is a question */
+#define POLITE_IN_QUESTION 0.1f
+#define IRONY_FLIP (-0.5f)     /* "... no luggage. Nice." */
+#define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
     srp_token tok;      /* the tokenizer writes straight into the ring */
@@ -458,7 +461,9 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         }
         if (negated) {
             /* an expected thing that did not happen is a complaint */
-            v = (tags & SRP_T_EXPECT) ? EXPECT_NEG : v * N_SCALAR;
+            v = (tags & SRP_T_EXPECT)                              ? EXPECT_NEG
+                : v < 0 && !(r->tags2 & SRP_T2_FULLNEG) ? v * N_SCALAR_NEG
+                                                        : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;
         }
@@ -653,7 +658,7 @@ static int postneg_flip(scorer *s, int l, uint32_t p)
         return 0;
     if (sl->negated[l])
         return 1;
-    nc = c * N_SCALAR;
+    nc = c * (c < 0 ? N_SCALAR_NEG : N_SCALAR);
     if (sl->epoch[l] == L->epoch)
         L->seg_b += nc - c;
     else
@@ -684,10 +689,32 @@ static void postneg_resolve(scorer *s, int l, int boundary)
     }
 }
 
-/* sentence_close - fold the open sentence into the document sum */
-static void sentence_close(scorer *s, int l)
+/* sentence_close - fold the open sentence into the document sum;
+ * question: the sentence ended with '?' */
+static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
+
+    /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
+     * praise after a complaint is irony: it counts against */
+    if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq - s->sent_start <= 2 &&
+        s->seq > s->sent_start) {
+        for (unsigned i = 0; i < L->ncues; i++)
+            if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0) {
+                L->cues[i].weight *= IRONY_FLIP;
+                L->cues[i].mods |= SR_MOD_IRONY;
+            }
+        L->seg_b *= IRONY_FLIP;
+    }
+
+    /* a question asserts no praise: "could you do me a huge favor?" */
+    if (question && L->epoch == 0 && L->seg_b > 0) {
+        for (unsigned i = 0; i < L->ncues; i++)
+            if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0 &&
+                L->cues[i].kind <= SR_CUE_EMOJI)
+                L->cues[i].weight *= QUESTION_PRAISE;
+        L->seg_b *= QUESTION_PRAISE;
+    }
 
     if (L->epoch > 0) {
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
@@ -705,8 +732,8 @@ static void sentence_close(scorer *s, int l)
     L->epoch = 0;
 }
 
-/* boundary - a clause (and maybe sentence) ends */
-static void boundary(scorer *s, int sentence)
+/* boundary - a clause (and maybe sentence) ends; question: at a '?' */
+static void boundary(scorer *s, int sentence, int question)
 {
     for (int l = 0; l < SRP_NLANG; l++) {
         if (!(s->mask & (1u << l)))
@@ -715,7 +742,7 @@ static void boundary(scorer *s, int sentence)
         s->L[l].clause = s->seq;
         s->L[l].last_neg = -1;
         if (sentence)
-            sentence_close(s, l);
+            sentence_close(s, l, question);
     }
     s->clause = s->seq;
     s->pstarts = 0;
@@ -961,17 +988,17 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         case SRP_TOK_PUNCT:
             s.excl += tok->count_excl;
             s.quest += tok->count_quest;
-            boundary(&s, 1);
+            boundary(&s, 1, tok->count_quest > 0);
             break;
         case SRP_TOK_CLAUSE:
-            boundary(&s, 0);
+            boundary(&s, 0, 0);
             break;
         case SRP_TOK_BREAK:
-            boundary(&s, 1);
+            boundary(&s, 1, 0);
             break;
         }
     }
-    boundary(&s, 1);
+    boundary(&s, 1, 0);
     if (t.repaired)
         flags |= SR_FLAG_REPAIRED;
 
@@ -1011,7 +1038,9 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     }
     if (v != 0.0) {
         double amp = (s.excl < 4 ? s.excl : 4) * EXCL_INCR;
-        if (s.quest > 1)
+        /* "???" stresses a complaint; a question with a kind word in it
+         * ("could you please help?") is no stronger praise */
+        if (s.quest > 1 && v < 0)
             amp += s.quest <= 3 ? s.quest * QUEST_INCR : 0.96;
         if (amp > 0 && want_cues && L->ncues < SR_CUE_MAX) {
             const char *txt = s.excl && s.quest ? "!?" : s.excl ? "!" : "?";
@@ -1019,7 +1048,10 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         }
         v += signf(v) * amp;
     }
-    double compound = v / sqrt(v * v + (v < 0 ? cfg->alpha_negative : cfg->alpha));
+    /* positive sums saturate as in VADER; negative ones follow v / (|v| + k):
+     * steeper near zero (one complaint word leaves the neutral band) and
+     * slower to reach 0 (two strong words are a complaint, not fury) */
+    double compound = v < 0 ? v / (-v + cfg->negative_knee) : v / sqrt(v * v + cfg->alpha);
     double score = 5.0 + 5.0 * compound;
     score = floor(score * 10.0 + 0.5) / 10.0;
     if (score < 0.0)

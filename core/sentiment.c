@@ -164,7 +164,7 @@ size_t sr_sentiment_format_json(const sr_sentiment *s, char *buf, size_t size)
             const char *name;
         } mods[] = {{SR_MOD_NEGATED, "negated"}, {SR_MOD_BOOSTED, "boosted"},
                     {SR_MOD_DAMPENED, "dampened"}, {SR_MOD_CAPS, "caps"},
-                    {SR_MOD_CONTRAST, "contrast"}};
+                    {SR_MOD_CONTRAST, "contrast"}, {SR_MOD_IRONY, "irony"}};
         if (i)
             put(&o, ",", 1);
         put(&o, "{\"text\":", 8);

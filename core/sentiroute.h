@@ -332,6 +332,7 @@ const char *sr_cue_kind_name(sr_cue_kind kind);
 #define SR_MOD_DAMPENED 0x04u /* a dampener lowered it */
 #define SR_MOD_CAPS 0x08u     /* written in ALLCAPS */
 #define SR_MOD_CONTRAST 0x10u /* weighted by a contrast word ("but") */
+#define SR_MOD_IRONY 0x20u    /* praise read as irony (after a complaint, or #sarcasm) */
 
 #define SR_CUE_MAX 16
 #define SR_CUE_TEXT_MAX 48

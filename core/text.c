@@ -726,6 +726,27 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                     continue;
                 return 1;
             }
+            if (c == '&') {
+                /* an HTML entity ("&amp;", "&gt;", "&#39;") is no word */
+                const unsigned char *r = t->p + 1;
+                while (r < t->end && r - t->p < 10 && (ascii_alnum(*r) || *r == '#'))
+                    r++;
+                if (r < t->end && *r == ';' && r > t->p + 1) {
+                    t->p = r + 1;
+                    continue;
+                }
+                /* cut off, as at the end of a tweet: "&gt", "&amp" */
+                static const char *const names[] = {"gt", "lt", "amp", "quot", "apos", "nbsp"};
+                for (size_t i = 0; i < SR_ARRAY_LEN(names); i++) {
+                    size_t n = strlen(names[i]);
+                    if ((size_t)(r - t->p - 1) == n && memcmp(t->p + 1, names[i], n) == 0) {
+                        t->p = r;
+                        break;
+                    }
+                }
+                if (t->p == r)
+                    continue;
+            }
             if (c == '!' || c == '?') {
                 tok_reset(tok, SRP_TOK_PUNCT, start);
                 while (t->p < t->chunk_end && (*t->p == '!' || *t->p == '?' || *t->p == '1')) {

@@ -17,7 +17,9 @@
  *   "work", "arrive"), absence (a determiner whose next neutral word is
  *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
  *   praise around: "#sarcasm"), polite (thanks, please: counts little in
- *   a message that asks a question).  A term ending in "*" is a stem (matches any word that
+ *   a message that asks a question), fullneg (a problem word whose negation
+ *   is praise: "haven't had any problem"; other negated complaints count
+ *   next to nothing).  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -43,6 +45,7 @@
 typedef struct rec {
     int set;
     int variant;      /* made from an accented spelling; real entries win */
+    uint8_t tags2;
     uint16_t tags;
     float valence;
     float arg;
@@ -252,6 +255,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags |= SRP_T_SARCASM;
         else if (strcmp(tag, "polite") == 0)
             r->tags |= SRP_T_POLITE;
+        else if (strcmp(tag, "fullneg") == 0)
+            r->tags2 |= SRP_T2_FULLNEG;
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;
@@ -353,7 +358,7 @@ static void load(int lang, const char *file)
             errors++;
             continue;
         }
-        if (r.tags == 0) {
+        if (r.tags == 0 && r.tags2 == 0) {
             fprintf(stderr, "%s:%u: '%s' has neither valence nor tags\n", file, lineno, f[0]);
             errors++;
             continue;
@@ -567,6 +572,7 @@ static void write_out(const char *path)
                 continue;
             recs[ri].lang = (uint8_t)l;
             recs[ri].tags = e->recs[l].tags;
+            recs[ri].tags2 = e->recs[l].tags2;
             recs[ri].valence = e->recs[l].valence;
             recs[ri].arg = e->recs[l].arg;
             ri++;
