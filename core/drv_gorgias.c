@@ -12,6 +12,7 @@
  */
 #include "build-config.h"
 
+#include "codec.h"
 #include "handoff.h"
 
 #include "internal.h"
@@ -29,7 +30,7 @@ static void auth(const srp_payload *p, char *out, size_t size)
     char cred[4500], b64[6100];
 
     snprintf(cred, sizeof(cred), "%s:%.*s", p->cfg->gg_username, (int)klen, key);
-    srp_base64(cred, strlen(cred), b64);
+    srp_base64_encode(cred, strlen(cred), b64);
     snprintf(out, size, "Authorization: Basic %s", b64);
     memset(cred, 0, sizeof(cred));
     memset(b64, 0, sizeof(b64));

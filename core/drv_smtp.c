@@ -21,6 +21,7 @@
  */
 #include "build-config.h"
 
+#include "codec.h"
 #include "handoff.h"
 
 #include "internal.h"
@@ -359,7 +360,7 @@ static void encoded_words(buf *b, const char *text)
             }
             i += cl;
         }
-        srp_base64(chunk, k, b64);
+        srp_base64_encode(chunk, k, b64);
         puts_(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
         puts_(b, b64);
         puts_(b, "?=");
@@ -494,7 +495,7 @@ static void b64_body(buf *b, const char *text, size_t n)
 {
     for (size_t i = 0; i < n; i += 57) {
         char out[80];
-        srp_base64(text + i, SR_MIN(57, n - i), out);
+        srp_base64_encode(text + i, SR_MIN(57, n - i), out);
         puts_(b, out);
         puts_(b, "\r\n");
     }

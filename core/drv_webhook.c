@@ -15,6 +15,7 @@
  */
 #include "build-config.h"
 
+#include "codec.h"
 #include "handoff.h"
 
 #include "hmac.h"

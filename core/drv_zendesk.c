@@ -19,6 +19,7 @@
  */
 #include "build-config.h"
 
+#include "codec.h"
 #include "handoff.h"
 
 #include "internal.h"
@@ -38,7 +39,7 @@ static void auth(const srp_payload *p, char *out, size_t size)
     char cred[4500], b64[6100];
 
     snprintf(cred, sizeof(cred), "%s/token:%.*s", p->cfg->zd_email, (int)tlen, tok);
-    srp_base64(cred, strlen(cred), b64);
+    srp_base64_encode(cred, strlen(cred), b64);
     snprintf(out, size, "Authorization: Basic %s", b64);
     memset(cred, 0, sizeof(cred));
     memset(b64, 0, sizeof(b64));

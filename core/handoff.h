@@ -131,9 +131,6 @@ int srp_send_json(const srp_payload *p, const char *method, const char *url,
  * sr_channel_X, sr_queue_X: strings, or {"name": tag} objects */
 json_t *srp_tags_json(const srp_payload *p, int objects);
 
-/* srp_base64 - standard base64 of buf into out (4*ceil(len/3)+1 bytes) */
-void srp_base64(const void *buf, size_t len, char *out);
-
 /* srp_retry_after_parse - seconds from a Retry-After value (delta or HTTP-date), -1 */
 int srp_retry_after_parse(const char *v, int64_t now);
 

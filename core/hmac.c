@@ -121,17 +121,6 @@ void srp_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1
     memset(pad, 0, sizeof(pad));
 }
 
-void srp_hex(const unsigned char *buf, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = hex[buf[i] >> 4];
-        out[2 * i + 1] = hex[buf[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
-
 /* --- SHA-1 (FIPS 180-4) and HMAC-SHA1, for providers that still sign with
  * it (Twilio's X-Twilio-Signature); checked against FIPS 180 and RFC 2202 --- */
 

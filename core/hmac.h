@@ -47,7 +47,4 @@ void srp_sha1_final(srp_sha1 *c, unsigned char out[SRP_SHA1_LEN]);
 void srp_hmac_sha1(const void *key, size_t keylen, const void *m1, size_t len1,
                    const void *m2, size_t len2, unsigned char out[SRP_SHA1_LEN]);
 
-/* srp_hex - lower-case hex of buf into out (2*len+1 bytes). */
-void srp_hex(const unsigned char *buf, size_t len, char *out);
-
 #endif

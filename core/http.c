@@ -223,32 +223,6 @@ void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d
              snippet);
 }
 
-void srp_base64(const void *buf, size_t len, char *out)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = buf;
-    size_t o = 0, i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-        out[o++] = tab[p[i + 2] & 63];
-    }
-    if (i < len) {
-        out[o++] = tab[p[i] >> 2];
-        if (i + 1 < len) {
-            out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-            out[o++] = tab[(p[i + 1] & 15) << 2];
-        } else {
-            out[o++] = tab[(p[i] & 3) << 4];
-            out[o++] = '=';
-        }
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-}
-
 void srp_url_escape(const char *in, char *out, size_t size)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += core/libsrstore.la
 core_libsrstore_la_SOURCES = \
 	core/storeconf.c core/storeconf.h \
 	core/secret.c \
+	core/codec.c core/codec.h \
 	core/hmac.c core/hmac.h \
 	core/route.c core/route.h \
 	core/store.c core/store.h \

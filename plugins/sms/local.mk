@@ -12,7 +12,7 @@ plugins_sms_libsrs_la_SOURCES = \
 	plugins/sms/srs_settings.c \
 	plugins/sms/srs_service.c \
 	plugins/sms/srs_deliver.c \
-	core/hmac.c core/hmac.h
+	core/codec.c core/codec.h core/hmac.c core/hmac.h
 plugins_sms_libsrs_la_CFLAGS = $(AM_CFLAGS) $(UTF8PROC_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
 plugins_sms_libsrs_la_LIBADD = core/libsentiroute.la $(UTF8PROC_LIBS) $(JANSSON_LIBS) \
 	$(CURL_LIBS) -lpthread

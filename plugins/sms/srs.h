@@ -200,12 +200,6 @@ int srs_allow_parse(const char *list, srs_allow *out, sr_error *err);
  * match IPv4 entries. */
 int srs_allow_match(const srs_allow *a, const struct sockaddr *sa);
 
-/* srs_ct_equal - constant-time comparison of a[0..alen) and b[0..blen). */
-int srs_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
-
-/* srs_base64 - base64 of buf into out (4 * ceil(len / 3) + 1 bytes). */
-void srs_base64(const unsigned char *buf, size_t len, char *out);
-
 /* ------------------------------------------------------------------------
  * Helpdesk webhooks: agent replies to relay by SMS
  * ------------------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 
 #include "srs.h"
 
+#include "codec.h"
 #include "hmac.h"
 
 #include <stdio.h>

@@ -9,6 +9,7 @@
 
 #include "srs.h"
 
+#include "codec.h"
 #include "hmac.h"
 
 #include <arpa/inet.h>
@@ -300,42 +301,6 @@ int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hu
     return set_text(out, text->val, text->vlen, charset, coding, max_text, err);
 }
 
-/* --- base64, constant-time compare ------------------------------------- */
-
-void srs_base64(const unsigned char *buf, size_t len, char *out)
-{
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0, i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        uint32_t v = (uint32_t)buf[i] << 16 | (uint32_t)buf[i + 1] << 8 | buf[i + 2];
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = tab[(v >> 6) & 63];
-        out[o++] = tab[v & 63];
-    }
-    if (i < len) {
-        uint32_t v = (uint32_t)buf[i] << 16 | (i + 1 < len ? (uint32_t)buf[i + 1] << 8 : 0);
-        out[o++] = tab[v >> 18];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-}
-
-int srs_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
-{
-    const unsigned char *x = a, *y = b;
-    unsigned char d = alen != blen;
-    size_t n = alen < blen ? alen : blen;
-
-    for (size_t i = 0; i < n; i++)
-        d |= x[i] ^ y[i];
-    return d == 0;
-}
-
 /* --- Twilio-style webhooks ------------------------------------------------ */
 
 static int kv_cmp(const void *a, const void *b)
@@ -399,7 +364,7 @@ void srs_twilio_signature(const char *token, size_t tlen, const char *url, const
     srp_sha1_update(&c, pad, 64);
     srp_sha1_update(&c, inner, sizeof(inner));
     srp_sha1_final(&c, mac);
-    srs_base64(mac, sizeof(mac), out);
+    srp_base64_encode(mac, sizeof(mac), out);
     memset(k, 0, sizeof(k));
     memset(pad, 0, sizeof(pad));
 }
@@ -412,7 +377,7 @@ int srs_twilio_verify(const char *token, size_t tlen, const char *url, const srs
     if (token == NULL || sig == NULL || url == NULL)
         return 0;
     srs_twilio_signature(token, tlen, url, params, want);
-    return want[0] != '\0' && srs_ct_equal(want, strlen(want), sig, strlen(sig));
+    return want[0] != '\0' && srp_ct_equal(want, strlen(want), sig, strlen(sig));
 }
 
 int srs_twilio_parse(const srs_form *p, size_t max_text, srs_inbound *out, sr_error *err)
@@ -871,8 +836,8 @@ int srs_zendesk_verify(const char *secret, size_t slen, const char *timestamp,
     if (max_age > 0 && (at < now - max_age || at > now + max_age))
         return 0;
     srp_hmac_sha256(secret, slen, timestamp, strlen(timestamp), body, blen, mac);
-    srs_base64(mac, sizeof(mac), want);
-    return srs_ct_equal(want, strlen(want), sig, strlen(sig));
+    srp_base64_encode(mac, sizeof(mac), want);
+    return srp_ct_equal(want, strlen(want), sig, strlen(sig));
 }
 
 int srs_ext_id_ticket(const char *ext, const char *instance, uint64_t *ticket)

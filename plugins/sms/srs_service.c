@@ -17,6 +17,8 @@
 
 #include "srs.h"
 
+#include "codec.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,28 +350,14 @@ static int status_for(int code)
 /* basic_password - the password of "Authorization: Basic ..." into out */
 static int basic_password(const char *auth, char *out, size_t size)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char dec[512];
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
+    size_t o;
     const char *colon;
 
     if (auth == NULL || strncasecmp(auth, "Basic ", 6) != 0)
         return 0;
-    for (const char *p = auth + 6; *p && *p != '='; p++) {
-        const char *c = strchr(tab, *p);
-        if (c == NULL || *p == '\0')
-            return 0;
-        acc = acc << 6 | (unsigned)(c - tab);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o + 1 >= sizeof(dec))
-                return 0;
-            dec[o++] = (char)(acc >> bits & 0xff);
-        }
-    }
+    if (!srp_base64_decode(auth + 6, strlen(auth + 6), dec, sizeof(dec) - 1, &o))
+        return 0;
     dec[o] = '\0';
     colon = memchr(dec, ':', o);
     if (colon == NULL)
@@ -392,12 +380,12 @@ static int shared_secret_ok(const srs_settings *s, const srs_request *rq, const 
     if (s->secret.buf == NULL)
         return 1;
     if (kv)
-        ok = srs_ct_equal(kv->val, kv->vlen, s->secret.buf, s->secret.len);
+        ok = srp_ct_equal(kv->val, kv->vlen, s->secret.buf, s->secret.len);
     else if (h)
-        ok = srs_ct_equal(h, strlen(h), s->secret.buf, s->secret.len);
+        ok = srp_ct_equal(h, strlen(h), s->secret.buf, s->secret.len);
     else if (basic_password(rq->header ? rq->header(rq->hud, "Authorization") : NULL, pw,
                             sizeof(pw)))
-        ok = srs_ct_equal(pw, strlen(pw), s->secret.buf, s->secret.len);
+        ok = srp_ct_equal(pw, strlen(pw), s->secret.buf, s->secret.len);
     else {
         error_answer(rs, 401, "authentication required");
         rs->www_auth = "Basic realm=\"sentiroute-sms\"";
@@ -668,7 +656,7 @@ static void gorgias(srs_server *srv, const srs_settings *s, const srs_request *r
         error_answer(rs, 401, "X-Sentiroute-Token required");
         return;
     }
-    if (!srs_ct_equal(tok, strlen(tok), s->gorgias_token.buf, s->gorgias_token.len)) {
+    if (!srp_ct_equal(tok, strlen(tok), s->gorgias_token.buf, s->gorgias_token.len)) {
         sr_log(srv->ctx, SR_LOG_WARNING, "gorgias: wrong token");
         error_answer(rs, 403, "wrong token");
         return;

@@ -431,7 +431,4 @@ typedef struct srx_wh_reply {
 /* srx_wh_parse - SR_OK, or SR_EFORMAT with a reason in err */
 int srx_wh_parse(const char *body, size_t len, srx_wh_reply *out, char *err, size_t errsize);
 
-/* srx_b64_encode - standard base64 of buf into out (4*ceil(len/3)+1) */
-void srx_b64_encode(const unsigned char *buf, size_t len, char *out);
-
 #endif

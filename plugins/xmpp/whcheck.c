@@ -15,45 +15,13 @@
 
 #include "srx.h"
 
+#include "codec.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* srx_b64_encode - RFC 4648 base64 with padding */
-void srx_b64_encode(const unsigned char *buf, size_t len, char *out)
-{
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0, i;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        unsigned v = (unsigned)buf[i] << 16 | (unsigned)buf[i + 1] << 8 | buf[i + 2];
-        out[o++] = a[v >> 18];
-        out[o++] = a[(v >> 12) & 63];
-        out[o++] = a[(v >> 6) & 63];
-        out[o++] = a[v & 63];
-    }
-    if (i < len) {
-        unsigned v = (unsigned)buf[i] << 16 | (i + 1 < len ? (unsigned)buf[i + 1] << 8 : 0);
-        out[o++] = a[v >> 18];
-        out[o++] = a[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? a[(v >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-}
-
-/* ct_equal - constant-time comparison of two strings (length leaks only) */
-static int ct_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-    unsigned char d = alen != blen;
-    size_t n = alen < blen ? alen : blen;
-
-    for (size_t i = 0; i < n; i++)
-        d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
 
 int srx_wh_signature_ok(const char *secret, size_t slen, const char *timestamp,
                         const char *body, size_t blen, const char *signature)
@@ -64,15 +32,15 @@ int srx_wh_signature_ok(const char *secret, size_t slen, const char *timestamp,
     if (secret == NULL || slen == 0 || timestamp == NULL || signature == NULL)
         return 0;
     sr_hmac_sha256(secret, slen, timestamp, strlen(timestamp), body ? body : "", blen, mac);
-    srx_b64_encode(mac, sizeof(mac), want);
-    return ct_equal(want, strlen(want), signature, strlen(signature));
+    srp_base64_encode(mac, sizeof(mac), want);
+    return srp_ct_equal(want, strlen(want), signature, strlen(signature));
 }
 
 int srx_wh_token_ok(const char *want, size_t wlen, const char *got)
 {
     if (want == NULL || wlen == 0 || got == NULL)
         return 0;
-    return ct_equal(want, wlen, got, strlen(got));
+    return srp_ct_equal(want, wlen, got, strlen(got));
 }
 
 /* srx_wh_timestamp_ok - "YYYY-MM-DDTHH:MM:SSZ" (fractions allowed) near now */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "hmac.h"
 #include "srs.h"
 
@@ -98,7 +99,7 @@ static void test_base64(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        srs_base64((const unsigned char *)cases[i].in, strlen(cases[i].in), out);
+        srp_base64_encode(cases[i].in, strlen(cases[i].in), out);
         str_is(out, cases[i].out);
     }
 }

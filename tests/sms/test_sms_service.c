@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "hmac.h"
 #include "srs.h"
 
@@ -393,7 +394,7 @@ static void test_zendesk_reply_becomes_deliver_job(void **state)
     {
         unsigned char mac[32];
         srp_hmac_sha256("zdsecret", 8, ts, strlen(ts), body, strlen(body), mac);
-        srs_base64(mac, 32, sigb64);
+        srp_base64_encode(mac, 32, sigb64);
     }
     assert_int_equal(call("POST", "/zendesk", NULL, body, hv, &b, NULL), 200);
     assert_non_null(strstr(b, "queued"));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec.h"
 #include "hmac.h"
 
 static void unhex(const char *h, unsigned char *out, size_t *len)

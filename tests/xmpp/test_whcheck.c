@@ -7,6 +7,8 @@
 
 #include "srxtest.h"
 
+#include "codec.h"
+
 #include <time.h>
 
 static const char SECRET[] = "dGhpcyBpcyBhIHNlY3JldA";
@@ -43,13 +45,13 @@ static void test_base64_and_hmac_vectors(void **state)
     /* RFC 4231 test case 2, through the public sr_hmac_sha256 */
     sr_hmac_sha256("Jefe", 4, "what do ya want ", 16, "for nothing?", 12, mac);
     assert_memory_equal(mac, want, sizeof(want));
-    srx_b64_encode((const unsigned char *)"", 0, out);
+    srp_base64_encode("", 0, out);
     assert_string_equal(out, "");
-    srx_b64_encode((const unsigned char *)"f", 1, out);
+    srp_base64_encode("f", 1, out);
     assert_string_equal(out, "Zg==");
-    srx_b64_encode((const unsigned char *)"fo", 2, out);
+    srp_base64_encode("fo", 2, out);
     assert_string_equal(out, "Zm8=");
-    srx_b64_encode((const unsigned char *)"foobar", 6, out);
+    srp_base64_encode("foobar", 6, out);
     assert_string_equal(out, "Zm9vYmFy");
 }
 
