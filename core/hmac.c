@@ -45,48 +45,71 @@ static void block(uint32_t h[8], const unsigned char *p)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+/* --- what SHA-256 and SHA-1 share: 64-byte blocks, the same padding and
+ * big-endian length (FIPS 180-4, 5.1.1), big-endian output words --- */
+
+typedef void (*block_fn)(uint32_t *h, const unsigned char *p);
+
+static void md_init(srp_md_buf *b)
+{
+    b->bytes = 0;
+    b->nbuf = 0;
+}
+
+/* md_update - buffer data, compressing each full block into h */
+static void md_update(srp_md_buf *b, uint32_t *h, block_fn compress, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    b->bytes += len;
+    while (len > 0) {
+        size_t take = 64 - b->nbuf < len ? 64 - b->nbuf : len;
+        memcpy(b->buf + b->nbuf, p, take);
+        b->nbuf += take;
+        p += take;
+        len -= take;
+        if (b->nbuf == 64) {
+            compress(h, b->buf);
+            b->nbuf = 0;
+        }
+    }
+}
+
+/* md_final - pad, then the first `words` words of h into out, big-endian */
+static void md_final(srp_md_buf *b, uint32_t *h, int words, block_fn compress,
+                     unsigned char *out)
+{
+    uint64_t bits = b->bytes * 8;
+    unsigned char pad[72] = {0x80};
+    size_t padlen = (b->nbuf < 56 ? 56 : 120) - b->nbuf;
+
+    for (int i = 0; i < 8; i++)
+        pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    md_update(b, h, compress, pad, padlen + 8);
+    for (int i = 0; i < words; i++) {
+        out[4 * i] = (unsigned char)(h[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(h[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(h[i] >> 8);
+        out[4 * i + 3] = (unsigned char)h[i];
+    }
+}
+
 void srp_sha256_init(srp_sha256 *c)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     memcpy(c->h, iv, sizeof(iv));
-    c->bytes = 0;
-    c->nbuf = 0;
+    md_init(&c->b);
 }
 
 void srp_sha256_update(srp_sha256 *c, const void *data, size_t len)
 {
-    const unsigned char *p = data;
-
-    c->bytes += len;
-    while (len > 0) {
-        size_t take = 64 - c->nbuf < len ? 64 - c->nbuf : len;
-        memcpy(c->buf + c->nbuf, p, take);
-        c->nbuf += take;
-        p += take;
-        len -= take;
-        if (c->nbuf == 64) {
-            block(c->h, c->buf);
-            c->nbuf = 0;
-        }
-    }
+    md_update(&c->b, c->h, block, data, len);
 }
 
 void srp_sha256_final(srp_sha256 *c, unsigned char out[SRP_SHA256_LEN])
 {
-    uint64_t bits = c->bytes * 8;
-    unsigned char pad[72] = {0x80};
-    size_t padlen = (c->nbuf < 56 ? 56 : 120) - c->nbuf;
-
-    for (int i = 0; i < 8; i++)
-        pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-    srp_sha256_update(c, pad, padlen + 8);
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (unsigned char)(c->h[i] >> 24);
-        out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
-        out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
-        out[4 * i + 3] = (unsigned char)c->h[i];
-    }
+    md_final(&c->b, c->h, 8, block, out);
 }
 
 /* srp_hmac_sha256 - RFC 2104 with SHA-256 (block size 64) */
@@ -163,75 +186,72 @@ void srp_sha1_init(srp_sha1 *c)
     static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
                                    0xc3d2e1f0};
     memcpy(c->h, iv, sizeof(iv));
-    c->bytes = 0;
-    c->nbuf = 0;
+    md_init(&c->b);
 }
 
 void srp_sha1_update(srp_sha1 *c, const void *data, size_t len)
 {
-    const unsigned char *p = data;
-
-    c->bytes += len;
-    while (len > 0) {
-        size_t take = 64 - c->nbuf < len ? 64 - c->nbuf : len;
-        memcpy(c->buf + c->nbuf, p, take);
-        c->nbuf += take;
-        p += take;
-        len -= take;
-        if (c->nbuf == 64) {
-            sha1_block(c->h, c->buf);
-            c->nbuf = 0;
-        }
-    }
+    md_update(&c->b, c->h, sha1_block, data, len);
 }
 
 void srp_sha1_final(srp_sha1 *c, unsigned char out[SRP_SHA1_LEN])
 {
-    uint64_t bits = c->bytes * 8;
-    unsigned char pad[72] = {0x80};
-    size_t padlen = (c->nbuf < 56 ? 56 : 120) - c->nbuf;
-
-    for (int i = 0; i < 8; i++)
-        pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-    srp_sha1_update(c, pad, padlen + 8);
-    for (int i = 0; i < 5; i++) {
-        out[4 * i] = (unsigned char)(c->h[i] >> 24);
-        out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
-        out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
-        out[4 * i + 3] = (unsigned char)c->h[i];
-    }
+    md_final(&c->b, c->h, 5, sha1_block, out);
 }
 
-/* srp_hmac_sha1 - RFC 2104 with SHA-1 (block size 64) */
+/* srp_hmac_sha1_init - RFC 2104 with SHA-1 (block size 64): the inner hash
+ * starts over key XOR ipad; the key stays in h until final */
+void srp_hmac_sha1_init(srp_hmac_sha1_ctx *h, const void *key, size_t keylen)
+{
+    unsigned char pad[64];
+
+    memset(h->k, 0, sizeof(h->k));
+    if (keylen > 64) {
+        srp_sha1_init(&h->c);
+        srp_sha1_update(&h->c, key, keylen);
+        srp_sha1_final(&h->c, h->k);
+    } else if (keylen > 0) {
+        memcpy(h->k, key, keylen);
+    }
+    for (int i = 0; i < 64; i++)
+        pad[i] = h->k[i] ^ 0x36;
+    srp_sha1_init(&h->c);
+    srp_sha1_update(&h->c, pad, 64);
+    memset(pad, 0, sizeof(pad));
+}
+
+void srp_hmac_sha1_update(srp_hmac_sha1_ctx *h, const void *data, size_t len)
+{
+    srp_sha1_update(&h->c, data, len);
+}
+
+/* srp_hmac_sha1_final - the outer hash over key XOR opad and the inner one */
+void srp_hmac_sha1_final(srp_hmac_sha1_ctx *h, unsigned char out[SRP_SHA1_LEN])
+{
+    unsigned char pad[64], inner[SRP_SHA1_LEN];
+
+    srp_sha1_final(&h->c, inner);
+    for (int i = 0; i < 64; i++)
+        pad[i] = h->k[i] ^ 0x5c;
+    srp_sha1_init(&h->c);
+    srp_sha1_update(&h->c, pad, 64);
+    srp_sha1_update(&h->c, inner, sizeof(inner));
+    srp_sha1_final(&h->c, out);
+    memset(h->k, 0, sizeof(h->k));
+    memset(pad, 0, sizeof(pad));
+}
+
+/* srp_hmac_sha1 - HMAC-SHA1(key, m1 || m2) in one call */
 void srp_hmac_sha1(const void *key, size_t keylen, const void *m1, size_t len1,
                    const void *m2, size_t len2, unsigned char out[SRP_SHA1_LEN])
 {
-    unsigned char k[64] = {0}, pad[64], inner[SRP_SHA1_LEN];
-    srp_sha1 c;
+    srp_hmac_sha1_ctx h;
 
-    if (keylen > 64) {
-        srp_sha1_init(&c);
-        srp_sha1_update(&c, key, keylen);
-        srp_sha1_final(&c, k);
-    } else if (keylen > 0) {
-        memcpy(k, key, keylen);
-    }
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    srp_sha1_init(&c);
-    srp_sha1_update(&c, pad, 64);
-    srp_sha1_update(&c, m1, len1);
+    srp_hmac_sha1_init(&h, key, keylen);
+    srp_hmac_sha1_update(&h, m1, len1);
     if (m2 != NULL)
-        srp_sha1_update(&c, m2, len2);
-    srp_sha1_final(&c, inner);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    srp_sha1_init(&c);
-    srp_sha1_update(&c, pad, 64);
-    srp_sha1_update(&c, inner, sizeof(inner));
-    srp_sha1_final(&c, out);
-    memset(k, 0, sizeof(k));
-    memset(pad, 0, sizeof(pad));
+        srp_hmac_sha1_update(&h, m2, len2);
+    srp_hmac_sha1_final(&h, out);
 }
 
 /* sr_hmac_sha256 - the public face of srp_hmac_sha256 (adapters verify

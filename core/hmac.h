@@ -13,11 +13,16 @@
 
 #define SRP_SHA256_LEN 32
 
-typedef struct srp_sha256 {
-    uint32_t h[8];
+/* the 64-byte block buffer and length count both hashes share */
+typedef struct srp_md_buf {
     uint64_t bytes;
     unsigned char buf[64];
     size_t nbuf;
+} srp_md_buf;
+
+typedef struct srp_sha256 {
+    uint32_t h[8];
+    srp_md_buf b;
 } srp_sha256;
 
 void srp_sha256_init(srp_sha256 *c);
@@ -34,9 +39,7 @@ void srp_hmac_sha256(const void *key, size_t keylen, const void *m1, size_t len1
 
 typedef struct srp_sha1 {
     uint32_t h[5];
-    uint64_t bytes;
-    unsigned char buf[64];
-    size_t nbuf;
+    srp_md_buf b;
 } srp_sha1;
 
 void srp_sha1_init(srp_sha1 *c);
@@ -46,5 +49,17 @@ void srp_sha1_final(srp_sha1 *c, unsigned char out[SRP_SHA1_LEN]);
 /* srp_hmac_sha1 - HMAC-SHA1(key, m1 || m2); m2 may be NULL. */
 void srp_hmac_sha1(const void *key, size_t keylen, const void *m1, size_t len1,
                    const void *m2, size_t len2, unsigned char out[SRP_SHA1_LEN]);
+
+/* HMAC-SHA1 over a message fed in pieces (Twilio signs the URL and each
+ * form field): init, update as often as needed, final (which wipes the
+ * key from ctx). */
+typedef struct srp_hmac_sha1_ctx {
+    srp_sha1 c;
+    unsigned char k[64];
+} srp_hmac_sha1_ctx;
+
+void srp_hmac_sha1_init(srp_hmac_sha1_ctx *h, const void *key, size_t keylen);
+void srp_hmac_sha1_update(srp_hmac_sha1_ctx *h, const void *data, size_t len);
+void srp_hmac_sha1_final(srp_hmac_sha1_ctx *h, unsigned char out[SRP_SHA1_LEN]);
 
 #endif

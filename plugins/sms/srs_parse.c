@@ -324,49 +324,31 @@ static int kv_cmp(const void *a, const void *b)
 void srs_twilio_signature(const char *token, size_t tlen, const char *url, const srs_form *params,
                           char out[29])
 {
-    unsigned char k[64] = {0}, pad[64], inner[SRP_SHA1_LEN], mac[SRP_SHA1_LEN];
+    unsigned char mac[SRP_SHA1_LEN];
     const srs_kv **sorted = NULL;
     size_t n = params ? params->n : 0;
-    srp_sha1 c;
+    srp_hmac_sha1_ctx h;
 
-    /* HMAC by hand: the message is streamed, not concatenated */
-    if (tlen > 64) {
-        srp_sha1_init(&c);
-        srp_sha1_update(&c, token, tlen);
-        srp_sha1_final(&c, k);
-    } else if (tlen > 0) {
-        memcpy(k, token, tlen);
-    }
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    srp_sha1_init(&c);
-    srp_sha1_update(&c, pad, 64);
-    srp_sha1_update(&c, url, strlen(url));
-    if (n > 0 && (sorted = malloc(n * sizeof(*sorted))) != NULL) {
-        for (size_t i = 0; i < n; i++)
-            sorted[i] = &params->v[i];
-        qsort(sorted, n, sizeof(*sorted), kv_cmp);
-        for (size_t i = 0; i < n; i++) {
-            if (i > 0 && kv_cmp(&sorted[i - 1], &sorted[i]) == 0)
-                continue;   /* the same name and value twice counts once */
-            srp_sha1_update(&c, sorted[i]->key, sorted[i]->klen);
-            srp_sha1_update(&c, sorted[i]->val, sorted[i]->vlen);
-        }
-        free(sorted);
-    } else if (n > 0) {
+    if (n > 0 && (sorted = malloc(n * sizeof(*sorted))) == NULL) {
         memset(out, 0, 29);   /* out of memory: a signature that never matches */
         return;
     }
-    srp_sha1_final(&c, inner);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    srp_sha1_init(&c);
-    srp_sha1_update(&c, pad, 64);
-    srp_sha1_update(&c, inner, sizeof(inner));
-    srp_sha1_final(&c, mac);
+    /* the message is streamed, not concatenated */
+    srp_hmac_sha1_init(&h, token, tlen);
+    srp_hmac_sha1_update(&h, url, strlen(url));
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &params->v[i];
+    if (n > 0)
+        qsort(sorted, n, sizeof(*sorted), kv_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && kv_cmp(&sorted[i - 1], &sorted[i]) == 0)
+            continue;   /* the same name and value twice counts once */
+        srp_hmac_sha1_update(&h, sorted[i]->key, sorted[i]->klen);
+        srp_hmac_sha1_update(&h, sorted[i]->val, sorted[i]->vlen);
+    }
+    free(sorted);
+    srp_hmac_sha1_final(&h, mac);
     srp_base64_encode(mac, sizeof(mac), out);
-    memset(k, 0, sizeof(k));
-    memset(pad, 0, sizeof(pad));
 }
 
 int srs_twilio_verify(const char *token, size_t tlen, const char *url, const srs_form *params,
