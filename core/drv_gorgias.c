@@ -12,7 +12,6 @@
  */
 #include "build-config.h"
 
-#include "codec.h"
 #include "handoff.h"
 
 #include "internal.h"
@@ -23,47 +22,17 @@
 #include <string.h>
 #include <time.h>
 
-static void auth(const srp_payload *p, char *out, size_t size)
-{
-    size_t klen;
-    const char *key = srp_secret_data(p->cfg->gg_key, &klen);
-    char cred[4500], b64[6100];
-
-    snprintf(cred, sizeof(cred), "%s:%.*s", p->cfg->gg_username, (int)klen, key);
-    srp_base64_encode(cred, strlen(cred), b64);
-    snprintf(out, size, "Authorization: Basic %s", b64);
-    memset(cred, 0, sizeof(cred));
-    memset(b64, 0, sizeof(b64));
-}
-
-static void base(const srp_payload *p, char *out, size_t size, const char *path)
-{
-    size_t n = strlen(p->cfg->gg_url);
-
-    while (n > 0 && p->cfg->gg_url[n - 1] == '/')
-        n--;
-    if (snprintf(out, size, "%.*s%s", (int)n, p->cfg->gg_url, path) >= (int)size)
-        out[size - 1] = '\0';
-}
-
 /* get_list - GET url; the "data" array's first element whose field equals
  * want (any element when field is NULL): 1 found, 0 not, -1 error */
 static int get_list(const srp_payload *p, const char *hdr, const char *url, const char *field,
                     const char *want, char *id, size_t size, srp_delivery *d)
 {
-    srp_http_resp r;
     json_t *j, *e;
     size_t i;
     int found = 0;
 
-    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
-        srp_http_classify(&r, "gorgias lookup", d);
-        if (d->outcome == SRP_DELIVERED)
-            d->outcome = SRP_RETRY;
-        srp_http_resp_free(&r);
+    if (srp_http_get_json(p, url, hdr, "gorgias lookup", d, &j) != SR_OK)
         return -1;
-    }
-    j = json_loads(r.body, 0, NULL);
     json_array_foreach(json_object_get(j, "data"), i, e) {
         const char *v = json_string_value(json_object_get(e, field));
         if (!found && v && strcmp(v, want) == 0) {
@@ -73,7 +42,6 @@ static int get_list(const srp_payload *p, const char *hdr, const char *url, cons
         }
     }
     json_decref(j);
-    srp_http_resp_free(&r);
     return found;
 }
 
@@ -101,21 +69,17 @@ static void customer_email(const srp_payload *p, char *out, size_t size)
 
 static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], q[300], path[400], email[300], now[32], sum[300], *tr;
+    char url[1200], q[300], email[300], now[32], sum[300], *tr;
     srp_http_resp r;
-    json_t *msg, *ticket, *resp;
+    json_t *msg, *ticket;
 
     if (p->attempts > 1) {
         srp_url_escape(p->ext_id, q, sizeof(q));
-        snprintf(path, sizeof(path), "/api/tickets?external_id=%s", q);
-        base(p, url, sizeof(url), path);
-        int f = get_list(p, hdr, url, "external_id", p->ext_id, d->remote_id,
-                         sizeof(d->remote_id), d);
-        if (f != 0) {
-            if (f > 0)
-                d->outcome = SRP_DELIVERED;
+        srp_url(url, sizeof(url), p->cfg->gg_url, "/api/tickets?external_id=%s", q);
+        if (srp_lookup_done(get_list(p, hdr, url, "external_id", p->ext_id, d->remote_id,
+                                     sizeof(d->remote_id), d),
+                            NULL, d))
             return;
-        }
     }
     customer_email(p, email, sizeof(email));
     srp_iso8601(time(NULL), now);
@@ -135,43 +99,26 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
         srp_snap_str(p, "label"), "sentiroute_flags", srp_snap_str(p, "flags"), "profile_id",
         srp_snap_str(p, "profile_id"), "queue", srp_snap_str(p, "queue"), "source_channel",
         srp_snap_str(p, "channel"), "summary", sum, "messages", msg);
-    base(p, url, sizeof(url), "/api/tickets");
+    srp_url(url, sizeof(url), p->cfg->gg_url, "/api/tickets");
     srp_send_json(p, "POST", url, hdr, NULL, ticket, &r);
     json_decref(ticket);
     srp_http_classify(&r, "gorgias create", d);
-    if (d->outcome == SRP_DELIVERED) {
-        resp = json_loads(r.body, 0, NULL);
-        if (json_is_integer(json_object_get(resp, "id")))
-            snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
-                     (long long)json_integer_value(json_object_get(resp, "id")));
-        else {
-            d->outcome = SRP_RETRY;
-            snprintf(d->why, sizeof(d->why), "gorgias create: 2xx without id");
-        }
-        json_decref(resp);
-    }
+    if (d->outcome == SRP_DELIVERED)
+        srp_remote_id(&r, NULL, 0, "gorgias create: 2xx without id", d);
     srp_http_resp_free(&r);
 }
 
 static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], path[200], email[300], now[32], *tr;
+    char url[1200], id[64], email[300], now[32], *tr;
     srp_http_resp r;
     json_t *msg;
 
-    snprintf(path, sizeof(path), "/api/tickets/%s/messages", p->remote_id);
-    base(p, url, sizeof(url), path);
-    if (p->attempts > 1) {
-        char id[64];
-        int f = get_list(p, hdr, url, "external_id", p->idem_key, id, sizeof(id), d);
-        if (f != 0) {
-            if (f > 0) {
-                d->outcome = SRP_DELIVERED;
-                srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
-            }
-            return;
-        }
-    }
+    srp_url(url, sizeof(url), p->cfg->gg_url, "/api/tickets/%s/messages", p->remote_id);
+    if (p->attempts > 1 &&
+        srp_lookup_done(get_list(p, hdr, url, "external_id", p->idem_key, id, sizeof(id), d),
+                        p->remote_id, d))
+        return;
     customer_email(p, email, sizeof(email));
     srp_iso8601(time(NULL), now);
     tr = srp_transcript_text(p);
@@ -196,7 +143,7 @@ void srp_drv_gorgias(const srp_payload *p, srp_delivery *d)
         snprintf(d->why, sizeof(d->why), "gorgias is not configured (handoff.gorgias)");
         return;
     }
-    auth(p, hdr, sizeof(hdr));
+    srp_basic_auth(hdr, sizeof(hdr), p->cfg->gg_key, "%s", p->cfg->gg_username);
     if (strcmp(p->kind, "comment") == 0)
         comment(p, hdr, d);
     else

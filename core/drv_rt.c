@@ -20,16 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void base(const srp_payload *p, char *out, size_t size, const char *path)
-{
-    size_t n = strlen(p->cfg->rt_url);
-
-    while (n > 0 && p->cfg->rt_url[n - 1] == '/')
-        n--;
-    if (snprintf(out, size, "%.*s/REST/2.0%s", (int)n, p->cfg->rt_url, path) >= (int)size)
-        out[size - 1] = '\0';
-}
-
 static int rt_priority(const char *p)
 {
     return strcmp(p, "urgent") == 0 ? 100 : strcmp(p, "high") == 0 ? 75
@@ -40,33 +30,18 @@ static int rt_priority(const char *p)
 /* lookup - search by our id field: 1 found (id set), 0 none, -1 error */
 static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
 {
-    char url[1400], sql[600], q[1200], path[1300];
-    srp_http_resp r;
-    json_t *j, *it;
-    int found = 0;
+    char url[1400], sql[600], q[1200];
+    json_t *j;
+    int found;
 
     snprintf(sql, sizeof(sql), "'CF.{%.128s}' = '%.200s'", p->cfg->rt_id_field, p->ext_id);
     srp_url_escape(sql, q, sizeof(q));
-    snprintf(path, sizeof(path), "/tickets?query=%s", q);
-    base(p, url, sizeof(url), path);
-    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
-        srp_http_classify(&r, "rt search", d);
-        if (d->outcome == SRP_DELIVERED)
-            d->outcome = SRP_RETRY;
-        srp_http_resp_free(&r);
+    srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/tickets?query=%s", q);
+    if (srp_http_get_json(p, url, hdr, "rt search", d, &j) != SR_OK)
         return -1;
-    }
-    j = json_loads(r.body, 0, NULL);
-    it = json_object_get(json_array_get(json_object_get(j, "items"), 0), "id");
-    if (json_is_string(it) || json_is_integer(it)) {
-        if (json_is_string(it))
-            srp_strlcpy(id, json_string_value(it), size);
-        else
-            snprintf(id, size, "%lld", (long long)json_integer_value(it));
-        found = 1;
-    }
+    found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"), 1,
+                        id, size);
     json_decref(j);
-    srp_http_resp_free(&r);
     return found;
 }
 
@@ -74,27 +49,22 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
     char url[1200], sum[300], *tr, *content;
     srp_http_resp r;
-    json_t *t, *resp, *id;
+    json_t *t;
     const char *email = srp_snap_str(p, "email");
 
-    if (p->attempts > 1) {
-        int f = lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d);
-        if (f != 0) {
-            if (f > 0)
-                d->outcome = SRP_DELIVERED;
-            return;
-        }
-    }
+    if (p->attempts > 1 &&
+        srp_lookup_done(lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d), NULL, d))
+        return;
     tr = srp_transcript_text(p);
     srp_summary(p, sum, sizeof(sum));
-    content = tr ? malloc(strlen(tr) + 400) : NULL;
+    content = tr ? srp_strdup_printf("%s\nrequester: %s\n\n%s", sum,
+                                     srp_snap_str(p, "requester"), tr)
+                 : NULL;
+    free(tr);
     if (content == NULL) {
-        free(tr);
         d->outcome = SRP_RETRY;
         return;
     }
-    sprintf(content, "%s\nrequester: %s\n\n%s", sum, srp_snap_str(p, "requester"), tr);
-    free(tr);
     t = json_pack("{ss ss ss ss sI s{ss ss}}", "Queue", p->cfg->rt_queue, "Subject",
                   srp_snap_str(p, "subject"), "Content", content, "ContentType", "text/plain",
                   "Priority", (json_int_t)rt_priority(srp_snap_str(p, "priority")),
@@ -108,46 +78,26 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
         json_object_set_new(json_object_get(t, "CustomFields"), p->cfg->rt_seq_field,
                             json_string(seq));
     }
-    base(p, url, sizeof(url), "/ticket");
+    srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/ticket");
     srp_send_json(p, "POST", url, hdr, NULL, t, &r);
     json_decref(t);
     srp_http_classify(&r, "rt create", d);
-    if (d->outcome == SRP_DELIVERED) {
-        resp = json_loads(r.body, 0, NULL);
-        id = json_object_get(resp, "id");
-        if (json_is_string(id))
-            srp_strlcpy(d->remote_id, json_string_value(id), sizeof(d->remote_id));
-        else if (json_is_integer(id))
-            snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
-                     (long long)json_integer_value(id));
-        else {
-            d->outcome = SRP_RETRY;
-            snprintf(d->why, sizeof(d->why), "rt create: 201 without id");
-        }
-        json_decref(resp);
-    }
+    if (d->outcome == SRP_DELIVERED)
+        srp_remote_id(&r, NULL, 1, "rt create: 201 without id", d);
     srp_http_resp_free(&r);
 }
 
 /* seq_done - the ticket's seq field says this message got there: 1/0/-1 */
 static int seq_done(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], path[200];
-    srp_http_resp r;
+    char url[1200];
     json_t *j, *cf;
     size_t i;
     long have = -1;
 
-    snprintf(path, sizeof(path), "/ticket/%s", p->remote_id);
-    base(p, url, sizeof(url), path);
-    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
-        srp_http_classify(&r, "rt ticket", d);
-        if (d->outcome == SRP_DELIVERED)
-            d->outcome = SRP_RETRY;
-        srp_http_resp_free(&r);
+    srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/ticket/%s", p->remote_id);
+    if (srp_http_get_json(p, url, hdr, "rt ticket", d, &j) != SR_OK)
         return -1;
-    }
-    j = json_loads(r.body, 0, NULL);
     /* RT 5: "CustomFields": [{"name": "...", "values": ["..."]}, ...] */
     json_array_foreach(json_object_get(j, "CustomFields"), i, cf) {
         const char *name = json_string_value(json_object_get(cf, "name"));
@@ -156,42 +106,30 @@ static int seq_done(const srp_payload *p, const char *hdr, srp_delivery *d)
             have = atol(v);
     }
     json_decref(j);
-    srp_http_resp_free(&r);
     return have >= (long)p->seq;
 }
 
 static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], path[200], seq[16], sum[300], *tr, *content;
+    char url[1200], seq[16], sum[300], *tr, *content;
     srp_http_resp r;
     json_t *c;
 
-    if (p->attempts > 1) {
-        int s = seq_done(p, hdr, d);
-        if (s != 0) {
-            if (s > 0) {
-                d->outcome = SRP_DELIVERED;
-                srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
-            }
-            return;
-        }
-    }
+    if (p->attempts > 1 && srp_lookup_done(seq_done(p, hdr, d), p->remote_id, d))
+        return;
     tr = srp_transcript_text(p);
     srp_summary(p, sum, sizeof(sum));
-    content = tr ? malloc(strlen(tr) + 400) : NULL;
+    content = tr ? srp_strdup_printf("%s\n\n%s", tr, sum) : NULL;
+    free(tr);
     if (content == NULL) {
-        free(tr);
         d->outcome = SRP_RETRY;
         return;
     }
-    sprintf(content, "%s\n\n%s", tr, sum);
-    free(tr);
     snprintf(seq, sizeof(seq), "%u", p->seq);
     c = json_pack("{ss ss s{ss}}", "Content", content, "ContentType", "text/plain",
                   "CustomFields", p->cfg->rt_seq_field, seq);
     free(content);
-    snprintf(path, sizeof(path), "/ticket/%s/comment", p->remote_id);
-    base(p, url, sizeof(url), path);
+    srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/ticket/%s/comment", p->remote_id);
     srp_send_json(p, "POST", url, hdr, NULL, c, &r);
     json_decref(c);
     srp_http_classify(&r, "rt comment", d);

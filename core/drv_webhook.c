@@ -27,22 +27,22 @@
 #include <string.h>
 #include <time.h>
 
-static json_t *flags_json(const char *flags)
+/* list_json - "a,b,c" (the snapshot's tags and flags) as a JSON array */
+static json_t *list_json(const char *list)
 {
     json_t *a = json_array();
 
-    while (a && *flags) {
-        size_t k = strcspn(flags, ",");
-        json_array_append_new(a, json_stringn(flags, k));
-        flags += k + (flags[k] == ',');
+    while (a && *list) {
+        size_t k = strcspn(list, ",");
+        json_array_append_new(a, json_stringn(list, k));
+        list += k + (list[k] == ',');
     }
     return a;
 }
 
 static json_t *body_json(const srp_payload *p)
 {
-    json_t *tr = json_array(), *tags = json_array();
-    const char *t = srp_snap_str(p, "tags");
+    json_t *tr = json_array();
 
     for (size_t i = 0; tr && i < p->nmsgs; i++) {
         const sr_stored_message *m = &p->msgs[i];
@@ -58,36 +58,30 @@ static json_t *body_json(const srp_payload *p)
         }
         json_array_append_new(tr, e);
     }
-    while (tags && *t) {
-        size_t k = strcspn(t, ",");
-        json_array_append_new(tags, json_stringn(t, k));
-        t += k + (t[k] == ',');
-    }
     return json_pack(
         "{ss ss s{ss sI ss ss ss ss ss ss ss so ss sf ss so ss sf sb ss ss} so}", "event",
         p->kind, "idempotency_key", p->idem_key, "ticket", "external_id", p->ext_id,
         "local_id", (json_int_t)p->ticket_id, "remote_id", p->remote_id ? p->remote_id : "",
         "subject", srp_snap_str(p, "subject"), "channel", srp_snap_str(p, "channel"),
         "requester", srp_snap_str(p, "requester"), "name", srp_snap_str(p, "name"), "email",
-        srp_snap_str(p, "email"), "profile_id", srp_snap_str(p, "profile_id"), "tags", tags,
-        "queue", srp_snap_str(p, "queue"), "score", srp_snap_num(p, "score"), "label",
-        srp_snap_str(p, "label"), "flags", flags_json(srp_snap_str(p, "flags")), "lang",
-        srp_snap_str(p, "lang"), "order_value", srp_snap_num(p, "order_value"), "vip",
-        json_is_true(json_object_get(p->snap, "vip")), "priority",
-        srp_snap_str(p, "priority"), "assignee_group", srp_snap_str(p, "group"), "transcript",
-        tr);
+        srp_snap_str(p, "email"), "profile_id", srp_snap_str(p, "profile_id"), "tags",
+        list_json(srp_snap_str(p, "tags")), "queue", srp_snap_str(p, "queue"), "score",
+        srp_snap_num(p, "score"), "label", srp_snap_str(p, "label"), "flags",
+        list_json(srp_snap_str(p, "flags")), "lang", srp_snap_str(p, "lang"), "order_value",
+        srp_snap_num(p, "order_value"), "vip", json_is_true(json_object_get(p->snap, "vip")),
+        "priority", srp_snap_str(p, "priority"), "assignee_group", srp_snap_str(p, "group"),
+        "transcript", tr);
 }
 
 void srp_drv_webhook(const srp_payload *p, srp_delivery *d)
 {
     char ts[32], hts[64], hsig[96], hidem[160], hev[64], hex[2 * SRP_SHA256_LEN + 1];
     unsigned char mac[SRP_SHA256_LEN];
-    const char *hdrs[8];
+    const char *hdrs[5] = {hts, hsig, hidem, hev, NULL};
     const char *key;
     size_t klen;
-    srp_http_req req;
     srp_http_resp r;
-    json_t *body, *resp, *id;
+    json_t *body, *resp;
     char *text;
 
     if (p->cfg->wh_secret == NULL || !*p->cfg->wh_url) {
@@ -124,30 +118,12 @@ void srp_drv_webhook(const srp_payload *p, srp_delivery *d)
     snprintf(hsig, sizeof(hsig), "X-Sentiroute-Signature: sha256=%s", hex);
     snprintf(hidem, sizeof(hidem), "X-Sentiroute-Idempotency-Key: %s", p->idem_key);
     snprintf(hev, sizeof(hev), "X-Sentiroute-Event: %s", p->kind);
-    hdrs[0] = "Content-Type: application/json";
-    hdrs[1] = "Accept: application/json";
-    hdrs[2] = hts;
-    hdrs[3] = hsig;
-    hdrs[4] = hidem;
-    hdrs[5] = hev;
-    hdrs[6] = NULL;
-    req.method = "POST";
-    req.url = p->cfg->wh_url;
-    req.headers = hdrs;
-    req.body = text;
-    req.body_len = strlen(text);
-    srp_http(p->cfg, p->http, &req, &r);
+    srp_send_text(p, "POST", p->cfg->wh_url, NULL, hdrs, text, &r);
     free(text);
     srp_http_classify(&r, "webhook", d);
     if (d->outcome == SRP_DELIVERED) {
         resp = json_loads(r.body, 0, NULL);
-        id = json_object_get(resp, "id");
-        if (json_is_string(id))
-            srp_strlcpy(d->remote_id, json_string_value(id), sizeof(d->remote_id));
-        else if (json_is_integer(id))
-            snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
-                     (long long)json_integer_value(id));
-        else
+        if (!srp_json_id(json_object_get(resp, "id"), 1, d->remote_id, sizeof(d->remote_id)))
             srp_strlcpy(d->remote_id, p->ext_id, sizeof(d->remote_id));
         json_decref(resp);
     }

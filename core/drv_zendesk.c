@@ -19,7 +19,6 @@
  */
 #include "build-config.h"
 
-#include "codec.h"
 #include "handoff.h"
 
 #include "internal.h"
@@ -32,55 +31,28 @@
 
 #define IDEM_WINDOW 6000   /* seconds we trust Idempotency-Key (Zendesk: ~2 h) */
 
-static void auth(const srp_payload *p, char *out, size_t size)
+/* by_external_id - the tickets with our external_id: SR_OK and the
+ * answer in *out, or SR_EHTTP with d filled */
+static int by_external_id(const srp_payload *p, const char *hdr, srp_delivery *d, json_t **out)
 {
-    size_t tlen;
-    const char *tok = srp_secret_data(p->cfg->zd_token, &tlen);
-    char cred[4500], b64[6100];
+    char url[1200], q[300];
 
-    snprintf(cred, sizeof(cred), "%s/token:%.*s", p->cfg->zd_email, (int)tlen, tok);
-    srp_base64_encode(cred, strlen(cred), b64);
-    snprintf(out, size, "Authorization: Basic %s", b64);
-    memset(cred, 0, sizeof(cred));
-    memset(b64, 0, sizeof(b64));
-}
-
-static void base(const srp_payload *p, char *out, size_t size, const char *path)
-{
-    size_t n = strlen(p->cfg->zd_url);
-
-    while (n > 0 && p->cfg->zd_url[n - 1] == '/')
-        n--;
-    if (snprintf(out, size, "%.*s%s", (int)n, p->cfg->zd_url, path) >= (int)size)
-        out[size - 1] = '\0';
+    srp_url_escape(p->ext_id, q, sizeof(q));
+    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets?external_id=%s", q);
+    return srp_http_get_json(p, url, hdr, "zendesk lookup", d, out);
 }
 
 /* lookup - a ticket with our external_id; 1 and its id when found */
 static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
 {
-    char url[1200], q[300], path[400];
-    srp_http_resp r;
-    json_t *j, *t;
-    int found = 0;
+    json_t *j;
+    int found;
 
-    srp_url_escape(p->ext_id, q, sizeof(q));
-    snprintf(path, sizeof(path), "/api/v2/tickets?external_id=%s", q);
-    base(p, url, sizeof(url), path);
-    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
-        srp_http_classify(&r, "zendesk lookup", d);
-        if (d->outcome == SRP_DELIVERED)
-            d->outcome = SRP_RETRY;
-        srp_http_resp_free(&r);
+    if (by_external_id(p, hdr, d, &j) != SR_OK)
         return -1;
-    }
-    j = json_loads(r.body, 0, NULL);
-    t = json_array_get(json_object_get(j, "tickets"), 0);
-    if (json_is_integer(json_object_get(t, "id"))) {
-        snprintf(id, size, "%lld", (long long)json_integer_value(json_object_get(t, "id")));
-        found = 1;
-    }
+    found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "tickets"), 0), "id"),
+                        0, id, size);
     json_decref(j);
-    srp_http_resp_free(&r);
     return found;
 }
 
@@ -121,57 +93,47 @@ static json_t *ticket_json(const srp_payload *p, const char *body)
     return ticket;
 }
 
-/* created_id - the new ticket's id from a 2xx answer into d->remote_id */
-static void created_id(const srp_http_resp *r, const char *what, srp_delivery *d)
+/* post_ticket - POST a new ticket under the job's Idempotency-Key; the
+ * caller frees r */
+static void post_ticket(const srp_payload *p, const char *hdr, json_t *ticket, srp_http_resp *r)
 {
-    json_t *resp = json_loads(r->body ? r->body : "", 0, NULL);
-    json_t *id = json_object_get(json_object_get(resp, "ticket"), "id");
+    char url[1200], idem[160];
+    const char *extra[2] = {idem, NULL};
+    json_t *req = json_pack("{so}", "ticket", ticket);
 
-    if (json_is_integer(id)) {
-        snprintf(d->remote_id, sizeof(d->remote_id), "%lld", (long long)json_integer_value(id));
-    } else {
-        d->outcome = SRP_RETRY;
-        snprintf(d->why, sizeof(d->why), "%s: 2xx without ticket.id", what);
-    }
-    json_decref(resp);
+    snprintf(idem, sizeof(idem), "Idempotency-Key: %s", p->idem_key);
+    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets");
+    srp_send_json(p, "POST", url, hdr, extra, req, r);
+    json_decref(req);
 }
 
 static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], idem[160], sum[300], *tr, *body;
-    const char *extra[2] = {idem, NULL};
+    char sum[300], *tr, *body;
     srp_http_resp r;
-    json_t *ticket, *req;
 
-    if (p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW) {
-        int f = lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d);
-        if (f != 0) {
-            if (f > 0)
-                d->outcome = SRP_DELIVERED;
-            return;
-        }
-    }
+    if (p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW &&
+        srp_lookup_done(lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d), NULL, d))
+        return;
     tr = srp_transcript_text(p);
     srp_summary(p, sum, sizeof(sum));
-    if (tr == NULL || (body = malloc(strlen(tr) + 600)) == NULL) {
-        free(tr);
+    body = tr ? srp_strdup_printf("%s\nrequester: %s\nprofile: %s\n\n%s", sum,
+                                  srp_snap_str(p, "requester"),
+                                  *srp_snap_str(p, "profile_id") ? srp_snap_str(p, "profile_id")
+                                                                 : "-",
+                                  tr)
+              : NULL;
+    free(tr);
+    if (body == NULL) {
         d->outcome = SRP_RETRY;
         snprintf(d->why, sizeof(d->why), "out of memory");
         return;
     }
-    sprintf(body, "%s\nrequester: %s\nprofile: %s\n\n%s", sum, srp_snap_str(p, "requester"),
-            *srp_snap_str(p, "profile_id") ? srp_snap_str(p, "profile_id") : "-", tr);
-    ticket = ticket_json(p, body);
-    free(tr);
+    post_ticket(p, hdr, ticket_json(p, body), &r);
     free(body);
-    req = json_pack("{so}", "ticket", ticket);
-    snprintf(idem, sizeof(idem), "Idempotency-Key: %s", p->idem_key);
-    base(p, url, sizeof(url), "/api/v2/tickets");
-    srp_send_json(p, "POST", url, hdr, extra, req, &r);
-    json_decref(req);
     srp_http_classify(&r, "zendesk create", d);
     if (d->outcome == SRP_DELIVERED) {
-        created_id(&r, "zendesk create", d);
+        srp_remote_id(&r, "ticket", 0, "zendesk create: 2xx without ticket.id", d);
     } else if (r.status == 400 && r.body && strstr(r.body, "IdempotentRequestError")) {
         /* the key was used with another body: find what the first one made */
         if (lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d) > 0)
@@ -184,29 +146,20 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
 static int comment_seen(const srp_payload *p, const char *hdr, const char *marker,
                         srp_delivery *d)
 {
-    char url[1200], path[200];
-    srp_http_resp r;
+    char url[1200];
     json_t *j, *c;
     size_t i;
     int seen = 0;
 
-    snprintf(path, sizeof(path), "/api/v2/tickets/%s/comments", p->remote_id);
-    base(p, url, sizeof(url), path);
-    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
-        srp_http_classify(&r, "zendesk comments", d);
-        if (d->outcome == SRP_DELIVERED)
-            d->outcome = SRP_RETRY;
-        srp_http_resp_free(&r);
+    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets/%s/comments", p->remote_id);
+    if (srp_http_get_json(p, url, hdr, "zendesk comments", d, &j) != SR_OK)
         return -1;
-    }
-    j = json_loads(r.body, 0, NULL);
     json_array_foreach(json_object_get(j, "comments"), i, c) {
         const char *b = json_string_value(json_object_get(c, "body"));
         if (b && strstr(b, marker))
             seen = 1;
     }
     json_decref(j);
-    srp_http_resp_free(&r);
     return seen;
 }
 
@@ -250,30 +203,18 @@ static int followup_of(const json_t *t, json_int_t source)
 static int lookup_followup(const srp_payload *p, const char *hdr, json_int_t source,
                            srp_delivery *d)
 {
-    char url[1200], q[300], path[400];
-    srp_http_resp r;
     json_t *j, *t;
     size_t i;
     json_int_t best = 0;
 
-    srp_url_escape(p->ext_id, q, sizeof(q));
-    snprintf(path, sizeof(path), "/api/v2/tickets?external_id=%s", q);
-    base(p, url, sizeof(url), path);
-    if (srp_send_json(p, "GET", url, hdr, NULL, NULL, &r) != SR_OK || r.status != 200) {
-        srp_http_classify(&r, "zendesk lookup", d);
-        if (d->outcome == SRP_DELIVERED)
-            d->outcome = SRP_RETRY;
-        srp_http_resp_free(&r);
+    if (by_external_id(p, hdr, d, &j) != SR_OK)
         return -1;
-    }
-    j = json_loads(r.body, 0, NULL);
     json_array_foreach(json_object_get(j, "tickets"), i, t) {
         json_int_t id = json_integer_value(json_object_get(t, "id"));
         if (followup_of(t, source) && id > best)
             best = id;
     }
     json_decref(j);
-    srp_http_resp_free(&r);
     if (best > 0)
         snprintf(d->remote_id, sizeof(d->remote_id), "%lld", (long long)best);
     return best > 0;
@@ -283,47 +224,33 @@ static int lookup_followup(const srp_payload *p, const char *hdr, json_int_t sou
  * the new message, linked to the closed one */
 static void followup(const srp_payload *p, const char *hdr, const char *text, srp_delivery *d)
 {
-    char url[1200], idem[160], link[1400], *body;
-    const char *extra[2] = {idem, NULL};
+    char agent[1200], *body;
     json_int_t source = (json_int_t)strtoll(p->remote_id, NULL, 10);
     srp_http_resp r;
-    json_t *ticket, *req;
-    size_t n;
+    json_t *ticket;
 
     memset(d, 0, sizeof(*d));
-    if (p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW) {
-        int f = lookup_followup(p, hdr, source, d);
-        if (f != 0) {
-            if (f > 0)
-                d->outcome = SRP_DELIVERED;
-            d->moved = f > 0;
-            return;
-        }
+    if (p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW &&
+        srp_lookup_done(lookup_followup(p, hdr, source, d), NULL, d)) {
+        d->moved = d->outcome == SRP_DELIVERED;
+        return;
     }
-    n = strlen(p->cfg->zd_url);
-    while (n > 0 && p->cfg->zd_url[n - 1] == '/')
-        n--;
-    snprintf(link, sizeof(link), "Follow-up to Zendesk ticket #%s (closed): %.*s/agent/tickets/%s",
-             p->remote_id, (int)n, p->cfg->zd_url, p->remote_id);
-    body = malloc(strlen(text) + strlen(link) + 4);
+    srp_url(agent, sizeof(agent), p->cfg->zd_url, "/agent/tickets/%s", p->remote_id);
+    body = srp_strdup_printf("Follow-up to Zendesk ticket #%s (closed): %s\n\n%s", p->remote_id,
+                             agent, text);
     if (body == NULL) {
         d->outcome = SRP_RETRY;
         snprintf(d->why, sizeof(d->why), "out of memory");
         return;
     }
-    sprintf(body, "%s\n\n%s", link, text);
     ticket = ticket_json(p, body);
     free(body);
     if (ticket)
         json_object_set_new(ticket, "via_followup_source_id", json_integer(source));
-    req = json_pack("{so}", "ticket", ticket);
-    snprintf(idem, sizeof(idem), "Idempotency-Key: %s", p->idem_key);
-    base(p, url, sizeof(url), "/api/v2/tickets");
-    srp_send_json(p, "POST", url, hdr, extra, req, &r);
-    json_decref(req);
+    post_ticket(p, hdr, ticket, &r);
     srp_http_classify(&r, "zendesk follow-up", d);
     if (d->outcome == SRP_DELIVERED) {
-        created_id(&r, "zendesk follow-up", d);
+        srp_remote_id(&r, "ticket", 0, "zendesk follow-up: 2xx without ticket.id", d);
         d->moved = d->outcome == SRP_DELIVERED;
         if (d->moved)
             sr_log(p->ctx, SR_LOG_NOTICE,
@@ -340,33 +267,23 @@ static void followup(const srp_payload *p, const char *hdr, const char *text, sr
 
 static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], path[200], marker[160], sum[300], *tr, *body;
+    char url[1200], marker[160], sum[300], *tr, *body;
     srp_http_resp r;
     json_t *req;
 
     snprintf(marker, sizeof(marker), "sentiroute-ref: %s", p->idem_key);
-    if (p->attempts > 1) {
-        int s = comment_seen(p, hdr, marker, d);
-        if (s != 0) {
-            if (s > 0) {
-                d->outcome = SRP_DELIVERED;
-                srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
-            }
-            return;
-        }
-    }
+    if (p->attempts > 1 && srp_lookup_done(comment_seen(p, hdr, marker, d), p->remote_id, d))
+        return;
     tr = srp_transcript_text(p);
     srp_summary(p, sum, sizeof(sum));
-    if (tr == NULL || (body = malloc(strlen(tr) + 600)) == NULL) {
-        free(tr);
+    body = tr ? srp_strdup_printf("%s\n\n%s\n%s", tr, sum, marker) : NULL;
+    free(tr);
+    if (body == NULL) {
         d->outcome = SRP_RETRY;
         return;
     }
-    sprintf(body, "%s\n\n%s\n%s", tr, sum, marker);
-    free(tr);
     req = json_pack("{s{s{ss sb}}}", "ticket", "comment", "body", body, "public", 0);
-    snprintf(path, sizeof(path), "/api/v2/tickets/%s", p->remote_id);
-    base(p, url, sizeof(url), path);
+    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets/%s", p->remote_id);
     srp_send_json(p, "PUT", url, hdr, NULL, req, &r);
     json_decref(req);
     srp_http_classify(&r, "zendesk comment", d);
@@ -387,7 +304,7 @@ void srp_drv_zendesk(const srp_payload *p, srp_delivery *d)
         snprintf(d->why, sizeof(d->why), "zendesk is not configured (handoff.zendesk)");
         return;
     }
-    auth(p, hdr, sizeof(hdr));
+    srp_basic_auth(hdr, sizeof(hdr), p->cfg->zd_token, "%s/token", p->cfg->zd_email);
     if (strcmp(p->kind, "comment") == 0)
         comment(p, hdr, d);
     else

@@ -15,6 +15,7 @@
 
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,26 +108,18 @@ void srp_drv_none(const srp_payload *p, srp_delivery *d)
     d->outcome = SRP_DELIVERED;
 }
 
-/* srp_send_json - one JSON request with the driver's auth header */
-int srp_send_json(const srp_payload *p, const char *method, const char *url,
-                  const char *auth_header, const char *const *extra, const json_t *body,
+/* srp_send_text - one JSON request with the driver's auth header */
+int srp_send_text(const srp_payload *p, const char *method, const char *url,
+                  const char *auth_header, const char *const *extra, const char *text,
                   srp_http_resp *resp)
 {
     const char *hdrs[12];
     size_t n = 0;
-    char *text = NULL;
     srp_http_req req = {method, url, hdrs, NULL, 0};
-    int rc;
 
     hdrs[n++] = "Accept: application/json";
-    if (body != NULL) {
+    if (text != NULL) {
         hdrs[n++] = "Content-Type: application/json";
-        text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
-        if (text == NULL) {
-            memset(resp, 0, sizeof(*resp));
-            srp_strlcpy(resp->error, "cannot encode JSON", sizeof(resp->error));
-            return SR_ENOMEM;
-        }
         req.body = text;
         req.body_len = strlen(text);
     }
@@ -135,9 +128,103 @@ int srp_send_json(const srp_payload *p, const char *method, const char *url,
     for (size_t i = 0; extra && extra[i] && n < SR_ARRAY_LEN(hdrs) - 1; i++)
         hdrs[n++] = extra[i];
     hdrs[n] = NULL;
-    rc = srp_http(p->cfg, p->http, &req, resp);
+    return srp_http(p->cfg, p->http, &req, resp);
+}
+
+/* srp_send_json - srp_send_text with the body serialized */
+int srp_send_json(const srp_payload *p, const char *method, const char *url,
+                  const char *auth_header, const char *const *extra, const json_t *body,
+                  srp_http_resp *resp)
+{
+    char *text = NULL;
+    int rc;
+
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        if (text == NULL) {
+            memset(resp, 0, sizeof(*resp));
+            srp_strlcpy(resp->error, "cannot encode JSON", sizeof(resp->error));
+            return SR_ENOMEM;
+        }
+    }
+    rc = srp_send_text(p, method, url, auth_header, extra, text, resp);
     free(text);
     return rc;
+}
+
+/* srp_http_get_json - a lookup: only a 200 answers it; anything else (even
+ * another 2xx) means try again or give up, never "done" */
+int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_header,
+                      const char *what, srp_delivery *d, json_t **out)
+{
+    srp_http_resp r;
+
+    *out = NULL;
+    if (srp_send_json(p, "GET", url, auth_header, NULL, NULL, &r) != SR_OK || r.status != 200) {
+        srp_http_classify(&r, what, d);
+        if (d->outcome == SRP_DELIVERED)
+            d->outcome = SRP_RETRY;
+        srp_http_resp_free(&r);
+        return SR_EHTTP;
+    }
+    *out = json_loads(r.body, 0, NULL);
+    srp_http_resp_free(&r);
+    return SR_OK;
+}
+
+/* srp_lookup_done - what a lookup before a resend decides */
+int srp_lookup_done(int found, const char *remote_id, srp_delivery *d)
+{
+    if (found > 0) {
+        d->outcome = SRP_DELIVERED;
+        if (remote_id != NULL)
+            srp_strlcpy(d->remote_id, remote_id, sizeof(d->remote_id));
+    }
+    return found != 0;
+}
+
+/* srp_json_id - helpdesks give ids as numbers, RT and webhooks also as text */
+int srp_json_id(const json_t *v, int strings, char *out, size_t size)
+{
+    if (json_is_integer(v))
+        snprintf(out, size, "%lld", (long long)json_integer_value(v));
+    else if (strings && json_is_string(v))
+        srp_strlcpy(out, json_string_value(v), size);
+    else
+        return 0;
+    return 1;
+}
+
+/* srp_remote_id - the created ticket's id from a 2xx answer */
+void srp_remote_id(const srp_http_resp *r, const char *obj, int strings, const char *missing,
+                   srp_delivery *d)
+{
+    json_t *resp = json_loads(r->body ? r->body : "", 0, NULL);
+    const json_t *o = obj ? json_object_get(resp, obj) : resp;
+
+    if (!srp_json_id(json_object_get(o, "id"), strings, d->remote_id, sizeof(d->remote_id))) {
+        d->outcome = SRP_RETRY;
+        snprintf(d->why, sizeof(d->why), "%s", missing);
+    }
+    json_decref(resp);
+}
+
+/* srp_strdup_printf - sized by a first vsnprintf */
+char *srp_strdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 /* srp_tags_json - route tags plus sentiroute's own, as strings */

@@ -127,6 +127,52 @@ int srp_send_json(const srp_payload *p, const char *method, const char *url,
                   const char *auth_header, const char *const *extra, const json_t *body,
                   srp_http_resp *resp);
 
+/* srp_send_text - srp_send_json for a body already serialized (text, or
+ * NULL for none) */
+int srp_send_text(const srp_payload *p, const char *method, const char *url,
+                  const char *auth_header, const char *const *extra, const char *text,
+                  srp_http_resp *resp);
+
+/* --- what the HTTP drivers share (handoff.c) --- */
+
+/* srp_http_get_json - GET url with the driver's auth header.  SR_OK with the
+ * parsed answer of a 200 in *out (NULL when it is no JSON; the caller
+ * json_decref()s it); otherwise SR_EHTTP with d filled as srp_http_classify
+ * does under what, a retry or a permanent failure, never delivered */
+int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_header,
+                      const char *what, srp_delivery *d, json_t **out);
+
+/* srp_lookup_done - after a lookup made before sending again (found: 1
+ * found, 0 not, -1 failed with d filled): 1 when the job is settled
+ * without sending (found: delivered, with remote_id as the remote id when
+ * not NULL; failed: d's retry or failure), 0 when the request must go */
+int srp_lookup_done(int found, const char *remote_id, srp_delivery *d);
+
+/* srp_json_id - an id value as text: a JSON integer, or with strings also
+ * a JSON string, into out; 1 when v is one, else 0 (out untouched) */
+int srp_json_id(const json_t *v, int strings, char *out, size_t size);
+
+/* srp_remote_id - the id a 2xx answer gives the new ticket: member "id"
+ * of the body (of its member obj when obj is not NULL), as srp_json_id
+ * reads it, into d->remote_id; without one the job is a retry with why =
+ * missing */
+void srp_remote_id(const srp_http_resp *r, const char *obj, int strings, const char *missing,
+                   srp_delivery *d);
+
+/* srp_strdup_printf - a formatted, malloc'ed string, or NULL on ENOMEM */
+char *srp_strdup_printf(const char *fmt, ...) SR_PRINTFLIKE(1, 2);
+
+/* srp_url - base (trailing slashes dropped) followed by the formatted
+ * path into out, cut at size-1 bytes (http.c) */
+void srp_url(char *out, size_t size, const char *base, const char *fmt, ...)
+    SR_PRINTFLIKE(4, 5);
+
+/* srp_basic_auth - "Authorization: Basic base64(USER:SECRET)" into out,
+ * the user formatted from user_fmt; the clear credentials are wiped
+ * (http.c) */
+void srp_basic_auth(char *out, size_t size, const sr_secret *secret, const char *user_fmt, ...)
+    SR_PRINTFLIKE(4, 5);
+
 /* srp_tags_json - the ticket's tags plus sentiroute, sr_label_X,
  * sr_channel_X, sr_queue_X: strings, or {"name": tag} objects */
 json_t *srp_tags_json(const srp_payload *p, int objects);

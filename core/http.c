@@ -12,10 +12,14 @@
 
 #include "handoff.h"
 
+#include "codec.h"
 #include "internal.h"
+#include "storeconf.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -221,6 +225,44 @@ void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d
     }
     snprintf(d->why, sizeof(d->why), "%.40s: HTTP %ld%s%.119s", what, s, snippet[0] ? ": " : "",
              snippet);
+}
+
+/* srp_url - the helpdesk's base URL as configured, with or without a
+ * trailing slash, and an API path */
+void srp_url(char *out, size_t size, const char *base, const char *fmt, ...)
+{
+    size_t n = strlen(base);
+    int o;
+    va_list ap;
+
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    o = snprintf(out, size, "%.*s", (int)n, base);
+    if (o < 0 || (size_t)o >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(out + o, size - (size_t)o, fmt, ap);
+    va_end(ap);
+}
+
+/* srp_basic_auth - HTTP Basic credentials (Zendesk "EMAIL/token:TOKEN",
+ * Gorgias "USER:API_KEY") */
+void srp_basic_auth(char *out, size_t size, const sr_secret *secret, const char *user_fmt, ...)
+{
+    size_t slen, n;
+    const char *s = srp_secret_data(secret, &slen);
+    char cred[4500], b64[6100];
+    va_list ap;
+
+    va_start(ap, user_fmt);
+    vsnprintf(cred, sizeof(cred), user_fmt, ap);
+    va_end(ap);
+    n = strlen(cred);
+    snprintf(cred + n, sizeof(cred) - n, ":%.*s", (int)slen, s);
+    srp_base64_encode(cred, strlen(cred), b64);
+    snprintf(out, size, "Authorization: Basic %s", b64);
+    memset(cred, 0, sizeof(cred));
+    memset(b64, 0, sizeof(b64));
 }
 
 void srp_url_escape(const char *in, char *out, size_t size)
