@@ -697,23 +697,13 @@ void srp_drv_smtp(const srp_payload *p, srp_delivery *d)
     snprintf(env, sizeof(env), "<%s>", cfg->re_return_path[0] ? cfg->re_return_path : from);
     u.p = b.p;
     u.left = b.len;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
+    srp_curl_common(c, cfg, url, "smtp,smtps", (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, env);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(c, CURLOPT_READDATA, &u);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b.len);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->http_ca_file[0])
-        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->http_ca_file);
     if (cfg->re_starttls)
         curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
     if (cfg->re_password != NULL) {
@@ -725,8 +715,6 @@ void srp_drv_smtp(const srp_payload *p, srp_delivery *d)
         curl_easy_setopt(c, CURLOPT_PASSWORD, pass);   /* libcurl keeps a copy */
         memset(pass, 0, sizeof(pass));
     }
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->http_timeout);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->http_connect_timeout);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -117,6 +117,13 @@ void *srp_http_handle(void);
 void srp_http_handle_free(void *handle);
 void srp_http_resp_free(srp_http_resp *resp);
 
+/* srp_curl_common - on a CURL * (curl): the URL, only the given protocols
+ * (protocols "http,https" for libcurl >= 7.85, protomask CURLPROTO_* for
+ * older ones), no signals (daemon threads), TLS verification with
+ * handoff.ca_file, and the handoff timeouts; for the HTTP and SMTP drivers */
+void srp_curl_common(void *curl, const sr_config *cfg, const char *url, const char *protocols,
+                     long protomask);
+
 /* srp_http_classify - map a response onto a delivery outcome; body text is
  * kept short and free of secrets in why. */
 void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d);

@@ -116,6 +116,29 @@ void srp_http_handle_free(void *handle)
         curl_easy_cleanup(handle);
 }
 
+/* srp_curl_common - the options every transfer of ours sets */
+void srp_curl_common(void *curl, const sr_config *cfg, const char *url, const char *protocols,
+                     long protomask)
+{
+    CURL *c = curl;
+
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    (void)protomask;
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
+#else
+    (void)protocols;
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, protomask);
+#endif
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (cfg->http_ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->http_ca_file);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->http_timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->http_connect_timeout);
+}
+
 int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_http_resp *resp)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -144,20 +167,8 @@ int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_ht
         }
         hdrs = nh;
     }
-    curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    srp_curl_common(c, cfg, req->url, "http,https", (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (cfg->http_ca_file[0])
-        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->http_ca_file);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->http_timeout);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->http_connect_timeout);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "sentiroute/" SR_VERSION_STRING);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
