@@ -723,12 +723,8 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
         f = &none;
     if ((unsigned)f->sort >= SR_ARRAY_LEN(cmps))
         return srp_error(err, SR_EINVAL, 0, "tickets", "unknown sort");
-    if ((rc = srp_store_read(st, &txn, err)) != SR_OK)
+    if ((rc = srp_store_cursor(st, st->tickets, &txn, &cur, err)) != SR_OK)
         return rc;
-    if ((rc = mdb_cursor_open(txn, st->tickets, &cur)) != 0) {
-        mdb_txn_abort(txn);
-        return srp_mdb_error(err, rc, "cursor");
-    }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
@@ -739,8 +735,7 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
             if (nv == NULL) {
                 json_decref(j);
                 free(vec);
-                mdb_cursor_close(cur);
-                mdb_txn_abort(txn);
+                srp_store_cursor_end(txn, cur);
                 return srp_error(err, SR_ENOMEM, ENOMEM, "tickets", "out of memory");
             }
             vec = nv;
@@ -751,8 +746,7 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
         if (filter_ok(f, &vec[cnt]))
             cnt++;
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    srp_store_cursor_end(txn, cur);
     qsort(vec, cnt, sizeof(*vec), cmps[f->sort]);
     if (f->reverse)
         for (size_t i = 0; i < cnt / 2; i++) {

@@ -232,12 +232,8 @@ int sr_outbox_list(sr_store *st, unsigned state_mask, sr_job **out, size_t *n, s
 
     *out = NULL;
     *n = 0;
-    if ((rc = srp_store_read(st, &txn, err)) != SR_OK)
+    if ((rc = srp_store_cursor(st, st->outbox, &txn, &cur, err)) != SR_OK)
         return rc;
-    if ((rc = mdb_cursor_open(txn, st->outbox, &cur)) != 0) {
-        mdb_txn_abort(txn);
-        return srp_mdb_error(err, rc, "cursor");
-    }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
@@ -257,8 +253,7 @@ int sr_outbox_list(sr_store *st, unsigned state_mask, sr_job **out, size_t *n, s
         }
         json_decref(j);
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    srp_store_cursor_end(txn, cur);
     *out = vec;
     *n = cnt;
     return SR_OK;
@@ -819,12 +814,8 @@ int sr_outbox_waiting(sr_store *store, unsigned what, size_t *n, sr_error *err)
     st = srp_store_pin(store, &pin);
     email = (what & SR_OUTBOX_EMAIL) && srp_smtp_enabled(st->cfg);
     srp_store_unpin(&pin);
-    if ((rc = srp_store_read(store, &txn, err)) != SR_OK)
+    if ((rc = srp_store_cursor(store, store->pending, &txn, &cur, err)) != SR_OK)
         return rc;
-    if ((rc = mdb_cursor_open(txn, store->pending, &cur)) != 0) {
-        mdb_txn_abort(txn);
-        return srp_mdb_error(err, rc, "cursor");
-    }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         pend p;
@@ -832,8 +823,7 @@ int sr_outbox_waiting(sr_store *store, unsigned what, size_t *n, sr_error *err)
         if (p.deliver ? email && strcmp(p.target, "email") == 0 : (what & SR_OUTBOX_HANDOFF) != 0)
             (*n)++;
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    srp_store_cursor_end(txn, cur);
     return SR_OK;
 }
 

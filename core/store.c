@@ -347,6 +347,26 @@ int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err)
     return rc ? srp_mdb_error(err, rc, "read") : SR_OK;
 }
 
+/* srp_store_cursor - srp_store_read plus a cursor on dbi */
+int srp_store_cursor(sr_store *st, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur, sr_error *err)
+{
+    int rc = srp_store_read(st, txn, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if ((rc = mdb_cursor_open(*txn, dbi, cur)) != 0) {
+        mdb_txn_abort(*txn);
+        return srp_mdb_error(err, rc, "cursor");
+    }
+    return SR_OK;
+}
+
+void srp_store_cursor_end(MDB_txn *txn, MDB_cursor *cur)
+{
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+}
+
 /* run_batch - one transaction for reqs; each in a nested txn when several */
 static void run_batch(sr_store *st, srp_wreq *reqs)
 {
@@ -766,15 +786,10 @@ int sr_event_foreach(sr_store *st, int64_t since, int (*fn)(void *ud, const sr_e
     MDB_txn *txn;
     MDB_cursor *cur;
     MDB_val key, val;
-    int rc = srp_store_read(st, &txn, err);
+    int rc = srp_store_cursor(st, st->events, &txn, &cur, err);
 
     if (rc != SR_OK)
         return rc;
-    rc = mdb_cursor_open(txn, st->events, &cur);
-    if (rc != 0) {
-        mdb_txn_abort(txn);
-        return srp_mdb_error(err, rc, "cursor");
-    }
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
         json_t *j = json_loadb(val.mv_data, val.mv_size, 0, NULL);
@@ -798,8 +813,7 @@ int sr_event_foreach(sr_store *st, int64_t since, int (*fn)(void *ud, const sr_e
         if (stop)
             break;
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    srp_store_cursor_end(txn, cur);
     return SR_OK;
 }
 

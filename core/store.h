@@ -71,6 +71,11 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err);
 /* srp_store_read - begin a read transaction (MDB_NOTLS: any thread). */
 int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err);
 
+/* srp_store_cursor - a read transaction and a cursor over dbi in it, for a
+ * walk; srp_store_cursor_end closes the cursor and ends the transaction */
+int srp_store_cursor(sr_store *st, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur, sr_error *err);
+void srp_store_cursor_end(MDB_txn *txn, MDB_cursor *cur);
+
 /* srp_mdb_error - SR_ESTORE with the LMDB text; MAP_FULL gets advice. */
 int srp_mdb_error(sr_error *err, int rc, const char *what);
 
