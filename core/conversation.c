@@ -1105,11 +1105,9 @@ static int store_rescore(sr_store *st, size_t *count, sr_error *err)
 int sr_ingest(sr_store *store, const sr_message *msg, sr_ingest_result *out, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? ingest(st, msg, out, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = ingest(srp_store_pin(store, &pin), msg, out, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -1119,11 +1117,9 @@ int sr_ingest_opts(sr_store *store, const sr_message *msg, unsigned opts, sr_ing
                    sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? ingest_opts(st, msg, opts, out, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = ingest_opts(srp_store_pin(store, &pin), msg, opts, out, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -1133,11 +1129,9 @@ int sr_handoff_request(sr_store *store, uint64_t ticket_id, const char *reason, 
                        sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? handoff_request(st, ticket_id, reason, job_id, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = handoff_request(srp_store_pin(store, &pin), ticket_id, reason, job_id, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -1146,11 +1140,9 @@ int sr_handoff_request(sr_store *store, uint64_t ticket_id, const char *reason, 
 int sr_ticket_reopen(sr_store *store, uint64_t id, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? ticket_reopen(st, id, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = ticket_reopen(srp_store_pin(store, &pin), id, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -1160,11 +1152,9 @@ int sr_ticket_split(sr_store *store, uint64_t id, uint32_t from_seq, uint64_t *n
                     sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? ticket_split(st, id, from_seq, new_id, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = ticket_split(srp_store_pin(store, &pin), id, from_seq, new_id, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -1174,11 +1164,9 @@ int sr_ticket_reply(sr_store *store, uint64_t id, const char *author, const char
                     size_t len, uint64_t *job_id, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? ticket_reply(st, id, author, text, len, job_id, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = ticket_reply(srp_store_pin(store, &pin), id, author, text, len, job_id, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -1187,11 +1175,9 @@ int sr_ticket_reply(sr_store *store, uint64_t id, const char *author, const char
 int sr_store_rescore(sr_store *store, size_t *count, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? store_rescore(st, count, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = store_rescore(srp_store_pin(store, &pin), count, err);
     srp_store_unpin(&pin);
     return rc;
 }

@@ -934,11 +934,9 @@ int sr_outbox_claim(sr_store *store, const char *target, const char *worker, int
                     sr_job *job, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_claim(st, target, worker, lease_s, job, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = outbox_claim(srp_store_pin(store, &pin), target, worker, lease_s, job, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -948,11 +946,9 @@ int sr_outbox_complete(sr_store *store, uint64_t job_id, const char *worker, con
                        sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_complete(st, job_id, worker, remote_id, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = outbox_complete(srp_store_pin(store, &pin), job_id, worker, remote_id, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -962,11 +958,9 @@ int sr_outbox_fail(sr_store *store, uint64_t job_id, const char *worker, int per
                    int retry_after, const char *why, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_fail(st, job_id, worker, permanent, retry_after, why, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = outbox_fail(srp_store_pin(store, &pin), job_id, worker, permanent, retry_after, why, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -975,11 +969,9 @@ int sr_outbox_fail(sr_store *store, uint64_t job_id, const char *worker, int per
 int sr_outbox_drop(sr_store *store, uint64_t job_id, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_drop(st, job_id, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = outbox_drop(srp_store_pin(store, &pin), job_id, err);
     srp_store_unpin(&pin);
     return rc;
 }

@@ -381,11 +381,9 @@ int sr_profile_import(sr_store *store, const char *path, const char *format, siz
                       sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? profile_import(st, path, format, count, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = profile_import(srp_store_pin(store, &pin), path, format, count, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -394,11 +392,9 @@ int sr_profile_import(sr_store *store, const char *path, const char *format, siz
 int sr_profile_put(sr_store *store, const sr_profile *p, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? profile_put(st, p, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = profile_put(srp_store_pin(store, &pin), p, err);
     srp_store_unpin(&pin);
     return rc;
 }
@@ -407,11 +403,9 @@ int sr_profile_put(sr_store *store, const sr_profile *p, sr_error *err)
 int sr_profile_get(sr_store *store, const char *key, sr_profile *out, sr_error *err)
 {
     srp_pin pin;
-    int rc;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? profile_get(st, key, out, err) : SR_EINVAL;
 
-    if (store == NULL)
-        return srp_error(err, SR_EINVAL, 0, "store", "no store");
-    rc = profile_get(srp_store_pin(store, &pin), key, out, err);
     srp_store_unpin(&pin);
     return rc;
 }

@@ -286,6 +286,17 @@ sr_store *srp_store_pin(sr_store *st, srp_pin *pin)
     return &pin->view;
 }
 
+/* srp_store_enter - the NULL check every pinned public function makes */
+sr_store *srp_store_enter(sr_store *store, srp_pin *pin, sr_error *err)
+{
+    if (store == NULL) {
+        pin->ref = NULL;
+        srp_error(err, SR_EINVAL, 0, "store", "no store");
+        return NULL;
+    }
+    return srp_store_pin(store, pin);
+}
+
 void srp_store_unpin(srp_pin *pin)
 {
     sr_ctx_free(pin->ref);   /* frees a swapped-out context with its last call */

@@ -58,6 +58,11 @@ typedef struct srp_pin {
 sr_store *srp_store_pin(sr_store *st, srp_pin *pin);
 void srp_store_unpin(srp_pin *pin);
 
+/* srp_store_enter - srp_store_pin for a public function: the pinned view,
+ * or NULL with SR_EINVAL ("no store") in err when store is NULL; either
+ * way srp_store_unpin(pin) ends the call */
+sr_store *srp_store_enter(sr_store *store, srp_pin *pin, sr_error *err);
+
 /* A write: fn runs inside the batch's transaction (a nested one when the
  * batch has several) and returns SR_OK to keep its changes. */
 typedef int (*srp_wfn)(sr_store *st, MDB_txn *txn, void *arg, sr_error *err);
