@@ -442,12 +442,10 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     if (rc == SR_OK)
         rc = sr_message_set_sender(msg, mail.from_addr && *mail.from_addr ? mail.from_addr
                                                                             : m->from, &err);
-    if (rc == SR_OK)
-        rc = sr_score(cc->conf->ctx, msg, &s, &err);
     if (rc != SR_OK) {
         sr_message_free(msg);
         srm_mail_clear(&mail);
-        snprintf(why, sizeof(why), "scoring failed: %s", err.msg);
+        snprintf(why, sizeof(why), "cannot build the message: %s", err.msg);
         return on_error(ctx, cc, m, qid, why);
     }
     memset(&t, 0, sizeof(t));
@@ -462,9 +460,16 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
             return on_error(ctx, cc, m, qid, why);
         }
         if (t.stored) {
-            s = t.sentiment;   /* the store scored the same text */
+            s = t.sentiment;   /* the store scored it: the headers match the ticket */
             snprintf(tid, sizeof(tid), "%llu", t.id);
         }
+    }
+    /* no ticket (none configured, no sender, or not stored): score here */
+    if (!t.stored && (rc = sr_score(cc->conf->ctx, msg, &s, &err)) != SR_OK) {
+        sr_message_free(msg);
+        srm_mail_clear(&mail);
+        snprintf(why, sizeof(why), "scoring failed: %s", err.msg);
+        return on_error(ctx, cc, m, qid, why);
     }
     if (m->truncated || (mail.notes & SRM_NOTE_TRUNCATED))
         s.flags |= SR_FLAG_TRUNCATED;
