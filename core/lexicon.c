@@ -61,7 +61,8 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     if (h->total_len != total)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon length %u, file has %zu",
                          (unsigned)h->total_len, total);
-    if (h->nslots == 0 || (h->nslots & (h->nslots - 1)) != 0 || h->nentries >= h->nslots)
+    if (h->nslots == 0 || (h->nslots & (h->nslots - 1)) != 0 || h->nentries >= h->nslots ||
+        h->nentries > SRP_LEX_MAX_ENTRIES)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad slot count");
     if (h->bloom_bits_log2 < 6 || h->bloom_bits_log2 > 26)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad bloom size");
@@ -190,12 +191,13 @@ const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, cons
                                      size_t len)
 {
     uint32_t i = hash & lex->mask;
+    uint16_t tag = (uint16_t)(hash >> 16);
 
     for (;;) {
         const srp_lex_slot *s = &lex->slots[i];
         if (s->entry == 0)
             return NULL;
-        if (s->hash == hash) {
+        if (s->tag == tag) {
             const srp_lex_entry *e = &lex->entries[s->entry - 1];
             if (e->key_len == len && memcmp(lex->strings + e->key_off, key, len) == 0)
                 return e;
@@ -207,6 +209,11 @@ const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, cons
 const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e)
 {
     return lex->recs + e->rec_first;
+}
+
+const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i)
+{
+    return i < lex->hdr->nentries ? &lex->entries[i] : NULL;
 }
 
 const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e)

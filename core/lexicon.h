@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 3u
+#define SRP_LEX_VERSION 4u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -64,9 +64,13 @@ typedef struct srp_lex_header {
     uint32_t reserved[3];
 } srp_lex_header;
 
+/* A slot is four bytes so that the table stays in a core's L2 cache:
+ * the high 16 bits of the key's hash (the low bits chose the slot) and
+ * the entry's index + 1 (0 = empty); hence at most 65,535 entries. */
+#define SRP_LEX_MAX_ENTRIES 65535u
 typedef struct srp_lex_slot {
-    uint32_t hash;
-    uint32_t entry;          /* index + 1; 0 = empty */
+    uint16_t tag;
+    uint16_t entry;
 } srp_lex_slot;
 
 typedef struct srp_lex_entry {
@@ -109,6 +113,9 @@ const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, cons
 
 /* srp_lexicon_recs - the records of an entry (e->nrec of them). */
 const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e);
+
+/* srp_lexicon_entry - entry i (0 <= i < entries), else NULL */
+const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i);
 
 /* srp_lexicon_key - an entry's key (not NUL-terminated; e->key_len bytes). */
 const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);

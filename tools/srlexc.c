@@ -509,6 +509,11 @@ static void write_out(const char *path)
         if (entries[i].eflags & SRP_E_HAS_STEM)
             nstems++;
     }
+    if (nentries > SRP_LEX_MAX_ENTRIES) {
+        fprintf(stderr, "srlexc: %zu entries, the format holds at most %u\n", nentries,
+                SRP_LEX_MAX_ENTRIES);
+        exit(1);
+    }
     while (nslots < nentries * 2 + 1)
         nslots *= 2;
     while ((1u << bloom_log2) < nstems * 16 && bloom_log2 < 24)
@@ -580,8 +585,8 @@ static void write_out(const char *path)
         }
         while (slots[j].entry)
             j = (j + 1) & (nslots - 1);
-        slots[j].hash = e->hash;
-        slots[j].entry = (uint32_t)i + 1;
+        slots[j].tag = (uint16_t)(e->hash >> 16);
+        slots[j].entry = (uint16_t)(i + 1);
         if (e->eflags & SRP_E_HAS_STEM) {
             uint32_t a = e->hash & bmask;
             uint32_t b = ((e->hash >> 16) | (e->hash << 16)) * 0x9e3779b1u & bmask;

@@ -60,6 +60,35 @@ static void test_lookup_finds_words_and_records(void **state)
     srp_lexicon_close(lex);
 }
 
+/* every entry is found by its own key and only by it: the slots hold 16
+ * bits of the hash, the key comparison does the rest */
+static void test_every_entry_finds_itself(void **state)
+{
+    (void)state;
+    sr_error err;
+    srp_lexicon *lex = srp_lexicon_open(NULL, &err);
+    size_t n, shorter = 0;
+
+    assert_non_null(lex);
+    srp_lexicon_counts(lex, &n, NULL, NULL);
+    assert_true(n <= SRP_LEX_MAX_ENTRIES);
+    for (size_t i = 0; i < n; i++) {
+        const srp_lex_entry *e = srp_lexicon_entry(lex, i);
+        const char *k = srp_lexicon_key(lex, e);
+        assert_ptr_equal(srp_lexicon_get(lex, srp_hash(k, e->key_len), k, e->key_len), e);
+        /* the same hash with a shorter length never returns this entry */
+        if (e->key_len > 1) {
+            const srp_lex_entry *o = srp_lexicon_get(lex, srp_hash(k, e->key_len), k,
+                                                     e->key_len - 1u);
+            assert_true(o != e);
+            shorter += o == NULL;
+        }
+    }
+    assert_null(srp_lexicon_entry(lex, n));
+    assert_true(shorter > n / 2);
+    srp_lexicon_close(lex);
+}
+
 static void test_damaged_lexicon_is_refused(void **state)
 {
     (void)state;
@@ -122,6 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_embedded_lexicon_opens),
         cmocka_unit_test(test_lookup_finds_words_and_records),
+        cmocka_unit_test(test_every_entry_finds_itself),
         cmocka_unit_test(test_damaged_lexicon_is_refused),
         cmocka_unit_test(test_lexicon_file_is_mapped_and_checked),
     };
