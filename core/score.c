@@ -30,6 +30,7 @@
 #include "text.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #define RING 8                 /* power of two: recent words kept */
@@ -76,6 +77,8 @@ typedef struct lstate {
     uint16_t fcount[16]; /* words that set each flag bit */
     unsigned hits;
     unsigned ncues;
+    /* from here on only the first ncues entries are ever read: a new
+     * document resets the fields above (LSTATE_HEAD), not these */
     sr_cue cues[SR_CUE_MAX];
     uint32_t cue_seq[SR_CUE_MAX];
     uint32_t cue_epoch[SR_CUE_MAX];
@@ -83,6 +86,7 @@ typedef struct lstate {
 } lstate;
 
 static const lstate lstate_init = {.last_neg = -1, .absence = -1, .neg_reach = WINDOW};
+#define LSTATE_HEAD offsetof(lstate, cues)
 
 typedef struct scorer {
     const sr_ctx *ctx;
@@ -960,7 +964,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
         s.ev[l] = 0.0f;
-        s.L[l] = lstate_init;
+        memcpy(&s.L[l], &lstate_init, LSTATE_HEAD);
     }
     for (int i = 0; i < RING; i++)
         s.ring[i].seq = UINT32_MAX;
