@@ -16,10 +16,21 @@ count() {  # count DIR -> "passed failed" from automake .trs files
     echo "$p $f"
 }
 
+# show_failures DIR - the logs of the tests that failed (the tail of each),
+# so that a CI transcript says why without the build tree
+show_failures() {
+    find "$1" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' {} + 2>/dev/null |
+    while read -r trs; do
+        echo "---- ${trs%.trs}.log (last 60 lines)"
+        tail -n 60 "${trs%.trs}.log" 2>/dev/null
+    done
+}
+
 status=0
 echo "== make check"
 make -j"$jobs" check || status=1
 read -r p1 f1 <<< "$(count "$top")"
+[ "$f1" -gt 0 ] && show_failures "$top"
 echo "make check: $p1 passed, $f1 failed"
 
 echo "== unit tests under ASan+UBSan (fresh copy of the sources)"
@@ -38,6 +49,7 @@ if (cd "$asan" && ./autogen.sh >/dev/null 2>&1 &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         make -C "$asan" -j"$jobs" check TESTS="$san_tests" || status=1
     read -r p2 f2 <<< "$(count "$asan")"
+    [ "$f2" -gt 0 ] && show_failures "$asan"
 else
     echo "sanitizer build failed"
     tail -50 "$asan/config.log" 2>/dev/null
