@@ -134,8 +134,13 @@ static void op_log(void *ud, int level, const char *line)
     srx_log(ud, level, "%s", line);
 }
 
+static void op_chatstate(void *ud, const char *from, const char *to, srx_chatstate cs)
+{
+    srx_xmpp_chatstate(ud, from, to, cs);
+}
+
 const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript, op_reply,
-                                op_close,  op_assign,  op_send,   op_log};
+                                op_close,  op_assign,  op_send,   op_log,        op_chatstate};
 
 /* --- deliveries to the chat ----------------------------------------------- */
 

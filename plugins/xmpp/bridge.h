@@ -77,6 +77,10 @@ void srx_xmpp_step(srx_bridge *b);
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
                    const char *thread);
 
+/* srx_xmpp_chatstate - a standalone chat state (XEP-0085), no body;
+ * dropped when not connected (a stale "typing" is worth nothing) */
+void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_chatstate cs);
+
 /* srx_xmpp_reconnect - drop the connection and connect again at once
  * (after a reload changed the server, domain or secret) */
 void srx_xmpp_reconnect(srx_bridge *b);

@@ -41,6 +41,8 @@ typedef struct session {
     int warned;              /* slow_down sent for this burst */
     double last;
     srx_bucket bucket;
+    srx_bucket states;       /* the visitor's chat states: a bucket of their own */
+    srx_chatstate to_visitor, to_agent;   /* the last standalone state relayed */
     struct session *next;
 } session;
 
@@ -59,6 +61,25 @@ static const char *const state_names[] = {"chat", "ask_connect", "ask_email",
 const char *srx_state_name(srx_state s)
 {
     return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+static const char *const chatstate_names[] = {NULL,     "active",   "composing",
+                                              "paused", "inactive", "gone"};
+
+const char *srx_chatstate_name(srx_chatstate cs)
+{
+    return (unsigned)cs < sizeof(chatstate_names) / sizeof(chatstate_names[0])
+               ? chatstate_names[cs]
+               : NULL;
+}
+
+srx_chatstate srx_chatstate_parse(const char *name)
+{
+    for (size_t i = 1; name != NULL && i < sizeof(chatstate_names) / sizeof(chatstate_names[0]);
+         i++)
+        if (strcmp(name, chatstate_names[i]) == 0)
+            return (srx_chatstate)i;
+    return SRX_CS_NONE;
 }
 
 static void logf_(srx_engine *e, int level, const char *fmt, ...) SR_PRINTFLIKE(3, 4);
@@ -335,6 +356,7 @@ static void helpdesk(srx_engine *e, session *s, const sr_ticket *t, double now)
     }
     srx_strlcpy(s->agent, g->jid, sizeof(s->agent));
     s->state = SRX_LIVE;
+    s->to_visitor = s->to_agent = SRX_CS_NONE;
     assign(e, s);
     v.agent = g->name;
     say(e, s, SRX_T_CONNECTING, &v);
@@ -351,6 +373,7 @@ static void release_agent(srx_engine *e, session *s)
     if (g != NULL && g->chats > 0)
         g->chats--;
     s->agent[0] = '\0';
+    s->to_visitor = s->to_agent = SRX_CS_NONE;
 }
 
 /* --- the handoff ------------------------------------------------------- */
@@ -550,6 +573,7 @@ static void relay_to_agent(srx_engine *e, session *s, const sr_ingest_result *r,
              (double)r->sentiment.score, sr_label_name(r->sentiment.label), r->sentiment.lang,
              flags[0] ? " " : "", flags, text);
     to_agent(e, s, s->agent, buf);
+    s->to_agent = SRX_CS_NONE;   /* a line in between: the next state is no repeat */
     e->stats.relayed_agent++;
 }
 
@@ -727,6 +751,22 @@ static void agent_help(srx_engine *e, const char *agent, const char *why)
     e->ops.send(e->ud, e->c->self, agent, buf, NULL);
 }
 
+/* only_live - the ticket of the agent's only live chat; 0 when they have
+ * none or several (*n says how many) */
+static uint64_t only_live(const srx_engine *e, const char *agent, int *n)
+{
+    uint64_t ticket = 0;
+
+    *n = 0;
+    for (size_t i = 0; i < e->ntab; i++)
+        for (const session *x = e->tab[i]; x; x = x->next)
+            if (x->state == SRX_LIVE && strcmp(x->agent, agent) == 0) {
+                ticket = x->ticket;
+                (*n)++;
+            }
+    return *n == 1 ? ticket : 0;
+}
+
 void srx_engine_agent(srx_engine *e, const char *from, const char *to, const char *body,
                       double now)
 {
@@ -760,13 +800,8 @@ void srx_engine_agent(srx_engine *e, const char *from, const char *to, const cha
         }
     }
     if (ticket == 0) {   /* the agent's only live chat */
-        int n = 0;
-        for (size_t i = 0; i < e->ntab; i++)
-            for (session *x = e->tab[i]; x; x = x->next)
-                if (x->state == SRX_LIVE && strcmp(x->agent, agent) == 0) {
-                    ticket = x->ticket;
-                    n++;
-                }
+        int n;
+        ticket = only_live(e, agent, &n);
         if (n != 1) {
             agent_help(e, agent, n ? "Which chat?" : "You have no live chat.");
             free(text);
@@ -803,6 +838,7 @@ void srx_engine_agent(srx_engine *e, const char *from, const char *to, const cha
     e->stats.relayed_agent++;
     if (s != NULL) {
         s->last = now;
+        s->to_visitor = SRX_CS_NONE;   /* an answer in between */
         if (s->state != SRX_LIVE || strcmp(s->agent, agent) != 0) {
             /* an agent answering a queued (or another's) chat takes it */
             if (s->state == SRX_LIVE)
@@ -810,6 +846,7 @@ void srx_engine_agent(srx_engine *e, const char *from, const char *to, const cha
             srx_strlcpy(s->agent, agent, sizeof(s->agent));
             g->chats++;
             s->state = SRX_LIVE;
+            s->to_visitor = s->to_agent = SRX_CS_NONE;
             s->handed = 1;
             assign(e, s);
             logf_(e, SR_LOG_INFO, "T%llu: %s: agent %s took the chat", (unsigned long long)ticket,
@@ -817,6 +854,60 @@ void srx_engine_agent(srx_engine *e, const char *from, const char *to, const cha
         }
     }
     free(text);
+}
+
+/* --- chat states (XEP-0085) -------------------------------------------------- */
+
+/* srx_engine_visitor_chatstate - "the visitor is typing", to the agent */
+int srx_engine_visitor_chatstate(srx_engine *e, const char *from, srx_chatstate cs, double now)
+{
+    char bare[512], ours[600];
+    session *s;
+
+    if (e->ops.chatstate == NULL || (cs != SRX_CS_COMPOSING && cs != SRX_CS_PAUSED))
+        return 0;
+    srx_jid_bare(from, bare, sizeof(bare));
+    s = find(e, bare);
+    if (s == NULL || s->state != SRX_LIVE || s->agent[0] == '\0' || s->to_agent == cs)
+        return 0;
+    /* after the repeats, which cost nothing: composing, paused, composing... */
+    if (!srx_bucket_take(&s->states, e->c->rate, (double)e->c->burst, now)) {
+        e->stats.states_limited++;
+        return 0;
+    }
+    s->last = now;
+    s->to_agent = cs;
+    srx_conv_jid(e->c, s->ticket, ours, sizeof(ours));
+    e->ops.chatstate(e->ud, ours, s->agent, cs);
+    e->stats.relayed_states++;
+    return 1;
+}
+
+/* srx_engine_agent_chatstate - "the agent is typing", to the visitor */
+int srx_engine_agent_chatstate(srx_engine *e, const char *from, const char *to,
+                               srx_chatstate cs, double now)
+{
+    char agent[256];
+    uint64_t ticket = srx_conv_ticket(e->c, to, NULL);
+    session *s;
+    int n;
+
+    if (e->ops.chatstate == NULL || cs == SRX_CS_NONE || cs == SRX_CS_GONE)
+        return 0;
+    srx_jid_bare(from, agent, sizeof(agent));
+    if (srx_agents_find(e->c->agents, agent) == NULL)
+        return 0;
+    if (ticket == 0)
+        ticket = only_live(e, agent, &n);
+    s = by_ticket(e, ticket);
+    if (s == NULL || s->state != SRX_LIVE || strcmp(s->agent, agent) != 0 ||
+        s->to_visitor == cs)
+        return 0;
+    s->last = now;
+    s->to_visitor = cs;
+    e->ops.chatstate(e->ud, s->ours, s->full, cs);
+    e->stats.relayed_states++;
+    return 1;
 }
 
 /* srx_engine_agent_available - an agent came online: tell them about the

@@ -197,10 +197,12 @@ static void log_stats(srx_bridge *b)
     srx_log(b, SR_LOG_NOTICE,
             "stats: connected=%d connects=%lu disconnects=%lu sessions=%zu conversations=%lu "
             "lines=%lu handed_off=%lu resolved_without_handoff=%lu relayed_agent=%lu "
-            "relayed_bot=%lu rate_limited=%lu busy=%lu errors=%lu",
+            "relayed_bot=%lu relayed_states=%lu rate_limited=%lu states_limited=%lu busy=%lu "
+            "errors=%lu",
             b->connected, b->connects, b->disconnects, srx_engine_sessions(b->engine),
             s->conversations, s->lines, s->handed_off, s->resolved, s->relayed_agent,
-            s->relayed_bot, s->rate_limited, s->busy, s->errors);
+            s->relayed_bot, s->relayed_states, s->rate_limited, s->states_limited, s->busy,
+            s->errors);
 }
 
 int main(int argc, char **argv)

@@ -314,6 +314,24 @@ typedef struct srx_line {
     int authenticated;
 } srx_line;
 
+/* XEP-0085 chat states, as standalone notifications (bodiless messages) */
+typedef enum srx_chatstate {
+    SRX_CS_NONE = 0,           /* none, or not one we know */
+    SRX_CS_ACTIVE,
+    SRX_CS_COMPOSING,
+    SRX_CS_PAUSED,
+    SRX_CS_INACTIVE,
+    SRX_CS_GONE
+} srx_chatstate;
+
+/* srx_chatstate_name - "active", "composing", ... (the element's name);
+ * NULL for SRX_CS_NONE */
+const char *srx_chatstate_name(srx_chatstate cs);
+
+/* srx_chatstate_parse - the state an element name stands for, or
+ * SRX_CS_NONE */
+srx_chatstate srx_chatstate_parse(const char *name);
+
 typedef struct srx_ops {
     /* store a visitor line (sr_ingest_opts with SR_INGEST_ASK_FIRST) */
     int (*ingest)(void *ud, const srx_line *line, sr_ingest_result *res, sr_error *err);
@@ -335,6 +353,9 @@ typedef struct srx_ops {
     void (*send)(void *ud, const char *from, const char *to, const char *body,
                  const char *thread);
     void (*log)(void *ud, int level, const char *line);
+    /* send a standalone chat state now (a bodiless chat message); NULL:
+     * chat states are not relayed */
+    void (*chatstate)(void *ud, const char *from, const char *to, srx_chatstate cs);
 } srx_ops;
 
 typedef struct srx_stats {
@@ -342,6 +363,8 @@ typedef struct srx_stats {
     unsigned long handed_off;      /* handoffs made (any method but none) */
     unsigned long resolved;        /* ended without a handoff (or method none) */
     unsigned long lines, relayed_agent, relayed_bot, rate_limited, busy, errors;
+    unsigned long relayed_states;  /* chat states passed on in a live chat */
+    unsigned long states_limited;  /* visitor chat states over the rate limit */
 } srx_stats;
 
 typedef struct srx_engine srx_engine;
@@ -360,6 +383,25 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
 /* srx_engine_visitor_gone - the visitor left (presence unavailable from
  * the session's resource, or the chat state gone) */
 void srx_engine_visitor_gone(srx_engine *e, const char *from, double now);
+
+/* srx_engine_visitor_chatstate - a standalone chat state from a visitor
+ * (full JID).  Only in a live chat with an agent (SRX_LIVE), composing
+ * and paused go on to that agent, from our per-conversation address;
+ * never the same state twice in a row (a relayed line starts afresh),
+ * and within xmpp.rate / xmpp.burst on a bucket of their own, so typing
+ * never costs a visitor their lines (over it: dropped, nothing said).
+ * Nothing is stored or scored, no session is opened.  <gone/> is not
+ * handled here but by srx_engine_visitor_gone.  Returns 1 when relayed. */
+int srx_engine_visitor_chatstate(srx_engine *e, const char *from, srx_chatstate cs, double now);
+
+/* srx_engine_agent_chatstate - a standalone chat state from a configured
+ * agent (full JID) to our address to (the chat as for srx_engine_agent,
+ * without "#42").  Active, composing, paused and inactive go on to the
+ * visitor of that chat, from the address the visitor wrote to, when the
+ * chat is live with this agent; never the same state twice in a row (an
+ * answer starts afresh).  Returns 1 when relayed. */
+int srx_engine_agent_chatstate(srx_engine *e, const char *from, const char *to,
+                               srx_chatstate cs, double now);
 
 /* srx_engine_agent - a line from a configured agent (full JID) to our
  * address to ("t42@DOMAIN" names the ticket; else "#42 ..." or the

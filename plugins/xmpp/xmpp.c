@@ -5,8 +5,10 @@
  *
  * Who wrote: the configured bot, a configured agent, or else a visitor.
  * type="error" stanzas are never answered (no reply loops); groupchat and
- * headline messages, bodiless messages (chat states) except <gone/>, and
- * unknown stanzas are ignored; iq get/set we do not serve gets a
+ * headline messages and unknown stanzas are ignored; of the bodiless
+ * messages, a visitor's <gone/> ends the conversation and the other chat
+ * states (XEP-0085) go to the engine, which relays them within a live
+ * chat only; iq get/set we do not serve gets a
  * service-unavailable error, as RFC 6120 asks.  Every text we send goes
  * through xmpp_stanza_set_text (libstrophe escapes it when serializing)
  * after srx_text_clean (no characters XML forbids).
@@ -83,6 +85,28 @@ void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *
     free(text);
 }
 
+/* srx_xmpp_chatstate - a standalone chat state: a bodiless chat message */
+void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_chatstate cs)
+{
+    const char *name = srx_chatstate_name(cs);
+    xmpp_stanza_t *m;
+
+    if (name == NULL)
+        return;
+    if (!b->connected) {
+        srx_log(b, SR_LOG_DEBUG, "not connected: chat state to %s dropped", to);
+        return;
+    }
+    m = xmpp_message_new(b->xctx, "chat", to, NULL);
+    if (m == NULL)
+        return;
+    if (b->conf->component)
+        xmpp_stanza_set_from(m, from);
+    if (child(b->xctx, m, name, NS_CHATSTATES) != NULL)
+        xmpp_send(b->conn, m);
+    xmpp_stanza_release(m);
+}
+
 static void send_presence(srx_bridge *b, const char *from, const char *to, const char *type)
 {
     xmpp_stanza_t *p = xmpp_presence_new(b->xctx);
@@ -139,6 +163,17 @@ static int is_mine(const srx_conf *c, const char *to)
     return strcmp(x, c->self) == 0;
 }
 
+/* chatstate_of - the first XEP-0085 state a message carries */
+static srx_chatstate chatstate_of(xmpp_stanza_t *st)
+{
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+        const char *ns = xmpp_stanza_is_tag(c) ? xmpp_stanza_get_ns(c) : NULL;
+        if (ns != NULL && strcmp(ns, NS_CHATSTATES) == 0)
+            return srx_chatstate_parse(xmpp_stanza_get_name(c));
+    }
+    return SRX_CS_NONE;
+}
+
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
     srx_bridge *b = ud;
@@ -150,6 +185,8 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     char bare[512], *body, *thread = NULL;
     double now = srx_now_wall();
     int answers = 0;   /* an agent or the bot wrote: their answer waits in the outbox */
+    int chat = type != NULL && strcmp(type, "chat") == 0;   /* where chat states belong */
+    srx_chatstate cs;
 
     (void)conn;
     if (type && (strcmp(type, "error") == 0 || strcmp(type, "groupchat") == 0 ||
@@ -169,13 +206,18 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
             srx_engine_bot(b->engine, to, thread, body, now);
         answers = 1;
     } else if (srx_agents_find(b->conf->agents, bare) != NULL) {
-        if (body)
+        if (body) {
             srx_engine_agent(b->engine, from, to, body, now);
-        answers = 1;
+            answers = 1;
+        } else if (chat && (cs = chatstate_of(st)) != SRX_CS_NONE) {
+            srx_engine_agent_chatstate(b->engine, from, to, cs, now);
+        }
     } else if (body != NULL) {
         srx_engine_visitor(b->engine, from, to, body, lang, now);
-    } else if (xmpp_stanza_get_child_by_name_and_ns(st, "gone", NS_CHATSTATES) != NULL) {
+    } else if ((cs = chatstate_of(st)) == SRX_CS_GONE) {
         srx_engine_visitor_gone(b->engine, from, now);
+    } else if (chat && cs != SRX_CS_NONE) {
+        srx_engine_visitor_chatstate(b->engine, from, cs, now);
     }
     if (body)
         xmpp_free(b->xctx, body);

@@ -80,8 +80,16 @@ static int f_assign(void *ud, uint64_t t, const char *a, sr_error *err)
     return SR_OK;
 }
 
+/* f_chatstate - a relayed chat state names one we know, to someone */
+static void f_chatstate(void *ud, const char *from, const char *to, srx_chatstate cs)
+{
+    (void)ud;
+    if (srx_chatstate_name(cs) == NULL || cs == SRX_CS_GONE || !*from || !*to)
+        abort();
+}
+
 static const srx_ops ops = {f_ingest, f_ok,     f_ticket, f_transcript, f_reply,
-                            f_close,  f_assign, f_send,   NULL};
+                            f_close,  f_assign, f_send,   NULL,         f_chatstate};
 
 /* check_clean - valid UTF-8, no C0 but TAB/LF/CR, within the cap */
 static void check_clean(const char *s, size_t len, size_t cap)
@@ -161,7 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
 
     /* the engine, one visitor line per input line, from three visitors;
-     * an agent line for every line starting with '#' */
+     * an agent line for every line starting with '#'; "~NAME" a chat
+     * state from the visitor and the agent */
     e = srx_engine_new(conf(), &ops, NULL);
     line = s;
     for (int i = 0; *line && i < 64; i++) {
@@ -169,9 +178,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t k = nl ? (size_t)(nl - line) : strlen(line);
         char *l = strndup(line, k), from[32];
         snprintf(from, sizeof(from), "v%d@anon.example/r", i % 3);
-        if (l[0] == '#')
+        if (l[0] == '#') {
             srx_engine_agent(e, "a@example.com/r", "t1@s.example", l, now);
-        else
+        } else if (l[0] == '~') {
+            srx_chatstate cs = srx_chatstate_parse(l + 1);
+            srx_engine_visitor_chatstate(e, from, cs, now);
+            srx_engine_agent_chatstate(e, "a@example.com/r", "t1@s.example", cs, now);
+        } else
             srx_engine_visitor(e, from, "help@s.example", l, i % 2 ? "de" : NULL, now);
         free(l);
         now += 0.5;

@@ -2,7 +2,8 @@
  * test_conv - the conversation engine driven through fake operations:
  * the yes/no prompt, the email prompt, each handoff method, agents
  * (available, busy, out of hours), the bot and its marker, rate limits,
- * the visitor limit, idle expiry, languages and hostile text
+ * the visitor limit, idle expiry, languages and hostile text, chat states
+ * in a live chat (and nowhere else) and their floods
  */
 #include "build-config.h"
 
@@ -14,9 +15,16 @@ typedef struct sent {
     char from[128], to[128], body[2048], thread[32];
 } sent;
 
+typedef struct state_sent {
+    char from[128], to[128];
+    srx_chatstate cs;
+} state_sent;
+
 typedef struct fake {
     sent out[MAXREC];
     int nout;
+    state_sent states[MAXREC];
+    int nstates;
     char ingested[MAXREC][512];
     char emails[MAXREC][128];
     int ningest;
@@ -184,8 +192,18 @@ static void f_send(void *ud, const char *from, const char *to, const char *body,
     srx_strlcpy(s->thread, thread ? thread : "", sizeof(s->thread));
 }
 
+static void f_chatstate(void *ud, const char *from, const char *to, srx_chatstate cs)
+{
+    state_sent *s = &F.states[F.nstates++ % MAXREC];
+
+    (void)ud;
+    srx_strlcpy(s->from, from, sizeof(s->from));
+    srx_strlcpy(s->to, to, sizeof(s->to));
+    s->cs = cs;
+}
+
 static const srx_ops ops = {f_ingest, f_handoff, f_ticket, f_transcript, f_reply,
-                            f_close,  f_assign,  f_send,   NULL};
+                            f_close,  f_assign,  f_send,   NULL,         f_chatstate};
 
 
 static void up(const char *extra)
@@ -607,6 +625,176 @@ static void test_a_new_session_resumes_a_handed_off_chat(void **state)
     assert_int_equal(F.nhandoff, 1);   /* no second handoff, no prompt */
 }
 
+/* live_with_anna - V handed off and live with anna, ticket 1 */
+static void live_with_anna(void)
+{
+    up("ask_on_first_line = false;");
+    agent_online("anna@example.com/desk");
+    say(V, "[human]");
+    say(V, "yes");
+    say(V, "jo@example.org");
+    assert_int_equal(srx_engine_state(W.e, V, NULL), SRX_LIVE);
+}
+
+static void expect_state(int i, const char *from, const char *to, srx_chatstate cs)
+{
+    const state_sent *s = &F.states[i % MAXREC];
+
+    if (i >= F.nstates)
+        fail_msg("chat state %d: got %d relayed, want more", i, F.nstates);
+    assert_string_equal(s->from, from);
+    assert_string_equal(s->to, to);
+    if (s->cs != cs)
+        fail_msg("chat state %d: got %s, want %s", i, srx_chatstate_name(s->cs),
+                 srx_chatstate_name(cs));
+}
+
+static void test_chatstate_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        srx_chatstate cs;
+    } cases[] = {{"active", SRX_CS_ACTIVE},     {"composing", SRX_CS_COMPOSING},
+                 {"paused", SRX_CS_PAUSED},     {"inactive", SRX_CS_INACTIVE},
+                 {"gone", SRX_CS_GONE},         {"typing", SRX_CS_NONE},
+                 {"Composing", SRX_CS_NONE},    {"", SRX_CS_NONE},
+                 {NULL, SRX_CS_NONE}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        srx_chatstate got = srx_chatstate_parse(cases[i].name);
+        if (got != cases[i].cs)
+            fail_msg("parse(%s): got %d, want %d", cases[i].name ? cases[i].name : "NULL",
+                     (int)got, (int)cases[i].cs);
+        if (cases[i].cs != SRX_CS_NONE)
+            assert_string_equal(srx_chatstate_name(got), cases[i].name);
+    }
+    assert_null(srx_chatstate_name(SRX_CS_NONE));
+    assert_null(srx_chatstate_name((srx_chatstate)42));
+}
+
+static void test_chatstates_relayed_only_in_a_live_chat(void **state)
+{
+    (void)state;
+    const char *A = "anna@example.com/desk", *T1 = "t1@support.example.com";
+    int out;
+
+    up("ask_on_first_line = false;");
+    agent_online(A);
+    /* no session: nothing relayed, none opened */
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_sessions(W.e), 0);
+    say(V, "hello");                               /* chat with the bot phase: none */
+    out = F.nout;
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, ME, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(F.nout, out);                 /* no help text for a chat state either */
+    say(V, "[human]");                             /* awaiting yes/no: none */
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T), 0);
+    say(V, "yes");                                 /* the email prompt: none */
+    assert_int_equal(srx_engine_state(W.e, V, NULL), SRX_ASK_EMAIL);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_PAUSED, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_PAUSED, T), 0);
+    assert_int_equal(F.nstates, 0);
+    say(V, "jo@example.org");
+    assert_int_equal(srx_engine_state(W.e, V, NULL), SRX_LIVE);
+
+    /* live: the agent's states reach the visitor's full JID from our address */
+    int lines = F.ningest, replies = F.nreply;
+    out = F.nout;
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T), 1);
+    expect_state(0, ME, V, SRX_CS_COMPOSING);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, ME, SRX_CS_PAUSED, T), 1);  /* only chat */
+    expect_state(1, ME, V, SRX_CS_PAUSED);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_PAUSED, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_ACTIVE, T), 1);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_INACTIVE, T), 1);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_GONE, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_NONE, T), 0);
+    assert_int_equal(F.nstates, 4);
+    /* not their chat, not an agent, another ticket: nothing */
+    assert_int_equal(srx_engine_agent_chatstate(W.e, "ben@example.com/x", T1, SRX_CS_COMPOSING, T),
+                     0);
+    assert_int_equal(
+        srx_engine_agent_chatstate(W.e, "mallory@example.com/x", T1, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, "t9@support.example.com",
+                                                SRX_CS_COMPOSING, T), 0);
+
+    /* the visitor's composing and paused reach the agent from t1@ */
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 1);
+    expect_state(4, T1, "anna@example.com", SRX_CS_COMPOSING);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_ACTIVE, T), 0);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_INACTIVE, T), 0);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_GONE, T), 0);
+    assert_int_equal(srx_engine_sessions(W.e), 1);  /* gone is srx_engine_visitor_gone's */
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_PAUSED, T), 1);
+    expect_state(5, T1, "anna@example.com", SRX_CS_PAUSED);
+    /* none of it stored, scored or said in words */
+    assert_int_equal(F.ningest, lines);
+    assert_int_equal(F.nreply, replies);
+    assert_int_equal(F.nout, out);
+    assert_int_equal(srx_engine_stats(W.e)->relayed_states, 6);
+
+    /* a line in between: the same state again is no repeat */
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 1);
+    say(V, "where is it?");
+    expect_last("#1 [2.5 negative en] where is it?");
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 1);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T), 1);
+    srx_engine_agent(W.e, A, T1, "On its way!", T);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T), 1);
+    assert_int_equal(F.nstates, 10);
+
+    /* the chat ends: nothing relayed any more */
+    srx_engine_agent(W.e, A, T1, "/end", T);
+    assert_int_equal(srx_engine_state(W.e, V, NULL), SRX_CHAT);
+    assert_int_equal(srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_PAUSED, T), 0);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_PAUSED, T), 0);
+    srx_engine_visitor_gone(W.e, V, T);
+    assert_int_equal(srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T), 0);
+    assert_int_equal(F.nstates, 10);
+}
+
+static void test_chatstate_flood_is_bounded(void **state)
+{
+    (void)state;
+    const char *A = "anna@example.com/desk", *T1 = "t1@support.example.com";
+    int relayed = 0, warned = 0, lines;
+
+    live_with_anna();   /* rate = 1.0; burst = 5 */
+    lines = F.ningest;
+    /* 10,000 composing: one relayed */
+    for (int i = 0; i < 10000; i++)
+        relayed += srx_engine_visitor_chatstate(W.e, V, SRX_CS_COMPOSING, T + i * 1e-4);
+    assert_int_equal(relayed, 1);
+    assert_int_equal(F.nstates, 1);
+    /* 10,000 alternating within a second: the bucket (burst 5, 1/s) */
+    relayed = 0;
+    for (int i = 0; i < 10000; i++)
+        relayed += srx_engine_visitor_chatstate(
+            W.e, V, i % 2 ? SRX_CS_COMPOSING : SRX_CS_PAUSED, T + 1 + i * 1e-4);
+    if (relayed < 4 || relayed > 6)
+        fail_msg("alternating flood: got %d relayed, want 4..6", relayed);
+    /* once limited, every other one repeats the last relayed state */
+    assert_true(srx_engine_stats(W.e)->states_limited > 4900);
+    /* the agent's side: repeats are dropped */
+    for (int i = 0; i < 10000; i++)
+        relayed += srx_engine_agent_chatstate(W.e, A, T1, SRX_CS_COMPOSING, T + 2);
+    assert_int_equal(F.nstates, 1 + relayed);
+    assert_int_equal(F.nstates, (int)srx_engine_stats(W.e)->relayed_states);
+    /* the flood cost the visitor no line and no slow_down text */
+    assert_int_equal(F.ningest, lines);
+    for (int i = 0; i < F.nout && i < MAXREC; i++)
+        warned += strstr(F.out[i].body, "very quickly") != NULL;
+    assert_int_equal(warned, 0);
+    assert_int_equal(srx_engine_stats(W.e)->rate_limited, 0);
+    say(V, "still there?");
+    expect_last("#1 [2.5 negative en] still there?");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +813,9 @@ int main(void)
         cmocka_unit_test_teardown(test_hostile_text_is_cleaned_and_capped, teardown),
         cmocka_unit_test_teardown(test_agent_addresses, teardown),
         cmocka_unit_test_teardown(test_a_new_session_resumes_a_handed_off_chat, teardown),
+        cmocka_unit_test(test_chatstate_names),
+        cmocka_unit_test_teardown(test_chatstates_relayed_only_in_a_live_chat, teardown),
+        cmocka_unit_test_teardown(test_chatstate_flood_is_bounded, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(token());

@@ -10,7 +10,9 @@ XMPP clients (slixmpp).  Scenarios, in order:
   helpdesk   anonymous visitor: welcome, human request, unclear answer,
              yes, bad email, good email, live chat with an agent (lines
              with their sentiment, answers back, XML-hostile text), /end;
-             the ticket's transcript, email, handoff in the store
+             the ticket's transcript, email, handoff in the store; chat
+             states (XEP-0085) relayed both ways while live only, never
+             twice in a row, a flood of them bounded, none stored
   languages  the prompts in de, fr, es, pl
   rule       a routing rule (urgent) triggers the prompt
   no agent   a logged-in customer, the agent on dnd: the no-agent text;
@@ -47,7 +49,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 80
+PLAN = 87
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -86,6 +88,41 @@ def hook(url, obj, ts=None, sig=None, inv=None, raw=None):
 
 class World:
     pass
+
+
+CS = "http://jabber.org/protocol/chatstates"
+
+
+def state_of(m):
+    """the XEP-0085 chat state a message carries, or None"""
+    for name in ("active", "composing", "paused", "inactive", "gone"):
+        if m.xml.find("{%s}%s" % (CS, name)) is not None:
+            return name
+    return None
+
+
+def send_state(c, to, state):
+    """a standalone chat state: a bodiless chat message"""
+    c.send_raw("<message type='chat' to='%s'><%s xmlns='%s'/></message>" % (to, state, CS))
+
+
+async def states(c, seconds):
+    """the standalone chat states c got until seconds from now, in order"""
+    await asyncio.sleep(seconds)
+    got, c.states[:] = list(c.states), []
+    return got
+
+
+async def state_flood(c, seconds_quiet=1.5, limit=60):
+    """chat states c gets until none came for seconds_quiet; and when the
+    last one arrived"""
+    got, last, end = [], time.time(), time.time() + limit
+    while time.time() - last < seconds_quiet and time.time() < end:
+        new = await states(c, 0.1)
+        if new:
+            got += new
+            last = time.time()
+    return got, last
 
 
 W = World()
@@ -156,6 +193,7 @@ async def s_helpdesk():
     m = await v.expect()
     tap.ok("Write \"agent\"" in xt.body_of(m) and str(m["from"]) == W.help,
            "helpdesk: the first line gets the welcome text from help@", xt.body_of(m))
+    send_state(v, W.help, "composing")   # no live chat yet: relayed nowhere
     v.say(W.help, "I want to talk to a human")
     m = await v.expect()
     tap.ok("connect you with one of our agents" in xt.body_of(m),
@@ -168,6 +206,15 @@ async def s_helpdesk():
     m = await v.expect()
     tap.ok("at which email address" in xt.body_of(m),
            "helpdesk: an anonymous visitor is asked for an email address", xt.body_of(m))
+    tid0 = W.bridge_ticket_of(str(v.boundjid.bare))
+    send_state(v, W.help, "paused")
+    send_state(a1, "t%d@bridge.localhost" % tid0, "composing")
+    send_state(a1, W.help, "paused")
+    got_a = await states(a1, 1.5)
+    got_v = await states(v, 0)
+    tap.ok(not got_a and not got_v,
+           "chatstates: none relayed before the handoff (chat, email prompt)",
+           [(str(m["from"]), state_of(m)) for m in got_a + got_v])
     v.say(W.help, "my email is nonsense@")
     m = await v.expect()
     tap.ok("does not look like an email address" in xt.body_of(m),
@@ -183,6 +230,40 @@ async def s_helpdesk():
     tap.ok(intro is not None and "email v1@example.org" in ib and "profile P-1001" in ib and
            "where is my parcel" in ib and str(intro["from"]).startswith("t%d@bridge.localhost" % tid),
            "helpdesk: the agent gets the chat with transcript, email, profile, from t%d@" % tid, ib)
+    # live: the agent's typing reaches the visitor, once per state
+    for st in ("composing", "composing", "composing", "paused"):
+        send_state(a1, "t%d@bridge.localhost" % tid, st)
+    got = await states(v, 1.5)
+    first = got[0] if got else None
+    tap.ok(first is not None and state_of(first) == "composing" and first["type"] == "chat" and
+           first.xml.find("{jabber:client}body") is None and str(first["from"]) == W.help and
+           str(first["to"]) == str(v.boundjid.full),
+           "chatstates: the agent's composing reaches the visitor (chat, no body, from help@, to "
+           "the full JID)", str(first) if first is not None else "nothing")
+    tap.ok([state_of(m) for m in got] == ["composing", "paused"],
+           "chatstates: composing sent three times is relayed once, then paused",
+           [state_of(m) for m in got])
+    # the visitor's composing and paused reach the agent; active does not
+    for st in ("composing", "composing", "active", "paused"):
+        send_state(v, W.help, st)
+    got = await states(a1, 1.5)
+    tap.ok([state_of(m) for m in got] == ["composing", "paused"] and
+           all(str(m["from"]).startswith("t%d@bridge.localhost" % tid) and not xt.body_of(m)
+               for m in got),
+           "chatstates: the visitor's composing, composing, active, paused reach the agent as "
+           "composing, paused from t%d@" % tid, [(str(m["from"]), state_of(m)) for m in got])
+    # a flood: 10,000 repeats, then 400 alternating; burst 10, rate 5/s
+    t0 = time.time()
+    for i in range(10000):
+        send_state(v, W.help, "composing")
+    for i in range(400):
+        send_state(v, W.help, "paused" if i % 2 == 0 else "composing")
+    got, t_last = await state_flood(a1)
+    bound = 10 + 5 * (t_last - t0) + 2
+    told = [m for m in v.drain() if "very quickly" in xt.body_of(m)]
+    tap.ok(1 <= len(got) <= bound and not told,
+           "chatstates: a flood of 10,400 reaches the agent as %d (at most %.0f), no slow-down "
+           "text" % (len(got), bound), [xt.body_of(m) for m in told])
     v.say(W.help, "This is terrible, I am furious!!!")
     m = await a1.expect("furious")
     mm = re.search(r"#%d \[(\d+\.\d) (\w+) en" % tid, xt.body_of(m))
@@ -206,9 +287,17 @@ async def s_helpdesk():
            any(x["text"] == hostile for x in tr),
            "helpdesk: the ticket holds the timestamped transcript, email, profile id, handoff, agent",
            json.dumps(t)[:1500])
+    ins = [x["text"] for x in tr if x["direction"] == "in"]
+    tap.ok(len(ins) == 8 and all(ins),
+           "chatstates: none stored: the transcript holds the visitor's 8 lines", ins)
     a1.say("t%d@bridge.localhost" % tid, "/end")
     m = await v.expect("left the chat")
     tap.ok(m is not None, "helpdesk: /end tells the visitor the agent left")
+    send_state(a1, "t%d@bridge.localhost" % tid, "composing")
+    send_state(v, W.help, "composing")
+    got = await states(v, 1.5) + await states(a1, 0)
+    tap.ok(not got, "chatstates: none relayed after the chat ended",
+           [(str(m["from"]), state_of(m)) for m in got])
     await v.bye()
 
 

@@ -21,6 +21,8 @@ import time
 
 logging.basicConfig(level=logging.CRITICAL)   # before slixmpp: it warns at import
 import slixmpp  # noqa: E402
+from slixmpp.xmlstream.handler import Callback  # noqa: E402
+from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP_SRC = os.environ.get("top_srcdir") or os.path.join(HERE, "..", "..")
@@ -249,8 +251,13 @@ class Bridge:
         return json.loads(out)
 
 
+CHATSTATES = "http://jabber.org/protocol/chatstates"
+
+
 class Client(slixmpp.ClientXMPP):
-    """an XMPP user (visitor, agent, bot) whose incoming messages queue up"""
+    """an XMPP user (visitor, agent, bot) whose incoming messages queue up;
+    standalone chat states (XEP-0085, no body), which slixmpp's "message"
+    event never sees, collect in order in .states"""
 
     def __init__(self, jid, password=""):
         super().__init__(jid, password)
@@ -262,6 +269,10 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("failed_all_auth", self._fail)
         self.add_event_handler("connection_failed", self._fail)
         self.presence_show = None
+        self.states = []
+        for st in ("active", "composing", "paused", "inactive", "gone"):
+            self.register_handler(Callback("chat state " + st, MatchXPath(
+                "{jabber:client}message/{%s}%s" % (CHATSTATES, st)), self._state))
 
     async def _start(self, _):
         if self.presence_show is not None:
@@ -275,6 +286,10 @@ class Client(slixmpp.ClientXMPP):
     def _msg(self, msg):
         if msg["type"] in ("chat", "normal", "error"):
             self.inbox.put_nowait(msg)
+
+    def _state(self, msg):
+        if not msg["body"]:
+            self.states.append(msg)
 
     def _fail(self, *a):
         if not self.ready.done():
