@@ -3,7 +3,7 @@
 # the body extraction, header and config helpers: no libmilter, so unit
 # tests and the fuzz target link them directly
 noinst_LTLIBRARIES += plugins/milter/libsrm.la
-plugins_milter_libsrm_la_SOURCES = \
+plugins_milter_libsrm_la_SOURCES = plugins/milter/nodelay.h \
 	plugins/milter/extract.c plugins/milter/extract.h \
 	plugins/milter/quote.c plugins/milter/html.c \
 	plugins/milter/hdr.c plugins/milter/conf.c plugins/milter/tickets.c \
@@ -64,3 +64,18 @@ demo: all
 	$(SHELL) $(top_srcdir)/contrib/postfix/demo.sh $(abs_top_builddir) $(abs_top_srcdir)
 .PHONY: demo
 EXTRA_DIST += contrib/postfix contrib/systemd contrib/sieve
+
+# make bench: mail/s through a real Postfix with sentiroute-milter, with a
+# no-op libmilter milter and with none, in one run, plus added latency
+EXTRA_PROGRAMS += tests/bench/noop_milter
+tests_bench_noop_milter_SOURCES = tests/bench/noop_milter.c
+tests_bench_noop_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) -I$(top_srcdir)/plugins/milter
+tests_bench_noop_milter_LDADD = $(MILTER_LIBS) -lpthread
+CLEANFILES += tests/bench/noop_milter
+EXTRA_DIST += tests/bench/bench_milter.py tests/bench/noop_milter.c
+.PHONY: bench-milter
+bench: bench-milter
+bench-milter: plugins/milter/sentiroute-milter$(EXEEXT) tests/bench/noop_milter$(EXEEXT) \
+		tools/sentiroutectl$(EXEEXT)
+	$(AM_V_at)top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		/usr/bin/python3 $(srcdir)/tests/bench/bench_milter.py
