@@ -179,10 +179,11 @@ static int quote_header_at(const char *t, const line *ln, size_t n, size_t i)
     trim(t, &s, &e);
     if (s == e)
         return 0;
-    for (size_t k = 0; k < sizeof(original_markers) / sizeof(*original_markers); k++)
-        if (contains_ci(t, s, e, original_markers[k]) && e - s < 80 &&
-            (t[s] == '-' || t[s] == '_' || t[s] == '*' || t[s] == '='))
-            return 1;
+    /* the cheap tests first: this runs for every line of every message */
+    if (e - s < 80 && (t[s] == '-' || t[s] == '_' || t[s] == '*' || t[s] == '='))
+        for (size_t k = 0; k < sizeof(original_markers) / sizeof(*original_markers); k++)
+            if (contains_ci(t, s, e, original_markers[k]))
+                return 1;
     for (size_t k = 0; k < sizeof(quote_headers) / sizeof(*quote_headers); k++) {
         if (!starts_ci(t, s, e, quote_headers[k].prefix))
             continue;
