@@ -132,6 +132,21 @@ def throughput(port, msgs):
     return len(msgs) / dt
 
 
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far"""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def filter_pid(sup):
+    """sentiroute-milter's filter process: the supervisor's child"""
+    try:
+        kids = open("/proc/%d/task/%d/children" % (sup, sup)).read().split()
+        return int(kids[0]) if kids else sup
+    except OSError:
+        return sup
+
+
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
@@ -210,26 +225,28 @@ def main():
             send_many(port, msgs["2KB"][:20])
         res = {}
         order = ["none", "noop", "sentiroute", "sentiroute-nosync"]
+        pids = {"noop": noop.pid}
+        for name, m in milters.items():
+            pids[name] = filter_pid(m.pid)
+        sent = {name: 0 for name in pids}
+        cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         for r in range(ROUNDS):
             for sz, (n, s) in sizes.items():
                 for name in order[r % 4:] + order[:r % 4]:
                     tput = throughput(ports[name], msgs[sz][:n])
                     lat = send_many(ports[name], msgs[sz][:s])
+                    if name in sent:
+                        sent[name] += n + s
                     d = res.setdefault((name, sz), {"tput": [], "med": [], "p99": []})
                     d["tput"].append(tput)
                     d["med"].append(statistics.median(lat))
                     d["p99"].append(pct(lat, 99))
             print("# round %d of %d done" % (r + 1, ROUNDS), flush=True)
+        cpu = {name: (cpu_seconds(pid) - cpu0[name]) * 1000.0 / max(sent[name], 1)
+               for name, pid in pids.items()}
         rss, nt = {}, {}
         for name, m in milters.items():
-            filt = m.pid
-            try:   # the filter is the supervisor's child
-                kids = open("/proc/%d/task/%d/children" % (m.pid, m.pid)).read().split()
-                if kids:
-                    filt = int(kids[0])
-            except OSError:
-                pass
-            for line in open("/proc/%d/status" % filt):
+            for line in open("/proc/%d/status" % pids[name]):
                 if line.startswith("VmHWM:"):
                     rss[name] = int(line.split()[1])
             tickets = subprocess.run([os.path.join(top_builddir, "tools/sentiroutectl"), "--store",
@@ -254,6 +271,8 @@ def main():
                 print("%-6s %-18s %9.1f %8.0f%% %11.2f %11.2f %12s %12s" % (
                     sz, name, t, 100.0 * t / noop_t, med, p99, added, added99))
         print()
+        print("milter CPU per message (both sizes, user + system): noop %.3f ms, %s" % (
+            cpu["noop"], ", ".join("%s %.3f ms" % (n, cpu[n]) for n in milters)))
         for name in milters:
             print("%s: peak RSS %.1f MiB (all five languages loaded); tickets stored: %d" % (
                 name, rss.get(name, 0) / 1024.0, nt[name]))
