@@ -77,6 +77,44 @@ static inline sr_message *st_msg(sr_channel ch, const char *from, const char *te
     return m;
 }
 
+/* st_fx - a store in its own directory, on its own context */
+typedef struct st_fx {
+    char *dir;
+    sr_ctx *ctx;
+    sr_store *st;
+} st_fx;
+
+/* st_fx_new_in - open a store in dir (st_tmpdir's; st_fx_free removes it)
+ * on a context of config text */
+static inline st_fx *st_fx_new_in(char *dir, const char *conf)
+{
+    st_fx *f = calloc(1, sizeof(*f));
+    sr_error err;
+
+    if (f == NULL)
+        fail_msg("out of memory");
+    f->dir = dir;
+    f->ctx = st_ctx(conf);
+    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
+    if (f->st == NULL)
+        fail_msg("open: %s: %s", err.where, err.msg);
+    return f;
+}
+
+/* st_fx_new - the same in a fresh directory */
+static inline st_fx *st_fx_new(const char *conf)
+{
+    return st_fx_new_in(st_tmpdir(), conf);
+}
+
+static inline void st_fx_free(st_fx *f)
+{
+    sr_store_close(f->st);
+    sr_ctx_free(f->ctx);
+    st_rmdir(f->dir);
+    free(f);
+}
+
 /* st_ingest - ingest and fail the test on error */
 static inline sr_ingest_result st_ingest(sr_store *st, sr_message *m)
 {

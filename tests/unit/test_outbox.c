@@ -10,22 +10,14 @@
 #include <fcntl.h>
 #include <time.h>
 
-typedef struct fx {
-    char *dir;
-    sr_ctx *ctx;
-    sr_store *st;
-} fx;
-
 /* a zendesk config: nothing listens there, the tests drive the API directly */
-static fx *fx_new(const char *extra)
+static st_fx *fx_new(const char *extra)
 {
-    fx *f = calloc(1, sizeof(*f));
+    char *dir = st_tmpdir();
     char conf[2048], tok[300];
-    sr_error err;
     int fd;
 
-    f->dir = st_tmpdir();
-    snprintf(tok, sizeof(tok), "%s/token", f->dir);
+    snprintf(tok, sizeof(tok), "%s/token", dir);
     fd = open(tok, O_WRONLY | O_CREAT, 0600);
     if (fd < 0 || write(fd, "tok\n", 4) != 4)
         fail_msg("token file");
@@ -36,26 +28,14 @@ static fx *fx_new(const char *extra)
              " token_file = \"%s\"; }; %s };\n"
              "route = { rules = ( { label = [\"urgent\", \"negative\"]; handoff = true; } ); };",
              tok, extra ? extra : "");
-    f->ctx = st_ctx(conf);
-    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
-    if (f->st == NULL)
-        fail_msg("open: %s", err.msg);
-    return f;
-}
-
-static void fx_free(fx *f)
-{
-    sr_store_close(f->st);
-    sr_ctx_free(f->ctx);
-    st_rmdir(f->dir);
-    free(f);
+    return st_fx_new_in(dir, conf);
 }
 
 static const char *angry = "This is terrible, I am furious, worst service ever";
 
 static void test_handoff_job_committed_with_message(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
     sr_ingest_result calm;
     sr_job *v;
@@ -82,12 +62,12 @@ static void test_handoff_job_committed_with_message(void **state)
     uint64_t job = 99;
     assert_int_equal(sr_handoff_request(f->st, r.ticket_id, "again", &job, NULL), SR_OK);
     assert_int_equal(job, 0);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_adapter_request_hands_off_with_the_message(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_message *m = st_msg(SR_CHANNEL_CHAT, "v@anon/1", "yes please");
     sr_ingest_result r;
     sr_job *v;
@@ -103,12 +83,12 @@ static void test_adapter_request_hands_off_with_the_message(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(v[0].ticket_id, r.ticket_id);
     sr_outbox_list_free(v, n);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_lease_excludes_second_worker(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
     sr_job a, b;
     sr_error err;
@@ -126,12 +106,12 @@ static void test_lease_excludes_second_worker(void **state)
     sr_ticket_get(f->st, r.ticket_id, &t, NULL);
     assert_string_equal(t.remote_id, "4711");
     sr_job_clear(&a);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_expired_lease_is_claimed_again(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_job a, b;
     sr_error err;
 
@@ -147,12 +127,12 @@ static void test_expired_lease_is_claimed_again(void **state)
     assert_int_equal(sr_outbox_complete(f->st, b.id, "B", "2", &err), SR_OK);
     sr_job_clear(&a);
     sr_job_clear(&b);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_retry_after_and_backoff_schedule(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_job a, *v;
     size_t n;
     sr_error err;
@@ -191,12 +171,12 @@ static void test_retry_after_and_backoff_schedule(void **state)
         }
     }
     sr_job_clear(&a);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_failed_jobs_parked_retry_and_drop(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_job a, *v;
     size_t n;
     sr_error err;
@@ -238,12 +218,12 @@ static void test_failed_jobs_parked_retry_and_drop(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_ENOTFOUND);
     sr_job_clear(&a);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_ticket_jobs_delivered_in_order(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_message *m;
     sr_job a, b;
     sr_error err;
@@ -270,7 +250,7 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     assert_int_equal(b.msg_seq, 2);
     sr_job_clear(&a);
     sr_job_clear(&b);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_method_none_answers_with_links(void **state)
@@ -328,7 +308,7 @@ static void test_method_helpdesk_is_local(void **state)
 
 static void test_worker_thread_starts_and_stops(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = fx_new(NULL);
     sr_error err;
     sr_outbox_worker *w = sr_outbox_worker_start(f->st, "thread", 50, &err);
 
@@ -338,7 +318,7 @@ static void test_worker_thread_starts_and_stops(void **state)
     usleep(100000);
     sr_outbox_worker_stop(w);
     sr_outbox_worker_stop(NULL);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 int main(void)

@@ -17,34 +17,7 @@
     "milter = { recipients = [\"help@support.test\"]; };\n"                                    \
     "reply = { email = { from_name = \"Support\"; }; };\n"
 
-typedef struct fx {
-    char *dir;
-    sr_ctx *ctx;
-    sr_store *st;
-} fx;
-
-static fx *fx_new(const char *conf)
-{
-    fx *f = calloc(1, sizeof(*f));
-    sr_error err;
-
-    f->dir = st_tmpdir();
-    f->ctx = st_ctx(conf);
-    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
-    if (f->st == NULL)
-        fail_msg("open: %s: %s", err.where, err.msg);
-    return f;
-}
-
-static void fx_free(fx *f)
-{
-    sr_store_close(f->st);
-    sr_ctx_free(f->ctx);
-    st_rmdir(f->dir);
-    free(f);
-}
-
-static sr_ingest_result mail(fx *f, const char *subject, const char *text, const char *mid,
+static sr_ingest_result mail(st_fx *f, const char *subject, const char *text, const char *mid,
                              const char *irt, const char *refs)
 {
     sr_message *m = st_msg(SR_CHANNEL_EMAIL, "Jane Doe <Jane@Cust.test>", text);
@@ -57,7 +30,7 @@ static sr_ingest_result mail(fx *f, const char *subject, const char *text, const
     return st_ingest(f->st, m);
 }
 
-static json_t *reply(fx *f, uint64_t ticket, const char *text)
+static json_t *reply(st_fx *f, uint64_t ticket, const char *text)
 {
     uint64_t job;
     sr_error err;
@@ -78,7 +51,7 @@ static const char *mail_field(const json_t *job, const char *key)
 
 static void test_reply_answers_the_customers_latest_mail(void **state)
 {
-    fx *f = fx_new(CONF);
+    st_fx *f = st_fx_new(CONF);
     sr_ingest_result a, b, c;
     sr_stored_message *msgs;
     size_t n;
@@ -121,12 +94,12 @@ static void test_reply_answers_the_customers_latest_mail(void **state)
                  "<m3@cust.test>", irt, NULL);
         assert_int_equal(c.ticket_id, a.ticket_id);
     }
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_reply_subject_keeps_one_re(void **state)
 {
-    fx *f = fx_new(CONF);
+    st_fx *f = st_fx_new(CONF);
     sr_ingest_result a = mail(f, "RE: invoice", "Where is my invoice?", "<i1@cust.test>", NULL,
                               NULL);
     sr_ingest_result b = mail(f, "", "no subject here", "<i2@cust.test>", NULL, NULL);
@@ -139,12 +112,12 @@ static void test_reply_subject_keeps_one_re(void **state)
     j = reply(f, b.ticket_id, "Hello.");
     assert_string_equal(mail_field(j, "subject"), "Re: (no subject)");
     json_decref(j);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_chat_reply_has_no_mail_headers(void **state)
 {
-    fx *f = fx_new(CONF);
+    st_fx *f = st_fx_new(CONF);
     sr_ingest_result a = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v@anon.test/w", "hello"));
     json_t *j = reply(f, a.ticket_id, "Hi!");
 
@@ -152,13 +125,13 @@ static void test_chat_reply_has_no_mail_headers(void **state)
     assert_null(json_object_get(j, "mail"));
     assert_string_equal(json_string_value(json_object_get(j, "target")), "chat");
     json_decref(j);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_email_replies_wait_without_a_from_address(void **state)
 {
-    fx *f = fx_new("reply = { email = { relay = \"smtp://127.0.0.1:1\"; }; };\n");
-    fx *g = fx_new(CONF);
+    st_fx *f = st_fx_new("reply = { email = { relay = \"smtp://127.0.0.1:1\"; }; };\n");
+    st_fx *g = st_fx_new(CONF);
     sr_ingest_result a = mail(f, "x", "hello", "<w1@cust.test>", NULL, NULL);
     sr_ingest_result b = mail(g, "x", "hello", "<w1@cust.test>", NULL, NULL);
     size_t n = 9, d = 9, fl = 9;
@@ -176,8 +149,8 @@ static void test_email_replies_wait_without_a_from_address(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(sr_outbox_waiting(g->st, SR_OUTBOX_EMAIL, &n, &err), SR_OK);
     assert_int_equal(n, 1);
-    fx_free(f);
-    fx_free(g);
+    st_fx_free(f);
+    st_fx_free(g);
 }
 
 static void test_references_keep_root_and_latest(void **state)

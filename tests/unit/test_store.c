@@ -10,33 +10,6 @@
 
 #include <pthread.h>
 
-typedef struct fx {
-    char *dir;
-    sr_ctx *ctx;
-    sr_store *st;
-} fx;
-
-static fx *fx_new(const char *conf)
-{
-    fx *f = calloc(1, sizeof(*f));
-    sr_error err;
-
-    f->dir = st_tmpdir();
-    f->ctx = st_ctx(conf);
-    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
-    if (f->st == NULL)
-        fail_msg("open: %s: %s", err.where, err.msg);
-    return f;
-}
-
-static void fx_free(fx *f)
-{
-    sr_store_close(f->st);
-    sr_ctx_free(f->ctx);
-    st_rmdir(f->dir);
-    free(f);
-}
-
 static sr_message *email(const char *from, const char *text, const char *mid, const char *irt,
                          const char *refs)
 {
@@ -49,7 +22,7 @@ static sr_message *email(const char *from, const char *text, const char *mid, co
 
 static void test_store_schema_and_reopen_readonly(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = st_fx_new(NULL);
     sr_store *ro;
     sr_error err;
     sr_ingest_result r;
@@ -69,7 +42,7 @@ static void test_store_schema_and_reopen_readonly(void **state)
     assert_int_equal(sr_ticket_get(ro, 1, &t, &err), SR_OK);
     assert_int_equal(t.nmessages, 2);
     sr_store_close(ro);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_store_readonly_missing_store_fails_cleanly(void **state)
@@ -88,7 +61,7 @@ static void test_store_readonly_missing_store_fails_cleanly(void **state)
 
 static void test_email_threads_by_reply_headers(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = st_fx_new(NULL);
     sr_ingest_result a, b, c, d;
 
     (void)state;
@@ -106,12 +79,12 @@ static void test_email_threads_by_reply_headers(void **state)
     assert_int_equal(sr_ticket_get(f->st, a.ticket_id, &t, NULL), SR_OK);
     assert_string_equal(t.requester, "jane@example.com");
     assert_string_equal(t.email, "jane@example.com");
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_chat_threads_by_bare_jid_sms_by_e164(void **state)
 {
-    fx *f = fx_new("conversation = { default_country = \"49\"; };");
+    st_fx *f = st_fx_new("conversation = { default_country = \"49\"; };");
     sr_ingest_result a, b, c, d;
 
     (void)state;
@@ -125,7 +98,7 @@ static void test_chat_threads_by_bare_jid_sms_by_e164(void **state)
     sr_ticket t;
     sr_ticket_get(f->st, c.ticket_id, &t, NULL);
     assert_string_equal(t.requester, "+4915112345678");
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_e164_normalizer(void **state)
@@ -153,7 +126,7 @@ static void test_e164_normalizer(void **state)
 
 static void test_sentiment_follows_latest_and_flags_sharp_turn(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = st_fx_new(NULL);
     sr_ingest_result a, b, c;
     sr_ticket t;
 
@@ -172,7 +145,7 @@ static void test_sentiment_follows_latest_and_flags_sharp_turn(void **state)
     sr_ticket_get(f->st, a.ticket_id, &t, NULL);
     assert_true(t.score > 5.0f);
     assert_int_equal(t.nmessages, 3);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static int count_events(void *ud, const sr_event *ev)
@@ -184,7 +157,7 @@ static int count_events(void *ud, const sr_event *ev)
 
 static void test_close_reopen_and_new_after_reopen_days(void **state)
 {
-    fx *f = fx_new("conversation = { reopen_days = 2; };");
+    st_fx *f = st_fx_new("conversation = { reopen_days = 2; };");
     sr_ingest_result a, b, c;
     sr_message *m;
     sr_ticket t;
@@ -220,12 +193,12 @@ static void test_close_reopen_and_new_after_reopen_days(void **state)
     assert_int_equal(ev[SR_EVENT_TICKET_CLOSED], 2);
     assert_int_equal(ev[SR_EVENT_TICKET_REOPENED], 2);
     assert_int_equal(ev[SR_EVENT_RESOLVED_WITHOUT_HANDOFF], 2);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_split_moves_messages_and_rescores(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = st_fx_new(NULL);
     sr_ingest_result a;
     sr_stored_message *msgs;
     size_t n;
@@ -253,12 +226,12 @@ static void test_split_moves_messages_and_rescores(void **state)
     /* the conversation goes on in the new ticket */
     a = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "any update?"));
     assert_int_equal(a.ticket_id, nid);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_profiles_route_and_query_by_order_value(void **state)
 {
-    fx *f = fx_new("route = { rules = ( { label = [\"urgent\", \"negative\"];"
+    st_fx *f = st_fx_new("route = { rules = ( { label = [\"urgent\", \"negative\"];"
                    " order_value_min = 200.0; queue = \"senior\"; priority = \"high\"; } ); };");
     char csv[300];
     FILE *fp;
@@ -301,7 +274,7 @@ static void test_profiles_route_and_query_by_order_value(void **state)
     assert_int_equal(sr_profile_import(f->st, csv, "csv", &n, &err), SR_EFORMAT);
     assert_non_null(strstr(err.where, "p.csv:3"));
     assert_int_equal(sr_profile_get(f->st, "ok@example.com", &p, &err), SR_ENOTFOUND);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 typedef struct thr {
@@ -328,7 +301,7 @@ static void *writer(void *arg)
 
 static void test_concurrent_writers_group_commit(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = st_fx_new(NULL);
     pthread_t th[8];
     thr t[8];
     sr_ticket *v;
@@ -349,12 +322,12 @@ static void test_concurrent_writers_group_commit(void **state)
     for (int i = 0; i < 8; i++)
         for (int k = 0; k < 50; k++)
             assert_true(t[i].tickets[k] > 0);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_long_message_is_cut_in_the_transcript(void **state)
 {
-    fx *f = fx_new("conversation = { max_message_bytes = 1024; };");
+    st_fx *f = st_fx_new("conversation = { max_message_bytes = 1024; };");
     static char big[5000];
     sr_stored_message *msgs;
     size_t n;
@@ -369,12 +342,12 @@ static void test_long_message_is_cut_in_the_transcript(void **state)
     assert_true(strlen(msgs[0].text) <= 1024 + 13);
     assert_non_null(strstr(msgs[0].text, "\xc3\xa4 [truncated]"));
     sr_transcript_free(msgs, n);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_map_full_is_a_clear_error(void **state)
 {
-    fx *f = fx_new("store = { map_size_mb = 1; sync = false; };");
+    st_fx *f = st_fx_new("store = { map_size_mb = 1; sync = false; };");
     static char big[60000];
     sr_error err;
     int rc = SR_OK;
@@ -389,12 +362,12 @@ static void test_map_full_is_a_clear_error(void **state)
     }
     assert_int_equal(rc, SR_ESTORE);
     assert_non_null(strstr(err.msg, "map_size_mb"));
-    fx_free(f);
+    st_fx_free(f);
 }
 
 static void test_rescore_and_reply(void **state)
 {
-    fx *f = fx_new(NULL);
+    st_fx *f = st_fx_new(NULL);
     sr_ingest_result a;
     size_t n;
     uint64_t job;
@@ -422,7 +395,7 @@ static void test_rescore_and_reply(void **state)
     assert_string_equal(j.text, "Sorry! A new one is on its way.");
     assert_int_equal(sr_outbox_complete(f->st, j.id, "shim", NULL, &err), SR_OK);
     sr_job_clear(&j);
-    fx_free(f);
+    st_fx_free(f);
 }
 
 int main(void)
