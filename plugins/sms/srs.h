@@ -54,6 +54,10 @@ typedef struct srs_form {
  */
 size_t srs_url_decode(const char *in, size_t len, int plus_space, char *out);
 
+/* srs_fail - fill err (when given: code, where, the message) and return code */
+int srs_fail(sr_error *err, int code, const char *where, const char *fmt, ...)
+    SR_PRINTFLIKE(4, 5);
+
 /*
  * srs_form_parse - split buf[0..len) at '&' into decoded fields (form
  * style: '+' is a space).  More than max_fields fields: SR_ELIMIT.

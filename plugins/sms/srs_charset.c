@@ -13,30 +13,12 @@
 #include "srs.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
-
-static int cfail(sr_error *err, int code, const char *fmt, ...) SR_PRINTFLIKE(3, 4);
-
-static int cfail(sr_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err) {
-        memset(err, 0, sizeof(*err));
-        err->code = code;
-        snprintf(err->where, sizeof(err->where), "charset");
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* put_cp - append the UTF-8 of cp */
 static size_t put_cp(char *out, int32_t cp)
@@ -52,7 +34,7 @@ static int utf16(const unsigned char *b, size_t len, int little, char **out, siz
     char *p;
 
     if (len % 2 != 0)
-        return cfail(err, SR_EFORMAT, "UTF-16 text with an odd number of bytes");
+        return srs_fail(err, SR_EFORMAT, "charset", "UTF-16 text with an odd number of bytes");
     if (len >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff && b[1] == 0xfe))) {
         little = b[0] == 0xff;
         i = 2;
@@ -60,7 +42,7 @@ static int utf16(const unsigned char *b, size_t len, int little, char **out, siz
     /* each 2-byte unit gives at most 3 bytes of UTF-8 (a pair gives 4 for 4) */
     p = malloc(len / 2 * 3 + 1);
     if (p == NULL)
-        return cfail(err, SR_ENOMEM, "out of memory");
+        return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
     while (i < len) {
         uint32_t u = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8
                             : (uint32_t)b[i] << 8 | b[i + 1];
@@ -85,7 +67,7 @@ static int utf16(const unsigned char *b, size_t len, int little, char **out, siz
     return SR_OK;
 bad:
     free(p);
-    return cfail(err, SR_EFORMAT, "UTF-16 text with a lone surrogate");
+    return srs_fail(err, SR_EFORMAT, "charset", "UTF-16 text with a lone surrogate");
 }
 
 static int valid_utf8(const char *buf, size_t len)
@@ -110,7 +92,7 @@ static int copy_as_is(const char *buf, size_t len, char **out, size_t *outlen, s
     char *p = malloc(len + 1);
 
     if (p == NULL)
-        return cfail(err, SR_ENOMEM, "out of memory");
+        return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
     memcpy(p, buf, len);
     p[len] = '\0';
     *out = p;
@@ -125,7 +107,7 @@ static int latin1(const char *buf, size_t len, char **out, size_t *outlen, sr_er
     size_t o = 0;
 
     if (p == NULL)
-        return cfail(err, SR_ENOMEM, "out of memory");
+        return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
     for (size_t i = 0; i < len; i++)
         o += put_cp(p + o, (unsigned char)buf[i]);
     p[o] = '\0';
@@ -143,11 +125,11 @@ static int with_iconv(const char *buf, size_t len, const char *charset, char **o
     char *p, *in = (char *)buf, *o;
 
     if (cd == (iconv_t)-1)
-        return cfail(err, SR_EFORMAT, "unknown charset %s", charset);
+        return srs_fail(err, SR_EFORMAT, "charset", "unknown charset %s", charset);
     p = malloc(cap);
     if (p == NULL) {
         iconv_close(cd);
-        return cfail(err, SR_ENOMEM, "out of memory");
+        return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
     }
     o = p;
     outleft = cap - 1;
@@ -155,7 +137,7 @@ static int with_iconv(const char *buf, size_t len, const char *charset, char **o
         iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
         iconv_close(cd);
         free(p);
-        return cfail(err, SR_EFORMAT, "text is not valid %s", charset);
+        return srs_fail(err, SR_EFORMAT, "charset", "text is not valid %s", charset);
     }
     iconv_close(cd);
     *o = '\0';

@@ -27,11 +27,8 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
-/* fail - fill err (when given) and return code */
-static int fail(sr_error *err, int code, const char *where, const char *fmt, ...)
-    SR_PRINTFLIKE(4, 5);
-
-static int fail(sr_error *err, int code, const char *where, const char *fmt, ...)
+/* srs_fail - fill err (when given) and return code */
+int srs_fail(sr_error *err, int code, const char *where, const char *fmt, ...)
 {
     va_list ap;
 
@@ -128,10 +125,10 @@ int srs_form_parse(const char *buf, size_t len, size_t max_fields, srs_form *out
             continue;
         }
         if (out->n >= max_fields)
-            return fail(err, SR_ELIMIT, "form", "more than %zu fields", max_fields);
+            return srs_fail(err, SR_ELIMIT, "form", "more than %zu fields", max_fields);
         kv = realloc(out->v, (out->n + 1) * sizeof(*kv));
         if (kv == NULL)
-            return fail(err, SR_ENOMEM, "form", "out of memory");
+            return srs_fail(err, SR_ENOMEM, "form", "out of memory");
         out->v = kv;
         kv = &out->v[out->n];
         for (eq = i; eq < end && buf[eq] != '='; eq++)
@@ -142,7 +139,7 @@ int srs_form_parse(const char *buf, size_t len, size_t max_fields, srs_form *out
         if (kv->key == NULL || kv->val == NULL) {
             free(kv->key);
             free(kv->val);
-            return fail(err, SR_ENOMEM, "form", "out of memory");
+            return srs_fail(err, SR_ENOMEM, "form", "out of memory");
         }
         out->n++;
         i = end + 1;
@@ -237,7 +234,7 @@ static int set_text(srs_inbound *in, const char *buf, size_t len, const char *ch
     if (rc != SR_OK)
         return rc;
     if (max_text > 0 && in->len > max_text)
-        return fail(err, SR_ELIMIT, "text", "text of %zu bytes exceeds sms.max_text_bytes",
+        return srs_fail(err, SR_ELIMIT, "text", "text of %zu bytes exceeds sms.max_text_bytes",
                     in->len);
     return SR_OK;
 }
@@ -264,25 +261,25 @@ int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hu
     ts = form_str(q, "ts");
     charset = form_str(q, "charset");
     if (from == NULL || *from == '\0')
-        return fail(err, SR_EFORMAT, "from", "no sender: put from=%%p in the get-url "
+        return srs_fail(err, SR_EFORMAT, "from", "no sender: put from=%%p in the get-url "
                                              "(or send-sender = true for post-url)");
     if (!plain_ok(from, 63))
-        return fail(err, SR_EFORMAT, "from", "malformed sender");
+        return srs_fail(err, SR_EFORMAT, "from", "malformed sender");
     if (to && !plain_ok(to, 63))
-        return fail(err, SR_EFORMAT, "to", "malformed receiver");
+        return srs_fail(err, SR_EFORMAT, "to", "malformed receiver");
     if (id && !plain_ok(id, 127))
-        return fail(err, SR_EFORMAT, "id", "malformed message id");
+        return srs_fail(err, SR_EFORMAT, "id", "malformed message id");
     if (smsc && !plain_ok(smsc, 63))
-        return fail(err, SR_EFORMAT, "smsc", "malformed smsc id");
+        return srs_fail(err, SR_EFORMAT, "smsc", "malformed smsc id");
     if (charset && !plain_ok(charset, 40))
-        return fail(err, SR_EFORMAT, "charset", "malformed charset");
+        return srs_fail(err, SR_EFORMAT, "charset", "malformed charset");
     if (coding_s && *coding_s) {
         if (coding_s[1] != '\0' || coding_s[0] < '0' || coding_s[0] > '2')
-            return fail(err, SR_EFORMAT, "coding", "coding must be 0, 1 or 2");
+            return srs_fail(err, SR_EFORMAT, "coding", "coding must be 0, 1 or 2");
         coding = coding_s[0] - '0';
     }
     if (ts && *ts && parse_ts(ts) == 0 && strcmp(ts, "0") != 0)
-        return fail(err, SR_EFORMAT, "ts", "ts must be UNIX seconds");
+        return srs_fail(err, SR_EFORMAT, "ts", "ts must be UNIX seconds");
     copy_field(out->from, sizeof(out->from), from);
     copy_field(out->to, sizeof(out->to), to);
     copy_field(out->id, sizeof(out->id), id);
@@ -297,7 +294,7 @@ int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hu
     }
     text = srs_form_get(q, "text");
     if (text == NULL)
-        return fail(err, SR_EFORMAT, "text", "no text: put text=%%b in the get-url");
+        return srs_fail(err, SR_EFORMAT, "text", "no text: put text=%%b in the get-url");
     return set_text(out, text->val, text->vlen, charset, coding, max_text, err);
 }
 
@@ -372,13 +369,13 @@ int srs_twilio_parse(const srs_form *p, size_t max_text, srs_inbound *out, sr_er
     if (sid == NULL)
         sid = form_str(p, "SmsSid");
     if (from == NULL || *from == '\0' || !plain_ok(from, 63))
-        return fail(err, SR_EFORMAT, "From", "no or malformed From");
+        return srs_fail(err, SR_EFORMAT, "From", "no or malformed From");
     if (to && !plain_ok(to, 63))
-        return fail(err, SR_EFORMAT, "To", "malformed To");
+        return srs_fail(err, SR_EFORMAT, "To", "malformed To");
     if (sid && !plain_ok(sid, 127))
-        return fail(err, SR_EFORMAT, "MessageSid", "malformed MessageSid");
+        return srs_fail(err, SR_EFORMAT, "MessageSid", "malformed MessageSid");
     if (body == NULL)
-        return fail(err, SR_EFORMAT, "Body", "no Body");
+        return srs_fail(err, SR_EFORMAT, "Body", "no Body");
     copy_field(out->from, sizeof(out->from), from);
     copy_field(out->to, sizeof(out->to), to);
     copy_field(out->id, sizeof(out->id), sid);
@@ -452,11 +449,11 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
         size_t end = i, vlen, klen;
         const char *colon, *v;
         if (i >= len)
-            return fail(err, SR_EFORMAT, "smstools", "no blank line after the headers");
+            return srs_fail(err, SR_EFORMAT, "smstools", "no blank line after the headers");
         while (end < len && buf[end] != '\n')
             end++;
         if (end == len)
-            return fail(err, SR_EFORMAT, "smstools", "no blank line after the headers");
+            return srs_fail(err, SR_EFORMAT, "smstools", "no blank line after the headers");
         klen = end - i;
         if (klen > 0 && buf[end - 1] == '\r')
             klen--;
@@ -465,10 +462,10 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
             break;
         }
         if (++hdr_lines > 64)
-            return fail(err, SR_EFORMAT, "smstools", "too many header lines");
+            return srs_fail(err, SR_EFORMAT, "smstools", "too many header lines");
         colon = memchr(buf + i, ':', klen);
         if (colon == NULL)
-            return fail(err, SR_EFORMAT, "smstools", "header line %zu has no colon",
+            return srs_fail(err, SR_EFORMAT, "smstools", "header line %zu has no colon",
                         hdr_lines);
         v = colon + 1;
         while (v < buf + i + klen && *v == ' ')
@@ -476,16 +473,16 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
         vlen = (size_t)(buf + i + klen - v);
         klen = (size_t)(colon - (buf + i));
         if (memchr(v, '\0', vlen) != NULL)
-            return fail(err, SR_EFORMAT, "smstools", "NUL byte in a header");
+            return srs_fail(err, SR_EFORMAT, "smstools", "NUL byte in a header");
 #define IS(name) (klen == strlen(name) && memcmp(buf + i, name, klen) == 0)
         if (IS("From")) {
             char num[64];
             size_t k = 0;
             if (vlen == 0 || vlen > 40)
-                return fail(err, SR_EFORMAT, "From", "malformed From");
+                return srs_fail(err, SR_EFORMAT, "From", "malformed From");
             for (size_t j = 0; j < vlen; j++) {
                 if (!isdigit((unsigned char)v[j]) && !(j == 0 && v[j] == '+'))
-                    return fail(err, SR_EFORMAT, "From", "From is not a phone number");
+                    return srs_fail(err, SR_EFORMAT, "From", "From is not a phone number");
             }
             if (v[0] != '+' && v[0] != '0')
                 num[k++] = '+';
@@ -511,7 +508,7 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
         i = end + 1;
     }
     if (!have_from)
-        return fail(err, SR_EFORMAT, "From", "no From header");
+        return srs_fail(err, SR_EFORMAT, "From", "no From header");
     if (!plain_ok(out->smsc, 63))
         out->smsc[0] = '\0';
     /* smsd looks at the first three letters only */
@@ -520,7 +517,7 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
     else if (strncasecmp(alpha, "UTF", 3) == 0)
         charset = "UTF-8";
     else if (strncasecmp(alpha, "bin", 3) == 0)
-        return fail(err, SR_EUNSUPP, "Alphabet", "binary message, not text");
+        return srs_fail(err, SR_EUNSUPP, "Alphabet", "binary message, not text");
     else if (alpha[0] != '\0')
         charset = "ISO-8859-15";   /* ISO, Latin, Ansi, GSM (smsd stores GSM as ISO) */
     else
@@ -554,7 +551,7 @@ int srs_smstools_write(const char *dir, const char *to, const char *text, size_t
     const char *num = to[0] == '+' ? to + 1 : to;
 
     if (!plain_ok(num, 32) || strchr(num, '\n') || *num == '\0')
-        return fail(err, SR_EINVAL, "smstools", "bad recipient");
+        return srs_fail(err, SR_EINVAL, "smstools", "bad recipient");
     clock_gettime(CLOCK_REALTIME, &now);
     snprintf(final, sizeof(final), "%s/sentiroute-%lld-%ld-%d-%u", dir, (long long)now.tv_sec,
              now.tv_nsec, (int)getpid(), n);
@@ -562,19 +559,19 @@ int srs_smstools_write(const char *dir, const char *to, const char *text, size_t
     hl = snprintf(head, sizeof(head), "To: %s\nAlphabet: UTF-8\n\n", num);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0)
-        return fail(err, SR_EIO, "smstools", "%s: %s", tmp, strerror(errno));
+        return srs_fail(err, SR_EIO, "smstools", "%s: %s", tmp, strerror(errno));
     if (write(fd, head, (size_t)hl) != hl || write(fd, text, len) != (ssize_t)len ||
         fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
-        return fail(err, SR_EIO, "smstools", "%s: %s", tmp, strerror(e));
+        return srs_fail(err, SR_EIO, "smstools", "%s: %s", tmp, strerror(e));
     }
     close(fd);
     if (rename(tmp, final) != 0) {
         int e = errno;
         unlink(tmp);
-        return fail(err, SR_EIO, "smstools", "%s: %s", final, strerror(e));
+        return srs_fail(err, SR_EIO, "smstools", "%s: %s", final, strerror(e));
     }
     return SR_OK;
 }
@@ -691,7 +688,7 @@ int srs_allow_parse(const char *list, srs_allow *out, sr_error *err)
         if (n == 0)
             break;
         if (n >= sizeof(item) || out->n >= SRS_ALLOW_MAX)
-            return fail(err, SR_EINVAL, "sms.allow_ip", "entry too long or too many entries");
+            return srs_fail(err, SR_EINVAL, "sms.allow_ip", "entry too long or too many entries");
         memcpy(item, p, n);
         item[n] = '\0';
         p += n;
@@ -706,13 +703,13 @@ int srs_allow_parse(const char *list, srs_allow *out, sr_error *err)
             net->family = AF_INET6;
             net->bits = 128;
         } else {
-            return fail(err, SR_EINVAL, "sms.allow_ip", "not an IP address: %s", item);
+            return srs_fail(err, SR_EINVAL, "sms.allow_ip", "not an IP address: %s", item);
         }
         if (slash) {
             char *end;
             long b = strtol(slash + 1, &end, 10);
             if (*end || end == slash + 1 || b < 0 || b > net->bits)
-                return fail(err, SR_EINVAL, "sms.allow_ip", "bad prefix length in %s/%s", item,
+                return srs_fail(err, SR_EINVAL, "sms.allow_ip", "bad prefix length in %s/%s", item,
                             slash + 1);
             net->bits = (int)b;
         }
@@ -878,12 +875,12 @@ static json_t *load_json(const char *body, size_t len, sr_error *err)
     json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 
     if (j == NULL) {
-        fail(err, SR_EFORMAT, "json", "line %d: %s", je.line, je.text);
+        srs_fail(err, SR_EFORMAT, "json", "line %d: %s", je.line, je.text);
         return NULL;
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        fail(err, SR_EFORMAT, "json", "not a JSON object");
+        srs_fail(err, SR_EFORMAT, "json", "not a JSON object");
         return NULL;
     }
     return j;
@@ -901,10 +898,10 @@ static int set_reply_text(srs_agent_reply *r, const char *text, sr_error *err)
         n--;
     }
     if (n == 0)
-        return fail(err, SR_EFORMAT, "text", "empty reply text");
+        return srs_fail(err, SR_EFORMAT, "text", "empty reply text");
     r->text = strndup(text, n);
     if (r->text == NULL)
-        return fail(err, SR_ENOMEM, "text", "out of memory");
+        return srs_fail(err, SR_ENOMEM, "text", "out of memory");
     r->len = n;
     return SR_OK;
 }
@@ -933,9 +930,9 @@ int srs_zendesk_parse(const char *body, size_t len, srs_agent_reply *out, sr_err
     out->relay = json_is_object(c) ? jbool(c, "public", 1) : jbool(j, "public", 1);
     rc = SR_OK;
     if (ext == NULL || !plain_ok(ext, sizeof(out->ext_id) - 1))
-        rc = fail(err, SR_EFORMAT, "external_id", "no or malformed external_id");
+        rc = srs_fail(err, SR_EFORMAT, "external_id", "no or malformed external_id");
     else if (srs_ext_id_ticket(ext, NULL, &out->ticket) != SR_OK)
-        rc = fail(err, SR_EFORMAT, "external_id", "external_id is not one of ours");
+        rc = srs_fail(err, SR_EFORMAT, "external_id", "external_id is not one of ours");
     if (rc == SR_OK) {
         copy_field(out->ext_id, sizeof(out->ext_id), ext);
         if (author && plain_ok(author, sizeof(out->author) - 1))
@@ -979,9 +976,9 @@ int srs_gorgias_parse(const char *body, size_t len, srs_agent_reply *out, sr_err
     pub = jbool(m, "public", 1);
     out->relay = from_agent && pub && !(channel && strcmp(channel, "internal-note") == 0);
     if (ext == NULL || !plain_ok(ext, sizeof(out->ext_id) - 1))
-        rc = fail(err, SR_EFORMAT, "external_id", "no or malformed external_id");
+        rc = srs_fail(err, SR_EFORMAT, "external_id", "no or malformed external_id");
     else if (srs_ext_id_ticket(ext, NULL, &out->ticket) != SR_OK)
-        rc = fail(err, SR_EFORMAT, "external_id", "external_id is not one of ours");
+        rc = srs_fail(err, SR_EFORMAT, "external_id", "external_id is not one of ours");
     if (rc == SR_OK) {
         copy_field(out->ext_id, sizeof(out->ext_id), ext);
         if (author && plain_ok(author, sizeof(out->author) - 1))

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,24 +19,6 @@
 #include <unistd.h>
 
 const char *const srs_langs[SRS_NLANG] = {"en", "de", "fr", "es", "pl"};
-
-static int sfail(sr_error *err, int code, const char *where, const char *fmt, ...)
-    SR_PRINTFLIKE(4, 5);
-
-static int sfail(sr_error *err, int code, const char *where, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err) {
-        memset(err, 0, sizeof(*err));
-        err->code = code;
-        snprintf(err->where, sizeof(err->where), "%s", where);
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void srs_secret_clear(srs_secret *s)
 {
@@ -62,28 +43,28 @@ int srs_secret_read(const char *path, const char *key, srs_secret *out, sr_error
         return SR_OK;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return sfail(err, SR_ECONFIG, key, "cannot read %s", path);
+        return srs_fail(err, SR_ECONFIG, key, "cannot read %s", path);
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return sfail(err, SR_ECONFIG, key, "%s is not a regular file", path);
+        return srs_fail(err, SR_ECONFIG, key, "%s is not a regular file", path);
     }
     if (st.st_mode & S_IROTH) {
         close(fd);
-        return sfail(err, SR_ECONFIG, key, "%s is readable by others (chmod o-r)", path);
+        return srs_fail(err, SR_ECONFIG, key, "%s is readable by others (chmod o-r)", path);
     }
     n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     if (n < 0)
-        return sfail(err, SR_ECONFIG, key, "cannot read %s", path);
+        return srs_fail(err, SR_ECONFIG, key, "cannot read %s", path);
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         n--;
     if (n == 0)
-        return sfail(err, SR_ECONFIG, key, "%s is empty", path);
+        return srs_fail(err, SR_ECONFIG, key, "%s is empty", path);
     if (n == (ssize_t)sizeof(buf) - 1)
-        return sfail(err, SR_ECONFIG, key, "%s is longer than 4096 bytes", path);
+        return srs_fail(err, SR_ECONFIG, key, "%s is longer than 4096 bytes", path);
     out->buf = malloc((size_t)n + 1);
     if (out->buf == NULL)
-        return sfail(err, SR_ENOMEM, key, "out of memory");
+        return srs_fail(err, SR_ENOMEM, key, "out of memory");
     memcpy(out->buf, buf, (size_t)n);
     out->buf[n] = '\0';
     out->len = (size_t)n;
@@ -136,7 +117,7 @@ srs_settings *srs_settings_load(sr_config *cfg, sr_error *err)
     int b = 0, rc;
 
     if (s == NULL) {
-        sfail(err, SR_ENOMEM, "sms", "out of memory");
+        srs_fail(err, SR_ENOMEM, "sms", "out of memory");
         return NULL;
     }
     s->refs = 1;
@@ -192,7 +173,7 @@ srs_settings *srs_settings_load(sr_config *cfg, sr_error *err)
     rc = srs_allow_parse(gstr(cfg, "sms.allow_ip"), &s->allow, err);
     if (rc == SR_OK && s->deliver == SRS_DELIVER_KANNEL && *s->sendsms_url &&
         strncmp(s->sendsms_url, "http://", 7) != 0 && strncmp(s->sendsms_url, "https://", 8) != 0)
-        rc = sfail(err, SR_ECONFIG, "sms.sendsms_url", "not an http(s) URL: %s", s->sendsms_url);
+        rc = srs_fail(err, SR_ECONFIG, "sms.sendsms_url", "not an http(s) URL: %s", s->sendsms_url);
     if (rc == SR_OK)
         rc = srs_secret_read(gstr(cfg, "sms.secret_file"), "sms.secret_file", &s->secret, err);
     if (rc == SR_OK)
