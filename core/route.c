@@ -249,8 +249,9 @@ static int check_queue_name(pctx *p, const char *q)
 
 /* --- rules ------------------------------------------------------------- */
 
-static int rule_key(pctx *p, srp_rule *r, const char *key)
+static int rule_key(pctx *p, void *elem, const char *key)
 {
+    srp_rule *r = elem;
     int rc;
 
     if (strcmp(key, "name") == 0)
@@ -349,63 +350,97 @@ static int rule_check(pctx *p, const srp_rule *r)
     return SR_OK;
 }
 
+/* each_group - the groups of the list setting p->s ("( { ... }, ... )"):
+ * a zeroed array of them in *arr, *n counting those begun (so that a
+ * failure frees them); per group begin() (may be NULL), key() on each of
+ * its settings, then done() with p at the group; stops at the first error */
+static int each_group(pctx *p, const char *usage, size_t elsize, void **arr, size_t *n,
+                      void (*begin)(void *), int (*key)(pctx *, void *, const char *),
+                      int (*done)(pctx *, void *, int))
+{
+    const config_setting_t *list = p->s;
+    char path[sizeof(p->path)];
+    int count, rc = SR_OK;
+
+    srp_strlcpy(path, p->path, sizeof(path));
+    if (!config_setting_is_list(list))
+        return bad(p, "%s", usage);
+    count = config_setting_length(list);
+    if (count > 0 && (*arr = calloc((size_t)count, elsize)) == NULL)
+        return srp_error(p->err, SR_ENOMEM, ENOMEM, path, "out of memory");
+    for (int i = 0; i < count && rc == SR_OK; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        void *e = (char *)*arr + (size_t)i * elsize;
+        char base[sizeof(p->path) + 16];
+
+        (*n)++;
+        if (begin)
+            begin(e);
+        snprintf(base, sizeof(base), "%s.[%d]", path, i);
+        p->s = g;
+        srp_strlcpy(p->path, base, sizeof(p->path));
+        if (!config_setting_is_group(g))
+            return bad(p, "must be a group { ... }");
+        for (int k = 0; k < config_setting_length(g) && rc == SR_OK; k++) {
+            const config_setting_t *c = config_setting_get_elem(g, (unsigned)k);
+            p->s = c;
+            if (snprintf(p->path, sizeof(p->path), "%s.%s", base, config_setting_name(c)) >=
+                (int)sizeof(p->path))
+                p->path[sizeof(p->path) - 1] = '\0';
+            rc = key(p, e, config_setting_name(c));
+        }
+        if (rc == SR_OK) {
+            p->s = g;
+            srp_strlcpy(p->path, base, sizeof(p->path));
+            rc = done(p, *arr, i);
+        }
+    }
+    return rc;
+}
+
+/* rule_begin - a rule's defaults: any score, no profile conditions, stop */
+static void rule_begin(void *elem)
+{
+    srp_rule *r = elem;
+
+    r->score_min = 0;
+    r->score_max = 10;
+    r->vip = r->has_profile = r->turned_worse = -1;
+    r->order_min = r->order_max = -1;
+    r->priority = r->handoff = -1;
+    r->stop = 1;
+}
+
+/* rule_done - a rule is consistent; unnamed rules are "ruleN" */
+static int rule_done(pctx *p, void *arr, int i)
+{
+    srp_rule *r = (srp_rule *)arr + i;
+    int rc = rule_check(p, r);
+
+    if (rc == SR_OK && r->name == NULL) {
+        char nm[32];
+        snprintf(nm, sizeof(nm), "rule%d", i + 1);
+        r->name = strdup(nm);
+        if (r->name == NULL)
+            rc = srp_error(p->err, SR_ENOMEM, ENOMEM, p->path, "out of memory");
+    }
+    return rc;
+}
+
 static int rules_parse(void *field, const void *setting, const char *path, const char *file,
                        sr_error *err)
 {
-    const config_setting_t *list = setting;
-    srp_rules *rules;
-    pctx p = {.s = list, .file = file, .err = err};
-    int n, rc = SR_OK;
+    srp_rules *rules = calloc(1, sizeof(*rules));
+    pctx p = {.s = setting, .file = file, .err = err};
+    void *arr = NULL;
+    int rc;
 
     srp_strlcpy(p.path, path, sizeof(p.path));
-    if (!config_setting_is_list(list))
-        return bad(&p, "must be a list of rule groups: ( { ... }, { ... } )");
-    n = config_setting_length(list);
-    rules = calloc(1, sizeof(*rules));
-    if (rules == NULL || (n > 0 && (rules->v = calloc((size_t)n, sizeof(srp_rule))) == NULL)) {
-        free(rules);
+    if (rules == NULL)
         return srp_error(err, SR_ENOMEM, ENOMEM, path, "out of memory");
-    }
-    for (int i = 0; i < n && rc == SR_OK; i++) {
-        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-        srp_rule *r = &rules->v[i];
-        char base[160];
-
-        rules->n++;
-        r->score_min = 0;
-        r->score_max = 10;
-        r->vip = r->has_profile = r->turned_worse = -1;
-        r->order_min = r->order_max = -1;
-        r->priority = r->handoff = -1;
-        r->stop = 1;
-        snprintf(base, sizeof(base), "%s.[%d]", path, i);
-        p.s = g;
-        srp_strlcpy(p.path, base, sizeof(p.path));
-        if (!config_setting_is_group(g)) {
-            rc = bad(&p, "must be a group { ... }");
-            break;
-        }
-        for (int k = 0; k < config_setting_length(g) && rc == SR_OK; k++) {
-            const config_setting_t *e = config_setting_get_elem(g, (unsigned)k);
-            p.s = e;
-            if (snprintf(p.path, sizeof(p.path), "%s.%s", base, config_setting_name(e)) >=
-                (int)sizeof(p.path))
-                p.path[sizeof(p.path) - 1] = '\0';
-            rc = rule_key(&p, r, config_setting_name(e));
-        }
-        if (rc == SR_OK) {
-            p.s = g;
-            srp_strlcpy(p.path, base, sizeof(p.path));
-            rc = rule_check(&p, r);
-        }
-        if (rc == SR_OK && r->name == NULL) {
-            char nm[32];
-            snprintf(nm, sizeof(nm), "rule%d", i + 1);
-            r->name = strdup(nm);
-            if (r->name == NULL)
-                rc = srp_error(err, SR_ENOMEM, ENOMEM, path, "out of memory");
-        }
-    }
+    rc = each_group(&p, "must be a list of rule groups: ( { ... }, { ... } )", sizeof(srp_rule),
+                    &arr, &rules->n, rule_begin, rule_key, rule_done);
+    rules->v = arr;
     if (rc != SR_OK) {
         rules_free(&rules);
         return rc;
@@ -536,8 +571,9 @@ static int rules_dump(const void *field, int fd, int indent)
 
 /* --- views ------------------------------------------------------------ */
 
-static int view_key(pctx *p, srp_view *v, const char *key)
+static int view_key(pctx *p, void *elem, const char *key)
 {
+    srp_view *v = elem;
     double num;
     int rc;
 
@@ -594,52 +630,33 @@ static void views_free(void *field)
     *pv = NULL;
 }
 
+/* view_done - a view has a name of its own */
+static int view_done(pctx *p, void *arr, int i)
+{
+    srp_view *views = arr, *v = &views[i];
+
+    if (v->name == NULL)
+        return bad(p, "a view needs a name");
+    for (int k = 0; k < i; k++)
+        if (strcmp(views[k].name, v->name) == 0)
+            return bad(p, "duplicate view name \"%s\"", v->name);
+    return SR_OK;
+}
+
 static int views_parse(void *field, const void *setting, const char *path, const char *file,
                        sr_error *err)
 {
-    const config_setting_t *list = setting;
-    srp_views *views;
-    pctx p = {.s = list, .file = file, .err = err};
-    int n, rc = SR_OK;
+    srp_views *views = calloc(1, sizeof(*views));
+    pctx p = {.s = setting, .file = file, .err = err};
+    void *arr = NULL;
+    int rc;
 
     srp_strlcpy(p.path, path, sizeof(p.path));
-    if (!config_setting_is_list(list))
-        return bad(&p, "must be a list of view groups: ( { name = \"angry\"; ... } )");
-    n = config_setting_length(list);
-    views = calloc(1, sizeof(*views));
-    if (views == NULL || (n > 0 && (views->v = calloc((size_t)n, sizeof(srp_view))) == NULL)) {
-        free(views);
+    if (views == NULL)
         return srp_error(err, SR_ENOMEM, ENOMEM, path, "out of memory");
-    }
-    for (int i = 0; i < n && rc == SR_OK; i++) {
-        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-        srp_view *v = &views->v[i];
-        char base[160];
-
-        views->n++;
-        snprintf(base, sizeof(base), "%s.[%d]", path, i);
-        p.s = g;
-        srp_strlcpy(p.path, base, sizeof(p.path));
-        if (!config_setting_is_group(g)) {
-            rc = bad(&p, "must be a group { ... }");
-            break;
-        }
-        for (int k = 0; k < config_setting_length(g) && rc == SR_OK; k++) {
-            const config_setting_t *e = config_setting_get_elem(g, (unsigned)k);
-            p.s = e;
-            if (snprintf(p.path, sizeof(p.path), "%s.%s", base, config_setting_name(e)) >=
-                (int)sizeof(p.path))
-                p.path[sizeof(p.path) - 1] = '\0';
-            rc = view_key(&p, v, config_setting_name(e));
-        }
-        p.s = g;
-        srp_strlcpy(p.path, base, sizeof(p.path));
-        if (rc == SR_OK && v->name == NULL)
-            rc = bad(&p, "a view needs a name");
-        for (int k = 0; rc == SR_OK && k < i; k++)
-            if (strcmp(views->v[k].name, v->name) == 0)
-                rc = bad(&p, "duplicate view name \"%s\"", v->name);
-    }
+    rc = each_group(&p, "must be a list of view groups: ( { name = \"angry\"; ... } )",
+                    sizeof(srp_view), &arr, &views->n, NULL, view_key, view_done);
+    views->v = arr;
     if (rc != SR_OK) {
         views_free(&views);
         return rc;
