@@ -170,7 +170,12 @@ static void test_route_errors_name_file_line_and_path(void **state)
     config_error("route = { rules = ( { flags = [\"rude\"]; queue = \"a\"; } ); };",
                  "route.rules.[0].flags", "unknown flag");
     config_error("route = { rules = { queue = \"a\"; }; };", "route.rules", "list");
+    config_error("route = { rules = ( { queue = \"a\"; }, 7 ); };", "route.rules.[1]",
+                 "must be a group");
     config_error("views = ( { label = \"urgent\"; } );", "views.[0]", "name");
+    config_error("views = 3;", "views", "list of view groups");
+    config_error("views = ( { name = \"a\"; }, { name = \"a\"; } );", "views.[1]",
+                 "duplicate view name");
     config_error("views = ( { name = \"a\"; sort = \"mood\"; } );", "views.[0].sort", "one of");
     config_error("handoff = { method = \"zendesk\"; };", "handoff.zendesk.url", "required");
     config_error("handoff = { method = \"webhook\"; webhook = { url = \"http://example.com/h\";"
