@@ -10,7 +10,27 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "sentiroute.h"
+
+/* tu_mkdtemp - a fresh directory /tmp/PREFIX.XXXXXX into dir; 0 or -1 */
+static inline int tu_mkdtemp(char *dir, size_t size, const char *prefix)
+{
+    snprintf(dir, size, "/tmp/%s.XXXXXX", prefix);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+/* tu_rmrf - remove a directory made by tu_mkdtemp; 0 or -1 */
+static inline int tu_rmrf(const char *dir)
+{
+    char cmd[160];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
 
 /* a context on the built-in defaults, or on config text when given */
 static inline sr_ctx *tu_ctx(void)
