@@ -26,6 +26,7 @@
 
 #include "ctx.h"
 #include "internal.h"
+#include "jsonw.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -631,18 +632,65 @@ int srp_ticket_load(sr_store *st, MDB_txn *txn, uint64_t id, sr_ticket *t, sr_er
     return SR_OK;
 }
 
+/* put_record - a record written with jsonw (see jsonw.h) */
+static int put_record(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, srp_jw *w,
+                      const char *what, sr_error *err)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc;
+
+    if (srp_jw_finish(w) != 0) {
+        int bad = w->bad;
+        srp_jw_free(w);
+        if (bad == 2)
+            return srp_error(err, SR_ENOMEM, ENOMEM, what, "out of memory");
+        return srp_error(err, SR_EINVAL, 0, what, "cannot encode %s (invalid UTF-8 or number)",
+                         what);
+    }
+    v.mv_data = w->buf;
+    v.mv_size = w->len;
+    rc = mdb_put(txn, dbi, &k, &v, 0);
+    srp_jw_free(w);
+    return rc != 0 ? srp_mdb_error(err, rc, what) : SR_OK;
+}
+
 int srp_ticket_save(sr_store *st, MDB_txn *txn, const sr_ticket *t, sr_error *err)
 {
     unsigned char k[8];
-    json_t *j = srp_ticket_to_json(t);
-    int rc;
+    srp_jw w;
 
-    if (j == NULL)
-        return srp_error(err, SR_ENOMEM, ENOMEM, "ticket", "cannot encode ticket");
+    /* the members of srp_ticket_to_json, in its order */
+    srp_jw_begin(&w);
+    srp_jw_int(&w, "id", (int64_t)t->id);
+    srp_jw_int(&w, "ch", (int64_t)t->channel);
+    srp_jw_int(&w, "st", (int64_t)t->status);
+    srp_jw_str(&w, "req", t->requester);
+    srp_jw_str(&w, "name", t->requester_name);
+    srp_jw_str(&w, "email", t->email);
+    srp_jw_str(&w, "pid", t->profile_id);
+    srp_jw_str(&w, "subj", t->subject);
+    srp_jw_str(&w, "q", t->queue);
+    srp_jw_int(&w, "pri", (int64_t)t->priority);
+    srp_jw_str(&w, "tags", t->tags);
+    srp_jw_str(&w, "asg", t->assignee);
+    srp_jw_str(&w, "grp", t->assignee_group);
+    srp_jw_real(&w, "score", (double)t->score);
+    srp_jw_int(&w, "label", (int64_t)t->label);
+    srp_jw_int(&w, "flags", (int64_t)t->flags);
+    srp_jw_str(&w, "lang", t->lang);
+    srp_jw_real(&w, "prev", (double)t->prev_score);
+    srp_jw_int(&w, "worse", (int64_t)t->turned_worse);
+    srp_jw_real(&w, "ov", t->order_value);
+    srp_jw_int(&w, "vip", (int64_t)t->vip);
+    srp_jw_int(&w, "cr", (int64_t)t->created);
+    srp_jw_int(&w, "up", (int64_t)t->updated);
+    srp_jw_int(&w, "n", (int64_t)t->nmessages);
+    srp_jw_int(&w, "ho", (int64_t)t->handed_off);
+    srp_jw_str(&w, "method", t->method);
+    srp_jw_str(&w, "rid", t->remote_id);
+    (void)st;
     srp_u64_key(k, t->id);
-    rc = srp_put_json(st, txn, st->tickets, k, 8, j, err);
-    json_decref(j);
-    return rc;
+    return put_record(txn, st->tickets, k, 8, &w, "ticket", err);
 }
 
 /* --- messages -------------------------------------------------------- */
@@ -685,24 +733,25 @@ int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_me
                  sr_error *err)
 {
     unsigned char k[12];
-    json_t *j;
-    int rc;
+    srp_jw w;
 
-    j = json_pack("{sI sI ss sI ss sf sI sI ss}", "seq", (json_int_t)m->seq, "dir",
-                  (json_int_t)m->direction, "author", m->author, "at", (json_int_t)m->at,
-                  "text", m->text ? m->text : "", "score", (double)m->score, "label",
-                  (json_int_t)m->label, "flags", (json_int_t)m->flags, "lang", m->lang);
-    if (j == NULL)
-        return srp_error(err, SR_ENOMEM, ENOMEM, "message", "cannot encode message");
+    srp_jw_begin(&w);
+    srp_jw_int(&w, "seq", (int64_t)m->seq);
+    srp_jw_int(&w, "dir", (int64_t)m->direction);
+    srp_jw_str(&w, "author", m->author);
+    srp_jw_int(&w, "at", (int64_t)m->at);
+    srp_jw_str(&w, "text", m->text ? m->text : "");
+    srp_jw_real(&w, "score", (double)m->score);
+    srp_jw_int(&w, "label", (int64_t)m->label);
+    srp_jw_int(&w, "flags", (int64_t)m->flags);
+    srp_jw_str(&w, "lang", m->lang);
     /* email threading, only when there is some (older records lack it) */
     if (m->message_id[0])
-        json_object_set_new(j, "mid", json_string(m->message_id));
+        srp_jw_str(&w, "mid", m->message_id);
     if (m->references[0])
-        json_object_set_new(j, "refs", json_string(m->references));
+        srp_jw_str(&w, "refs", m->references);
     srp_msg_key(k, ticket, m->seq);
-    rc = srp_put_json(st, txn, st->msgs, k, 12, j, err);
-    json_decref(j);
-    return rc;
+    return put_record(txn, st->msgs, k, 12, &w, "message", err);
 }
 
 /* srp_transcript_read - messages 1..upto (0: all) of a ticket */
@@ -773,21 +822,22 @@ int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticke
 {
     unsigned char k[8];
     uint64_t id;
-    json_t *j;
+    srp_jw w;
     int rc = srp_next_id(st, txn, "event", &id, err);
 
     if (rc != SR_OK)
         return rc;
-    j = json_pack("{sI sI sI sI sI sf sI ss}", "id", (json_int_t)id, "t", (json_int_t)type,
-                  "tk", (json_int_t)t->id, "at", (json_int_t)at, "ch", (json_int_t)t->channel,
-                  "score", (double)t->score, "label", (json_int_t)t->label, "d",
-                  detail ? detail : "");
-    if (j == NULL)
-        return srp_error(err, SR_ENOMEM, ENOMEM, "event", "cannot encode event");
+    srp_jw_begin(&w);
+    srp_jw_int(&w, "id", (int64_t)id);
+    srp_jw_int(&w, "t", (int64_t)type);
+    srp_jw_int(&w, "tk", (int64_t)t->id);
+    srp_jw_int(&w, "at", (int64_t)at);
+    srp_jw_int(&w, "ch", (int64_t)t->channel);
+    srp_jw_real(&w, "score", (double)t->score);
+    srp_jw_int(&w, "label", (int64_t)t->label);
+    srp_jw_str(&w, "d", detail ? detail : "");
     srp_u64_key(k, id);
-    rc = srp_put_json(st, txn, st->events, k, 8, j, err);
-    json_decref(j);
-    return rc;
+    return put_record(txn, st->events, k, 8, &w, "event", err);
 }
 
 /* sr_event_foreach - walk events in id (= time) order */

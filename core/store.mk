@@ -9,6 +9,7 @@ core_libsrstore_la_SOURCES = \
 	core/hmac.c core/hmac.h \
 	core/route.c core/route.h \
 	core/store.c core/store.h \
+	core/jsonw.c core/jsonw.h \
 	core/conversation.c \
 	core/profile.c \
 	core/outbox.c \

@@ -2,6 +2,7 @@
 
 STORE_UNIT_TESTS = \
 	tests/unit/test_hmac \
+	tests/unit/test_jsonw \
 	tests/unit/test_route \
 	tests/unit/test_store \
 	tests/unit/test_outbox \
@@ -21,6 +22,9 @@ STORE_TEST_LIBS = core/libsrcore.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LMDB_LIBS) 
 tests_unit_test_hmac_SOURCES = tests/unit/test_hmac.c
 tests_unit_test_hmac_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_hmac_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_jsonw_SOURCES = tests/unit/test_jsonw.c
+tests_unit_test_jsonw_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_jsonw_LDADD = $(STORE_TEST_LIBS)
 tests_unit_test_route_SOURCES = tests/unit/test_route.c tests/unit/store_testutil.h
 tests_unit_test_route_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_route_LDADD = $(STORE_TEST_LIBS)
