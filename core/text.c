@@ -162,6 +162,24 @@ int srp_utf8_repair(const char *in, size_t len, size_t cap, char **out, size_t *
         return SR_ENOMEM;
     while (p < end) {
         const unsigned char *q = p;
+
+        /* a run of ASCII without NUL is copied as it is */
+        if ((unsigned)(*p - 1) < 0x7fu) {
+            size_t k;
+            while (q < end && (unsigned)(*q - 1) < 0x7fu)
+                q++;
+            k = (size_t)(q - p);
+            if (cap > 0 && o + k > cap) {
+                memcpy(buf + o, p, cap - o);
+                o = cap;
+                trunc = 1;
+                break;
+            }
+            memcpy(buf + o, p, k);
+            o += k;
+            p = q;
+            continue;
+        }
         uint32_t cp = srp_utf8_decode(&q, end);
         char tmp[4];
         size_t k;
