@@ -418,6 +418,7 @@ int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *ou
     GMimeStream *stream;
     GMimeParser *parser;
     GMimeMessage *m;
+    GByteArray *borrowed;
     char *body = NULL;
     size_t blen = 0;
     int rc = -1;
@@ -426,7 +427,14 @@ int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *ou
     opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
     g_mime_parser_options_set_warning_callback(opts, on_warning, &out->notes);
-    stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    /* GMime reads the caller's buffer in place (no copy): the array only
+     * borrows it and gives it back below, after the last reference to the
+     * stream (parts keep substreams of it) is gone */
+    if (len > G_MAXUINT)
+        len = G_MAXUINT;
+    borrowed = g_byte_array_new_take((guint8 *)raw, len);
+    stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
     parser = g_mime_parser_new_with_stream(stream);
     m = g_mime_parser_construct_message(parser, opts);
     if (m == NULL) {
@@ -478,6 +486,8 @@ out:
         g_object_unref(m);
     g_object_unref(parser);
     g_object_unref(stream);
+    (void)g_byte_array_steal(borrowed, NULL);   /* the caller's buffer: not freed */
+    g_byte_array_unref(borrowed);
     g_mime_parser_options_free(opts);
     if (rc != 0) {
         unsigned notes = out->notes;

@@ -109,22 +109,25 @@ static int ends_ci(const char *t, size_t s, size_t e, const char *p)
 static size_t split(const char *t, size_t len, line **out)
 {
     size_t n = 1, k = 0, s = 0;
+    const char *p = t, *end = t + len, *nl;
 
-    for (size_t i = 0; i < len; i++)
-        n += t[i] == '\n';
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        n++;
+        p = nl + 1;
+    }
     *out = malloc(n * sizeof(**out));
     if (*out == NULL)
         return 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || t[i] == '\n') {
-            size_t e = i;
-            if (e > s && t[e - 1] == '\r')
-                e--;
-            (*out)[k].start = s;
-            (*out)[k].end = e;
-            k++;
-            s = i + 1;
-        }
+    for (p = t;; p = nl + 1) {
+        size_t e;
+        nl = memchr(p, '\n', (size_t)(end - p));
+        e = nl ? (size_t)(nl - t) : len;
+        s = (size_t)(p - t);
+        (*out)[k].start = s;
+        (*out)[k].end = e > s && t[e - 1] == '\r' ? e - 1 : e;
+        k++;
+        if (nl == NULL)
+            break;
     }
     return k;
 }
@@ -185,7 +188,8 @@ static int quote_header_at(const char *t, const line *ln, size_t n, size_t i)
             if (contains_ci(t, s, e, original_markers[k]))
                 return 1;
     for (size_t k = 0; k < sizeof(quote_headers) / sizeof(*quote_headers); k++) {
-        if (!starts_ci(t, s, e, quote_headers[k].prefix))
+        if ((t[s] | 0x20) != (quote_headers[k].prefix[0] | 0x20) ||
+            !starts_ci(t, s, e, quote_headers[k].prefix))
             continue;
         /* join this line with up to two more until one ends with ':' */
         for (size_t j = i; j < n && j < i + 3; j++) {
@@ -198,13 +202,17 @@ static int quote_header_at(const char *t, const line *ln, size_t n, size_t i)
                 return 1;
         }
     }
-    if (e - s < 200 && (memchr(t + s, '@', e - s) != NULL || has_digit(t, s, e))) {
+    /* every bare verb ends with ':' */
+    if (t[e - 1] == ':' && e - s < 200 &&
+        (memchr(t + s, '@', e - s) != NULL || has_digit(t, s, e))) {
         for (size_t k = 0; k < sizeof(bare_verbs) / sizeof(*bare_verbs); k++)
             if (ends_ci(t, s, e, bare_verbs[k]))
                 return 1;
     }
-    /* Outlook: From: followed by Sent:/To:/Subject: within four lines */
-    if (is_key_line(t, ln[i].start, ln[i].end, from_keys, sizeof(from_keys) / sizeof(*from_keys))) {
+    /* Outlook: From: followed by Sent:/To:/Subject: within four lines
+     * (keys are short: the ':' comes within 32 bytes) */
+    if (memchr(t + s, ':', e - s < 32 ? e - s : 32) != NULL &&
+        is_key_line(t, ln[i].start, ln[i].end, from_keys, sizeof(from_keys) / sizeof(*from_keys))) {
         for (size_t j = i + 1; j < n && j <= i + 4; j++)
             if (is_key_line(t, ln[j].start, ln[j].end, block_keys,
                             sizeof(block_keys) / sizeof(*block_keys)))
