@@ -230,8 +230,10 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
         goto fail;
     if (flags & SR_STORE_RDONLY)
         envflags |= MDB_RDONLY;
-    if (!cfg->store_sync || (flags & SR_STORE_NOSYNC))
+    if (!cfg->store_sync || (flags & SR_STORE_NOSYNC)) {
         envflags |= MDB_NOSYNC;
+        st->nosync = 1;
+    }
     if ((rc = mdb_env_create(&st->env)) != 0 ||
         (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
         (rc = mdb_env_set_maxreaders(st->env, (unsigned)cfg->store_max_readers)) != 0 ||
@@ -379,6 +381,58 @@ void srp_store_cursor_end(MDB_txn *txn, MDB_cursor *cur)
     mdb_txn_abort(txn);
 }
 
+/*
+ * keep_ahead - with store.sync, keep 512 KiB to 2 MiB of written zeros
+ * past LMDB's last page.  LMDB grows the data file by writing past its
+ * end; on ext4 (and XFS) an fdatasync after a write that grew the file
+ * also commits the journal, about twice the time and CPU of one that
+ * overwrote blocks (0.84 -> 0.62 ms wall per durable one-message commit
+ * here).  Runs inside the write transaction, so no other process writes
+ * the file meanwhile; only bytes past the current end of the file are
+ * written, and pages past the last used one are no part of the database,
+ * so the zeros are invisible to LMDB, mdb_copy and readers.
+ * A failure (disk full) only skips the optimisation: LMDB itself reports
+ * what matters when it writes.
+ */
+#define FILL_LOW (512 * 1024)
+#define FILL_CHUNK (2 * 1024 * 1024)
+
+static void keep_ahead(sr_store *st)
+{
+    static const char zeros[64 * 1024];
+    MDB_envinfo info;
+    MDB_stat ms;
+    struct stat sb;
+    mdb_filehandle_t fd;
+    int64_t used, end, target;
+
+    if ((st->flags & (SR_STORE_NOSYNC | SR_STORE_RDONLY)) || st->nosync)
+        return;
+    if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0)
+        return;
+    used = (int64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+    if (st->sh->filled != 0 && used + FILL_LOW <= st->sh->filled)
+        return;
+    if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0)
+        return;
+    end = (int64_t)sb.st_size;
+    target = used + FILL_CHUNK;
+    if (target > (int64_t)info.me_mapsize)
+        target = (int64_t)info.me_mapsize;
+    for (int64_t o = end; o < target;) {
+        size_t n = target - o < (int64_t)sizeof(zeros) ? (size_t)(target - o) : sizeof(zeros);
+        ssize_t w = pwrite(fd, zeros, n, (off_t)o);
+        if (w <= 0) {
+            target = o;
+            break;
+        }
+        o += w;
+    }
+    if (target > end && fdatasync(fd) != 0)
+        return;
+    st->sh->filled = target > end ? target : end;
+}
+
 /* run_batch - one transaction for reqs; each in a nested txn when several */
 static void run_batch(sr_store *st, srp_wreq *reqs)
 {
@@ -397,6 +451,7 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
             r->rc = srp_mdb_error(&r->err, rc, "begin write");
         return;
     }
+    keep_ahead(st);
     for (srp_wreq *r = reqs; r; r = r->next) {
         if (!nested) {
             r->rc = r->fn(r->st, txn, r->arg, &r->err);

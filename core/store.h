@@ -26,6 +26,9 @@ typedef struct srp_shared {
     /* the context new calls start with (sr_store_set_ctx), one reference */
     pthread_mutex_t ctx_mu;
     sr_ctx *ctx;
+    /* written space kept past LMDB's last page (keep_ahead in store.c):
+     * the data file's size as we last saw or made it, 0 = not yet known */
+    int64_t filled;
 } srp_shared;
 
 /*
@@ -42,6 +45,7 @@ struct sr_store {
     unsigned flags;
     int schema;
     int batch_max;             /* store.batch_max as opened */
+    int nosync;                /* opened without fsync (store.sync = false) */
     char *path;
     char instance[65];
     srp_shared *sh;

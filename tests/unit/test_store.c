@@ -8,6 +8,8 @@
 
 #include "store_testutil.h"
 
+#include <sys/stat.h>
+
 #include <pthread.h>
 
 static sr_message *email(const char *from, const char *text, const char *mid, const char *irt,
@@ -43,6 +45,57 @@ static void test_store_schema_and_reopen_readonly(void **state)
     assert_int_equal(t.nmessages, 2);
     sr_store_close(ro);
     st_fx_free(f);
+}
+
+/* with store.sync the data file keeps written room past LMDB's last page
+ * (keep_ahead), the zeros are no part of the database, and without sync
+ * nothing is added */
+static void test_durable_store_keeps_written_room(void **state)
+{
+    sr_ctx *ctx = st_ctx("store = { sync = true; instance = \"unit\"; };\n");
+    sr_ctx *nctx = st_ctx(NULL);
+    char *dir = st_tmpdir(), *ndir = st_tmpdir(), path[300];
+    sr_error err;
+    sr_store *st = sr_store_open(ctx, dir, 0, &err), *nst = sr_store_open(nctx, ndir, 0, &err);
+    struct stat sb;
+    sr_ticket t;
+
+    (void)state;
+    assert_non_null(st);
+    assert_non_null(nst);
+    for (int i = 0; i < 20; i++) {
+        char from[32];
+        snprintf(from, sizeof(from), "c%d@example.org", i);
+        st_ingest(st, st_msg(SR_CHANNEL_EMAIL, from, "Where is my parcel? Third time I write."));
+        st_ingest(nst, st_msg(SR_CHANNEL_EMAIL, from, "Where is my parcel? Third time I write."));
+    }
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size >= 2 * 1024 * 1024);
+    assert_true(sb.st_blocks * 512 >= 2 * 1024 * 1024);   /* written, not sparse */
+    snprintf(path, sizeof(path), "%s/data.mdb", ndir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size < 1024 * 1024);
+    sr_store_close(st);
+    sr_store_close(nst);
+    /* reopened: every ticket reads back, and writing goes on */
+    st = sr_store_open(ctx, dir, 0, &err);
+    assert_non_null(st);
+    for (uint64_t id = 1; id <= 20; id++) {
+        assert_int_equal(sr_ticket_get(st, id, &t, &err), SR_OK);
+        assert_int_equal(t.nmessages, 1);
+    }
+    assert_int_equal(st_ingest(st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "Thanks!")).ticket_id,
+                     21);
+    assert_int_equal(st_ingest(st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "Again")).ticket_id,
+                     21);
+    assert_int_equal(sr_ticket_get(st, 21, &t, &err), SR_OK);
+    assert_int_equal(t.nmessages, 2);
+    sr_store_close(st);
+    sr_ctx_free(ctx);
+    sr_ctx_free(nctx);
+    st_rmdir(dir);
+    st_rmdir(ndir);
 }
 
 static void test_store_readonly_missing_store_fails_cleanly(void **state)
@@ -403,6 +456,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_schema_and_reopen_readonly),
         cmocka_unit_test(test_store_readonly_missing_store_fails_cleanly),
+        cmocka_unit_test(test_durable_store_keeps_written_room),
         cmocka_unit_test(test_email_threads_by_reply_headers),
         cmocka_unit_test(test_chat_threads_by_bare_jid_sms_by_e164),
         cmocka_unit_test(test_e164_normalizer),
