@@ -335,6 +335,23 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
+/* wanted_header - the headers srm_extract reads: identity and threading,
+ * and the MIME structure.  The rest (Received, To, DKIM-Signature, ...)
+ * stays out of the buffer GMime parses: each header becomes GObjects there
+ * (address lists are parsed at once), and none of them changes the text. */
+static int wanted_header(const char *name)
+{
+    static const char *const keep[] = {"From", "Subject", "Message-ID", "In-Reply-To",
+                                       "References", "MIME-Version"};
+
+    if (strncasecmp(name, "Content-", 8) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof(keep) / sizeof(*keep); i++)
+        if (strcasecmp(name, keep[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
     struct connctx *cc = conn_get(ctx);
@@ -346,6 +363,8 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
         return SMFIS_CONTINUE;
     if (srm_is_sentiment_header(name))
         note_spoof(m, name);
+    if (!wanted_header(name))
+        return SMFIS_CONTINUE;
     append(cc, m, name, strlen(name));
     append(cc, m, ": ", 2);
     if (value)
