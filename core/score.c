@@ -61,6 +61,16 @@ typedef struct slot {
     unsigned polite;            /* languages where contrib[] went to politeness */
 } slot;
 
+/* A cue while scoring: its surface stays in the input (or a literal) and
+ * becomes text (cue_text) only for the cues reported at the end. */
+typedef struct icue {
+    const char *src;
+    uint32_t len;
+    float weight;
+    uint8_t kind;   /* sr_cue_kind */
+    uint8_t mods;   /* SR_MOD_* */
+} icue;
+
 typedef struct lstate {
     double doc;          /* closed sentences */
     double seg_a, seg_b; /* open sentence: before / after the latest contrast */
@@ -79,7 +89,7 @@ typedef struct lstate {
     unsigned ncues;
     /* from here on only the first ncues entries are ever read: a new
      * document resets the fields above (LSTATE_HEAD), not these */
-    sr_cue cues[SR_CUE_MAX];
+    icue cues[SR_CUE_MAX];
     uint32_t cue_seq[SR_CUE_MAX];
     uint32_t cue_epoch[SR_CUE_MAX];
     uint8_t cue_polite[SR_CUE_MAX];
@@ -175,7 +185,8 @@ static void cue_add(lstate *L, const char *surface, size_t len, float w, int kin
     } else {
         L->ncues++;
     }
-    cue_text(L->cues[i].text, surface, len);
+    L->cues[i].src = surface;
+    L->cues[i].len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     L->cues[i].weight = w;
     L->cues[i].kind = (uint8_t)kind;
     L->cues[i].mods = (uint8_t)mods;
@@ -1107,8 +1118,10 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
                 bi = (int)i;
         }
         used[bi] = 1;
-        out->cues[n] = L->cues[bi];
-        out->cues[n].weight = floorf(out->cues[n].weight * 1000.0f + 0.5f) / 1000.0f;
+        cue_text(out->cues[n].text, L->cues[bi].src, L->cues[bi].len);
+        out->cues[n].kind = L->cues[bi].kind;
+        out->cues[n].mods = L->cues[bi].mods;
+        out->cues[n].weight = floorf(L->cues[bi].weight * 1000.0f + 0.5f) / 1000.0f;
         n++;
     }
     out->ncues = n;
