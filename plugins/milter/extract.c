@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <gmime/gmime.h>
 #include <libxml/parser.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -55,7 +56,11 @@ static int utf8_valid(const unsigned char *s, size_t n)
         size_t k;
         unsigned cp;
         if (c < 0x80) {
+            /* ASCII eight bytes at a time */
+            uint64_t w;
             i++;
+            while (i + 8 <= n && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0))
+                i += 8;
             continue;
         }
         if (c >= 0xC2 && c <= 0xDF) {
@@ -222,9 +227,8 @@ static char *to_utf8(GMimeParserOptions *opts, const char *s, size_t n, const ch
                 r[i] = '?';
     }
 nuls:
-    for (size_t i = 0; i < *olen; i++)
-        if (r[i] == '\0')
-            r[i] = ' ';
+    for (char *z = memchr(r, '\0', *olen); z != NULL; z = memchr(z, '\0', (size_t)(r + *olen - z)))
+        *z = ' ';
     return r;
 }
 

@@ -325,6 +325,17 @@ static void test_invalid_utf8_declared_utf8(void **state)
     srm_mail_clear(&m);
 }
 
+/* NULs that only appear after decoding (base64) become spaces */
+static void test_nul_in_decoded_part(void **state)
+{
+    (void)state;
+    /* "hello\0world\0\0ok" */
+    srm_mail m = extract("Subject: x\nContent-Type: text/plain; charset=utf-8\n"
+                         "Content-Transfer-Encoding: base64\n\naGVsbG8Ad29ybGQAAG9r\n");
+    want_has(&m, "hello world  ok");
+    srm_mail_clear(&m);
+}
+
 static void test_no_text_part_scores_subject(void **state)
 {
     (void)state;
@@ -469,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_bad_charset_falls_back),
         cmocka_unit_test(test_windows1252_labelled_latin1),
         cmocka_unit_test(test_invalid_utf8_declared_utf8),
+        cmocka_unit_test(test_nul_in_decoded_part),
         cmocka_unit_test(test_no_text_part_scores_subject),
         cmocka_unit_test(test_garbage_is_bounded),
         cmocka_unit_test(test_thousand_nested_parts),
