@@ -140,6 +140,7 @@ struct connctx {
     srm_conf *conf;         /* counted reference, taken at connect */
     struct msgctx *msg;
     int can_skip;           /* the MTA offered SMFIP_SKIP */
+    int nr_hdr;             /* headers get no reply (SMFIP_NR_HDR) */
     char client[64];
 };
 
@@ -252,7 +253,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     /* not SMFIP_NODATA: Postfix still sends the DATA macros, and with no
      * reply to them the next packet waits for a delayed ACK (~40 ms per
      * message; see mlfi_data) */
-    const unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP;
+    const unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | SMFIP_NR_HDR;
     struct connctx *cc;
     (void)f2;
     (void)f3;
@@ -271,11 +272,12 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     if (cc != NULL) {
         cc->conf = conf_current();
         cc->can_skip = (f1 & SMFIP_SKIP) != 0;
+        cc->nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
         atomic_fetch_add(&active_conns, 1);
         smfi_setpriv(ctx, cc);
     }
     *pf0 = need;
-    *pf1 = f1 & skip;
+    *pf1 = f1 & skip & (cc != NULL ? ~0ul : ~(unsigned long)SMFIP_NR_HDR);
     *pf2 = 0;
     *pf3 = 0;
     return SMFIS_CONTINUE;
@@ -352,25 +354,28 @@ static int wanted_header(const char *name)
     return 0;
 }
 
+/* mlfi_header - headers come without replies when the MTA offers
+ * SMFIP_NR_HDR (Postfix does): one round trip less per header, for the
+ * MTA and for libmilter's worker pool */
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
     if (m == NULL || !m->support)
-        return SMFIS_ACCEPT;   /* not for support: untouched */
+        return cc && cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_ACCEPT;   /* not for support: untouched */
     if (name == NULL)
-        return SMFIS_CONTINUE;
+        return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     if (srm_is_sentiment_header(name))
         note_spoof(m, name);
     if (!wanted_header(name))
-        return SMFIS_CONTINUE;
+        return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     append(cc, m, name, strlen(name));
     append(cc, m, ": ", 2);
     if (value)
         append(cc, m, value, strlen(value));
     append(cc, m, "\r\n", 2);
-    return SMFIS_CONTINUE;
+    return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* mlfi_data - nothing to do at DATA, but answering it matters: when the
@@ -380,7 +385,13 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
  * Postfix 3.7 (tests/bench/bench_milter.py) */
 static sfsistat mlfi_data(SMFICTX *ctx)
 {
-    (void)ctx;
+    struct connctx *cc = conn_get(ctx);
+    struct msgctx *m = cc ? msg_get(cc) : NULL;
+
+    /* every recipient is known now: mail for no support address is
+     * accepted before a single header is sent */
+    if (m == NULL || !m->support)
+        return SMFIS_ACCEPT;
     return SMFIS_CONTINUE;
 }
 

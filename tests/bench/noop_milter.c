@@ -1,8 +1,8 @@
 /*
  * noop_milter - the baseline for bench_milter: a libmilter filter that
  * asks Postfix for what sentiroute-milter asks for (connect, envelope,
- * headers, body, end of message; may add and change headers and add
- * recipients) and does nothing with it.
+ * headers without replies (SMFIP_NR_HDR), body, end of message; may add
+ * and change headers and add recipients) and does nothing with it.
  *
  *   noop_milter SOCKET        e.g. inet:7001@127.0.0.1
  *
@@ -38,10 +38,25 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
+static int nr_hdr;   /* the MTA sends headers without waiting for replies */
+
+static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
+{
+    const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;
+    (void)ctx, (void)f2, (void)f3;
+    *pf0 = f0 & need;
+    *pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | SMFIP_NR_HDR);
+    *pf2 = *pf3 = 0;
+    nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
+    return SMFIS_CONTINUE;
+}
+
 static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
     (void)ctx, (void)name, (void)value;
-    return SMFIS_CONTINUE;
+    return nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat on_data(SMFICTX *ctx)
@@ -94,6 +109,7 @@ static struct smfiDesc filter = {
     .xxfi_eom = on_eom,
     .xxfi_abort = on_abort,
     .xxfi_close = on_close,
+    .xxfi_negotiate = on_negotiate,
 };
 
 int main(int argc, char **argv)

@@ -32,15 +32,16 @@ function open()
     return conn
 end
 
--- envelope - MAIL FROM and RCPT TOs (a table), then DATA when wanted
-function envelope(conn, qid, from, rcpts)
+-- envelope - MAIL FROM and RCPT TOs (a table), then DATA when wanted;
+-- data_reply: what DATA must answer (default SMFIR_CONTINUE)
+function envelope(conn, qid, from, rcpts, data_reply)
     mt.macro(conn, SMFIC_MAIL, "i", qid)
     expect("mailfrom", conn, mt.mailfrom(conn, "<" .. from .. ">"), SMFIR_CONTINUE)
     for _, r in ipairs(rcpts) do
         expect("rcptto " .. r, conn, mt.rcptto(conn, "<" .. r .. ">"), SMFIR_CONTINUE)
     end
     if not mt.test_option(conn, SMFIP_NODATA) then
-        expect("data", conn, mt.data(conn), SMFIR_CONTINUE)
+        expect("data", conn, mt.data(conn), data_reply or SMFIR_CONTINUE)
     end
 end
 
