@@ -450,45 +450,41 @@ static int has_prefix_ci(const unsigned char *p, const unsigned char *end, const
     return 1;
 }
 
-/* chunk_len_upto - length of the white-space-delimited chunk at p, or
- * max + 1 when it is longer than max */
-static size_t chunk_len_upto(const unsigned char *p, const unsigned char *end, size_t max)
+/* emoticon_len - the length of the white-space-delimited chunk at p when
+ * it may be an emoticon (2 to 10 printable ASCII bytes, at most two
+ * letters, some punctuation), else 0.  One pass: most chunks are words and
+ * fail within a byte or two. */
+static size_t emoticon_len(const unsigned char *p, const unsigned char *end)
 {
+    unsigned letters = 0, punct = 0;
     size_t n = 0;
 
-    while (p + n < end && n <= max) {
+    while (p + n < end) {
         unsigned char c = p[n];
-        if (c < 0x80 ? ascii_space(c) : (c == 0xc2 || c == 0xe2 || c == 0xe3 || c == 0xef)) {
-            if (c < 0x80)
+        if (c < 0x80) {
+            if (ascii_space(c))
                 break;
+            if (c < 0x21 || n == 10)   /* a control character, or too long */
+                return 0;
+            if (ascii_alpha(c)) {
+                if (++letters > 2)
+                    return 0;
+            } else if (!(c >= '0' && c <= '9')) {
+                punct++;
+            }
+            n++;
+            continue;
+        }
+        /* non-ASCII: a Unicode space ends the chunk, anything else is no
+         * emoticon */
+        if (c == 0xc2 || c == 0xe2 || c == 0xe3 || c == 0xef) {
             const unsigned char *q = p + n;
             if (unicode_space(srp_utf8_decode(&q, end)))
                 break;
         }
-        n++;
-    }
-    return n;
-}
-
-/* emoticon_candidate - short, ASCII, mostly punctuation */
-static int emoticon_candidate(const unsigned char *p, size_t n)
-{
-    unsigned letters = 0, punct = 0;
-
-    if (n < 2 || n > 10)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = p[i];
-        if (c >= 0x80 || c < 0x21)
-            return 0;
-        if (ascii_alpha(c)) {
-            if (++letters > 2)
-                return 0;
-        } else if (!(c >= '0' && c <= '9')) {
-            punct++;
-        }
     }
-    return punct >= 1;
+    return n >= 2 && punct >= 1 ? n : 0;
 }
 
 /* try_emoticon - ":-(", "<3", ":D" as one token when the lexicon knows it;
@@ -504,8 +500,8 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok)
     if (t->p + 1 < t->end && ascii_alnum(t->p[0]) && ascii_alnum(t->p[1]) &&
         !((t->p[0] | 0x20) == 'x' && (t->p[1] == 'D' || t->p[1] == 'd' || t->p[1] == 'P')))
         return 0;
-    n = chunk_len_upto(t->p, t->end, 10);
-    if (!emoticon_candidate(t->p, n))
+    n = emoticon_len(t->p, t->end);
+    if (n == 0)
         return 0;
     if (!t->is_emoticon(t->userdata, (const char *)t->p, n))
         return 0;
