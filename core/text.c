@@ -523,6 +523,7 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     unsigned run = 0;
     uint32_t prev = 0;
     size_t o = 0;
+    uint32_t h = SRP_HASH_INIT;   /* srp_hash of key[0..o), kept as we go */
     int need_nfc = 0, too_long = 0, elision = 0;
 
     tok_reset(tok, SRP_TOK_WORD, start);
@@ -548,10 +549,12 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 run = 1;
                 prev = lc;
             }
-            if (o + 1 < SRP_KEY_MAX)
+            if (o + 1 < SRP_KEY_MAX) {
                 tok->key[o++] = (char)lc;
-            else
+                h = (h ^ lc) * 16777619u;
+            } else {
                 too_long = 1;
+            }
             p++;
             continue;
         }
@@ -592,8 +595,10 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 (o == 6 && (memcmp(tok->key, "lorsqu", 6) == 0 ||
                             memcmp(tok->key, "puisqu", 6) == 0))) {
                 p = q;
-                if (o + 1 < SRP_KEY_MAX)
+                if (o + 1 < SRP_KEY_MAX) {
                     tok->key[o++] = '\'';
+                    h = (h ^ (unsigned char)'\'') * 16777619u;
+                }
                 elision = 1;
                 break;
             }
@@ -627,6 +632,7 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
         if (o + k < SRP_KEY_MAX) {
             memcpy(tok->key + o, tmp, k);
             o += k;
+            h = srp_hash_add(h, tmp, k);
         } else {
             too_long = 1;
         }
@@ -648,6 +654,7 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     if (too_long) {
         tok->flags |= SRP_TF_LONG;
         o = 0;
+        h = SRP_HASH_INIT;
     } else if (need_nfc) {
         int n = srp_fold(tok->surface, tok->surface_len, tok->key);
         if (n < 0) {
@@ -659,7 +666,7 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     }
     tok->key[o] = '\0';
     tok->key_len = (unsigned)o;
-    tok->hash = srp_hash(tok->key, o);
+    tok->hash = need_nfc && !too_long ? srp_hash(tok->key, o) : h;
 }
 
 /* srp_tok_next - the next token */
