@@ -233,6 +233,10 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     if (!cfg->store_sync || (flags & SR_STORE_NOSYNC)) {
         envflags |= MDB_NOSYNC;
         st->nosync = 1;
+    } else if (!(flags & SR_STORE_RDONLY)) {
+        /* one flush per commit; srp_store_write makes the meta page
+         * durable before anyone hears SR_OK (see there) */
+        envflags |= MDB_NOMETASYNC;
     }
     if ((rc = mdb_env_create(&st->env)) != 0 ||
         (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
@@ -433,10 +437,14 @@ static void keep_ahead(sr_store *st)
     st->sh->filled = target > end ? target : end;
 }
 
-/* run_batch - one transaction for reqs; each in a nested txn when several */
-static void run_batch(sr_store *st, srp_wreq *reqs)
+/* run_batch - one transaction for reqs; each in a nested txn when several.
+ * Returns 1 when the transaction committed and wrote (with store.sync its
+ * data pages are then flushed and its meta page written). */
+static int run_batch(sr_store *st, srp_wreq *reqs)
 {
+    MDB_envinfo info;
     MDB_txn *txn, *child;
+    size_t id;
     int nested = reqs->next != NULL, rc;
     sr_error cerr;
 
@@ -449,7 +457,7 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
     if (rc != 0) {
         for (srp_wreq *r = reqs; r; r = r->next)
             r->rc = srp_mdb_error(&r->err, rc, "begin write");
-        return;
+        return 0;
     }
     keep_ahead(st);
     for (srp_wreq *r = reqs; r; r = r->next) {
@@ -470,8 +478,9 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
     }
     if (!nested && reqs->rc != SR_OK) {
         mdb_txn_abort(txn);
-        return;
+        return 0;
     }
+    id = mdb_txn_id(txn);
     rc = mdb_txn_commit(txn);
     if (rc != 0) {
         srp_mdb_error(&cerr, rc, "commit");
@@ -480,14 +489,118 @@ static void run_batch(sr_store *st, srp_wreq *reqs)
                 r->rc = cerr.code;
                 r->err = cerr;
             }
+        return 0;
+    }
+    /* a transaction that changed nothing commits without writing (or
+     * flushing) anything: only a new meta page means a flush happened */
+    return mdb_env_info(st->env, &info) == 0 && info.me_last_txnid == id;
+}
+
+/*
+ * Durable group commit.  With store.sync the environment has
+ * MDB_NOMETASYNC: a commit flushes its data pages (fdatasync) and then
+ * writes the meta page that points at them without a flush.  That meta
+ * page is on disk after the next flush of the file, and only then do the
+ * writers of the batch hear SR_OK: the next batch's commit does it with
+ * its own data flush when writers queued up meanwhile, else the leader
+ * calls mdb_env_sync() at once.  LMDB keeps the database consistent in
+ * this mode (a meta page is written only after the pages it points at are
+ * durable); the order of the acknowledgements keeps it durable.  A lone
+ * commit costs the two flushes it always did; back-to-back commits cost
+ * one each.
+ */
+/* release - reqs are done; a flush error replaces the success of those
+ * that had none */
+static void release(srp_wreq *reqs, const sr_error *ferr)
+{
+    for (srp_wreq *r = reqs, *nx; r; r = nx) {
+        nx = r->next;
+        if (ferr != NULL && r->rc == SR_OK) {
+            r->rc = ferr->code;
+            r->err = *ferr;
+        }
+        r->done = 1;
     }
 }
 
-/* srp_store_write - queue a write, lead a batch when no one else does */
+/* lead - run queued batches until nothing waits for a commit or a flush;
+ * hands over (returns) once own is done and others are queued.  Called
+ * and returns with sh->mu held. */
+static void lead(sr_store *st, srp_wreq *own)
+{
+    srp_shared *sh = st->sh;
+
+    for (;;) {
+        if (sh->head != NULL) {
+            srp_wreq *batch, *last, *keep = NULL, **kt = &keep;
+            int n = 1, committed;
+
+            if (own->done)
+                return;   /* a waiting writer leads the rest */
+            batch = last = sh->head;
+            while (last->next && n < st->batch_max) {
+                last = last->next;
+                n++;
+            }
+            sh->head = last->next;
+            if (sh->head == NULL)
+                sh->tail = NULL;
+            last->next = NULL;
+            pthread_mutex_unlock(&sh->mu);
+            committed = run_batch(st, batch);
+            pthread_mutex_lock(&sh->mu);
+            if (committed) {
+                /* its data flush made the earlier meta pages durable */
+                release(sh->uhead, NULL);
+                sh->uhead = sh->utail = NULL;
+            }
+            for (srp_wreq *r = batch, *nx; r; r = nx) {
+                nx = r->next;
+                r->next = NULL;
+                if (committed && r->rc == SR_OK) {
+                    *kt = r;   /* committed, meta page not yet flushed */
+                    kt = &r->next;
+                } else {
+                    r->done = 1;
+                }
+            }
+            if (keep != NULL) {
+                if (sh->utail)
+                    sh->utail->next = keep;
+                else
+                    sh->uhead = keep;
+                for (sh->utail = keep; sh->utail->next; sh->utail = sh->utail->next)
+                    ;
+            }
+            pthread_cond_broadcast(&sh->cv);
+            continue;
+        }
+        if (sh->uhead == NULL)
+            return;
+        /* nobody queued: flush for the batches still waiting */
+        {
+            srp_wreq *u = sh->uhead;
+            sr_error ferr;
+            int rc;
+
+            sh->uhead = sh->utail = NULL;
+            pthread_mutex_unlock(&sh->mu);
+            rc = mdb_env_sync(st->env, 1);
+            pthread_mutex_lock(&sh->mu);
+            if (rc != 0)
+                srp_mdb_error(&ferr, rc, "flush");
+            release(u, rc != 0 ? &ferr : NULL);
+            pthread_cond_broadcast(&sh->cv);
+        }
+    }
+}
+
+/* srp_store_write - queue a write, lead the batches when no one else does */
 int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
 {
     srp_wreq req = {.st = st, .fn = fn, .arg = arg};
     srp_shared *sh = st->sh;
+    int durable = !st->nosync && !(st->flags & SR_STORE_NOSYNC);
 
     if (st->flags & SR_STORE_RDONLY)
         return srp_error(err, SR_EINVAL, 0, st->path, "store is open read-only");
@@ -498,30 +611,31 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
         sh->head = &req;
     sh->tail = &req;
     while (!req.done) {
-        srp_wreq *batch, *last;
-        int n = 1;
-
         if (sh->leader) {
             pthread_cond_wait(&sh->cv, &sh->mu);
             continue;
         }
-        /* lead: take up to batch_max queued requests */
         sh->leader = 1;
-        batch = last = sh->head;
-        while (last->next && n < st->batch_max) {
-            last = last->next;
-            n++;
-        }
-        sh->head = last->next;
-        if (sh->head == NULL)
-            sh->tail = NULL;
-        last->next = NULL;
-        pthread_mutex_unlock(&sh->mu);
-        run_batch(st, batch);
-        pthread_mutex_lock(&sh->mu);
-        for (srp_wreq *r = batch, *nx; r; r = nx) {
-            nx = r->next;
-            r->done = 1;
+        if (durable) {
+            lead(st, &req);
+        } else {
+            /* no flush to share: one batch, done */
+            srp_wreq *batch, *last;
+            int n = 1;
+
+            batch = last = sh->head;
+            while (last->next && n < st->batch_max) {
+                last = last->next;
+                n++;
+            }
+            sh->head = last->next;
+            if (sh->head == NULL)
+                sh->tail = NULL;
+            last->next = NULL;
+            pthread_mutex_unlock(&sh->mu);
+            run_batch(st, batch);
+            pthread_mutex_lock(&sh->mu);
+            release(batch, NULL);
         }
         sh->leader = 0;
         pthread_cond_broadcast(&sh->cv);

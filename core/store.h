@@ -26,6 +26,9 @@ typedef struct srp_shared {
     /* the context new calls start with (sr_store_set_ctx), one reference */
     pthread_mutex_t ctx_mu;
     sr_ctx *ctx;
+    /* durable group commit (srp_store_write): committed requests whose
+     * meta page awaits a flush */
+    srp_wreq *uhead, *utail;
     /* written space kept past LMDB's last page (keep_ahead in store.c):
      * the data file's size as we last saw or made it, 0 = not yet known */
     int64_t filled;

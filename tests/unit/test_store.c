@@ -378,6 +378,43 @@ static void test_concurrent_writers_group_commit(void **state)
     st_fx_free(f);
 }
 
+/* with store.sync, committed batches are acknowledged after the flush that
+ * makes their meta page durable (the next batch's, or the leader's own):
+ * many threads and a lone thread both get every answer, and everything
+ * acknowledged is there after a reopen */
+static void test_durable_group_commit(void **state)
+{
+    st_fx *f = st_fx_new("store = { sync = true; instance = \"unit\"; };");
+    char *dir = strdup(f->dir);
+    pthread_t th[8];
+    thr t[8];
+    sr_ticket *v;
+    sr_error err;
+    size_t n;
+
+    (void)state;
+    for (int i = 0; i < 8; i++) {
+        t[i] = (thr){f->st, i, 40, {0}};
+        pthread_create(&th[i], NULL, writer, &t[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    /* then one thread alone (no other writer to share a flush with) */
+    for (int k = 0; k < 20; k++)
+        st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915100000001", "alone"));
+    sr_store_close(f->st);
+    f->st = sr_store_open(f->ctx, dir, 0, &err);
+    assert_non_null(f->st);
+    assert_int_equal(sr_ticket_query(f->st, NULL, &v, &n, NULL), SR_OK);
+    assert_int_equal(n, 321);
+    free(v);
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < 40; k++)
+            assert_true(t[i].tickets[k] > 0);
+    free(dir);
+    st_fx_free(f);
+}
+
 static void test_long_message_is_cut_in_the_transcript(void **state)
 {
     st_fx *f = st_fx_new("conversation = { max_message_bytes = 1024; };");
@@ -465,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_split_moves_messages_and_rescores),
         cmocka_unit_test(test_profiles_route_and_query_by_order_value),
         cmocka_unit_test(test_concurrent_writers_group_commit),
+        cmocka_unit_test(test_durable_group_commit),
         cmocka_unit_test(test_long_message_is_cut_in_the_transcript),
         cmocka_unit_test(test_map_full_is_a_clear_error),
         cmocka_unit_test(test_rescore_and_reply),
