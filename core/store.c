@@ -509,6 +509,20 @@ static int run_batch(sr_store *st, srp_wreq *reqs)
  * commit costs the two flushes it always did; back-to-back commits cost
  * one each.
  */
+/* take_batch - unlink up to max queued requests (the queue is not empty) */
+static srp_wreq *take_batch(srp_shared *sh, int max)
+{
+    srp_wreq *batch = sh->head, *last = batch;
+
+    for (int n = 1; last->next && n < max; n++)
+        last = last->next;
+    sh->head = last->next;
+    if (sh->head == NULL)
+        sh->tail = NULL;
+    last->next = NULL;
+    return batch;
+}
+
 /* release - reqs are done; a flush error replaces the success of those
  * that had none */
 static void release(srp_wreq *reqs, const sr_error *ferr)
@@ -532,20 +546,12 @@ static void lead(sr_store *st, srp_wreq *own)
 
     for (;;) {
         if (sh->head != NULL) {
-            srp_wreq *batch, *last, *keep = NULL, **kt = &keep;
-            int n = 1, committed;
+            srp_wreq *batch, *keep = NULL, **kt = &keep;
+            int committed;
 
             if (own->done)
                 return;   /* a waiting writer leads the rest */
-            batch = last = sh->head;
-            while (last->next && n < st->batch_max) {
-                last = last->next;
-                n++;
-            }
-            sh->head = last->next;
-            if (sh->head == NULL)
-                sh->tail = NULL;
-            last->next = NULL;
+            batch = take_batch(sh, st->batch_max);
             pthread_mutex_unlock(&sh->mu);
             committed = run_batch(st, batch);
             pthread_mutex_lock(&sh->mu);
@@ -620,18 +626,8 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
             lead(st, &req);
         } else {
             /* no flush to share: one batch, done */
-            srp_wreq *batch, *last;
-            int n = 1;
+            srp_wreq *batch = take_batch(sh, st->batch_max);
 
-            batch = last = sh->head;
-            while (last->next && n < st->batch_max) {
-                last = last->next;
-                n++;
-            }
-            sh->head = last->next;
-            if (sh->head == NULL)
-                sh->tail = NULL;
-            last->next = NULL;
             pthread_mutex_unlock(&sh->mu);
             run_batch(st, batch);
             pthread_mutex_lock(&sh->mu);
