@@ -92,7 +92,8 @@ static const srp_confdef table[] = {
     {"store.map_size_mb", SRP_CT_INT64, OFF(store_map_mb), "1024", 1, 1048576, NULL,
      "largest size the store may grow to, in MiB (MDB_MAP_FULL beyond it)"},
     {"store.sync", SRP_CT_BOOL, OFF(store_sync), "true", 0, 0, NULL,
-     "fsync every commit: an acknowledged message survives a power cut"},
+     "fsync every commit: an acknowledged message survives a power cut (false: a power cut "
+     "may lose or corrupt recent commits; a crash of the process loses nothing)"},
     {"store.batch_max", SRP_CT_INT, OFF(store_batch_max), "256", 1, 100000, NULL,
      "most writes grouped into one transaction (group commit)"},
     {"store.instance", SRP_CT_STRING, OFF(store_instance), "", 0, 64, NULL,

@@ -12,8 +12,9 @@ smtpd ports that differ only in smtpd_milters:
               message in LMDB (store.sync = true, group commit), routing;
               Postfix hears 250 only when the ticket is on disk
   sentiroute-nosync  the same with store.sync = false (LMDB commits, the
-              OS writes them back: a crash of the host may lose the latest
-              tickets, never mail; a crash of the milter loses nothing)
+              OS writes them back: a power cut may lose the latest tickets
+              or corrupt the store (LMDB's MDB_NOSYNC), never mail; a crash
+              of the milter loses nothing)
 Accepted mail is discarded after the queue (virtual_transport = discard),
 so delivery does not compete with the SMTP side being measured.
 
