@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const lang_codes[SRP_NLANG] = {"xx", "en", "de", "fr", "es", "pl"};
 
@@ -515,6 +518,62 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok)
     return 1;
 }
 
+#if defined(__SSE2__)
+/* bits16 - the set bits of a 16-bit mask (no POPCNT in baseline x86-64) */
+static unsigned bits16(unsigned m)
+{
+    static const unsigned char pc[256] = {
+#define B2(n) n, n + 1, n + 1, n + 2
+#define B4(n) B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
+#define B6(n) B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
+        B6(0), B6(1), B6(1), B6(2)
+#undef B2
+#undef B4
+#undef B6
+    };
+    return pc[m & 0xff] + pc[(m >> 8) & 0xff];
+}
+
+/* ascii_head - the ASCII letters and digits at p (16 bytes readable), up to
+ * 16 of them: written lower-cased to key (16 bytes of room; bytes past the
+ * count are garbage the caller overwrites or ignores), upper- and lower-case
+ * letters counted; returns how many.  Signed compares leave bytes >= 0x80
+ * out of every class. */
+static unsigned ascii_head(const unsigned char *p, char *key, unsigned *upper, unsigned *lower)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    const __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
+    const __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(up, lo), dg));
+    unsigned n = (unsigned)__builtin_ctz(~m);   /* m has 16 bits: n <= 16 */
+    unsigned keep = (1u << n) - 1;
+
+    _mm_storeu_si128((__m128i *)(void *)key,
+                     _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20))));
+    *upper = bits16((unsigned)_mm_movemask_epi8(up) & keep);
+    *lower = bits16((unsigned)_mm_movemask_epi8(lo) & keep);
+    return n;
+}
+
+/* ascii_runs - over key[0..n) (n >= 1, 16 bytes readable): whether a
+ * character repeats 3+ times in a row, and the length of the last run */
+static int ascii_runs(const char *key, unsigned n, unsigned *last)
+{
+    const __m128i k = _mm_loadu_si128((const __m128i *)(const void *)key);
+    /* bit i: key[i] == key[i + 1], for i + 1 < n */
+    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
+                  ((1u << (n - 1)) - 1);
+    unsigned ne = ~eq & ((1u << (n - 1)) - 1);
+
+    *last = ne == 0 ? n : n - 1 - (31 - (unsigned)__builtin_clz(ne));
+    return (eq & (eq >> 1)) != 0;
+}
+#endif
+
 /* scan_word - a word starting at t->p; French/English elisions split off */
 static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
 {
@@ -527,6 +586,30 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     int need_nfc = 0, too_long = 0, elision = 0;
 
     tok_reset(tok, SRP_TOK_WORD, start);
+#if defined(__SSE2__)
+    /* most words are ASCII: their head 16 bytes at a time, the rest (and
+     * the byte that ends the word) below, with the same state */
+    if (p < end) {
+        unsigned n;
+        if (end - p >= 16) {
+            n = ascii_head(p, tok->key, &upper, &lower);
+        } else {   /* near the end: a zero-padded copy (0 is no letter) */
+            unsigned char tail[16] = {0};
+            memcpy(tail, p, (size_t)(end - p));
+            n = ascii_head(tail, tok->key, &upper, &lower);
+        }
+        if (n > 0) {
+            if (ascii_runs(tok->key, n, &run))
+                tok->flags |= SRP_TF_ELONGATED;
+            prev = (unsigned char)tok->key[n - 1];
+            letters = upper + lower;
+            for (unsigned i = 0; i < n; i++)
+                h = (h ^ (unsigned char)tok->key[i]) * 16777619u;
+            o = n;
+            p += n;
+        }
+    }
+#endif
     while (p < end) {
         unsigned char c = *p;
         uint32_t cp, low;

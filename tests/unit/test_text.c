@@ -3,6 +3,7 @@
  */
 #include "build-config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,91 @@ static void test_tokens_elongation_flag(void **state)
     check_tokens("soooo good", want, 2);
 }
 
+/* ascii_model - what the tokenizer must make of an ASCII word w */
+static void ascii_model(const char *w, char *key, unsigned *flags, unsigned *letters)
+{
+    unsigned up = 0, low = 0, run = 0;
+    size_t n = strlen(w);
+
+    *flags = 0;
+    *letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = w[i];
+        up += c >= 'A' && c <= 'Z';
+        low += c >= 'a' && c <= 'z';
+        key[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        run = i > 0 && key[i] == key[i - 1] ? run + 1 : 1;
+        if (run == 3)
+            *flags |= SRP_TF_ELONGATED;
+    }
+    key[n] = '\0';
+    *letters = up + low;
+    if (up > 0)
+        *flags |= SRP_TF_UPPER;
+    if (up >= 2 && low == 0)
+        *flags |= SRP_TF_CAPS;
+}
+
+/* ASCII words of 1-40 characters, at the start, in the middle and at the
+ * very end of a text (the tokenizer reads a word's head 16 bytes at a time
+ * where it can): key, hash, letters and flags as the byte-wise model says */
+static void test_tokens_ascii_words_any_length_and_place(void **state)
+{
+    static const char pool[] = "aAbBoOoOsSzZ09xX";
+    unsigned seed = 12345;
+
+    (void)state;
+    for (int iter = 0; iter < 3000; iter++) {
+        char w[3][48], text[200], key[48];
+        size_t o = 0;
+        srp_tokenizer t;
+        srp_token tok;
+
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t n = 1 + (seed >> 16) % 40;
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                /* runs of one character now and then */
+                w[k][i] = i > 0 && (seed >> 20) % 4 == 0 ? w[k][i - 1]
+                                                          : pool[(seed >> 16) % (sizeof(pool) - 1)];
+            }
+            w[k][n] = '\0';
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", k ? " " : "", w[k]);
+        }
+        srp_tok_init(&t, text, o, NULL, NULL);
+        for (int k = 0; k < 3; k++) {
+            unsigned flags, letters;
+            const unsigned mask = SRP_TF_ELONGATED | SRP_TF_UPPER | SRP_TF_CAPS;
+            assert_true(srp_tok_next(&t, &tok));
+            ascii_model(w[k], key, &flags, &letters);
+            if (strcmp(tok.key, key) != 0 || tok.key_len != strlen(key) ||
+                tok.hash != srp_hash(key, strlen(key)) || (tok.flags & mask) != flags ||
+                tok.letters != letters ||
+                tok.type != (letters ? SRP_TOK_WORD : SRP_TOK_NUMBER))
+                fail_msg("\"%s\" in \"%s\": key '%s' hash %#x flags %#x letters %u type %d; "
+                         "want '%s' %#x %#x %u", w[k], text, tok.key, tok.hash, tok.flags,
+                         tok.letters, tok.type, key, srp_hash(key, strlen(key)), flags, letters);
+        }
+        assert_false(srp_tok_next(&t, &tok));
+    }
+}
+
+/* an ASCII head that goes on in other letters, and runs across the 16th byte */
+static void test_tokens_ascii_head_then_more(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_WORD, "straßenbahnhaltestellen", SRP_TF_UPPER},
+                               {SRP_TOK_WORD, "abcdefghijklmnoppp", SRP_TF_ELONGATED},
+                               {SRP_TOK_WORD, "abcdefghijklmnooo", SRP_TF_ELONGATED},
+                               {SRP_TOK_WORD, "überraschungseierrr", SRP_TF_ELONGATED},
+                               {SRP_TOK_WORD, "wunderbarééé", SRP_TF_ELONGATED | SRP_TF_CAPS},
+                               {SRP_TOK_WORD, "ok", 0}};
+    check_tokens("Straßenbahnhaltestellen abcdefghijklmnoppp abcdefghijklmnoOO "
+                 "überraschungseierrr WUNDERBARÉÉÉ ok",
+                 want, 6);
+}
+
 static void test_invalid_utf8_never_reaches_a_key(void **state)
 {
     (void)state;
@@ -217,6 +303,8 @@ int main(void)
         cmocka_unit_test(test_tokens_skip_urls_and_mentions),
         cmocka_unit_test(test_tokens_sentence_and_clause_breaks),
         cmocka_unit_test(test_tokens_elongation_flag),
+        cmocka_unit_test(test_tokens_ascii_words_any_length_and_place),
+        cmocka_unit_test(test_tokens_ascii_head_then_more),
         cmocka_unit_test(test_invalid_utf8_never_reaches_a_key),
         cmocka_unit_test(test_repair_replaces_and_caps),
         cmocka_unit_test(test_fold_is_nfc_and_lower),
