@@ -491,8 +491,9 @@ static size_t emoticon_len(const unsigned char *p, const unsigned char *end)
 }
 
 /* try_emoticon - ":-(", "<3", ":D" as one token when the lexicon knows it;
- * the rest of the chunk from t->p must be the emoticon */
-static int try_emoticon(srp_tokenizer *t, srp_token *tok)
+ * the rest of the chunk from t->p must be the emoticon; attached: t->p
+ * follows other text of its chunk ("gut:)") */
+static int try_emoticon(srp_tokenizer *t, srp_token *tok, int attached)
 {
     size_t n;
 
@@ -503,8 +504,15 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok)
     if (t->p + 1 < t->end && ascii_alnum(t->p[0]) && ascii_alnum(t->p[1]) &&
         !((t->p[0] | 0x20) == 'x' && (t->p[1] == 'D' || t->p[1] == 'd' || t->p[1] == 'P')))
         return 0;
+    /* "(ab Montag):", "(inkl. MwSt.):": a bracket that closes right after
+     * other text is punctuation, not the reversed face "):" */
+    if (attached && (t->p[0] == ')' || t->p[0] == ']'))
+        return 0;
     n = emoticon_len(t->p, t->end);
     if (n == 0)
+        return 0;
+    /* "8)" alone is the eighth item of a list more often than a face */
+    if (n == 2 && t->p[0] >= '0' && t->p[0] <= '9' && (t->p[1] == ')' || t->p[1] == ']'))
         return 0;
     if (!t->is_emoticon(t->userdata, (const char *)t->p, n))
         return 0;
@@ -795,7 +803,7 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                     continue;
                 }
             }
-            if (try_emoticon(t, tok)) {
+            if (try_emoticon(t, tok, 0)) {
                 t->in_chunk = 0;
                 return 1;
             }
@@ -865,7 +873,7 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                 tok->surface_len = (size_t)(t->p - start);
                 return 1;
             }
-            if (!first && try_emoticon(t, tok))
+            if (!first && try_emoticon(t, tok, 1))
                 return 1;
             if (c == '.') {
                 while (t->p < t->chunk_end && *t->p == '.')

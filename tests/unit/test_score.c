@@ -198,6 +198,26 @@ static void test_emoji_and_emoticons_score_in_any_language(void **state)
     assert_string_equal(up.lang, "und");
 }
 
+/* brackets are no faces: "(inkl. MwSt.):" and list items "8)" score as
+ * the words around them; a face standing alone still counts */
+static void test_brackets_and_list_items_are_no_faces(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const plain[] = {"Preis (inkl. MwSt.): 20 EUR",
+                                        "Neue Fahrpläne (ab Montag): wie gehabt",
+                                        "Siehe Punkt 8) und Punkt 9)", "options: 8] or 9]"};
+    sr_sentiment face = tu_score(ctx, "Das Paket ist da ): wirklich");
+
+    for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
+        sr_sentiment s = tu_score(ctx, plain[i]);
+        if (s.score != 5.0f || s.ncues != 0)
+            fail_msg("\"%s\": score %.1f with %u cue(s), first '%s'", plain[i], (double)s.score,
+                     s.ncues, s.ncues ? s.cues[0].text : "");
+    }
+    assert_true(face.score < 4.0f);
+    assert_true(tu_has_cue(&face, "):"));
+}
+
 static void test_cues_explain_the_score(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -421,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_intensifier_raises_and_dampener_lowers),
         cmocka_unit_test(test_allcaps_and_exclamations_add_emphasis),
         cmocka_unit_test(test_emoji_and_emoticons_score_in_any_language),
+        cmocka_unit_test(test_brackets_and_list_items_are_no_faces),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),

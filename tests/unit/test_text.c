@@ -18,7 +18,7 @@ typedef struct expect_tok {
 
 static int fake_emoticon(const void *ud, const char *raw, size_t len)
 {
-    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", NULL};
+    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):", "8)", NULL};
     (void)ud;
     for (int i = 0; list[i]; i++)
         if (strlen(list[i]) == len && memcmp(list[i], raw, len) == 0)
@@ -90,6 +90,17 @@ static void test_tokens_emoji_with_modifiers(void **state)
     check_tokens("ok\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\xa4\xa6\xe2\x80\x8d\xe2\x99\x80\xef"
                  "\xb8\x8f \xe2\x9d\xa4\xef\xb8\x8f",
                  want, 4);
+}
+
+/* a closing bracket after text, and a numbered item, are no faces */
+static void test_tokens_brackets_are_no_faces(void **state)
+{
+    (void)state;
+    const expect_tok want[] = {{SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_WORD, "ab", 0},
+                               {SRP_TOK_WORD, "montag", 0}, {SRP_TOK_CLAUSE, NULL, 0},
+                               {SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_NUMBER, "8", 0},
+                               {SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_EMOTICON, "):", 0}};
+    check_tokens("(ab Montag): 8) ):", want, 8);
 }
 
 static void test_tokens_punctuation_runs(void **state)
@@ -299,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_tokens_keep_emoticons_whole),
         cmocka_unit_test(test_tokens_emoji_with_modifiers),
         cmocka_unit_test(test_tokens_punctuation_runs),
+        cmocka_unit_test(test_tokens_brackets_are_no_faces),
         cmocka_unit_test(test_tokens_french_elision_splits),
         cmocka_unit_test(test_tokens_skip_urls_and_mentions),
         cmocka_unit_test(test_tokens_sentence_and_clause_breaks),
