@@ -281,6 +281,11 @@ static inline int ascii_alpha(unsigned char c)
     return cclass[c] & (C_LOWER | C_UPPER);
 }
 
+static inline int ascii_digit(unsigned char c)
+{
+    return cclass[c] & C_DIGIT;
+}
+
 /* lang_hint - evidence for a language from one lower-case letter; returns
  * the languages hinted (bit per slot) */
 static unsigned lang_hint(float *hint, uint32_t cp)
@@ -504,15 +509,18 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok, int attached)
     if (t->p + 1 < t->end && ascii_alnum(t->p[0]) && ascii_alnum(t->p[1]) &&
         !((t->p[0] | 0x20) == 'x' && (t->p[1] == 'D' || t->p[1] == 'd' || t->p[1] == 'P')))
         return 0;
-    /* "(ab Montag):", "(inkl. MwSt.):": a bracket that closes right after
-     * other text is punctuation, not the reversed face "):" */
-    if (attached && (t->p[0] == ')' || t->p[0] == ']'))
+    /* "(ab Montag):", "(inkl. MwSt.):", "(+88%)": a bracket that closes, or
+     * a percent sign, right after other text is punctuation, not the faces
+     * "):" and "%)" */
+    if (attached && (t->p[0] == ')' || t->p[0] == ']' || t->p[0] == '}' || t->p[0] == '%'))
         return 0;
     n = emoticon_len(t->p, t->end);
     if (n == 0)
         return 0;
-    /* "8)" alone is the eighth item of a list more often than a face */
-    if (n == 2 && t->p[0] >= '0' && t->p[0] <= '9' && (t->p[1] == ')' || t->p[1] == ']'))
+    /* "8)" alone is the eighth item of a list, "(8" the start of "(8 Uhr)",
+     * more often than faces */
+    if (n == 2 && ((ascii_digit(t->p[0]) && (t->p[1] == ')' || t->p[1] == ']')) ||
+                   ((t->p[0] == '(' || t->p[0] == '[') && ascii_digit(t->p[1]))))
         return 0;
     if (!t->is_emoticon(t->userdata, (const char *)t->p, n))
         return 0;

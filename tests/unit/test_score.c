@@ -205,7 +205,8 @@ static void test_brackets_and_list_items_are_no_faces(void **state)
     const sr_ctx *ctx = *state;
     static const char *const plain[] = {"Preis (inkl. MwSt.): 20 EUR",
                                         "Neue Fahrpläne (ab Montag): wie gehabt",
-                                        "Siehe Punkt 8) und Punkt 9)", "options: 8] or 9]"};
+                                        "Siehe Punkt 8) und Punkt 9)", "options: 8] or 9]",
+                                        "Erträge (+88%) und Mieten", "Termin (8 Uhr) am Montag"};
     sr_sentiment face = tu_score(ctx, "Das Paket ist da ): wirklich");
 
     for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {

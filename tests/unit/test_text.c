@@ -18,7 +18,7 @@ typedef struct expect_tok {
 
 static int fake_emoticon(const void *ud, const char *raw, size_t len)
 {
-    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):", "8)", NULL};
+    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):", "8)", "%)", "(8", NULL};
     (void)ud;
     for (int i = 0; list[i]; i++)
         if (strlen(list[i]) == len && memcmp(list[i], raw, len) == 0)
@@ -92,15 +92,19 @@ static void test_tokens_emoji_with_modifiers(void **state)
                  want, 4);
 }
 
-/* a closing bracket after text, and a numbered item, are no faces */
+/* a closing bracket or percent sign after text, a numbered item and an
+ * opening bracket before a number are no faces */
 static void test_tokens_brackets_are_no_faces(void **state)
 {
     (void)state;
     const expect_tok want[] = {{SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_WORD, "ab", 0},
                                {SRP_TOK_WORD, "montag", 0}, {SRP_TOK_CLAUSE, NULL, 0},
                                {SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_NUMBER, "8", 0},
-                               {SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_EMOTICON, "):", 0}};
-    check_tokens("(ab Montag): 8) ):", want, 8);
+                               {SRP_TOK_CLAUSE, NULL, 0}, {SRP_TOK_EMOTICON, "):", 0},
+                               {SRP_TOK_NUMBER, "88", 0},   {SRP_TOK_CLAUSE, NULL, 0},
+                               {SRP_TOK_CLAUSE, NULL, 0},   {SRP_TOK_NUMBER, "8", 0},
+                               {SRP_TOK_WORD, "uhr", 0},    {SRP_TOK_CLAUSE, NULL, 0}};
+    check_tokens("(ab Montag): 8) ): 88%) (8 Uhr)", want, 14);
 }
 
 static void test_tokens_punctuation_runs(void **state)
