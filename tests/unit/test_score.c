@@ -219,6 +219,39 @@ static void test_brackets_and_list_items_are_no_faces(void **state)
     assert_true(tu_has_cue(&face, "):"));
 }
 
+/* "Dear ...", "Kind regards", "Have a great weekend" and their
+ * translations are formulas: a complaint wrapped in them scores as the
+ * complaint alone (within 0.3) */
+static void test_salutations_and_closings_carry_no_sentiment(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The parcel arrived damaged.",
+         "Dear team, the parcel arrived damaged. Yours sincerely, Bob"},
+        {"The parcel arrived damaged.", "Hello, the parcel arrived damaged. Best regards, Bob"},
+        {"The parcel arrived damaged.", "Hi, the parcel arrived damaged. Kind regards, Bob"},
+        {"The parcel arrived damaged.", "The parcel arrived damaged. Thanks in advance, Bob"},
+        {"The parcel arrived damaged.", "Good morning, the parcel arrived damaged."},
+        {"The parcel arrived damaged.", "The parcel arrived damaged. Have a great weekend!"},
+        {"Das Paket ist beschädigt angekommen.",
+         "Hallo, das Paket ist beschädigt angekommen. Mit freundlichen Grüßen, Max"},
+        {"Das Paket ist beschädigt angekommen.",
+         "Hallo, das Paket ist beschädigt angekommen. LG Max"},
+        {"Paczka przyszła uszkodzona.", "Dzień dobry, paczka przyszła uszkodzona. Pozdrawiam, Jan"},
+        {"Le colis est arrivé abîmé.", "Bonjour, le colis est arrivé abîmé. Cordialement, Jean"},
+        {"El paquete llegó dañado.", "Hola, el paquete llegó dañado. Saludos, Juan"},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment bare = tu_score(ctx, pairs[i][0]);
+        sr_sentiment mail = tu_score(ctx, pairs[i][1]);
+        if (fabsf(bare.score - mail.score) > 0.3f || bare.label != mail.label || bare.score >= 4.0f)
+            fail_msg("\"%s\" %.1f %s vs \"%s\" %.1f %s", pairs[i][0], (double)bare.score,
+                     sr_label_name(bare.label), pairs[i][1], (double)mail.score,
+                     sr_label_name(mail.label));
+    }
+}
+
 static void test_cues_explain_the_score(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -443,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_allcaps_and_exclamations_add_emphasis),
         cmocka_unit_test(test_emoji_and_emoticons_score_in_any_language),
         cmocka_unit_test(test_brackets_and_list_items_are_no_faces),
+        cmocka_unit_test(test_salutations_and_closings_carry_no_sentiment),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
