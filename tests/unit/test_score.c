@@ -252,6 +252,19 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
     }
 }
 
+/* "Kindly ..." and "... would be appreciated" ask, as "please" does */
+static void test_request_formulas_are_no_praise(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment kindly = tu_score(ctx, "Kindly refund my money.");
+    sr_sentiment please = tu_score(ctx, "Please refund my money.");
+    sr_sentiment wish = tu_score(ctx, "Your reply would be appreciated.");
+
+    assert_true(kindly.score < 5.0f);
+    assert_true(fabsf(kindly.score - please.score) <= 0.3f);
+    assert_true(wish.score <= 6.0f);
+}
+
 static void test_cues_explain_the_score(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -477,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_emoji_and_emoticons_score_in_any_language),
         cmocka_unit_test(test_brackets_and_list_items_are_no_faces),
         cmocka_unit_test(test_salutations_and_closings_carry_no_sentiment),
+        cmocka_unit_test(test_request_formulas_are_no_praise),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
