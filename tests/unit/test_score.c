@@ -252,7 +252,8 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
     }
 }
 
-/* "Kindly ..." and "... would be appreciated" ask, as "please" does */
+/* "Kindly ...", "... would be appreciated" and "ich wäre Ihnen dankbar"
+ * ask, as "please" does */
 static void test_request_formulas_are_no_praise(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -260,9 +261,25 @@ static void test_request_formulas_are_no_praise(void **state)
     sr_sentiment please = tu_score(ctx, "Please refund my money.");
     sr_sentiment wish = tu_score(ctx, "Your reply would be appreciated.");
 
+    static const char *const asks[][2] = {
+        {"Ich wäre Ihnen dankbar, wenn Sie mir das Geld erstatten.",
+         "Ich bin Ihnen sehr dankbar für die Hilfe!"},
+        {"Je vous serais reconnaissant de me rembourser.",
+         "Je suis très reconnaissant pour votre aide."},
+        {"Będę wdzięczny za zwrot pieniędzy.", "Jestem bardzo wdzięczny za pomoc."},
+    };
+
     assert_true(kindly.score < 5.0f);
     assert_true(fabsf(kindly.score - please.score) <= 0.3f);
     assert_true(wish.score <= 6.0f);
+    /* "I would be grateful if ..." asks; "I am grateful" thanks */
+    for (size_t i = 0; i < sizeof(asks) / sizeof(*asks); i++) {
+        sr_sentiment ask = tu_score(ctx, asks[i][0]);
+        sr_sentiment thanks = tu_score(ctx, asks[i][1]);
+        if (ask.label != SR_LABEL_NEUTRAL || thanks.label != SR_LABEL_POSITIVE)
+            fail_msg("\"%s\" %s, \"%s\" %s", asks[i][0], sr_label_name(ask.label),
+                     asks[i][1], sr_label_name(thanks.label));
+    }
 }
 
 static void test_cues_explain_the_score(void **state)
