@@ -269,6 +269,13 @@ static void test_request_formulas_are_no_praise(void **state)
         {"Będę wdzięczny za zwrot pieniędzy.", "Jestem bardzo wdzięczny za pomoc."},
     };
 
+    /* asking how long something takes is no complaint; asking how long
+     * one has to wait is */
+    assert_int_equal(tu_score(ctx, "How long is the warranty?").label, SR_LABEL_NEUTRAL);
+    assert_int_equal(tu_score(ctx, "How long does shipping usually take?").label,
+                     SR_LABEL_NEUTRAL);
+    assert_true(tu_score(ctx, "How long do I have to wait?").score < 4.0f);
+    assert_true(tu_score(ctx, "How much longer do I have to wait?").score < 4.0f);
     assert_true(kindly.score < 5.0f);
     assert_true(fabsf(kindly.score - please.score) <= 0.3f);
     assert_true(wish.score <= 6.0f);
