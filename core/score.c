@@ -441,7 +441,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->sarcasm = 1;
     kind = cue_kind_of(tags);
     /* urgency is urgency, negated or not ("if not immediately...") */
-    int negated = !emoji && !(tags & SRP_T_URGENT) && L->last_neg >= 0 &&
+    int negated = !emoji && !(tags & SRP_T_URGENT) && !(r->tags2 & SRP_T2_SENTADV) &&
+                  L->last_neg >= 0 &&
                   (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
                   pos - (uint32_t)L->last_neg <= L->neg_reach;
     /* "I would not recommend" is no advocacy */
@@ -659,21 +660,37 @@ static void undo(scorer *s, int l, slot *sl)
 }
 
 /* postneg_flip - negate the valence of the word at p, unless it already
- * is; returns 1 when p had a valence */
+ * is; returns 1 when p had a valence.  An expected thing ("funktioniert
+ * seit gestern nicht") is a complaint, as when a negator comes first. */
 static int postneg_flip(scorer *s, int l, uint32_t p)
 {
     lstate *L = &s->L[l];
     slot *sl = &s->ring[p & (RING - 1)];
+    const srp_lex_rec *r;
     float c, nc;
 
     if (sl->seq != p || (sl->polite & (1u << l)))
         return 0;
     c = sl->contrib[l];
-    if (c == 0.0f)
+    r = slot_rec(sl, l);
+    if (c == 0.0f && (r == NULL || !(r->tags & SRP_T_EXPECT)))
         return 0;
+    if (r != NULL && (r->tags2 & SRP_T2_SENTADV))
+        return 0;   /* "klappt leider nicht": the negator means the verb */
     if (sl->negated[l])
         return 1;
-    nc = c * (c < 0 ? N_SCALAR_NEG : N_SCALAR);
+    if (r != NULL && (r->tags & SRP_T_EXPECT)) {
+        nc = EXPECT_NEG;
+        if (c == 0.0f) {
+            /* a word of no valence of its own: it counts from now on, in
+             * the clause the negator closes */
+            L->hits++;
+            sl->epoch[l] = L->epoch;
+            cue_add(L, sl->tok.surface, sl->tok.surface_len, 0.0f, SR_CUE_WORD, 0, p);
+        }
+    } else {
+        nc = c * (c < 0 ? N_SCALAR_NEG : N_SCALAR);
+    }
     if (sl->epoch[l] == L->epoch)
         L->seg_b += nc - c;
     else

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "testutil.h"
 #include "config.h"
@@ -125,6 +126,35 @@ static void test_clause_final_nicht_negates_backwards(void **state)
     assert_true(a.score > 6.0f);
     assert_true(b.score < 5.0f);
     assert_true(c.score < 5.0f);
+}
+
+/* a clause-final negator passes over a sentence adverb ("leider",
+ * "malheureusement") to the verb, and flips an expected thing a few words
+ * back ("funktioniert seit gestern nicht") into a complaint; the adverb
+ * keeps its own valence */
+static void test_backward_negation_passes_sentence_adverbs(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const complaints[] = {
+        "Das gefällt mir leider nicht.",
+        "Es funktioniert leider nicht.",
+        "Die Zahlung klappt leider nicht.",
+        "Der Drucker funktioniert seit gestern nicht.",
+        "Das Gerät funktioniert seit zwei Tagen nicht mehr.",
+        "Je n'aime malheureusement pas ce produit.",
+    };
+
+    for (size_t i = 0; i < sizeof(complaints) / sizeof(*complaints); i++) {
+        sr_sentiment s = tu_score(ctx, complaints[i]);
+        if (s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f %s", complaints[i], (double)s.score, sr_label_name(s.label));
+        for (unsigned k = 0; k < s.ncues; k++)
+            if ((strcasecmp(s.cues[k].text, "leider") == 0 ||
+                 strcmp(s.cues[k].text, "malheureusement") == 0) && s.cues[k].weight >= 0)
+                fail_msg("\"%s\": '%s' flipped to %.2f", complaints[i], s.cues[k].text,
+                         (double)s.cues[k].weight);
+    }
+    assert_true(tu_score(ctx, "Es funktioniert.").score > 5.0f);
 }
 
 /* the clause after "but" counts more, in each language */
@@ -508,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_obvious_messages_get_label_and_language),
         cmocka_unit_test(test_negation_flips_valence_in_each_language),
         cmocka_unit_test(test_clause_final_nicht_negates_backwards),
+        cmocka_unit_test(test_backward_negation_passes_sentence_adverbs),
         cmocka_unit_test(test_contrast_weights_the_clause_after),
         cmocka_unit_test(test_intensifier_raises_and_dampener_lowers),
         cmocka_unit_test(test_allcaps_and_exclamations_add_emphasis),
