@@ -282,6 +282,27 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
     }
 }
 
+/* log-in trouble and double charges, as customers write them */
+static void test_login_and_double_charge_complaints(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const complaints[] = {
+        "I can't log in to my account.",
+        "Your website keeps logging me out.",
+        "Ich kann mich nicht einloggen.",
+        "Je n'arrive pas à me connecter.",
+        "No me funciona el inicio de sesión.",
+        "Pobrano ode mnie opłatę dwa razy.",
+        "Zapłaciłem dwa razy za to samo zamówienie.",
+    };
+
+    for (size_t i = 0; i < sizeof(complaints) / sizeof(*complaints); i++) {
+        sr_sentiment s = tu_score(ctx, complaints[i]);
+        if (s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f %s", complaints[i], (double)s.score, sr_label_name(s.label));
+    }
+}
+
 /* "Kindly ...", "... would be appreciated" and "ich wäre Ihnen dankbar"
  * ask, as "please" does */
 static void test_request_formulas_are_no_praise(void **state)
@@ -546,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_brackets_and_list_items_are_no_faces),
         cmocka_unit_test(test_salutations_and_closings_carry_no_sentiment),
         cmocka_unit_test(test_request_formulas_are_no_praise),
+        cmocka_unit_test(test_login_and_double_charge_complaints),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
