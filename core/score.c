@@ -47,6 +47,7 @@
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
 #define POLITE_IN_QUESTION 0.1f
 #define IRONY_FLIP (-0.5f)     /* "... no luggage. Nice." */
+#define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -489,6 +490,18 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         if (kind >= 0)
             cue_add(L, surface, surface_len, 0.0f, kind, mods, pos);
         return;
+    }
+    if ((tags & SRP_T_POLITE) && pos == s->sent_start + 1 && r->valence > 0) {
+        /* "No, thanks.", "Nein danke", "No thank you": a sentence that opens
+         * with a lone negator and thanks declines; it does not thank */
+        const slot *b = &s->ring[(pos - 1) & (RING - 1)];
+        const srp_lex_rec *br = slot_rec(b, l);
+        if (b->seq == pos - 1 && br != NULL &&
+            ((br->tags & SRP_T_NEG) || (br->tags2 & SRP_T2_ANSWERNO))) {
+            v = REFUSAL_VAL;
+            mods &= ~(unsigned)SR_MOD_NEGATED;
+            sl->negated[l] = 0;
+        }
     }
     if ((tags & SRP_T_POLITE) && !(mods & SR_MOD_NEGATED)) {
         /* politeness is weighed at the end, when we know if it closes a

@@ -20,7 +20,9 @@
  *   a message that asks a question), fullneg (a problem word whose negation
  *   is praise: "haven't had any problem"; other negated complaints count
  *   next to nothing), sentadv (a sentence adverb: no negator flips it, and
- *   a clause-final negator passes over it, "klappt leider nicht").  A term ending in "*" is a stem (matches any word that
+ *   a clause-final negator passes over it, "klappt leider nicht"),
+ *   answerno (the answer "no" that is no negator: "nein"; with thanks
+ *   after it a sentence declines, as after a negator: "Nein, danke").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -260,6 +262,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_FULLNEG;
         else if (strcmp(tag, "sentadv") == 0)
             r->tags2 |= SRP_T2_SENTADV;
+        else if (strcmp(tag, "answerno") == 0)
+            r->tags2 |= SRP_T2_ANSWERNO;
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;

@@ -282,6 +282,23 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
     }
 }
 
+/* "No, thanks." declines in every language; "Thanks!" thanks */
+static void test_no_thanks_declines(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const refusals[] = {"No, thanks.", "No thank you", "Nein, danke.",
+                                           "nein danke", "Non, merci.", "No, gracias.",
+                                           "Nie, dziękuję."};
+
+    for (size_t i = 0; i < sizeof(refusals) / sizeof(*refusals); i++) {
+        sr_sentiment s = tu_score(ctx, refusals[i]);
+        if (s.label != SR_LABEL_NEUTRAL)
+            fail_msg("\"%s\": %.1f %s", refusals[i], (double)s.score, sr_label_name(s.label));
+    }
+    assert_int_equal(tu_score(ctx, "Thanks!").label, SR_LABEL_POSITIVE);
+    assert_int_equal(tu_score(ctx, "Vielen Dank!").label, SR_LABEL_POSITIVE);
+}
+
 /* log-in trouble and double charges, as customers write them */
 static void test_login_and_double_charge_complaints(void **state)
 {
@@ -568,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_salutations_and_closings_carry_no_sentiment),
         cmocka_unit_test(test_request_formulas_are_no_praise),
         cmocka_unit_test(test_login_and_double_charge_complaints),
+        cmocka_unit_test(test_no_thanks_declines),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
