@@ -282,6 +282,27 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
     }
 }
 
+/* sooner than expected pleases, later than expected disappoints */
+static void test_faster_or_slower_than_expected(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"It arrived faster than expected.", "It took longer than expected."},
+        {"Die Lieferung kam schneller als erwartet.", "Die Lieferung dauerte länger als erwartet."},
+        {"Livré plus rapidement que prévu.", "La livraison a pris plus long que prévu."},
+        {"Llegó antes de lo esperado.", "El envío tardó más de lo esperado."},
+        {"Przesyłka dotarła szybciej niż się spodziewałem.", "Dostawa trwała dłużej niż zakładano."},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment up = tu_score(ctx, pairs[i][0]);
+        sr_sentiment down = tu_score(ctx, pairs[i][1]);
+        if (up.label != SR_LABEL_POSITIVE || down.label != SR_LABEL_NEGATIVE)
+            fail_msg("\"%s\" %s, \"%s\" %s", pairs[i][0], sr_label_name(up.label), pairs[i][1],
+                     sr_label_name(down.label));
+    }
+}
+
 /* "No, thanks." declines in every language; "Thanks!" thanks */
 static void test_no_thanks_declines(void **state)
 {
@@ -586,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_request_formulas_are_no_praise),
         cmocka_unit_test(test_login_and_double_charge_complaints),
         cmocka_unit_test(test_no_thanks_declines),
+        cmocka_unit_test(test_faster_or_slower_than_expected),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
