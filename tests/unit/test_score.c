@@ -414,6 +414,13 @@ static void test_flags_for_threat_human_and_offence(void **state)
     assert_int_equal(t.label, SR_LABEL_URGENT);
     assert_true(h.flags & SR_FLAG_HUMAN_REQUESTED);
     assert_true(o.flags & SR_FLAG_OFFENSIVE);
+    /* leaving is a threat; changing an order is a request */
+    sr_sentiment leave = tu_score(ctx, "I'm cancelling my account, this is ridiculous.");
+    sr_sentiment change = tu_score(ctx, "Can I cancel my order and order the blue one instead?");
+    assert_true(leave.flags & SR_FLAG_THREATENING);
+    assert_int_equal(leave.label, SR_LABEL_URGENT);
+    assert_false(change.flags & SR_FLAG_THREATENING);
+    assert_int_equal(change.label, SR_LABEL_NEUTRAL);
 }
 
 static void test_neutral_text_scores_between_4_and_6(void **state)
