@@ -329,6 +329,22 @@ static void test_no_thanks_declines(void **state)
     assert_int_equal(tu_score(ctx, "Vielen Dank!").label, SR_LABEL_POSITIVE);
 }
 
+/* chat: sarcasm markers, disbelief, leaving, and a formula */
+static void test_chat_sarcasm_and_formulas(void **state)
+{
+    const sr_ctx *ctx = *state;
+    sr_sentiment yeah = tu_score(ctx, "yeah right, \"24h delivery\" lol");
+    sr_sentiment wow = tu_score(ctx, "wow. just wow. 3 weeks and nothing");
+    sr_sentiment done = tu_score(ctx, "I'm done with you guys");
+    sr_sentiment quick = tu_score(ctx, "hi, quick question");
+
+    assert_true(yeah.score < 4.0f);
+    assert_true(tu_has_cue(&yeah, "sarcasm"));
+    assert_true(wow.label != SR_LABEL_POSITIVE && wow.label != SR_LABEL_PROMOTER);
+    assert_true(done.flags & SR_FLAG_THREATENING);
+    assert_int_equal(quick.label, SR_LABEL_NEUTRAL);
+}
+
 /* log-in trouble and double charges, as customers write them */
 static void test_login_and_double_charge_complaints(void **state)
 {
@@ -620,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_login_and_double_charge_complaints),
         cmocka_unit_test(test_no_thanks_declines),
         cmocka_unit_test(test_faster_or_slower_than_expected),
+        cmocka_unit_test(test_chat_sarcasm_and_formulas),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
         cmocka_unit_test(test_neutral_text_scores_between_4_and_6),
