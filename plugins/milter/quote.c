@@ -66,6 +66,24 @@ static const char *const footers[] = {
     "Enviado desde mi ",   "Enviado desde ",      "Wysłane z ",          "Inviato da ",
 };
 
+/* closings that begin a sign-off block ("Best,\nJohn Smith\nACME"): a
+ * formula, not the customer's words (the lexicon knows them too, for chat) */
+static const char *const closings[] = {
+    "Best regards", "Kind regards", "Kindest regards", "Warm regards", "Warmest regards",
+    "Regards", "Best wishes", "All the best", "Best", "Cheers", "Sincerely",
+    "Yours sincerely", "Yours faithfully", "Yours truly",
+    "Mit freundlichen Gr\xc3\xbc\xc3\x9f" "en", "Mit freundlichem Gru\xc3\x9f",
+    "Freundliche Gr\xc3\xbc\xc3\x9f" "e", "Viele Gr\xc3\xbc\xc3\x9f" "e",
+    "Beste Gr\xc3\xbc\xc3\x9f" "e", "Liebe Gr\xc3\xbc\xc3\x9f" "e",
+    "Herzliche Gr\xc3\xbc\xc3\x9f" "e", "Sch\xc3\xb6ne Gr\xc3\xbc\xc3\x9f" "e",
+    "Gr\xc3\xbc\xc3\x9f" "e", "Gru\xc3\x9f", "MfG", "LG", "VG",
+    "Bien cordialement", "Cordialement", "Bien \xc3\xa0 vous", "Sinc\xc3\xa8res salutations",
+    "Meilleures salutations", "Salutations",
+    "Saludos cordiales", "Un cordial saludo", "Un saludo", "Saludos", "Atentamente",
+    "Pozdrawiam serdecznie", "Serdecznie pozdrawiam", "Pozdrawiam", "Z powa\xc5\xbc" "aniem",
+    "Z pozdrowieniami", "Pozdrowienia",
+};
+
 static int is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
@@ -244,6 +262,25 @@ static int is_sig_delim(const char *t, const line *l)
     return (len == 3 && memcmp(p, "-- ", 3) == 0) || (len == 2 && memcmp(p, "--", 2) == 0);
 }
 
+/* is_closing - the line is a closing alone ("Best,", "Cheers!") or with a
+ * short name after a comma ("Best regards, John") */
+static int is_closing(const char *t, const line *l)
+{
+    size_t s = l->start, e = l->end;
+
+    trim(t, &s, &e);
+    for (size_t k = 0; k < sizeof(closings) / sizeof(*closings); k++) {
+        size_t n = strlen(closings[k]);
+        if (e - s < n || strncasecmp(t + s, closings[k], n) != 0)
+            continue;
+        size_t r = s + n;
+        if (r == e || ((t[r] == '!' || t[r] == '.') && r + 1 == e) ||
+            (t[r] == ',' && e - r <= 40))
+            return 1;
+    }
+    return 0;
+}
+
 static int is_footer(const char *t, const line *l)
 {
     size_t s = l->start, e = l->end;
@@ -315,6 +352,25 @@ size_t srm_strip_quotes(char *text, size_t len, unsigned *notes)
             continue;
         }
         break;
+    }
+    /* 5. a sign-off: a closing and at most four short lines (name, title,
+     * company) at the end */
+    for (size_t i = keep_n, tail = 0; i > 0 && tail <= 4; i--) {
+        const line *l = &kept[i - 1];
+        if (is_blank(text, l))
+            continue;
+        if (is_closing(text, l)) {
+            if (i > 1) {   /* never the whole message */
+                keep_n = i - 1;
+                found |= SRM_NOTE_SIGNATURE;
+                while (keep_n > 0 && is_blank(text, &kept[keep_n - 1]))
+                    keep_n--;
+            }
+            break;
+        }
+        if (l->end - l->start > 60)
+            break;
+        tail++;
     }
     free(ln);
     if (keep_n == 0 || found == 0) {

@@ -230,6 +230,40 @@ static void test_signature_and_phone_footer(void **state)
     assert_true(notes & SRM_NOTE_SIGNATURE);
 }
 
+/* a closing and the short lines under it are a sign-off, in any of the
+ * five languages; a closing that opens real text, or the only line, stays */
+static void test_sign_off_is_dropped(void **state)
+{
+    static const char *const cases[][2] = {
+        {"The parcel arrived damaged.\n\nBest,\nBob Smith\nACME Corp\n",
+         "The parcel arrived damaged."},
+        {"Where is it?\nBest regards, John\nSent from my iPhone\n", "Where is it?"},
+        {"Das Paket ist kaputt.\n\nMit freundlichen Gr\xc3\xbc\xc3\x9f" "en\nMax Mustermann\n",
+         "Das Paket ist kaputt."},
+        {"Le colis est en retard.\nCordialement,\nJean\n", "Le colis est en retard."},
+        {"El paquete lleg\xc3\xb3 roto.\n\nUn saludo,\nJuan\n", "El paquete lleg\xc3\xb3 roto."},
+        {"Paczka nie dotar\xc5\x82" "a.\nPozdrawiam\nJan Kowalski\n", "Paczka nie dotar\xc5\x82" "a."},
+        /* not a sign-off: no comma after "Best", too much text under it, alone */
+        {"Thanks.\nBest product ever!\n", "Thanks.\nBest product ever!\n"},
+        {"Hi.\nCheers,\nline one\nline two\nline three\nline four\nline five\n",
+         "Hi.\nCheers,\nline one\nline two\nline three\nline four\nline five\n"},
+        {"Cheers!\n", "Cheers!\n"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char buf[256];
+        unsigned notes = 0;
+        size_t n;
+
+        snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+        n = srm_strip_quotes(buf, strlen(buf), &notes);
+        buf[n] = '\0';
+        if (strcmp(buf, cases[i][1]) != 0)
+            fail_msg("case %zu: got '%s', want '%s'", i, buf, cases[i][1]);
+    }
+}
+
 static void test_all_quoted_keeps_text(void **state)
 {
     char t[] = "> only a quote\n> nothing else\n";
@@ -473,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_reply_quoted_angry_history_dropped),
         cmocka_unit_test(test_localized_quote_headers),
         cmocka_unit_test(test_signature_and_phone_footer),
+        cmocka_unit_test(test_sign_off_is_dropped),
         cmocka_unit_test(test_all_quoted_keeps_text),
         cmocka_unit_test(test_plain_text_untouched),
         cmocka_unit_test(test_html_quote_containers),
