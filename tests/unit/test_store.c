@@ -352,29 +352,42 @@ static void *writer(void *arg)
     return NULL;
 }
 
+/* run_writers - 8 threads of per ingests each into st; t[] keeps their ids */
+static void run_writers(sr_store *st, thr t[8], int per)
+{
+    pthread_t th[8];
+
+    for (int i = 0; i < 8; i++) {
+        t[i] = (thr){st, i, per, {0}};
+        pthread_create(&th[i], NULL, writer, &t[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+}
+
+/* every ingest of every writer got a ticket */
+static void all_acknowledged(const thr t[8], int per)
+{
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < per; k++)
+            assert_true(t[i].tickets[k] > 0);
+}
+
 static void test_concurrent_writers_group_commit(void **state)
 {
     st_fx *f = st_fx_new(NULL);
-    pthread_t th[8];
     thr t[8];
     sr_ticket *v;
     size_t n;
 
     (void)state;
-    for (int i = 0; i < 8; i++) {
-        t[i] = (thr){f->st, i, 50, {0}};
-        pthread_create(&th[i], NULL, writer, &t[i]);
-    }
-    for (int i = 0; i < 8; i++)
-        pthread_join(th[i], NULL);
+    run_writers(f->st, t, 50);
     assert_int_equal(sr_ticket_query(f->st, NULL, &v, &n, NULL), SR_OK);
     assert_int_equal(n, 400);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(v[i].nmessages, 1);
     free(v);
-    for (int i = 0; i < 8; i++)
-        for (int k = 0; k < 50; k++)
-            assert_true(t[i].tickets[k] > 0);
+    all_acknowledged(t, 50);
     st_fx_free(f);
 }
 
@@ -386,19 +399,13 @@ static void test_durable_group_commit(void **state)
 {
     st_fx *f = st_fx_new("store = { sync = true; instance = \"unit\"; };");
     char *dir = strdup(f->dir);
-    pthread_t th[8];
     thr t[8];
     sr_ticket *v;
     sr_error err;
     size_t n;
 
     (void)state;
-    for (int i = 0; i < 8; i++) {
-        t[i] = (thr){f->st, i, 40, {0}};
-        pthread_create(&th[i], NULL, writer, &t[i]);
-    }
-    for (int i = 0; i < 8; i++)
-        pthread_join(th[i], NULL);
+    run_writers(f->st, t, 40);
     /* then one thread alone (no other writer to share a flush with) */
     for (int k = 0; k < 20; k++)
         st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915100000001", "alone"));
@@ -408,9 +415,7 @@ static void test_durable_group_commit(void **state)
     assert_int_equal(sr_ticket_query(f->st, NULL, &v, &n, NULL), SR_OK);
     assert_int_equal(n, 321);
     free(v);
-    for (int i = 0; i < 8; i++)
-        for (int k = 0; k < 40; k++)
-            assert_true(t[i].tickets[k] > 0);
+    all_acknowledged(t, 40);
     free(dir);
     st_fx_free(f);
 }
