@@ -546,7 +546,7 @@ static void lead(sr_store *st, srp_wreq *own)
 
     for (;;) {
         if (sh->head != NULL) {
-            srp_wreq *batch, *keep = NULL, **kt = &keep;
+            srp_wreq *batch, *keep = NULL, *klast = NULL;
             int committed;
 
             if (own->done)
@@ -564,8 +564,12 @@ static void lead(sr_store *st, srp_wreq *own)
                 nx = r->next;
                 r->next = NULL;
                 if (committed && r->rc == SR_OK) {
-                    *kt = r;   /* committed, meta page not yet flushed */
-                    kt = &r->next;
+                    /* committed, meta page not yet flushed */
+                    if (klast)
+                        klast->next = r;
+                    else
+                        keep = r;
+                    klast = r;
                 } else {
                     r->done = 1;
                 }
@@ -575,8 +579,7 @@ static void lead(sr_store *st, srp_wreq *own)
                     sh->utail->next = keep;
                 else
                     sh->uhead = keep;
-                for (sh->utail = keep; sh->utail->next; sh->utail = sh->utail->next)
-                    ;
+                sh->utail = klast;
             }
             pthread_cond_broadcast(&sh->cv);
             continue;
