@@ -291,6 +291,21 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
     }
 }
 
+/* each pair: the first text positive (or promoter), the second negative
+ * (or urgent) */
+static void expect_up_down(const sr_ctx *ctx, const char *const (*pairs)[2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sr_sentiment up = tu_score(ctx, pairs[i][0]);
+        sr_sentiment down = tu_score(ctx, pairs[i][1]);
+        int pos = up.label == SR_LABEL_POSITIVE || up.label == SR_LABEL_PROMOTER;
+        int neg = down.label == SR_LABEL_NEGATIVE || down.label == SR_LABEL_URGENT;
+        if (!pos || !neg)
+            fail_msg("\"%s\" %s, \"%s\" %s", pairs[i][0], sr_label_name(up.label), pairs[i][1],
+                     sr_label_name(down.label));
+    }
+}
+
 /* sooner than expected pleases, later than expected disappoints */
 static void test_faster_or_slower_than_expected(void **state)
 {
@@ -303,13 +318,28 @@ static void test_faster_or_slower_than_expected(void **state)
         {"Przesyłka dotarła szybciej niż się spodziewałem.", "Dostawa trwała dłużej niż zakładano."},
     };
 
-    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
-        sr_sentiment up = tu_score(ctx, pairs[i][0]);
-        sr_sentiment down = tu_score(ctx, pairs[i][1]);
-        if (up.label != SR_LABEL_POSITIVE || down.label != SR_LABEL_NEGATIVE)
-            fail_msg("\"%s\" %s, \"%s\" %s", pairs[i][0], sr_label_name(up.label), pairs[i][1],
-                     sr_label_name(down.label));
-    }
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+}
+
+/* "without a doubt" only looks negated; "would (not) buy it again" and
+ * "a step forward/back" say what they say, in each language */
+static void test_without_doubt_buy_again_and_steps(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Without a doubt the best hotel in town.", "I would not buy it again."},
+        {"Ohne Zweifel das beste Hotel der Stadt.", "Die Reform ist ein Rückschritt."},
+        {"Sans aucun doute le meilleur hôtel.", "Je ne le rachèterais pas."},
+        {"Gran partido, merecida victoria.", "No soporto a la gente que habla en el cine."},
+        {"Bez wątpienia najlepsza restauracja w mieście.", "Nie kupiłbym ponownie."},
+        {"Bez dwóch zdań najlepszy serwis.", "Nie kupię tego ponownie."},
+        {"The new law is a step forward for workers.", "The new law is a step backwards."},
+        {"La nueva ley es un paso adelante.", "Esta ley es un paso atrás."},
+        {"Nowa ustawa to krok naprzód dla pracowników.", "Ta ustawa to krok wstecz."},
+        {"Kupiłabym jeszcze raz.", "Bez wątpienia najgorsza obsługa."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
 /* "No, thanks." declines in every language; "Thanks!" thanks */
@@ -636,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_login_and_double_charge_complaints),
         cmocka_unit_test(test_no_thanks_declines),
         cmocka_unit_test(test_faster_or_slower_than_expected),
+        cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
