@@ -87,6 +87,8 @@ typedef struct srp_lex_entry {
 #define SRP_T2_FULLNEG 0x01u   /* a problem word whose negation is praise ("no problem at all") */
 #define SRP_T2_SENTADV 0x02u   /* sentence adverb: no negator flips it ("leider nicht") */
 #define SRP_T2_ANSWERNO 0x04u  /* the answer "no" that negates nothing ("nein") */
+#define SRP_T2_LEADBUT 0x08u   /* a contrast only where it opens a clause (de "doch";
+                                * inside one it is a modal particle) */
 
 typedef struct srp_lex_rec {
     uint8_t lang;

@@ -427,7 +427,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             }
         }
     }
-    if (tags & SRP_T_BUT) {
+    if ((tags & SRP_T_BUT) && (!(r->tags2 & SRP_T2_LEADBUT) || pos == s->clause)) {
         L->seg_a += L->seg_b;
         L->seg_b = 0;
         L->epoch++;

@@ -22,7 +22,9 @@
  *   next to nothing), sentadv (a sentence adverb: no negator flips it, and
  *   a clause-final negator passes over it, "klappt leider nicht"),
  *   answerno (the answer "no" that is no negator: "nein"; with thanks
- *   after it a sentence declines, as after a negator: "Nein, danke").  A term ending in "*" is a stem (matches any word that
+ *   after it a sentence declines, as after a negator: "Nein, danke"),
+ *   leadbut (with but: a contrast only where it opens a clause; inside
+ *   one it is a modal particle, "benutzt doch endlich").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -264,6 +266,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_SENTADV;
         else if (strcmp(tag, "answerno") == 0)
             r->tags2 |= SRP_T2_ANSWERNO;
+        else if (strcmp(tag, "leadbut") == 0)
+            r->tags2 |= SRP_T2_LEADBUT;
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;

@@ -181,6 +181,8 @@ static void test_contrast_weights_the_clause_after(void **state)
          "La entrega fue terrible pero el producto es genial."},
         {"Produkt jest świetny, ale dostawa była okropna.",
          "Dostawa była okropna, ale produkt jest świetny."},
+        {"Das Essen war toll, doch die Lieferung war schrecklich.",
+         "Die Lieferung war schrecklich. Doch das Essen war toll."},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -190,6 +192,10 @@ static void test_contrast_weights_the_clause_after(void **state)
             fail_msg("contrast: '%s' %.1f (want <5), '%s' %.1f (want >5)", cases[i][0],
                      (double)neg.score, cases[i][1], (double)pos.score);
     }
+    /* inside a clause "doch" is a modal particle, no contrast */
+    sr_sentiment modal = tu_score(ctx, "Das ist doch super!");
+    sr_sentiment plain = tu_score(ctx, "Das ist super!");
+    assert_float_equal(modal.score, plain.score, 0.01);
 }
 
 static void test_intensifier_raises_and_dampener_lowers(void **state)
@@ -322,7 +328,8 @@ static void test_faster_or_slower_than_expected(void **state)
 }
 
 /* "without a doubt" only looks negated; "would (not) buy it again" and
- * "a step forward/back" say what they say, in each language */
+ * "a step forward/back" say what they say, in each language; "finally"
+ * greets good news and is impatient only in a request */
 static void test_without_doubt_buy_again_and_steps(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -337,6 +344,10 @@ static void test_without_doubt_buy_again_and_steps(void **state)
         {"La nueva ley es un paso adelante.", "Esta ley es un paso atrás."},
         {"Nowa ustawa to krok naprzód dla pracowników.", "Ta ustawa to krok wstecz."},
         {"Kupiłabym jeszcze raz.", "Bez wątpienia najgorsza obsługa."},
+        {"Endlich mal eine gute Nachricht für die Branche.",
+         "Der Film ist langatmig, vorhersehbar und völlig belanglos."},
+        {"Das kann ich gut leiden.", "Ich kann Leute nicht ausstehen, die im Kino telefonieren."},
+        {"Wreszcie dobra wiadomość dla branży.", "Macht doch endlich mal was!"},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
