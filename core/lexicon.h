@@ -89,6 +89,8 @@ typedef struct srp_lex_entry {
 #define SRP_T2_ANSWERNO 0x04u  /* the answer "no" that negates nothing ("nein") */
 #define SRP_T2_LEADBUT 0x08u   /* a contrast only where it opens a clause (de "doch";
                                 * inside one it is a modal particle) */
+#define SRP_T2_CONCEDE 0x10u   /* opens a concessive clause, which counts less
+                                * ("although", "aunque", "obwohl") */
 
 typedef struct srp_lex_rec {
     uint8_t lang;

@@ -42,6 +42,7 @@
 #define QUEST_INCR 0.18f       /* per '?' when more than one (VADER) */
 #define BUT_BEFORE 0.5f
 #define BUT_AFTER 1.5f
+#define CONCEDE_W 0.5f /* "although the room was small": a concession weighs half */
 #define EXPECT_NEG (-1.8f)     /* "didn't arrive", "nie działa" */
 #define ABSENCE_VAL (-0.7f)    /* "no answer", "keine Info" */
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
@@ -84,6 +85,8 @@ typedef struct lstate {
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
+    int64_t concede;     /* seq of the word that opened a concessive clause, -1 */
+    int64_t concede_end; /* the last seq it reaches */
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
     unsigned hits;
@@ -96,7 +99,8 @@ typedef struct lstate {
     uint8_t cue_polite[SR_CUE_MAX];
 } lstate;
 
-static const lstate lstate_init = {.last_neg = -1, .absence = -1, .neg_reach = WINDOW};
+static const lstate lstate_init = {
+    .last_neg = -1, .absence = -1, .concede = -1, .neg_reach = WINDOW};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
 typedef struct scorer {
@@ -434,6 +438,10 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->clause = pos + 1;
         L->last_neg = -1;
     }
+    if (r->tags2 & SRP_T2_CONCEDE) {
+        L->concede = pos;
+        L->concede_end = r->arg >= 1.0f ? (int64_t)pos + (int64_t)r->arg : INT64_MAX;
+    }
     if (tags & SRP_T_ABSENCE) {
         L->absence = pos;
         s->absence_mask |= 1u << l;
@@ -513,6 +521,11 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
             L->cue_polite[L->ncues - 1] = 1;
         return;
+    }
+    if (L->concede >= (int64_t)L->clause && L->concede < (int64_t)pos &&
+        (int64_t)pos <= L->concede_end) {
+        v *= CONCEDE_W;
+        mods |= SR_MOD_CONTRAST;
     }
     L->seg_b += v;
     L->hits++;

@@ -24,7 +24,10 @@
  *   answerno (the answer "no" that is no negator: "nein"; with thanks
  *   after it a sentence declines, as after a negator: "Nein, danke"),
  *   leadbut (with but: a contrast only where it opens a clause; inside
- *   one it is a modal particle, "benutzt doch endlich").  A term ending in "*" is a stem (matches any word that
+ *   one it is a modal particle, "benutzt doch endlich"), concede (opens a
+ *   concessive clause: what it holds, up to the next comma or stop, counts
+ *   CONCEDE_W: "Great stay, although the room was small"; concede=N: only
+ *   the next N words, for prepositions: "despite the delay").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -268,6 +271,20 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_ANSWERNO;
         else if (strcmp(tag, "leadbut") == 0)
             r->tags2 |= SRP_T2_LEADBUT;
+        else if (strcmp(tag, "concede") == 0)
+            r->tags2 |= SRP_T2_CONCEDE;
+        else if (strncmp(tag, "concede=", 8) == 0) {
+            /* a preposition ("despite the delay"): reaches N words, not
+             * the whole clause */
+            char *end;
+            long v = strtol(tag + 8, &end, 10);
+            if (*end || v < 1 || v > 6) {
+                fprintf(stderr, "%s:%u: bad %s (want a reach of 1 to 6 words)\n", file, line, tag);
+                return -1;
+            }
+            r->tags2 |= SRP_T2_CONCEDE;
+            r->arg = (float)v;
+        }
         else {
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;

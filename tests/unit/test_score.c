@@ -198,6 +198,47 @@ static void test_contrast_weights_the_clause_after(void **state)
     assert_float_equal(modal.score, plain.score, 0.01);
 }
 
+/* each pair: the first text positive (or promoter), the second negative
+ * (or urgent) */
+static void expect_up_down(const sr_ctx *ctx, const char *const (*pairs)[2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sr_sentiment up = tu_score(ctx, pairs[i][0]);
+        sr_sentiment down = tu_score(ctx, pairs[i][1]);
+        int pos = up.label == SR_LABEL_POSITIVE || up.label == SR_LABEL_PROMOTER;
+        int neg = down.label == SR_LABEL_NEGATIVE || down.label == SR_LABEL_URGENT;
+        if (!pos || !neg)
+            fail_msg("\"%s\" %s, \"%s\" %s", pairs[i][0], sr_label_name(up.label), pairs[i][1],
+                     sr_label_name(down.label));
+    }
+}
+
+/* a concession weighs half: the main clause carries the verdict, whichever
+ * comes first ("although", "obwohl", "même si", "aunque", "chociaż"; the
+ * prepositions "despite", "trotz" reach only their noun phrase) */
+static void test_concession_weighs_less_than_the_main_clause(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The stay was great, although the breakfast was terrible.",
+         "The breakfast was terrible, although the stay was great."},
+        {"Despite the terrible breakfast the stay was great.",
+         "Despite the great location the stay was terrible."},
+        {"Der Aufenthalt war toll, obwohl das Frühstück schrecklich war.",
+         "Das Frühstück war schrecklich, obwohl der Aufenthalt toll war."},
+        {"Trotz des schrecklichen Frühstücks war der Aufenthalt toll.",
+         "Trotz der tollen Lage war der Aufenthalt schrecklich."},
+        {"Le séjour était génial, même si le petit-déjeuner était horrible.",
+         "Le petit-déjeuner était horrible, même si le séjour était génial."},
+        {"La estancia fue genial, aunque el desayuno fue terrible.",
+         "El desayuno fue terrible, aunque la estancia fue genial."},
+        {"Pobyt był świetny, chociaż śniadanie było okropne.",
+         "Śniadanie było okropne, chociaż pobyt był świetny."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+}
+
 static void test_intensifier_raises_and_dampener_lowers(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -294,21 +335,6 @@ static void test_salutations_and_closings_carry_no_sentiment(void **state)
             fail_msg("\"%s\" %.1f %s vs \"%s\" %.1f %s", pairs[i][0], (double)bare.score,
                      sr_label_name(bare.label), pairs[i][1], (double)mail.score,
                      sr_label_name(mail.label));
-    }
-}
-
-/* each pair: the first text positive (or promoter), the second negative
- * (or urgent) */
-static void expect_up_down(const sr_ctx *ctx, const char *const (*pairs)[2], size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        sr_sentiment up = tu_score(ctx, pairs[i][0]);
-        sr_sentiment down = tu_score(ctx, pairs[i][1]);
-        int pos = up.label == SR_LABEL_POSITIVE || up.label == SR_LABEL_PROMOTER;
-        int neg = down.label == SR_LABEL_NEGATIVE || down.label == SR_LABEL_URGENT;
-        if (!pos || !neg)
-            fail_msg("\"%s\" %s, \"%s\" %s", pairs[i][0], sr_label_name(up.label), pairs[i][1],
-                     sr_label_name(down.label));
     }
 }
 
@@ -668,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_clause_final_nicht_negates_backwards),
         cmocka_unit_test(test_backward_negation_passes_sentence_adverbs),
         cmocka_unit_test(test_contrast_weights_the_clause_after),
+        cmocka_unit_test(test_concession_weighs_less_than_the_main_clause),
         cmocka_unit_test(test_intensifier_raises_and_dampener_lowers),
         cmocka_unit_test(test_allcaps_and_exclamations_add_emphasis),
         cmocka_unit_test(test_emoji_and_emoticons_score_in_any_language),
