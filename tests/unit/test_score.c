@@ -379,6 +379,19 @@ static void test_without_doubt_buy_again_and_steps(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
+/* review verdicts that hold a negator or read as neutral words */
+static void test_review_verdicts(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Can't fault it, does exactly what it says.", "Save your money and buy something else."},
+        {"Can't recommend them enough!", "Did not live up to the hype."},
+        {"Nothing to complain about.", "Can't recommend them at all."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+}
+
 /* "No, thanks." declines in every language; "Thanks!" thanks */
 static void test_no_thanks_declines(void **state)
 {
@@ -705,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_no_thanks_declines),
         cmocka_unit_test(test_faster_or_slower_than_expected),
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
+        cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
