@@ -379,7 +379,8 @@ static void test_without_doubt_buy_again_and_steps(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
-/* review verdicts that hold a negator or read as neutral words */
+/* review verdicts that hold a negator or read as neutral words, in each
+ * language */
 static void test_review_verdicts(void **state)
 {
     const sr_ctx *ctx = *state;
@@ -387,6 +388,11 @@ static void test_review_verdicts(void **state)
         {"Can't fault it, does exactly what it says.", "Save your money and buy something else."},
         {"Can't recommend them enough!", "Did not live up to the hype."},
         {"Nothing to complain about.", "Can't recommend them at all."},
+        {"Das Produkt hält was es verspricht.", "Spart euch das Geld und kauft was anderes."},
+        {"Jeden Cent wert.", "Das Geld nicht wert."},
+        {"Il vaut chaque centime.", "Ne vaut pas son prix."},
+        {"Vale cada céntimo.", "No vale lo que cuesta."},
+        {"Nie mam nic do zarzucenia.", "Nie jest wart swojej ceny."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
