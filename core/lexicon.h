@@ -91,6 +91,8 @@ typedef struct srp_lex_entry {
                                 * inside one it is a modal particle) */
 #define SRP_T2_CONCEDE 0x10u   /* opens a concessive clause, which counts less
                                 * ("although", "aunque", "obwohl") */
+#define SRP_T2_INTERJ 0x20u    /* praise that opens a sentence as an exclamation
+                                * ("Great, another delay."): sarcastic before a complaint */
 
 typedef struct srp_lex_rec {
     uint8_t lang;

@@ -48,6 +48,8 @@
 #define SARCASM_FLIP (-0.7f)   /* "great service #sarcasm" */
 #define POLITE_IN_QUESTION 0.1f
 #define IRONY_FLIP (-0.5f)     /* "... no luggage. Nice." */
+#define INTERJ_REST (-1.0f)    /* "Great, another delay.": the rest of the sentence
+                                * must complain at least this much */
 #define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
@@ -87,6 +89,9 @@ typedef struct lstate {
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
     int64_t concede;     /* seq of the word that opened a concessive clause, -1 */
     int64_t concede_end; /* the last seq it reaches */
+    int64_t interj;      /* seq of a lone word of praise that opened the
+                          * sentence before a comma ("Great, another delay."), -1 */
+    float interj_v;      /* its valence */
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
     unsigned hits;
@@ -100,7 +105,7 @@ typedef struct lstate {
 } lstate;
 
 static const lstate lstate_init = {
-    .last_neg = -1, .absence = -1, .concede = -1, .neg_reach = WINDOW};
+    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .neg_reach = WINDOW};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
 typedef struct scorer {
@@ -754,9 +759,11 @@ static void sentence_close(scorer *s, int l, int question)
     lstate *L = &s->L[l];
 
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
-     * praise after a complaint is irony: it counts against */
-    if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq - s->sent_start <= 2 &&
-        s->seq > s->sent_start) {
+     * praise (or one phrase) after a complaint is irony: it counts against */
+    if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&
+        (s->seq - s->sent_start <= 2 ||
+         /* or one phrase: "... Just what I needed." */
+         (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1))) {
         for (unsigned i = 0; i < L->ncues; i++)
             if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0) {
                 L->cues[i].weight *= IRONY_FLIP;
@@ -764,6 +771,15 @@ static void sentence_close(scorer *s, int l, int question)
             }
         L->seg_b *= IRONY_FLIP;
     }
+
+    /* "Great, another delay." / "Super, znowu opóźnienie." - a lone word
+     * of praise before a comma, and a complaint after it, is sarcasm */
+    if (L->interj >= (int64_t)s->sent_start && L->epoch == 0 &&
+        L->seg_b - L->interj_v <= INTERJ_REST) {
+        L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
+        cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
+    }
+    L->interj = -1;
 
     /* a question asserts no praise: "could you do me a huge favor?" */
     if (question && L->epoch == 0 && L->seg_b > 0) {
@@ -797,6 +813,17 @@ static void boundary(scorer *s, int sentence, int question)
         if (!(s->mask & (1u << l)))
             continue;
         postneg_resolve(s, l, 1);
+        if (!sentence && s->seq == s->sent_start + 1) {
+            /* the sentence's first clause is one word: remember an
+             * exclamation of praise ("Great,", "Super,", "Génial,") */
+            const slot *sl = &s->ring[s->sent_start & (RING - 1)];
+            const srp_lex_rec *r = slot_rec(sl, l);
+            if (sl->seq == s->sent_start && sl->contrib[l] > 0.0f && r != NULL &&
+                (r->tags2 & SRP_T2_INTERJ)) {
+                s->L[l].interj = s->sent_start;
+                s->L[l].interj_v = sl->contrib[l];
+            }
+        }
         s->L[l].clause = s->seq;
         s->L[l].last_neg = -1;
         if (sentence)

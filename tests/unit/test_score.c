@@ -379,6 +379,31 @@ static void test_without_doubt_buy_again_and_steps(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
+/* a lone exclamation of praise before a comma and a complaint is sarcasm;
+ * before thanks it is praise.  One positive phrase after a complaint too. */
+static void test_sarcastic_exclamation(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Great, thanks for the quick help!", "Great, another delay."},
+        {"Toll, danke für die schnelle Hilfe!", "Toll, schon wieder Verspätung."},
+        {"Génial, merci pour l'aide rapide !", "Génial, encore un retard."},
+        {"Genial, gracias por la ayuda tan rápida.", "Genial, otro retraso."},
+        {"Super, dziękuję za szybką pomoc!", "Super, znowu opóźnienie."},
+        {"This kettle is just what I needed.", "My flight was cancelled. Just what I needed."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, "Great, another delay.");
+    int found = 0;
+    for (unsigned i = 0; i < s.ncues; i++)
+        if (strcmp(s.cues[i].text, "Great") == 0) {
+            assert_true(s.cues[i].weight < 0 && (s.cues[i].mods & SR_MOD_IRONY));
+            found = 1;
+        }
+    assert_true(found);
+}
+
 /* review verdicts that hold a negator or read as neutral words, in each
  * language */
 static void test_review_verdicts(void **state)
@@ -725,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_faster_or_slower_than_expected),
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
+        cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
