@@ -379,6 +379,29 @@ static void test_without_doubt_buy_again_and_steps(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
+/* "could have been better" complains in every language; "could have been
+ * worse" does not */
+static void test_counterfactual_complaints(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const worse[] = {
+        "It should have been better.",   "The food should have been hot.",
+        "Das Essen hätte warm sein sollen.", "Ça aurait pu être mieux.",
+        "Podría haber sido mejor.",      "La comida debería haber estado caliente.",
+        "Powinno było być lepiej.",
+    };
+    static const char *const relief[] = {"Ça aurait pu être pire.", "Podría haber sido peor."};
+
+    for (size_t i = 0; i < sizeof(worse) / sizeof(*worse); i++) {
+        sr_sentiment s = tu_score(ctx, worse[i]);
+        if (s.label != SR_LABEL_NEGATIVE)
+            fail_msg("\"%s\": %s %.1f, want negative", worse[i], sr_label_name(s.label),
+                     (double)s.score);
+    }
+    for (size_t i = 0; i < sizeof(relief) / sizeof(*relief); i++)
+        assert_int_equal(tu_score(ctx, relief[i]).label, SR_LABEL_NEUTRAL);
+}
+
 /* a lone exclamation of praise before a comma and a complaint is sarcasm;
  * before thanks it is praise.  One positive phrase after a complaint too. */
 static void test_sarcastic_exclamation(void **state)
@@ -751,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_sarcastic_exclamation),
+        cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
