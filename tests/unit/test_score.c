@@ -437,6 +437,8 @@ static void test_review_verdicts(void **state)
         {"Can't recommend them enough!", "Did not live up to the hype."},
         {"Nothing to complain about.", "Can't recommend them at all."},
         {"Das Produkt hält was es verspricht.", "Spart euch das Geld und kauft was anderes."},
+        {"Great holiday, thanks!", "Thanks a lot for ruining my holiday."},
+        {"Toller Urlaub, danke!", "Ihr habt meinen Urlaub ruiniert."},
         {"Jeden Cent wert.", "Das Geld nicht wert."},
         {"Il vaut chaque centime.", "Ne vaut pas son prix."},
         {"Vale cada céntimo.", "No vale lo que cuesta."},
@@ -583,6 +585,8 @@ static void test_neutral_text_scores_between_4_and_6(void **state)
         "Mon numéro de commande est le 12345.",
         "Mi número de pedido es 12345.",
         "Mój numer zamówienia to 12345.",
+        "We booked a holiday to Spain.",
+        "Der Zug hält nicht in Köln.",
         "",
     };
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
