@@ -402,6 +402,26 @@ static void test_counterfactual_complaints(void **state)
         assert_int_equal(tu_score(ctx, relief[i]).label, SR_LABEL_NEUTRAL);
 }
 
+/* no problem, no regret: a negated problem or regret is praise in each
+ * language; Polish negative concord and "w ogóle" */
+static void test_negated_problems_and_regrets(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Es gab keinerlei Probleme mit der Lieferung.", "Es gab viele Probleme mit der Lieferung."},
+        {"Ich bereue den Kauf nicht.", "Ich bereue den Kauf."},
+        {"Il n'y a eu aucun problème avec la livraison.", "Je regrette mon achat."},
+        {"Je ne regrette pas mon achat.", "La livraison a posé problème."},
+        {"No hubo ningún problema con la entrega.", "Hubo un problema con la entrega."},
+        {"Nie było żadnego problemu z dostawą.", "Był problem z dostawą."},
+        {"Nie żałuję zakupu.", "Nie jestem w ogóle zadowolony z obsługi."},
+        {"Nigdy wcześniej nie jadłem tak dobrze.",
+         "Nigdy wcześniej nie zostałem tak źle potraktowany."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+}
+
 /* a lone exclamation of praise before a comma and a complaint is sarcasm;
  * before thanks it is praise.  One positive phrase after a complaint too. */
 static void test_sarcastic_exclamation(void **state)
@@ -779,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_counterfactual_complaints),
+        cmocka_unit_test(test_negated_problems_and_regrets),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
         cmocka_unit_test(test_cues_explain_the_score),
         cmocka_unit_test(test_flags_for_threat_human_and_offence),
