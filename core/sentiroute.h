@@ -331,7 +331,7 @@ const char *sr_cue_kind_name(sr_cue_kind kind);
 #define SR_MOD_BOOSTED 0x02u  /* an intensifier raised it */
 #define SR_MOD_DAMPENED 0x04u /* a dampener lowered it */
 #define SR_MOD_CAPS 0x08u     /* written in ALLCAPS */
-#define SR_MOD_CONTRAST 0x10u /* weighted by a contrast word ("but") */
+#define SR_MOD_CONTRAST 0x10u /* weighted by a contrast ("but") or a concession ("although") */
 #define SR_MOD_IRONY 0x20u    /* praise read as irony (after a complaint, or #sarcasm) */
 
 #define SR_CUE_MAX 16
