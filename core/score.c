@@ -925,9 +925,12 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
         L->last_neg = -1;
     L->absence = -1;
     s->absence_mask &= ~(1u << l);
+    /* a word in capitals stresses the phrase ("Je suis TRÈS déçu") */
+    unsigned tflags = first->tok.flags;
+    for (uint32_t p = p0 + 1; p <= pos; p++)
+        tflags |= s->ring[p & (RING - 1)].tok.flags & SRP_TF_CAPS;
     apply(s, l, r, p0, first->tok.surface,
-          (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface),
-          first->tok.flags, 0);
+          (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface), tflags, 0);
     /* an intensifying phrase ("ein bisschen", "w miarę") acts on what
      * follows it: the next words look back at its last word */
     if (r->tags & SRP_T_BOOST)

@@ -265,6 +265,8 @@ static void test_allcaps_and_exclamations_add_emphasis(void **state)
     assert_true(bang.score < plain.score);
     /* all-caps text has no contrast to mark: no caps bonus */
     assert_true(shout.score >= caps.score);
+    /* a word in capitals inside a phrase stresses the phrase */
+    assert_true(tu_score(ctx, "Je suis TRÈS déçu.").score < tu_score(ctx, "Je suis très déçu.").score);
 }
 
 static void test_emoji_and_emoticons_score_in_any_language(void **state)
