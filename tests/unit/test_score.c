@@ -458,6 +458,8 @@ static void test_review_verdicts(void **state)
         {"Can't fault it, does exactly what it says.", "Save your money and buy something else."},
         {"Can't recommend them enough!", "Did not live up to the hype."},
         {"Nothing to complain about.", "Can't recommend them at all."},
+        {"Nothing less than amazing.", "The agent was less than helpful."},
+        {"Support is excellent.", "Support is nonexistent and your app is trash."},
         {"Das Produkt hält was es verspricht.", "Spart euch das Geld und kauft was anderes."},
         {"Great holiday, thanks!", "Thanks a lot for ruining my holiday."},
         {"Toller Urlaub, danke!", "Ihr habt meinen Urlaub ruiniert."},
