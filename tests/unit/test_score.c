@@ -449,6 +449,27 @@ static void test_sarcastic_exclamation(void **state)
     assert_true(found);
 }
 
+/* editorials judge plans and laws in words of their own */
+static void test_editorial_verdicts(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The reform deserves credit for its ambition.",
+         "The government's plan falls short of what is needed."},
+        {"Die neue Regelung ist ein begrüßenswerter Schritt.",
+         "Die Antwort des Ministers ist ein Verrat an den Wählern."},
+        {"La réforme mérite d'être saluée pour son ambition.",
+         "Les mesures annoncées restent insuffisantes face à la crise."},
+        {"La reforma merece reconocimiento por su ambición.", "El plan del Gobierno se queda corto."},
+        {"Reforma zasługuje na uznanie za swoją ambicję.", "Plan rządu jest niewystarczający."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    /* "verraten" is also "to tell" */
+    assert_int_equal(tu_score(ctx, "Können Sie mir verraten, wann der Zug fährt?").label,
+                     SR_LABEL_NEUTRAL);
+}
+
 /* review verdicts that hold a negator or read as neutral words, in each
  * language */
 static void test_review_verdicts(void **state)
@@ -801,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_faster_or_slower_than_expected),
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
+        cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
