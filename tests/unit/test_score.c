@@ -488,6 +488,9 @@ static void test_review_verdicts(void **state)
         {"Il vaut chaque centime.", "Ne vaut pas son prix."},
         {"Vale cada céntimo.", "No vale lo que cuesta."},
         {"Nie mam nic do zarzucenia.", "Nie jest wart swojej ceny."},
+        {"Spełnia swoje zadanie, nic dodać nic ująć.",
+         "La notice est incompréhensible et il manquait des pièces."},
+        {"Il manquait un peu de rythme mais bon roman.", "Il manquait des pièces."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
