@@ -424,6 +424,18 @@ static void test_negated_problems_and_regrets(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
+/* chat and SMS shorthand */
+static void test_chat_shorthand(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"ty so much, u guys rock", "xq no me contestais? llevo 3 dias esperando"},
+        {"mil gracias, sois lo mas", "Llevo 2 semanas esperando el reembolso."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+}
+
 /* a lone exclamation of praise before a comma and a complaint is sarcasm;
  * before thanks it is praise.  One positive phrase after a complaint too. */
 static void test_sarcastic_exclamation(void **state)
@@ -826,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_editorial_verdicts),
+        cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
