@@ -166,6 +166,37 @@ static void test_backward_negation_passes_sentence_adverbs(void **state)
     assert_true(tu_score(ctx, "Es funktioniert.").score > 5.0f);
 }
 
+/* an expected event that did not happen is a complaint in each language
+ * ("wurde nicht bearbeitet", "personne ne m'a recontacté"); said without
+ * the negator it is neutral news, not praise */
+static void test_negated_expected_event_is_a_complaint(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const complaints[] = {
+        "Meine Erstattung wurde noch nicht bearbeitet.",
+        "Das Paket wurde nicht zugestellt.",
+        "Nobody answered my email.",
+        "Personne ne m'a recontacté.",
+        "Mi reembolso no ha sido tramitado.",
+        "No se ha tramitado.",   /* "no se" is no "no sé": the negator stays */
+        "Zamówienie nie zostało zrealizowane.",
+        "Nikt mi nie odpisał.",
+    };
+    static const char *const news[] = {
+        "Mein Paket wurde zugestellt.",
+        "Votre commande a été expédiée.",
+        "El pedido ha sido entregado.",
+        "No sé si llegará mañana.",
+    };
+
+    all_complaints(ctx, complaints, sizeof(complaints) / sizeof(*complaints));
+    for (size_t i = 0; i < sizeof(news) / sizeof(*news); i++) {
+        sr_sentiment s = tu_score(ctx, news[i]);
+        if (s.score < 4.0f || s.score > 6.0f)
+            fail_msg("\"%s\": %.1f, want neutral", news[i], (double)s.score);
+    }
+}
+
 /* the clause after "but" counts more, in each language */
 static void test_contrast_weights_the_clause_after(void **state)
 {
@@ -824,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_negation_flips_valence_in_each_language),
         cmocka_unit_test(test_clause_final_nicht_negates_backwards),
         cmocka_unit_test(test_backward_negation_passes_sentence_adverbs),
+        cmocka_unit_test(test_negated_expected_event_is_a_complaint),
         cmocka_unit_test(test_contrast_weights_the_clause_after),
         cmocka_unit_test(test_concession_weighs_less_than_the_main_clause),
         cmocka_unit_test(test_intensifier_raises_and_dampener_lowers),
