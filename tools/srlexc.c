@@ -546,7 +546,9 @@ static void write_out(const char *path)
                 SRP_LEX_MAX_ENTRIES);
         exit(1);
     }
-    while (nslots < nentries * 2 + 1)
+    /* load factor at most 0.6: linear probing stays short, and the slot
+     * table (4 bytes a slot) stays small enough for a core's L2 cache */
+    while ((size_t)nslots * 3 < nentries * 5 + 1)
         nslots *= 2;
     while ((1u << bloom_log2) < nstems * 16 && bloom_log2 < 24)
         bloom_log2++;
