@@ -8,31 +8,13 @@
 #include "ctx.h"
 #include "internal.h"
 
-/* srp_lang_word_evidence - function words weigh most, shared words are split */
+/* srp_lang_word_evidence - function words weigh most, shared words are
+ * split; the weights are the compiler's (srp_lang_evidence_weight) */
 void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsigned nrec,
                             int exact)
 {
-    unsigned n = 0;
-
     for (unsigned i = 0; i < nrec; i++)
-        if (recs[i].lang != SRP_LANG_XX)
-            n++;
-    if (n == 0)
-        return;
-    for (unsigned i = 0; i < nrec; i++) {
-        const srp_lex_rec *r = &recs[i];
-        float w;
-
-        if (r->lang == SRP_LANG_XX)
-            continue;
-        if (r->tags & SRP_T_FUNC)
-            w = 1.0f;
-        else if (exact)
-            w = 0.5f;
-        else
-            w = 0.3f;
-        ev[r->lang] += w / (float)n;
-    }
+        ev[recs[i].lang] += recs[i].ev[exact != 0];
 }
 
 /* srp_lang_decide - leader with a margin, or -1 */

@@ -19,6 +19,28 @@
 #define SRP_LANG_MIN_COVERAGE 0.3f
 
 /*
+ * srp_lang_evidence_weight - what one record of a word says of its
+ * language, n records of the word being in some language: a function
+ * word 1, another word 0.5 when matched whole (exact) and 0.3 as a stem,
+ * split among the n languages; a language-free record says nothing.
+ * srlexc stores these in each record (ev[]).
+ */
+static inline float srp_lang_evidence_weight(unsigned lang, unsigned tags, unsigned n, int exact)
+{
+    float w;
+
+    if (lang == SRP_LANG_XX || n == 0)
+        return 0.0f;
+    if (tags & SRP_T_FUNC)
+        w = 1.0f;
+    else if (exact)
+        w = 0.5f;
+    else
+        w = 0.3f;
+    return w / (float)n;
+}
+
+/*
  * srp_lang_word_evidence - add what one word's records say about its
  * language into ev.  exact: the records matched the whole word (stems
  * count less).

@@ -30,6 +30,7 @@ struct srp_lexicon {
     uint32_t mask;
     uint32_t bloom_mask;
     unsigned stem_langs;
+    uint32_t emo_first[8];      /* first bytes of emoticons (raw entries) */
 };
 
 static int in_bounds(size_t off, size_t count, size_t size, size_t total)
@@ -98,6 +99,10 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
         if ((size_t)e->key_off + e->key_len > h->strings_len || e->key_len >= SRP_KEY_MAX * 4 ||
             (size_t)e->rec_first + e->nrec > h->nrecs)
             return srp_error(err, SR_EFORMAT, 0, "lexicon", "entry %u points outside", i);
+        if ((e->eflags & SRP_E_RAW) && e->key_len > 0) {
+            unsigned char c = (unsigned char)lex->strings[e->key_off];
+            lex->emo_first[c >> 5] |= 1u << (c & 31);
+        }
     }
     for (uint32_t i = 0; i < h->nrecs; i++) {
         if (lex->recs[i].lang >= SRP_NLANG)
@@ -233,6 +238,11 @@ int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
 uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key)
 {
     return lex->stemf[srp_stemf_index(key, lex->hdr->stemf_bits_log2)];
+}
+
+const uint32_t *srp_lexicon_emoticon_starts(const srp_lexicon *lex)
+{
+    return lex->emo_first;
 }
 
 unsigned srp_lexicon_stem_langs(const srp_lexicon *lex)

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 4u
+#define SRP_LEX_VERSION 6u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -80,7 +80,8 @@ typedef struct srp_lex_entry {
     uint8_t eflags;
     uint32_t rec_first;
     uint8_t plens;           /* bit k: a phrase of k+1 words begins with this word */
-    uint8_t pad[3];
+    uint8_t elens;           /* bit k: a phrase of k+1 words ends with this word */
+    uint8_t pad[2];
 } srp_lex_entry;
 
 /* second tag byte */
@@ -100,6 +101,8 @@ typedef struct srp_lex_rec {
     uint16_t tags;
     float valence;
     float arg;
+    float ev[2];    /* what the word says of its language: [1] matched whole,
+                     * [0] as a stem (srlexc; see srp_lang_word_evidence) */
 } srp_lex_rec;
 
 typedef struct srp_lexicon srp_lexicon;
@@ -142,6 +145,9 @@ static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
                  (uint32_t)(unsigned char)k[2] << 16;
     return (v * 0x9e3779b1u) >> (32 - bits_log2);
 }
+
+/* srp_lexicon_emoticon_starts - 256 bits: the bytes emoticons begin with */
+const uint32_t *srp_lexicon_emoticon_starts(const srp_lexicon *lex);
 
 /* srp_lexicon_stem_langs - bit per language slot that has stems. */
 unsigned srp_lexicon_stem_langs(const srp_lexicon *lex);

@@ -274,23 +274,17 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
     if (lens == 0)
         return found;
 
-    /* prefix hashes up to the longest candidate; probe from the longest,
-     * where the Bloom filter says a stem may exist */
-    unsigned maxn = 31 - (unsigned)__builtin_clz(lens);
-    uint32_t ph[32];
-    uint32_t h = SRP_HASH_INIT;
-    for (unsigned i = 0; i < maxn; i++) {
-        h = srp_hash_add(h, tok->key + i, 1);
-        ph[i + 1] = h;
-    }
+    /* probe from the longest candidate, where the Bloom filter says a stem
+     * may exist */
     for (uint32_t m = lens; m && missing; m &= ~(1u << (31 - __builtin_clz(m)))) {
         unsigned n = 31 - (unsigned)__builtin_clz(m);
         const srp_lex_entry *pe;
         if (((unsigned char)tok->key[n] & 0xc0) == 0x80)
             continue; /* not a character boundary */
-        if (!srp_lexicon_maybe_stem(lex, ph[n]))
+        uint32_t ph = srp_hash_key(tok->key, n);
+        if (!srp_lexicon_maybe_stem(lex, ph))
             continue;
-        pe = srp_lexicon_get(lex, ph[n], tok->key, n);
+        pe = srp_lexicon_get(lex, ph, tok->key, n);
         if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM))
             continue;
         const srp_lex_rec *r = srp_lexicon_recs(lex, pe);
@@ -867,6 +861,8 @@ static void lock_language(scorer *s)
 static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *start)
 {
     const srp_lexicon *lex = s->lex;
+    /* only lengths of phrases that end with the current word */
+    unsigned elens = s->ring[cur & (RING - 1)].e->elens;
 
     for (uint32_t k = 5; k >= 1; k--) {
         uint32_t p0;
@@ -874,7 +870,7 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         size_t o = 0;
         int ok = 1;
 
-        if (!(s->pstarts >> k & 1) || k > cur || cur - k < s->clause)
+        if (!(s->pstarts >> k & 1) || !(elens >> k & 1) || k > cur || cur - k < s->clause)
             continue;
         p0 = cur - k;
         /* only lengths of phrases that begin with that word */
@@ -1012,7 +1008,8 @@ static void word(scorer *s)
         if (s->absence_mask & (1u << l))
             absence(s, l, sl, pos);
         r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
-        if (r != NULL)
+        /* a function word (language evidence only) changes nothing here */
+        if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2))
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
     }
     if ((tok->flags & SRP_TF_HASHTAG) && tok->key_len >= 6) {
@@ -1058,6 +1055,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         flags |= SR_FLAG_TRUNCATED;
     }
     srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
+    t.emo_first = srp_lexicon_emoticon_starts(ctx->lex);
     for (;;) {
         /* the token lands in the ring slot the next word will occupy; a
          * punctuation token there is harmless (that slot is the oldest) */

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -318,6 +319,55 @@ static unsigned lang_hint(float *hint, uint32_t cp)
     }
 }
 
+/* Code points of two UTF-8 bytes with a lead of 0xc2..0xc9 (U+0080 to
+ * U+027F: Latin-1, Latin Extended-A and -B, the letters of de, fr, es, pl)
+ * from a table: their class, as utf8proc's category would say, and their
+ * lower case, as utf8proc_tolower would.  Built once, on first use. */
+enum { LT_STOP = 0, LT_LETTER = 1, LT_MARK = 2 };
+#define LT_UPPER 0x10u /* tolower changes it */
+#define LT_LOWER 0x20u /* tolower keeps it and toupper changes it */
+#define LT_FIRST 0x80u
+#define LT_END 0x280u
+typedef struct latin_cp {
+    uint16_t low;
+    uint8_t cls;  /* LT_STOP / LT_LETTER / LT_MARK, | LT_UPPER / LT_LOWER */
+    uint8_t pad;
+} latin_cp;
+static latin_cp latin[LT_END - LT_FIRST];
+static pthread_once_t latin_once = PTHREAD_ONCE_INIT;
+
+static void latin_init(void)
+{
+    for (uint32_t cp = LT_FIRST; cp < LT_END; cp++) {
+        latin_cp *l = &latin[cp - LT_FIRST];
+        int cat = utf8proc_get_property((utf8proc_int32_t)cp)->category;
+        uint32_t low = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+
+        if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
+            cat == UTF8PROC_CATEGORY_ME)
+            l->cls = LT_MARK;
+        else if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                 cat == UTF8PROC_CATEGORY_ND)
+            l->cls = LT_LETTER;
+        else
+            l->cls = LT_STOP;
+        l->low = (uint16_t)low;
+        if (low != cp)
+            l->cls |= LT_UPPER;
+        else if ((uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) != cp)
+            l->cls |= LT_LOWER;
+    }
+}
+
+/* latin_at - the table entry for the character at p (two bytes readable
+ * before end), or NULL when it is not one of those code points */
+static inline const latin_cp *latin_at(const unsigned char *p, const unsigned char *end)
+{
+    if (p[0] < 0xc2 || p[0] > 0xc9 || end - p < 2 || (p[1] & 0xc0) != 0x80)
+        return NULL;
+    return &latin[((uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)) - LT_FIRST];
+}
+
 /* srp_fold - NFC + lower case into key; -1 when too long */
 int srp_fold(const char *buf, size_t len, char *key)
 {
@@ -392,6 +442,7 @@ void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn
     t->chunk_end = t->p;
     t->is_emoticon = is_emoticon;
     t->userdata = userdata;
+    pthread_once(&latin_once, latin_init);
 }
 
 static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *start)
@@ -402,7 +453,7 @@ static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *st
     tok->surface_len = 0;
     tok->key[0] = '\0';
     tok->key_len = 0;
-    tok->hash = SRP_HASH_INIT;
+    tok->hash = 0;
     tok->letters = 0;
     tok->count_excl = 0;
     tok->count_quest = 0;
@@ -493,6 +544,13 @@ static size_t emoticon_len(const unsigned char *p, const unsigned char *end)
         return 0;
     }
     return n >= 2 && punct >= 1 ? n : 0;
+}
+
+/* emo_maybe - may an emoticon begin at t->p?  (a cheap first-byte test) */
+static inline int emo_maybe(const srp_tokenizer *t)
+{
+    unsigned char c = *t->p;
+    return t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1);
 }
 
 /* try_emoticon - ":-(", "<3", ":D" as one token when the lexicon knows it;
@@ -598,7 +656,6 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     unsigned run = 0;
     uint32_t prev = 0;
     size_t o = 0;
-    uint32_t h = SRP_HASH_INIT;   /* srp_hash of key[0..o), kept as we go */
     int need_nfc = 0, too_long = 0, elision = 0;
 
     tok_reset(tok, SRP_TOK_WORD, start);
@@ -619,8 +676,6 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 tok->flags |= SRP_TF_ELONGATED;
             prev = (unsigned char)tok->key[n - 1];
             letters = upper + lower;
-            for (unsigned i = 0; i < n; i++)
-                h = (h ^ (unsigned char)tok->key[i]) * 16777619u;
             o = n;
             p += n;
         }
@@ -648,14 +703,53 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 run = 1;
                 prev = lc;
             }
-            if (o + 1 < SRP_KEY_MAX) {
+            if (o + 1 < SRP_KEY_MAX)
                 tok->key[o++] = (char)lc;
-                h = (h ^ lc) * 16777619u;
-            } else {
+            else
                 too_long = 1;
-            }
             p++;
             continue;
+        }
+        if (c >= 0xc2 && c <= 0xc9) {
+            /* a Latin letter with a diacritic: the table, not utf8proc */
+            const latin_cp *lc = latin_at(p, end);
+            if (lc != NULL) {
+                unsigned cls = lc->cls & 0x0f;
+                if (cls == LT_STOP || (cls == LT_MARK && letters == 0))
+                    break;
+                if (cls == LT_MARK)
+                    need_nfc = 1;
+                letters++;
+                low = lc->low;
+                if (lc->cls & LT_UPPER)
+                    upper++;
+                else if (lc->cls & LT_LOWER)
+                    lower++;
+                tok->hint_mask |= lang_hint(t->hint, low);
+                if (low == prev) {
+                    if (++run == 3)
+                        tok->flags |= SRP_TF_ELONGATED;
+                } else {
+                    run = 1;
+                    prev = low;
+                }
+                if (low < 0x80) {
+                    tmp[0] = (char)low;
+                    k = 1;
+                } else {
+                    tmp[0] = (char)(0xc0 | low >> 6);
+                    tmp[1] = (char)(0x80 | (low & 0x3f));
+                    k = 2;
+                }
+                if (o + k < SRP_KEY_MAX) {
+                    for (size_t i = 0; i < k; i++)
+                        tok->key[o++] = tmp[i];
+                } else {
+                    too_long = 1;
+                }
+                p += 2;
+                continue;
+            }
         }
         if (c < 0x80) {
             if (ascii_alnum(c)) {
@@ -694,10 +788,8 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 (o == 6 && (memcmp(tok->key, "lorsqu", 6) == 0 ||
                             memcmp(tok->key, "puisqu", 6) == 0))) {
                 p = q;
-                if (o + 1 < SRP_KEY_MAX) {
+                if (o + 1 < SRP_KEY_MAX)
                     tok->key[o++] = '\'';
-                    h = (h ^ (unsigned char)'\'') * 16777619u;
-                }
                 elision = 1;
                 break;
             }
@@ -731,7 +823,6 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
         if (o + k < SRP_KEY_MAX) {
             memcpy(tok->key + o, tmp, k);
             o += k;
-            h = srp_hash_add(h, tmp, k);
         } else {
             too_long = 1;
         }
@@ -753,7 +844,6 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     if (too_long) {
         tok->flags |= SRP_TF_LONG;
         o = 0;
-        h = SRP_HASH_INIT;
     } else if (need_nfc) {
         int n = srp_fold(tok->surface, tok->surface_len, tok->key);
         if (n < 0) {
@@ -765,12 +855,122 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     }
     tok->key[o] = '\0';
     tok->key_len = (unsigned)o;
-    tok->hash = need_nfc && !too_long ? srp_hash(tok->key, o) : h;
+    tok->hash = srp_hash_key(tok->key, o);
 }
+
+#if defined(__SSE2__)
+/* fast_word - the common token at once: an ASCII word of at most 15
+ * letters and digits, after white space or right after the last token,
+ * that ends in ASCII other than an apostrophe.  Returns 0, with *t
+ * untouched, for anything else (the general path below decides). */
+static int fast_word(srp_tokenizer *t, srp_token *tok)
+{
+    const unsigned char *p = t->p, *end = t->end;
+    int first = 0;
+
+    if (!t->in_chunk || (p < end && ascii_space(*p))) {
+        /* at most one newline: two make a sentence break */
+        unsigned nl = 0;
+        while (p < end && ascii_space(*p))
+            nl += *p++ == '\n';
+        if (nl >= 2)
+            return 0;
+        first = 1;
+    } else {
+        first = t->chunk_start;
+    }
+    if (p >= end || !ascii_alnum(*p))
+        return 0;
+    if (first) {
+        unsigned char c = *p;
+        if ((c | 0x20) == 'h' || (c | 0x20) == 'w') {
+            if (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
+                has_prefix_ci(p, end, "www."))
+                return 0;
+        }
+        /* an emoticon may begin here unless two letters or digits do
+         * ("xD" aside): leave that to try_emoticon */
+        if (t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1)) {
+            if (p + 1 >= end || !ascii_alnum(p[1]) ||
+                ((c | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P')))
+                return 0;
+        }
+    }
+
+    __m128i v;
+    if (end - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    } else {
+        unsigned char tail[16] = {0};
+        memcpy(tail, p, (size_t)(end - p));
+        v = _mm_loadu_si128((const __m128i *)(const void *)tail);
+    }
+    const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    const __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
+    const __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(up, lo), dg));
+    unsigned n = (unsigned)__builtin_ctz(~m);
+    if (n >= 16)
+        return 0;
+    unsigned keep = (1u << n) - 1;
+    unsigned um = (unsigned)_mm_movemask_epi8(up) & keep;
+    unsigned lm = (unsigned)_mm_movemask_epi8(lo) & keep;
+    /* what ends the word: the end, or ASCII that is not "'" between a
+     * letter and a letter (an elision: "l'avion", "don't") */
+    if (p + n < end) {
+        unsigned char b = p[n];
+        if (b >= 0x80 ||
+            (b == '\'' && (um | lm) != 0 && p + n + 1 < end && ascii_alpha(p[n + 1])))
+            return 0;
+    }
+    const __m128i k = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+    _mm_storeu_si128((__m128i *)(void *)tok->key, k);
+    tok->key[n] = '\0';
+
+    /* bit i: key[i] == key[i + 1]; three in a row is an elongation */
+    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
+                  (keep >> 1);
+    uint64_t w0 = (uint64_t)_mm_cvtsi128_si64(k);
+    uint64_t h = SRP_HASH_SEED ^ n;
+    if (n <= 8) {
+        h = srp_hash_mix(h, w0 & (~0ull >> (8 * (8 - n))));
+    } else {
+        uint64_t w1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k));
+        h = srp_hash_mix(srp_hash_mix(h, w0), w1 & (~0ull >> (8 * (16 - n))));
+    }
+    unsigned upper = bits16(um), lower = bits16(lm);
+
+    tok->type = (um | lm) ? SRP_TOK_WORD : SRP_TOK_NUMBER;
+    tok->flags = (upper >= 2 && lower == 0 ? SRP_TF_CAPS : 0) | (upper ? SRP_TF_UPPER : 0) |
+                 ((eq & (eq >> 1)) ? SRP_TF_ELONGATED : 0);
+    tok->surface = (const char *)p;
+    tok->surface_len = n;
+    tok->key_len = n;
+    tok->hash = srp_hash_fin(h);
+    tok->letters = upper + lower;
+    tok->count_excl = 0;
+    tok->count_quest = 0;
+    tok->hint_mask = 0;
+    t->upper += upper;
+    t->lower += lower;
+    t->p = p + n;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return 1;
+}
+#endif
 
 /* srp_tok_next - the next token */
 int srp_tok_next(srp_tokenizer *t, srp_token *tok)
 {
+#if defined(__SSE2__)
+    if (!t->general_only && fast_word(t, tok))
+        return 1;
+#endif
     for (;;) {
         if (!t->in_chunk) {
             unsigned nl = 0;
@@ -811,7 +1011,7 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                     continue;
                 }
             }
-            if (try_emoticon(t, tok, 0)) {
+            if (emo_maybe(t) && try_emoticon(t, tok, 0)) {
                 t->in_chunk = 0;
                 return 1;
             }
@@ -881,7 +1081,7 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
                 tok->surface_len = (size_t)(t->p - start);
                 return 1;
             }
-            if (!first && try_emoticon(t, tok, 1))
+            if (!first && emo_maybe(t) && try_emoticon(t, tok, 1))
                 return 1;
             if (c == '.') {
                 while (t->p < t->chunk_end && *t->p == '.')
@@ -910,6 +1110,14 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
             continue;
         }
 
+        const latin_cp *lc = latin_at(t->p, t->chunk_end);
+        if (lc != NULL && (lc->cls & 0x0f) == LT_LETTER) {
+            scan_word(t, tok, 0);
+            if (tok->surface_len > 0)
+                return 1;
+            t->p = start + 2;
+            continue;
+        }
         const unsigned char *q = t->p;
         uint32_t cp = srp_utf8_decode(&q, t->chunk_end);
         if (cp == 0xfffd && q - t->p != 3) {

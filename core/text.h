@@ -79,6 +79,10 @@ typedef struct srp_tokenizer {
     float hint[SRP_NLANG];            /* language hints from letters */
     int in_chunk;
     int chunk_start;                  /* next piece starts the chunk */
+    const uint32_t *emo_first;        /* 256 bits: bytes an emoticon may begin
+                                       * with (NULL: any); set after init */
+    int general_only;                 /* tests: never the fast path for
+                                       * plain ASCII words (same tokens) */
 } srp_tokenizer;
 
 /* srp_tok_init - tokenize buf[0..len); is_emoticon may be NULL. */
@@ -89,20 +93,59 @@ void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn
  * the end of the text. */
 int srp_tok_next(srp_tokenizer *t, srp_token *tok);
 
-/* srp_hash - FNV-1a over bytes; srp_hash_add continues a hash. */
-#define SRP_HASH_INIT 2166136261u
-static inline uint32_t srp_hash_add(uint32_t h, const void *buf, size_t len)
+/*
+ * srp_hash - the key hash of the lexicon: eight bytes at a time (the last
+ * chunk zero-padded), each mixed in by a multiply, then a finalizer.
+ * srp_hash_key gives the same value for a buffer that may be read in
+ * whole eight-byte chunks past len (a token key: SRP_KEY_MAX bytes).
+ */
+#define SRP_HASH_SEED 0x9e3779b97f4a7c15ull
+#define SRP_HASH_MUL 0xff51afd7ed558ccdull
+static inline uint64_t srp_hash_mix(uint64_t h, uint64_t v)
 {
-    const unsigned char *s = (const unsigned char *)buf;
-    for (size_t i = 0; i < len; i++) {
-        h ^= s[i];
-        h *= 16777619u;
-    }
-    return h;
+    h = (h ^ v) * SRP_HASH_MUL;
+    return h ^ (h >> 32);
+}
+static inline uint32_t srp_hash_fin(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return (uint32_t)h;
+}
+/* srp_le64 - eight bytes as a little-endian number (one load on x86) */
+static inline uint64_t srp_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
 }
 static inline uint32_t srp_hash(const void *buf, size_t len)
 {
-    return srp_hash_add(SRP_HASH_INIT, buf, len);
+    const unsigned char *p = (const unsigned char *)buf;
+    uint64_t h = SRP_HASH_SEED ^ len;
+
+    for (; len >= 8; p += 8, len -= 8)
+        h = srp_hash_mix(h, srp_le64(p));
+    if (len > 0) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < len; i++)
+            v |= (uint64_t)p[i] << (8 * i);
+        h = srp_hash_mix(h, v);
+    }
+    return srp_hash_fin(h);
+}
+static inline uint32_t srp_hash_key(const char *key, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    uint64_t h = SRP_HASH_SEED ^ len;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8)
+        h = srp_hash_mix(h, srp_le64(p + i));
+    if (i < len)
+        h = srp_hash_mix(h, srp_le64(p + i) & (~0ull >> (8 * (8 - (len - i)))));
+    return srp_hash_fin(h);
 }
 
 /*

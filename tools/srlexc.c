@@ -43,6 +43,7 @@
  */
 #include "build-config.h"
 
+#include "../core/lang.h"
 #include "../core/lexicon.h"
 #include "../core/text.h"
 
@@ -67,6 +68,7 @@ typedef struct entry {
     uint32_t hash;
     uint8_t eflags;
     uint8_t plens;
+    uint8_t elens;
     rec recs[SRP_NLANG];
 } entry;
 
@@ -320,6 +322,7 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
         const char *last = strrchr(key, ' ');
         entry *le = get(last + 1, len - (size_t)(last + 1 - key), 1);
         le->eflags |= SRP_E_PHRASE_END;
+        le->elens |= (uint8_t)(1u << (nwords - 1));
         if (nwords > max_phrase_words)
             max_phrase_words = nwords;
     }
@@ -603,12 +606,18 @@ static void write_out(const char *path)
         o->key_len = (uint16_t)e->len;
         o->eflags = e->eflags;
         o->plens = e->plens;
+        o->elens = e->elens;
         o->rec_first = (uint32_t)ri;
         memcpy(strings + so, e->key, e->len);
         so += e->len;
+        unsigned nlang = 0;
+        for (int l = 1; l < SRP_NLANG; l++)
+            nlang += e->recs[l].set != 0;
         for (int l = 0; l < SRP_NLANG; l++) {
             if (!e->recs[l].set)
                 continue;
+            recs[ri].ev[0] = srp_lang_evidence_weight((unsigned)l, e->recs[l].tags, nlang, 0);
+            recs[ri].ev[1] = srp_lang_evidence_weight((unsigned)l, e->recs[l].tags, nlang, 1);
             recs[ri].lang = (uint8_t)l;
             recs[ri].tags = e->recs[l].tags;
             recs[ri].tags2 = e->recs[l].tags2;

@@ -233,6 +233,103 @@ static void test_tokens_ascii_words_any_length_and_place(void **state)
     }
 }
 
+/* the fast path for plain ASCII words gives exactly the tokens of the
+ * general path: random texts from fragments that sit on its edges
+ * (elisions, URLs, emoticons that begin with a letter, accented letters
+ * right after ASCII, blank lines, the 16th byte, the end of the text) */
+static void test_tokens_fast_path_equals_general_path(void **state)
+{
+    static const char *const frags[] = {
+        "a", "I", "ok", "OK", "Good", "BAD", "sooo", "goooood", "x", "xD", "XD", "xd", "xP",
+        "d:", "o.O", "b", "8)", "(8", "):", ":)", ":-(", "<3", "2day", "123", "4ever",
+        "l'avion", "don't", "qu'il", "aujourd'hui", "rock'n'roll", "'quoted'", "it's",
+        "http://x.y/z", "https://a.b", "www.example.com", "wwwhat", "httpx", "hello!",
+        "what?!", "e-mail", "3.5", "z.B.", "end.", "...", ",", ";", ":", "-", "(", ")",
+        "#fail", "#NotHappy", "@user", "&amp;", "&gt", "abcdefghijklmnop", "abcdefghijklmno",
+        "ABCDEFGHIJKLMNOPQRS", "straße", "café", "Überweisung", "déçu", "ça", "łódź",
+        "zażółć", "piñata", "na\xc3\xafve", "caf\xc3", "\xe2\x80\x99", "don\xe2\x80\x99t",
+        "\xc2\xa0", "\xe2\x80\xa6", "\xf0\x9f\x98\xa1", "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd",
+        "e\xcc\x81t\xc3\xa9", "\xff", "\t", "\n", "\n\n", "\r\n", "  ", "'", "''",
+    };
+    static const char *const emos[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):",
+                                       "8)", "%)", "(8", NULL};
+    uint32_t first[8] = {0};
+    unsigned seed = 4242;
+
+    (void)state;
+    for (int i = 0; emos[i]; i++)
+        first[(unsigned char)emos[i][0] >> 5] |= 1u << ((unsigned char)emos[i][0] & 31);
+    for (int iter = 0; iter < 20000; iter++) {
+        char text[400];
+        size_t o = 0;
+        seed = seed * 1103515245u + 12345u;
+        unsigned nf = 1 + (seed >> 16) % 12;
+        for (unsigned k = 0; k < nf; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *f = frags[(seed >> 16) % (sizeof(frags) / sizeof(*frags))];
+            size_t n = strlen(f);
+            seed = seed * 1103515245u + 12345u;
+            unsigned sep = (seed >> 16) % 4;   /* glue fragments now and then */
+            if (o + n + 2 >= sizeof(text))
+                break;
+            if (k > 0 && sep != 0)
+                text[o++] = sep == 3 ? '\n' : ' ';
+            memcpy(text + o, f, n);
+            o += n;
+        }
+        for (int use_first = 0; use_first <= 1; use_first++) {
+            srp_tokenizer a, b;
+            srp_token ta, tb;
+            srp_tok_init(&a, text, o, fake_emoticon, NULL);
+            srp_tok_init(&b, text, o, fake_emoticon, NULL);
+            a.emo_first = b.emo_first = use_first ? first : NULL;
+            b.general_only = 1;
+            for (int n = 0;; n++) {
+                int ra = srp_tok_next(&a, &ta), rb = srp_tok_next(&b, &tb);
+                if (ra != rb)
+                    fail_msg("'%.*s': token %d: fast %d, general %d", (int)o, text, n, ra, rb);
+                if (!ra)
+                    break;
+                if (ta.type != tb.type || ta.flags != tb.flags || ta.surface != tb.surface ||
+                    ta.surface_len != tb.surface_len || ta.key_len != tb.key_len ||
+                    strcmp(ta.key, tb.key) != 0 || ta.hash != tb.hash ||
+                    ta.letters != tb.letters || ta.count_excl != tb.count_excl ||
+                    ta.count_quest != tb.count_quest || ta.hint_mask != tb.hint_mask)
+                    fail_msg("'%.*s': token %d '%.*s': fast type %d flags %#x key '%s' hash %#x, "
+                             "general type %d flags %#x key '%s' hash %#x", (int)o, text, n,
+                             (int)ta.surface_len, ta.surface, ta.type, ta.flags, ta.key,
+                             ta.hash, tb.type, tb.flags, tb.key, tb.hash);
+            }
+            if (a.upper != b.upper || a.lower != b.lower || a.repaired != b.repaired ||
+                memcmp(a.hint, b.hint, sizeof(a.hint)) != 0)
+                fail_msg("'%.*s': tokenizer totals differ", (int)o, text);
+        }
+    }
+}
+
+/* the key hash reads eight bytes at a time: srp_hash_key over a padded
+ * key gives srp_hash of the same bytes, whatever lies past the key */
+static void test_hash_key_equals_hash(void **state)
+{
+    unsigned seed = 99;
+
+    (void)state;
+    for (int iter = 0; iter < 5000; iter++) {
+        char key[SRP_KEY_MAX];
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % SRP_KEY_MAX;
+        for (size_t i = 0; i < sizeof(key); i++) {
+            seed = seed * 1103515245u + 12345u;
+            key[i] = (char)(seed >> 16);
+        }
+        char copy[SRP_KEY_MAX];
+        memcpy(copy, key, n);
+        assert_int_equal(srp_hash_key(key, n), srp_hash(copy, n));
+    }
+    assert_int_not_equal(srp_hash("good", 4), srp_hash("goof", 4));
+    assert_int_not_equal(srp_hash("a", 1), srp_hash("a\0", 2));
+}
+
 /* an ASCII head that goes on in other letters, and runs across the 16th byte */
 static void test_tokens_ascii_head_then_more(void **state)
 {
@@ -321,6 +418,8 @@ int main(void)
         cmocka_unit_test(test_tokens_elongation_flag),
         cmocka_unit_test(test_tokens_ascii_words_any_length_and_place),
         cmocka_unit_test(test_tokens_ascii_head_then_more),
+        cmocka_unit_test(test_tokens_fast_path_equals_general_path),
+        cmocka_unit_test(test_hash_key_equals_hash),
         cmocka_unit_test(test_invalid_utf8_never_reaches_a_key),
         cmocka_unit_test(test_repair_replaces_and_caps),
         cmocka_unit_test(test_fold_is_nfc_and_lower),
