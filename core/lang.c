@@ -8,14 +8,13 @@
 #include "ctx.h"
 #include "internal.h"
 
-/* srp_lang_word_evidence - function words weigh most, shared words are
- * split; the weights are the compiler's (srp_lang_evidence_weight) */
-void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsigned nrec,
-                            int exact)
-{
-    for (unsigned i = 0; i < nrec; i++)
-        ev[recs[i].lang] += recs[i].ev[exact != 0];
-}
+/* the weights of srp_lang_word_evidence: w / n, as floats */
+#define EVW(w) {0.0f, (w) / 1.0f, (w) / 2.0f, (w) / 3.0f, (w) / 4.0f, (w) / 5.0f, (w) / 6.0f}
+const float srp_lang_evidence_w[2][2][SRP_NLANG + 1] = {
+    {EVW(0.3f), EVW(1.0f)},   /* as a stem: other words, function words */
+    {EVW(0.5f), EVW(1.0f)},   /* whole */
+};
+#undef EVW
 
 /* srp_lang_decide - leader with a margin, or -1 */
 int srp_lang_decide(const float ev[SRP_NLANG], const float hint[SRP_NLANG],

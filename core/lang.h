@@ -19,34 +19,22 @@
 #define SRP_LANG_MIN_COVERAGE 0.3f
 
 /*
- * srp_lang_evidence_weight - what one record of a word says of its
- * language, n records of the word being in some language: a function
- * word 1, another word 0.5 when matched whole (exact) and 0.3 as a stem,
- * split among the n languages; a language-free record says nothing.
- * srlexc stores these in each record (ev[]).
+ * srp_lang_word_evidence - add what one word says of its language into
+ * ev: each of its records in a language says w / n for it, n being the
+ * number of such records (a word shared by languages is split), w = 1
+ * for a function word, else 0.5 when the entry matched the whole word
+ * (exact) and 0.3 as a stem.
  */
-static inline float srp_lang_evidence_weight(unsigned lang, unsigned tags, unsigned n, int exact)
+extern const float srp_lang_evidence_w[2][2][SRP_NLANG + 1];   /* [exact][func][n] */
+static inline void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lexicon *lex,
+                                          const srp_lex_entry *e, int exact)
 {
-    float w;
+    const srp_lex_rec *r = srp_lexicon_recs(lex, e);
 
-    if (lang == SRP_LANG_XX || n == 0)
-        return 0.0f;
-    if (tags & SRP_T_FUNC)
-        w = 1.0f;
-    else if (exact)
-        w = 0.5f;
-    else
-        w = 0.3f;
-    return w / (float)n;
+    for (unsigned i = 0; i < e->nrec; i++)
+        if (r[i].lang != SRP_LANG_XX)
+            ev[r[i].lang] += srp_lang_evidence_w[exact != 0][(r[i].tags & SRP_T_FUNC) != 0][e->nlang];
 }
-
-/*
- * srp_lang_word_evidence - add what one word's records say about its
- * language into ev.  exact: the records matched the whole word (stems
- * count less).
- */
-void srp_lang_word_evidence(float ev[SRP_NLANG], const srp_lex_rec *recs, unsigned nrec,
-                            int exact);
 
 /*
  * srp_lang_decide - the slot of the clearly leading language among mask,

@@ -14,7 +14,7 @@
 #endif
 
 __asm__(".section .rodata\n"
-        ".balign 16\n"
+        ".balign 64\n"
         ".globl srp_lexdata\n"
         ".type srp_lexdata, @object\n"
         "srp_lexdata:\n"

@@ -16,23 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct srp_lexicon {
-    const unsigned char *base;
-    size_t len;
-    int mapped;                 /* munmap on close */
-    const srp_lex_header *hdr;
-    const srp_lex_slot *slots;
-    const srp_lex_entry *entries;
-    const srp_lex_rec *recs;
-    const uint64_t *bloom;
-    const uint32_t *stemf;
-    const char *strings;
-    uint32_t mask;
-    uint32_t bloom_mask;
-    unsigned stem_langs;
-    uint32_t emo_first[8];      /* first bytes of emoticons (raw entries) */
-};
-
 static int in_bounds(size_t off, size_t count, size_t size, size_t total)
 {
     if (off > total)
@@ -76,7 +59,7 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     if (h->stemf_bits_log2 < 6 || h->stemf_bits_log2 > 20 || h->stemf_off % 8 != 0 ||
         !in_bounds(h->stemf_off, (size_t)1 << h->stemf_bits_log2, sizeof(uint32_t), total))
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "bad stem prefix filter");
-    if ((h->slots_off | h->entries_off | h->recs_off | h->bloom_off) % 8 != 0)
+    if ((h->slots_off | h->recs_off | h->bloom_off) % 8 != 0 || h->entries_off % 64 != 0)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "misaligned section");
     if (checksum && srp_hash(lex->base + sizeof(*h), total - sizeof(*h)) != h->checksum)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "checksum mismatch (damaged file)");
@@ -90,6 +73,7 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     lex->strings = (const char *)(lex->base + h->strings_off);
     lex->mask = h->nslots - 1;
     lex->bloom_mask = (1u << h->bloom_bits_log2) - 1;
+    lex->stemf_bits_log2 = h->stemf_bits_log2;
 
     for (uint32_t i = 0; i < h->nslots; i++)
         if (lex->slots[i].entry > h->nentries)
@@ -97,18 +81,24 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     for (uint32_t i = 0; i < h->nentries; i++) {
         const srp_lex_entry *e = &lex->entries[i];
         if ((size_t)e->key_off + e->key_len > h->strings_len || e->key_len >= SRP_KEY_MAX * 4 ||
-            (size_t)e->rec_first + e->nrec > h->nrecs)
+            e->nrec > SRP_NLANG ||
+            (e->nrec > SRP_LEX_REC_INLINE && (size_t)e->rec_first + e->nrec > h->nrecs))
             return srp_error(err, SR_EFORMAT, 0, "lexicon", "entry %u points outside", i);
+        if (memcmp(e->key, lex->strings + e->key_off,
+                   e->key_len < SRP_LEX_KEY_INLINE ? e->key_len : SRP_LEX_KEY_INLINE) != 0)
+            return srp_error(err, SR_EFORMAT, 0, "lexicon", "entry %u: key head differs", i);
+        const srp_lex_rec *r = srp_lexicon_recs(lex, e);
+        lex->nrecs += e->nrec;
+        for (unsigned j = 0; j < e->nrec; j++) {
+            if (r[j].lang >= SRP_NLANG)
+                return srp_error(err, SR_EFORMAT, 0, "lexicon", "entry %u has a bad language", i);
+            if (r[j].tags & SRP_T_STEM)
+                lex->stem_langs |= 1u << r[j].lang;
+        }
         if ((e->eflags & SRP_E_RAW) && e->key_len > 0) {
             unsigned char c = (unsigned char)lex->strings[e->key_off];
             lex->emo_first[c >> 5] |= 1u << (c & 31);
         }
-    }
-    for (uint32_t i = 0; i < h->nrecs; i++) {
-        if (lex->recs[i].lang >= SRP_NLANG)
-            return srp_error(err, SR_EFORMAT, 0, "lexicon", "record %u has a bad language", i);
-        if (lex->recs[i].tags & SRP_T_STEM)
-            lex->stem_langs |= 1u << lex->recs[i].lang;
     }
     return SR_OK;
 }
@@ -191,30 +181,42 @@ void srp_lexicon_close(srp_lexicon *lex)
     free(lex);
 }
 
-/* srp_lexicon_get - exact lookup by key */
-const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, const char *key,
-                                     size_t len)
+
+/* srp_lexicon_get_phrase - lookup of the phrase of n words by its
+ * srp_phrase_hash: the words are compared one by one with the key */
+const srp_lex_entry *srp_lexicon_get_phrase(const srp_lexicon *lex, uint32_t hash,
+                                            const char *const *words, const unsigned *lens,
+                                            unsigned n)
 {
     uint32_t i = hash & lex->mask;
     uint16_t tag = (uint16_t)(hash >> 16);
+    size_t len = n - 1;
 
+    for (unsigned w = 0; w < n; w++)
+        len += lens[w];
     for (;;) {
         const srp_lex_slot *s = &lex->slots[i];
         if (s->entry == 0)
             return NULL;
         if (s->tag == tag) {
             const srp_lex_entry *e = &lex->entries[s->entry - 1];
-            if (e->key_len == len && memcmp(lex->strings + e->key_off, key, len) == 0)
-                return e;
+            if (e->key_len == len) {
+                const char *k = lex->strings + e->key_off;
+                unsigned w = 0;
+                for (; w < n; w++) {
+                    if (memcmp(k, words[w], lens[w]) != 0 ||
+                        (w + 1 < n && k[lens[w]] != ' '))
+                        break;
+                    k += lens[w] + 1;
+                }
+                if (w == n)
+                    return e;
+            }
         }
         i = (i + 1) & lex->mask;
     }
 }
 
-const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e)
-{
-    return lex->recs + e->rec_first;
-}
 
 const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i)
 {
@@ -226,36 +228,16 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e)
     return lex->strings + e->key_off;
 }
 
-/* srp_lexicon_maybe_stem - two bits of a Bloom filter from one hash */
-int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
-{
-    uint32_t a = hash & lex->bloom_mask;
-    uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;
 
-    return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
-}
 
-uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key)
-{
-    return lex->stemf[srp_stemf_index(key, lex->hdr->stemf_bits_log2)];
-}
 
-const uint32_t *srp_lexicon_emoticon_starts(const srp_lexicon *lex)
-{
-    return lex->emo_first;
-}
-
-unsigned srp_lexicon_stem_langs(const srp_lexicon *lex)
-{
-    return lex->stem_langs;
-}
 
 void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes)
 {
     if (entries)
         *entries = lex->hdr->nentries;
     if (recs)
-        *recs = lex->hdr->nrecs;
+        *recs = lex->nrecs;
     if (bytes)
         *bytes = lex->len;
 }

@@ -5,10 +5,14 @@
  *
  * Layout (host byte order, checked by an endian marker):
  *   header | slots[nslots] | entries[nentries] | recs[nrecs] | bloom | strings
- * A slot maps a key hash to an entry; an entry holds its key and a run of
- * records, at most one per language slot (SRP_LANG_*).  Stems (keys that
- * match any word they begin) are marked per record and indexed in a Bloom
- * filter so that most words cost no stem probe at all.
+ * A slot maps a key hash to an entry; an entry holds its key and its
+ * records, at most one per language slot (SRP_LANG_*).  An entry is one
+ * 64-byte cache line with the first 16 bytes of its key and up to two
+ * records in it, so that a lookup reads the slot and that line only; the
+ * whole key is in the strings, the records of an entry with more than two
+ * in recs.  Stems (keys that match any word they begin) are marked per
+ * record and indexed in a Bloom filter so that most words cost no stem
+ * probe at all.
  */
 #ifndef SR_LEXICON_H
 #define SR_LEXICON_H
@@ -17,9 +21,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 6u
+#define SRP_LEX_VERSION 8u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -73,17 +81,6 @@ typedef struct srp_lex_slot {
     uint16_t entry;
 } srp_lex_slot;
 
-typedef struct srp_lex_entry {
-    uint32_t key_off;
-    uint16_t key_len;
-    uint8_t nrec;
-    uint8_t eflags;
-    uint32_t rec_first;
-    uint8_t plens;           /* bit k: a phrase of k+1 words begins with this word */
-    uint8_t elens;           /* bit k: a phrase of k+1 words ends with this word */
-    uint8_t pad[2];
-} srp_lex_entry;
-
 /* second tag byte */
 #define SRP_T2_FULLNEG 0x01u   /* a problem word whose negation is praise ("no problem at all") */
 #define SRP_T2_SENTADV 0x02u   /* sentence adverb: no negator flips it ("leider nicht") */
@@ -101,9 +98,48 @@ typedef struct srp_lex_rec {
     uint16_t tags;
     float valence;
     float arg;
-    float ev[2];    /* what the word says of its language: [1] matched whole,
-                     * [0] as a stem (srlexc; see srp_lang_word_evidence) */
 } srp_lex_rec;
+
+#define SRP_LEX_KEY_INLINE 16 /* key bytes kept in the entry */
+#define SRP_LEX_REC_INLINE 2  /* records kept in the entry */
+
+typedef struct srp_lex_entry {
+    uint32_t key_off;        /* the whole key, in the strings */
+    uint16_t key_len;
+    uint8_t nrec;
+    uint8_t eflags;
+    uint8_t plens;           /* bit k: a phrase of k+1 words begins with this word */
+    uint8_t elens;           /* bit k: a phrase of k+1 words ends with this word */
+    uint8_t nlang;           /* records in a language (not XX): evidence is split so */
+    uint8_t pad0;
+    uint32_t rec_first;                    /* nrec > SRP_LEX_REC_INLINE: in recs */
+    char key[SRP_LEX_KEY_INLINE];          /* the key's first bytes, zero-padded */
+    srp_lex_rec rec[SRP_LEX_REC_INLINE];   /* else here */
+    uint32_t pad1[2];
+} srp_lex_entry;
+_Static_assert(sizeof(srp_lex_entry) == 64, "a lexicon entry is one cache line");
+
+typedef struct srp_lexicon srp_lexicon;
+
+/* the lexicon: what the inline lookups below read */
+struct srp_lexicon {
+    const unsigned char *base;
+    size_t len;
+    int mapped;                 /* munmap on close */
+    const struct srp_lex_header *hdr;
+    const srp_lex_slot *slots;
+    const srp_lex_entry *entries;
+    const srp_lex_rec *recs;
+    const uint64_t *bloom;
+    const uint32_t *stemf;
+    const char *strings;
+    uint32_t mask;
+    uint32_t bloom_mask;
+    uint32_t stemf_bits_log2;
+    unsigned stem_langs;
+    uint32_t emo_first[8];      /* first bytes of emoticons (raw entries) */
+    size_t nrecs;               /* records of all entries */
+};
 
 typedef struct srp_lexicon srp_lexicon;
 
@@ -118,12 +154,84 @@ srp_lexicon *srp_lexicon_from_memory(const void *buf, size_t len, sr_error *err)
 
 void srp_lexicon_close(srp_lexicon *lex);
 
-/* srp_lexicon_get - the entry for key (hash = srp_hash(key)), or NULL. */
-const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash, const char *key,
-                                     size_t len);
+/* srp_lex_key_eq - is e's key key[0..len) (len == e->key_len)? */
+static inline int srp_lex_key_eq(const srp_lexicon *lex, const srp_lex_entry *e, const char *key,
+                                 size_t len)
+{
+    if (len <= SRP_LEX_KEY_INLINE)
+        return memcmp(e->key, key, len) == 0;
+    return memcmp(e->key, key, SRP_LEX_KEY_INLINE) == 0 &&
+           memcmp(lex->strings + e->key_off + SRP_LEX_KEY_INLINE, key + SRP_LEX_KEY_INLINE,
+                  len - SRP_LEX_KEY_INLINE) == 0;
+}
+
+/* srp_lexicon_get - the entry for key (hash = srp_key_hash(key)), or NULL. */
+static inline const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash,
+                                                   const char *key, size_t len)
+{
+    uint32_t i = hash & lex->mask;
+    uint16_t tag = (uint16_t)(hash >> 16);
+
+    for (;;) {
+        const srp_lex_slot s = lex->slots[i];
+        if (s.entry == 0)
+            return NULL;
+        if (s.tag == tag) {
+            const srp_lex_entry *e = &lex->entries[s.entry - 1];
+            if (e->key_len == len && srp_lex_key_eq(lex, e, key, len))
+                return e;
+        }
+        i = (i + 1) & lex->mask;
+    }
+}
+
+/* srp_lexicon_get_key - srp_lexicon_get for a key in a buffer of at least
+ * SRP_LEX_KEY_INLINE readable bytes (a token's key): short keys are
+ * compared in one go */
+static inline const srp_lex_entry *srp_lexicon_get_key(const srp_lexicon *lex, uint32_t hash,
+                                                       const char *key, size_t len)
+{
+#if defined(__SSE2__)
+    uint32_t i = hash & lex->mask;
+    uint16_t tag = (uint16_t)(hash >> 16);
+    const __m128i k = _mm_loadu_si128((const __m128i *)(const void *)key);
+    const unsigned want = len >= 16 ? 0xffffu : (1u << len) - 1;
+
+    for (;;) {
+        const srp_lex_slot s = lex->slots[i];
+        if (s.entry == 0)
+            return NULL;
+        if (s.tag == tag) {
+            const srp_lex_entry *e = &lex->entries[s.entry - 1];
+            if (e->key_len == len) {
+                const __m128i ek = _mm_loadu_si128((const __m128i *)(const void *)e->key);
+                unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, ek));
+                if ((eq & want) == want &&
+                    (len <= SRP_LEX_KEY_INLINE ||
+                     memcmp(lex->strings + e->key_off + SRP_LEX_KEY_INLINE,
+                            key + SRP_LEX_KEY_INLINE, len - SRP_LEX_KEY_INLINE) == 0))
+                    return e;
+            }
+        }
+        i = (i + 1) & lex->mask;
+    }
+#else
+    return srp_lexicon_get(lex, hash, key, len);
+#endif
+}
+
+/* srp_lexicon_get_phrase - the entry of the phrase words[0..n) (lens[i]
+ * bytes each, no spaces) by hash = srp_phrase_hash of their srp_hash;
+ * NULL when it is no key.  Keys are looked up by srp_key_hash. */
+const srp_lex_entry *srp_lexicon_get_phrase(const srp_lexicon *lex, uint32_t hash,
+                                            const char *const *words, const unsigned *lens,
+                                            unsigned n);
 
 /* srp_lexicon_recs - the records of an entry (e->nrec of them). */
-const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e);
+static inline const srp_lex_rec *srp_lexicon_recs(const srp_lexicon *lex, const srp_lex_entry *e)
+{
+    return e->nrec <= SRP_LEX_REC_INLINE ? e->rec : lex->recs + e->rec_first;
+}
 
 /* srp_lexicon_entry - entry i (0 <= i < entries), else NULL */
 const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i);
@@ -131,12 +239,15 @@ const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i);
 /* srp_lexicon_key - an entry's key (not NUL-terminated; e->key_len bytes). */
 const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 
-/* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter). */
-int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash);
+/* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter:
+ * two bits from one hash). */
+static inline int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
+{
+    uint32_t a = hash & lex->bloom_mask;
+    uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;
 
-/* srp_lexicon_stem_lengths - bit n set when a stem of n bytes may begin
- * with the first three bytes of key (len >= 3); 0: no stem does. */
-uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key);
+    return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
+}
 
 /* srp_stemf_index - the filter bit for a 3-byte prefix (srlexc and lookup). */
 static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
@@ -147,10 +258,23 @@ static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
 }
 
 /* srp_lexicon_emoticon_starts - 256 bits: the bytes emoticons begin with */
-const uint32_t *srp_lexicon_emoticon_starts(const srp_lexicon *lex);
+static inline const uint32_t *srp_lexicon_emoticon_starts(const srp_lexicon *lex)
+{
+    return lex->emo_first;
+}
+
+/* srp_lexicon_stem_lengths - bit n set when a stem of n bytes may begin
+ * with the first three bytes of key (len >= 3); 0: no stem does. */
+static inline uint32_t srp_lexicon_stem_lengths(const srp_lexicon *lex, const char *key)
+{
+    return lex->stemf[srp_stemf_index(key, lex->stemf_bits_log2)];
+}
 
 /* srp_lexicon_stem_langs - bit per language slot that has stems. */
-unsigned srp_lexicon_stem_langs(const srp_lexicon *lex);
+static inline unsigned srp_lexicon_stem_langs(const srp_lexicon *lex)
+{
+    return lex->stem_langs;
+}
 
 /* srp_lexicon_counts - entries and records, for diagnostics. */
 void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes);

@@ -252,7 +252,7 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
     const srp_lexicon *lex = s->lex;
     unsigned found = 0, missing;
 
-    sl->e = tok->key_len ? srp_lexicon_get(lex, tok->hash, tok->key, tok->key_len) : NULL;
+    sl->e = tok->key_len ? srp_lexicon_get_key(lex, tok->hash, tok->key, tok->key_len) : NULL;
     if (sl->e != NULL) {
         const srp_lex_rec *r = srp_lexicon_recs(lex, sl->e);
         for (unsigned i = 0; i < sl->e->nrec; i++)
@@ -260,7 +260,7 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
                 sl->rec[r[i].lang] = &r[i];
                 found |= 1u << r[i].lang;
             }
-        srp_lang_word_evidence(s->ev, r, sl->e->nrec, 1);
+        srp_lang_word_evidence(s->ev, lex, sl->e, 1);
     }
     if (tok->type != SRP_TOK_WORD || tok->key_len < 4)
         return found;
@@ -284,7 +284,7 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
         uint32_t ph = srp_hash_key(tok->key, n);
         if (!srp_lexicon_maybe_stem(lex, ph))
             continue;
-        pe = srp_lexicon_get(lex, ph, tok->key, n);
+        pe = srp_lexicon_get_key(lex, ph, tok->key, n);
         if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM))
             continue;
         const srp_lex_rec *r = srp_lexicon_recs(lex, pe);
@@ -298,7 +298,7 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
             }
         }
         if (hit)
-            srp_lang_word_evidence(s->ev, r, pe->nrec, 0);
+            srp_lang_word_evidence(s->ev, lex, pe, 0);
     }
     return found;
 }
@@ -577,7 +577,7 @@ static int hashtag_part(scorer *s, const slot *sl, uint32_t pos, const srp_lex_e
     const srp_lex_rec *recs = srp_lexicon_recs(s->lex, e);
     int any_val = 0;
 
-    srp_lang_word_evidence(s->ev, recs, e->nrec, 0);
+    srp_lang_word_evidence(s->ev, s->lex, e, 0);
     for (unsigned j = 0; j < e->nrec; j++) {
         const srp_lex_rec *r = &recs[j];
         if (!(s->mask & (1u << r->lang)))
@@ -866,9 +866,10 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
 
     for (uint32_t k = 5; k >= 1; k--) {
         uint32_t p0;
-        char key[SRP_KEY_MAX * 6];
-        size_t o = 0;
-        int ok = 1;
+        const char *words[6];
+        unsigned lens[6];
+        unsigned n = 0;
+        uint64_t h;
 
         if (!(s->pstarts >> k & 1) || !(elens >> k & 1) || k > cur || cur - k < s->clause)
             continue;
@@ -882,21 +883,19 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
          * ("todavía no" -> "todavía no he recibido") replaces it */
         if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
             continue;
-        for (uint32_t p = p0; p <= cur && ok; p++) {
+        h = SRP_PHRASE_SEED ^ (k + 1);
+        for (uint32_t p = p0; p <= cur; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
             if (w->seq != p || w->tok.key_len == 0 ||
-                (w->tok.type != SRP_TOK_WORD && w->tok.type != SRP_TOK_NUMBER)) {
-                ok = 0;
+                (w->tok.type != SRP_TOK_WORD && w->tok.type != SRP_TOK_NUMBER))
                 break;
-            }
-            if (o)
-                key[o++] = ' ';
-            memcpy(key + o, w->tok.key, w->tok.key_len);
-            o += w->tok.key_len;
+            words[n] = w->tok.key;
+            lens[n++] = w->tok.key_len;
+            h = srp_phrase_hash_add(h, w->tok.hash);
         }
-        if (!ok)
+        if (n != k + 1)
             continue;
-        const srp_lex_entry *e = srp_lexicon_get(lex, srp_hash(key, o), key, o);
+        const srp_lex_entry *e = srp_lexicon_get_phrase(lex, srp_hash_fin(h), words, lens, n);
         if (e != NULL && e->nrec > 0) {
             *start = p0;
             return e;
@@ -984,7 +983,7 @@ static void word(scorer *s)
     unsigned phmask = 0;
     if (ph != NULL) {
         const srp_lex_rec *precs = srp_lexicon_recs(s->lex, ph);
-        srp_lang_word_evidence(s->ev, precs, ph->nrec, 1);
+        srp_lang_word_evidence(s->ev, s->lex, ph, 1);
         for (unsigned i = 0; i < ph->nrec; i++)
             phmask |= precs[i].lang == SRP_LANG_XX ? s->mask : 1u << precs[i].lang;
         phmask &= s->mask;

@@ -859,6 +859,154 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
 }
 
 #if defined(__SSE2__)
+/* apostrophe - an apostrophe inside a word (key[0..*o) so far, a letter
+ * follows): "l'", "qu'", "jusqu'" end the word with it (elision), else it
+ * is part of the word ("don't", "aujourd'hui"); 1 when the key is full */
+static int apostrophe(srp_token *tok, unsigned *o, unsigned *flags, uint32_t *prev, unsigned *run,
+                      int *elision)
+{
+    unsigned letters = 0;
+
+    for (unsigned i = 0; i < *o; i++) {
+        unsigned char c = (unsigned char)tok->key[i];
+        /* letters: ASCII ones, and the first byte of each other one */
+        letters += c >= 0xc0 || (c < 0x80 && ascii_alpha(c));
+    }
+    if (*o + 1 >= SRP_KEY_MAX)
+        return 1;
+    *flags |= SRP_TF_APOS;
+    if (letters <= 2 || (*o == 2 && memcmp(tok->key, "qu", 2) == 0) ||
+        (*o == 5 && memcmp(tok->key, "jusqu", 5) == 0) ||
+        (*o == 6 && (memcmp(tok->key, "lorsqu", 6) == 0 || memcmp(tok->key, "puisqu", 6) == 0))) {
+        tok->key[(*o)++] = '\'';
+        *elision = 1;
+        return 0;
+    }
+    if ('\'' == *prev) {
+        if (++*run == 3)
+            *flags |= SRP_TF_ELONGATED;
+    } else {
+        *run = 1;
+        *prev = '\'';
+    }
+    tok->key[(*o)++] = '\'';
+    return 0;
+}
+
+/* fast_word_more - go on with a word through ASCII letters and digits and
+ * the Latin letters of the table, from p (key[0..o) done, with its counts
+ * and the run of its last character); 0 for anything the general path
+ * must judge (an elision, a combining mark, other scripts, a key too
+ * long), with *t untouched: the letter hints are replayed at the end */
+static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char *start,
+                          const unsigned char *p, unsigned o, unsigned upper, unsigned lower,
+                          unsigned flags, uint32_t prev, unsigned run)
+{
+    const unsigned char *end = t->end;
+    uint16_t hints[SRP_KEY_MAX];
+    unsigned nh = 0, letters = upper + lower;
+    int elision = 0;
+
+    while (p < end) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            unsigned cc = cclass[c];
+            if (!(cc & (C_DIGIT | C_LOWER | C_UPPER))) {
+                if (c == '\'' && letters > 0 && p + 1 < end && ascii_alpha(p[1])) {
+                    if (apostrophe(tok, &o, &flags, &prev, &run, &elision))
+                        return 0;
+                    p++;
+                    if (elision)
+                        break;
+                    continue;
+                }
+                break;
+            }
+            unsigned char lc = (unsigned char)(c | ((cc & C_UPPER) ? 0x20 : 0));
+            letters += (cc & (C_LOWER | C_UPPER)) != 0;
+            upper += (cc & C_UPPER) != 0;
+            lower += (cc & C_LOWER) != 0;
+            if (lc == prev) {
+                if (++run == 3)
+                    flags |= SRP_TF_ELONGATED;
+            } else {
+                run = 1;
+                prev = lc;
+            }
+            if (o + 1 >= SRP_KEY_MAX)
+                return 0;
+            tok->key[o++] = (char)lc;
+            p++;
+            continue;
+        }
+        if (c == 0xe2 && p + 2 < end && p[1] == 0x80 && p[2] == 0x99) {
+            /* U+2019 as an apostrophe: before a letter, after one */
+            if (letters == 0 || p + 3 >= end || !(ascii_alpha(p[3]) || p[3] >= 0x80))
+                break;
+            if (apostrophe(tok, &o, &flags, &prev, &run, &elision))
+                return 0;
+            p += 3;
+            if (elision)
+                break;
+            continue;
+        }
+        const latin_cp *lc = latin_at(p, end);
+        if (lc == NULL)
+            return 0;
+        unsigned cls = lc->cls & 0x0f;
+        if (cls == LT_STOP)
+            break;
+        if (cls != LT_LETTER)
+            return 0;
+        uint32_t low = lc->low;
+        letters++;
+        if (lc->cls & LT_UPPER)
+            upper++;
+        else if (lc->cls & LT_LOWER)
+            lower++;
+        hints[nh++] = (uint16_t)low;
+        if (low == prev) {
+            if (++run == 3)
+                flags |= SRP_TF_ELONGATED;
+        } else {
+            run = 1;
+            prev = low;
+        }
+        if (low < 0x80) {
+            if (o + 1 >= SRP_KEY_MAX)
+                return 0;
+            tok->key[o++] = (char)low;
+        } else {
+            if (o + 2 >= SRP_KEY_MAX)
+                return 0;
+            tok->key[o++] = (char)(0xc0 | low >> 6);
+            tok->key[o++] = (char)(0x80 | (low & 0x3f));
+        }
+        p += 2;
+    }
+    tok->hint_mask = 0;
+    for (unsigned i = 0; i < nh; i++)
+        tok->hint_mask |= lang_hint(t->hint, hints[i]);
+    tok->type = letters || elision ? SRP_TOK_WORD : SRP_TOK_NUMBER;
+    tok->flags = flags | (upper >= 2 && lower == 0 ? SRP_TF_CAPS : 0) |
+                 (upper ? SRP_TF_UPPER : 0);
+    tok->surface = (const char *)start;
+    tok->surface_len = (size_t)(p - start);
+    tok->key[o] = '\0';
+    tok->key_len = o;
+    tok->hash = srp_hash_key(tok->key, o);
+    tok->letters = letters;
+    tok->count_excl = 0;
+    tok->count_quest = 0;
+    t->upper += upper;
+    t->lower += lower;
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return 1;
+}
+
 /* fast_word - the common token at once: an ASCII word of at most 15
  * letters and digits, after white space or right after the last token,
  * that ends in ASCII other than an apostrophe.  Returns 0, with *t
@@ -879,8 +1027,16 @@ static int fast_word(srp_tokenizer *t, srp_token *tok)
     } else {
         first = t->chunk_start;
     }
-    if (p >= end || !ascii_alnum(*p))
+    if (p >= end)
         return 0;
+    if (!ascii_alnum(*p)) {
+        /* a word that begins with a Latin letter ("été", "Überweisung"):
+         * no URL and no emoticon begins so */
+        const latin_cp *lc = latin_at(p, end);
+        if (lc == NULL || (lc->cls & 0x0f) != LT_LETTER)
+            return 0;
+        return fast_word_more(t, tok, p, p, 0, 0, 0, 0, 0, 0);
+    }
     if (first) {
         unsigned char c = *p;
         if ((c | 0x20) == 'h' || (c | 0x20) == 'w') {
@@ -891,8 +1047,9 @@ static int fast_word(srp_tokenizer *t, srp_token *tok)
         /* an emoticon may begin here unless two letters or digits do
          * ("xD" aside): leave that to try_emoticon */
         if (t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1)) {
-            if (p + 1 >= end || !ascii_alnum(p[1]) ||
-                ((c | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P')))
+            if ((p + 1 >= end || !ascii_alnum(p[1]) ||
+                 ((c | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P'))) &&
+                emoticon_len(p, end) != 0)
                 return 0;
         }
     }
@@ -922,9 +1079,23 @@ static int fast_word(srp_tokenizer *t, srp_token *tok)
      * letter and a letter (an elision: "l'avion", "don't") */
     if (p + n < end) {
         unsigned char b = p[n];
-        if (b >= 0x80 ||
-            (b == '\'' && (um | lm) != 0 && p + n + 1 < end && ascii_alpha(p[n + 1])))
-            return 0;
+        if (b >= 0x80 || b == '\'') {
+            /* it goes on in other letters ("café", "Straße"), or at an
+             * apostrophe ("l'avion", "don't") */
+            const __m128i k = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+            _mm_storeu_si128((__m128i *)(void *)tok->key, k);
+            unsigned fl = 0, run = 0;
+            uint32_t prev = 0;
+            if (n > 0) {
+                unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
+                              (keep >> 1);
+                unsigned ne = ~eq & (keep >> 1);
+                run = ne == 0 ? n : n - 1 - (31 - (unsigned)__builtin_clz(ne));
+                prev = (unsigned char)tok->key[n - 1];
+                fl = (eq & (eq >> 1)) ? SRP_TF_ELONGATED : 0;
+            }
+            return fast_word_more(t, tok, p, p + n, n, bits16(um), bits16(lm), fl, prev, run);
+        }
     }
     const __m128i k = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
     _mm_storeu_si128((__m128i *)(void *)tok->key, k);

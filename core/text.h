@@ -149,6 +149,44 @@ static inline uint32_t srp_hash_key(const char *key, size_t len)
 }
 
 /*
+ * srp_phrase_hash - the lookup hash of a phrase, from the hashes of its
+ * words in order (so that the scorer never builds the phrase's text);
+ * srp_key_hash - the lookup hash of any lexicon key: srp_hash of a word,
+ * srp_phrase_hash of the words of a phrase (joined by single spaces).
+ */
+#define SRP_PHRASE_SEED 0x2545f4914f6cdd1dull
+static inline uint64_t srp_phrase_hash_add(uint64_t h, uint32_t word_hash)
+{
+    return srp_hash_mix(h, word_hash);
+}
+static inline uint32_t srp_phrase_hash(const uint32_t *word_hashes, unsigned n)
+{
+    uint64_t h = SRP_PHRASE_SEED ^ n;
+
+    for (unsigned i = 0; i < n; i++)
+        h = srp_phrase_hash_add(h, word_hashes[i]);
+    return srp_hash_fin(h);
+}
+static inline uint32_t srp_key_hash(const char *key, size_t len)
+{
+    uint32_t wh[16];
+    unsigned n = 0;
+    size_t a = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && key[i] != ' ')
+            continue;
+        if (n == 0 && i == len)
+            return srp_hash(key, len);   /* one word */
+        if (n == 16)
+            return 0;                    /* no phrase is that long */
+        wh[n++] = srp_hash(key + a, i - a);
+        a = i + 1;
+    }
+    return srp_phrase_hash(wh, n);
+}
+
+/*
  * srp_utf8_decode - decode one code point at *pp (advancing it); invalid or
  * truncated sequences give 0xFFFD and advance one byte.
  */

@@ -43,7 +43,6 @@
  */
 #include "build-config.h"
 
-#include "../core/lang.h"
 #include "../core/lexicon.h"
 #include "../core/text.h"
 
@@ -538,8 +537,11 @@ static void write_out(const char *path)
     FILE *fp;
 
     for (size_t i = 0; i < nentries; i++) {
+        size_t n = 0;
         for (int l = 0; l < SRP_NLANG; l++)
-            nrecs += entries[i].recs[l].set;
+            n += entries[i].recs[l].set != 0;
+        if (n > SRP_LEX_REC_INLINE)
+            nrecs += n;   /* the others are in the entry */
         strings_len += entries[i].len;
         if (entries[i].eflags & SRP_E_HAS_STEM)
             nstems++;
@@ -569,6 +571,7 @@ static void write_out(const char *path)
     off = (sizeof(h) + 7) & ~(size_t)7;
     h.slots_off = (uint32_t)off;
     off += nslots * sizeof(srp_lex_slot);
+    off = (off + 63) & ~(size_t)63;   /* an entry is a cache line */
     h.entries_off = (uint32_t)off;
     off += (nentries * sizeof(srp_lex_entry) + 7) & ~(size_t)7;
     h.recs_off = (uint32_t)off;
@@ -600,39 +603,45 @@ static void write_out(const char *path)
     for (size_t i = 0; i < nentries; i++) {
         entry *e = &entries[i];
         srp_lex_entry *o = &ents[i];
-        uint32_t j = e->hash & (nslots - 1);
+        uint32_t lh = srp_key_hash(e->key, e->len);   /* the scorer's lookup hash */
+        uint32_t j = lh & (nslots - 1);
 
         o->key_off = (uint32_t)so;
         o->key_len = (uint16_t)e->len;
         o->eflags = e->eflags;
         o->plens = e->plens;
         o->elens = e->elens;
-        o->rec_first = (uint32_t)ri;
+        memcpy(o->key, e->key, e->len < SRP_LEX_KEY_INLINE ? e->len : SRP_LEX_KEY_INLINE);
         memcpy(strings + so, e->key, e->len);
         so += e->len;
-        unsigned nlang = 0;
-        for (int l = 1; l < SRP_NLANG; l++)
-            nlang += e->recs[l].set != 0;
+        unsigned n = 0;
+        for (int l = 0; l < SRP_NLANG; l++)
+            n += e->recs[l].set != 0;
+        srp_lex_rec *r = o->rec;
+        if (n > SRP_LEX_REC_INLINE) {
+            o->rec_first = (uint32_t)ri;
+            r = recs + ri;
+            ri += n;
+        }
         for (int l = 0; l < SRP_NLANG; l++) {
             if (!e->recs[l].set)
                 continue;
-            recs[ri].ev[0] = srp_lang_evidence_weight((unsigned)l, e->recs[l].tags, nlang, 0);
-            recs[ri].ev[1] = srp_lang_evidence_weight((unsigned)l, e->recs[l].tags, nlang, 1);
-            recs[ri].lang = (uint8_t)l;
-            recs[ri].tags = e->recs[l].tags;
-            recs[ri].tags2 = e->recs[l].tags2;
-            recs[ri].valence = e->recs[l].valence;
-            recs[ri].arg = e->recs[l].arg;
-            ri++;
+            r->lang = (uint8_t)l;
+            r->tags = e->recs[l].tags;
+            r->tags2 = e->recs[l].tags2;
+            r->valence = e->recs[l].valence;
+            r->arg = e->recs[l].arg;
+            r++;
             o->nrec++;
+            o->nlang += l != SRP_LANG_XX;
         }
         while (slots[j].entry)
             j = (j + 1) & (nslots - 1);
-        slots[j].tag = (uint16_t)(e->hash >> 16);
+        slots[j].tag = (uint16_t)(lh >> 16);
         slots[j].entry = (uint16_t)(i + 1);
         if (e->eflags & SRP_E_HAS_STEM) {
-            uint32_t a = e->hash & bmask;
-            uint32_t b = ((e->hash >> 16) | (e->hash << 16)) * 0x9e3779b1u & bmask;
+            uint32_t a = lh & bmask;
+            uint32_t b = ((lh >> 16) | (lh << 16)) * 0x9e3779b1u & bmask;
             bloom[a >> 6] |= (uint64_t)1 << (a & 63);
             bloom[b >> 6] |= (uint64_t)1 << (b & 63);
             if (e->len >= 3 && e->len < 32)

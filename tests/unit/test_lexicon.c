@@ -75,10 +75,10 @@ static void test_every_entry_finds_itself(void **state)
     for (size_t i = 0; i < n; i++) {
         const srp_lex_entry *e = srp_lexicon_entry(lex, i);
         const char *k = srp_lexicon_key(lex, e);
-        assert_ptr_equal(srp_lexicon_get(lex, srp_hash(k, e->key_len), k, e->key_len), e);
+        assert_ptr_equal(srp_lexicon_get(lex, srp_key_hash(k, e->key_len), k, e->key_len), e);
         /* the same hash with a shorter length never returns this entry */
         if (e->key_len > 1) {
-            const srp_lex_entry *o = srp_lexicon_get(lex, srp_hash(k, e->key_len), k,
+            const srp_lex_entry *o = srp_lexicon_get(lex, srp_key_hash(k, e->key_len), k,
                                                      e->key_len - 1u);
             assert_true(o != e);
             shorter += o == NULL;
