@@ -752,6 +752,10 @@ static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
 
+    /* nothing was said in this language since the last close */
+    if (L->epoch == 0 && L->seg_b == 0.0 && L->interj < 0)
+        return;
+
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
      * praise (or one phrase) after a complaint is irony: it counts against */
     if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&

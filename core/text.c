@@ -1011,12 +1011,16 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
  * letters and digits, after white space or right after the last token,
  * that ends in ASCII other than an apostrophe.  Returns 0, with *t
  * untouched, for anything else (the general path below decides). */
-static int fast_word(srp_tokenizer *t, srp_token *tok)
+static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 {
     const unsigned char *p = t->p, *end = t->end;
     int first = 0;
 
-    if (!t->in_chunk || (p < end && ascii_space(*p))) {
+    if (p < end && *p == ' ' && p + 1 < end && ascii_alnum(p[1])) {
+        /* the usual: one space, then a word */
+        p++;
+        first = 1;
+    } else if (!t->in_chunk || (p < end && ascii_space(*p))) {
         /* at most one newline: two make a sentence break */
         unsigned nl = 0;
         while (p < end && ascii_space(*p))
@@ -1135,13 +1139,21 @@ static int fast_word(srp_tokenizer *t, srp_token *tok)
 }
 #endif
 
-/* srp_tok_next - the next token */
+static int tok_next_general(srp_tokenizer *t, srp_token *tok) __attribute__((noinline));
+
+/* srp_tok_next - the next token: most are plain words (fast_word) */
 int srp_tok_next(srp_tokenizer *t, srp_token *tok)
 {
 #if defined(__SSE2__)
     if (!t->general_only && fast_word(t, tok))
         return 1;
 #endif
+    return tok_next_general(t, tok);
+}
+
+/* tok_next_general - the next token, whatever the text */
+static int tok_next_general(srp_tokenizer *t, srp_token *tok)
+{
     for (;;) {
         if (!t->in_chunk) {
             unsigned nl = 0;
