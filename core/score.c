@@ -94,6 +94,7 @@ typedef struct lstate {
     float interj_v;      /* its valence */
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
+    unsigned fbits;      /* the bits whose count is not 0 */
     unsigned hits;
     unsigned ncues;
     /* from here on only the first ncues entries are ever read: a new
@@ -381,25 +382,24 @@ static int postneg_flip(scorer *s, int l, uint32_t p);
 static void flag_add(lstate *L, slot *sl, int l, unsigned f)
 {
     sl->fset[l] |= (uint16_t)f;
+    L->fbits |= f;
     for (; f; f &= f - 1)
         L->fcount[__builtin_ctz(f)]++;
 }
 
 static void flag_undo(lstate *L, slot *sl, int l)
 {
-    for (unsigned f = sl->fset[l]; f; f &= f - 1)
-        L->fcount[__builtin_ctz(f)]--;
+    for (unsigned f = sl->fset[l]; f; f &= f - 1) {
+        unsigned b = (unsigned)__builtin_ctz(f);
+        if (--L->fcount[b] == 0)
+            L->fbits &= ~(1u << b);
+    }
     sl->fset[l] = 0;
 }
 
 static unsigned flags_now(const lstate *L)
 {
-    unsigned f = 0;
-
-    for (unsigned b = 0; b < 16; b++)
-        if (L->fcount[b] > 0)
-            f |= 1u << b;
-    return f;
+    return L->fbits;
 }
 
 /* apply - one record at word position pos for language l */
@@ -865,18 +865,19 @@ static void lock_language(scorer *s)
 static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *start)
 {
     const srp_lexicon *lex = s->lex;
-    /* only lengths of phrases that end with the current word */
-    unsigned elens = s->ring[cur & (RING - 1)].e->elens;
+    /* k words back: a word there may start a phrase, a phrase of k + 1
+     * words may end with the current word, and both are in the clause */
+    unsigned reach = cur - s->clause < 5 ? cur - s->clause : 5;
+    unsigned cand = s->pstarts & s->ring[cur & (RING - 1)].e->elens & ((2u << reach) - 2u);
 
-    for (uint32_t k = 5; k >= 1; k--) {
+    for (; cand; cand &= ~(1u << (31 - __builtin_clz(cand)))) {
+        uint32_t k = 31 - (uint32_t)__builtin_clz(cand);
         uint32_t p0;
         const char *words[6];
         unsigned lens[6];
         unsigned n = 0;
         uint64_t h;
 
-        if (!(s->pstarts >> k & 1) || !(elens >> k & 1) || k > cur || cur - k < s->clause)
-            continue;
         p0 = cur - k;
         /* only lengths of phrases that begin with that word */
         const slot *fs = &s->ring[p0 & (RING - 1)];
@@ -1148,19 +1149,20 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     if (score > 10.0)
         score = 10.0;
 
-    memset(out, 0, sizeof(*out));
+    /* the cues past ncues are never read: only the rest is cleared */
+    memset(out, 0, offsetof(sr_sentiment, cues));
     out->score = (float)score;
     out->valence = (float)v;
     out->flags = flags | flags_now(L);
     out->bytes = len;
     out->tokens = s.tokens;
     out->lang_confidence = chosen > 0 ? conf : 0.0f;
-    if (chosen > 0)
-        srp_strlcpy(out->lang, srp_lang_code(chosen), sizeof(out->lang));
-    else if (hint_slot > 0)
-        srp_strlcpy(out->lang, srp_lang_code(hint_slot), sizeof(out->lang));
-    else
-        srp_strlcpy(out->lang, "und", sizeof(out->lang));
+    /* two-letter codes and "und" fit out->lang (4 bytes) */
+    memcpy(out->lang, chosen > 0      ? srp_lang_code(chosen)
+                      : hint_slot > 0 ? srp_lang_code(hint_slot)
+                                      : "und",
+           3);
+    out->lang[3] = '\0';
 
     /* label (DESIGN.md): urgent and promoter first, then by score */
     unsigned f = out->flags;

@@ -356,6 +356,7 @@ typedef struct sr_cue {
  *  lang      ISO 639-1 code of the detected language, or "und"
  *  valence   the raw signed valence sum the score was mapped from
  *  cues      the strongest cues, by absolute weight, at most SR_CUE_MAX
+ *            (ncues of them; entries past ncues are left as they were)
  *  bytes     how many bytes of the text were read (after the cap)
  *  tokens    how many tokens were seen
  */

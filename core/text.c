@@ -1066,19 +1066,24 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         memcpy(tail, p, (size_t)(end - p));
         v = _mm_loadu_si128((const __m128i *)(const void *)tail);
     }
-    const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                                     _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-    const __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)),
-                                     _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
-    const __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                     _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(up, lo), dg));
+    /* letters: (v | 0x20) in 'a'..'z'; digits: v in '0'..'9'; both as one
+     * signed compare after a shift of the range to -128; a letter is
+     * lower case when its bit 5 is set (moved to the sign bit) */
+    const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i al = _mm_cmplt_epi8(_mm_add_epi8(lc, _mm_set1_epi8((char)(0x80 - 'a'))),
+                                      _mm_set1_epi8((char)(0x80 + 26)));
+    const __m128i dg = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '0'))),
+                                      _mm_set1_epi8((char)(0x80 + 10)));
+    unsigned am = (unsigned)_mm_movemask_epi8(al);
+    unsigned m = am | (unsigned)_mm_movemask_epi8(dg);
     unsigned n = (unsigned)__builtin_ctz(~m);
     if (n >= 16)
         return 0;
     unsigned keep = (1u << n) - 1;
-    unsigned um = (unsigned)_mm_movemask_epi8(up) & keep;
-    unsigned lm = (unsigned)_mm_movemask_epi8(lo) & keep;
+    unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 2));
+    unsigned um = am & ~b5 & keep;
+    unsigned lm = am & b5 & keep;
+
     /* what ends the word: the end, or ASCII that is not "'" between a
      * letter and a letter (an elision: "l'avion", "don't") */
     if (p + n < end) {
@@ -1086,7 +1091,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         if (b >= 0x80 || b == '\'') {
             /* it goes on in other letters ("café", "Straße"), or at an
              * apostrophe ("l'avion", "don't") */
-            const __m128i k = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+            const __m128i k = _mm_or_si128(v, _mm_and_si128(al, _mm_set1_epi8(0x20)));
             _mm_storeu_si128((__m128i *)(void *)tok->key, k);
             unsigned fl = 0, run = 0;
             uint32_t prev = 0;
@@ -1101,7 +1106,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
             return fast_word_more(t, tok, p, p + n, n, bits16(um), bits16(lm), fl, prev, run);
         }
     }
-    const __m128i k = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+    const __m128i k = _mm_or_si128(v, _mm_and_si128(al, _mm_set1_epi8(0x20)));
     _mm_storeu_si128((__m128i *)(void *)tok->key, k);
     tok->key[n] = '\0';
 
