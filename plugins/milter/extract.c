@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <gmime/gmime.h>
+#include <stdatomic.h>
 #include <libxml/parser.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -232,6 +233,26 @@ nuls:
     return r;
 }
 
+/* content_text - decoded content (n bytes) of a text part as UTF-8: at
+ * most max bytes of it converted, the result cut at max */
+static char *content_text(GMimeParserOptions *opts, const char *data, size_t n, const char *cs,
+                          size_t max, size_t *olen, unsigned *notes)
+{
+    char *r;
+
+    if (n > max) {
+        n = max;
+        *notes |= SRM_NOTE_TRUNCATED;
+    }
+    r = to_utf8(opts, data, n, cs, olen, notes);
+    if (r != NULL && *olen > max) {
+        *olen = cut_utf8(r, *olen, max);
+        r[*olen] = '\0';
+        *notes |= SRM_NOTE_TRUNCATED;
+    }
+    return r;
+}
+
 /* part_text - a text part decoded (transfer encoding, charset), capped */
 static char *part_text(GMimeParserOptions *opts, GMimePart *part, size_t max, size_t *olen,
                        unsigned *notes)
@@ -239,9 +260,7 @@ static char *part_text(GMimeParserOptions *opts, GMimePart *part, size_t max, si
     GMimeDataWrapper *w = g_mime_part_get_content(part);
     GMimeStream *mem;
     GByteArray *ba;
-    const char *cs;
     char *r;
-    size_t n;
 
     *olen = 0;
     if (w == NULL)
@@ -251,19 +270,10 @@ static char *part_text(GMimeParserOptions *opts, GMimePart *part, size_t max, si
         return NULL;
     g_mime_data_wrapper_write_to_stream(w, mem);
     ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-    n = ba->len;
-    if (n > max) {
-        n = max;
-        *notes |= SRM_NOTE_TRUNCATED;
-    }
-    cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-    r = to_utf8(opts, (const char *)ba->data, n, cs, olen, notes);
+    r = content_text(opts, (const char *)ba->data, ba->len,
+                     g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset"),
+                     max, olen, notes);
     g_object_unref(mem);
-    if (r != NULL && *olen > max) {
-        *olen = cut_utf8(r, *olen, max);
-        r[*olen] = '\0';
-        *notes |= SRM_NOTE_TRUNCATED;
-    }
     return r;
 }
 
@@ -345,6 +355,28 @@ static char *header_dup(GMimeObject *o, const char *name)
     return v ? clean_line(v, 4096) : NULL;
 }
 
+/* from_first - the first mailbox of a From list (NULL: none) */
+static int from_first(InternetAddressList *from, srm_mail *out)
+{
+    if (from == NULL)
+        return 0;
+    for (int i = 0; i < internet_address_list_length(from); i++) {
+        InternetAddress *a = internet_address_list_get_address(from, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+            const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+            const char *name = internet_address_get_name(a);
+            out->from_addr = clean_line(addr ? addr : "", 320);
+            out->from_name = clean_line(name ? name : "", 256);
+            if (out->from_addr == NULL || out->from_name == NULL)
+                return -1;
+            for (char *p = out->from_addr; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            break;
+        }
+    }
+    return 0;
+}
+
 /* fill_identity - subject, ids and sender from the parsed message */
 static int fill_identity(GMimeMessage *m, srm_mail *out)
 {
@@ -357,23 +389,7 @@ static int fill_identity(GMimeMessage *m, srm_mail *out)
     out->references = header_dup(GMIME_OBJECT(m), "References");
     if (out->subject == NULL)
         return -1;
-    if (from != NULL) {
-        for (int i = 0; i < internet_address_list_length(from); i++) {
-            InternetAddress *a = internet_address_list_get_address(from, i);
-            if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-                const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-                const char *name = internet_address_get_name(a);
-                out->from_addr = clean_line(addr ? addr : "", 320);
-                out->from_name = clean_line(name ? name : "", 256);
-                if (out->from_addr == NULL || out->from_name == NULL)
-                    return -1;
-                for (char *p = out->from_addr; *p; p++)
-                    *p = (char)tolower((unsigned char)*p);
-                break;
-            }
-        }
-    }
-    return 0;
+    return from_first(from, out);
 }
 
 /* raw_body - the bytes after the header block (for unparsable input) */
@@ -414,6 +430,238 @@ static int assemble(srm_mail *out, const char *body, size_t blen)
     return 0;
 }
 
+/*
+ * The common case without GMime's object tree.  A message with one text
+ * part and nothing unusual in its header block - what support mail mostly
+ * is - costs GMime's parser about 240k instructions, most of them making
+ * and freeing GObjects (message, part, header lists, streams, wrappers).
+ * simple_message() takes such a message apart itself and hands every
+ * piece to the GMime function the parser would use on it: every header
+ * value unfolded and RFC 2047-decoded (g_mime_utils_header_unfold and
+ * _header_decode_text; the parser decodes each header it reads), the raw
+ * From by internet_address_list_parse, the raw Content-Type by
+ * g_mime_content_type_parse, the transfer encoding by
+ * g_mime_content_encoding_from_string and decoded with
+ * g_mime_encoding_flush (what GMimeFilterBasic runs), with the same
+ * parser options, so the same warnings reach on_warning.  Anything else -
+ * multipart, another header, a header twice, 8-bit or control bytes in
+ * the header block, an empty body - goes to GMime's parser.  The two
+ * paths must give the same srm_mail: tests/milter/test_extract.c and the
+ * fuzz target compare them (srm_extract_set_fast).
+ */
+enum { H_FROM, H_SUBJECT, H_MSGID, H_IRT, H_REFS, H_MIMEVER, H_CTYPE, H_CTE, H_COUNT };
+
+static const char *const simple_names[H_COUNT] = {
+    "From", "Subject", "Message-ID", "In-Reply-To", "References", "MIME-Version",
+    "Content-Type", "Content-Transfer-Encoding",
+};
+
+typedef struct simple {
+    const char *val[H_COUNT];   /* after the colon, folded lines and line end included */
+    size_t vlen[H_COUNT];
+    const char *body;
+    size_t blen;
+} simple;
+
+static atomic_int fast_on = 1;
+static atomic_ulong fast_taken;
+
+void srm_extract_set_fast(int on)
+{
+    atomic_store(&fast_on, on != 0);
+}
+
+unsigned long srm_extract_fast_count(void)
+{
+    return atomic_load(&fast_taken);
+}
+
+/* scan_simple - 1 when raw is a simple message (see above): fills s */
+static int scan_simple(const char *raw, size_t len, simple *s)
+{
+    size_t i = 0;
+
+    memset(s, 0, sizeof(*s));
+    for (;;) {
+        size_t start = i;
+        int h = -1;
+
+        if (i >= len)
+            return 0;   /* no blank line: GMime warns */
+        if (raw[i] == '\n' || raw[i] == '\r') {
+            /* the blank line ending the header block */
+            if (raw[i] == '\r' && (i + 1 >= len || raw[i + 1] != '\n'))
+                return 0;
+            i += raw[i] == '\r' ? 2 : 1;
+            break;
+        }
+        while (i < len && raw[i] != ':' && (unsigned char)raw[i] > ' ' && (unsigned char)raw[i] < 0x7f)
+            i++;
+        if (i >= len || raw[i] != ':' || i == start)
+            return 0;
+        for (int k = 0; k < H_COUNT; k++)
+            if (strlen(simple_names[k]) == i - start &&
+                strncasecmp(raw + start, simple_names[k], i - start) == 0) {
+                h = k;
+                break;
+            }
+        if (h < 0 || s->val[h] != NULL)
+            return 0;   /* another header, or one twice */
+        s->val[h] = raw + ++i;
+        for (;;) {
+            unsigned char c;
+            if (i >= len)
+                return 0;
+            c = (unsigned char)raw[i];
+            if (c == '\r') {
+                if (i + 1 >= len || raw[i + 1] != '\n')
+                    return 0;   /* a bare CR */
+                i++;
+                continue;
+            }
+            if (c == '\n') {
+                size_t j = ++i;
+                if (i >= len || (raw[i] != ' ' && raw[i] != '\t'))
+                    break;
+                /* a folded line: it must have more than white space */
+                while (j < len && (raw[j] == ' ' || raw[j] == '\t'))
+                    j++;
+                if (j >= len || raw[j] == '\r' || raw[j] == '\n')
+                    return 0;
+                continue;
+            }
+            if ((c < 0x20 && c != '\t') || c >= 0x7f)
+                return 0;   /* 8-bit or control bytes: GMime's own handling */
+            i++;
+        }
+        s->vlen[h] = (size_t)(raw + i - s->val[h]);
+    }
+    s->body = raw + i;
+    s->blen = len - i;
+    return s->blen > 0;
+}
+
+/* raw_dup - a header's raw value as a string (NULL: absent) */
+static char *raw_dup(const simple *s, int h)
+{
+    return s->val[h] ? g_strndup(s->val[h], s->vlen[h]) : NULL;
+}
+
+/* decode_all - g_mime_header_get_value of every header present: unfolded
+ * and RFC 2047-decoded (GMime's parser decodes each header it reads, and
+ * warns then about a bad encoded word in any of them) */
+static void decode_all(GMimeParserOptions *opts, const simple *s, char *dec[H_COUNT])
+{
+    for (int h = 0; h < H_COUNT; h++) {
+        char *raw, *unfolded;
+        dec[h] = NULL;
+        if (s->val[h] == NULL)
+            continue;
+        raw = raw_dup(s, h);
+        unfolded = g_mime_utils_header_unfold(raw);
+        dec[h] = g_mime_utils_header_decode_text(opts, unfolded);
+        g_free(unfolded);
+        g_free(raw);
+    }
+}
+
+/* clean_or_null - clean_line of a decoded value, NULL when absent */
+static char *clean_or_null(const char *v, size_t max, int *oom)
+{
+    char *r;
+
+    if (v == NULL)
+        return NULL;
+    if ((r = clean_line(v, max)) == NULL)
+        *oom = 1;
+    return r;
+}
+
+/* simple_message - 1 when raw was simple: the identity in out, the decoded
+ * part in *data and *n (g_free it), its charset (g_free) and kind in *cs and
+ * *html; 0 when not (GMime's parser then); -1 out of memory */
+static int simple_message(GMimeParserOptions *opts, const char *raw, size_t len,
+                          const srm_limits *lim, srm_mail *out, char **data, size_t *n,
+                          char **cs, int *html)
+{
+    simple s;
+    char *dec[H_COUNT];
+    GMimeContentEncoding enc = GMIME_CONTENT_ENCODING_DEFAULT;
+    int oom = 0, rc = 0;
+
+    *data = NULL;
+    *cs = NULL;
+    *html = 0;
+    if (!atomic_load(&fast_on) || lim->max_parts < 1 || !scan_simple(raw, len, &s))
+        return 0;
+    decode_all(opts, &s, dec);
+    if (s.val[H_CTYPE] != NULL) {
+        char *v = raw_dup(&s, H_CTYPE);
+        GMimeContentType *ct = g_mime_content_type_parse(opts, v);
+        const char *p;
+        g_free(v);
+        if (ct == NULL)
+            goto done;
+        if (g_mime_content_type_is_type(ct, "text", "html"))
+            *html = 1;
+        else if (!g_mime_content_type_is_type(ct, "text", "plain")) {
+            g_object_unref(ct);
+            goto done;
+        }
+        if ((p = g_mime_content_type_get_parameter(ct, "charset")) != NULL)
+            *cs = g_strdup(p);
+        g_object_unref(ct);
+    }
+    if (dec[H_CTE] != NULL) {
+        char *v = g_strstrip(g_strdup(dec[H_CTE]));
+        enc = g_mime_content_encoding_from_string(v);
+        g_free(v);
+        if (enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+            g_free(*cs);
+            *cs = NULL;
+            goto done;
+        }
+    }
+    atomic_fetch_add_explicit(&fast_taken, 1, memory_order_relaxed);
+    rc = -1;
+    /* the message: Subject, ids (the last Subject would win; there is one) */
+    out->subject = clean_line(dec[H_SUBJECT] ? dec[H_SUBJECT] : "", 998);
+    out->message_id = clean_or_null(dec[H_MSGID], 4096, &oom);
+    out->in_reply_to = clean_or_null(dec[H_IRT], 4096, &oom);
+    out->references = clean_or_null(dec[H_REFS], 4096, &oom);
+    if (out->subject == NULL || oom)
+        goto done;
+    if (s.val[H_FROM] != NULL) {
+        /* GMimeMessage parses the raw value (encoded words in the phrase
+         * are decoded by the address parser) */
+        char *v = raw_dup(&s, H_FROM);
+        InternetAddressList *from = internet_address_list_parse(opts, v);
+        int frc = from_first(from, out);
+        g_free(v);
+        if (from != NULL)
+            g_object_unref(from);
+        if (frc != 0)
+            goto done;
+    }
+    out->parts = 1;
+    /* the content as GMimeDataWrapper writes it */
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+        GMimeEncoding st;
+        g_mime_encoding_init_decode(&st, enc);
+        *data = g_malloc(g_mime_encoding_outlen(&st, s.blen) + 1);
+        *n = g_mime_encoding_flush(&st, s.body, s.blen, *data);
+    } else {
+        *data = g_malloc(s.blen + 1);
+        memcpy(*data, s.body, s.blen);
+        *n = s.blen;
+    }
+    rc = 1;
+done:
+    for (int h = 0; h < H_COUNT; h++)
+        g_free(dec[h]);
+    return rc;
+}
+
 /* srm_extract - see extract.h */
 int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *out)
 {
@@ -431,11 +679,41 @@ int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *ou
     opts = g_mime_parser_options_new();
     g_mime_parser_options_set_fallback_charsets(opts, fallback);
     g_mime_parser_options_set_warning_callback(opts, on_warning, &out->notes);
+    if (len > G_MAXUINT)
+        len = G_MAXUINT;
+    {
+        char *data, *cs;
+        size_t n = 0;
+        int html;
+        rc = simple_message(opts, raw, len, lim, out, &data, &n, &cs, &html);
+        if (rc != 0) {
+            if (rc > 0 && html) {
+                size_t hlen;
+                char *h = content_text(opts, data, n, cs, lim->max_text, &hlen, &out->notes);
+                body = h ? srm_html_to_text(h, hlen, lim->max_text, lim->strip_quotes, &blen,
+                                            &out->notes)
+                         : NULL;
+                free(h);
+                out->notes |= SRM_NOTE_HTML;
+            } else if (rc > 0) {
+                body = content_text(opts, data, n, cs, lim->max_text, &blen, &out->notes);
+            }
+            g_free(data);
+            g_free(cs);
+            rc = -1;
+            if (body == NULL)
+                goto simple_out;
+            if (lim->strip_quotes && blen > 0)
+                blen = srm_strip_quotes(body, blen, &out->notes);
+            if (assemble(out, body, blen) == 0)
+                rc = 0;
+            goto simple_out;
+        }
+        rc = -1;
+    }
     /* GMime reads the caller's buffer in place (no copy): the array only
      * borrows it and gives it back below, after the last reference to the
      * stream (parts keep substreams of it) is gone */
-    if (len > G_MAXUINT)
-        len = G_MAXUINT;
     borrowed = g_byte_array_new_take((guint8 *)raw, len);
     stream = g_mime_stream_mem_new_with_byte_array(borrowed);
     g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
@@ -486,12 +764,15 @@ int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *ou
     rc = 0;
 out:
     free(body);
+    body = NULL;
     if (m != NULL)
         g_object_unref(m);
     g_object_unref(parser);
     g_object_unref(stream);
     (void)g_byte_array_steal(borrowed, NULL);   /* the caller's buffer: not freed */
     g_byte_array_unref(borrowed);
+simple_out:
+    free(body);
     g_mime_parser_options_free(opts);
     if (rc != 0) {
         unsigned notes = out->notes;

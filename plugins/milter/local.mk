@@ -79,3 +79,11 @@ bench-milter: plugins/milter/sentiroute-milter$(EXEEXT) tests/bench/noop_milter$
 		tools/sentiroutectl$(EXEEXT)
 	$(AM_V_at)top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		/usr/bin/python3 $(srcdir)/tests/bench/bench_milter.py
+
+# drive_milter: the end-of-message work without Postfix, for callgrind,
+# strace and perf comparisons (make tests/bench/drive_milter)
+EXTRA_PROGRAMS += tests/bench/drive_milter
+tests_bench_drive_milter_SOURCES = tests/bench/drive_milter.c
+tests_bench_drive_milter_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS) -I$(top_srcdir)/plugins/milter
+tests_bench_drive_milter_LDADD = plugins/milter/libsrm.la core/libsentiroute.la $(LMDB_LIBS) -lpthread
+CLEANFILES += tests/bench/drive_milter

@@ -494,6 +494,217 @@ static void test_text_cut_at_limit(void **state)
     free(raw);
 }
 
+/* --- the short way for simple messages (extract.c simple_message) ----- */
+
+static int same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* both_ways - extract raw with and without the short way; the results
+ * must be equal in every field.  Returns 1 when the short way was taken. */
+static int both_ways(const char *raw, size_t len, const srm_limits *lim)
+{
+    srm_mail a, b;
+    unsigned long before = srm_extract_fast_count();
+    int ra, rb, fast;
+
+    srm_extract_set_fast(1);
+    ra = srm_extract(raw, len, lim, &a);
+    fast = srm_extract_fast_count() != before;
+    srm_extract_set_fast(0);
+    rb = srm_extract(raw, len, lim, &b);
+    srm_extract_set_fast(1);
+    if (ra != rb || !same_str(a.text, b.text) || a.len != b.len || a.body_len != b.body_len ||
+        !same_str(a.subject, b.subject) || !same_str(a.message_id, b.message_id) ||
+        !same_str(a.in_reply_to, b.in_reply_to) || !same_str(a.references, b.references) ||
+        !same_str(a.from_addr, b.from_addr) || !same_str(a.from_name, b.from_name) ||
+        a.notes != b.notes || a.parts != b.parts) {
+        fprintf(stderr, "--- input (%zu bytes, short way %s):\n%.*s\n--- short: rc %d notes 0x%x "
+                "parts %u subject [%s] from [%s|%s] mid [%s] irt [%s] refs [%s]\n[%s]\n--- GMime: "
+                "rc %d notes 0x%x parts %u subject [%s] from [%s|%s] mid [%s] irt [%s] refs "
+                "[%s]\n[%s]\n",
+                len, fast ? "taken" : "not taken", (int)(len > 2000 ? 2000 : len), raw, ra, a.notes, a.parts,
+                a.subject ? a.subject : "(null)", a.from_addr ? a.from_addr : "(null)",
+                a.from_name ? a.from_name : "(null)", a.message_id ? a.message_id : "(null)",
+                a.in_reply_to ? a.in_reply_to : "(null)", a.references ? a.references : "(null)",
+                a.text ? a.text : "(null)", rb, b.notes, b.parts, b.subject ? b.subject : "(null)",
+                b.from_addr ? b.from_addr : "(null)", b.from_name ? b.from_name : "(null)",
+                b.message_id ? b.message_id : "(null)", b.in_reply_to ? b.in_reply_to : "(null)",
+                b.references ? b.references : "(null)", b.text ? b.text : "(null)");
+        fail_msg("the short way and GMime's parser differ");
+    }
+    srm_mail_clear(&a);
+    srm_mail_clear(&b);
+    return fast;
+}
+
+static unsigned rnd_state = 12345;
+
+static unsigned rnd(unsigned n)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (rnd_state >> 16) % n;
+}
+
+#define PICK(v) (v)[rnd(sizeof(v) / sizeof(*(v)))]
+
+/* an encoded word GMime warns about (GMIME_WARN_INVALID_RFC2047_HEADER_VALUE) */
+#define BADWORD "=?UTF-8?Q?Kect: =?UTF-8?Q?Besch=C3=A4digte_Ware?="
+
+/* a random single-part message from pieces real and broken mail has */
+static size_t random_mail(char *buf, size_t size)
+{
+    static const char *const from[] = {
+        NULL, "Jane Doe <Jane@Example.TEST>", "jane@example.test",
+        "\"Doe, Jane\" <jane@example.test>", "=?UTF-8?Q?J=C3=A4ne?= <j@example.test>",
+        "=?UTF-8?B?!!!?= <j@x.test>", "undisclosed-recipients:;", "Team: a@b.test, c@d.test;",
+        "<<>>", "", "  Jane  (comment) <jane@example.test>", "jane@example.test (Jane)",
+        "Jane Doe\r\n <jane@example.test>", "=?iso-8859-1?q?J=E4ne?= <j@x.test>", "bad address",
+        "a@b.test, c@d.test", "\"unterminated <x@y.test>", "Mr. X <x@[127.0.0.1]>", "@@@",
+        "=?utf-8?q?Doe=2C_Jane?= <x@y.test>", "=?utf-8?q?a=40b.test?=",
+        BADWORD, "=?utf-8?b?PGFAYi50ZXN0Pg==?=",
+    };
+    static const char *const subj[] = {
+        NULL, "order 1001", "=?UTF-8?Q?w=C3=BCtend?=", "=?ISO-8859-1?Q?D=E9=E7u?= and more",
+        "long\r\n subject line", "=?UTF-8?B?w7N3aWVuaWU=?=x", "=?bogus?Q?x?=", "=?UTF-8?Q?broken",
+        "", "  spaced   out  ", "a\t tab", "Re: =?utf-8?q?a?= =?utf-8?q?b?=", "=?utf-8?q?=FF?=",
+        "Zam=?UTF-8?B?w7N3aWVuaWU=?=", BADWORD,
+    };
+    static const char *const ids[] = {
+        NULL, "<abc@example.test>", " <a@b>  ", "<x@y> (comment)", "=?utf-8?q?x?=", "",
+        "<first@support.test>\r\n <prev@support.test>", "<a@b> <c@d>\t<e@f>", "no-brackets@x",
+        BADWORD,
+    };
+    static const char *const mimever[] = {NULL, "1.0", "1.0 (generated)", " 1.0", BADWORD};
+    static const char *const ctype[] = {
+        NULL, "text/plain", "text/plain; charset=utf-8", "text/plain; charset=\"ISO-8859-15\"",
+        "text/plain; charset=iso-8859-1", "text/plain; charset=x-unknown",
+        "TEXT/PLAIN; CHARSET=UTF-8", "text/plain; format=flowed; charset=windows-1252",
+        "text/html; charset=utf-8", "text/html", "text/plain; charset*=utf-8''%E2",
+        "text/plain;charset=utf-8 (comment)", "text", "text/", "application/octet-stream",
+        "multipart/mixed; boundary=x", "text/plain; charset=utf-8; charset=iso-8859-1",
+        "text/plain;\r\n charset=utf-8", "text/plain; charset=\"unterminated", "text/enriched",
+        "text/plain; charset=iso-8859-2", "text/plain; charset=us-ascii", ";;;",
+        "text/plain; x=\"" BADWORD "\"", "text/plain " BADWORD,
+    };
+    static const char *const cte[] = {
+        NULL, "7bit", "8bit", "binary", "base64", "quoted-printable", "QUOTED-PRINTABLE",
+        " base64 ", "x-token", "x-uuencode", "=?utf-8?q?base64?=", "", BADWORD,
+    };
+    static const char *const plain[] = {
+        "I am furious. The parcel never arrived!", "Ich bin sehr w\xc3\xbctend.",
+        "caf\xe9 cr\xe8me \x80 \x93quoted\x94", "nul\0byte", "", "line one\nline two\n",
+        "Thanks!\n\nOn Mon, 1 Jan 2024, Bob wrote:\n> old text\n", "Body\n-- \nJane\n+1 555",
+        "<p>Sehr <b>gut</b>&nbsp;&amp; danke</p><script>x()</script>",
+        "\xc3\x28 invalid utf-8", "\xe2\x82\xac euro", "> all quoted\n> lines\n",
+    };
+    static const char *const b64[] = {
+        "SSBhbSBmdXJpb3VzLg==", "w4RyZ2VyIQ==", "SSBhbSBmdXJpb3VzLg", "!!!notbase64***",
+        "SSBh\r\nbSBm\r\ndXJp\r\nb3VzLg==", "", "AAAA", "4oKs",
+    };
+    static const char *const qp[] = {
+        "Je suis tr=E8s d=E9=E7u.", "soft=\r\nbreak", "bad =ZZ escape", "trailing =",
+        "=C3=BC=C3=A4", "plain text", "=\r\n", "50 =A4 !",
+    };
+    const char *eol = rnd(2) ? "\r\n" : "\n";
+    struct {
+        const char *name, *value;
+    } h[12];
+    size_t nh = 0, o = 0;
+    const char *ct = PICK(ctype), *enc = PICK(cte), *body;
+    char tmp[512];
+
+#define ADD(n, v)                                                                          \
+    do {                                                                                   \
+        const char *v_ = (v);                                                              \
+        if (v_ != NULL) {                                                                  \
+            h[nh].name = (n);                                                              \
+            h[nh++].value = v_;                                                            \
+        }                                                                                  \
+    } while (0)
+    ADD(rnd(5) ? "From" : "FROM", PICK(from));
+    ADD(rnd(5) ? "Subject" : "subject", PICK(subj));
+    ADD(rnd(5) ? "Message-ID" : "Message-Id", PICK(ids));
+    ADD("In-Reply-To", PICK(ids));
+    ADD("References", PICK(ids));
+    ADD("MIME-Version", PICK(mimever));
+    ADD("Content-Type", ct);
+    ADD(rnd(5) ? "Content-Transfer-Encoding" : "content-transfer-encoding", enc);
+    if (rnd(20) == 0 && nh > 0)   /* a header twice */
+        ADD(h[rnd((unsigned)nh)].name, "<dup@example.test>");
+    if (rnd(30) == 0)             /* a header the short way does not know */
+        ADD("Content-Disposition", rnd(2) ? "inline" : "attachment");
+    for (size_t i = nh; i > 1; i--) {   /* any order */
+        size_t j = rnd((unsigned)i);
+        const char *n = h[i - 1].name, *v = h[i - 1].value;
+        h[i - 1] = h[j];
+        h[j].name = n;
+        h[j].value = v;
+    }
+    for (size_t i = 0; i < nh; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s:%s%s%s", h[i].name, rnd(8) ? " " : "",
+                              h[i].value, eol);
+    o += (size_t)snprintf(buf + o, size - o, "%s", eol);
+    if (enc != NULL && strstr(enc, "base64") != NULL && rnd(4))
+        body = PICK(b64);
+    else if (enc != NULL && strcasestr(enc, "quoted") != NULL && rnd(4))
+        body = PICK(qp);
+    else
+        body = PICK(plain);
+    /* a body with a NUL: write it by length */
+    if (strcmp(body, "nul") == 0) {
+        memcpy(buf + o, "nul\0byte", 8);
+        o += 8;
+    } else {
+        for (int k = 1 + (int)rnd(3); k > 0 && o + strlen(body) + 2 < size; k--) {
+            snprintf(tmp, sizeof(tmp), "%s%s", body, eol);
+            memcpy(buf + o, tmp, strlen(tmp));
+            o += strlen(tmp);
+        }
+    }
+    buf[o] = '\0';
+    return o;
+#undef ADD
+}
+
+static void test_short_way_same_as_gmime(void **state)
+{
+    static const srm_limits small = {64, 8, 40, 0};
+    char buf[8192];
+    int taken = 0, total = 4000;
+    (void)state;
+
+    for (int i = 0; i < total; i++) {
+        size_t n = random_mail(buf, sizeof(buf));
+        taken += both_ways(buf, n, (i & 1) ? &small : &LIM);
+    }
+    /* the comparison means something only when the short way ran */
+    fprintf(stderr, "short way taken %d of %d\n", taken, total);
+    if (taken < total / 3)
+        fail_msg("the short way was taken %d times of %d", taken, total);
+}
+
+static void test_short_way_taken_for_plain_mail(void **state)
+{
+    const char *mail = "From: Customer 7 <customer7@example.org>\r\n"
+                       "Subject: order 1007\r\n"
+                       "Message-ID: <bench-1-7@example.org>\r\n"
+                       "MIME-Version: 1.0\r\n"
+                       "Content-Type: text/plain; charset=utf-8\r\n"
+                       "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                       "Could you tell me when my order will ship? Thanks.\r\n";
+    (void)state;
+
+    assert_int_equal(both_ways(mail, strlen(mail), &LIM), 1);
+    /* multipart, a header twice, 8-bit headers: GMime's parser */
+    assert_int_equal(both_ways("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n",
+                               52, &LIM), 0);
+    assert_int_equal(both_ways("Subject: a\nSubject: b\n\nx\n", 24, &LIM), 0);
+    assert_int_equal(both_ways("Subject: \xc3\xa4\n\nx\n", 16, &LIM), 0);
+    assert_int_equal(both_ways("Subject: a\n\n", 12, &LIM), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +733,8 @@ int main(void)
         cmocka_unit_test(test_thousand_sibling_parts),
         cmocka_unit_test(test_thirty_megabyte_attachment),
         cmocka_unit_test(test_text_cut_at_limit),
+        cmocka_unit_test(test_short_way_taken_for_plain_mail),
+        cmocka_unit_test(test_short_way_same_as_gmime),
     };
     int rc;
 
