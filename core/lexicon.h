@@ -59,7 +59,7 @@ typedef struct srp_lex_header {
     uint32_t version;
     uint32_t endian;
     uint32_t total_len;
-    uint32_t checksum;       /* FNV-1a over bytes after the header */
+    uint32_t checksum;       /* srp_hash of the bytes after the header */
     uint32_t nslots;         /* a power of two */
     uint32_t nentries;
     uint32_t nrecs;

@@ -1130,6 +1130,8 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     tok->surface_len = n;
     tok->key_len = n;
     tok->hash = srp_hash_fin(h);
+    if (t->prefetch_base != NULL)
+        __builtin_prefetch((const char *)t->prefetch_base + 4 * (tok->hash & t->prefetch_mask));
     tok->letters = upper + lower;
     tok->count_excl = 0;
     tok->count_quest = 0;

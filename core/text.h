@@ -83,6 +83,8 @@ typedef struct srp_tokenizer {
                                        * with (NULL: any); set after init */
     int general_only;                 /* tests: never the fast path for
                                        * plain ASCII words (same tokens) */
+    const void *prefetch_base;        /* a table of 4-byte slots to fetch */
+    uint32_t prefetch_mask;           /* ahead at hash & mask (NULL: none) */
 } srp_tokenizer;
 
 /* srp_tok_init - tokenize buf[0..len); is_emoticon may be NULL. */

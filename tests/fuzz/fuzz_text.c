@@ -65,5 +65,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (!srp_utf8_valid(json, strlen(json)))
         abort();
+    /* the fast path for plain words gives the general path's tokens */
+    srp_tokenizer ta, tb;
+    srp_token ka, kb;
+    static const uint32_t emo_first[8] = {0, 0xffffffffu, 0x00000001u, 0x18000000u};
+    srp_tok_init(&ta, buf, size, NULL, NULL);
+    srp_tok_init(&tb, buf, size, NULL, NULL);
+    ta.emo_first = tb.emo_first = size > 1 && (data[1] & 1) ? emo_first : NULL;
+    tb.general_only = 1;
+    for (;;) {
+        int ra = srp_tok_next(&ta, &ka), rb = srp_tok_next(&tb, &kb);
+        if (ra != rb)
+            abort();
+        if (!ra)
+            break;
+        if (ka.type != kb.type || ka.flags != kb.flags || ka.surface != kb.surface ||
+            ka.surface_len != kb.surface_len || ka.key_len != kb.key_len ||
+            memcmp(ka.key, kb.key, ka.key_len + 1) != 0 || ka.hash != kb.hash ||
+            ka.letters != kb.letters || ka.count_excl != kb.count_excl ||
+            ka.count_quest != kb.count_quest || ka.hint_mask != kb.hint_mask)
+            abort();
+    }
+    if (ta.upper != tb.upper || ta.lower != tb.lower || memcmp(ta.hint, tb.hint, sizeof(ta.hint)) != 0)
+        abort();
     return 0;
 }
