@@ -57,13 +57,15 @@ typedef struct slot {
     srp_token tok;      /* the tokenizer writes straight into the ring */
     uint32_t seq;
     const srp_lex_entry *e;
+    uint32_t epoch[SRP_NLANG];   /* set with contrib[] */
+    /* from here on cleared for each new word (SLOT_CLEAR) */
     const srp_lex_rec *rec[SRP_NLANG];   /* [XX] is the language-free record */
     float contrib[SRP_NLANG];
-    uint32_t epoch[SRP_NLANG];
-    uint8_t negated[SRP_NLANG];
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
+    uint8_t negated[SRP_NLANG];
     unsigned polite;            /* languages where contrib[] went to politeness */
 } slot;
+#define SLOT_CLEAR offsetof(slot, rec)
 
 /* A cue while scoring: its surface stays in the input (or a literal) and
  * becomes text (cue_text) only for the cues reported at the end. */
@@ -154,6 +156,13 @@ static void cue_text(char *dst, const char *src, size_t len)
     size_t o = 0;
 
     while (p < end) {
+        if (*p > 0x20 && *p < 0x7f) {
+            /* printable ASCII, the common case */
+            if (o + 1 >= SR_CUE_TEXT_MAX)
+                break;
+            dst[o++] = (char)*p++;
+            continue;
+        }
         const unsigned char *q = p;
         uint32_t cp = srp_utf8_decode(&q, end);
         size_t k = (size_t)(q - p);
@@ -807,11 +816,13 @@ static void sentence_close(scorer *s, int l, int question)
 /* boundary - a clause (and maybe sentence) ends; question: at a '?' */
 static void boundary(scorer *s, int sentence, int question)
 {
-    for (int l = 0; l < SRP_NLANG; l++) {
-        if (!(s->mask & (1u << l)))
-            continue;
-        postneg_resolve(s, l, 1);
-        if (!sentence && s->seq == s->sent_start + 1) {
+    const int one_word_clause = !sentence && s->seq == s->sent_start + 1;
+
+    for (unsigned m = s->mask; m; m &= m - 1) {
+        int l = __builtin_ctz(m);
+        if (s->postneg_mask & (1u << l))
+            postneg_resolve(s, l, 1);
+        if (one_word_clause) {
             /* the sentence's first clause is one word: remember an
              * exclamation of praise ("Great,", "Super,", "Génial,") */
             const slot *sl = &s->ring[s->sent_start & (RING - 1)];
@@ -947,11 +958,7 @@ static void word(scorer *s)
     int emoji = tok->type == SRP_TOK_EMOJI || tok->type == SRP_TOK_EMOTICON;
     unsigned lmask;
 
-    memset(sl->rec, 0, sizeof(sl->rec));
-    memset(sl->contrib, 0, sizeof(sl->contrib));
-    memset(sl->negated, 0, sizeof(sl->negated));
-    memset(sl->fset, 0, sizeof(sl->fset));
-    sl->polite = 0;
+    memset((char *)sl + SLOT_CLEAR, 0, sizeof(*sl) - SLOT_CLEAR);
     sl->seq = pos;
     sl->e = NULL;
 
