@@ -11,8 +11,8 @@
  * records in it, so that a lookup reads the slot and that line only; the
  * whole key is in the strings, the records of an entry with more than two
  * in recs.  Stems (keys that match any word they begin) are marked per
- * record and indexed in a Bloom filter so that most words cost no stem
- * probe at all.
+ * record; stems and phrases are indexed in a Bloom filter so that most
+ * words cost no stem probe and most word sequences no phrase probe.
  */
 #ifndef SR_LEXICON_H
 #define SR_LEXICON_H
@@ -27,7 +27,7 @@
 #endif
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 8u
+#define SRP_LEX_VERSION 9u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -239,8 +239,8 @@ const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i);
 /* srp_lexicon_key - an entry's key (not NUL-terminated; e->key_len bytes). */
 const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 
-/* srp_lexicon_maybe_stem - 0 when no stem has this hash (Bloom filter:
- * two bits from one hash). */
+/* srp_lexicon_maybe_stem - 0 when no stem and no phrase has this lookup
+ * hash (Bloom filter: two bits from one hash). */
 static inline int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
 {
     uint32_t a = hash & lex->bloom_mask;

@@ -911,7 +911,10 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         }
         if (n != k + 1)
             continue;
-        const srp_lex_entry *e = srp_lexicon_get_phrase(lex, srp_hash_fin(h), words, lens, n);
+        uint32_t ph = srp_hash_fin(h);
+        if (!srp_lexicon_maybe_stem(lex, ph))
+            continue;   /* no such phrase */
+        const srp_lex_entry *e = srp_lexicon_get_phrase(lex, ph, words, lens, n);
         if (e != NULL && e->nrec > 0) {
             *start = p0;
             return e;

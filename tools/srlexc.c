@@ -555,7 +555,10 @@ static void write_out(const char *path)
      * table (4 bytes a slot) stays small enough for a core's L2 cache */
     while ((size_t)nslots * 3 < nentries * 5 + 1)
         nslots *= 2;
-    while ((1u << bloom_log2) < nstems * 16 && bloom_log2 < 24)
+    size_t nphrases = 0;
+    for (size_t i = 0; i < nentries; i++)
+        nphrases += !(entries[i].eflags & SRP_E_RAW) && memchr(entries[i].key, ' ', entries[i].len);
+    while ((1u << bloom_log2) < (nstems + nphrases) * 16 && bloom_log2 < 24)
         bloom_log2++;
 
     memset(&h, 0, sizeof(h));
@@ -639,11 +642,16 @@ static void write_out(const char *path)
             j = (j + 1) & (nslots - 1);
         slots[j].tag = (uint16_t)(lh >> 16);
         slots[j].entry = (uint16_t)(i + 1);
-        if (e->eflags & SRP_E_HAS_STEM) {
+        int phrase = !(e->eflags & SRP_E_RAW) && memchr(e->key, ' ', e->len) != NULL;
+        if ((e->eflags & SRP_E_HAS_STEM) || phrase) {
+            /* the filter holds stems and phrases: most probes for either
+             * end here */
             uint32_t a = lh & bmask;
             uint32_t b = ((lh >> 16) | (lh << 16)) * 0x9e3779b1u & bmask;
             bloom[a >> 6] |= (uint64_t)1 << (a & 63);
             bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
+        if (e->eflags & SRP_E_HAS_STEM) {
             if (e->len >= 3 && e->len < 32)
                 stemf[srp_stemf_index(e->key, stemf_log2)] |= 1u << e->len;
         }
