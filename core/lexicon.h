@@ -165,9 +165,29 @@ static inline int srp_lex_key_eq(const srp_lexicon *lex, const srp_lex_entry *e,
                   len - SRP_LEX_KEY_INLINE) == 0;
 }
 
-/* srp_lexicon_get - the entry for key (hash = srp_key_hash(key)), or NULL. */
-static inline const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash,
-                                                   const char *key, size_t len)
+/* srp_lex_key_eq_padded - srp_lex_key_eq for a key with at least
+ * SRP_LEX_KEY_INLINE readable bytes: the head is compared in one go */
+static inline int srp_lex_key_eq_padded(const srp_lexicon *lex, const srp_lex_entry *e,
+                                        const char *key, size_t len)
+{
+#if defined(__SSE2__)
+    const __m128i k = _mm_loadu_si128((const __m128i *)(const void *)key);
+    const __m128i ek = _mm_loadu_si128((const __m128i *)(const void *)e->key);
+    const unsigned want = len >= 16 ? 0xffffu : (1u << len) - 1;
+
+    return ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, ek)) & want) == want &&
+           (len <= SRP_LEX_KEY_INLINE ||
+            memcmp(lex->strings + e->key_off + SRP_LEX_KEY_INLINE, key + SRP_LEX_KEY_INLINE,
+                   len - SRP_LEX_KEY_INLINE) == 0);
+#else
+    return srp_lex_key_eq(lex, e, key, len);
+#endif
+}
+
+/* srp_lex_probe - linear probing from the slot of hash; padded: the key
+ * may be read in SRP_LEX_KEY_INLINE bytes at once */
+static inline const srp_lex_entry *srp_lex_probe(const srp_lexicon *lex, uint32_t hash,
+                                                 const char *key, size_t len, int padded)
 {
     uint32_t i = hash & lex->mask;
     uint16_t tag = (uint16_t)(hash >> 16);
@@ -178,46 +198,27 @@ static inline const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint3
             return NULL;
         if (s.tag == tag) {
             const srp_lex_entry *e = &lex->entries[s.entry - 1];
-            if (e->key_len == len && srp_lex_key_eq(lex, e, key, len))
+            if (e->key_len == len && (padded ? srp_lex_key_eq_padded(lex, e, key, len)
+                                             : srp_lex_key_eq(lex, e, key, len)))
                 return e;
         }
         i = (i + 1) & lex->mask;
     }
 }
 
+/* srp_lexicon_get - the entry for key (hash = srp_key_hash(key)), or NULL. */
+static inline const srp_lex_entry *srp_lexicon_get(const srp_lexicon *lex, uint32_t hash,
+                                                   const char *key, size_t len)
+{
+    return srp_lex_probe(lex, hash, key, len, 0);
+}
+
 /* srp_lexicon_get_key - srp_lexicon_get for a key in a buffer of at least
- * SRP_LEX_KEY_INLINE readable bytes (a token's key): short keys are
- * compared in one go */
+ * SRP_LEX_KEY_INLINE readable bytes (a token's key) */
 static inline const srp_lex_entry *srp_lexicon_get_key(const srp_lexicon *lex, uint32_t hash,
                                                        const char *key, size_t len)
 {
-#if defined(__SSE2__)
-    uint32_t i = hash & lex->mask;
-    uint16_t tag = (uint16_t)(hash >> 16);
-    const __m128i k = _mm_loadu_si128((const __m128i *)(const void *)key);
-    const unsigned want = len >= 16 ? 0xffffu : (1u << len) - 1;
-
-    for (;;) {
-        const srp_lex_slot s = lex->slots[i];
-        if (s.entry == 0)
-            return NULL;
-        if (s.tag == tag) {
-            const srp_lex_entry *e = &lex->entries[s.entry - 1];
-            if (e->key_len == len) {
-                const __m128i ek = _mm_loadu_si128((const __m128i *)(const void *)e->key);
-                unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, ek));
-                if ((eq & want) == want &&
-                    (len <= SRP_LEX_KEY_INLINE ||
-                     memcmp(lex->strings + e->key_off + SRP_LEX_KEY_INLINE,
-                            key + SRP_LEX_KEY_INLINE, len - SRP_LEX_KEY_INLINE) == 0))
-                    return e;
-            }
-        }
-        i = (i + 1) & lex->mask;
-    }
-#else
-    return srp_lexicon_get(lex, hash, key, len);
-#endif
+    return srp_lex_probe(lex, hash, key, len, 1);
 }
 
 /* srp_lexicon_get_phrase - the entry of the phrase words[0..n) (lens[i]

@@ -648,6 +648,17 @@ static int ascii_runs(const char *key, unsigned n, unsigned *last)
 }
 #endif
 
+/* run_step - one more character c of a word: 1 when it makes a run of
+ * three equal characters (an elongation, "sooo") */
+static inline int run_step(uint32_t c, uint32_t *prev, unsigned *run)
+{
+    if (c == *prev)
+        return ++*run == 3;
+    *run = 1;
+    *prev = c;
+    return 0;
+}
+
 /* scan_word - a word starting at t->p; French/English elisions split off */
 static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
 {
@@ -696,60 +707,14 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
             letters += (cc & (C_LOWER | C_UPPER)) != 0;
             upper += (cc & C_UPPER) != 0;
             lower += (cc & C_LOWER) != 0;
-            if (lc == prev) {
-                if (++run == 3)
-                    tok->flags |= SRP_TF_ELONGATED;
-            } else {
-                run = 1;
-                prev = lc;
-            }
+            if (run_step(lc, &prev, &run))
+                tok->flags |= SRP_TF_ELONGATED;
             if (o + 1 < SRP_KEY_MAX)
                 tok->key[o++] = (char)lc;
             else
                 too_long = 1;
             p++;
             continue;
-        }
-        if (c >= 0xc2 && c <= 0xc9) {
-            /* a Latin letter with a diacritic: the table, not utf8proc */
-            const latin_cp *lc = latin_at(p, end);
-            if (lc != NULL) {
-                unsigned cls = lc->cls & 0x0f;
-                if (cls == LT_STOP || (cls == LT_MARK && letters == 0))
-                    break;
-                if (cls == LT_MARK)
-                    need_nfc = 1;
-                letters++;
-                low = lc->low;
-                if (lc->cls & LT_UPPER)
-                    upper++;
-                else if (lc->cls & LT_LOWER)
-                    lower++;
-                tok->hint_mask |= lang_hint(t->hint, low);
-                if (low == prev) {
-                    if (++run == 3)
-                        tok->flags |= SRP_TF_ELONGATED;
-                } else {
-                    run = 1;
-                    prev = low;
-                }
-                if (low < 0x80) {
-                    tmp[0] = (char)low;
-                    k = 1;
-                } else {
-                    tmp[0] = (char)(0xc0 | low >> 6);
-                    tmp[1] = (char)(0x80 | (low & 0x3f));
-                    k = 2;
-                }
-                if (o + k < SRP_KEY_MAX) {
-                    for (size_t i = 0; i < k; i++)
-                        tok->key[o++] = tmp[i];
-                } else {
-                    too_long = 1;
-                }
-                p += 2;
-                continue;
-            }
         }
         if (c < 0x80) {
             if (ascii_alnum(c)) {
@@ -812,13 +777,8 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
                 lower++;
             tok->hint_mask |= lang_hint(t->hint, low);
         }
-        if (low == prev) {
-            if (++run == 3)
-                tok->flags |= SRP_TF_ELONGATED;
-        } else {
-            run = 1;
-            prev = low;
-        }
+        if (run_step(low, &prev, &run))
+            tok->flags |= SRP_TF_ELONGATED;
         k = srp_utf8_encode(low, tmp);
         if (o + k < SRP_KEY_MAX) {
             memcpy(tok->key + o, tmp, k);
@@ -882,13 +842,8 @@ static int apostrophe(srp_token *tok, unsigned *o, unsigned *flags, uint32_t *pr
         *elision = 1;
         return 0;
     }
-    if ('\'' == *prev) {
-        if (++*run == 3)
-            *flags |= SRP_TF_ELONGATED;
-    } else {
-        *run = 1;
-        *prev = '\'';
-    }
+    if (run_step('\'', prev, run))
+        *flags |= SRP_TF_ELONGATED;
     tok->key[(*o)++] = '\'';
     return 0;
 }
@@ -926,13 +881,8 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
             letters += (cc & (C_LOWER | C_UPPER)) != 0;
             upper += (cc & C_UPPER) != 0;
             lower += (cc & C_LOWER) != 0;
-            if (lc == prev) {
-                if (++run == 3)
-                    flags |= SRP_TF_ELONGATED;
-            } else {
-                run = 1;
-                prev = lc;
-            }
+            if (run_step(lc, &prev, &run))
+                flags |= SRP_TF_ELONGATED;
             if (o + 1 >= SRP_KEY_MAX)
                 return 0;
             tok->key[o++] = (char)lc;
@@ -965,13 +915,8 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
         else if (lc->cls & LT_LOWER)
             lower++;
         hints[nh++] = (uint16_t)low;
-        if (low == prev) {
-            if (++run == 3)
-                flags |= SRP_TF_ELONGATED;
-        } else {
-            run = 1;
-            prev = low;
-        }
+        if (run_step(low, &prev, &run))
+            flags |= SRP_TF_ELONGATED;
         if (low < 0x80) {
             if (o + 1 >= SRP_KEY_MAX)
                 return 0;
