@@ -240,9 +240,9 @@ const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i);
 /* srp_lexicon_key - an entry's key (not NUL-terminated; e->key_len bytes). */
 const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e);
 
-/* srp_lexicon_maybe_stem - 0 when no stem and no phrase has this lookup
+/* srp_lexicon_maybe_key - 0 when no stem and no phrase has this lookup
  * hash (Bloom filter: two bits from one hash). */
-static inline int srp_lexicon_maybe_stem(const srp_lexicon *lex, uint32_t hash)
+static inline int srp_lexicon_maybe_key(const srp_lexicon *lex, uint32_t hash)
 {
     uint32_t a = hash & lex->bloom_mask;
     uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;

@@ -292,7 +292,7 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
         if (((unsigned char)tok->key[n] & 0xc0) == 0x80)
             continue; /* not a character boundary */
         uint32_t ph = srp_hash_key(tok->key, n);
-        if (!srp_lexicon_maybe_stem(lex, ph))
+        if (!srp_lexicon_maybe_key(lex, ph))
             continue;
         pe = srp_lexicon_get_key(lex, ph, tok->key, n);
         if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM))
@@ -912,7 +912,7 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (n != k + 1)
             continue;
         uint32_t ph = srp_hash_fin(h);
-        if (!srp_lexicon_maybe_stem(lex, ph))
+        if (!srp_lexicon_maybe_key(lex, ph))
             continue;   /* no such phrase */
         const srp_lex_entry *e = srp_lexicon_get_phrase(lex, ph, words, lens, n);
         if (e != NULL && e->nrec > 0) {

@@ -546,6 +546,17 @@ static size_t emoticon_len(const unsigned char *p, const unsigned char *end)
     return n >= 2 && punct >= 1 ? n : 0;
 }
 
+/* emoticon_shape - the length of the chunk at p when it has the shape of
+ * an emoticon, else 0: two letters or digits in a row are a word, but for
+ * "xD" and "XD" (a fast reject), then emoticon_len */
+static size_t emoticon_shape(const unsigned char *p, const unsigned char *end)
+{
+    if (p + 1 < end && ascii_alnum(p[0]) && ascii_alnum(p[1]) &&
+        !((p[0] | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P')))
+        return 0;
+    return emoticon_len(p, end);
+}
+
 /* emo_maybe - may an emoticon begin at t->p?  (a cheap first-byte test) */
 static inline int emo_maybe(const srp_tokenizer *t)
 {
@@ -562,17 +573,12 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok, int attached)
 
     if (t->is_emoticon == NULL)
         return 0;
-    /* fast reject: two letters or digits in a row are a word, but for
-     * "xD" and "XD" */
-    if (t->p + 1 < t->end && ascii_alnum(t->p[0]) && ascii_alnum(t->p[1]) &&
-        !((t->p[0] | 0x20) == 'x' && (t->p[1] == 'D' || t->p[1] == 'd' || t->p[1] == 'P')))
-        return 0;
     /* "(ab Montag):", "(inkl. MwSt.):", "(+88%)": a bracket that closes, or
      * a percent sign, right after other text is punctuation, not the faces
      * "):" and "%)" */
     if (attached && (t->p[0] == ')' || t->p[0] == ']' || t->p[0] == '}' || t->p[0] == '%'))
         return 0;
-    n = emoticon_len(t->p, t->end);
+    n = emoticon_shape(t->p, t->end);
     if (n == 0)
         return 0;
     /* "8)" alone is the eighth item of a list, "(8" the start of "(8 Uhr)",
@@ -819,6 +825,14 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
 }
 
 #if defined(__SSE2__)
+/* prefetch_slot - start fetching the lexicon slot of a word's hash, which
+ * the scorer reads next */
+static inline void prefetch_slot(const srp_tokenizer *t, uint32_t hash)
+{
+    if (t->prefetch_base != NULL)
+        __builtin_prefetch((const char *)t->prefetch_base + 4 * (hash & t->prefetch_mask));
+}
+
 /* apostrophe - an apostrophe inside a word (key[0..*o) so far, a letter
  * follows): "l'", "qu'", "jusqu'" end the word with it (elision), else it
  * is part of the word ("don't", "aujourd'hui"); 1 when the key is full */
@@ -940,6 +954,7 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
     tok->key[o] = '\0';
     tok->key_len = o;
     tok->hash = srp_hash_key(tok->key, o);
+    prefetch_slot(t, tok->hash);
     tok->letters = letters;
     tok->count_excl = 0;
     tok->count_quest = 0;
@@ -993,14 +1008,10 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
                 has_prefix_ci(p, end, "www."))
                 return 0;
         }
-        /* an emoticon may begin here unless two letters or digits do
-         * ("xD" aside): leave that to try_emoticon */
-        if (t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1)) {
-            if ((p + 1 >= end || !ascii_alnum(p[1]) ||
-                 ((c | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P'))) &&
-                emoticon_len(p, end) != 0)
-                return 0;
-        }
+        /* what may be an emoticon is left to try_emoticon */
+        if ((t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1)) &&
+            emoticon_shape(p, end) != 0)
+            return 0;
     }
 
     __m128i v;
@@ -1029,6 +1040,12 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     unsigned um = am & ~b5 & keep;
     unsigned lm = am & b5 & keep;
 
+    /* the key: letters lower-cased; bit i of eq: key[i] == key[i + 1] */
+    const __m128i k = _mm_or_si128(v, _mm_and_si128(al, _mm_set1_epi8(0x20)));
+    _mm_storeu_si128((__m128i *)(void *)tok->key, k);
+    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
+                  (keep >> 1);
+
     /* what ends the word: the end, or ASCII that is not "'" between a
      * letter and a letter (an elision: "l'avion", "don't") */
     if (p + n < end) {
@@ -1036,13 +1053,9 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         if (b >= 0x80 || b == '\'') {
             /* it goes on in other letters ("café", "Straße"), or at an
              * apostrophe ("l'avion", "don't") */
-            const __m128i k = _mm_or_si128(v, _mm_and_si128(al, _mm_set1_epi8(0x20)));
-            _mm_storeu_si128((__m128i *)(void *)tok->key, k);
             unsigned fl = 0, run = 0;
             uint32_t prev = 0;
             if (n > 0) {
-                unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
-                              (keep >> 1);
                 unsigned ne = ~eq & (keep >> 1);
                 run = ne == 0 ? n : n - 1 - (31 - (unsigned)__builtin_clz(ne));
                 prev = (unsigned char)tok->key[n - 1];
@@ -1051,13 +1064,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
             return fast_word_more(t, tok, p, p + n, n, bits16(um), bits16(lm), fl, prev, run);
         }
     }
-    const __m128i k = _mm_or_si128(v, _mm_and_si128(al, _mm_set1_epi8(0x20)));
-    _mm_storeu_si128((__m128i *)(void *)tok->key, k);
     tok->key[n] = '\0';
-
-    /* bit i: key[i] == key[i + 1]; three in a row is an elongation */
-    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
-                  (keep >> 1);
     uint64_t w0 = (uint64_t)_mm_cvtsi128_si64(k);
     uint64_t h = SRP_HASH_SEED ^ n;
     if (n <= 8) {
@@ -1070,13 +1077,12 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 
     tok->type = (um | lm) ? SRP_TOK_WORD : SRP_TOK_NUMBER;
     tok->flags = (upper >= 2 && lower == 0 ? SRP_TF_CAPS : 0) | (upper ? SRP_TF_UPPER : 0) |
-                 ((eq & (eq >> 1)) ? SRP_TF_ELONGATED : 0);
+                 ((eq & (eq >> 1)) ? SRP_TF_ELONGATED : 0);   /* three in a row */
     tok->surface = (const char *)p;
     tok->surface_len = n;
     tok->key_len = n;
     tok->hash = srp_hash_fin(h);
-    if (t->prefetch_base != NULL)
-        __builtin_prefetch((const char *)t->prefetch_base + 4 * (tok->hash & t->prefetch_mask));
+    prefetch_slot(t, tok->hash);
     tok->letters = upper + lower;
     tok->count_excl = 0;
     tok->count_quest = 0;
