@@ -99,6 +99,8 @@ typedef struct lstate {
     unsigned fbits;      /* the bits whose count is not 0 */
     unsigned hits;
     unsigned ncues;
+    int cue_min;         /* index of the weakest cue when all SR_CUE_MAX are
+                          * taken and no weight changed since, else -1 */
     /* from here on only the first ncues entries are ever read: a new
      * document resets the fields above (LSTATE_HEAD), not these */
     icue cues[SR_CUE_MAX];
@@ -108,7 +110,8 @@ typedef struct lstate {
 } lstate;
 
 static const lstate lstate_init = {
-    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .neg_reach = WINDOW};
+    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .neg_reach = WINDOW,
+    .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
 typedef struct scorer {
@@ -195,16 +198,27 @@ static void cue_add(lstate *L, const char *surface, size_t len, float w, int kin
     unsigned i = L->ncues;
 
     if (i == SR_CUE_MAX) {
-        unsigned weakest = 0;
-        for (unsigned k = 1; k < SR_CUE_MAX; k++)
-            if (fabsf(L->cues[k].weight) < fabsf(L->cues[weakest].weight))
-                weakest = k;
-        if (fabsf(L->cues[weakest].weight) >= fabsf(w) && kind == SR_CUE_WORD)
+        /* the first of the weakest; remembered while the cues stay as
+         * they are (a long text turns most candidates away) */
+        if (L->cue_min < 0) {
+            unsigned weakest = 0;
+            float min = fabsf(L->cues[0].weight);
+#pragma GCC unroll 16
+            for (unsigned k = 1; k < SR_CUE_MAX; k++) {
+                float a = fabsf(L->cues[k].weight);
+                int lt = a < min;   /* no branch: the order is random */
+                min = lt ? a : min;
+                weakest = lt ? k : weakest;
+            }
+            L->cue_min = (int)weakest;
+        }
+        if (fabsf(L->cues[L->cue_min].weight) >= fabsf(w) && kind == SR_CUE_WORD)
             return;
-        i = weakest;
+        i = (unsigned)L->cue_min;
     } else {
         L->ncues++;
     }
+    L->cue_min = -1;
     L->cues[i].src = surface;
     L->cues[i].len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     L->cues[i].weight = w;
@@ -218,6 +232,7 @@ static void cue_add(lstate *L, const char *surface, size_t len, float w, int kin
 /* cue_drop - forget the cues of one word (it became part of a phrase) */
 static void cue_drop(lstate *L, uint32_t seq)
 {
+    L->cue_min = -1;
     for (unsigned i = 0; i < L->ncues;) {
         if (L->cue_seq[i] == seq) {
             L->ncues--;
@@ -234,6 +249,7 @@ static void cue_drop(lstate *L, uint32_t seq)
 /* cue_reweight - set the weight of a word's valence cue */
 static void cue_reweight(lstate *L, uint32_t seq, float w, unsigned addmods)
 {
+    L->cue_min = -1;
     for (unsigned i = 0; i < L->ncues; i++)
         if (L->cue_seq[i] == seq && L->cues[i].kind <= SR_CUE_EMOJI) {
             L->cues[i].weight = w;
@@ -764,6 +780,7 @@ static void sentence_close(scorer *s, int l, int question)
     /* nothing was said in this language since the last close */
     if (L->epoch == 0 && L->seg_b == 0.0 && L->interj < 0)
         return;
+    L->cue_min = -1;   /* weights may change below */
 
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
      * praise (or one phrase) after a complaint is irony: it counts against */

@@ -454,7 +454,6 @@ static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *st
     tok->key[0] = '\0';
     tok->key_len = 0;
     tok->hash = 0;
-    tok->letters = 0;
     tok->count_excl = 0;
     tok->count_quest = 0;
     tok->hint_mask = 0;
@@ -796,9 +795,8 @@ static void scan_word(srp_tokenizer *t, srp_token *tok, int hashtag)
     }
     tok->surface_len = (size_t)(p - start);
     t->p = p;
-    t->upper += upper;
-    t->lower += lower;
-    tok->letters = letters;
+    t->upper += upper != 0;
+    t->lower += lower != 0;
     if (upper >= 2 && lower == 0)
         tok->flags |= SRP_TF_CAPS;
     if (upper > 0)
@@ -955,11 +953,10 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
     tok->key_len = o;
     tok->hash = srp_hash_key(tok->key, o);
     prefetch_slot(t, tok->hash);
-    tok->letters = letters;
     tok->count_excl = 0;
     tok->count_quest = 0;
-    t->upper += upper;
-    t->lower += lower;
+    t->upper += upper != 0;
+    t->lower += lower != 0;
     t->p = p;
     t->chunk_end = end;
     t->in_chunk = 1;
@@ -1073,22 +1070,20 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         uint64_t w1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k));
         h = srp_hash_mix(srp_hash_mix(h, w0), w1 & (~0ull >> (8 * (16 - n))));
     }
-    unsigned upper = bits16(um), lower = bits16(lm);
-
+    /* the case masks decide the flags: no letter counts needed */
     tok->type = (um | lm) ? SRP_TOK_WORD : SRP_TOK_NUMBER;
-    tok->flags = (upper >= 2 && lower == 0 ? SRP_TF_CAPS : 0) | (upper ? SRP_TF_UPPER : 0) |
+    tok->flags = ((um & (um - 1)) && lm == 0 ? SRP_TF_CAPS : 0) | (um ? SRP_TF_UPPER : 0) |
                  ((eq & (eq >> 1)) ? SRP_TF_ELONGATED : 0);   /* three in a row */
     tok->surface = (const char *)p;
     tok->surface_len = n;
     tok->key_len = n;
     tok->hash = srp_hash_fin(h);
     prefetch_slot(t, tok->hash);
-    tok->letters = upper + lower;
     tok->count_excl = 0;
     tok->count_quest = 0;
     tok->hint_mask = 0;
-    t->upper += upper;
-    t->lower += lower;
+    t->upper += um != 0;
+    t->lower += lm != 0;
     t->p = p + n;
     t->chunk_end = end;
     t->in_chunk = 1;

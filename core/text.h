@@ -58,7 +58,6 @@ typedef struct srp_token {
     char key[SRP_KEY_MAX];  /* folded (NFC, lower case); NUL-terminated */
     unsigned key_len;
     uint32_t hash;          /* srp_hash(key) */
-    unsigned letters;       /* letters in the word */
     unsigned count_excl;    /* '!' in a PUNCT run */
     unsigned count_quest;   /* '?' in a PUNCT run */
     unsigned hint_mask;     /* languages whose letters (ß, ł, ñ, ç...) the word has */
@@ -75,7 +74,7 @@ typedef struct srp_tokenizer {
     const void *userdata;
     unsigned newlines;                /* newlines in the last run of space */
     unsigned repaired;                /* invalid sequences seen */
-    unsigned upper, lower;            /* letters by case, whole text so far */
+    unsigned upper, lower;            /* words with an upper-/lower-case letter, so far */
     float hint[SRP_NLANG];            /* language hints from letters */
     int in_chunk;
     int chunk_start;                  /* next piece starts the chunk */

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ka.type != kb.type || ka.flags != kb.flags || ka.surface != kb.surface ||
             ka.surface_len != kb.surface_len || ka.key_len != kb.key_len ||
             memcmp(ka.key, kb.key, ka.key_len + 1) != 0 || ka.hash != kb.hash ||
-            ka.letters != kb.letters || ka.count_excl != kb.count_excl ||
+            ka.count_excl != kb.count_excl ||
             ka.count_quest != kb.count_quest || ka.hint_mask != kb.hint_mask)
             abort();
     }
