@@ -98,6 +98,10 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
         if ((e->eflags & SRP_E_RAW) && e->key_len > 0) {
             unsigned char c = (unsigned char)lex->strings[e->key_off];
             lex->emo_first[c >> 5] |= 1u << (c & 31);
+            if (e->key_len >= 2) {
+                unsigned pr = c | (unsigned)(unsigned char)lex->strings[e->key_off + 1] << 8;
+                lex->emo_pair[pr >> 5] |= 1u << (pr & 31);
+            }
         }
     }
     return SR_OK;

@@ -138,6 +138,7 @@ struct srp_lexicon {
     uint32_t stemf_bits_log2;
     unsigned stem_langs;
     uint32_t emo_first[8];      /* first bytes of emoticons (raw entries) */
+    uint32_t emo_pair[2048];    /* their first two bytes (bit b0 | b1 << 8) */
     size_t nrecs;               /* records of all entries */
 };
 
@@ -262,6 +263,13 @@ static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
 static inline const uint32_t *srp_lexicon_emoticon_starts(const srp_lexicon *lex)
 {
     return lex->emo_first;
+}
+
+/* srp_lexicon_emoticon_pairs - 65,536 bits: the first two bytes of
+ * emoticons (bit p[0] | p[1] << 8); an emoticon has two bytes at least */
+static inline const uint32_t *srp_lexicon_emoticon_pairs(const srp_lexicon *lex)
+{
+    return lex->emo_pair;
 }
 
 /* srp_lexicon_stem_lengths - bit n set when a stem of n bytes may begin

@@ -1087,6 +1087,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     }
     srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
     t.emo_first = srp_lexicon_emoticon_starts(ctx->lex);
+    t.emo_pair = srp_lexicon_emoticon_pairs(ctx->lex);
     t.prefetch_base = ctx->lex->slots;
     t.prefetch_mask = ctx->lex->mask;
     for (;;) {

@@ -508,6 +508,22 @@ static int has_prefix_ci(const unsigned char *p, const unsigned char *end, const
     return 1;
 }
 
+/* emo_begins - may an emoticon begin at p: its first byte, then its first
+ * two (an emoticon has two bytes at least, in its chunk) */
+static inline int emo_begins(const srp_tokenizer *t, const unsigned char *p,
+                             const unsigned char *end)
+{
+    unsigned c = *p;
+    if (t->emo_first != NULL && !(t->emo_first[c >> 5] >> (c & 31) & 1))
+        return 0;
+    if (t->emo_pair == NULL)
+        return 1;
+    if (p + 1 >= end)
+        return 0;
+    c |= (unsigned)p[1] << 8;
+    return t->emo_pair[c >> 5] >> (c & 31) & 1;
+}
+
 /* emoticon_len - the length of the white-space-delimited chunk at p when
  * it may be an emoticon (2 to 10 printable ASCII bytes, at most two
  * letters, some punctuation), else 0.  One pass: most chunks are words and
@@ -556,11 +572,10 @@ static size_t emoticon_shape(const unsigned char *p, const unsigned char *end)
     return emoticon_len(p, end);
 }
 
-/* emo_maybe - may an emoticon begin at t->p?  (a cheap first-byte test) */
+/* emo_maybe - may an emoticon begin at t->p?  (cheap byte tests) */
 static inline int emo_maybe(const srp_tokenizer *t)
 {
-    unsigned char c = *t->p;
-    return t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1);
+    return emo_begins(t, t->p, t->end);
 }
 
 /* try_emoticon - ":-(", "<3", ":D" as one token when the lexicon knows it;
@@ -1006,8 +1021,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
                 return 0;
         }
         /* what may be an emoticon is left to try_emoticon */
-        if ((t->emo_first == NULL || (t->emo_first[c >> 5] >> (c & 31) & 1)) &&
-            emoticon_shape(p, end) != 0)
+        if (emo_begins(t, p, end) && emoticon_shape(p, end) != 0)
             return 0;
     }
 

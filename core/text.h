@@ -80,6 +80,8 @@ typedef struct srp_tokenizer {
     int chunk_start;                  /* next piece starts the chunk */
     const uint32_t *emo_first;        /* 256 bits: bytes an emoticon may begin
                                        * with (NULL: any); set after init */
+    const uint32_t *emo_pair;         /* 65,536 bits: their first two bytes
+                                       * (b0 | b1 << 8; NULL: any) */
     int general_only;                 /* tests: never the fast path for
                                        * plain ASCII words (same tokens) */
     const void *prefetch_base;        /* a table of 4-byte slots to fetch */
