@@ -1108,17 +1108,24 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 
 static int tok_next_general(srp_tokenizer *t, srp_token *tok) __attribute__((noinline));
 
-/* srp_tok_next - the next token: most are plain words (fast_word) */
+/* srp_tok_next - the next token: most are plain words (fast_word); when
+ * the general path only skipped something (an @handle, an HTML entity, a
+ * hyphen inside a word: -1) the fast path tries again there */
 int srp_tok_next(srp_tokenizer *t, srp_token *tok)
 {
+    for (;;) {
 #if defined(__SSE2__)
-    if (!t->general_only && fast_word(t, tok))
-        return 1;
+        if (!t->general_only && fast_word(t, tok))
+            return 1;
 #endif
-    return tok_next_general(t, tok);
+        int r = tok_next_general(t, tok);
+        if (r >= 0)
+            return r;
+    }
 }
 
-/* tok_next_general - the next token, whatever the text */
+/* tok_next_general - the next token, whatever the text; -1 when it only
+ * skipped something (the caller comes back) */
 static int tok_next_general(srp_tokenizer *t, srp_token *tok)
 {
     for (;;) {
@@ -1186,7 +1193,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
                 t->p++;
                 while (t->p < t->chunk_end && (ascii_alnum(*t->p) || *t->p == '_'))
                     t->p++;
-                continue;
+                return -1;
             }
             if (c == '#' && t->p + 1 < t->chunk_end &&
                 (ascii_alpha(t->p[1]) || t->p[1] >= 0x80)) {
@@ -1203,7 +1210,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
                     r++;
                 if (r < t->end && *r == ';' && r > t->p + 1) {
                     t->p = r + 1;
-                    continue;
+                    return -1;
                 }
                 /* cut off, as at the end of a tweet: "&gt", "&amp" */
                 static const char *const names[] = {"gt", "lt", "amp", "quot", "apos", "nbsp"};
@@ -1215,7 +1222,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
                     }
                 }
                 if (t->p == r)
-                    continue;
+                    return -1;
             }
             if (c == '!' || c == '?') {
                 tok_reset(tok, SRP_TOK_PUNCT, start);
@@ -1248,7 +1255,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
             if (c == '-' && !first && start > t->base && ascii_alnum(start[-1]) &&
                 t->p + 1 < t->end && (ascii_alnum(t->p[1]) || t->p[1] >= 0xc0)) {
                 t->p++;
-                continue;
+                return -1;
             }
             if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
                 t->p++;
