@@ -21,7 +21,9 @@ for i, (c, o) in enumerate(zip(cases, outs), 1):
         why.append("lang %s, want %s" % (o["lang"], lang))
     if labels and o["label"] not in labels.split("|"):
         why.append("label %s (%.1f), want %s" % (o["label"], o["score"], labels))
-    if flag and flag not in o["flags"]:
+    if flag.startswith("!") and flag[1:] in o["flags"]:
+        why.append("flags %s, want no %s" % (",".join(o["flags"]), flag[1:]))
+    elif flag and not flag.startswith("!") and flag not in o["flags"]:
         why.append("flags %s, want %s" % (",".join(o["flags"]) or "-", flag))
     if why:
         bad += 1
