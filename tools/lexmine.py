@@ -23,7 +23,9 @@ word that merely co-occurs with known opinion words gets no credit.  With
 listed words whose mined sign agrees with the curated one are kept.
 --half A|B restricts the corpus to one half (sha256 of the text, first 8
 hex digits, even = A, odd = B); heldout mines on each half and measures on
-the other.  Run from
+the other.  --replace LIST leaves LIST (a list of core/local.mk, usually
+the one being regenerated) out of the lexicon everywhere: known words,
+residuals and the baseline of cv/heldout.  Run from
 the top of a built tree.  Never point it at a non-commercial corpus: the
 output is meant to ship.
 """
@@ -83,9 +85,15 @@ def bag(seq, ngrams):
     return out
 
 
+BASE_LEX = None   # the lexicon without the list being regenerated (--replace)
+REPLACE = None
+
+
 def run_ctl(lexicon, args, stdin):
-    """sentiroutectl ARGS, with the compiled lexicon file if given"""
+    """sentiroutectl ARGS, with the compiled lexicon file if given (else the
+    built-in one, or the one without the --replace list)"""
     cmd = [CTL]
+    lexicon = lexicon or BASE_LEX
     conf = None
     if lexicon:
         conf = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
@@ -214,7 +222,10 @@ def lexicon_lists():
     lists = []
     with open(os.path.join(TOP, "core", "local.mk")) as f:
         for m in re.finditer(r"(\w\w):\$\(srcdir\)/(lexicon/[\w.-]+\.tsv)", f.read()):
-            lists.append("%s:%s" % (m.group(1), os.path.join(TOP, m.group(2))))
+            path = os.path.join(TOP, m.group(2))
+            if REPLACE and os.path.realpath(path) == os.path.realpath(REPLACE):
+                continue
+            lists.append("%s:%s" % (m.group(1), path))
     return lists
 
 
@@ -252,7 +263,14 @@ def main():
     ap.add_argument("--extra", help="heldout: a list written by hand, measured with and "
                     "without the mined one (compiled before it)")
     ap.add_argument("--half", choices=["A", "B"], help="use one half of the corpus only")
+    ap.add_argument("--replace", help="the list being regenerated (one of core/local.mk): "
+                    "mine and measure as if it were not in the lexicon")
     a = ap.parse_args()
+    if a.replace:
+        global BASE_LEX, REPLACE
+        REPLACE = a.replace
+        BASE_LEX = os.path.join(tempfile.mkdtemp(), "base.lex")
+        subprocess.run([SRLEXC, "-o", BASE_LEX] + lexicon_lists(), check=True, capture_output=True)
 
     gold, text = read_corpus(a.corpus)
     if a.half:
