@@ -42,6 +42,7 @@ LEXICON_LISTS = \
 	en:$(srcdir)/lexicon/en.tsv \
 	de:$(srcdir)/lexicon/de.tsv \
 	fr:$(srcdir)/lexicon/fr.tsv \
+	fr:$(srcdir)/lexicon/fr-reviews.tsv \
 	es:$(srcdir)/lexicon/es.tsv \
 	pl:$(srcdir)/lexicon/pl.tsv
 LEXICON_FILES = $(foreach l,$(LEXICON_LISTS),$(word 2,$(subst :, ,$(l))))
