@@ -323,14 +323,16 @@ static unsigned lang_hint(float *hint, uint32_t cp)
  * U+027F: Latin-1, Latin Extended-A and -B, the letters of de, fr, es, pl)
  * from a table: their class, as utf8proc's category would say, and their
  * lower case, as utf8proc_tolower would.  Built once, on first use. */
-enum { LT_STOP = 0, LT_LETTER = 1, LT_MARK = 2 };
+enum { LT_STOP = 0, LT_LETTER = 1, LT_MARK = 2, LT_SLOW = 3 };
 #define LT_UPPER 0x10u /* tolower changes it */
 #define LT_LOWER 0x20u /* tolower keeps it and toupper changes it */
 #define LT_FIRST 0x80u
 #define LT_END 0x280u
 typedef struct latin_cp {
     uint16_t low;
-    uint8_t cls;  /* LT_STOP / LT_LETTER / LT_MARK, | LT_UPPER / LT_LOWER */
+    uint8_t cls;  /* LT_STOP / LT_LETTER / LT_MARK / LT_SLOW (a letter whose
+                   * lower case is not two bytes: the general path's), |
+                   * LT_UPPER / LT_LOWER */
     uint8_t pad;
 } latin_cp;
 static latin_cp latin[LT_END - LT_FIRST];
@@ -351,6 +353,10 @@ static void latin_init(void)
             l->cls = LT_LETTER;
         else
             l->cls = LT_STOP;
+        /* U+023A and U+023E lower-case to U+2C65 and U+2C66 (three
+         * bytes): the fast path writes two-byte letters only */
+        if (l->cls == LT_LETTER && low >= 0x800)
+            l->cls = LT_SLOW;
         l->low = (uint16_t)low;
         if (low != cp)
             l->cls |= LT_UPPER;
@@ -1268,7 +1274,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
         }
 
         const latin_cp *lc = latin_at(t->p, t->chunk_end);
-        if (lc != NULL && (lc->cls & 0x0f) == LT_LETTER) {
+        if (lc != NULL && ((lc->cls & 0x0f) == LT_LETTER || (lc->cls & 0x0f) == LT_SLOW)) {
             scan_word(t, tok, 0);
             if (tok->surface_len > 0)
                 return 1;
