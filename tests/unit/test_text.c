@@ -329,6 +329,48 @@ static void test_tokens_fast_path_equals_general_path(void **state)
     }
 }
 
+/* compare_paths - the fast and the general path give the same tokens */
+static void compare_paths(const char *text, size_t len)
+{
+    srp_tokenizer a, b;
+    srp_token ta, tb;
+
+    srp_tok_init(&a, text, len, NULL, NULL);
+    srp_tok_init(&b, text, len, NULL, NULL);
+    b.general_only = 1;
+    for (int n = 0;; n++) {
+        int ra = srp_tok_next(&a, &ta), rb = srp_tok_next(&b, &tb);
+        if (ra != rb)
+            fail_msg("'%.*s': token %d: fast %d, general %d", (int)len, text, n, ra, rb);
+        if (!ra)
+            break;
+        if (ta.type != tb.type || ta.flags != tb.flags || ta.surface != tb.surface ||
+            ta.surface_len != tb.surface_len || strcmp(ta.key, tb.key) != 0 ||
+            ta.hash != tb.hash || ta.hint_mask != tb.hint_mask)
+            fail_msg("'%.*s': token %d: fast key '%s' flags %#x, general key '%s' flags %#x",
+                     (int)len, text, n, ta.key, ta.flags, tb.key, tb.flags);
+    }
+    if (a.upper != b.upper || a.lower != b.lower || memcmp(a.hint, b.hint, sizeof(a.hint)) != 0)
+        fail_msg("'%.*s': tokenizer totals differ", (int)len, text);
+}
+
+/* every code point of the fast path's Latin table (U+0080-U+027F), alone,
+ * at the start, inside and at the end of a word, after ASCII and after
+ * another letter of the table: the same tokens both ways */
+static void test_tokens_latin_table_every_code_point(void **state)
+{
+    (void)state;
+    for (uint32_t cp = 0x80; cp < 0x280; cp++) {
+        char c[3] = {(char)(0xc0 | cp >> 6), (char)(0x80 | (cp & 0x3f)), 0};
+        char text[96];
+        int n = snprintf(text, sizeof(text), "%s x%s %sab a%sb ab%s \xc3\xa9%s%s %s%s%s",
+                         c, c, c, c, c, c, c, c, c, c);
+        compare_paths(text, (size_t)n);
+        n = snprintf(text, sizeof(text), "x %sAB Ab%s", c, c);
+        compare_paths(text, (size_t)n);
+    }
+}
+
 /* the key hash reads eight bytes at a time: srp_hash_key over a padded
  * key gives srp_hash of the same bytes, whatever lies past the key */
 static void test_hash_key_equals_hash(void **state)
@@ -441,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_tokens_ascii_words_any_length_and_place),
         cmocka_unit_test(test_tokens_ascii_head_then_more),
         cmocka_unit_test(test_tokens_fast_path_equals_general_path),
+        cmocka_unit_test(test_tokens_latin_table_every_code_point),
         cmocka_unit_test(test_hash_key_equals_hash),
         cmocka_unit_test(test_invalid_utf8_never_reaches_a_key),
         cmocka_unit_test(test_repair_replaces_and_caps),
