@@ -18,7 +18,10 @@
  * request; the first waiting thread becomes the leader, runs every queued
  * request in one transaction (each in a nested transaction, so one
  * failure does not undo the others) and commits once: one fsync
- * acknowledges the whole batch (group commit).
+ * acknowledges the whole batch (group commit).  Each writer sleeps on a
+ * condition of its own: it is woken when its request is done, or when the
+ * leader steps down and its request heads the queue, never for another's
+ * batch (a shared condition woke every waiter at each commit and flush).
  */
 #include "build-config.h"
 
@@ -44,6 +47,8 @@ struct srp_wreq {
     int done;
     sr_error err;
     struct srp_wreq *next;
+    pthread_cond_t cv;      /* its writer waits here: woken when done, or
+                             * to lead when the leader leaves it queued */
 };
 
 static const char *const status_names[] = {"new", "open", "pending", "closed"};
@@ -214,7 +219,6 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     st->flags = flags;
     st->batch_max = cfg->store_batch_max;
     pthread_mutex_init(&st->sh->mu, NULL);
-    pthread_cond_init(&st->sh->cv, NULL);
     pthread_mutex_init(&st->sh->ctx_mu, NULL);
     st->sh->ctx = sr_ctx_ref((sr_ctx *)ctx);   /* refs are not part of its constness */
     if (cfg->store_instance[0])
@@ -273,7 +277,6 @@ void sr_store_close(sr_store *st)
     if (st->env)
         mdb_env_close(st->env);
     pthread_mutex_destroy(&st->sh->mu);
-    pthread_cond_destroy(&st->sh->cv);
     pthread_mutex_destroy(&st->sh->ctx_mu);
     sr_ctx_free(st->sh->ctx);
     free(st->sh);
@@ -523,6 +526,14 @@ static srp_wreq *take_batch(srp_shared *sh, int max)
     return batch;
 }
 
+/* finish - r is done: wake its writer alone (with sh->mu held; r may be
+ * gone once the mutex is released) */
+static void finish(srp_wreq *r)
+{
+    r->done = 1;
+    pthread_cond_signal(&r->cv);
+}
+
 /* release - reqs are done; a flush error replaces the success of those
  * that had none */
 static void release(srp_wreq *reqs, const sr_error *ferr)
@@ -533,7 +544,7 @@ static void release(srp_wreq *reqs, const sr_error *ferr)
             r->rc = ferr->code;
             r->err = *ferr;
         }
-        r->done = 1;
+        finish(r);
     }
 }
 
@@ -571,7 +582,7 @@ static void lead(sr_store *st, srp_wreq *own)
                         keep = r;
                     klast = r;
                 } else {
-                    r->done = 1;
+                    finish(r);
                 }
             }
             if (keep != NULL) {
@@ -581,7 +592,6 @@ static void lead(sr_store *st, srp_wreq *own)
                     sh->uhead = keep;
                 sh->utail = klast;
             }
-            pthread_cond_broadcast(&sh->cv);
             continue;
         }
         if (sh->uhead == NULL)
@@ -599,7 +609,6 @@ static void lead(sr_store *st, srp_wreq *own)
             if (rc != 0)
                 srp_mdb_error(&ferr, rc, "flush");
             release(u, rc != 0 ? &ferr : NULL);
-            pthread_cond_broadcast(&sh->cv);
         }
     }
 }
@@ -613,6 +622,7 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
 
     if (st->flags & SR_STORE_RDONLY)
         return srp_error(err, SR_EINVAL, 0, st->path, "store is open read-only");
+    pthread_cond_init(&req.cv, NULL);
     pthread_mutex_lock(&sh->mu);
     if (sh->tail)
         sh->tail->next = &req;
@@ -621,7 +631,7 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
     sh->tail = &req;
     while (!req.done) {
         if (sh->leader) {
-            pthread_cond_wait(&sh->cv, &sh->mu);
+            pthread_cond_wait(&req.cv, &sh->mu);
             continue;
         }
         sh->leader = 1;
@@ -637,9 +647,13 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err)
             release(batch, NULL);
         }
         sh->leader = 0;
-        pthread_cond_broadcast(&sh->cv);
+        /* requests still queued: the first one's writer leads them (one
+         * wake-up, not every waiter's) */
+        if (sh->head != NULL)
+            pthread_cond_signal(&sh->head->cv);
     }
     pthread_mutex_unlock(&sh->mu);
+    pthread_cond_destroy(&req.cv);
     if (req.rc != SR_OK && err)
         *err = req.err;
     return req.rc;

@@ -20,8 +20,7 @@ typedef struct srp_wreq srp_wreq;
 typedef struct srp_shared {
     /* group commit: writers queue requests, one leader runs a batch */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    srp_wreq *head, *tail;
+    srp_wreq *head, *tail;   /* each waits on its own condition (store.c) */
     int leader;
     /* the context new calls start with (sr_store_set_ctx), one reference */
     pthread_mutex_t ctx_mu;

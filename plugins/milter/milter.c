@@ -141,6 +141,7 @@ struct connctx {
     struct msgctx *msg;
     int can_skip;           /* the MTA offered SMFIP_SKIP */
     int nr_hdr;             /* headers get no reply (SMFIP_NR_HDR) */
+    int nr_eoh;             /* nor does the end of headers (SMFIP_NR_EOH) */
     char client[64];
 };
 
@@ -253,7 +254,10 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     /* not SMFIP_NODATA: Postfix still sends the DATA macros, and with no
      * reply to them the next packet waits for a delayed ACK (~40 ms per
      * message; see mlfi_data) */
-    const unsigned long skip = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | SMFIP_NR_HDR;
+    const unsigned long skip =
+        SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | SMFIP_NR_HDR | SMFIP_NR_EOH;
+    /* the no-reply bits need the connection context to answer NOREPLY */
+    const unsigned long noreply = SMFIP_NR_HDR | SMFIP_NR_EOH;
     struct connctx *cc;
     (void)f2;
     (void)f3;
@@ -273,11 +277,12 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         cc->conf = conf_current();
         cc->can_skip = (f1 & SMFIP_SKIP) != 0;
         cc->nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
+        cc->nr_eoh = (f1 & SMFIP_NR_EOH) != 0;
         atomic_fetch_add(&active_conns, 1);
         smfi_setpriv(ctx, cc);
     }
     *pf0 = need;
-    *pf1 = f1 & skip & (cc != NULL ? ~0ul : ~(unsigned long)SMFIP_NR_HDR);
+    *pf1 = f1 & skip & (cc != NULL ? ~0ul : ~noreply);
     *pf2 = 0;
     *pf3 = 0;
     return SMFIS_CONTINUE;
@@ -395,15 +400,19 @@ static sfsistat mlfi_data(SMFICTX *ctx)
     return SMFIS_CONTINUE;
 }
 
+/* mlfi_eoh - no reply either when the MTA offers SMFIP_NR_EOH (Postfix
+ * does): it then sends the body in the same write instead of waiting for
+ * one more round trip per message.  Mail for no support address was
+ * accepted at DATA already; the body callback accepts what gets here. */
 static sfsistat mlfi_eoh(SMFICTX *ctx)
 {
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
     if (m == NULL || !m->support)
-        return SMFIS_ACCEPT;
+        return cc && cc->nr_eoh ? SMFIS_NOREPLY : SMFIS_ACCEPT;
     append(cc, m, "\r\n", 2);
-    return SMFIS_CONTINUE;
+    return cc->nr_eoh ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)

@@ -1,7 +1,8 @@
 /*
  * noop_milter - the baseline for bench_milter: a libmilter filter that
  * asks Postfix for what sentiroute-milter asks for (connect, envelope,
- * headers without replies (SMFIP_NR_HDR), body, end of message; may add
+ * headers and end of headers without replies (SMFIP_NR_HDR, SMFIP_NR_EOH),
+ * body, end of message; may add
  * and change headers and add recipients) and does nothing with it.
  *
  *   noop_milter SOCKET        e.g. inet:7001@127.0.0.1
@@ -39,6 +40,7 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 }
 
 static int nr_hdr;   /* the MTA sends headers without waiting for replies */
+static int nr_eoh;   /* and the end of headers */
 
 static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
                              unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -47,9 +49,10 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
     const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;
     (void)ctx, (void)f2, (void)f3;
     *pf0 = f0 & need;
-    *pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | SMFIP_NR_HDR);
+    *pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | SMFIP_NR_HDR | SMFIP_NR_EOH);
     *pf2 = *pf3 = 0;
     nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
+    nr_eoh = (f1 & SMFIP_NR_EOH) != 0;
     return SMFIS_CONTINUE;
 }
 
@@ -68,7 +71,7 @@ static sfsistat on_data(SMFICTX *ctx)
 static sfsistat on_eoh(SMFICTX *ctx)
 {
     (void)ctx;
-    return SMFIS_CONTINUE;
+    return nr_eoh ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)

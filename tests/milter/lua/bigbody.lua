@@ -3,6 +3,9 @@
 dofile(luadir .. "/common.lua")
 local conn = open()
 if not mt.test_option(conn, SMFIP_SKIP) then fail("filter did not negotiate SMFIP_SKIP") end
+-- headers and the end of headers without replies: no round trip until the body
+if not mt.test_option(conn, SMFIP_NR_HDR) then fail("filter did not negotiate SMFIP_NR_HDR") end
+if not mt.test_option(conn, SMFIP_NR_EOH) then fail("filter did not negotiate SMFIP_NR_EOH") end
 envelope(conn, "BIG1", "big@example.test", { "help@support.test" })
 headers(conn, { {"From", "big@example.test"}, {"Subject", "log attached"} }, SMFIR_CONTINUE)
 local line = "I am very angry and disappointed, nothing works. "
