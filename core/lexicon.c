@@ -185,7 +185,6 @@ void srp_lexicon_close(srp_lexicon *lex)
     free(lex);
 }
 
-
 /* srp_lexicon_get_phrase - lookup of the phrase of n words by its
  * srp_phrase_hash: the words are compared one by one with the key */
 const srp_lex_entry *srp_lexicon_get_phrase(const srp_lexicon *lex, uint32_t hash,
@@ -221,7 +220,6 @@ const srp_lex_entry *srp_lexicon_get_phrase(const srp_lexicon *lex, uint32_t has
     }
 }
 
-
 const srp_lex_entry *srp_lexicon_entry(const srp_lexicon *lex, size_t i)
 {
     return i < lex->hdr->nentries ? &lex->entries[i] : NULL;
@@ -231,10 +229,6 @@ const char *srp_lexicon_key(const srp_lexicon *lex, const srp_lex_entry *e)
 {
     return lex->strings + e->key_off;
 }
-
-
-
-
 
 void srp_lexicon_counts(const srp_lexicon *lex, size_t *entries, size_t *recs, size_t *bytes)
 {

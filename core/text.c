@@ -578,12 +578,6 @@ static size_t emoticon_shape(const unsigned char *p, const unsigned char *end)
     return emoticon_len(p, end);
 }
 
-/* emo_maybe - may an emoticon begin at t->p?  (cheap byte tests) */
-static inline int emo_maybe(const srp_tokenizer *t)
-{
-    return emo_begins(t, t->p, t->end);
-}
-
 /* try_emoticon - ":-(", "<3", ":D" as one token when the lexicon knows it;
  * the rest of the chunk from t->p must be the emoticon; attached: t->p
  * follows other text of its chunk ("gut:)") */
@@ -1174,7 +1168,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
                     continue;
                 }
             }
-            if (emo_maybe(t) && try_emoticon(t, tok, 0)) {
+            if (emo_begins(t, t->p, t->end) && try_emoticon(t, tok, 0)) {
                 t->in_chunk = 0;
                 return 1;
             }
@@ -1244,7 +1238,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
                 tok->surface_len = (size_t)(t->p - start);
                 return 1;
             }
-            if (!first && emo_maybe(t) && try_emoticon(t, tok, 1))
+            if (!first && emo_begins(t, t->p, t->end) && try_emoticon(t, tok, 1))
                 return 1;
             if (c == '.') {
                 while (t->p < t->chunk_end && *t->p == '.')
