@@ -99,7 +99,11 @@ int srm_ticket_append(const srm_conf *c, sr_message *m, const srm_mail *mail,
     out->sentiment = r.sentiment;
     snprintf(out->queue, sizeof(out->queue), "%s", r.queue);
     snprintf(out->add_recipient, sizeof(out->add_recipient), "%s", r.add_recipient);
-    if (r.handoff && worker != NULL)
+    /* a job to deliver (a handoff to a remote helpdesk, a comment): the
+     * worker goes now, not at its next poll; a handoff to the local
+     * helpdesk or to none queues nothing, and a kick would only cost it
+     * two empty write transactions */
+    if (r.job_id != 0 && worker != NULL)
         sr_outbox_worker_kick(worker);
     return SR_OK;
 }
