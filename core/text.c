@@ -1006,6 +1006,15 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     if (p >= end)
         return 0;
     if (!ascii_alnum(*p)) {
+        /* a comma or a full stop right after a word, before a space or a
+         * newline: the token the general path makes of it, at once */
+        if ((*p == ',' || *p == '.') && !first &&
+            (p + 1 == end || p[1] == ' ' || p[1] == '\n') && !emo_begins(t, p, end)) {
+            tok_reset(tok, *p == ',' ? SRP_TOK_CLAUSE : SRP_TOK_BREAK, p);
+            tok->surface_len = 1;
+            t->p = p + 1;
+            return 1;
+        }
         /* a word that begins with a Latin letter ("été", "Überweisung"):
          * no URL and no emoticon begins so */
         const latin_cp *lc = latin_at(p, end);
