@@ -91,6 +91,8 @@ typedef struct srp_lex_slot {
                                 * ("although", "aunque", "obwohl") */
 #define SRP_T2_INTERJ 0x20u    /* praise that opens a sentence as an exclamation
                                 * ("Great, another delay."): sarcastic before a complaint */
+#define SRP_T2_LAUGH 0x40u     /* laughter ("lol", "jajaja", "xD"): no praise in a
+                                * sentence that complains ("lol my bag got lost") */
 
 typedef struct srp_lex_rec {
     uint8_t lang;

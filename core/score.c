@@ -50,6 +50,8 @@
 #define IRONY_FLIP (-0.5f)     /* "... no luggage. Nice." */
 #define INTERJ_REST (-1.0f)    /* "Great, another delay.": the rest of the sentence
                                 * must complain at least this much */
+#define LAUGH_REST (-1.0f)     /* laughter: the rest of its sentence at or below
+                                * this is a complaint (no praise from the laugh) */
 #define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
@@ -94,6 +96,9 @@ typedef struct lstate {
     int64_t interj;      /* seq of a lone word of praise that opened the
                           * sentence before a comma ("Great, another delay."), -1 */
     float interj_v;      /* its valence */
+    float laugh_v;       /* laughter's valence in the open sentence */
+    int64_t laugh_seq;   /* seq of the last laughter in it, -1 */
+    uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
     unsigned fbits;      /* the bits whose count is not 0 */
@@ -110,7 +115,7 @@ typedef struct lstate {
 } lstate;
 
 static const lstate lstate_init = {
-    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .neg_reach = WINDOW,
+    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -551,6 +556,11 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         v *= CONCEDE_W;
         mods |= SR_MOD_CONTRAST;
     }
+    if ((r->tags2 & SRP_T2_LAUGH) && v > 0) {
+        L->laugh_v += v;
+        L->laugh_seq = pos;
+        L->laugh_epoch = L->epoch;
+    }
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -701,6 +711,10 @@ static void undo(scorer *s, int l, slot *sl)
             L->seg_b -= c;
         else
             L->seg_a -= c;
+        if (L->laugh_seq == (int64_t)sl->seq) {
+            L->laugh_v -= c;
+            L->laugh_seq = -1;
+        }
         sl->contrib[l] = 0.0f;
         if (L->hits)
             L->hits--;
@@ -776,6 +790,21 @@ static void postneg_resolve(scorer *s, int l, int boundary)
 static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
+
+    /* "lol my bag got lost again", "wstyd za ten mecz xd": laughter in a
+     * sentence that complains is bitter; it takes no praise there */
+    if (L->laugh_seq >= (int64_t)s->sent_start && L->laugh_v > 0.0f &&
+        L->seg_a + L->seg_b - L->laugh_v <= LAUGH_REST) {
+        if (L->laugh_epoch < L->epoch)
+            L->seg_a -= L->laugh_v;
+        else
+            L->seg_b -= L->laugh_v;
+        if (L->hits)
+            L->hits--;
+        cue_drop(L, (uint32_t)L->laugh_seq);
+    }
+    L->laugh_v = 0.0f;
+    L->laugh_seq = -1;
 
     /* nothing was said in this language since the last close */
     if (L->epoch == 0 && L->seg_b == 0.0 && L->interj < 0)

@@ -29,7 +29,9 @@
  *   CONCEDE_W: "Great stay, although the room was small"; concede=N: only
  *   the next N words, for prepositions: "despite the delay"), interj (praise
  *   that can open a sentence as an exclamation: before a comma and a
- *   complaint it is sarcasm, "Great, another delay.").  A term ending in "*" is a stem (matches any word that
+ *   complaint it is sarcasm, "Great, another delay."), laugh (laughter:
+ *   its praise is dropped from a sentence that complains, "lol my bag got
+ *   lost again").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -278,6 +280,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_CONCEDE;
         else if (strcmp(tag, "interj") == 0)
             r->tags2 |= SRP_T2_INTERJ;
+        else if (strcmp(tag, "laugh") == 0)
+            r->tags2 |= SRP_T2_LAUGH;
         else if (strncmp(tag, "concede=", 8) == 0) {
             /* a preposition ("despite the delay"): reaches N words, not
              * the whole clause */

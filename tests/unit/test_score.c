@@ -492,6 +492,33 @@ static void test_sarcastic_exclamation(void **state)
     assert_true(found);
 }
 
+/* laughter is praise next to praise; in a sentence that complains it is
+ * bitter and adds none, whichever comes first */
+static void test_laughter_in_a_complaint_is_no_praise(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"lol that was fun", "lol my package got lost again"},
+        {"jajaja me encanta", "Mi pedido llegó roto, jajaja no me lo creo"},
+        {"hahaha świetny mecz", "wstyd za ten mecz xd"},
+        {"mdr trop drôle", "mdr ce gouvernement est une blague"},
+        {"hahaha super Spiel", "peinliches Spiel hahaha"},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    /* the laugh is no cue there; the complaint is */
+    sr_sentiment s = tu_score(ctx, "lol my package got lost again");
+    assert_true(s.ncues >= 1);
+    for (unsigned i = 0; i < s.ncues; i++)
+        assert_string_not_equal(s.cues[i].text, "lol");
+    /* next to praise it stays */
+    s = tu_score(ctx, "lol that was fun");
+    int found = 0;
+    for (unsigned i = 0; i < s.ncues; i++)
+        found |= strcmp(s.cues[i].text, "lol") == 0 && s.cues[i].weight > 0;
+    assert_true(found);
+}
+
 /* editorials judge plans and laws in words of their own */
 static void test_editorial_verdicts(void **state)
 {
@@ -869,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_faster_or_slower_than_expected),
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
+        cmocka_unit_test(test_laughter_in_a_complaint_is_no_praise),
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
