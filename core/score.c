@@ -50,6 +50,10 @@
 #define IRONY_FLIP (-0.5f)     /* "... no luggage. Nice." */
 #define INTERJ_REST (-1.0f)    /* "Great, another delay.": the rest of the sentence
                                 * must complain at least this much */
+#define THANKS_MIN 0.5f        /* politeness this strong is thanks ("please",
+                                * 0.2-0.3, is a request) */
+#define THANKS_REST (-1.0f)    /* thanks: the rest of its clause at or below this
+                                * is what it thanks for: sarcasm */
 #define LAUGH_REST (-1.0f)     /* laughter: the rest of its sentence at or below
                                 * this is a complaint (no praise from the laugh) */
 #define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
@@ -97,6 +101,10 @@ typedef struct lstate {
                           * sentence before a comma ("Great, another delay."), -1 */
     float interj_v;      /* its valence */
     float laugh_v;       /* laughter's valence in the open sentence */
+    int64_t thanks_seq;  /* seq of the last thanks in the open clause, -1 */
+    float thanks_v;      /* its valence (in polite) */
+    double clause_val;   /* seg_a + seg_b when the clause began */
+    int64_t good_seq;    /* seq of the last praise or expected service ("help") */
     int64_t laugh_seq;   /* seq of the last laughter in it, -1 */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
@@ -115,7 +123,7 @@ typedef struct lstate {
 } lstate;
 
 static const lstate lstate_init = {
-    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1, .neg_reach = WINDOW,
+    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1, .thanks_seq = -1, .good_seq = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -465,6 +473,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->seg_b = 0;
         L->epoch++;
         L->clause = pos + 1;
+        L->clause_val = L->seg_a;
         L->last_neg = -1;
     }
     if (r->tags2 & SRP_T2_CONCEDE) {
@@ -486,6 +495,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
 
+    if (tags & SRP_T_EXPECT)
+        L->good_seq = pos;
     if (!(tags & (SRP_T_VAL | SRP_T_EXPECT))) {
         if (kind >= 0)
             cue_add(L, surface, surface_len, 0.0f, kind, 0, pos);
@@ -546,6 +557,10 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->polite += v;
         sl->contrib[l] = v;
         sl->polite |= 1u << l;
+        if (v >= THANKS_MIN) {
+            L->thanks_seq = pos;
+            L->thanks_v = v;
+        }
         cue_add(L, surface, surface_len, v, SR_CUE_WORD, mods, pos);
         if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
             L->cue_polite[L->ncues - 1] = 1;
@@ -561,6 +576,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->laugh_seq = pos;
         L->laugh_epoch = L->epoch;
     }
+    if (v > 0)
+        L->good_seq = pos;
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -703,6 +720,8 @@ static void undo(scorer *s, int l, slot *sl)
     float c = sl->contrib[l];
 
     if (c != 0.0f && (sl->polite & (1u << l))) {
+        if (L->thanks_seq == (int64_t)sl->seq)
+            L->thanks_seq = -1;
         L->polite -= c;
         sl->contrib[l] = 0.0f;
         sl->polite &= ~(1u << l);
@@ -719,6 +738,8 @@ static void undo(scorer *s, int l, slot *sl)
         if (L->hits)
             L->hits--;
     }
+    if (L->good_seq == (int64_t)sl->seq)
+        L->good_seq = -1;
     cue_drop(L, sl->seq);
     flag_undo(L, sl, l);
 }
@@ -859,6 +880,30 @@ static void sentence_close(scorer *s, int l, int question)
     L->epoch = 0;
 }
 
+/* thanks_check - a clause ends: thanks whose own clause complains is
+ * sarcasm ("Thanks for another delay", "Danke für die Verspätung",
+ * "Gracias Renfe por otro retraso"); thanks in a clause of their own
+ * ("Thank you, my bag is still lost"), or with praise or a service done
+ * in it ("for your help with my lost package"), stay thanks */
+static void thanks_check(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+
+    if (L->thanks_seq < 0)
+        return;
+    if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
+        L->seg_a + L->seg_b - L->clause_val <= THANKS_REST) {
+        float v = L->thanks_v * IRONY_FLIP;
+        L->polite -= L->thanks_v;
+        L->seg_b += v;
+        cue_reweight(L, (uint32_t)L->thanks_seq, v, SR_MOD_IRONY);
+        for (unsigned i = 0; i < L->ncues; i++)
+            if (L->cue_seq[i] == (uint32_t)L->thanks_seq)
+                L->cue_polite[i] = 0;
+    }
+    L->thanks_seq = -1;
+}
+
 /* boundary - a clause (and maybe sentence) ends; question: at a '?' */
 static void boundary(scorer *s, int sentence, int question)
 {
@@ -879,10 +924,12 @@ static void boundary(scorer *s, int sentence, int question)
                 s->L[l].interj_v = sl->contrib[l];
             }
         }
+        thanks_check(s, l);
         s->L[l].clause = s->seq;
         s->L[l].last_neg = -1;
         if (sentence)
             sentence_close(s, l, question);
+        s->L[l].clause_val = s->L[l].seg_a + s->L[l].seg_b;
     }
     s->clause = s->seq;
     s->pstarts = 0;

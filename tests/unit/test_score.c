@@ -519,6 +519,42 @@ static void test_laughter_in_a_complaint_is_no_praise(void **state)
     assert_true(found);
 }
 
+/* thanks for a complaint, in its own clause, is sarcasm; thanks beside a
+ * complaint in another clause, or for help with one, stay thanks */
+static void test_thanks_for_a_complaint_is_sarcasm(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Thanks for the quick help.", "Thanks for another delay."},
+        {"Danke für die schnelle Hilfe.", "Danke Deutsche Bahn für die Verspätung."},
+        {"Merci pour votre aide rapide.", "Merci la SNCF pour ce retard."},
+        {"Gracias por la ayuda tan rápida.", "Gracias Renfe por otro retraso."},
+        {"Dzięki za szybką pomoc.", "Dzięki PKP za kolejne opóźnienie."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, "Thanks for another delay.");
+    int found = 0;
+    for (unsigned i = 0; i < s.ncues; i++)
+        if (strcmp(s.cues[i].text, "Thanks") == 0) {
+            assert_true(s.cues[i].weight < 0 && (s.cues[i].mods & SR_MOD_IRONY));
+            found = 1;
+        }
+    assert_true(found);
+    /* not sarcasm: thanks in a clause of its own, or for help */
+    static const char *const genuine[] = {
+        "Thank you for your patience, the delay is due to weather.",
+        "Thanks for your help with my lost package.",
+        "The flight was awful but thanks for the voucher.",
+    };
+    for (size_t k = 0; k < sizeof(genuine) / sizeof(*genuine); k++) {
+        s = tu_score(ctx, genuine[k]);
+        for (unsigned i = 0; i < s.ncues; i++)
+            if (strncasecmp(s.cues[i].text, "thank", 5) == 0 && s.cues[i].weight <= 0)
+                fail_msg("\"%s\": thanks read as sarcasm", genuine[k]);
+    }
+}
+
 /* editorials judge plans and laws in words of their own */
 static void test_editorial_verdicts(void **state)
 {
@@ -897,6 +933,7 @@ int main(void)
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_laughter_in_a_complaint_is_no_praise),
+        cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
