@@ -907,7 +907,14 @@ static void thanks_check(scorer *s, int l)
 /* boundary - a clause (and maybe sentence) ends; question: at a '?' */
 static void boundary(scorer *s, int sentence, int question)
 {
-    const int one_word_clause = !sentence && s->seq == s->sent_start + 1;
+    /* the sentence's first clause is one word, or one word and a name
+     * with no valence of its own ("Brawo PKP,", "Bravo Renfe,") */
+    const int one_word_clause =
+        !sentence && (s->seq == s->sent_start + 1 ||
+                      (s->seq == s->sent_start + 2 &&
+                       s->ring[(s->sent_start + 1) & (RING - 1)].seq == s->sent_start + 1 &&
+                       (s->ring[(s->sent_start + 1) & (RING - 1)].tok.flags & SRP_TF_UPPER) &&
+                       s->ring[(s->sent_start + 1) & (RING - 1)].e == NULL));
 
     for (unsigned m = s->mask; m; m &= m - 1) {
         int l = __builtin_ctz(m);

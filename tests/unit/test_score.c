@@ -479,6 +479,9 @@ static void test_sarcastic_exclamation(void **state)
         {"Genial, gracias por la ayuda tan rápida.", "Genial, otro retraso."},
         {"Super, dziękuję za szybką pomoc!", "Super, znowu opóźnienie."},
         {"This kettle is just what I needed.", "My flight was cancelled. Just what I needed."},
+        /* the praise may name whom it addresses */
+        {"Brawo PKP, dziękuję za szybką pomoc!", "Brawo PKP, znowu spóźnienie."},
+        {"Bravo Renfe, gracias por la ayuda.", "Bravo Renfe, otro retraso."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
