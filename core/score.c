@@ -347,18 +347,23 @@ static unsigned resolve_elongated(scorer *s, slot *sl)
 {
     unsigned found = 0;
 
-    for (int keep = 2; keep >= 1; keep--) {
+    /* runs of three or more letters cut to two ("goooood"), then to one
+     * with doubles kept ("terribleeee", "horriiible"), then every run to
+     * one ("sooo", "nuuul") */
+    for (int pass = 0; pass < 3; pass++) {
         char k[SRP_KEY_MAX];
-        unsigned o = 0, run = 0;
-        char prev = 0;
+        unsigned o = 0;
         const srp_lex_entry *e;
 
-        for (unsigned i = 0; i < sl->tok.key_len; i++) {
-            char c = sl->tok.key[i];
-            run = c == prev ? run + 1 : 1;
-            prev = c;
-            if (run <= (unsigned)keep)
-                k[o++] = c;
+        for (unsigned i = 0; i < sl->tok.key_len;) {
+            unsigned j = i + 1;
+            while (j < sl->tok.key_len && sl->tok.key[j] == sl->tok.key[i])
+                j++;
+            unsigned run = j - i;
+            unsigned keep = pass == 0 ? (run >= 3 ? 2 : run) : pass == 1 ? (run >= 3 ? 1 : run) : 1;
+            for (unsigned n = 0; n < keep; n++)
+                k[o++] = sl->tok.key[i];
+            i = j;
         }
         e = srp_lexicon_get(s->lex, srp_hash(k, o), k, o);
         if (e != NULL) {
@@ -369,6 +374,8 @@ static unsigned resolve_elongated(scorer *s, slot *sl)
                     sl->rec[r[i].lang] = &r[i];
                     found |= 1u << r[i].lang;
                 }
+            /* the word says which language, as it would unstretched */
+            srp_lang_word_evidence(s->ev, s->lex, e, 1);
             return found;
         }
     }
