@@ -93,6 +93,8 @@ typedef struct srp_lex_slot {
                                 * ("Great, another delay."): sarcastic before a complaint */
 #define SRP_T2_LAUGH 0x40u     /* laughter ("lol", "jajaja", "xD"): no praise in a
                                 * sentence that complains ("lol my bag got lost") */
+#define SRP_T2_RESOLVE 0x80u   /* a problem's end ("solved", "gelöst"): a problem word
+                                * before it in the sentence counts no more */
 
 typedef struct srp_lex_rec {
     uint8_t lang;

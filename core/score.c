@@ -105,6 +105,8 @@ typedef struct lstate {
     float thanks_v;      /* its valence (in polite) */
     double clause_val;   /* seg_a + seg_b when the clause began */
     int64_t good_seq;    /* seq of the last praise or expected service ("help") */
+    int64_t problem_seq; /* seq of the last problem word (fullneg) counted
+                          * against the open sentence, -1 */
     int64_t laugh_seq;   /* seq of the last laughter in it, -1 */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
@@ -123,7 +125,8 @@ typedef struct lstate {
 } lstate;
 
 static const lstate lstate_init = {
-    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1, .thanks_seq = -1, .good_seq = -1, .neg_reach = WINDOW,
+    .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
+    .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -447,6 +450,8 @@ static unsigned flags_now(const lstate *L)
     return L->fbits;
 }
 
+static void undo(scorer *s, int l, slot *sl);
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -577,6 +582,17 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         (int64_t)pos <= L->concede_end) {
         v *= CONCEDE_W;
         mods |= SR_MOD_CONTRAST;
+    }
+    if ((r->tags2 & SRP_T2_FULLNEG) && v < 0)
+        L->problem_seq = pos;
+    if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated && L->problem_seq >= (int64_t)s->sent_start &&
+        pos - (uint32_t)L->problem_seq < RING) {
+        /* "the problem with my order was resolved quickly": the problem
+         * is over; it counts no more */
+        slot *ps = &s->ring[(uint32_t)L->problem_seq & (RING - 1)];
+        if (ps->seq == (uint32_t)L->problem_seq && ps->contrib[l] < 0.0f)
+            undo(s, l, ps);
+        L->problem_seq = -1;
     }
     if ((r->tags2 & SRP_T2_LAUGH) && v > 0) {
         L->laugh_v += v;

@@ -31,7 +31,9 @@
  *   that can open a sentence as an exclamation: before a comma and a
  *   complaint it is sarcasm, "Great, another delay."), laugh (laughter:
  *   its praise is dropped from a sentence that complains, "lol my bag got
- *   lost again").  A term ending in "*" is a stem (matches any word that
+ *   lost again"), resolve (a problem's end: a problem word, tagged fullneg,
+ *   before it in the sentence counts no more, "the problem was solved
+ *   quickly").  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -282,6 +284,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_INTERJ;
         else if (strcmp(tag, "laugh") == 0)
             r->tags2 |= SRP_T2_LAUGH;
+        else if (strcmp(tag, "resolve") == 0)
+            r->tags2 |= SRP_T2_RESOLVE;
         else if (strncmp(tag, "concede=", 8) == 0) {
             /* a preposition ("despite the delay"): reaches N words, not
              * the whole clause */

@@ -558,6 +558,26 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
     }
 }
 
+/* a problem that was solved, in the same sentence, counts no more; one
+ * that is still not solved counts twice (the negated solution too).  Not
+ * in German: "Problem" is no fullneg word there ("nicht das Problem" is no
+ * praise), so only phrases such as "schnell behoben" outweigh it. */
+static void test_a_solved_problem_counts_no_more(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The problem with my order was resolved quickly.", "The problem is still not solved."},
+        {"Le problème a été réglé rapidement.", "Le problème n'est toujours pas réglé."},
+        {"El problema se solucionó rápido.", "El problema sigue sin solucionarse."},
+        {"Problem został szybko rozwiązany.", "Problem nadal nie jest rozwiązany."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, "The problem with my order was resolved quickly.");
+    for (unsigned i = 0; i < s.ncues; i++)
+        assert_string_not_equal(s.cues[i].text, "problem");
+}
+
 /* editorials judge plans and laws in words of their own */
 static void test_editorial_verdicts(void **state)
 {
@@ -937,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_laughter_in_a_complaint_is_no_praise),
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
+        cmocka_unit_test(test_a_solved_problem_counts_no_more),
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
