@@ -932,12 +932,11 @@ static void boundary(scorer *s, int sentence, int question)
 {
     /* the sentence's first clause is one word, or one word and a name
      * with no valence of its own ("Brawo PKP,", "Bravo Renfe,") */
+    const slot *name = &s->ring[(s->sent_start + 1) & (RING - 1)];
     const int one_word_clause =
         !sentence && (s->seq == s->sent_start + 1 ||
-                      (s->seq == s->sent_start + 2 &&
-                       s->ring[(s->sent_start + 1) & (RING - 1)].seq == s->sent_start + 1 &&
-                       (s->ring[(s->sent_start + 1) & (RING - 1)].tok.flags & SRP_TF_UPPER) &&
-                       s->ring[(s->sent_start + 1) & (RING - 1)].e == NULL));
+                      (s->seq == s->sent_start + 2 && name->seq == s->sent_start + 1 &&
+                       (name->tok.flags & SRP_TF_UPPER) && name->e == NULL));
 
     for (unsigned m = s->mask; m; m &= m - 1) {
         int l = __builtin_ctz(m);

@@ -467,6 +467,15 @@ static void test_chat_shorthand(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
 }
 
+/* cue_named - the first cue of s whose text is text, or NULL */
+static const sr_cue *cue_named(const sr_sentiment *s, const char *text)
+{
+    for (unsigned i = 0; i < s->ncues; i++)
+        if (strcmp(s->cues[i].text, text) == 0)
+            return &s->cues[i];
+    return NULL;
+}
+
 /* a lone exclamation of praise before a comma and a complaint is sarcasm;
  * before thanks it is praise.  One positive phrase after a complaint too. */
 static void test_sarcastic_exclamation(void **state)
@@ -486,13 +495,9 @@ static void test_sarcastic_exclamation(void **state)
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
     sr_sentiment s = tu_score(ctx, "Great, another delay.");
-    int found = 0;
-    for (unsigned i = 0; i < s.ncues; i++)
-        if (strcmp(s.cues[i].text, "Great") == 0) {
-            assert_true(s.cues[i].weight < 0 && (s.cues[i].mods & SR_MOD_IRONY));
-            found = 1;
-        }
-    assert_true(found);
+    const sr_cue *c = cue_named(&s, "Great");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
 }
 
 /* laughter is praise next to praise; in a sentence that complains it is
@@ -512,14 +517,11 @@ static void test_laughter_in_a_complaint_is_no_praise(void **state)
     /* the laugh is no cue there; the complaint is */
     sr_sentiment s = tu_score(ctx, "lol my package got lost again");
     assert_true(s.ncues >= 1);
-    for (unsigned i = 0; i < s.ncues; i++)
-        assert_string_not_equal(s.cues[i].text, "lol");
+    assert_null(cue_named(&s, "lol"));
     /* next to praise it stays */
     s = tu_score(ctx, "lol that was fun");
-    int found = 0;
-    for (unsigned i = 0; i < s.ncues; i++)
-        found |= strcmp(s.cues[i].text, "lol") == 0 && s.cues[i].weight > 0;
-    assert_true(found);
+    const sr_cue *c = cue_named(&s, "lol");
+    assert_true(c != NULL && c->weight > 0);
 }
 
 /* thanks for a complaint, in its own clause, is sarcasm; thanks beside a
@@ -537,13 +539,9 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
     sr_sentiment s = tu_score(ctx, "Thanks for another delay.");
-    int found = 0;
-    for (unsigned i = 0; i < s.ncues; i++)
-        if (strcmp(s.cues[i].text, "Thanks") == 0) {
-            assert_true(s.cues[i].weight < 0 && (s.cues[i].mods & SR_MOD_IRONY));
-            found = 1;
-        }
-    assert_true(found);
+    const sr_cue *c = cue_named(&s, "Thanks");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
     /* not sarcasm: thanks in a clause of its own, or for help */
     static const char *const genuine[] = {
         "Thank you for your patience, the delay is due to weather.",
@@ -574,8 +572,7 @@ static void test_a_solved_problem_counts_no_more(void **state)
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
     sr_sentiment s = tu_score(ctx, "The problem with my order was resolved quickly.");
-    for (unsigned i = 0; i < s.ncues; i++)
-        assert_string_not_equal(s.cues[i].text, "problem");
+    assert_null(cue_named(&s, "problem"));
 }
 
 /* editorials judge plans and laws in words of their own */
