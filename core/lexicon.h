@@ -27,7 +27,7 @@
 #endif
 
 #define SRP_LEX_MAGIC "SRLEX\x01\r\n"
-#define SRP_LEX_VERSION 9u
+#define SRP_LEX_VERSION 10u
 #define SRP_LEX_ENDIAN 0x01020304u
 
 /* record tags */
@@ -115,7 +115,8 @@ typedef struct srp_lex_entry {
     uint8_t plens;           /* bit k: a phrase of k+1 words begins with this word */
     uint8_t elens;           /* bit k: a phrase of k+1 words ends with this word */
     uint8_t nlang;           /* records in a language (not XX): evidence is split so */
-    uint8_t pad0;
+    uint8_t person;          /* bit l: a first- or second-person word in language l
+                              * ("my", "you", "please", "mi", "proszę") */
     uint32_t rec_first;                    /* nrec > SRP_LEX_REC_INLINE: in recs */
     char key[SRP_LEX_KEY_INLINE];          /* the key's first bytes, zero-padded */
     srp_lex_rec rec[SRP_LEX_REC_INLINE];   /* else here */

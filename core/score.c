@@ -57,6 +57,9 @@
 #define LAUGH_REST (-1.0f)     /* laughter: the rest of its sentence at or below
                                 * this is a complaint (no praise from the laugh) */
 #define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
+#define URGENT_PLAIN 1.0f      /* urgency words this weak are plain urgency ("asap",
+                                * "urgently"): a report that is not the writer's
+                                * own loses them */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -145,6 +148,8 @@ typedef struct scorer {
     unsigned absence_mask;      /* languages with an absence determiner pending */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
+    unsigned person;            /* languages in which a word of the writer or
+                                 * the one addressed was seen ("my", "please") */
     int64_t phrase_start;       /* first and last word covered by the latest */
     int64_t phrase_end;         /* applied phrase, -1 */
     float ev[SRP_NLANG];
@@ -506,6 +511,9 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
                   pos - (uint32_t)L->last_neg <= L->neg_reach;
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
+    /* "URGENT", "PILNE": urgency shouted is the writer's own */
+    if ((tags & SRP_T_URGENT) && (tflags & SRP_TF_CAPS))
+        s->person |= 1u << l;
 
     if (tags & SRP_T_EXPECT)
         L->good_seq = pos;
@@ -953,6 +961,13 @@ static void boundary(scorer *s, int sentence, int question)
                 s->L[l].interj_v = sl->contrib[l];
             }
         }
+        /* "Urgent:", "¡Urgente!", "Pilne!": urgency as a clause of its
+         * own that opens the sentence is the writer's own */
+        if (s->clause == s->sent_start && s->seq > s->sent_start &&
+            (s->seq == s->sent_start + 1 ||
+             (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1)) &&
+            (s->ring[s->sent_start & (RING - 1)].fset[l] & SR_FLAG_URGENT_CUE))
+            s->person |= 1u << l;
         thanks_check(s, l);
         s->L[l].clause = s->seq;
         s->L[l].last_neg = -1;
@@ -1094,6 +1109,8 @@ static void word(scorer *s)
     }
     s->pstarts <<= 1;
     lmask = resolve(s, sl, tok);
+    if (sl->e != NULL)
+        s->person |= sl->e->person;
     if (tok->type == SRP_TOK_NUMBER) {
         /* numbers carry no valence, but may begin or end a phrase ("5 stars") */
         if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
@@ -1121,6 +1138,7 @@ static void word(scorer *s)
     if (ph != NULL) {
         const srp_lex_rec *precs = srp_lexicon_recs(s->lex, ph);
         srp_lang_word_evidence(s->ev, s->lex, ph, 1);
+        s->person |= ph->person;
         for (unsigned i = 0; i < ph->nrec; i++)
             phmask |= precs[i].lang == SRP_LANG_XX ? s->mask : 1u << precs[i].lang;
         phmask &= s->mask;
@@ -1177,6 +1195,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.postneg_mask = s.absence_mask = 0;
     s.pstarts = 0;
     s.locked = 0;
+    s.person = 0;
     s.phrase_start = s.phrase_end = -1;
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
@@ -1243,6 +1262,25 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
 
     lstate *L = &s.L[use];
     double v = L->doc;
+    /* urgency is the writer's: with no word of the writer or of the one
+     * addressed ("my", "I", "you", "please"), no urgency shouted or
+     * standing alone ("URGENT", "Urgent:") and no @mention to open the
+     * text, "the government must urgently act" is news, not a customer in
+     * a hurry: no flag, and plain urgency words ("urgently", "sofort",
+     * "pilnie") lose their valence; the complaints tagged urgent ("still
+     * no answer", "sigue sin llegar") keep theirs */
+    const int report = !(s.person & (use == SRP_LANG_XX ? ~0u : 1u << use)) &&
+                       !(len > 0 && buf[0] == '@');
+    for (unsigned i = 0; report && i < L->ncues;) {
+        if (L->cues[i].kind == SR_CUE_URGENCY && fabsf(L->cues[i].weight) <= URGENT_PLAIN) {
+            v -= L->cues[i].weight;
+            L->ncues--;
+            L->cues[i] = L->cues[L->ncues];
+            L->cue_polite[i] = L->cue_polite[L->ncues];
+        } else {
+            i++;
+        }
+    }
     if (L->polite != 0.0) {
         double w = s.quest > 0 ? POLITE_IN_QUESTION : 1.0;
         v += L->polite * w;
@@ -1298,6 +1336,9 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
                                       : "und",
            3);
     out->lang[3] = '\0';
+
+    if (report)
+        out->flags &= ~(unsigned)SR_FLAG_URGENT_CUE;
 
     /* label (DESIGN.md): urgent and promoter first, then by score */
     unsigned f = out->flags;

@@ -33,7 +33,12 @@
  *   its praise is dropped from a sentence that complains, "lol my bag got
  *   lost again"), resolve (a problem's end: a problem word, tagged fullneg,
  *   before it in the sentence counts no more, "the problem was solved
- *   quickly").  A term ending in "*" is a stem (matches any word that
+ *   quickly"), person (a word of the writer or of the one addressed: "my",
+ *   "I", "you", "please", "mi", "necesito", "mój", "proszę"; urgency counts
+ *   only in a text that has one, "the government must urgently act" is
+ *   news; a line whose only tag is person adds the mark to the term's
+ *   record and leaves the rest as an earlier line set it, or makes the
+ *   term a function word).  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -59,6 +64,7 @@
 typedef struct rec {
     int set;
     int variant;      /* made from an accented spelling; real entries win */
+    int person;       /* first or second person (srp_lex_entry.person) */
     uint8_t tags2;
     uint16_t tags;
     float valence;
@@ -286,6 +292,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_LAUGH;
         else if (strcmp(tag, "resolve") == 0)
             r->tags2 |= SRP_T2_RESOLVE;
+        else if (strcmp(tag, "person") == 0)
+            r->person = 1;
         else if (strncmp(tag, "concede=", 8) == 0) {
             /* a preposition ("despite the delay"): reaches N words, not
              * the whole clause */
@@ -313,6 +321,11 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
 
     if (variant && e->recs[lang].set)
         return;
+    if (r->person && r->tags == SRP_T_FUNC && r->tags2 == 0 && e->recs[lang].set) {
+        /* "my - person": the mark only; the record stays as it was */
+        e->recs[lang].person = 1;
+        return;
+    }
     if (!variant && e->recs[lang].set && !e->recs[lang].variant && file != NULL &&
         getenv("SRLEXC_WARN_DUP"))
         fprintf(stderr, "%s:%u: warning: '%s' redefined for %s\n", file, line, key,
@@ -400,6 +413,8 @@ static void load(int lang, const char *file)
             errors++;
             continue;
         }
+        if (r.person && r.tags == 0 && r.tags2 == 0)
+            r.tags = SRP_T_FUNC;   /* a mark alone: put() keeps an earlier record */
         if (r.tags == 0 && r.tags2 == 0) {
             fprintf(stderr, "%s:%u: '%s' has neither valence nor tags\n", file, lineno, f[0]);
             errors++;
@@ -642,6 +657,8 @@ static void write_out(const char *path)
             r->tags2 = e->recs[l].tags2;
             r->valence = e->recs[l].valence;
             r->arg = e->recs[l].arg;
+            if (e->recs[l].person)
+                o->person |= (uint8_t)(1u << l);
             r++;
             o->nrec++;
             o->nlang += l != SRP_LANG_XX;
