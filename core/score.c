@@ -73,6 +73,8 @@ typedef struct slot {
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
     uint8_t negated[SRP_NLANG];
     unsigned polite;            /* languages where contrib[] went to politeness */
+    unsigned interj;            /* languages where praise tagged interj was counted
+                                 * here: bit l a word, bit 8 + l a phrase from here */
 } slot;
 #define SLOT_CLEAR offsetof(slot, rec)
 
@@ -609,6 +611,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     }
     if (v > 0)
         L->good_seq = pos;
+    if (v > 0 && (r->tags2 & SRP_T2_INTERJ))
+        sl->interj |= 1u << l;
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -771,6 +775,7 @@ static void undo(scorer *s, int l, slot *sl)
     }
     if (L->good_seq == (int64_t)sl->seq)
         L->good_seq = -1;
+    sl->interj &= ~(0x101u << l);
     cue_drop(L, sl->seq);
     flag_undo(L, sl, l);
 }
@@ -939,24 +944,27 @@ static void thanks_check(scorer *s, int l)
 static void boundary(scorer *s, int sentence, int question)
 {
     /* the sentence's first clause is one word, or one word and a name
-     * with no valence of its own ("Brawo PKP,", "Bravo Renfe,") */
+     * with no valence of its own ("Brawo PKP,", "Bravo Renfe,"), or one
+     * phrase ("Great job,", "Qué maravilla,", "Super robota,") */
     const slot *name = &s->ring[(s->sent_start + 1) & (RING - 1)];
     const int one_word_clause =
         !sentence && (s->seq == s->sent_start + 1 ||
                       (s->seq == s->sent_start + 2 && name->seq == s->sent_start + 1 &&
                        (name->tok.flags & SRP_TF_UPPER) && name->e == NULL));
+    const int one_phrase_clause = !sentence && s->seq > s->sent_start + 1 &&
+                                  s->phrase_start == (int64_t)s->sent_start &&
+                                  s->phrase_end == (int64_t)s->seq - 1;
 
     for (unsigned m = s->mask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         if (s->postneg_mask & (1u << l))
             postneg_resolve(s, l, 1);
-        if (one_word_clause) {
-            /* the sentence's first clause is one word: remember an
-             * exclamation of praise ("Great,", "Super,", "Génial,") */
+        if (one_word_clause || one_phrase_clause) {
+            /* the sentence's first clause is one word or phrase: remember
+             * an exclamation of praise ("Great,", "Super,", "Great job,") */
             const slot *sl = &s->ring[s->sent_start & (RING - 1)];
-            const srp_lex_rec *r = slot_rec(sl, l);
-            if (sl->seq == s->sent_start && sl->contrib[l] > 0.0f && r != NULL &&
-                (r->tags2 & SRP_T2_INTERJ)) {
+            if (sl->seq == s->sent_start && sl->contrib[l] > 0.0f &&
+                (sl->interj & (1u << (one_word_clause ? l : l + 8)))) {
                 s->L[l].interj = s->sent_start;
                 s->L[l].interj_v = sl->contrib[l];
             }
@@ -1082,6 +1090,8 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
         tflags |= s->ring[p & (RING - 1)].tok.flags & SRP_TF_CAPS;
     apply(s, l, r, p0, first->tok.surface,
           (size_t)(last->tok.surface + last->tok.surface_len - first->tok.surface), tflags, 0);
+    if (s->ring[p0 & (RING - 1)].interj & (1u << l))
+        s->ring[p0 & (RING - 1)].interj |= 1u << (l + 8);   /* "Great job," */
     /* an intensifying phrase ("ein bisschen", "w miarę") acts on what
      * follows it: the next words look back at its last word */
     if (r->tags & SRP_T_BOOST)
