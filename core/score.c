@@ -969,13 +969,14 @@ static void boundary(scorer *s, int sentence, int question)
                 s->L[l].interj_v = sl->contrib[l];
             }
         }
-        /* "Urgent:", "¡Urgente!", "Pilne!": urgency as a clause of its
-         * own that opens the sentence is the writer's own */
-        if (s->clause == s->sent_start && s->seq > s->sent_start &&
-            (s->seq == s->sent_start + 1 ||
-             (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1)) &&
-            (s->ring[s->sent_start & (RING - 1)].fset[l] & SR_FLAG_URGENT_CUE))
-            s->person |= 1u << l;
+        /* "Urgent:", "Pedido sin llegar, urgente", "Paczka nie doszła,
+         * pilne", "urgent help needed": urgency in a clause of three words
+         * or fewer is the writer's own exclamation; "the government must
+         * urgently act" is a report */
+        for (uint32_t p = s->clause; p < s->seq && s->seq - s->clause <= 3; p++)
+            if (s->ring[p & (RING - 1)].seq == p &&
+                (s->ring[p & (RING - 1)].fset[l] & SR_FLAG_URGENT_CUE))
+                s->person |= 1u << l;
         thanks_check(s, l);
         s->L[l].clause = s->seq;
         s->L[l].last_neg = -1;
