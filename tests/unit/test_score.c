@@ -895,6 +895,23 @@ static void test_json_output_is_complete_and_bounded(void **state)
     assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
 }
 
+/* the modifier names the table output shows: snprintf-like and bounded */
+static void test_cue_mods_format(void **state)
+{
+    char buf[64], tiny[8];
+    (void)state;
+
+    assert_int_equal(sr_cue_mods_format(0, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(sr_cue_mods_format(SR_MOD_NEGATED | SR_MOD_CAPS, buf, sizeof(buf)), 12);
+    assert_string_equal(buf, "negated,caps");
+    assert_int_equal(sr_cue_mods_format(SR_MOD_IRONY | SR_MOD_CONTRAST, buf, sizeof(buf)), 14);
+    assert_string_equal(buf, "contrast,irony");
+    /* too small: what fits of whole names, the full length returned */
+    assert_int_equal(sr_cue_mods_format(SR_MOD_BOOSTED | SR_MOD_DAMPENED, tiny, sizeof(tiny)), 16);
+    assert_string_equal(tiny, "boosted");
+}
+
 /* many threads, one context: every thread gets the same answers */
 typedef struct worker {
     const sr_ctx *ctx;
@@ -972,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_null_arguments_are_errors),
         cmocka_unit_test(test_message_scoring_carries_repair_flags),
         cmocka_unit_test(test_json_output_is_complete_and_bounded),
+        cmocka_unit_test(test_cue_mods_format),
         cmocka_unit_test(test_scoring_is_thread_safe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
