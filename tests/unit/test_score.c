@@ -500,6 +500,35 @@ static void test_sarcastic_exclamation(void **state)
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
 }
 
+/* praise alone closing a sentence that complains is sarcasm; praise of
+ * something named ("great location") is a mixed verdict, and a contrast
+ * ("but fine") keeps it sincere */
+static void test_sarcastic_praise_at_the_end(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The update is fast and stable, great.", "The update crashes every five minutes, great."},
+        {"Paket kam pünktlich an, echt super.", "Seit gestern kein Netz, echt super."},
+        {"Vol à l'heure et équipage charmant, bravo 👏", "Vol retardé de 3h sans aucune info, bravo 👏"},
+        {"Pedido entregado a tiempo, genial.", "Pedido perdido otra vez, genial."},
+        {"Paczka doszła na czas, super.", "Paczka znowu zaginęła, super."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, "My bag got lost again, just great.");
+    const sr_cue *c = cue_named(&s, "great");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    /* a named good thing after the complaint stays praise */
+    s = tu_score(ctx, "The room was dirty and noisy, great location.");
+    c = cue_named(&s, "great");
+    assert_non_null(c);
+    assert_true(c->weight > 0 && !(c->mods & SR_MOD_IRONY));
+    s = tu_score(ctx, "Delivery was late, but fine.");
+    c = cue_named(&s, "fine");
+    assert_true(c == NULL || c->weight > 0);
+}
+
 /* laughter is praise next to praise; in a sentence that complains it is
  * bitter and adds none, whichever comes first */
 static void test_laughter_in_a_complaint_is_no_praise(void **state)
@@ -975,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
+        cmocka_unit_test(test_sarcastic_praise_at_the_end),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
