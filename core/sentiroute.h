@@ -884,7 +884,9 @@ int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err);
 
 /*
  * sr_outbox_run - deliver due handoff and comment jobs with the configured
- * driver until none is due (or max jobs when max > 0).  *delivered and
+ * driver: one pass over the jobs due when it starts (or max jobs when
+ * max > 0), each tried at most once; a job that fails waits for its
+ * backoff and a later run.  *delivered and
  * *failed (may be NULL) count outcomes.  Blocking; thread-safe.
  * sr_outbox_run_jobs(st, SR_OUTBOX_HANDOFF, ...).
  */
