@@ -267,6 +267,7 @@ typedef struct claim_job {
     const char *target, *worker;
     int lease;
     int64_t now;
+    int64_t due_by;                /* only jobs due by then (0: by now) */
     size_t max;                    /* jobs to claim at most */
     size_t n;                      /* out: claimed */
     json_t *jobs[CLAIM_BATCH];     /* out: the claimed records (new refs) */
@@ -304,7 +305,7 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
             continue;
         if (nbusy < SR_ARRAY_LEN(busy))
             busy[nbusy++] = p.ticket;   /* later jobs of this ticket wait for this one */
-        if (p.next > c->now || p.lease > c->now)
+        if (p.next > c->now || p.lease > c->now || (c->due_by > 0 && p.next > c->due_by))
             continue;
         if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) == SR_OK)
             c->jobs[c->n++] = j;
@@ -332,12 +333,13 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 
 /* claim_batch - lease up to max jobs (1..CLAIM_BATCH) in one transaction */
 static int claim_batch(sr_store *st, const char *target, const char *worker, int lease_s,
-                       size_t max, claim_job *c, sr_error *err)
+                       size_t max, int64_t due_by, claim_job *c, sr_error *err)
 {
     c->target = target;
     c->worker = worker;
     c->lease = lease_s > 0 ? lease_s : st->cfg->outbox_lease;
     c->now = srp_now();
+    c->due_by = due_by;
     c->max = max < 1 ? 1 : max > CLAIM_BATCH ? CLAIM_BATCH : max;
     c->n = 0;
     return srp_store_write(st, claim_write, c, err);
@@ -347,7 +349,7 @@ static int claim_json(sr_store *st, const char *target, const char *worker, int 
                       json_t **job, sr_error *err)
 {
     claim_job c;
-    int rc = claim_batch(st, target, worker, lease_s, 1, &c, err);
+    int rc = claim_batch(st, target, worker, lease_s, 1, 0, &c, err);
 
     *job = rc == SR_OK ? c.jobs[0] : NULL;
     return rc;
@@ -693,7 +695,8 @@ static size_t batch_size(const sr_config *cfg, size_t left)
  * context current now (a reload takes effect at the next batch).
  * *claimed gets the number of jobs; SR_ENOTFOUND when none was due. */
 static int run_batch(sr_store *store, const char *target, const char *worker, size_t left,
-                     void **http, size_t *claimed, size_t *ok, size_t *bad, sr_error *err)
+                     int64_t due_by, void **http, size_t *claimed, size_t *ok, size_t *bad,
+                     sr_error *err)
 {
     srp_pin pin;
     sr_store *st = srp_store_pin(store, &pin);
@@ -709,7 +712,7 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
         srp_store_unpin(&pin);   /* email replies wait until they can be sent */
         return SR_ENOTFOUND;
     }
-    rc = claim_batch(st, target, worker, 0, batch_size(st->cfg, left), &c, err);
+    rc = claim_batch(st, target, worker, 0, batch_size(st->cfg, left), due_by, &c, err);
     if (rc != SR_OK) {
         srp_store_unpin(&pin);
         return rc;
@@ -753,6 +756,10 @@ int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t m
     int rc = SR_OK;
     char wname[64];
     void *http = NULL;   /* one handle per run: connections are kept alive */
+    /* one pass over the jobs due when the run begins: a job that fails
+     * here waits for its backoff and the next run, even when the clock
+     * ticks past its retry time before this run ends */
+    const int64_t due_by = srp_now();
 
     if (st == NULL)
         return srp_error(err, SR_EINVAL, 0, "outbox", "no store");
@@ -767,8 +774,8 @@ int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t m
             sr_error e;
             if (!(what & kinds[k].bit))
                 continue;
-            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, &http, &got, &ok,
-                           &bad, &e);
+            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, due_by, &http, &got,
+                           &ok, &bad, &e);
             if (rc == SR_ENOTFOUND) {
                 rc = SR_OK;
                 continue;

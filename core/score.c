@@ -941,6 +941,8 @@ static void thanks_check(scorer *s, int l)
 }
 
 /* boundary - a clause (and maybe sentence) ends; question: at a '?' */
+static void tail_irony(scorer *s, int l);
+
 static void boundary(scorer *s, int sentence, int question)
 {
     /* the sentence's first clause is one word, or one word and a name
@@ -978,6 +980,8 @@ static void boundary(scorer *s, int sentence, int question)
                 (s->ring[p & (RING - 1)].fset[l] & SR_FLAG_URGENT_CUE))
                 s->person |= 1u << l;
         thanks_check(s, l);
+        if (sentence && !question)
+            tail_irony(s, l);
         s->L[l].clause = s->seq;
         s->L[l].last_neg = -1;
         if (sentence)
@@ -988,6 +992,55 @@ static void boundary(scorer *s, int sentence, int question)
     s->pstarts = 0;
     if (sentence)
         s->sent_start = s->seq;
+}
+
+/* tail_irony - the sentence ends in a clause of praise alone ("..., great",
+ * "..., bravo 👏", "..., echt super...") after a complaint in the same
+ * sentence: that praise is sarcasm.  The praise word must be the clause's
+ * last word (only emoji may follow it, and one valence-free word such as
+ * "really" come before it): "noisy room, great location" is a sincere
+ * mixed verdict.  A contrast in the sentence ("late, but fine") keeps it. */
+static void tail_irony(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    uint32_t n = s->seq - s->clause, praise = UINT32_MAX, words = 0;
+
+    if (n == 0 || n > 3 || s->clause <= s->sent_start || L->epoch != 0 ||
+        L->clause_val > INTERJ_REST)
+        return;
+    for (uint32_t p = s->clause; p < s->seq; p++) {
+        const slot *sl = &s->ring[p & (RING - 1)];
+        const srp_lex_rec *r;
+        int emo = sl->tok.type == SRP_TOK_EMOJI || sl->tok.type == SRP_TOK_EMOTICON;
+
+        if (sl->seq != p || (sl->polite & (1u << l)))
+            return;
+        if (emo) {
+            if (praise == UINT32_MAX && sl->contrib[l] != 0.0f)
+                return;   /* "..., 👍 great": not this pattern */
+            continue;
+        }
+        if (praise != UINT32_MAX || ++words > 2)
+            return;   /* a word after the praise ("great location") */
+        if (sl->contrib[l] == 0.0f)
+            continue;
+        r = slot_rec(sl, l);
+        if (sl->contrib[l] < 0.0f || sl->negated[l] || r == NULL || !(r->tags2 & SRP_T2_INTERJ))
+            return;
+        praise = p;
+    }
+    if (praise == UINT32_MAX)
+        return;
+    for (uint32_t p = praise; p < s->seq; p++) {
+        slot *sl = &s->ring[p & (RING - 1)];
+        float c = sl->contrib[l];
+
+        if (c <= 0.0f)
+            continue;
+        L->seg_b += c * (IRONY_FLIP - 1.0f);
+        sl->contrib[l] = c * IRONY_FLIP;
+        cue_reweight(L, p, c * IRONY_FLIP, SR_MOD_IRONY);
+    }
 }
 
 /* lock_language - once a long text's language is beyond doubt, stop

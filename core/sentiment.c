@@ -27,10 +27,12 @@ int sr_label_parse(const char *name)
     return -1;
 }
 
-static const struct {
+struct bit_name {
     unsigned bit;
     const char *name;
-} flag_names[] = {
+};
+
+static const struct bit_name flag_names[] = {
     {SR_FLAG_THREATENING, "threatening"},  {SR_FLAG_OFFENSIVE, "offensive"},
     {SR_FLAG_URGENT_CUE, "urgent_cue"},    {SR_FLAG_HUMAN_REQUESTED, "human_requested"},
     {SR_FLAG_ADVOCACY, "advocacy"},        {SR_FLAG_TRUNCATED, "truncated"},
@@ -53,17 +55,18 @@ unsigned sr_flag_parse(const char *name)
     return 0;
 }
 
-/* sr_flags_format - "a,b,c" */
-size_t sr_flags_format(unsigned flags, char *buf, size_t size)
+/* names_format - "a,b,c": the names of the bits set, as snprintf counts */
+static size_t names_format(unsigned bits, const struct bit_name *names, size_t nnames, char *buf,
+                           size_t size)
 {
     size_t o = 0;
 
     if (size > 0)
         buf[0] = '\0';
-    for (size_t i = 0; i < SR_ARRAY_LEN(flag_names); i++) {
-        if (!(flags & flag_names[i].bit))
+    for (size_t i = 0; i < nnames; i++) {
+        if (!(bits & names[i].bit))
             continue;
-        const char *n = flag_names[i].name;
+        const char *n = names[i].name;
         size_t k = strlen(n) + (o > 0);
         if (o + k < size) {
             if (o > 0)
@@ -73,6 +76,22 @@ size_t sr_flags_format(unsigned flags, char *buf, size_t size)
         o += k;
     }
     return o;
+}
+
+/* sr_flags_format - "a,b,c" */
+size_t sr_flags_format(unsigned flags, char *buf, size_t size)
+{
+    return names_format(flags, flag_names, SR_ARRAY_LEN(flag_names), buf, size);
+}
+
+static const struct bit_name mod_names[] = {
+    {SR_MOD_NEGATED, "negated"}, {SR_MOD_BOOSTED, "boosted"},   {SR_MOD_DAMPENED, "dampened"},
+    {SR_MOD_CAPS, "caps"},       {SR_MOD_CONTRAST, "contrast"}, {SR_MOD_IRONY, "irony"}};
+
+/* sr_cue_mods_format - "negated,caps" */
+size_t sr_cue_mods_format(unsigned mods, char *buf, size_t size)
+{
+    return names_format(mods, mod_names, SR_ARRAY_LEN(mod_names), buf, size);
 }
 
 static const char *const cue_kind_names[] = {"word",   "emoji",  "punct",     "urgency",
@@ -159,12 +178,6 @@ size_t sr_sentiment_format_json(const sr_sentiment *s, char *buf, size_t size)
     put(&o, ",\"cues\":[", 9);
     for (unsigned i = 0; i < s->ncues && i < SR_CUE_MAX; i++) {
         const sr_cue *c = &s->cues[i];
-        static const struct {
-            unsigned bit;
-            const char *name;
-        } mods[] = {{SR_MOD_NEGATED, "negated"}, {SR_MOD_BOOSTED, "boosted"},
-                    {SR_MOD_DAMPENED, "dampened"}, {SR_MOD_CAPS, "caps"},
-                    {SR_MOD_CONTRAST, "contrast"}, {SR_MOD_IRONY, "irony"}};
         if (i)
             put(&o, ",", 1);
         put(&o, "{\"text\":", 8);
@@ -174,13 +187,13 @@ size_t sr_sentiment_format_json(const sr_sentiment *s, char *buf, size_t size)
         if (c->mods) {
             int f = 1;
             put(&o, ",\"mods\":[", 9);
-            for (size_t k = 0; k < SR_ARRAY_LEN(mods); k++) {
-                if (!(c->mods & mods[k].bit))
+            for (size_t k = 0; k < SR_ARRAY_LEN(mod_names); k++) {
+                if (!(c->mods & mod_names[k].bit))
                     continue;
                 if (!f)
                     put(&o, ",", 1);
                 f = 0;
-                put_json_string(&o, mods[k].name);
+                put_json_string(&o, mod_names[k].name);
             }
             put(&o, "]", 1);
         }

@@ -334,6 +334,13 @@ const char *sr_cue_kind_name(sr_cue_kind kind);
 #define SR_MOD_CONTRAST 0x10u /* weighted by a contrast ("but") or a concession ("although") */
 #define SR_MOD_IRONY 0x20u    /* praise read as irony (after a complaint, or #sarcasm) */
 
+/*
+ * sr_cue_mods_format - the names of a cue's modifiers ("negated,caps"),
+ * comma-separated, into buf (always NUL-terminated when size > 0).
+ * Returns the length the full text needs, like snprintf.
+ */
+size_t sr_cue_mods_format(unsigned mods, char *buf, size_t size);
+
 #define SR_CUE_MAX 16
 #define SR_CUE_TEXT_MAX 48
 
@@ -877,7 +884,9 @@ int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err);
 
 /*
  * sr_outbox_run - deliver due handoff and comment jobs with the configured
- * driver until none is due (or max jobs when max > 0).  *delivered and
+ * driver: one pass over the jobs due when it starts (or max jobs when
+ * max > 0), each tried at most once; a job that fails waits for its
+ * backoff and a later run.  *delivered and
  * *failed (may be NULL) count outcomes.  Blocking; thread-safe.
  * sr_outbox_run_jobs(st, SR_OUTBOX_HANDOFF, ...).
  */

@@ -169,9 +169,14 @@ static void print_table_row(const sr_sentiment *s, const char *name)
     sr_flags_format(s->flags, flags, sizeof(flags));
     printf("%5.1f %-9s %-4s %-28s %s\n", (double)s->score, sr_label_name(s->label), s->lang,
            flags[0] ? flags : "-", name);
-    for (unsigned i = 0; i < s->ncues; i++)
-        printf("%50s %+7.3f  %s (%s)\n", "", (double)s->cues[i].weight, s->cues[i].text,
-               sr_cue_kind_name((sr_cue_kind)s->cues[i].kind));
+    for (unsigned i = 0; i < s->ncues; i++) {
+        char mods[64];
+
+        /* "Great (word: irony)": the kind, then what changed its weight */
+        sr_cue_mods_format(s->cues[i].mods, mods, sizeof(mods));
+        printf("%50s %+7.3f  %s (%s%s%s)\n", "", (double)s->cues[i].weight, s->cues[i].text,
+               sr_cue_kind_name((sr_cue_kind)s->cues[i].kind), mods[0] ? ": " : "", mods);
+    }
 }
 
 static int print_json(const sr_sentiment *s, const char *file)

@@ -6,7 +6,7 @@ CTL=${SENTIROUTECTL:-$top_builddir/tools/sentiroutectl}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-tap_plan 23
+tap_plan 24
 
 # usage errors exit 2 with a message
 "$CTL" >/dev/null 2>"$T/err"; tap_is "no command exits 2" "$?" 2
@@ -107,6 +107,8 @@ assert rows[0]["label"] == "urgent" and rows[2]["label"] == "promoter", rows
 tap_is "--files --sort orders by score, angriest first" "$?" 0
 "$CTL" score --files --format table "$T/a.txt" > "$T/o"
 tap_ok "--format table shows label and cues" grep -q "promoter.*a.txt" "$T/o"
+"$CTL" score --format table "Great, another delay." > "$T/o"
+tap_ok "--format table names a cue's modifiers (irony)" grep -q "Great (word: irony)" "$T/o"
 "$CTL" score --files "$T/missing.txt" > /dev/null 2>"$T/err"; rc=$?
 tap_is "a missing file is an error (exit 1)" "$rc" 1
 

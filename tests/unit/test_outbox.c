@@ -7,7 +7,11 @@
 
 #include "store_testutil.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /* a zendesk config: nothing listens there, the tests drive the API directly */
@@ -306,6 +310,88 @@ static void test_method_helpdesk_is_local(void **state)
     st_rmdir(dir);
 }
 
+/* a helpdesk that hangs up on the first connection at once and on the
+ * second after 2.5 s: the first job fails fast, the second slowly */
+typedef struct hangup {
+    int fd;
+    pthread_t th;
+} hangup;
+
+static void *hangup_main(void *arg)
+{
+    hangup *h = arg;
+
+    for (int i = 0; i < 2; i++) {
+        int c = accept(h->fd, NULL, NULL);
+        if (c < 0)
+            break;
+        if (i == 1)
+            usleep(2500 * 1000);
+        close(c);
+    }
+    return NULL;
+}
+
+static int hangup_start(hangup *h)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+
+    h->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (h->fd < 0 || bind(h->fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(h->fd, 4) != 0 ||
+        getsockname(h->fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    if (pthread_create(&h->th, NULL, hangup_main, h) != 0)
+        fail_msg("thread");
+    return ntohs(a.sin_port);
+}
+
+/* one run is one pass over the jobs due when it began: a job that failed
+ * is not tried again in the same run, even when a slow delivery after it
+ * outlasts its backoff ("outbox run --once" makes one attempt) */
+static void test_a_run_tries_each_job_once(void **state)
+{
+    char *dir = st_tmpdir();
+    char conf[2048], tok[300];
+    hangup h;
+    int fd, port = hangup_start(&h);
+    sr_job *v;
+    size_t n, ok = 9, bad = 9;
+    sr_error err;
+
+    (void)state;
+    snprintf(tok, sizeof(tok), "%s/token", dir);
+    fd = open(tok, O_WRONLY | O_CREAT, 0600);
+    if (fd < 0 || write(fd, "tok\n", 4) != 4)
+        fail_msg("token file");
+    close(fd);
+    snprintf(conf, sizeof(conf),
+             "handoff = { method = \"zendesk\"; max_attempts = 5; backoff_base = 0.2;"
+             " backoff_max = 1; timeout = 10; connect_timeout = 2;\n"
+             "  zendesk = { url = \"http://127.0.0.1:%d\"; email = \"a@example.com\";"
+             " token_file = \"%s\"; }; };\n"
+             "route = { rules = ( { label = [\"urgent\", \"negative\"]; handoff = true; } ); };",
+             port, tok);
+    st_fx *f = st_fx_new_in(dir, conf);
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "first@example.com", angry));
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "second@example.com", angry));
+    assert_int_equal(sr_outbox_run(f->st, "w", 0, &ok, &bad, &err), SR_OK);
+    assert_int_equal(ok, 0);
+    assert_int_equal(bad, 0);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].state, SR_JOB_PENDING);
+        if (v[i].attempts != 1)
+            fail_msg("job %llu: %d attempts in one run, want 1", (unsigned long long)v[i].id,
+                     v[i].attempts);
+    }
+    sr_outbox_list_free(v, n);
+    pthread_join(h.th, NULL);
+    close(h.fd);
+    st_fx_free(f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -333,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
         cmocka_unit_test(test_method_none_answers_with_links),
         cmocka_unit_test(test_method_helpdesk_is_local),
+        cmocka_unit_test(test_a_run_tries_each_job_once),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);

@@ -500,6 +500,35 @@ static void test_sarcastic_exclamation(void **state)
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
 }
 
+/* praise alone closing a sentence that complains is sarcasm; praise of
+ * something named ("great location") is a mixed verdict, and a contrast
+ * ("but fine") keeps it sincere */
+static void test_sarcastic_praise_at_the_end(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"The update is fast and stable, great.", "The update crashes every five minutes, great."},
+        {"Paket kam pünktlich an, echt super.", "Seit gestern kein Netz, echt super."},
+        {"Vol à l'heure et équipage charmant, bravo 👏", "Vol retardé de 3h sans aucune info, bravo 👏"},
+        {"Pedido entregado a tiempo, genial.", "Pedido perdido otra vez, genial."},
+        {"Paczka doszła na czas, super.", "Paczka znowu zaginęła, super."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, "My bag got lost again, just great.");
+    const sr_cue *c = cue_named(&s, "great");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    /* a named good thing after the complaint stays praise */
+    s = tu_score(ctx, "The room was dirty and noisy, great location.");
+    c = cue_named(&s, "great");
+    assert_non_null(c);
+    assert_true(c->weight > 0 && !(c->mods & SR_MOD_IRONY));
+    s = tu_score(ctx, "Delivery was late, but fine.");
+    c = cue_named(&s, "fine");
+    assert_true(c == NULL || c->weight > 0);
+}
+
 /* laughter is praise next to praise; in a sentence that complains it is
  * bitter and adds none, whichever comes first */
 static void test_laughter_in_a_complaint_is_no_praise(void **state)
@@ -895,6 +924,23 @@ static void test_json_output_is_complete_and_bounded(void **state)
     assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
 }
 
+/* the modifier names the table output shows: snprintf-like and bounded */
+static void test_cue_mods_format(void **state)
+{
+    char buf[64], tiny[8];
+    (void)state;
+
+    assert_int_equal(sr_cue_mods_format(0, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(sr_cue_mods_format(SR_MOD_NEGATED | SR_MOD_CAPS, buf, sizeof(buf)), 12);
+    assert_string_equal(buf, "negated,caps");
+    assert_int_equal(sr_cue_mods_format(SR_MOD_IRONY | SR_MOD_CONTRAST, buf, sizeof(buf)), 14);
+    assert_string_equal(buf, "contrast,irony");
+    /* too small: what fits of whole names, the full length returned */
+    assert_int_equal(sr_cue_mods_format(SR_MOD_BOOSTED | SR_MOD_DAMPENED, tiny, sizeof(tiny)), 16);
+    assert_string_equal(tiny, "boosted");
+}
+
 /* many threads, one context: every thread gets the same answers */
 typedef struct worker {
     const sr_ctx *ctx;
@@ -958,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
+        cmocka_unit_test(test_sarcastic_praise_at_the_end),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
@@ -972,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_null_arguments_are_errors),
         cmocka_unit_test(test_message_scoring_carries_repair_flags),
         cmocka_unit_test(test_json_output_is_complete_and_bounded),
+        cmocka_unit_test(test_cue_mods_format),
         cmocka_unit_test(test_scoring_is_thread_safe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
