@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-/* a zendesk config: nothing listens there, the tests drive the API directly */
-static st_fx *fx_new(const char *extra)
+/* fx_zendesk - a zendesk config for url; extra goes inside handoff */
+static st_fx *fx_zendesk(const char *url, const char *extra)
 {
     char *dir = st_tmpdir();
     char conf[2048], tok[300];
@@ -27,12 +27,21 @@ static st_fx *fx_new(const char *extra)
         fail_msg("token file");
     close(fd);
     snprintf(conf, sizeof(conf),
-             "handoff = { method = \"zendesk\"; max_attempts = 3; backoff_base = 4.0;\n"
-             "  zendesk = { url = \"http://127.0.0.1:9\"; email = \"a@example.com\";"
-             " token_file = \"%s\"; }; %s };\n"
+             "handoff = { method = \"zendesk\"; %s\n"
+             "  zendesk = { url = \"%s\"; email = \"a@example.com\";"
+             " token_file = \"%s\"; }; };\n"
              "route = { rules = ( { label = [\"urgent\", \"negative\"]; handoff = true; } ); };",
-             tok, extra ? extra : "");
+             extra, url, tok);
     return st_fx_new_in(dir, conf);
+}
+
+/* a zendesk config: nothing listens there, the tests drive the API directly */
+static st_fx *fx_new(const char *extra)
+{
+    char h[512];
+
+    snprintf(h, sizeof(h), "max_attempts = 3; backoff_base = 4.0; %s", extra ? extra : "");
+    return fx_zendesk("http://127.0.0.1:9", h);
 }
 
 static const char *angry = "This is terrible, I am furious, worst service ever";
@@ -351,28 +360,16 @@ static int hangup_start(hangup *h)
  * outlasts its backoff ("outbox run --once" makes one attempt) */
 static void test_a_run_tries_each_job_once(void **state)
 {
-    char *dir = st_tmpdir();
-    char conf[2048], tok[300];
+    char url[64];
     hangup h;
-    int fd, port = hangup_start(&h);
     sr_job *v;
     size_t n, ok = 9, bad = 9;
     sr_error err;
 
     (void)state;
-    snprintf(tok, sizeof(tok), "%s/token", dir);
-    fd = open(tok, O_WRONLY | O_CREAT, 0600);
-    if (fd < 0 || write(fd, "tok\n", 4) != 4)
-        fail_msg("token file");
-    close(fd);
-    snprintf(conf, sizeof(conf),
-             "handoff = { method = \"zendesk\"; max_attempts = 5; backoff_base = 0.2;"
-             " backoff_max = 1; timeout = 10; connect_timeout = 2;\n"
-             "  zendesk = { url = \"http://127.0.0.1:%d\"; email = \"a@example.com\";"
-             " token_file = \"%s\"; }; };\n"
-             "route = { rules = ( { label = [\"urgent\", \"negative\"]; handoff = true; } ); };",
-             port, tok);
-    st_fx *f = st_fx_new_in(dir, conf);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", hangup_start(&h));
+    st_fx *f = fx_zendesk(url, "max_attempts = 5; backoff_base = 0.2; backoff_max = 1;"
+                               " timeout = 10; connect_timeout = 2;");
     st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "first@example.com", angry));
     st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "second@example.com", angry));
     assert_int_equal(sr_outbox_run(f->st, "w", 0, &ok, &bad, &err), SR_OK);
