@@ -47,6 +47,9 @@
 #define SRP_T_ABSENCE 0x2000u   /* "no X" / "kein X": the lack of a neutral thing is a complaint */
 #define SRP_T_SARCASM 0x4000u   /* #sarcasm, /s: praise in the text is meant the other way */
 #define SRP_T_POLITE 0x8000u    /* thanks, please: weak when the message asks a question */
+/* an urgency cue whose record has arg < 0 counts only when written in
+ * capitals (tag "shout": "rebook me NOW", "devuélvanme el dinero YA") */
+#define SRP_SHOUT_ARG (-1.0f)
 
 /* entry flags */
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */

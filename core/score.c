@@ -150,6 +150,7 @@ typedef struct scorer {
     unsigned absence_mask;      /* languages with an absence determiner pending */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
+    int lower_seen;             /* a word not in capitals was seen */
     unsigned person;            /* languages in which a word of the writer or
                                  * the one addressed was seen ("my", "please") */
     int64_t phrase_start;       /* first and last word covered by the latest */
@@ -469,6 +470,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     unsigned mods = 0;
     int kind;
 
+    /* "rebook me NOW", "el dinero YA": urgency only when shouted after
+     * words in lower case, not opening the sentence ("JETZT im TV",
+     * "APOCALYPSE NOW" are titles); "now" is a plain word */
+    if ((tags & SRP_T_URGENT) && r->arg < 0.0f && !(tags & (SRP_T_NEG | SRP_T_BOOST)) &&
+        (!(tflags & SRP_TF_CAPS) || pos == s->sent_start || !s->lower_seen))
+        return;
     if (tags & SRP_T_NEG) {
         L->last_neg = pos;
         L->neg_reach = r->arg >= 1.0f && !(tags & SRP_T_BOOST) ? (unsigned)r->arg : WINDOW;
@@ -1185,6 +1192,8 @@ static void word(scorer *s)
         if ((tok->flags & SRP_TF_ELONGATED) && sl->e == NULL)
             lmask = resolve_elongated(s, sl);
         s->words++;
+        if (!(tok->flags & SRP_TF_CAPS) && tok->key_len >= 2)
+            s->lower_seen = 1;
         if ((s->words & 15) == 0 && !s->locked)
             lock_language(s);
         for (unsigned m = (lmask | tok->hint_mask) & ~1u; m; m &= m - 1)
@@ -1259,6 +1268,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.postneg_mask = s.absence_mask = 0;
     s.pstarts = 0;
     s.locked = 0;
+    s.lower_seen = 0;
     s.person = 0;
     s.phrase_start = s.phrase_end = -1;
     for (int l = 0; l < SRP_NLANG; l++) {

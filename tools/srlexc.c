@@ -294,6 +294,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_RESOLVE;
         else if (strcmp(tag, "person") == 0)
             r->person = 1;
+        else if (strcmp(tag, "shout") == 0)
+            r->arg = SRP_SHOUT_ARG;   /* urgency in capitals only */
         else if (strncmp(tag, "concede=", 8) == 0) {
             /* a preposition ("despite the delay"): reaches N words, not
              * the whole clause */

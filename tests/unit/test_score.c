@@ -529,6 +529,40 @@ static void test_sarcastic_praise_at_the_end(void **state)
     assert_true(c == NULL || c->weight > 0);
 }
 
+/* "NOW", "JETZT", "YA" shouted after lower-case words are urgency; the
+ * plain word, a title in capitals and a sentence-initial promo are not */
+static void test_shouted_now_is_urgency(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const shouted[] = {
+        "I need someone to rebook me NOW, my connection leaves soon",
+        "Ich will mein Geld JETZT zurück",
+        "Remboursez-moi MAINTENANT",
+        "Devuélvanme el dinero YA",
+        "Oddajcie pieniądze TERAZ",
+    };
+    static const char *const plain[] = {
+        "I need someone to rebook me now, my connection leaves soon",
+        "It works fine now, thanks",
+        "Jetzt funktioniert alles, danke",
+        "Ya llegó el pedido, gracias",
+        "APOCALYPSE NOW",
+        "JETZT im Fernsehen oder direkt hier",
+    };
+
+    for (size_t i = 0; i < sizeof(shouted) / sizeof(*shouted); i++) {
+        sr_sentiment s = tu_score(ctx, shouted[i]);
+        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.label != SR_LABEL_URGENT)
+            fail_msg("'%s': label %s, flags %#x; want urgent with urgent_cue", shouted[i],
+                     sr_label_name(s.label), s.flags);
+    }
+    for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
+        sr_sentiment s = tu_score(ctx, plain[i]);
+        if (s.flags & SR_FLAG_URGENT_CUE)
+            fail_msg("'%s': urgent_cue set", plain[i]);
+    }
+}
+
 /* laughter is praise next to praise; in a sentence that complains it is
  * bitter and adds none, whichever comes first */
 static void test_laughter_in_a_complaint_is_no_praise(void **state)
@@ -1005,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_sarcastic_praise_at_the_end),
+        cmocka_unit_test(test_shouted_now_is_urgency),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),
