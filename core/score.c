@@ -54,6 +54,8 @@
                                 * 0.2-0.3, is a request) */
 #define THANKS_REST (-1.0f)    /* thanks: the rest of its clause at or below this
                                 * is what it thanks for: sarcasm */
+#define RESOLVE_REACH 3u       /* "solved a problem": a problem word this close
+                                * after a resolution word is over */
 #define LAUGH_REST (-1.0f)     /* laughter: the rest of its sentence at or below
                                 * this is a complaint (no praise from the laugh) */
 #define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
@@ -113,6 +115,8 @@ typedef struct lstate {
     int64_t problem_seq; /* seq of the last problem word (fullneg) counted
                           * against the open sentence, -1 */
     int64_t laugh_seq;   /* seq of the last laughter in it, -1 */
+    int64_t resolve_seq; /* seq of the last resolution word ("solved"), -1 */
+    int64_t unresolve_seq; /* seq of the last negated one ("not solved"), -1 */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
@@ -131,7 +135,8 @@ typedef struct lstate {
 
 static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
-    .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .neg_reach = WINDOW,
+    .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
+    .unresolve_seq = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -518,6 +523,11 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
                   L->last_neg >= 0 &&
                   (int64_t)L->clause <= L->last_neg && L->last_neg < (int64_t)pos &&
                   pos - (uint32_t)L->last_neg <= L->neg_reach;
+    /* "nie rozwiązali problemu", "didn't fix my problem": the negator
+     * went to the solution; the problem stays a problem */
+    if (negated && (r->tags2 & SRP_T2_FULLNEG) && L->unresolve_seq >= (int64_t)L->clause &&
+        pos - (uint32_t)L->unresolve_seq <= RESOLVE_REACH)
+        negated = 0;
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
     /* "URGENT", "PILNE": urgency shouted is the writer's own */
@@ -600,8 +610,18 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         v *= CONCEDE_W;
         mods |= SR_MOD_CONTRAST;
     }
+    if ((r->tags2 & SRP_T2_FULLNEG) && v < 0 && !negated && L->resolve_seq >= (int64_t)L->clause &&
+        pos - (uint32_t)L->resolve_seq <= RESOLVE_REACH) {
+        /* "me solucionó un problema", "fixed my problem": the problem
+         * named by the solution is over */
+        return;
+    }
     if ((r->tags2 & SRP_T2_FULLNEG) && v < 0)
         L->problem_seq = pos;
+    if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated)
+        L->resolve_seq = pos;
+    if ((r->tags2 & SRP_T2_RESOLVE) && negated)
+        L->unresolve_seq = pos;
     if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated && L->problem_seq >= (int64_t)s->sent_start &&
         pos - (uint32_t)L->problem_seq < RING) {
         /* "the problem with my order was resolved quickly": the problem

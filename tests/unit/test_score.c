@@ -636,6 +636,21 @@ static void test_a_solved_problem_counts_no_more(void **state)
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
     sr_sentiment s = tu_score(ctx, "The problem with my order was resolved quickly.");
     assert_null(cue_named(&s, "problem"));
+    /* the problem may come after its solution ("solved a problem"); a
+     * negator spent on the solution leaves the problem a problem */
+    static const char *const after[][2] = {
+        {"Me solucionó un problema que arrastraba desde hacía años.",
+         "No solucionó el problema que arrastraba desde hacía años."},
+        {"Rozwiązali problem z fakturą.", "Nie rozwiązali problemu z fakturą."},
+        {"Ils ont réglé mon problème.", "Ils n'ont pas réglé mon problème."},
+    };
+    expect_up_down(ctx, after, sizeof(after) / sizeof(*after));
+    s = tu_score(ctx, "Me solucionó un problema que arrastraba desde hacía años.");
+    assert_null(cue_named(&s, "problema"));
+    s = tu_score(ctx, "Nie rozwiązali problemu.");
+    const sr_cue *c = cue_named(&s, "problemu");
+    assert_non_null(c);
+    assert_true(c->weight < 0);
 }
 
 /* editorials judge plans and laws in words of their own */
