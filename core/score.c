@@ -54,6 +54,8 @@
                                 * 0.2-0.3, is a request) */
 #define THANKS_REST (-1.0f)    /* thanks: the rest of its clause at or below this
                                 * is what it thanks for: sarcasm */
+#define CUE_PLAINURG 0x80u     /* internal cue mark: a plain urgency word's
+                                * valence (taken back from a report) */
 #define RESOLVE_REACH 3u       /* "solved a problem": a problem word this close
                                 * after a resolution word is over */
 #define LAUGH_REST (-1.0f)     /* laughter: the rest of its sentence at or below
@@ -75,6 +77,7 @@ typedef struct slot {
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
     uint8_t negated[SRP_NLANG];
     unsigned polite;            /* languages where contrib[] went to politeness */
+    unsigned plainurg;          /* languages where contrib[] is plain urgency */
     unsigned interj;            /* languages where praise tagged interj was counted
                                  * here: bit l a word, bit 8 + l a phrase from here */
 } slot;
@@ -93,6 +96,9 @@ typedef struct icue {
 typedef struct lstate {
     double doc;          /* closed sentences */
     double seg_a, seg_b; /* open sentence: before / after the latest contrast */
+    double ua, ub, udoc; /* the plain urgency words' part of seg_a, seg_b and
+                          * doc: a report takes it back exactly */
+    unsigned uhits;      /* hits that were plain urgency words */
     double caps;         /* ALLCAPS emphasis, added if the text is mixed case */
     double polite;       /* thanks/please: weighed at the end (questions) */
     uint32_t epoch;      /* contrast words seen in the open sentence */
@@ -502,6 +508,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if ((tags & SRP_T_BUT) && (!(r->tags2 & SRP_T2_LEADBUT) || pos == s->clause)) {
         L->seg_a += L->seg_b;
         L->seg_b = 0;
+        L->ua += L->ub;
+        L->ub = 0;
         L->epoch++;
         L->clause = pos + 1;
         L->clause_val = L->seg_a;
@@ -543,6 +551,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     }
 
     float v = (tags & SRP_T_VAL) ? r->valence : 0.0f;
+    if ((r->tags2 & SRP_T2_FULLNEG) && v < 0 && !negated && L->resolve_seq >= (int64_t)L->clause &&
+        pos - (uint32_t)L->resolve_seq <= RESOLVE_REACH) {
+        /* "me solucionó un problema", "fixed my problem": the problem
+         * named by the solution is over (before its capitals count) */
+        return;
+    }
     if (!emoji) {
         if ((tflags & SRP_TF_CAPS) && v != 0.0f) {
             L->caps += signf(v) * CAPS_INCR;
@@ -610,12 +624,6 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         v *= CONCEDE_W;
         mods |= SR_MOD_CONTRAST;
     }
-    if ((r->tags2 & SRP_T2_FULLNEG) && v < 0 && !negated && L->resolve_seq >= (int64_t)L->clause &&
-        pos - (uint32_t)L->resolve_seq <= RESOLVE_REACH) {
-        /* "me solucionó un problema", "fixed my problem": the problem
-         * named by the solution is over */
-        return;
-    }
     if ((r->tags2 & SRP_T2_FULLNEG) && v < 0)
         L->problem_seq = pos;
     if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated)
@@ -643,6 +651,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
+    if ((tags & SRP_T_URGENT) && fabsf(r->valence) <= URGENT_PLAIN) {
+        L->ub += v;
+        L->uhits++;
+        sl->plainurg |= 1u << l;
+        mods |= CUE_PLAINURG;
+    }
     sl->epoch[l] = L->epoch;
     cue_add(L, surface, surface_len, v, kind >= 0 ? kind : emoji ? SR_CUE_EMOJI : SR_CUE_WORD,
             mods, pos);
@@ -792,6 +806,15 @@ static void undo(scorer *s, int l, slot *sl)
             L->seg_b -= c;
         else
             L->seg_a -= c;
+        if (sl->plainurg & (1u << l)) {
+            if (sl->epoch[l] == L->epoch)
+                L->ub -= c;
+            else
+                L->ua -= c;
+            if (L->uhits)
+                L->uhits--;
+            sl->plainurg &= ~(1u << l);
+        }
         if (L->laugh_seq == (int64_t)sl->seq) {
             L->laugh_v -= c;
             L->laugh_seq = -1;
@@ -802,6 +825,12 @@ static void undo(scorer *s, int l, slot *sl)
     }
     if (L->good_seq == (int64_t)sl->seq)
         L->good_seq = -1;
+    if (L->resolve_seq == (int64_t)sl->seq)
+        L->resolve_seq = -1;
+    if (L->unresolve_seq == (int64_t)sl->seq)
+        L->unresolve_seq = -1;
+    if (L->problem_seq == (int64_t)sl->seq)
+        L->problem_seq = -1;
     sl->interj &= ~(0x101u << l);
     cue_drop(L, sl->seq);
     flag_undo(L, sl, l);
@@ -843,6 +872,12 @@ static int postneg_flip(scorer *s, int l, uint32_t p)
         L->seg_b += nc - c;
     else
         L->seg_a += nc - c;
+    if (sl->plainurg & (1u << l)) {
+        if (sl->epoch[l] == L->epoch)
+            L->ub += nc - c;
+        else
+            L->ua += nc - c;
+    }
     sl->contrib[l] = nc;
     sl->negated[l] = 1;
     cue_reweight(L, p, nc, SR_MOD_NEGATED);
@@ -907,6 +942,7 @@ static void sentence_close(scorer *s, int l, int question)
                 L->cues[i].mods |= SR_MOD_IRONY;
             }
         L->seg_b *= IRONY_FLIP;
+        L->ub *= IRONY_FLIP;
     }
 
     /* "Great, another delay." / "Super, znowu opóźnienie." - a lone word
@@ -925,10 +961,12 @@ static void sentence_close(scorer *s, int l, int question)
                 L->cues[i].kind <= SR_CUE_EMOJI)
                 L->cues[i].weight *= QUESTION_PRAISE;
         L->seg_b *= QUESTION_PRAISE;
+        L->ub *= QUESTION_PRAISE;
     }
 
     if (L->epoch > 0) {
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
+        L->udoc += L->ua * BUT_BEFORE + L->ub * BUT_AFTER;
         for (unsigned i = 0; i < L->ncues; i++) {
             if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI ||
                 L->cue_polite[i])
@@ -938,8 +976,10 @@ static void sentence_close(scorer *s, int l, int question)
         }
     } else {
         L->doc += L->seg_b;
+        L->udoc += L->ub;
     }
     L->seg_a = L->seg_b = 0;
+    L->ua = L->ub = 0;
     L->epoch = 0;
 }
 
@@ -1365,14 +1405,15 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
      * no answer", "sigue sin llegar") keep theirs */
     const int report = !(s.person & (use == SRP_LANG_XX ? ~0u : 1u << use)) &&
                        !(len > 0 && buf[0] == '@');
-    for (unsigned i = 0; report && i < L->ncues;) {
-        if (L->cues[i].kind == SR_CUE_URGENCY && fabsf(L->cues[i].weight) <= URGENT_PLAIN) {
-            v -= L->cues[i].weight;
-            L->ncues--;
-            L->cues[i] = L->cues[L->ncues];
-            L->cue_polite[i] = L->cue_polite[L->ncues];
-        } else {
-            i++;
+    if (report) {
+        /* what the plain urgency words added, as it was weighed */
+        v -= L->udoc;
+        L->hits -= L->uhits < L->hits ? L->uhits : L->hits;
+        for (unsigned i = 0; i < L->ncues;) {
+            if (L->cues[i].mods & CUE_PLAINURG)
+                cue_drop(L, L->cue_seq[i]);
+            else
+                i++;
         }
     }
     if (L->polite != 0.0) {
@@ -1466,7 +1507,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         used[bi] = 1;
         cue_text(out->cues[n].text, L->cues[bi].src, L->cues[bi].len);
         out->cues[n].kind = L->cues[bi].kind;
-        out->cues[n].mods = L->cues[bi].mods;
+        out->cues[n].mods = L->cues[bi].mods & ~CUE_PLAINURG;
         out->cues[n].weight = floorf(L->cues[bi].weight * 1000.0f + 0.5f) / 1000.0f;
         n++;
     }

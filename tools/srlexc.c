@@ -65,6 +65,7 @@ typedef struct rec {
     int set;
     int variant;      /* made from an accented spelling; real entries win */
     int person;       /* first or second person (srp_lex_entry.person) */
+    int shout;        /* tag shout: urgency in capitals only */
     uint8_t tags2;
     uint16_t tags;
     float valence;
@@ -295,7 +296,7 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
         else if (strcmp(tag, "person") == 0)
             r->person = 1;
         else if (strcmp(tag, "shout") == 0)
-            r->arg = SRP_SHOUT_ARG;   /* urgency in capitals only */
+            r->shout = 1;   /* urgency in capitals only: checked below */
         else if (strncmp(tag, "concede=", 8) == 0) {
             /* a preposition ("despite the delay"): reaches N words, not
              * the whole clause */
@@ -312,6 +313,17 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             fprintf(stderr, "%s:%u: unknown tag '%s'\n", file, line, tag);
             return -1;
         }
+    }
+    if (r->shout) {
+        /* the mark lives in arg: only for an urgency word that has no
+         * other use for it (a negator's or concession's reach, a boost) */
+        if (!(r->tags & SRP_T_URGENT) || (r->tags & (SRP_T_NEG | SRP_T_BOOST)) ||
+            (r->tags2 & SRP_T2_CONCEDE)) {
+            fprintf(stderr, "%s:%u: shout needs urgent, and no neg, boost, damp or concede\n",
+                    file, line);
+            return -1;
+        }
+        r->arg = SRP_SHOUT_ARG;
     }
     return 0;
 }
@@ -332,7 +344,14 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
         getenv("SRLEXC_WARN_DUP"))
         fprintf(stderr, "%s:%u: warning: '%s' redefined for %s\n", file, line, key,
                 srp_lang_code(lang));
-    e->recs[lang] = *r;
+    {
+        /* a "person" mark given on a line of its own survives a later
+         * line for the same term (not one copied to an unaccented
+         * spelling: "potrzebuje" is listed to lose it) */
+        int person = e->recs[lang].variant ? 0 : e->recs[lang].person;
+        e->recs[lang] = *r;
+        e->recs[lang].person |= person;
+    }
     e->recs[lang].set = 1;
     e->recs[lang].variant = variant;
     if (r->tags & SRP_T_STEM)

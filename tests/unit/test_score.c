@@ -563,6 +563,37 @@ static void test_shouted_now_is_urgency(void **state)
     }
 }
 
+/* urgency is the writer's: a report ("the government must urgently act")
+ * gets no urgent_cue, and exactly what its plain urgency words added is
+ * taken back, however a contrast or a negator weighed them */
+static void test_urgency_in_a_report_counts_nothing(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const reports[] = {
+        "The government must urgently act on housing.",
+        "The government must urgently act but nothing happens",
+        "Die Regierung reagiert sofort nicht.",
+        "El gobierno debe actuar con urgencia ante la crisis de la vivienda.",
+    };
+    static const char *const writers[] = {
+        "Please act urgently, my account is locked.",
+        "Pedido sin llegar, urgente",
+        "Sin luz desde ayer, envíen un técnico urgentemente",
+    };
+
+    for (size_t i = 0; i < sizeof(reports) / sizeof(*reports); i++) {
+        sr_sentiment s = tu_score(ctx, reports[i]);
+        if ((s.flags & SR_FLAG_URGENT_CUE) || s.valence != 0.0f || s.ncues != 0)
+            fail_msg("'%s': flags %#x, valence %.3f, %u cues; want a plain report", reports[i],
+                     s.flags, (double)s.valence, s.ncues);
+    }
+    for (size_t i = 0; i < sizeof(writers) / sizeof(*writers); i++) {
+        sr_sentiment s = tu_score(ctx, writers[i]);
+        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.label != SR_LABEL_URGENT)
+            fail_msg("'%s': label %s; want urgent", writers[i], sr_label_name(s.label));
+    }
+}
+
 /* laughter is praise next to praise; in a sentence that complains it is
  * bitter and adds none, whichever comes first */
 static void test_laughter_in_a_complaint_is_no_praise(void **state)
@@ -647,6 +678,13 @@ static void test_a_solved_problem_counts_no_more(void **state)
     expect_up_down(ctx, after, sizeof(after) / sizeof(*after));
     s = tu_score(ctx, "Me solucionó un problema que arrastraba desde hacía años.");
     assert_null(cue_named(&s, "problema"));
+    /* a problem in capitals after its solution adds nothing either; a
+     * solution turned into a complaint by a phrase solves nothing */
+    s = tu_score(ctx, "They solved a PROBLEM today");
+    assert_true(s.valence > 0.0f);
+    assert_null(cue_named(&s, "PROBLEM"));
+    s = tu_score(ctx, "solved nothing my problem");
+    assert_non_null(cue_named(&s, "problem"));
     s = tu_score(ctx, "Nie rozwiązali problemu.");
     const sr_cue *c = cue_named(&s, "problemu");
     assert_non_null(c);
@@ -1055,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_sarcastic_praise_at_the_end),
         cmocka_unit_test(test_shouted_now_is_urgency),
+        cmocka_unit_test(test_urgency_in_a_report_counts_nothing),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
         cmocka_unit_test(test_chat_sarcasm_and_formulas),

@@ -1,0 +1,29 @@
+#!/bin/bash
+# test_srlexc.sh - the lexicon compiler refuses what it cannot encode and
+# keeps a first/second-person mark across a later line for the same term
+. "$top_srcdir/tests/tap.sh"
+LEXC=$top_builddir/tools/srlexc
+CTL=$top_builddir/tools/sentiroutectl
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+tap_plan 5
+
+printf 'now\t-0.5\tshout\n' > "$T/a.tsv"
+"$LEXC" -o "$T/a.lex" "en:$T/a.tsv" 2>"$T/err"; rc=$?
+tap_ok "shout without urgent is refused (exit $rc)" test "$rc" -ne 0 -a ! -e "$T/a.lex"
+tap_ok "the error names the line" grep -q "a.tsv:1: shout needs urgent" "$T/err"
+
+printf 'not\t-\tneg=2,urgent,shout\n' > "$T/b.tsv"
+"$LEXC" -o "$T/b.lex" "en:$T/b.tsv" 2>"$T/err"; rc=$?
+tap_ok "shout with a negator's reach is refused (exit $rc)" test "$rc" -ne 0
+
+# "my - person" first, then a full line for "my": the mark stays, so the
+# urgency below is the writer's own (a report would drop urgent_cue)
+printf 'my\t-\tperson\nmy\t-\tfunc\nurgently\t-1.0\turgent\norder\t-\tfunc\nthe\t-\tfunc\n' > "$T/c.tsv"
+"$LEXC" -o "$T/c.lex" "en:$T/c.tsv" 2>"$T/err"
+tap_is "a lexicon with person, then a full line, compiles" "$?" 0
+printf 'scoring = { lexicon = "%s"; languages = ["en"]; };\n' "$T/c.lex" > "$T/c.conf"
+out=$("$CTL" -c "$T/c.conf" score "Send my order urgently" 2>&1)
+tap_ok "the person mark survived the later line (urgent_cue kept)" \
+    grep -q urgent_cue <<< "$out"
+tap_done
