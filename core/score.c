@@ -1077,7 +1077,6 @@ static void tail_irony(scorer *s, int l)
         return;
     for (uint32_t p = s->clause; p < s->seq; p++) {
         const slot *sl = &s->ring[p & (RING - 1)];
-        const srp_lex_rec *r;
         int emo = sl->tok.type == SRP_TOK_EMOJI || sl->tok.type == SRP_TOK_EMOTICON;
 
         if (sl->seq != p || (sl->polite & (1u << l)))
@@ -1091,8 +1090,8 @@ static void tail_irony(scorer *s, int l)
             return;   /* a word after the praise ("great location") */
         if (sl->contrib[l] == 0.0f)
             continue;
-        r = slot_rec(sl, l);
-        if (sl->contrib[l] < 0.0f || sl->negated[l] || r == NULL || !(r->tags2 & SRP_T2_INTERJ))
+        /* apply() marks praise tagged interj that it counted here */
+        if (sl->contrib[l] < 0.0f || sl->negated[l] || !(sl->interj & (1u << l)))
             return;
         praise = p;
     }
