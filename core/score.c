@@ -66,7 +66,8 @@
                                 * own loses them */
 #define AGAIN_VAL (-0.8f)      /* "delayed again": a repeated failure */
 #define AGAIN_REST (-0.5f)     /* the rest of the sentence at or below this is one */
-#define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
+#define PAIR_REACH 5u
+#define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */          /* "neither good nor bad": the second word this close */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -134,6 +135,11 @@ typedef struct lstate {
     int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
     float negw_sign;     /* the sign of its own valence */
     int64_t corr_seq;    /* seq of the last correlative negator ("weder"), -1 */
+    int64_t incred_seq;  /* first and last seq of an incredulity word or */
+    int64_t incred_end;  /* phrase ("seriously", "im Ernst"), -1 */
+    const char *incred_src;   /* the last one that was a question of its own */
+    uint32_t incred_len;
+    float incred;        /* such questions: counted at the end if the text complains */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
@@ -154,7 +160,7 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -1011,6 +1017,25 @@ static void sentence_close(scorer *s, int l, int question)
     L->laugh_v = 0.0f;
     L->laugh_seq = -1;
 
+    /* "Seriously?", "Sérieux ?", "¿En serio?", "Serio?", "Im Ernst?": an
+     * incredulity word or phrase that is a question of its own is
+     * frustration if the text complains (weighed at the end); its own
+     * praise counts no more ("sérieux" is "reliable" elsewhere) */
+    if (question && L->incred_seq == (int64_t)s->sent_start &&
+        L->incred_end == (int64_t)s->seq - 1) {
+        slot *sl = &s->ring[s->sent_start & (RING - 1)];
+        const slot *last = &s->ring[(s->seq - 1) & (RING - 1)];
+        if (sl->seq != s->sent_start || sl->contrib[l] >= 0.0f) {
+            /* en "seriously" complains by itself and keeps its valence */
+            if (sl->seq == s->sent_start && sl->contrib[l] > 0.0f && !(sl->polite & (1u << l)))
+                undo(s, l, sl);
+            L->incred += INCRED_VAL;
+            L->incred_src = sl->tok.surface;
+            L->incred_len = (uint32_t)(last->tok.surface + last->tok.surface_len - sl->tok.surface);
+        }
+    }
+    L->incred_seq = -1;
+
     /* nothing was said in this language since the last close */
     if (L->epoch == 0 && L->seg_b == 0.0 && L->interj < 0)
         return;
@@ -1352,6 +1377,10 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
     }
     if (e->mark[SRP_MARK_CORR] & bit)
         L->corr_seq = pos;
+    if (e->mark[SRP_MARK_INCRED] & bit) {
+        L->incred_seq = p0;
+        L->incred_end = pos;
+    }
 }
 
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
@@ -1554,6 +1583,11 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
             else
                 i++;
         }
+    }
+    if (L->incred != 0.0f && v < 0.0) {
+        v += L->incred;
+        L->hits++;
+        cue_add(L, L->incred_src, L->incred_len, L->incred, SR_CUE_WORD, 0, s.seq);
     }
     if (L->polite != 0.0) {
         double w = s.quest > 0 ? POLITE_IN_QUESTION : 1.0;

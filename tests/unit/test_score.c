@@ -619,6 +619,30 @@ static void test_a_repeated_failure_weighs_more(void **state)
     assert_non_null(cue_named(&s, "schon wieder"));
 }
 
+/* an incredulity word that is a question of its own weighs on a text that
+ * complains; alone, or in a text of praise, it says nothing */
+static void test_incredulity_question_after_a_complaint(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Mi pedido nunca llegó.", "Mi pedido nunca llegó. ¿En serio?"},
+        {"Paczka nie dotarła.", "Paczka nie dotarła. Serio?"},
+        {"Meine Bestellung kam nie an.", "Meine Bestellung kam nie an. Im Ernst?"},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment a = tu_score(ctx, pairs[i][0]);
+        sr_sentiment b = tu_score(ctx, pairs[i][1]);
+        if (!(b.score < a.score))
+            fail_msg("\"%s\" %.1f, \"%s\" %.1f", pairs[i][0], (double)a.score, pairs[i][1],
+                     (double)b.score);
+    }
+    sr_sentiment s = tu_score(ctx, "Echt? Cool, danke!");
+    assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+    s = tu_score(ctx, "Vendeur sérieux, je recommande.");
+    assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+}
+
 /* "NOW", "JETZT", "YA" shouted after lower-case words are urgency; the
  * plain word, a title in capitals and a sentence-initial promo are not */
 static void test_shouted_now_is_urgency(void **state)
@@ -1186,6 +1210,7 @@ int main(void)
         cmocka_unit_test(test_neither_nor_is_neutral),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
+        cmocka_unit_test(test_incredulity_question_after_a_complaint),
         cmocka_unit_test(test_urgency_in_a_report_counts_nothing),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
