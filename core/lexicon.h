@@ -99,6 +99,18 @@ typedef struct srp_lex_slot {
 #define SRP_T2_RESOLVE 0x80u   /* a problem's end ("solved", "gelöst"): a problem word
                                 * before it in the sentence counts no more */
 
+/* marks of an entry, per language (srp_lex_entry.mark, srlexc tags of the
+ * same names); a lexicon written before they existed holds zeros there */
+#define SRP_MARK_WHY 0     /* "why", "warum", "pourquoi": a sentence it opens and
+                            * that complains names a loss; its praise is the lost thing */
+#define SRP_MARK_AGAIN 1   /* "again", "schon wieder", "otra vez": a repeated
+                            * failure weighs more; alone it is nothing */
+#define SRP_MARK_CORR 2    /* "neither", "weder": a negator that reaches both
+                            * halves of "neither X nor Y" */
+#define SRP_MARK_INCRED 3  /* "seriously", "im Ernst", "¿en serio?": as a question of
+                            * its own in a text that complains, frustration */
+#define SRP_MARK_N 4
+
 typedef struct srp_lex_rec {
     uint8_t lang;
     uint8_t tags2;
@@ -123,7 +135,9 @@ typedef struct srp_lex_entry {
     uint32_t rec_first;                    /* nrec > SRP_LEX_REC_INLINE: in recs */
     char key[SRP_LEX_KEY_INLINE];          /* the key's first bytes, zero-padded */
     srp_lex_rec rec[SRP_LEX_REC_INLINE];   /* else here */
-    uint32_t pad1[2];
+    uint8_t mark[SRP_MARK_N];              /* bit l: the word plays that part
+                                            * in language l (SRP_MARK_*) */
+    uint32_t pad1;
 } srp_lex_entry;
 _Static_assert(sizeof(srp_lex_entry) == 64, "a lexicon entry is one cache line");
 

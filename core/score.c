@@ -64,6 +64,10 @@
 #define URGENT_PLAIN 1.0f      /* urgency words this weak are plain urgency ("asap",
                                 * "urgently"): a report that is not the writer's
                                 * own loses them */
+#define AGAIN_VAL (-0.8f)      /* "delayed again": a repeated failure */
+#define AGAIN_REST (-0.5f)     /* the rest of the sentence at or below this is one */
+#define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
+#define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -123,6 +127,19 @@ typedef struct lstate {
     int64_t laugh_seq;   /* seq of the last laughter in it, -1 */
     int64_t resolve_seq; /* seq of the last resolution word ("solved"), -1 */
     int64_t unresolve_seq; /* seq of the last negated one ("not solved"), -1 */
+    int64_t again_seq;   /* seq of a repetition word ("again") in the open sentence, -1 */
+    const char *again_src;   /* its surface */
+    uint32_t again_len;
+    uint32_t again_epoch;
+    int64_t why_seq;     /* seq of a why-word opening the open sentence, -1 */
+    int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
+    float negw_sign;     /* the sign of its own valence */
+    int64_t corr_seq;    /* seq of the last correlative negator ("weder"), -1 */
+    int64_t incred_seq;  /* first and last seq of an incredulity word or */
+    int64_t incred_end;  /* phrase ("seriously", "im Ernst"), -1 */
+    const char *incred_src;   /* the last one that was a question of its own */
+    uint32_t incred_len;
+    float incred;        /* such questions: counted at the end if the text complains */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
@@ -142,7 +159,8 @@ typedef struct lstate {
 static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
-    .unresolve_seq = -1, .neg_reach = WINDOW,
+    .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
+    .incred_seq = -1, .incred_end = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -471,6 +489,39 @@ static unsigned flags_now(const lstate *L)
 
 static void undo(scorer *s, int l, slot *sl);
 
+/* neither_nor - a negated word of valence: "neither good nor bad", "ni
+ * bon ni mauvais", "weder gut noch schlecht", "ani dobry, ani zły" deny
+ * both sides and so say nothing: with a negated word of the other sign
+ * shortly before it in the sentence, each under its own negator or both
+ * under a correlative one ("weder"), neither counts (returns 1; the
+ * earlier word is taken back).  "I can't recommend this bad product" (one
+ * plain negator over both) and "not cheap, not good" stay complaints. */
+static int neither_nor(scorer *s, int l, float valence, uint32_t pos)
+{
+    lstate *L = &s->L[l];
+    const int64_t prev = L->negw_seq;
+    const float prev_sign = L->negw_sign;
+
+    L->negw_seq = pos;
+    L->negw_sign = signf(valence);
+    if (prev < (int64_t)s->sent_start || pos - (uint32_t)prev > PAIR_REACH ||
+        prev_sign == L->negw_sign)
+        return 0;
+    /* a negator of its own after the first word, or a correlative one
+     * reaching both */
+    if (L->last_neg <= prev && L->last_neg != L->corr_seq)
+        return 0;
+    slot *ps = &s->ring[(uint32_t)prev & (RING - 1)];
+    /* "not happy, but not as angry as before": a contrast between them
+     * weighs one against the other */
+    if (ps->seq != (uint32_t)prev || !ps->negated[l] || ps->contrib[l] == 0.0f ||
+        (ps->polite & (1u << l)) || ps->epoch[l] != L->epoch)
+        return 0;
+    undo(s, l, ps);
+    L->negw_seq = -1;
+    return 1;
+}
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -584,6 +635,9 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
                                                         : v * N_SCALAR;
             mods |= SR_MOD_NEGATED;
             sl->negated[l] = 1;
+            if ((tags & SRP_T_VAL) && !(tags & SRP_T_EXPECT) && r->valence != 0.0f &&
+                neither_nor(s, l, r->valence, pos))
+                v = 0.0f;
         }
     }
     if (v == 0.0f) {
@@ -904,6 +958,44 @@ static void postneg_resolve(scorer *s, int l, int boundary)
     }
 }
 
+/* why_loss - the praise in a sentence opened by a why-word counts no
+ * more when the rest of it complains */
+static void why_loss(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    int complains = 0, praises = 0;
+
+    for (unsigned i = 0; i < L->ncues; i++) {
+        if (L->cue_seq[i] < s->sent_start || L->cue_polite[i] ||
+            L->cue_seq[i] == (uint32_t)L->why_seq)
+            continue;
+        complains |= L->cues[i].weight < 0.0f;
+        praises |= L->cues[i].weight > 0.0f;
+    }
+    if (!complains || !praises)
+        return;
+    L->cue_min = -1;
+    for (unsigned i = 0; i < L->ncues;) {
+        if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0.0f) {
+            slot *sl = &s->ring[L->cue_seq[i] & (RING - 1)];
+            if (sl->seq == L->cue_seq[i] && sl->contrib[l] > 0.0f) {
+                undo(s, l, sl);   /* its flags too ("die beste": no advocacy) */
+            } else {
+                if (L->cue_epoch[i] < L->epoch)
+                    L->seg_a -= L->cues[i].weight;
+                else
+                    L->seg_b -= L->cues[i].weight;
+                if (L->hits)
+                    L->hits--;
+                cue_drop(L, L->cue_seq[i]);
+            }
+            i = 0;   /* the cues moved */
+        } else {
+            i++;
+        }
+    }
+}
+
 /* sentence_close - fold the open sentence into the document sum;
  * question: the sentence ended with '?' */
 static void sentence_close(scorer *s, int l, int question)
@@ -924,6 +1016,25 @@ static void sentence_close(scorer *s, int l, int question)
     }
     L->laugh_v = 0.0f;
     L->laugh_seq = -1;
+
+    /* "Seriously?", "Sérieux ?", "¿En serio?", "Serio?", "Im Ernst?": an
+     * incredulity word or phrase that is a question of its own is
+     * frustration if the text complains (weighed at the end); its own
+     * praise counts no more ("sérieux" is "reliable" elsewhere) */
+    if (question && L->incred_seq == (int64_t)s->sent_start &&
+        L->incred_end == (int64_t)s->seq - 1) {
+        slot *sl = &s->ring[s->sent_start & (RING - 1)];
+        const slot *last = &s->ring[(s->seq - 1) & (RING - 1)];
+        if (sl->seq != s->sent_start || sl->contrib[l] >= 0.0f) {
+            /* en "seriously" complains by itself and keeps its valence */
+            if (sl->seq == s->sent_start && sl->contrib[l] > 0.0f && !(sl->polite & (1u << l)))
+                undo(s, l, sl);
+            L->incred += INCRED_VAL;
+            L->incred_src = sl->tok.surface;
+            L->incred_len = (uint32_t)(last->tok.surface + last->tok.surface_len - sl->tok.surface);
+        }
+    }
+    L->incred_seq = -1;
 
     /* nothing was said in this language since the last close */
     if (L->epoch == 0 && L->seg_b == 0.0 && L->interj < 0)
@@ -953,6 +1064,31 @@ static void sentence_close(scorer *s, int l, int question)
         cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
     }
     L->interj = -1;
+
+    /* "Why did you cancel the best series ever", "Pourquoi avoir supprimé
+     * la meilleure fonctionnalité": a sentence that a why-word opens and
+     * that complains names a loss; its praise is the thing lost, not the
+     * writer's verdict.  "Why is this app so good?" has no complaint. */
+    if (L->why_seq >= (int64_t)s->sent_start)
+        why_loss(s, l);
+    L->why_seq = -1;
+
+    /* "My flight is delayed again", "Zug fällt schon wieder aus": a
+     * repeated failure weighs more; "I'd buy again" is nothing */
+    if (L->again_seq >= (int64_t)s->sent_start &&
+        (L->again_epoch < L->epoch ? L->seg_a : L->seg_b) <= AGAIN_REST) {
+        if (L->again_epoch < L->epoch)
+            L->seg_a += AGAIN_VAL;
+        else
+            L->seg_b += AGAIN_VAL;
+        L->hits++;
+        cue_add(L, L->again_src, L->again_len, AGAIN_VAL, SR_CUE_WORD, 0,
+                (uint32_t)L->again_seq);
+        for (unsigned i = 0; i < L->ncues; i++)
+            if (L->cue_seq[i] == (uint32_t)L->again_seq)
+                L->cue_epoch[i] = L->again_epoch;
+    }
+    L->again_seq = -1;
 
     /* a question asserts no praise: "could you do me a huge favor?" */
     if (question && L->epoch == 0 && L->seg_b > 0) {
@@ -1046,6 +1182,10 @@ static void boundary(scorer *s, int sentence, int question)
             if (s->ring[p & (RING - 1)].seq == p &&
                 (s->ring[p & (RING - 1)].fset[l] & SR_FLAG_URGENT_CUE))
                 s->person |= 1u << l;
+        /* "Again, thank you", "Once again, please accept my apologies": a
+         * repetition alone before a comma is a discourse marker */
+        if ((one_word_clause || one_phrase_clause) && s->L[l].again_seq == (int64_t)s->sent_start)
+            s->L[l].again_seq = -1;
         thanks_check(s, l);
         if (sentence && !question)
             tail_irony(s, l);
@@ -1218,6 +1358,31 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
         s->ring[pos & (RING - 1)].rec[l] = r;
 }
 
+/* marks - the parts a word or phrase (entry e, from p0 to pos) plays in
+ * language l beyond its record: a why-word opening the sentence, a
+ * repetition, a correlative negator */
+static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_t pos)
+{
+    lstate *L = &s->L[l];
+    const unsigned bit = 1u << l;
+
+    if ((e->mark[SRP_MARK_WHY] & bit) && p0 <= s->sent_start + 1)
+        L->why_seq = p0;   /* "Why...", "@netflix why...", "Mais pourquoi..." */
+    if (e->mark[SRP_MARK_AGAIN] & bit) {
+        const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
+        L->again_seq = p0;
+        L->again_src = a->tok.surface;
+        L->again_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        L->again_epoch = L->epoch;
+    }
+    if (e->mark[SRP_MARK_CORR] & bit)
+        L->corr_seq = pos;
+    if (e->mark[SRP_MARK_INCRED] & bit) {
+        L->incred_seq = p0;
+        L->incred_end = pos;
+    }
+}
+
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
  * into the ring slot of position s->seq */
 static void word(scorer *s)
@@ -1288,6 +1453,8 @@ static void word(scorer *s)
                 r = rec_for(s->lex, ph, SRP_LANG_XX);
             if (r != NULL) {
                 phrase_apply(s, l, r, p0, pos);
+                if (ph->mark[0] | ph->mark[1] | ph->mark[2] | ph->mark[3])
+                    marks(s, l, ph, p0, pos);
                 continue;
             }
         }
@@ -1297,6 +1464,8 @@ static void word(scorer *s)
         /* a function word (language evidence only) changes nothing here */
         if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2))
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
+        if (sl->e != NULL && (sl->e->mark[0] | sl->e->mark[1] | sl->e->mark[2] | sl->e->mark[3]))
+            marks(s, l, sl->e, pos, pos);
     }
     if ((tok->flags & SRP_TF_HASHTAG) && tok->key_len >= 6) {
         /* stems may have matched the tag's first word only: segment unless
@@ -1414,6 +1583,11 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
             else
                 i++;
         }
+    }
+    if (L->incred != 0.0f && v < 0.0) {
+        v += L->incred;
+        L->hits++;
+        cue_add(L, L->incred_src, L->incred_len, L->incred, SR_CUE_WORD, 0, s.seq);
     }
     if (L->polite != 0.0) {
         double w = s.quest > 0 ? POLITE_IN_QUESTION : 1.0;

@@ -38,7 +38,12 @@
  *   only in a text that has one, "the government must urgently act" is
  *   news; a line whose only tag is person adds the mark to the term's
  *   record and leaves the rest as an earlier line set it, or makes the
- *   term a function word).  A term ending in "*" is a stem (matches any word that
+ *   term a function word), and the marks why (opens a question that
+ *   complains: "why did you cancel the best show"), again (a repetition:
+ *   weighs on a complaint in its sentence, "late again"), corr (a negator
+ *   that reaches both halves of "weder gut noch schlecht"), incred
+ *   (incredulity: "Seriously?", "¿En serio?" as a question of its own),
+ *   which, as person, may stand alone on a line.  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
@@ -66,6 +71,7 @@ typedef struct rec {
     int variant;      /* made from an accented spelling; real entries win */
     int person;       /* first or second person (srp_lex_entry.person) */
     int shout;        /* tag shout: urgency in capitals only */
+    unsigned marks;   /* bit SRP_MARK_*: tags why, again, corr, incred */
     uint8_t tags2;
     uint16_t tags;
     float valence;
@@ -295,6 +301,14 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_RESOLVE;
         else if (strcmp(tag, "person") == 0)
             r->person = 1;
+        else if (strcmp(tag, "why") == 0)
+            r->marks |= 1u << SRP_MARK_WHY;
+        else if (strcmp(tag, "again") == 0)
+            r->marks |= 1u << SRP_MARK_AGAIN;
+        else if (strcmp(tag, "corr") == 0)
+            r->marks |= 1u << SRP_MARK_CORR;
+        else if (strcmp(tag, "incred") == 0)
+            r->marks |= 1u << SRP_MARK_INCRED;
         else if (strcmp(tag, "shout") == 0)
             r->shout = 1;   /* urgency in capitals only: checked below */
         else if (strncmp(tag, "concede=", 8) == 0) {
@@ -335,9 +349,10 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
 
     if (variant && e->recs[lang].set)
         return;
-    if (r->person && r->tags == SRP_T_FUNC && r->tags2 == 0 && e->recs[lang].set) {
-        /* "my - person": the mark only; the record stays as it was */
-        e->recs[lang].person = 1;
+    if ((r->person || r->marks) && r->tags == SRP_T_FUNC && r->tags2 == 0 && e->recs[lang].set) {
+        /* "my - person", "warum - why": the mark only; the record stays as it was */
+        e->recs[lang].person |= r->person;
+        e->recs[lang].marks |= r->marks;
         return;
     }
     if (!variant && e->recs[lang].set && !e->recs[lang].variant && file != NULL &&
@@ -349,8 +364,10 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
          * line for the same term (not one copied to an unaccented
          * spelling: "potrzebuje" is listed to lose it) */
         int person = e->recs[lang].variant ? 0 : e->recs[lang].person;
+        unsigned marks = e->recs[lang].variant ? 0 : e->recs[lang].marks;
         e->recs[lang] = *r;
         e->recs[lang].person |= person;
+        e->recs[lang].marks |= marks;
     }
     e->recs[lang].set = 1;
     e->recs[lang].variant = variant;
@@ -434,7 +451,7 @@ static void load(int lang, const char *file)
             errors++;
             continue;
         }
-        if (r.person && r.tags == 0 && r.tags2 == 0)
+        if ((r.person || r.marks) && r.tags == 0 && r.tags2 == 0)
             r.tags = SRP_T_FUNC;   /* a mark alone: put() keeps an earlier record */
         if (r.tags == 0 && r.tags2 == 0) {
             fprintf(stderr, "%s:%u: '%s' has neither valence nor tags\n", file, lineno, f[0]);
@@ -680,6 +697,9 @@ static void write_out(const char *path)
             r->arg = e->recs[l].arg;
             if (e->recs[l].person)
                 o->person |= (uint8_t)(1u << l);
+            for (unsigned k = 0; k < SRP_MARK_N; k++)
+                if (e->recs[l].marks & (1u << k))
+                    o->mark[k] |= (uint8_t)(1u << l);
             r++;
             o->nrec++;
             o->nlang += l != SRP_LANG_XX;

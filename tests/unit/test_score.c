@@ -529,6 +529,120 @@ static void test_sarcastic_praise_at_the_end(void **state)
     assert_true(c == NULL || c->weight > 0);
 }
 
+/* "neither good nor bad" denies both sides: neutral, in every language; two
+ * denials of the same side, and one plain negator reaching over a word of
+ * the other sign, stay complaints */
+static void test_neither_nor_is_neutral(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const neutral[] = {
+        "The pasta was neither good nor bad.",
+        "Das Hotel war weder gut noch schlecht.",
+        "Le film n'était ni bon ni mauvais.",
+        "La comida no fue ni buena ni mala.",
+        "Obsługa ani dobra, ani zła.",
+    };
+    static const char *const complaints[] = {
+        "Ni rapide ni efficace.",
+        "Weder freundlich noch hilfsbereit.",
+        "I can't recommend this bad product.",
+        "Not happy at all, but not as angry as last time.",
+    };
+
+    for (size_t i = 0; i < sizeof(neutral) / sizeof(*neutral); i++) {
+        sr_sentiment s = tu_score(ctx, neutral[i]);
+        if (s.label != SR_LABEL_NEUTRAL)
+            fail_msg("\"%s\": %s %.1f", neutral[i], sr_label_name(s.label), (double)s.score);
+    }
+    all_complaints(ctx, complaints, sizeof(complaints) / sizeof(*complaints));
+}
+
+/* a sentence that a why-word opens and that complains names a loss: the
+ * praise in it is the thing lost; a why-question of praise alone is no
+ * complaint */
+static void test_praise_in_a_why_complaint_is_the_loss(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const complaints[] = {
+        "why did you cancel the best series ever",
+        "Warum habt ihr die beste Funktion entfernt? Jetzt ist die App nutzlos.",
+        "Pourquoi avoir supprimé la meilleure option, c'est nul",
+        "¿Por qué quitaron la mejor función? Qué pena.",
+        "Dlaczego usunęliście najlepszą funkcję? Szkoda.",
+    };
+
+    all_complaints(ctx, complaints, sizeof(complaints) / sizeof(*complaints));
+    sr_sentiment s = tu_score(ctx, "why did you cancel the best series ever");
+    assert_null(cue_named(&s, "best"));
+    s = tu_score(ctx, "Why is this app so good?!");
+    assert_true(s.label != SR_LABEL_NEGATIVE && s.label != SR_LABEL_URGENT);
+    s = tu_score(ctx, "Why is everyone so friendly here? Best hotel ever.");
+    assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+}
+
+/* a repetition weighs on a complaint in its sentence, is no urgency by
+ * itself, and counts nothing without a complaint ("would buy again") or
+ * opening a sentence before a comma ("Again, thank you") */
+static void test_a_repeated_failure_weighs_more(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const again[][2] = {
+        {"My flight is delayed.", "My flight is delayed again."},
+        {"Der Zug ist verspätet.", "Der Zug ist schon wieder verspätet."},
+        {"Mon colis est en retard.", "Mon colis est encore une fois en retard."},
+        {"El pedido llegó tarde.", "El pedido llegó tarde otra vez."},
+        {"Paczka się spóźnia.", "Paczka znowu się spóźnia."},
+    };
+    static const char *const praise[] = {
+        "Would definitely buy again, great quality.",
+        "Je commanderai à nouveau, très satisfait.",
+        "Volvería a comprar otra vez, muy contento.",
+        "Znowu zamówiłem, jak zawsze świetna jakość.",
+        "Again, thank you so much for your help!",
+    };
+
+    for (size_t i = 0; i < sizeof(again) / sizeof(*again); i++) {
+        sr_sentiment a = tu_score(ctx, again[i][0]);
+        sr_sentiment b = tu_score(ctx, again[i][1]);
+        if (!(b.score < a.score) || b.label != SR_LABEL_NEGATIVE ||
+            (b.flags & SR_FLAG_URGENT_CUE))
+            fail_msg("\"%s\" %.1f, \"%s\" %.1f %s", again[i][0], (double)a.score, again[i][1], (double)b.score,
+                     sr_label_name(b.label));
+    }
+    for (size_t i = 0; i < sizeof(praise) / sizeof(*praise); i++) {
+        sr_sentiment s = tu_score(ctx, praise[i]);
+        if (s.label != SR_LABEL_POSITIVE && s.label != SR_LABEL_PROMOTER)
+            fail_msg("\"%s\": %s %.1f", praise[i], sr_label_name(s.label), (double)s.score);
+    }
+    sr_sentiment s = tu_score(ctx, "Mein Zug hat schon wieder Verspätung.");
+    assert_false(s.flags & SR_FLAG_URGENT_CUE);
+    assert_non_null(cue_named(&s, "schon wieder"));
+}
+
+/* an incredulity word that is a question of its own weighs on a text that
+ * complains; alone, or in a text of praise, it says nothing */
+static void test_incredulity_question_after_a_complaint(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Mi pedido nunca llegó.", "Mi pedido nunca llegó. ¿En serio?"},
+        {"Paczka nie dotarła.", "Paczka nie dotarła. Serio?"},
+        {"Meine Bestellung kam nie an.", "Meine Bestellung kam nie an. Im Ernst?"},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment a = tu_score(ctx, pairs[i][0]);
+        sr_sentiment b = tu_score(ctx, pairs[i][1]);
+        if (!(b.score < a.score))
+            fail_msg("\"%s\" %.1f, \"%s\" %.1f", pairs[i][0], (double)a.score, pairs[i][1],
+                     (double)b.score);
+    }
+    sr_sentiment s = tu_score(ctx, "Echt? Cool, danke!");
+    assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+    s = tu_score(ctx, "Vendeur sérieux, je recommande.");
+    assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+}
+
 /* "NOW", "JETZT", "YA" shouted after lower-case words are urgency; the
  * plain word, a title in capitals and a sentence-initial promo are not */
 static void test_shouted_now_is_urgency(void **state)
@@ -1093,6 +1207,10 @@ int main(void)
         cmocka_unit_test(test_sarcastic_exclamation),
         cmocka_unit_test(test_sarcastic_praise_at_the_end),
         cmocka_unit_test(test_shouted_now_is_urgency),
+        cmocka_unit_test(test_neither_nor_is_neutral),
+        cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
+        cmocka_unit_test(test_a_repeated_failure_weighs_more),
+        cmocka_unit_test(test_incredulity_question_after_a_complaint),
         cmocka_unit_test(test_urgency_in_a_report_counts_nothing),
         cmocka_unit_test(test_counterfactual_complaints),
         cmocka_unit_test(test_negated_problems_and_regrets),
