@@ -1361,6 +1361,15 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
 /* marks - the parts a word or phrase (entry e, from p0 to pos) plays in
  * language l beyond its record: a why-word opening the sentence, a
  * repetition, a correlative negator */
+static inline uint32_t mark_any(const srp_lex_entry *e)
+{
+    uint32_t m = 0;
+
+    if (e != NULL)
+        memcpy(&m, e->mark, sizeof(e->mark) < sizeof(m) ? sizeof(e->mark) : sizeof(m));
+    return m;
+}
+
 static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_t pos)
 {
     lstate *L = &s->L[l];
@@ -1444,6 +1453,7 @@ static void word(scorer *s)
     if (lmask & 1u)
         lmask = s->mask;
     lmask |= phmask | s->absence_mask;
+    const uint32_t wmark = mark_any(sl->e), pmark = phmask ? mark_any(ph) : 0;
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
@@ -1453,7 +1463,7 @@ static void word(scorer *s)
                 r = rec_for(s->lex, ph, SRP_LANG_XX);
             if (r != NULL) {
                 phrase_apply(s, l, r, p0, pos);
-                if (ph->mark[0] | ph->mark[1] | ph->mark[2] | ph->mark[3])
+                if (pmark)
                     marks(s, l, ph, p0, pos);
                 continue;
             }
@@ -1464,7 +1474,7 @@ static void word(scorer *s)
         /* a function word (language evidence only) changes nothing here */
         if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2))
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
-        if (sl->e != NULL && (sl->e->mark[0] | sl->e->mark[1] | sl->e->mark[2] | sl->e->mark[3]))
+        if (wmark)
             marks(s, l, sl->e, pos, pos);
     }
     if ((tok->flags & SRP_TF_HASHTAG) && tok->key_len >= 6) {
