@@ -1057,11 +1057,33 @@ static void sentence_close(scorer *s, int l, int question)
     }
 
     /* "Great, another delay." / "Super, znowu opóźnienie." - a lone word
-     * of praise before a comma, and a complaint after it, is sarcasm */
-    if (L->interj >= (int64_t)s->sent_start && L->epoch == 0 &&
-        L->seg_b - L->interj_v <= INTERJ_REST) {
-        L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
-        cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
+     * of praise before a comma, and a complaint after it, is sarcasm; so
+     * is the applause that goes with it ("Enhorabuena, tercer corte de
+     * fibra esta semana 👏👏"): praise emoji of the sentence do not count
+     * as its rest, and turn with the word */
+    if (L->interj >= (int64_t)s->sent_start && L->epoch == 0) {
+        float emo = 0.0f;
+        for (unsigned i = 0; i < L->ncues; i++)
+            if (L->cue_seq[i] >= s->sent_start && L->cue_seq[i] != (uint32_t)L->interj &&
+                L->cues[i].kind == SR_CUE_EMOJI && L->cues[i].weight > 0.0f && !L->cue_polite[i])
+                emo += L->cues[i].weight;
+        if (L->seg_b - L->interj_v - emo <= INTERJ_REST) {
+            L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
+            cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
+            for (unsigned i = 0; emo > 0.0f && i < L->ncues; i++) {
+                if (L->cue_seq[i] < s->sent_start || L->cue_seq[i] == (uint32_t)L->interj ||
+                    L->cues[i].kind != SR_CUE_EMOJI || L->cues[i].weight <= 0.0f ||
+                    L->cue_polite[i])
+                    continue;
+                slot *es = &s->ring[L->cue_seq[i] & (RING - 1)];
+                L->seg_b += L->cues[i].weight * (IRONY_FLIP - 1.0f);
+                if (es->seq == L->cue_seq[i])
+                    es->contrib[l] *= IRONY_FLIP;
+                L->cues[i].weight *= IRONY_FLIP;
+                L->cues[i].mods |= SR_MOD_IRONY;
+            }
+            L->cue_min = -1;
+        }
     }
     L->interj = -1;
 

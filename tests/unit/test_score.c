@@ -500,6 +500,27 @@ static void test_sarcastic_exclamation(void **state)
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
 }
 
+/* the applause that goes with a sarcastic exclamation is sarcasm too; with
+ * good news after the exclamation it stays praise */
+static void test_sarcastic_applause(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Great, my package arrived a day early 👏", "Great job, my package is lost again 👏"},
+        {"Enhorabuena, me lo arreglasteis en una hora 👏👏",
+         "Enhorabuena @TeleRed, tercer corte de fibra esta semana 👏👏"},
+        {"Bravo, livré en avance 👏", "Bravo, encore un retard de 2h 👏👏👏"},
+        {"Super, die Lieferung kam schon heute 👍", "Super, schon wieder kein Netz 👍"},
+        {"Gratulacje, paczka doszła w jeden dzień 👏", "Gratulacje, trzecia awaria w tym tygodniu 👏"},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, "Great job, my package is lost again 👏");
+    const sr_cue *c = cue_named(&s, "👏");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+}
+
 /* praise alone closing a sentence that complains is sarcasm; praise of
  * something named ("great location") is a mixed verdict, and a contrast
  * ("but fine") keeps it sincere */
@@ -1205,6 +1226,7 @@ int main(void)
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
         cmocka_unit_test(test_sarcastic_exclamation),
+        cmocka_unit_test(test_sarcastic_applause),
         cmocka_unit_test(test_sarcastic_praise_at_the_end),
         cmocka_unit_test(test_shouted_now_is_urgency),
         cmocka_unit_test(test_neither_nor_is_neutral),
