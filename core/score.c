@@ -955,6 +955,12 @@ static void postneg_resolve(scorer *s, int l, int boundary)
             break;
         if (postneg_flip(s, l, p))
             break;
+        /* the last word of a phrase: the phrase counts at its first word,
+         * which may lie further back ("Die Qualität stimmt hier gar
+         * nicht") */
+        if ((int64_t)p == s->phrase_end && s->phrase_start < (int64_t)p &&
+            s->phrase_start >= (int64_t)L->clause && postneg_flip(s, l, (uint32_t)s->phrase_start))
+            break;
     }
 }
 

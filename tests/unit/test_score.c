@@ -122,10 +122,16 @@ static void test_clause_final_nicht_negates_backwards(void **state)
     sr_sentiment a = tu_score(ctx, "Das Essen war gut.");
     sr_sentiment b = tu_score(ctx, "Das Essen war gut, aber der Service gefiel mir gar nicht.");
     sr_sentiment c = tu_score(ctx, "Ich empfehle es nicht.");
+    /* a phrase counts at its first word, which may lie beyond the reach
+     * when words stand between it and the negator */
+    sr_sentiment d = tu_score(ctx, "Die Qualität stimmt hier gar nicht.");
+    sr_sentiment e = tu_score(ctx, "Das Preis-Leistungs-Verhältnis stimmt hier überhaupt nicht.");
 
     assert_true(a.score > 6.0f);
     assert_true(b.score < 5.0f);
     assert_true(c.score < 5.0f);
+    assert_true(d.score < 4.0f);
+    assert_true(e.score < 4.0f);
 }
 
 /* all_complaints - every text scores below 4 */
