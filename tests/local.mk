@@ -30,7 +30,7 @@ tests_unit_test_config_LDADD = $(UNIT_LDADD)
 
 # sentiroutectl and the shared library from the outside
 TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/cli/test_golden.sh tests/cli/test_srlexc.sh
-EXTRA_DIST += tests/tap.sh tests/cli/test_srlexc.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt tests/cli/test_golden.sh tests/golden
+EXTRA_DIST += tests/handwritten tests/tap.sh tests/cli/test_srlexc.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt tests/cli/test_golden.sh tests/golden
 
 # fuzz targets: replayed over their corpus in make check; real libFuzzer
 # binaries with ./configure --enable-fuzzing CC=clang
