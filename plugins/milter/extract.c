@@ -409,15 +409,48 @@ static const char *raw_body(const char *raw, size_t len, size_t *blen)
     return raw + len;
 }
 
-/* assemble - out->text = subject "\n\n" body */
+/* reply_subject - "Re: ...", "AW: ...", "Odp: ...", "Fwd: ...", "RE[2]:":
+ * the thread's subject, carried over, not words of this message */
+static int reply_subject(const char *s)
+{
+    static const char *const pfx[] = {"re",  "aw", "sv",  "vs",  "odp", "rv", "r",  "antw", "ref",
+                                      "fwd", "fw", "wg",  "tr",  "enc", "rif", "pd"};
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    for (size_t i = 0; i < sizeof(pfx) / sizeof(*pfx); i++) {
+        size_t n = strlen(pfx[i]);
+        const char *q = s + n;
+
+        if (strncasecmp(s, pfx[i], n) != 0)
+            continue;
+        if (*q == '[' || *q == '(') {   /* "Re[2]:", "RE(3):" */
+            const char *d = q + 1;
+            while (*d >= '0' && *d <= '9')
+                d++;
+            if (d == q + 1 || (*d != ']' && *d != ')'))
+                continue;
+            q = d + 1;
+        }
+        while (*q == ' ')   /* "RE :" */
+            q++;
+        if (*q == ':')
+            return 1;
+    }
+    return 0;
+}
+
+/* assemble - out->text = subject "\n\n" body; a reply's or a forward's
+ * subject ("Re: Third time I write") is the thread's, so with a body it
+ * is left out of what is scored (the ticket keeps it as the subject) */
 static int assemble(srm_mail *out, const char *body, size_t blen)
 {
-    size_t sl = out->subject ? strlen(out->subject) : 0;
+    size_t sl = out->subject && !(blen > 0 && reply_subject(out->subject)) ? strlen(out->subject) : 0;
     char *t = malloc(sl + 2 + blen + 1);
 
     if (t == NULL)
         return -1;
-    memcpy(t, out->subject ? out->subject : "", sl);
+    memcpy(t, sl > 0 ? out->subject : "", sl);
     if (sl > 0 && blen > 0) {
         memcpy(t + sl, "\n\n", 2);
         sl += 2;

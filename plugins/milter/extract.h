@@ -47,6 +47,8 @@ typedef struct srm_limits {
  * The result.  Every string is NUL-terminated UTF-8 (or NULL when the
  * header is absent) and owned by the struct: srm_mail_clear() frees it.
  *  text        subject, a blank line, then the body text: what is scored
+ *              (a reply's or a forward's subject, "Re: ...", is left out
+ *              when there is a body: it is the thread's, not this mail's)
  *  body_len    bytes of text that belong to the body (after the subject)
  *  subject     decoded Subject (RFC 2047), control characters removed
  *  message_id, in_reply_to, references   as in the headers, unfolded

@@ -178,6 +178,41 @@ static void test_reply_quoted_angry_history_dropped(void **state)
     srm_mail_clear(&m);
 }
 
+/* a reply's subject is the thread's: with a body it is not scored (the
+ * ticket keeps it); a subject of its own is, and so is a reply's subject
+ * when there is no body */
+static void test_reply_subject_not_scored(void **state)
+{
+    static const char *const replies[] = {"Re: Third time I write about order 1234",
+                                          "RE : Third time I write", "AW: Third time I write",
+                                          "Odp: Third time I write", "Re[2]: Third time I write",
+                                          "Fwd: Third time I write", "  sv: Third time I write"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(replies) / sizeof(*replies); i++) {
+        char raw[256];
+        snprintf(raw, sizeof(raw), "Subject: %s\nContent-Type: text/plain\n\nThanks, all sorted!\n",
+                 replies[i]);
+        srm_mail m = extract(raw);
+        want_has(&m, "all sorted");
+        want_not(&m, "Third time");
+        assert_non_null(m.subject);
+        assert_non_null(strstr(m.subject, "Third time"));
+        srm_mail_clear(&m);
+    }
+    static const char *const own[] = {"Third time I write about order 1234", "Refund: order 1234",
+                                      "Reply needed: Third time I write", "Rechnung: Third time"};
+    for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++) {
+        char raw[256];
+        snprintf(raw, sizeof(raw), "Subject: %s\nContent-Type: text/plain\n\nStill nothing.\n", own[i]);
+        srm_mail m = extract(raw);
+        want_has(&m, own[i]);
+        srm_mail_clear(&m);
+    }
+    srm_mail m = extract("Subject: Re: Third time I write\nContent-Type: text/plain\n\n");
+    want_has(&m, "Third time");
+    srm_mail_clear(&m);
+}
+
 /* table: a body with a localized quote header; the words after it go */
 static void test_localized_quote_headers(void **state)
 {
@@ -716,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_related_inside_alternative_takes_html),
         cmocka_unit_test(test_attachment_and_forward_ignored),
         cmocka_unit_test(test_reply_quoted_angry_history_dropped),
+        cmocka_unit_test(test_reply_subject_not_scored),
         cmocka_unit_test(test_localized_quote_headers),
         cmocka_unit_test(test_signature_and_phone_footer),
         cmocka_unit_test(test_sign_off_is_dropped),
