@@ -1002,6 +1002,28 @@ static void why_loss(scorer *s, int l)
     }
 }
 
+/* irony - the praise c counted at word p turns against the writer
+ * (IRONY_FLIP): in the open sentence's sum, the word's slot (while the
+ * ring holds it) and its cue */
+static void irony(scorer *s, int l, uint32_t p, float c)
+{
+    lstate *L = &s->L[l];
+    slot *sl = &s->ring[p & (RING - 1)];
+
+    L->seg_b += c * (IRONY_FLIP - 1.0f);
+    if (sl->seq == p)
+        sl->contrib[l] = c * IRONY_FLIP;
+    cue_reweight(L, p, c * IRONY_FLIP, SR_MOD_IRONY);
+}
+
+/* applause - cue i is praise by emoji in the open sentence, other than
+ * the exclamation at seq ex ("Enhorabuena, ... 👏👏") */
+static int applause(const scorer *s, const lstate *L, unsigned i, int64_t ex)
+{
+    return L->cue_seq[i] >= s->sent_start && L->cue_seq[i] != (uint32_t)ex &&
+           L->cues[i].kind == SR_CUE_EMOJI && L->cues[i].weight > 0.0f && !L->cue_polite[i];
+}
+
 /* sentence_close - fold the open sentence into the document sum;
  * question: the sentence ended with '?' */
 static void sentence_close(scorer *s, int l, int question)
@@ -1070,25 +1092,14 @@ static void sentence_close(scorer *s, int l, int question)
     if (L->interj >= (int64_t)s->sent_start && L->epoch == 0) {
         float emo = 0.0f;
         for (unsigned i = 0; i < L->ncues; i++)
-            if (L->cue_seq[i] >= s->sent_start && L->cue_seq[i] != (uint32_t)L->interj &&
-                L->cues[i].kind == SR_CUE_EMOJI && L->cues[i].weight > 0.0f && !L->cue_polite[i])
+            if (applause(s, L, i, L->interj))
                 emo += L->cues[i].weight;
         if (L->seg_b - L->interj_v - emo <= INTERJ_REST) {
             L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
             cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
-            for (unsigned i = 0; emo > 0.0f && i < L->ncues; i++) {
-                if (L->cue_seq[i] < s->sent_start || L->cue_seq[i] == (uint32_t)L->interj ||
-                    L->cues[i].kind != SR_CUE_EMOJI || L->cues[i].weight <= 0.0f ||
-                    L->cue_polite[i])
-                    continue;
-                slot *es = &s->ring[L->cue_seq[i] & (RING - 1)];
-                L->seg_b += L->cues[i].weight * (IRONY_FLIP - 1.0f);
-                if (es->seq == L->cue_seq[i])
-                    es->contrib[l] *= IRONY_FLIP;
-                L->cues[i].weight *= IRONY_FLIP;
-                L->cues[i].mods |= SR_MOD_IRONY;
-            }
-            L->cue_min = -1;
+            for (unsigned i = 0; emo > 0.0f && i < L->ncues; i++)
+                if (applause(s, L, i, L->interj))
+                    irony(s, l, L->cue_seq[i], L->cues[i].weight);
         }
     }
     L->interj = -1;
@@ -1265,16 +1276,9 @@ static void tail_irony(scorer *s, int l)
     }
     if (praise == UINT32_MAX)
         return;
-    for (uint32_t p = praise; p < s->seq; p++) {
-        slot *sl = &s->ring[p & (RING - 1)];
-        float c = sl->contrib[l];
-
-        if (c <= 0.0f)
-            continue;
-        L->seg_b += c * (IRONY_FLIP - 1.0f);
-        sl->contrib[l] = c * IRONY_FLIP;
-        cue_reweight(L, p, c * IRONY_FLIP, SR_MOD_IRONY);
-    }
+    for (uint32_t p = praise; p < s->seq; p++)
+        if (s->ring[p & (RING - 1)].contrib[l] > 0.0f)
+            irony(s, l, p, s->ring[p & (RING - 1)].contrib[l]);
 }
 
 /* lock_language - once a long text's language is beyond doubt, stop
