@@ -184,6 +184,10 @@ typedef struct scorer {
                                  * the one addressed was seen ("my", "please") */
     int64_t phrase_start;       /* first and last word covered by the latest */
     int64_t phrase_end;         /* applied phrase, -1 */
+    unsigned dirty;             /* languages whose state a word changed since
+                                 * the last sentence end: a boundary has work
+                                 * there; elsewhere it only moves the clause */
+    unsigned inited;            /* languages whose L[] is set up (touch()) */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -192,6 +196,22 @@ typedef struct scorer {
 static float signf(double v)
 {
     return v < 0 ? -1.0f : 1.0f;
+}
+
+/* touch - language l's state is about to change: set it up on first use
+ * in the document (a language no word speaks to costs nothing) and mark
+ * it for the next boundary */
+static inline lstate *touch(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+
+    if (!(s->inited & (1u << l))) {
+        memcpy(L, &lstate_init, LSTATE_HEAD);
+        L->clause = s->clause;   /* as a boundary would have left it */
+        s->inited |= 1u << l;
+    }
+    s->dirty |= 1u << l;
+    return L;
 }
 
 /* is_emoticon - tokenizer predicate: a raw lexicon entry? */
@@ -779,6 +799,7 @@ static int hashtag_part(scorer *s, const slot *sl, uint32_t pos, const srp_lex_e
                 continue;
             if (ls == SRP_LANG_XX && l != SRP_LANG_XX && rec_for(s->lex, e, l) != NULL)
                 continue;
+            touch(s, l);
             L->seg_b += v;
             L->hits++;
             cue_add(L, sl->tok.surface, sl->tok.surface_len, v, SR_CUE_WORD,
@@ -1201,6 +1222,14 @@ static void boundary(scorer *s, int sentence, int question)
 
     for (unsigned m = s->mask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
+        if (!(s->dirty & (1u << l))) {
+            /* no word changed this language's state since the last
+             * sentence end: every step below reads marks (contrib, fset,
+             * thanks_seq, laugh_seq, postneg...) that only a word sets,
+             * or finds the sentence closed already; only the clause moves */
+            s->L[l].clause = s->seq;
+            continue;
+        }
         if (s->postneg_mask & (1u << l))
             postneg_resolve(s, l, 1);
         if (one_word_clause || one_phrase_clause) {
@@ -1236,8 +1265,10 @@ static void boundary(scorer *s, int sentence, int question)
     }
     s->clause = s->seq;
     s->pstarts = 0;
-    if (sentence)
+    if (sentence) {
         s->sent_start = s->seq;
+        s->dirty = 0;
+    }
 }
 
 /* tail_irony - the sentence ends in a clause of praise alone ("..., great",
@@ -1494,20 +1525,27 @@ static void word(scorer *s)
             if (r == NULL && l != SRP_LANG_XX)
                 r = rec_for(s->lex, ph, SRP_LANG_XX);
             if (r != NULL) {
+                touch(s, l);
                 phrase_apply(s, l, r, p0, pos);
                 if (pmark)
                     marks(s, l, ph, p0, pos);
                 continue;
             }
         }
-        if (s->absence_mask & (1u << l))
+        if (s->absence_mask & (1u << l)) {
+            touch(s, l);
             absence(s, l, sl, pos);
+        }
         r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
         /* a function word (language evidence only) changes nothing here */
-        if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2))
+        if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2)) {
+            touch(s, l);
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
-        if (wmark)
+        }
+        if (wmark) {
+            touch(s, l);
             marks(s, l, sl->e, pos, pos);
+        }
     }
     if ((tok->flags & SRP_TF_HASHTAG) && tok->key_len >= 6) {
         /* stems may have matched the tag's first word only: segment unless
@@ -1536,15 +1574,16 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.seq = s.sent_start = s.clause = 0;
     s.excl = s.quest = s.tokens = s.words = 0;
     s.postneg_mask = s.absence_mask = 0;
+    s.dirty = 0;
     s.pstarts = 0;
     s.locked = 0;
     s.lower_seen = 0;
     s.person = 0;
     s.phrase_start = s.phrase_end = -1;
+    s.inited = 0;
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
         s.ev[l] = 0.0f;
-        memcpy(&s.L[l], &lstate_init, LSTATE_HEAD);
     }
     for (int i = 0; i < RING; i++)
         s.ring[i].seq = UINT32_MAX;
@@ -1604,7 +1643,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     if (out == NULL)
         return chosen;
 
-    lstate *L = &s.L[use];
+    lstate *L = touch(&s, use);   /* a language no word spoke to: zero */
     double v = L->doc;
     /* urgency is the writer's: with no word of the writer or of the one
      * addressed ("my", "I", "you", "please"), no urgency shouted or
