@@ -109,7 +109,12 @@ typedef struct srp_lex_slot {
                             * halves of "neither X nor Y" */
 #define SRP_MARK_INCRED 3  /* "seriously", "im Ernst", "¿en serio?": as a question of
                             * its own in a text that complains, frustration */
-#define SRP_MARK_N 4
+#define SRP_MARK_SEP 4     /* a separable verb's particle ("ab", "aus", "auf") and the
+                            * joined forms that may be split around a clause
+                            * ("abstürzt": "die App stürzt ständig ab") */
+#define SRP_MARK_CONJ 5    /* "und", "oder", "weil": a word that opens a new clause
+                            * with no comma; a particle before it ends its clause */
+#define SRP_MARK_N 6
 
 typedef struct srp_lex_rec {
     uint8_t lang;
@@ -137,7 +142,7 @@ typedef struct srp_lex_entry {
     srp_lex_rec rec[SRP_LEX_REC_INLINE];   /* else here */
     uint8_t mark[SRP_MARK_N];              /* bit l: the word plays that part
                                             * in language l (SRP_MARK_*) */
-    uint32_t pad1;
+    uint8_t pad1[8 - SRP_MARK_N];
 } srp_lex_entry;
 _Static_assert(sizeof(srp_lex_entry) == 64, "a lexicon entry is one cache line");
 

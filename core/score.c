@@ -140,6 +140,8 @@ typedef struct lstate {
     const char *incred_src;   /* the last one that was a question of its own */
     uint32_t incred_len;
     float incred;        /* such questions: counted at the end if the text complains */
+    int64_t sep_seq;     /* seq of a separable verb's particle that may end the
+                          * clause ("stürzt ständig ab"), -1 */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
@@ -160,7 +162,7 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .incred_seq = -1, .incred_end = -1, .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .sep_seq = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -177,6 +179,7 @@ typedef struct scorer {
     unsigned cov[SRP_NLANG];    /* of those, known to each language */
     unsigned postneg_mask;      /* languages with a backward negator pending */
     unsigned absence_mask;      /* languages with an absence determiner pending */
+    unsigned sep_mask;          /* languages with a particle pending (sep_seq) */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
     int lower_seen;             /* a word not in capitals was seen */
@@ -1203,6 +1206,79 @@ static void thanks_check(scorer *s, int l)
     L->thanks_seq = -1;
 }
 
+/* sep_rec - the record in language l of a particle joined to a verb
+ * ("ab" + "stürzt": key, n bytes, SRP_LEX_KEY_INLINE readable past them),
+ * exact or by the longest stem; only forms marked sep count */
+static const srp_lex_rec *sep_rec(const srp_lexicon *lex, const char *key, unsigned n, int l)
+{
+    const unsigned bit = 1u << l;
+    const srp_lex_entry *e = srp_lexicon_get_key(lex, srp_hash_key(key, n), key, n);
+
+    if (e != NULL && (e->mark[SRP_MARK_SEP] & bit))
+        return rec_for(lex, e, l);
+    if (n < 4 || !(srp_lexicon_stem_langs(lex) & bit))
+        return NULL;
+    uint32_t lens = srp_lexicon_stem_lengths(lex, key) & (n < 32 ? (1u << n) - 1 : ~0u);
+    for (uint32_t m = lens; m; m &= ~(1u << (31 - __builtin_clz(m)))) {
+        unsigned k = 31 - (unsigned)__builtin_clz(m);
+        if (((unsigned char)key[k] & 0xc0) == 0x80)
+            continue; /* not a character boundary */
+        uint32_t h = srp_hash_key(key, k);
+        if (!srp_lexicon_maybe_key(lex, h))
+            continue;
+        const srp_lex_entry *pe = srp_lexicon_get_key(lex, h, key, k);
+        if (pe == NULL || !(pe->eflags & SRP_E_HAS_STEM) || !(pe->mark[SRP_MARK_SEP] & bit))
+            continue;
+        const srp_lex_rec *r = srp_lexicon_recs(lex, pe);
+        for (unsigned i = 0; i < pe->nrec; i++)
+            if ((r[i].tags & SRP_T_STEM) && r[i].lang == l)
+                return &r[i];
+    }
+    return NULL;
+}
+
+/* sep_resolve - the clause ends on a separable verb's particle: "Die App
+ * stürzt ständig ab", "Das Paket kommt einfach nicht an", "Ich rate jedem
+ * von diesem Shop ab".  The verb is a word of the clause (the nearest to
+ * its start first) whose form joined to the particle is a lexicon entry
+ * marked sep ("abstürzt", "ankommt", "abrate"); that entry counts at the
+ * particle, with the negators and boosters before it, instead of the
+ * verb's own valence.  A phrase that ends on the particle ("stürzt ab")
+ * has counted already. */
+static __attribute__((noinline)) void sep_resolve(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    const uint32_t pos = (uint32_t)L->sep_seq;
+    const slot *ps = &s->ring[pos & (RING - 1)];
+    char key[2 * SRP_KEY_MAX + SRP_LEX_KEY_INLINE];
+
+    L->sep_seq = -1;
+    s->sep_mask &= ~(1u << l);
+    if (ps->seq != pos || ps->contrib[l] != 0.0f || s->phrase_end == (int64_t)pos)
+        return;
+    uint32_t p = pos >= RING - 1 ? pos - (RING - 1) : 0;
+    if (p < L->clause)
+        p = L->clause;
+    for (; p < pos; p++) {
+        slot *v = &s->ring[p & (RING - 1)];
+        if (v->seq != p || v->tok.type != SRP_TOK_WORD || v->tok.key_len == 0 ||
+            (s->phrase_end >= (int64_t)p && s->phrase_start <= (int64_t)p))
+            continue;
+        unsigned n = ps->tok.key_len + v->tok.key_len;
+        memcpy(key, ps->tok.key, ps->tok.key_len);
+        memcpy(key + ps->tok.key_len, v->tok.key, v->tok.key_len);
+        memset(key + n, 0, SRP_LEX_KEY_INLINE);
+        const srp_lex_rec *r = sep_rec(s->lex, key, n, l);
+        if (r == NULL)
+            continue;
+        if (v->contrib[l] != 0.0f)
+            undo(s, l, v);
+        apply(s, l, r, pos, v->tok.surface,
+              (size_t)(ps->tok.surface + ps->tok.surface_len - v->tok.surface), v->tok.flags, 0);
+        return;
+    }
+}
+
 /* boundary - a clause (and maybe sentence) ends; question: at a '?' */
 static void tail_irony(scorer *s, int l);
 
@@ -1232,6 +1308,8 @@ static void boundary(scorer *s, int sentence, int question)
         }
         if (s->postneg_mask & (1u << l))
             postneg_resolve(s, l, 1);
+        if (s->sep_mask & (1u << l))
+            sep_resolve(s, l);
         if (one_word_clause || one_phrase_clause) {
             /* the sentence's first clause is one word or phrase: remember
              * an exclamation of praise ("Great,", "Super,", "Great job,") */
@@ -1335,6 +1413,7 @@ static void lock_language(scorer *s)
         s->mask = (1u << b) | 1u;
         s->postneg_mask &= s->mask;
         s->absence_mask &= s->mask;
+        s->sep_mask &= s->mask;
         s->locked = 1;
     }
 }
@@ -1424,13 +1503,16 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
 /* marks - the parts a word or phrase (entry e, from p0 to pos) plays in
  * language l beyond its record: a why-word opening the sentence, a
  * repetition, a correlative negator */
-static inline uint32_t mark_any(const srp_lex_entry *e)
+static inline uint64_t mark_any(const srp_lex_entry *e)
 {
-    uint32_t m = 0;
+    uint64_t m = 0;
 
+    /* the marks and their padding are one 8-byte load; conj is read
+     * where a particle waits (word), not here */
+    _Static_assert(offsetof(srp_lex_entry, mark) + 8 <= sizeof(srp_lex_entry), "marks load");
     if (e != NULL)
-        memcpy(&m, e->mark, sizeof(e->mark) < sizeof(m) ? sizeof(e->mark) : sizeof(m));
-    return m;
+        memcpy(&m, (const char *)e + offsetof(srp_lex_entry, mark), sizeof(m));
+    return m & (((1ull << (8 * SRP_MARK_N)) - 1) & ~(0xffull << (8 * SRP_MARK_CONJ)));
 }
 
 static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_t pos)
@@ -1452,6 +1534,15 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
     if (e->mark[SRP_MARK_INCRED] & bit) {
         L->incred_seq = p0;
         L->incred_end = pos;
+    }
+    /* a particle ("ab", "aus"): a function word; the joined forms that
+     * carry the mark too ("abstürzt") are words of their own */
+    if ((e->mark[SRP_MARK_SEP] & bit) && p0 == pos) {
+        const srp_lex_rec *r = slot_rec(&s->ring[pos & (RING - 1)], l);
+        if (r != NULL && (r->tags & SRP_T_FUNC)) {
+            L->sep_seq = pos;
+            s->sep_mask |= bit;
+        }
     }
 }
 
@@ -1476,6 +1567,17 @@ static void word(scorer *s)
     }
     s->pstarts <<= 1;
     lmask = resolve(s, sl, tok);
+    if (s->sep_mask && !emoji) {
+        /* a word after the particle: it was a preposition ("aus Berlin"),
+         * unless the word joins a new clause ("stürzt ab und ...") */
+        for (unsigned m = s->sep_mask; m; m &= m - 1) {
+            int l = __builtin_ctz(m);
+            if (sl->e != NULL && (sl->e->mark[SRP_MARK_CONJ] & (1u << l)))
+                sep_resolve(s, l);
+            s->L[l].sep_seq = -1;
+        }
+        s->sep_mask = 0;
+    }
     if (sl->e != NULL)
         s->person |= sl->e->person;
     if (tok->type == SRP_TOK_NUMBER) {
@@ -1516,7 +1618,7 @@ static void word(scorer *s)
     if (lmask & 1u)
         lmask = s->mask;
     lmask |= phmask | s->absence_mask;
-    const uint32_t wmark = mark_any(sl->e), pmark = phmask ? mark_any(ph) : 0;
+    const uint64_t wmark = mark_any(sl->e), pmark = phmask ? mark_any(ph) : 0;
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
@@ -1573,7 +1675,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.mask = ctx->lang_mask;
     s.seq = s.sent_start = s.clause = 0;
     s.excl = s.quest = s.tokens = s.words = 0;
-    s.postneg_mask = s.absence_mask = 0;
+    s.postneg_mask = s.absence_mask = s.sep_mask = 0;
     s.dirty = 0;
     s.pstarts = 0;
     s.locked = 0;

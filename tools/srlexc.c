@@ -43,6 +43,10 @@
  *   weighs on a complaint in its sentence, "late again"), corr (a negator
  *   that reaches both halves of "weder gut noch schlecht"), incred
  *   (incredulity: "Seriously?", "¿En serio?" as a question of its own),
+ *   sep (on a separable verb's particle, "ab", "aus", and on the joined
+ *   forms that count when the verb is split around its clause: "abstürzt"
+ *   then scores "die App stürzt ständig ab"), conj (a conjunction that
+ *   opens a clause with no comma before it: "stürzt ab und ..."),
  *   which, as person, may stand alone on a line.  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
@@ -71,7 +75,7 @@ typedef struct rec {
     int variant;      /* made from an accented spelling; real entries win */
     int person;       /* first or second person (srp_lex_entry.person) */
     int shout;        /* tag shout: urgency in capitals only */
-    unsigned marks;   /* bit SRP_MARK_*: tags why, again, corr, incred */
+    unsigned marks;   /* bit SRP_MARK_*: tags why, again, corr, incred, sep, conj */
     uint8_t tags2;
     uint16_t tags;
     float valence;
@@ -309,6 +313,10 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->marks |= 1u << SRP_MARK_CORR;
         else if (strcmp(tag, "incred") == 0)
             r->marks |= 1u << SRP_MARK_INCRED;
+        else if (strcmp(tag, "sep") == 0)
+            r->marks |= 1u << SRP_MARK_SEP;
+        else if (strcmp(tag, "conj") == 0)
+            r->marks |= 1u << SRP_MARK_CONJ;
         else if (strcmp(tag, "shout") == 0)
             r->shout = 1;   /* urgency in capitals only: checked below */
         else if (strncmp(tag, "concede=", 8) == 0) {
@@ -349,8 +357,10 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
 
     if (variant && e->recs[lang].set)
         return;
-    if ((r->person || r->marks) && r->tags == SRP_T_FUNC && r->tags2 == 0 && e->recs[lang].set) {
-        /* "my - person", "warum - why": the mark only; the record stays as it was */
+    if ((r->person || r->marks) && (r->tags & ~(unsigned)SRP_T_STEM) == SRP_T_FUNC &&
+        r->tags2 == 0 && e->recs[lang].set) {
+        /* "my - person", "warum - why", "abzock* - sep": the mark only;
+         * the record stays as it was */
         e->recs[lang].person |= r->person;
         e->recs[lang].marks |= r->marks;
         return;

@@ -1,12 +1,13 @@
 #!/bin/bash
 # test_srlexc.sh - the lexicon compiler refuses what it cannot encode and
-# keeps a first/second-person mark across a later line for the same term
+# keeps a first/second-person mark across a later line for the same term,
+# and a mark given alone on a stem's line
 . "$top_srcdir/tests/tap.sh"
 LEXC=$top_builddir/tools/srlexc
 CTL=$top_builddir/tools/sentiroutectl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-tap_plan 5
+tap_plan 7
 
 printf 'now\t-0.5\tshout\n' > "$T/a.tsv"
 "$LEXC" -o "$T/a.lex" "en:$T/a.tsv" 2>"$T/err"; rc=$?
@@ -26,4 +27,14 @@ printf 'scoring = { lexicon = "%s"; languages = ["en"]; };\n' "$T/c.lex" > "$T/c
 out=$("$CTL" -c "$T/c.conf" score "Send my order urgently" 2>&1)
 tap_ok "the person mark survived the later line (urgent_cue kept)" \
     grep -q urgent_cue <<< "$out"
+
+# a mark alone on a stem's line ("abzock* - sep") adds the mark and keeps
+# the stem's valence (it used to replace the record by a function word)
+printf 'abzock*\t-2.9\nabzock*\t-\tsep\nab\t-\tfunc,sep\ndie\t-\tfunc\nzocken\t-\tfunc\neinen\t-\tfunc\nnur\t-\tfunc\n' > "$T/d.tsv"
+"$LEXC" -o "$T/d.lex" "de:$T/d.tsv" 2>"$T/err"
+tap_is "a lexicon with a mark on a stem compiles" "$?" 0
+printf 'scoring = { lexicon = "%s"; languages = ["de"]; };\n' "$T/d.lex" > "$T/d.conf"
+out=$("$CTL" -c "$T/d.conf" score "Abzockerei. Die zocken einen nur ab." 2>&1)
+tap_ok "the stem keeps its valence and splits around its clause" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=[x["text"] for x in d["cues"]]; sys.exit(not ("Abzockerei" in c and "zocken einen nur ab" in c))' "$out"
 tap_done

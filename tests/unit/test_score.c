@@ -134,6 +134,51 @@ static void test_clause_final_nicht_negates_backwards(void **state)
     assert_true(e.score < 4.0f);
 }
 
+/* a separable verb split around its clause counts as the joined form
+ * ("stürzt ... ab" is "abstürzt"); a particle that is a preposition
+ * ("aus Berlin", "ab 10 Uhr") changes nothing */
+static void test_split_verb_counts_as_joined_form(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const complaints[] = {
+        "Der Lack blättert nach zwei Wochen ab.",
+        "Am Griff blättert schon die Farbe ab.",
+        "Ich rate jedem von diesem Shop ab.",
+        "Der Kundenservice speist mich mit Floskeln ab.",
+        "Die Firma hält mich seit Wochen hin.",
+        "Der Motor springt morgens nicht an.",
+        /* a conjunction opens the next clause with no comma */
+        "Die App stürzt beim Start ab und ich kann nichts tun.",
+    };
+    const char *const neutral[] = {
+        "Ich komme aus Berlin und wohne in Hamburg.",
+        "Der Zug fährt um 9:15 Uhr von Gleis 4 ab.",
+        "Der Stadtrat stimmt am Donnerstag über die neue Parkordnung ab.",
+        "Das Paket kam gestern an.",
+        "Der Akku hält den ganzen Tag durch.",
+    };
+    sr_sentiment cue = tu_score(ctx, "Der Lack blättert nach zwei Wochen ab.");
+    sr_sentiment praise = tu_score(ctx, "Das Hotel zeichnet sich durch seine Lage aus.");
+    sr_sentiment verb = tu_score(ctx, "Die App stürzt beim Start ab und ich kann nichts tun.");
+
+    for (size_t i = 0; i < sizeof(complaints) / sizeof(complaints[0]); i++) {
+        sr_sentiment s = tu_score(ctx, complaints[i]);
+        if (s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f %s", complaints[i], (double)s.score, sr_label_name(s.label));
+    }
+    for (size_t i = 0; i < sizeof(neutral) / sizeof(neutral[0]); i++) {
+        sr_sentiment s = tu_score(ctx, neutral[i]);
+        if (s.score < 4.0f || s.score > 6.0f)
+            fail_msg("\"%s\": %.1f %s", neutral[i], (double)s.score, sr_label_name(s.label));
+    }
+    /* the cue names the verb with its particle */
+    assert_true(tu_has_cue(&cue, "blättert nach zwei Wochen ab"));
+    assert_true(praise.score > 6.0f);
+    /* the joined form replaces the verb's own valence ("stürzt") */
+    assert_true(tu_has_cue(&verb, "stürzt beim Start ab"));
+    assert_false(tu_has_cue(&verb, "stürzt"));
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -1236,6 +1281,7 @@ int main(void)
         cmocka_unit_test(test_sarcastic_praise_at_the_end),
         cmocka_unit_test(test_shouted_now_is_urgency),
         cmocka_unit_test(test_neither_nor_is_neutral),
+        cmocka_unit_test(test_split_verb_counts_as_joined_form),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
