@@ -1570,13 +1570,10 @@ static void word(scorer *s)
     if (s->sep_mask && !emoji) {
         /* a word after the particle: it was a preposition ("aus Berlin"),
          * unless the word joins a new clause ("stürzt ab und ...") */
-        for (unsigned m = s->sep_mask; m; m &= m - 1) {
-            int l = __builtin_ctz(m);
-            if (sl->e != NULL && (sl->e->mark[SRP_MARK_CONJ] & (1u << l)))
-                sep_resolve(s, l);
-            s->L[l].sep_seq = -1;
-        }
-        s->sep_mask = 0;
+        unsigned c = sl->e != NULL ? sl->e->mark[SRP_MARK_CONJ] & s->sep_mask : 0;
+        for (; c; c &= c - 1)
+            sep_resolve(s, __builtin_ctz(c));
+        s->sep_mask = 0;   /* sep_seq is read only under its bit */
     }
     if (sl->e != NULL)
         s->person |= sl->e->person;
