@@ -145,6 +145,10 @@ typedef struct lstate {
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
+    uint16_t adv_sent;   /* of those, advocacy in the open sentence */
+    uint16_t adv_wait;   /* advocacy in a question that waits for its answer */
+    uint32_t adv_wait_start, adv_wait_end;   /* that question's words */
+    float adv_lost;      /* the praise the question took from it (QUESTION_PRAISE) */
     unsigned fbits;      /* the bits whose count is not 0 */
     unsigned hits;
     unsigned ncues;
@@ -180,6 +184,7 @@ typedef struct scorer {
     unsigned postneg_mask;      /* languages with a backward negator pending */
     unsigned absence_mask;      /* languages with an absence determiner pending */
     unsigned sep_mask;          /* languages with a particle pending (sep_seq) */
+    unsigned advq_mask;         /* languages with a question's advocacy pending */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
     int lower_seen;             /* a word not in capitals was seen */
@@ -491,12 +496,16 @@ static void flag_add(lstate *L, slot *sl, int l, unsigned f)
 {
     sl->fset[l] |= (uint16_t)f;
     L->fbits |= f;
+    if (f & SR_FLAG_ADVOCACY)
+        L->adv_sent++;
     for (; f; f &= f - 1)
         L->fcount[__builtin_ctz(f)]++;
 }
 
 static void flag_undo(lstate *L, slot *sl, int l)
 {
+    if ((sl->fset[l] & SR_FLAG_ADVOCACY) && L->adv_sent > 0)
+        L->adv_sent--;
     for (unsigned f = sl->fset[l]; f; f &= f - 1) {
         unsigned b = (unsigned)__builtin_ctz(f);
         if (--L->fcount[b] == 0)
@@ -1050,9 +1059,66 @@ static int applause(const scorer *s, const lstate *L, unsigned i, int64_t ex)
 
 /* sentence_close - fold the open sentence into the document sum;
  * question: the sentence ended with '?' */
+/* adv_drop - the advocacy of the waiting question was a request ("Können
+ * Sie mir ein Ladegerät empfehlen?"): its flags go, its cues are words */
+static void adv_drop(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    const unsigned b = (unsigned)__builtin_ctz(SR_FLAG_ADVOCACY);
+
+    L->fcount[b] -= L->fcount[b] < L->adv_wait ? L->fcount[b] : L->adv_wait;
+    if (L->fcount[b] == 0)
+        L->fbits &= ~SR_FLAG_ADVOCACY;
+    for (unsigned i = 0; i < L->ncues; i++)
+        if (L->cues[i].kind == SR_CUE_ADVOCACY && L->cue_seq[i] >= L->adv_wait_start &&
+            L->cue_seq[i] < L->adv_wait_end) {
+            L->cues[i].kind = SR_CUE_WORD;
+            if (L->adv_lost > 0)   /* as the question's other praise */
+                L->cues[i].weight *= QUESTION_PRAISE;
+        }
+    L->adv_wait = 0;
+    s->advq_mask &= ~(1u << l);
+}
+
+/* adv_question - a sentence closes: a recommendation asked for ("Can you
+ * recommend a charger?", "¿Me recomiendan un hotel?") is no advocacy,
+ * unless the next sentence answers it: a few words that do not complain
+ * ("Would I recommend it? Absolutely!", "Oui, sans hésiter.") or praise */
+static void adv_question(scorer *s, int l, int question)
+{
+    lstate *L = &s->L[l];
+    const uint32_t words = s->seq - s->sent_start;
+
+    if (L->adv_wait > 0 && words > 0) {
+        const double said = L->seg_a + L->seg_b;
+        const slot *first = &s->ring[s->sent_start & (RING - 1)];
+        const srp_lex_rec *r = first->seq == s->sent_start ? slot_rec(first, l) : NULL;
+        const int no = r != NULL && ((r->tags & SRP_T_NEG) || (r->tags2 & SRP_T2_ANSWERNO));
+        if (question || no || said < 0.0 || (said == 0.0 && words > 4)) {
+            adv_drop(s, l);
+        } else {
+            /* the answer stands by it: the praise counts in full */
+            L->seg_b += L->adv_lost;
+            L->adv_wait = 0;
+            s->advq_mask &= ~(1u << l);
+        }
+    }
+    if (question && L->adv_sent > 0) {
+        L->adv_wait = L->adv_sent;
+        L->adv_wait_start = s->sent_start;
+        L->adv_wait_end = s->seq;
+        L->adv_lost = L->epoch == 0 && L->seg_b > 0 ? (float)(L->seg_b * (1.0 - QUESTION_PRAISE)) : 0;
+        s->advq_mask |= 1u << l;
+    }
+    if (words > 0)
+        L->adv_sent = 0;
+}
+
 static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
+
+    adv_question(s, l, question);
 
     /* "lol my bag got lost again", "wstyd za ten mecz xd": laughter in a
      * sentence that complains is bitter; it takes no praise there */
@@ -1298,7 +1364,7 @@ static void boundary(scorer *s, int sentence, int question)
 
     for (unsigned m = s->mask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
-        if (!(s->dirty & (1u << l))) {
+        if (!((s->dirty | s->advq_mask) & (1u << l))) {
             /* no word changed this language's state since the last
              * sentence end: every step below reads marks (contrib, fset,
              * thanks_seq, laugh_seq, postneg...) that only a word sets,
@@ -1672,7 +1738,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.mask = ctx->lang_mask;
     s.seq = s.sent_start = s.clause = 0;
     s.excl = s.quest = s.tokens = s.words = 0;
-    s.postneg_mask = s.absence_mask = s.sep_mask = 0;
+    s.postneg_mask = s.absence_mask = s.sep_mask = s.advq_mask = 0;
     s.dirty = 0;
     s.pstarts = 0;
     s.locked = 0;
@@ -1743,6 +1809,8 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         return chosen;
 
     lstate *L = touch(&s, use);   /* a language no word spoke to: zero */
+    if (s.advq_mask & (1u << use))
+        adv_drop(&s, use);   /* the text ends on the question */
     double v = L->doc;
     /* urgency is the writer's: with no word of the writer or of the one
      * addressed ("my", "I", "you", "please"), no urgency shouted or

@@ -179,6 +179,40 @@ static void test_split_verb_counts_as_joined_form(void **state)
     assert_false(tu_has_cue(&verb, "stürzt"));
 }
 
+/* a recommendation asked for is no advocacy; a question the next
+ * sentence answers with a yes or with praise keeps it, in full */
+static void test_asked_recommendation_is_no_advocacy(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const asked[] = {
+        "Können Sie mir ein gutes Ladegerät empfehlen?",
+        "Can you recommend it? I need one for my trip to Spain next week.",
+        "Do I recommend this book? No. The ending was awful.",
+        "Would I recommend it? Nope.",
+    };
+    const char *const answered[] = {
+        "Would I recommend it? Absolutely!",
+        "Würde ich es weiterempfehlen? Auf jeden Fall!",
+        "Est-ce que je le recommande ? Oui, sans hésiter.",
+    };
+
+    for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
+        sr_sentiment s = tu_score(ctx, asked[i]);
+        if (s.flags & SR_FLAG_ADVOCACY)
+            fail_msg("\"%s\": advocacy", asked[i]);
+        for (unsigned k = 0; k < s.ncues; k++)
+            assert_int_not_equal(s.cues[k].kind, SR_CUE_ADVOCACY);
+    }
+    for (size_t i = 0; i < sizeof(answered) / sizeof(answered[0]); i++) {
+        sr_sentiment s = tu_score(ctx, answered[i]);
+        if (!(s.flags & SR_FLAG_ADVOCACY) || s.score < 7.0f)
+            fail_msg("\"%s\": %.1f, no advocacy", answered[i], (double)s.score);
+    }
+    /* a statement is advocacy as before */
+    sr_sentiment st = tu_score(ctx, "Ich empfehle diesen Shop.");
+    assert_true(st.flags & SR_FLAG_ADVOCACY);
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -1282,6 +1316,7 @@ int main(void)
         cmocka_unit_test(test_shouted_now_is_urgency),
         cmocka_unit_test(test_neither_nor_is_neutral),
         cmocka_unit_test(test_split_verb_counts_as_joined_form),
+        cmocka_unit_test(test_asked_recommendation_is_no_advocacy),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
