@@ -1513,11 +1513,14 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
             continue;
         h = SRP_PHRASE_SEED ^ (k + 1);
+        unsigned nums = 0;   /* bit i: word i is a number */
         for (uint32_t p = p0; p <= cur; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
             if (w->seq != p || w->tok.key_len == 0 ||
                 (w->tok.type != SRP_TOK_WORD && w->tok.type != SRP_TOK_NUMBER))
                 break;
+            if (w->tok.type == SRP_TOK_NUMBER)
+                nums |= 1u << n;
             words[n] = w->tok.key;
             lens[n++] = w->tok.key_len;
             h = srp_phrase_hash_add(h, w->tok.hash);
@@ -1525,9 +1528,25 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (n != k + 1)
             continue;
         uint32_t ph = srp_hash_fin(h);
-        if (!srp_lexicon_maybe_key(lex, ph))
-            continue;   /* no such phrase */
-        const srp_lex_entry *e = srp_lexicon_get_phrase(lex, ph, words, lens, n);
+        const srp_lex_entry *e =
+            srp_lexicon_maybe_key(lex, ph) ? srp_lexicon_get_phrase(lex, ph, words, lens, n) : NULL;
+        /* "seit 3 Wochen", "waiting 10 days": in a phrase of the lexicon
+         * "00" stands for any number (a number written in it, "5 stars",
+         * matches first) */
+        if ((e == NULL || e->nrec == 0) && (nums & ~1u)) {
+            static const char any[8] = "00";   /* read in 8-byte chunks */
+            h = SRP_PHRASE_SEED ^ (k + 1);
+            for (unsigned i = 0; i < n; i++) {
+                if (i > 0 && (nums >> i & 1)) {
+                    words[i] = any;
+                    lens[i] = 2;
+                }
+                h = srp_phrase_hash_add(h, srp_hash_key(words[i], lens[i]));
+            }
+            ph = srp_hash_fin(h);
+            e = srp_lexicon_maybe_key(lex, ph) ? srp_lexicon_get_phrase(lex, ph, words, lens, n)
+                                               : NULL;
+        }
         if (e != NULL && e->nrec > 0) {
             *start = p0;
             return e;

@@ -213,6 +213,34 @@ static void test_asked_recommendation_is_no_advocacy(void **state)
     assert_true(st.flags & SR_FLAG_ADVOCACY);
 }
 
+/* "00" in a lexicon phrase stands for any number: "waiting 3 weeks",
+ * "warte seit 10 Tagen"; a number written in a phrase matches as written */
+static void test_number_in_a_phrase(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const waits[] = {
+        "I have been waiting 3 weeks for my refund.",
+        "Ich warte seit 10 Tagen auf mein Geld.",
+        "Czekam już 3 tygodnie na zwrot.",
+        "Hace 12 días que espero una respuesta.",
+    };
+
+    for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+        sr_sentiment s = tu_score(ctx, waits[i]);
+        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f, flags %x", waits[i], (double)s.score, s.flags);
+    }
+    sr_sentiment w = tu_score(ctx, "I have been waiting 3 weeks for my refund.");
+    assert_true(tu_has_cue(&w, "waiting 3 weeks"));
+    /* a number alone is no wait, and "5 stars" is read as written */
+    sr_sentiment d = tu_score(ctx, "We stayed 5 days and loved it.");
+    sr_sentiment n = tu_score(ctx, "Ich nutze das Gerät seit 3 Monaten und bin zufrieden.");
+    sr_sentiment st = tu_score(ctx, "I give it 5 stars.");
+    assert_false(d.flags & SR_FLAG_URGENT_CUE);
+    assert_false(n.flags & SR_FLAG_URGENT_CUE);
+    assert_true(tu_has_cue(&st, "5 stars"));
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -1317,6 +1345,7 @@ int main(void)
         cmocka_unit_test(test_neither_nor_is_neutral),
         cmocka_unit_test(test_split_verb_counts_as_joined_form),
         cmocka_unit_test(test_asked_recommendation_is_no_advocacy),
+        cmocka_unit_test(test_number_in_a_phrase),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
