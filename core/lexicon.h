@@ -114,7 +114,9 @@ typedef struct srp_lex_slot {
                             * ("abstürzt": "die App stürzt ständig ab") */
 #define SRP_MARK_CONJ 5    /* "und", "oder", "weil": a word that opens a new clause
                             * with no comma; a particle before it ends its clause */
-#define SRP_MARK_N 6
+#define SRP_MARK_EXCESS 6  /* "too", "trop", "demasiado", "zbyt": before a word the
+                            * language has no entry for ("too small"), a complaint */
+#define SRP_MARK_N 7
 
 typedef struct srp_lex_rec {
     uint8_t lang;

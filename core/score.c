@@ -67,6 +67,8 @@
 #define AGAIN_VAL (-0.8f)      /* "delayed again": a repeated failure */
 #define AGAIN_REST (-0.5f)     /* the rest of the sentence at or below this is one */
 #define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
+#define EXCESS_VAL (-1.0f)     /* "too small", "demasiado pequeña": too much of a
+                                * thing with no valence of its own */
 #define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
@@ -185,6 +187,8 @@ typedef struct scorer {
     unsigned absence_mask;      /* languages with an absence determiner pending */
     unsigned sep_mask;          /* languages with a particle pending (sep_seq) */
     unsigned advq_mask;         /* languages with a question's advocacy pending */
+    unsigned xprev;             /* languages where the last word of the clause
+                                 * is an excess word ("too") */
     uint32_t pstarts;           /* bit k: the word k positions back may start a phrase */
     int locked;                 /* the language is decided: mask holds it alone */
     int lower_seen;             /* a word not in capitals was seen */
@@ -1409,6 +1413,7 @@ static void boundary(scorer *s, int sentence, int question)
     }
     s->clause = s->seq;
     s->pstarts = 0;
+    s->xprev = 0;
     if (sentence) {
         s->sent_start = s->seq;
         s->dirty = 0;
@@ -1588,16 +1593,22 @@ static void phrase_apply(scorer *s, int l, const srp_lex_rec *r, uint32_t p0, ui
 /* marks - the parts a word or phrase (entry e, from p0 to pos) plays in
  * language l beyond its record: a why-word opening the sentence, a
  * repetition, a correlative negator */
-static inline uint64_t mark_any(const srp_lex_entry *e)
+static inline uint64_t mark_raw(const srp_lex_entry *e)
 {
     uint64_t m = 0;
 
-    /* the marks and their padding are one 8-byte load; conj is read
-     * where a particle waits (word), not here */
+    /* the marks and their padding are one 8-byte load */
     _Static_assert(offsetof(srp_lex_entry, mark) + 8 <= sizeof(srp_lex_entry), "marks load");
     if (e != NULL)
         memcpy(&m, (const char *)e + offsetof(srp_lex_entry, mark), sizeof(m));
-    return m & (((1ull << (8 * SRP_MARK_N)) - 1) & ~(0xffull << (8 * SRP_MARK_CONJ)));
+    return m & ((1ull << (8 * SRP_MARK_N)) - 1);
+}
+
+/* mark_any - the marks marks() reads: conj (read where a particle waits)
+ * and excess (read at the next word) are not among them */
+static inline uint64_t mark_any(uint64_t raw)
+{
+    return raw & ~(0xffull << (8 * SRP_MARK_CONJ)) & ~(0xffull << (8 * SRP_MARK_EXCESS));
 }
 
 static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_t pos)
@@ -1696,11 +1707,26 @@ static void word(scorer *s)
             phmask |= precs[i].lang == SRP_LANG_XX ? s->mask : 1u << precs[i].lang;
         phmask &= s->mask;
     }
+    /* "too small", "trop long", "demasiado pequeña", "zbyt ciasny": a word
+     * the language does not know, right after an excess word of its
+     * clause, is too much of something (names and numbers are not) */
+    unsigned xmask = 0;
+    if (s->xprev && tok->type == SRP_TOK_WORD &&
+        (!(tok->flags & SRP_TF_UPPER) || (tok->flags & SRP_TF_CAPS)))
+        xmask = s->xprev & s->mask & ~lmask & ~1u;
+    s->xprev = 0;
     /* languages with something to do for this word */
     if (lmask & 1u)
         lmask = s->mask;
+    if (xmask) {
+        xmask &= ~lmask;   /* a language-free record ("ok") counts as known */
+        lmask |= xmask;
+    }
     lmask |= phmask | s->absence_mask;
-    const uint64_t wmark = mark_any(sl->e), pmark = phmask ? mark_any(ph) : 0;
+    const uint64_t wraw = mark_raw(sl->e);
+    const uint64_t wmark = mark_any(wraw), pmark = phmask ? mark_any(mark_raw(ph)) : 0;
+    if (tok->type == SRP_TOK_WORD)
+        s->xprev = (unsigned)(wraw >> (8 * SRP_MARK_EXCESS)) & 0xffu;
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
@@ -1721,6 +1747,15 @@ static void word(scorer *s)
             absence(s, l, sl, pos);
         }
         r = l == SRP_LANG_XX ? sl->rec[SRP_LANG_XX] : slot_rec(sl, l);
+        if (xmask & (1u << l)) {
+            static const srp_lex_rec excess = {.tags = SRP_T_VAL, .valence = EXCESS_VAL};
+            const slot *prev = &s->ring[(pos - 1) & (RING - 1)];
+            r = &excess;
+            touch(s, l);
+            apply(s, l, r, pos, prev->tok.surface,
+                  (size_t)(tok->surface + tok->surface_len - prev->tok.surface), tok->flags, 0);
+            continue;
+        }
         /* a function word (language evidence only) changes nothing here */
         if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2)) {
             touch(s, l);
@@ -1757,7 +1792,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.mask = ctx->lang_mask;
     s.seq = s.sent_start = s.clause = 0;
     s.excl = s.quest = s.tokens = s.words = 0;
-    s.postneg_mask = s.absence_mask = s.sep_mask = s.advq_mask = 0;
+    s.postneg_mask = s.absence_mask = s.sep_mask = s.advq_mask = s.xprev = 0;
     s.dirty = 0;
     s.pstarts = 0;
     s.locked = 0;

@@ -46,7 +46,9 @@
  *   sep (on a separable verb's particle, "ab", "aus", and on the joined
  *   forms that count when the verb is split around its clause: "abstürzt"
  *   then scores "die App stürzt ständig ab"), conj (a conjunction that
- *   opens a clause with no comma before it: "stürzt ab und ..."),
+ *   opens a clause with no comma before it: "stürzt ab und ..."), excess
+ *   ("too", "trop": before a word the language has no entry for, "too
+ *   small", a complaint),
  *   which, as person, may stand alone on a line.  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
@@ -75,7 +77,7 @@ typedef struct rec {
     int variant;      /* made from an accented spelling; real entries win */
     int person;       /* first or second person (srp_lex_entry.person) */
     int shout;        /* tag shout: urgency in capitals only */
-    unsigned marks;   /* bit SRP_MARK_*: tags why, again, corr, incred, sep, conj */
+    unsigned marks;   /* bit SRP_MARK_*: tags why, ..., conj, excess */
     uint8_t tags2;
     uint16_t tags;
     float valence;
@@ -317,6 +319,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->marks |= 1u << SRP_MARK_SEP;
         else if (strcmp(tag, "conj") == 0)
             r->marks |= 1u << SRP_MARK_CONJ;
+        else if (strcmp(tag, "excess") == 0)
+            r->marks |= 1u << SRP_MARK_EXCESS;
         else if (strcmp(tag, "shout") == 0)
             r->shout = 1;   /* urgency in capitals only: checked below */
         else if (strncmp(tag, "concede=", 8) == 0) {

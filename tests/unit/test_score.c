@@ -241,6 +241,41 @@ static void test_number_in_a_phrase(void **state)
     assert_true(tu_has_cue(&st, "5 stars"));
 }
 
+/* "too small": an excess word before a word the language has no entry
+ * for is a complaint; negated it is not; praise and names stay as they are */
+static void test_too_much_of_a_thing(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const complaints[] = {
+        "The room was too small.",
+        "The shoes are too big.",
+        "La habitación era demasiado pequeña.",
+        "Das Zimmer war zu klein.",
+    };
+    const char *const others[] = {
+        "Me too.",
+        "I was there too yesterday.",
+        "Thanks, you too Sarah.",
+    };
+
+    for (size_t i = 0; i < sizeof(complaints) / sizeof(complaints[0]); i++) {
+        sr_sentiment s = tu_score(ctx, complaints[i]);
+        if (s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f", complaints[i], (double)s.score);
+    }
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        sr_sentiment s = tu_score(ctx, others[i]);
+        if (s.score < 4.0f)
+            fail_msg("\"%s\": %.1f", others[i], (double)s.score);
+    }
+    sr_sentiment c = tu_score(ctx, "The room was too small.");
+    sr_sentiment n = tu_score(ctx, "The room was not too small.");
+    sr_sentiment k = tu_score(ctx, "You are too kind!");
+    assert_true(tu_has_cue(&c, "too small"));
+    assert_true(n.score >= 4.5f);
+    assert_true(k.score > 6.0f);
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -1346,6 +1381,7 @@ int main(void)
         cmocka_unit_test(test_split_verb_counts_as_joined_form),
         cmocka_unit_test(test_asked_recommendation_is_no_advocacy),
         cmocka_unit_test(test_number_in_a_phrase),
+        cmocka_unit_test(test_too_much_of_a_thing),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
