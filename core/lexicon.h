@@ -116,7 +116,10 @@ typedef struct srp_lex_slot {
                             * with no comma; a particle before it ends its clause */
 #define SRP_MARK_EXCESS 6  /* "too", "trop", "demasiado", "zbyt": before a word the
                             * language has no entry for ("too small"), a complaint */
-#define SRP_MARK_N 7
+#define SRP_MARK_MIXED 7   /* "mixed feelings", "gemischte Gefühle", "sentiments
+                            * mitigés": the writer's verdict is mixed; the text's
+                            * praise and blame weigh less */
+#define SRP_MARK_N 8
 
 typedef struct srp_lex_rec {
     uint8_t lang;
@@ -142,9 +145,9 @@ typedef struct srp_lex_entry {
     uint32_t rec_first;                    /* nrec > SRP_LEX_REC_INLINE: in recs */
     char key[SRP_LEX_KEY_INLINE];          /* the key's first bytes, zero-padded */
     srp_lex_rec rec[SRP_LEX_REC_INLINE];   /* else here */
-    uint8_t mark[SRP_MARK_N];              /* bit l: the word plays that part
-                                            * in language l (SRP_MARK_*) */
-    uint8_t pad1[8 - SRP_MARK_N];
+    uint8_t mark[8];                       /* bit l: the word plays that part
+                                            * in language l (SRP_MARK_*; the
+                                            * first SRP_MARK_N are used) */
 } srp_lex_entry;
 _Static_assert(sizeof(srp_lex_entry) == 64, "a lexicon entry is one cache line");
 

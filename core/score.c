@@ -69,6 +69,8 @@
 #define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
 #define EXCESS_VAL (-1.0f)     /* "too small", "demasiado pequeña": too much of a
                                 * thing with no valence of its own */
+#define MIXED_DAMP 0.2f        /* a mixed verdict ("mixed feelings", "Licht und
+                                * Schatten"): what the text says weighs this much */
 #define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
@@ -151,6 +153,12 @@ typedef struct lstate {
     uint16_t adv_wait;   /* advocacy in a question that waits for its answer */
     uint32_t adv_wait_start, adv_wait_end;   /* that question's words */
     float adv_lost;      /* the praise the question took from it (QUESTION_PRAISE) */
+    const char *mixed_src; /* the last mixed verdict ("mixed feelings"), NULL */
+    uint32_t mixed_len;
+    int64_t mixed_end;   /* the last word of one with a valence of its own
+                          * ("nothing special"), waiting for its clause to end */
+    const char *mixed_wsrc;
+    uint32_t mixed_wlen;
     unsigned fbits;      /* the bits whose count is not 0 */
     unsigned hits;
     unsigned ncues;
@@ -168,7 +176,7 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .incred_seq = -1, .incred_end = -1, .sep_seq = -1, .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .sep_seq = -1, .mixed_end = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -1380,6 +1388,14 @@ static void boundary(scorer *s, int sentence, int question)
             postneg_resolve(s, l, 1);
         if (s->sep_mask & (1u << l))
             sep_resolve(s, l);
+        if (s->L[l].mixed_end >= 0) {
+            lstate *L = &s->L[l];
+            if (L->mixed_end == (int64_t)s->seq - 1) {
+                L->mixed_src = L->mixed_wsrc;
+                L->mixed_len = L->mixed_wlen;
+            }
+            L->mixed_end = -1;
+        }
         if (one_word_clause || one_phrase_clause) {
             /* the sentence's first clause is one word or phrase: remember
              * an exclamation of praise ("Great,", "Super,", "Great job,") */
@@ -1601,7 +1617,10 @@ static inline uint64_t mark_raw(const srp_lex_entry *e)
     _Static_assert(offsetof(srp_lex_entry, mark) + 8 <= sizeof(srp_lex_entry), "marks load");
     if (e != NULL)
         memcpy(&m, (const char *)e + offsetof(srp_lex_entry, mark), sizeof(m));
-    return m & ((1ull << (8 * SRP_MARK_N)) - 1);
+#if SRP_MARK_N < 8
+    m &= (1ull << (8 * SRP_MARK_N)) - 1;
+#endif
+    return m;
 }
 
 /* mark_any - the marks marks() reads: conj (read where a particle waits)
@@ -1630,6 +1649,23 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
     if (e->mark[SRP_MARK_INCRED] & bit) {
         L->incred_seq = p0;
         L->incred_end = pos;
+    }
+    if (e->mark[SRP_MARK_MIXED] & bit) {
+        /* one with a valence of its own is also a remark on one thing
+         * ("nothing special about the breakfast"): the verdict only where
+         * it ends its clause ("Nothing special, nothing bad.") */
+        const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
+        const srp_lex_rec *r = rec_for(s->lex, e, l);
+        if (r == NULL)
+            r = rec_for(s->lex, e, SRP_LANG_XX);
+        L->mixed_end = r != NULL && (r->tags & SRP_T_VAL) ? (int64_t)pos : -1;
+        if (L->mixed_end < 0) {
+            L->mixed_src = a->tok.surface;
+            L->mixed_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        } else {
+            L->mixed_wsrc = a->tok.surface;
+            L->mixed_wlen = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        }
     }
     /* a particle ("ab", "aus"): a function word; the joined forms that
      * carry the mark too ("abstürzt") are words of their own */
@@ -1904,6 +1940,14 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         v /= sqrt((double)s.words / cfg->words_norm);
     if (t.lower > 0)
         v += L->caps;
+    /* "Some chapters are brilliant, others drag on. Mixed feelings.",
+     * "Insgesamt durchschnittlich.": the writer weighs it up as mixed */
+    if (L->mixed_src != NULL && v != 0.0) {
+        double mv = v * MIXED_DAMP;
+        if (want_cues)
+            cue_add(L, L->mixed_src, L->mixed_len, (float)(mv - v), SR_CUE_WORD, 0, s.seq);
+        v = mv;
+    }
     if (L->sarcasm && v > 0) {
         if (want_cues)
             cue_add(L, "sarcasm", 7, (float)(v * (SARCASM_FLIP - 1.0)), SR_CUE_WORD, 0, s.seq);

@@ -48,7 +48,8 @@
  *   then scores "die App stürzt ständig ab"), conj (a conjunction that
  *   opens a clause with no comma before it: "stürzt ab und ..."), excess
  *   ("too", "trop": before a word the language has no entry for, "too
- *   small", a complaint),
+ *   small", a complaint), mixed (a mixed verdict: "mixed feelings",
+ *   "gemischte Gefühle"; the text's valence weighs less),
  *   which, as person, may stand alone on a line.  A term ending in "*" is a stem (matches any word that
  *   begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
@@ -77,7 +78,7 @@ typedef struct rec {
     int variant;      /* made from an accented spelling; real entries win */
     int person;       /* first or second person (srp_lex_entry.person) */
     int shout;        /* tag shout: urgency in capitals only */
-    unsigned marks;   /* bit SRP_MARK_*: tags why, ..., conj, excess */
+    unsigned marks;   /* bit SRP_MARK_*: tags why, ..., excess, mixed */
     uint8_t tags2;
     uint16_t tags;
     float valence;
@@ -321,6 +322,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->marks |= 1u << SRP_MARK_CONJ;
         else if (strcmp(tag, "excess") == 0)
             r->marks |= 1u << SRP_MARK_EXCESS;
+        else if (strcmp(tag, "mixed") == 0)
+            r->marks |= 1u << SRP_MARK_MIXED;
         else if (strcmp(tag, "shout") == 0)
             r->shout = 1;   /* urgency in capitals only: checked below */
         else if (strncmp(tag, "concede=", 8) == 0) {

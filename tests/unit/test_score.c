@@ -276,6 +276,30 @@ static void test_too_much_of_a_thing(void **state)
     assert_true(k.score > 6.0f);
 }
 
+/* a mixed verdict ("Mixed feelings.", "Insgesamt durchschnittlich.")
+ * pulls the text to the middle; one with a valence of its own ("nothing
+ * special") only where it ends its clause */
+static void test_mixed_verdict(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const mixed[] = {
+        "Some chapters are brilliant, others drag on forever. Mixed feelings.",
+        "Arrived on time and works as described. Nothing special, nothing bad.",
+        "Klang ist gut, aber die Bedienung ist umständlich. Insgesamt durchschnittlich.",
+        "I have mixed feelings about this book, the start is great but the end is awful.",
+    };
+
+    for (size_t i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
+        sr_sentiment s = tu_score(ctx, mixed[i]);
+        if (s.score < 4.0f || s.score > 6.0f)
+            fail_msg("\"%s\": %.1f", mixed[i], (double)s.score);
+    }
+    sr_sentiment m = tu_score(ctx, mixed[0]);
+    sr_sentiment b = tu_score(ctx, "The hotel was amazing, nothing special about the breakfast though.");
+    assert_true(tu_has_cue(&m, "Mixed feelings"));
+    assert_true(b.score > 6.0f);
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -1382,6 +1406,7 @@ int main(void)
         cmocka_unit_test(test_asked_recommendation_is_no_advocacy),
         cmocka_unit_test(test_number_in_a_phrase),
         cmocka_unit_test(test_too_much_of_a_thing),
+        cmocka_unit_test(test_mixed_verdict),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
