@@ -125,6 +125,7 @@ typedef struct lstate {
     int64_t thanks_seq;  /* seq of the last thanks in the open clause, -1 */
     float thanks_v;      /* its valence (in polite) */
     double clause_val;   /* seg_a + seg_b when the clause began */
+    double last_sent;    /* what the last closed sentence that said anything added */
     int64_t good_seq;    /* seq of the last praise or expected service ("help") */
     int64_t problem_seq; /* seq of the last problem word (fullneg) counted
                           * against the open sentence, -1 */
@@ -1126,6 +1127,32 @@ static void adv_question(scorer *s, int l, int question)
         L->adv_sent = 0;
 }
 
+/* praise_burst - the open sentence is praise that opens it (a word or a
+ * phrase) and then only words of no (or weak) valence and applause, five
+ * words at most: "Great job guys 👏👏", "Well done Deutsche Bahn", "Bravo @Renfe 👏";
+ * "Staff were great" does not open with its praise */
+static int praise_burst(const scorer *s, int l)
+{
+    const uint32_t n = s->seq - s->sent_start;
+    const slot *first = &s->ring[s->sent_start & (RING - 1)];
+    uint32_t p = s->sent_start + 1;
+
+    if (n > 5 || first->seq != s->sent_start)
+        return 0;
+    if (s->phrase_start == (int64_t)s->sent_start)
+        p = (uint32_t)s->phrase_end + 1;
+    else if (first->contrib[l] <= 0.0f)
+        return 0;
+    for (; p < s->seq; p++) {
+        const slot *w = &s->ring[p & (RING - 1)];
+        const int emo = w->tok.type == SRP_TOK_EMOJI || w->tok.type == SRP_TOK_EMOTICON;
+        /* a weak word passes: "liebe Bahn", "dear team" */
+        if (w->seq != p || (fabsf(w->contrib[l]) > 0.5f && !(emo && w->contrib[l] > 0.0f)))
+            return 0;
+    }
+    return 1;
+}
+
 static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
@@ -1176,7 +1203,9 @@ static void sentence_close(scorer *s, int l, int question)
     if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&
         (s->seq - s->sent_start <= 2 ||
          /* or one phrase: "... Just what I needed." */
-         (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1))) {
+         (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1) ||
+         /* or a longer burst right after a sentence that complains */
+         (L->last_sent < -1.0 && praise_burst(s, l)))) {
         for (unsigned i = 0; i < L->ncues; i++)
             if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0) {
                 L->cues[i].weight *= IRONY_FLIP;
@@ -1184,6 +1213,7 @@ static void sentence_close(scorer *s, int l, int question)
             }
         L->seg_b *= IRONY_FLIP;
         L->ub *= IRONY_FLIP;
+        L->interj = -1;   /* its opening praise is turned already */
     }
 
     /* "Great, another delay." / "Super, znowu opóźnienie." - a lone word
@@ -1241,6 +1271,7 @@ static void sentence_close(scorer *s, int l, int question)
         L->ub *= QUESTION_PRAISE;
     }
 
+    const double before = L->doc;
     if (L->epoch > 0) {
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
         L->udoc += L->ua * BUT_BEFORE + L->ub * BUT_AFTER;
@@ -1255,6 +1286,7 @@ static void sentence_close(scorer *s, int l, int question)
         L->doc += L->seg_b;
         L->udoc += L->ub;
     }
+    L->last_sent = L->doc - before;
     L->seg_a = L->seg_b = 0;
     L->ua = L->ub = 0;
     L->epoch = 0;
@@ -1271,8 +1303,13 @@ static void thanks_check(scorer *s, int l)
 
     if (L->thanks_seq < 0)
         return;
+    /* laughter in the clause ("lol love how my train is cancelled") is no
+     * praise that answers the thanks: the sentence's end drops it anyway */
+    double rest = L->seg_a + L->seg_b - L->clause_val;
+    if (L->laugh_seq >= (int64_t)L->clause)
+        rest -= L->laugh_v;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
-        L->seg_a + L->seg_b - L->clause_val <= THANKS_REST) {
+        rest <= THANKS_REST) {
         float v = L->thanks_v * IRONY_FLIP;
         L->polite -= L->thanks_v;
         L->seg_b += v;

@@ -300,6 +300,42 @@ static void test_mixed_verdict(void **state)
     assert_true(b.score > 6.0f);
 }
 
+/* sarcasm: love for a state of things in a clause that complains ("Love
+ * how my flight got delayed again"), and a burst of praise that opens the
+ * sentence after one that complains ("Train cancelled again. Great job
+ * guys 👏👏"); sincere praise after a complaint stays praise */
+static void test_love_how_and_praise_bursts(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const sarcastic[] = {
+        "Love how my flight got delayed again.",
+        "Gotta love it when the app crashes mid payment.",
+        "lol love how my train is cancelled again. great job guys 👏👏",
+        "Train cancelled again. Great job guys.",
+        "Zug fällt aus. Super gemacht, liebe Bahn 👏",
+        "Uwielbiam jak pociąg spóźnia się codziennie.",
+    };
+    const char *const sincere[] = {
+        "Love how easy the setup was!",
+        "Flight delayed two hours. Staff were great though.",
+        "Kocham jak wszystko działa od razu.",
+    };
+
+    for (size_t i = 0; i < sizeof(sarcastic) / sizeof(sarcastic[0]); i++) {
+        sr_sentiment s = tu_score(ctx, sarcastic[i]);
+        if (s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f", sarcastic[i], (double)s.score);
+    }
+    for (size_t i = 0; i < sizeof(sincere) / sizeof(sincere[0]); i++) {
+        sr_sentiment s = tu_score(ctx, sincere[i]);
+        if (s.score <= 6.0f)
+            fail_msg("\"%s\": %.1f", sincere[i], (double)s.score);
+    }
+    /* one turn only: the burst's opening praise is not turned twice */
+    sr_sentiment b = tu_score(ctx, "Zug fällt aus. Super gemacht, liebe Bahn 👏");
+    assert_true(b.valence > -5.0f);
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -1407,6 +1443,7 @@ int main(void)
         cmocka_unit_test(test_number_in_a_phrase),
         cmocka_unit_test(test_too_much_of_a_thing),
         cmocka_unit_test(test_mixed_verdict),
+        cmocka_unit_test(test_love_how_and_praise_bursts),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
