@@ -145,8 +145,6 @@ typedef struct lstate {
     const char *incred_src;   /* the last one that was a question of its own */
     uint32_t incred_len;
     float incred;        /* such questions: counted at the end if the text complains */
-    int64_t sep_seq;     /* seq of a separable verb's particle that may end the
-                          * clause ("stürzt ständig ab"), -1 */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
     uint16_t fcount[16]; /* words that set each flag bit */
@@ -177,7 +175,7 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .incred_seq = -1, .incred_end = -1, .sep_seq = -1, .mixed_end = -1, .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -194,7 +192,9 @@ typedef struct scorer {
     unsigned cov[SRP_NLANG];    /* of those, known to each language */
     unsigned postneg_mask;      /* languages with a backward negator pending */
     unsigned absence_mask;      /* languages with an absence determiner pending */
-    unsigned sep_mask;          /* languages with a particle pending (sep_seq) */
+    unsigned sep_mask;          /* languages where the last word, sep_pos, is a
+                                 * particle that may end its clause ("ab") */
+    uint32_t sep_pos;
     unsigned advq_mask;         /* languages with a question's advocacy pending */
     unsigned xprev;             /* languages where the last word of the clause
                                  * is an excess word ("too") */
@@ -1362,18 +1362,18 @@ static const srp_lex_rec *sep_rec(const srp_lexicon *lex, const char *key, unsig
  * has counted already. */
 static __attribute__((noinline)) void sep_resolve(scorer *s, int l)
 {
-    lstate *L = &s->L[l];
-    const uint32_t pos = (uint32_t)L->sep_seq;
+    const uint32_t pos = s->sep_pos;
     const slot *ps = &s->ring[pos & (RING - 1)];
     char key[2 * SRP_KEY_MAX + SRP_LEX_KEY_INLINE];
 
-    L->sep_seq = -1;
     s->sep_mask &= ~(1u << l);
     if (ps->seq != pos || ps->contrib[l] != 0.0f || s->phrase_end == (int64_t)pos)
         return;
+    /* a language no word has touched has its clause where all have */
+    const uint32_t clause = (s->inited & (1u << l)) ? s->L[l].clause : s->clause;
     uint32_t p = pos >= RING - 1 ? pos - (RING - 1) : 0;
-    if (p < L->clause)
-        p = L->clause;
+    if (p < clause)
+        p = clause;
     for (; p < pos; p++) {
         slot *v = &s->ring[p & (RING - 1)];
         if (v->seq != p || v->tok.type != SRP_TOK_WORD || v->tok.key_len == 0 ||
@@ -1386,6 +1386,7 @@ static __attribute__((noinline)) void sep_resolve(scorer *s, int l)
         const srp_lex_rec *r = sep_rec(s->lex, key, n, l);
         if (r == NULL)
             continue;
+        touch(s, l);
         if (v->contrib[l] != 0.0f)
             undo(s, l, v);
         apply(s, l, r, pos, v->tok.surface,
@@ -1411,6 +1412,10 @@ static void boundary(scorer *s, int sentence, int question)
                                   s->phrase_start == (int64_t)s->sent_start &&
                                   s->phrase_end == (int64_t)s->seq - 1;
 
+    /* a particle that ends the clause joins its verb (before the lanes:
+     * it may touch a language no word has) */
+    for (unsigned m = s->sep_mask; m; m &= m - 1)
+        sep_resolve(s, __builtin_ctz(m));
     for (unsigned m = s->mask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         if (!((s->dirty | s->advq_mask) & (1u << l))) {
@@ -1423,8 +1428,6 @@ static void boundary(scorer *s, int sentence, int question)
         }
         if (s->postneg_mask & (1u << l))
             postneg_resolve(s, l, 1);
-        if (s->sep_mask & (1u << l))
-            sep_resolve(s, l);
         if (s->L[l].mixed_end >= 0) {
             lstate *L = &s->L[l];
             if (L->mixed_end == (int64_t)s->seq - 1) {
@@ -1660,11 +1663,12 @@ static inline uint64_t mark_raw(const srp_lex_entry *e)
     return m;
 }
 
-/* mark_any - the marks marks() reads: conj (read where a particle waits)
- * and excess (read at the next word) are not among them */
+/* mark_any - the marks marks() reads: conj (read where a particle waits),
+ * excess (read at the next word) and sep (word) are not among them */
 static inline uint64_t mark_any(uint64_t raw)
 {
-    return raw & ~(0xffull << (8 * SRP_MARK_CONJ)) & ~(0xffull << (8 * SRP_MARK_EXCESS));
+    return raw & ~(0xffull << (8 * SRP_MARK_CONJ)) & ~(0xffull << (8 * SRP_MARK_EXCESS)) &
+           ~(0xffull << (8 * SRP_MARK_SEP));
 }
 
 static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_t pos)
@@ -1704,15 +1708,6 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
             L->mixed_wlen = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
         }
     }
-    /* a particle ("ab", "aus"): a function word; the joined forms that
-     * carry the mark too ("abstürzt") are words of their own */
-    if ((e->mark[SRP_MARK_SEP] & bit) && p0 == pos) {
-        const srp_lex_rec *r = slot_rec(&s->ring[pos & (RING - 1)], l);
-        if (r != NULL && (r->tags & SRP_T_FUNC)) {
-            L->sep_seq = pos;
-            s->sep_mask |= bit;
-        }
-    }
 }
 
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
@@ -1742,7 +1737,7 @@ static void word(scorer *s)
         unsigned c = sl->e != NULL ? sl->e->mark[SRP_MARK_CONJ] & s->sep_mask : 0;
         for (; c; c &= c - 1)
             sep_resolve(s, __builtin_ctz(c));
-        s->sep_mask = 0;   /* sep_seq is read only under its bit */
+        s->sep_mask = 0;
     }
     if (sl->e != NULL)
         s->person |= sl->e->person;
@@ -1798,8 +1793,20 @@ static void word(scorer *s)
     lmask |= phmask | s->absence_mask;
     const uint64_t wraw = mark_raw(sl->e);
     const uint64_t wmark = mark_any(wraw), pmark = phmask ? mark_any(mark_raw(ph)) : 0;
-    if (tok->type == SRP_TOK_WORD)
+    if (tok->type == SRP_TOK_WORD) {
         s->xprev = (unsigned)(wraw >> (8 * SRP_MARK_EXCESS)) & 0xffu;
+        /* a particle ("ab", "aus"), a function word: it may end its
+         * clause; the joined forms that carry the mark too ("abstürzt")
+         * are words of their own.  No language is touched for it. */
+        for (unsigned m = (unsigned)(wraw >> (8 * SRP_MARK_SEP)) & s->mask & 0xffu; m;
+             m &= m - 1) {
+            const srp_lex_rec *r = slot_rec(sl, __builtin_ctz(m));
+            if (r != NULL && (r->tags & SRP_T_FUNC)) {
+                s->sep_mask |= m & -m;
+                s->sep_pos = pos;
+            }
+        }
+    }
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
