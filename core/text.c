@@ -979,10 +979,103 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
     return 1;
 }
 
+/* what fast_word did: made a token, found the end of the text, skipped
+ * something (an @handle, a hyphen inside a word: it goes on at t->p), or
+ * left the text at t->p to the general path */
+enum { FW_GENERAL = 0, FW_TOKEN = 1, FW_END = 2, FW_SKIP = 3 };
+
+/* fast_punct - what the general path makes of the ASCII punctuation at p
+ * (neither a letter, a digit nor white space), for the most common kinds:
+ * "!" and "?" runs, full stops, clause marks, @handles at the start of a
+ * chunk (first: after white space), hyphens and stray marks it skips.
+ * FW_GENERAL, with *t untouched, for the rest (what may begin an
+ * emoticon, #hashtags, HTML entities) and for a chunk that starts after a
+ * blank line (first, still t->p: the general path's own chunk start). */
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+{
+    const unsigned char *start = p, *end = t->end;
+    unsigned char c = *p;
+    srp_tok_type type;
+
+    if (first && (t->in_chunk && p == t->p))
+        return FW_GENERAL;
+    if (c == '#' || c == '&')
+        return FW_GENERAL;
+    if (c == '!' || c == '?') {
+        /* at the start of a chunk the general path first tries an
+         * emoticon; after other text it never does */
+        if (first && emo_begins(t, p, end))
+            return FW_GENERAL;
+        tok_reset(tok, SRP_TOK_PUNCT, start);
+        while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
+            if (*p == '!')
+                tok->count_excl++;
+            else if (*p == '?')
+                tok->count_quest++;
+            else if (tok->count_excl == 0)
+                break; /* "!!!1" is shouting; "?1" is not */
+            p++;
+        }
+        tok->surface_len = (size_t)(p - start);
+        goto token;
+    }
+    if (emo_begins(t, p, end))
+        return FW_GENERAL;
+    if (c == '@') {
+        if (!first)
+            goto skip1;
+        /* @mention: skip the handle */
+        p++;
+        while (p < end && (ascii_alnum(*p) || *p == '_'))
+            p++;
+        goto skip;
+    }
+    if (c == '.') {
+        while (p < end && *p == '.')
+            p++;
+        /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
+        if (p - start == 1 && p < end && ascii_alnum(*p) && !first)
+            goto skip;
+        type = SRP_TOK_BREAK;
+        goto mark;
+    }
+    /* a hyphen inside a word ("e-mail", "rappelez-moi") separates words but
+     * ends no clause */
+    if (c == '-' && !first && p > t->base && ascii_alnum(p[-1]) && p + 1 < end &&
+        (ascii_alnum(p[1]) || p[1] >= 0xc0)) {
+        p++;
+        goto skip;
+    }
+    if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
+        p++;
+        type = SRP_TOK_CLAUSE;
+        goto mark;
+    }
+skip1:
+    p++;
+skip:
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_SKIP;
+mark:
+    tok_reset(tok, type, start);
+    tok->surface_len = (size_t)(p - start);
+token:
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_TOKEN;
+}
+
 /* fast_word - the common token at once: an ASCII word of at most 15
  * letters and digits, after white space or right after the last token,
- * that ends in ASCII other than an apostrophe.  Returns 0, with *t
- * untouched, for anything else (the general path below decides). */
+ * that ends in ASCII other than an apostrophe; or the end of the text.
+ * Returns FW_GENERAL, with *t untouched, for anything else (the general
+ * path below decides). */
 static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 {
     const unsigned char *p = t->p, *end = t->end;
@@ -998,23 +1091,21 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         while (p < end && ascii_space(*p))
             nl += *p++ == '\n';
         if (nl >= 2)
-            return 0;
+            return FW_GENERAL;
         first = 1;
     } else {
         first = t->chunk_start;
     }
-    if (p >= end)
-        return 0;
+    if (p >= end) {
+        /* only ASCII white space was left: the general path would skip
+         * it, leave the chunk and find the end */
+        t->p = p;
+        t->in_chunk = 0;
+        return FW_END;
+    }
     if (!ascii_alnum(*p)) {
-        /* a comma or a full stop right after a word, before a space or a
-         * newline: the token the general path makes of it, at once */
-        if ((*p == ',' || *p == '.') && !first &&
-            (p + 1 == end || p[1] == ' ' || p[1] == '\n') && !emo_begins(t, p, end)) {
-            tok_reset(tok, *p == ',' ? SRP_TOK_CLAUSE : SRP_TOK_BREAK, p);
-            tok->surface_len = 1;
-            t->p = p + 1;
-            return 1;
-        }
+        if (*p < 0x80)
+            return fast_punct(t, tok, p, first);
         /* a word that begins with a Latin letter ("été", "Überweisung"):
          * no URL and no emoticon begins so */
         const latin_cp *lc = latin_at(p, end);
@@ -1022,21 +1113,17 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
             return 0;
         return fast_word_more(t, tok, p, p, 0, 0, 0, 0, 0, 0);
     }
-    if (first) {
-        unsigned char c = *p;
-        if ((c | 0x20) == 'h' || (c | 0x20) == 'w') {
-            if (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
-                has_prefix_ci(p, end, "www."))
-                return 0;
-        }
-        /* what may be an emoticon is left to try_emoticon */
-        if (emo_begins(t, p, end) && emoticon_shape(p, end) != 0)
-            return 0;
-    }
-
     __m128i v;
     if (end - p >= 16) {
         v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    } else if (end - t->base >= 16) {
+        /* near the end: the last 16 bytes of the text, moved down so that
+         * p comes first, zeros after the end (0 is no letter) */
+        unsigned char tail[32];
+        _mm_storeu_si128((__m128i *)(void *)tail,
+                         _mm_loadu_si128((const __m128i *)(const void *)(end - 16)));
+        _mm_storeu_si128((__m128i *)(void *)(tail + 16), _mm_setzero_si128());
+        v = _mm_loadu_si128((const __m128i *)(const void *)(tail + 16 - (end - p)));
     } else {
         unsigned char tail[16] = {0};
         memcpy(tail, p, (size_t)(end - p));
@@ -1054,7 +1141,13 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     unsigned m = am | (unsigned)_mm_movemask_epi8(dg);
     unsigned n = (unsigned)__builtin_ctz(~m);
     if (n >= 16)
-        return 0;
+        return FW_GENERAL;
+    /* what may be an emoticon is left to try_emoticon: at the start of a
+     * chunk, one letter or digit alone or "xD", "XP" (two letters or digits
+     * in a row are no emoticon's shape, see emoticon_shape) */
+    if (first && (n < 2 || (*p | 0x20) == 'x') && emo_begins(t, p, end) &&
+        emoticon_shape(p, end) != 0)
+        return FW_GENERAL;
     unsigned keep = (1u << n) - 1;
     unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 2));
     unsigned um = am & ~b5 & keep;
@@ -1083,6 +1176,12 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
             }
             return fast_word_more(t, tok, p, p + n, n, bits16(um), bits16(lm), fl, prev, run);
         }
+        /* a URL at the start of a chunk is skipped: "http", "https" and
+         * "www" end at ':' or '.' */
+        if (first && (b == ':' || b == '.') && (n == 3 || n == 4 || n == 5) &&
+            (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
+             has_prefix_ci(p, end, "www.")))
+            return FW_GENERAL;
     }
     tok->key[n] = '\0';
     uint64_t w0 = (uint64_t)_mm_cvtsi128_si64(k);
@@ -1124,8 +1223,13 @@ int srp_tok_next(srp_tokenizer *t, srp_token *tok)
 {
     for (;;) {
 #if defined(__SSE2__)
-        if (!t->general_only && fast_word(t, tok))
-            return 1;
+        if (!t->general_only) {
+            int f = fast_word(t, tok);
+            if (f == FW_SKIP)
+                continue;
+            if (f != FW_GENERAL)
+                return f == FW_TOKEN;
+        }
 #endif
         int r = tok_next_general(t, tok);
         if (r >= 0)
