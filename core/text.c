@@ -979,6 +979,27 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
     return 1;
 }
 
+/* word_end - what the byte after an ASCII word's letters and digits
+ * says: WE_MORE, the word may go on (a letter beyond ASCII, an
+ * apostrophe); WE_URL, "http:", "www." may be a URL; 0, the word ends */
+enum { WE_MORE = 1, WE_URL = 2 };
+static const unsigned char word_end[256] = {
+    ['\''] = WE_MORE, [':'] = WE_URL, ['.'] = WE_URL,
+#define WE8(x) [x] = WE_MORE, [x + 1] = WE_MORE, [x + 2] = WE_MORE, [x + 3] = WE_MORE, \
+               [x + 4] = WE_MORE, [x + 5] = WE_MORE, [x + 6] = WE_MORE, [x + 7] = WE_MORE
+#define WE64(x) WE8(x), WE8(x + 8), WE8(x + 16), WE8(x + 24), WE8(x + 32), WE8(x + 40), \
+                WE8(x + 48), WE8(x + 56)
+    WE64(0x80), WE64(0xc0)
+#undef WE8
+#undef WE64
+};
+
+/* keep_bytes + 16 - n: n bytes 0xff, then zeros */
+static const unsigned char keep_bytes[32] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
 /* what fast_word did: made a token, found the end of the text, skipped
  * something (an @handle, a hyphen inside a word: it goes on at t->p), or
  * left the text at t->p to the general path */
@@ -1159,11 +1180,12 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
                   (keep >> 1);
 
-    /* what ends the word: the end, or ASCII that is not "'" between a
-     * letter and a letter (an elision: "l'avion", "don't") */
-    if (p + n < end) {
-        unsigned char b = p[n];
-        if (b >= 0x80 || b == '\'') {
+    /* what ends the word (key[n]: v's byte there, 0 past the end): the
+     * end, or ASCII that is not "'" between a letter and a letter (an
+     * elision: "l'avion", "don't") */
+    unsigned we = word_end[(unsigned char)tok->key[n]];
+    if (we != 0) {
+        if (we == WE_MORE) {
             /* it goes on in other letters ("café", "Straße"), or at an
              * apostrophe ("l'avion", "don't") */
             unsigned fl = 0, run = 0;
@@ -1178,20 +1200,19 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         }
         /* a URL at the start of a chunk is skipped: "http", "https" and
          * "www" end at ':' or '.' */
-        if (first && (b == ':' || b == '.') && (n == 3 || n == 4 || n == 5) &&
+        if (first && (n == 3 || n == 4 || n == 5) &&
             (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
              has_prefix_ci(p, end, "www.")))
             return FW_GENERAL;
     }
-    tok->key[n] = '\0';
-    uint64_t w0 = (uint64_t)_mm_cvtsi128_si64(k);
-    uint64_t h = SRP_HASH_SEED ^ n;
-    if (n <= 8) {
-        h = srp_hash_mix(h, w0 & (~0ull >> (8 * (8 - n))));
-    } else {
-        uint64_t w1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k));
-        h = srp_hash_mix(srp_hash_mix(h, w0), w1 & (~0ull >> (8 * (16 - n))));
-    }
+    /* the key zero-padded (NUL-terminated): the hash takes it 8 bytes at
+     * a time */
+    const __m128i kz = _mm_and_si128(
+        k, _mm_loadu_si128((const __m128i *)(const void *)(keep_bytes + 16 - n)));
+    _mm_storeu_si128((__m128i *)(void *)tok->key, kz);
+    uint64_t h = srp_hash_mix(SRP_HASH_SEED ^ n, (uint64_t)_mm_cvtsi128_si64(kz));
+    if (n > 8)
+        h = srp_hash_mix(h, (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(kz, kz)));
     /* the case masks decide the flags: no letter counts needed */
     tok->type = (um | lm) ? SRP_TOK_WORD : SRP_TOK_NUMBER;
     tok->flags = ((um & (um - 1)) && lm == 0 ? SRP_TF_CAPS : 0) | (um ? SRP_TF_UPPER : 0) |
