@@ -612,6 +612,35 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok, int attached)
     return 1;
 }
 
+/* emoji_token - the emoji at start (its code point ends at q) as one
+ * token, with the skin tones, variation selectors and ZWJ sequences after
+ * it in its chunk */
+static void emoji_token(srp_tokenizer *t, srp_token *tok, const unsigned char *start,
+                        const unsigned char *q)
+{
+    size_t k = (size_t)(q - start);
+
+    tok_reset(tok, SRP_TOK_EMOJI, start);
+    memcpy(tok->key, start, k);
+    tok->key[k] = '\0';
+    tok->key_len = (unsigned)k;
+    tok->hash = srp_hash(tok->key, k);
+    t->p = q;
+    while (t->p < t->chunk_end) {
+        const unsigned char *r = t->p;
+        uint32_t m = srp_utf8_decode(&r, t->chunk_end);
+        if (emoji_modifier(m)) {
+            t->p = r;
+        } else if (m == 0x200d && r < t->chunk_end) {
+            srp_utf8_decode(&r, t->chunk_end);
+            t->p = r;
+        } else {
+            break;
+        }
+    }
+    tok->surface_len = (size_t)(t->p - start);
+}
+
 #if defined(__SSE2__)
 /* bits16 - the set bits of a 16-bit mask (no POPCNT in baseline x86-64) */
 static unsigned bits16(unsigned m)
@@ -1076,29 +1105,52 @@ static const unsigned char keep_bytes[32] = {
  * left the text at t->p to the general path */
 enum { FW_GENERAL = 0, FW_TOKEN = 1, FW_END = 2, FW_SKIP = 3 };
 
-/* fast_punct - what the general path makes of the ASCII punctuation at p
- * (neither a letter, a digit nor white space), for the most common kinds:
- * "!" and "?" runs, full stops, clause marks, @handles at the start of a
- * chunk (first: after white space), hyphens and stray marks it skips.
- * FW_GENERAL, with *t untouched, for the rest (what may begin an
- * emoticon, #hashtags, HTML entities) and for a chunk that starts after a
- * blank line (first, still t->p: the general path's own chunk start). */
-static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
-static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+/* punct_slow - what the general path makes of the ASCII punctuation at p
+ * (neither a letter, a digit nor white space; first: at the start of a
+ * chunk), in its order: emoticons, @handles at the start of a chunk and
+ * #hashtags first.  Returns as fast_punct, which leaves it what may begin
+ * an emoticon and '#'. */
+static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
 {
     const unsigned char *start = p, *end = t->end;
     unsigned char c = *p;
     srp_tok_type type;
 
-    if (first && (t->in_chunk && p == t->p))
-        return FW_GENERAL;
-    if (c == '#' || c == '&')
+    if (first) {
+        /* the general path tries an emoticon first at a chunk's start */
+        if (emo_begins(t, p, end)) {
+            const unsigned char *old = t->p;
+            t->p = p;
+            if (try_emoticon(t, tok, 0)) {
+                t->chunk_end = end;
+                t->in_chunk = 0;
+                t->chunk_start = 1;
+                return FW_TOKEN;
+            }
+            t->p = old;
+        }
+        if (c == '@') {
+            /* @mention: skip the handle */
+            p++;
+            while (p < end && (ascii_alnum(*p) || *p == '_'))
+                p++;
+            goto skip;
+        }
+    }
+    if (c == '#' && p + 1 < end && (ascii_alpha(p[1]) || p[1] >= 0x80)) {
+        if (p[1] >= 0x80)
+            return FW_GENERAL;
+        t->p = p + 1;
+        t->chunk_end = end;
+        t->in_chunk = 1;
+        t->chunk_start = 0;
+        scan_word(t, tok, 1);   /* one letter at least */
+        return FW_TOKEN;
+    }
+    if (c == '&')
         return FW_GENERAL;
     if (c == '!' || c == '?') {
-        /* at the start of a chunk the general path first tries an
-         * emoticon; after other text it never does */
-        if (first && emo_begins(t, p, end))
-            return FW_GENERAL;
         tok_reset(tok, SRP_TOK_PUNCT, start);
         while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
             if (*p == '!')
@@ -1112,16 +1164,90 @@ static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
         tok->surface_len = (size_t)(p - start);
         goto token;
     }
-    if (emo_begins(t, p, end))
+    /* after other text of its chunk ("gut:)"): t->p is p */
+    if (!first && emo_begins(t, p, end) && try_emoticon(t, tok, 1))
+        return FW_TOKEN;
+    if (c == '.') {
+        while (p < end && *p == '.')
+            p++;
+        /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
+        if (p - start == 1 && p < end && ascii_alnum(*p) && !first)
+            goto skip;
+        type = SRP_TOK_BREAK;
+        goto mark;
+    }
+    /* a hyphen inside a word ("e-mail", "rappelez-moi") separates words but
+     * ends no clause */
+    if (c == '-' && !first && p > t->base && ascii_alnum(p[-1]) && p + 1 < end &&
+        (ascii_alnum(p[1]) || p[1] >= 0xc0)) {
+        p++;
+        goto skip;
+    }
+    if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
+        p++;
+        type = SRP_TOK_CLAUSE;
+        goto mark;
+    }
+    p++;
+skip:
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_SKIP;
+mark:
+    tok_reset(tok, type, start);
+    tok->surface_len = (size_t)(p - start);
+token:
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_TOKEN;
+}
+
+/* fast_punct - what the general path makes of the ASCII punctuation at p
+ * (neither a letter, a digit nor white space; first: at the start of a
+ * chunk): "!" and "?" runs, full stops, clause marks, and what it skips
+ * (@handles at the start of a chunk, hyphens inside words, stray marks:
+ * FW_SKIP); what may begin an emoticon and '#' go to punct_slow.
+ * FW_GENERAL, with *t untouched, for HTML entities, a hashtag of other
+ * letters, and a chunk that starts after a blank line (first, still t->p:
+ * the general path's own chunk start). */
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+{
+    const unsigned char *start = p, *end = t->end;
+    unsigned char c = *p;
+    srp_tok_type type;
+
+    if (first && t->in_chunk && p == t->p)
         return FW_GENERAL;
-    if (c == '@') {
-        if (!first)
-            goto skip1;
+    if (c == '#' || emo_begins(t, p, end))
+        return punct_slow(t, tok, p, first);
+    /* no emoticon begins here: the general path's order without them */
+    if (c == '@' && first) {
         /* @mention: skip the handle */
         p++;
         while (p < end && (ascii_alnum(*p) || *p == '_'))
             p++;
         goto skip;
+    }
+    if (c == '&')
+        return FW_GENERAL;
+    if (c == '!' || c == '?') {
+        tok_reset(tok, SRP_TOK_PUNCT, start);
+        while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
+            if (*p == '!')
+                tok->count_excl++;
+            else if (*p == '?')
+                tok->count_quest++;
+            else if (tok->count_excl == 0)
+                break; /* "!!!1" is shouting; "?1" is not */
+            p++;
+        }
+        tok->surface_len = (size_t)(p - start);
+        goto token;
     }
     if (c == '.') {
         while (p < end && *p == '.')
@@ -1144,7 +1270,6 @@ static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
         type = SRP_TOK_CLAUSE;
         goto mark;
     }
-skip1:
     p++;
 skip:
     t->p = p;
@@ -1161,6 +1286,54 @@ token:
     t->in_chunk = 1;
     t->chunk_start = 0;
     return FW_TOKEN;
+}
+
+/* fast_other - what the general path makes of the character at p beyond
+ * ASCII that is no letter of the Latin table (first: at the start of a
+ * chunk): emoji, "…", dashes and guillemets, and what it skips
+ * (quotation marks, symbols, invalid bytes: FW_SKIP).  FW_GENERAL, with
+ * *t untouched, for letters of other scripts, white space beyond ASCII
+ * and a chunk that starts after a blank line. */
+static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+{
+    const unsigned char *end = t->end, *q = p;
+
+    if (first && ((t->in_chunk && p == t->p) || emo_begins(t, p, end)))
+        return FW_GENERAL;
+    if (at_space(p, end))
+        return FW_GENERAL;
+    const latin_cp *lc = latin_at(p, end);
+    if (lc != NULL && ((lc->cls & 0x0f) == LT_LETTER || (lc->cls & 0x0f) == LT_SLOW))
+        return FW_GENERAL;
+    uint32_t cp = srp_utf8_decode(&q, end);
+    int invalid = cp == 0xfffd && q - p != 3;
+    if (!invalid && !srp_is_emoji(cp)) {
+        /* a word in another script is the general path's */
+        int cat = utf8proc_get_property((utf8proc_int32_t)cp)->category;
+        if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+            cat == UTF8PROC_CATEGORY_ND)
+            return FW_GENERAL;
+    }
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    if (invalid) {
+        t->repaired++;
+    } else if (srp_is_emoji(cp)) {
+        emoji_token(t, tok, p, q);
+        return FW_TOKEN;
+    } else if (cp == 0x2026 || cp == 0x2013 || cp == 0x2014 || cp == 0xab || cp == 0xbb) {
+        /* … a sentence break; en and em dashes, guillemets clause marks */
+        tok_reset(tok, cp == 0x2026 ? SRP_TOK_BREAK : SRP_TOK_CLAUSE, p);
+        tok->surface_len = (size_t)(q - p);
+        t->p = q;
+        return FW_TOKEN;
+    } else if (cp == 0xa1 || cp == 0xbf) { /* ¡ ¿ */
+        t->hint[SRP_LANG_ES] += 1.0f;
+    }
+    t->p = q;
+    return FW_SKIP;
 }
 
 /* fast_word - the common token at once: an ASCII word of at most 15
@@ -1202,7 +1375,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
          * no URL and no emoticon begins so */
         const latin_cp *lc = latin_at(p, end);
         if (lc == NULL || (lc->cls & 0x0f) != LT_LETTER)
-            return 0;
+            return fast_other(t, tok, p, first);
         return fast_word_more(t, tok, p, p, 0, 0, 0, 0, 0, 0);
     }
     const __m128i v = load16(t, p, end);
@@ -1250,8 +1423,17 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
          * "www" end at ':' or '.' */
         if (first && (n == 3 || n == 4 || n == 5) &&
             (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
-             has_prefix_ci(p, end, "www.")))
-            return FW_GENERAL;
+             has_prefix_ci(p, end, "www."))) {
+            /* (not after a blank line: the general path's chunk start
+             * keeps it) */
+            if (t->in_chunk && p == t->p)
+                return FW_GENERAL;
+            t->p = chunk_find_end(p, end);
+            t->chunk_end = end;
+            t->in_chunk = 0;
+            t->chunk_start = 1;
+            return FW_SKIP;
+        }
     }
     /* the key zero-padded (NUL-terminated): the hash takes it 8 bytes at
      * a time */
@@ -1465,27 +1647,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
             continue;
         }
         if (srp_is_emoji(cp)) {
-            tok_reset(tok, SRP_TOK_EMOJI, start);
-            size_t k = (size_t)(q - start);
-            memcpy(tok->key, start, k);
-            tok->key[k] = '\0';
-            tok->key_len = (unsigned)k;
-            tok->hash = srp_hash(tok->key, k);
-            t->p = q;
-            /* swallow skin tones, variation selectors and ZWJ sequences */
-            while (t->p < t->chunk_end) {
-                const unsigned char *r = t->p;
-                uint32_t m = srp_utf8_decode(&r, t->chunk_end);
-                if (emoji_modifier(m)) {
-                    t->p = r;
-                } else if (m == 0x200d && r < t->chunk_end) {
-                    srp_utf8_decode(&r, t->chunk_end);
-                    t->p = r;
-                } else {
-                    break;
-                }
-            }
-            tok->surface_len = (size_t)(t->p - start);
+            emoji_token(t, tok, start, q);
             return 1;
         }
         if (cp == 0x2026) { /* … */
