@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -337,6 +338,8 @@ typedef struct latin_cp {
 } latin_cp;
 static latin_cp latin[LT_END - LT_FIRST];
 static pthread_once_t latin_once = PTHREAD_ONCE_INIT;
+static atomic_int latin_ready;   /* set (release) once latin[] is built: the
+                                  * tokenizer's start skips pthread_once */
 
 static void latin_init(void)
 {
@@ -363,6 +366,7 @@ static void latin_init(void)
         else if ((uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) != cp)
             l->cls |= LT_LOWER;
     }
+    atomic_store_explicit(&latin_ready, 1, memory_order_release);
 }
 
 /* latin_at - the table entry for the character at p (two bytes readable
@@ -441,14 +445,23 @@ int srp_fold(const char *buf, size_t len, char *key)
 void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn is_emoticon,
                   const void *userdata)
 {
-    memset(t, 0, sizeof(*t));
-    t->p = (const unsigned char *)buf;
-    t->base = t->p;
-    t->end = t->p + len;
-    t->chunk_end = t->p;
+    const unsigned char *p = (const unsigned char *)buf;
+
+    /* field by field: a memset of the whole is a slower string store */
+    t->base = t->p = t->chunk_end = p;
+    t->end = p + len;
     t->is_emoticon = is_emoticon;
     t->userdata = userdata;
-    pthread_once(&latin_once, latin_init);
+    t->newlines = t->repaired = t->upper = t->lower = 0;
+    for (int i = 0; i < SRP_NLANG; i++)
+        t->hint[i] = 0.0f;
+    t->in_chunk = t->chunk_start = 0;
+    t->emo_first = t->emo_pair = NULL;
+    t->general_only = 0;
+    t->prefetch_base = NULL;
+    t->prefetch_mask = 0;
+    if (!atomic_load_explicit(&latin_ready, memory_order_acquire))
+        pthread_once(&latin_once, latin_init);
 }
 
 static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *start)
