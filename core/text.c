@@ -1382,6 +1382,15 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         return FW_END;
     }
     if (!ascii_alnum(*p)) {
+        /* a comma or a full stop right after a word, before a space or a
+         * newline: the token fast_punct would make, at once */
+        if ((*p == ',' || *p == '.') && !first &&
+            (p + 1 == end || p[1] == ' ' || p[1] == '\n') && !emo_begins(t, p, end)) {
+            tok_reset(tok, *p == ',' ? SRP_TOK_CLAUSE : SRP_TOK_BREAK, p);
+            tok->surface_len = 1;
+            t->p = p + 1;
+            return FW_TOKEN;
+        }
         if (*p < 0x80)
             return fast_punct(t, tok, p, first);
         /* a word that begins with a Latin letter ("été", "Überweisung"):
