@@ -1349,6 +1349,20 @@ static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
     return FW_SKIP;
 }
 
+/* long_word - a word of 16 ASCII letters and digits or more at p: what
+ * the general path makes of it, wherever it stands (no URL and no
+ * emoticon has that shape) */
+static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p) __attribute__((noinline));
+static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
+{
+    t->p = p;
+    t->chunk_end = t->end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    scan_word(t, tok, 0);
+    return FW_TOKEN;
+}
+
 /* fast_word - the common token at once: an ASCII word of at most 15
  * letters and digits, after white space or right after the last token,
  * that ends in ASCII other than an apostrophe; or the end of the text.
@@ -1405,7 +1419,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     unsigned am, m = ascii_letters(v, &al, &am);
     unsigned n = (unsigned)__builtin_ctz(~m);
     if (n >= 16)
-        return FW_GENERAL;
+        return long_word(t, tok, p);
     /* what may be an emoticon is left to try_emoticon: at the start of a
      * chunk, one letter or digit alone or "xD", "XP" (two letters or digits
      * in a row are no emoticon's shape, see emoticon_shape) */
