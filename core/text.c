@@ -927,8 +927,9 @@ static inline unsigned ascii_letters(__m128i v, __m128i *alv, unsigned *am)
 /* apostrophe - an apostrophe inside a word (key[0..*o) so far, a letter
  * follows): "l'", "qu'", "jusqu'" end the word with it (elision), else it
  * is part of the word ("don't", "aujourd'hui"); 1 when the key is full */
-static inline __attribute__((always_inline)) int apostrophe(srp_token *tok, unsigned *o, unsigned *flags, uint32_t *prev, unsigned *run,
-                      int *elision)
+static inline __attribute__((always_inline)) int apostrophe(srp_token *tok, unsigned *o,
+                                                            unsigned *flags, uint32_t *prev,
+                                                            unsigned *run, int *elision)
 {
     unsigned letters = 0;
 
@@ -1118,17 +1119,106 @@ static const unsigned char keep_bytes[32] = {
  * left the text at t->p to the general path */
 enum { FW_GENERAL = 0, FW_TOKEN = 1, FW_END = 2, FW_SKIP = 3 };
 
+/* punct_bang - a run of '!' and '?' at p (a '1' after a '!' counts as
+ * one: "!!!1" is shouting; "?1" is not) as a PUNCT token */
+static inline __attribute__((always_inline)) int punct_bang(srp_tokenizer *t, srp_token *tok,
+                                                            const unsigned char *p)
+{
+    const unsigned char *start = p, *end = t->end;
+
+    tok_reset(tok, SRP_TOK_PUNCT, start);
+    while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
+        if (*p == '!')
+            tok->count_excl++;
+        else if (*p == '?')
+            tok->count_quest++;
+        else if (tok->count_excl == 0)
+            break;
+        p++;
+    }
+    tok->surface_len = (size_t)(p - start);
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_TOKEN;
+}
+
+/* skip_handle - an @mention at p (at a chunk's start) skipped: '@' and
+ * the letters, digits and '_' after it */
+static inline __attribute__((always_inline)) int skip_handle(srp_tokenizer *t,
+                                                             const unsigned char *p)
+{
+    p++;
+    while (p < t->end && (ascii_alnum(*p) || *p == '_'))
+        p++;
+    t->p = p;
+    t->chunk_end = t->end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_SKIP;
+}
+
+/* punct_rest - the general path's last cases for ASCII punctuation at p,
+ * when no emoticon was found there: full stops ("3.5" and "z.B" skip
+ * theirs), hyphens inside words (skipped), clause marks, and any other
+ * mark (skipped) */
+static inline __attribute__((always_inline)) int punct_rest(srp_tokenizer *t, srp_token *tok,
+                                                            const unsigned char *p, int first)
+{
+    const unsigned char *start = p, *end = t->end;
+    unsigned char c = *p;
+    srp_tok_type type;
+
+    if (c == '.') {
+        while (p < end && *p == '.')
+            p++;
+        /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
+        if (p - start == 1 && p < end && ascii_alnum(*p) && !first)
+            goto skip;
+        type = SRP_TOK_BREAK;
+        goto mark;
+    }
+    /* a hyphen inside a word ("e-mail", "rappelez-moi") separates words but
+     * ends no clause */
+    if (c == '-' && !first && p > t->base && ascii_alnum(p[-1]) && p + 1 < end &&
+        (ascii_alnum(p[1]) || p[1] >= 0xc0)) {
+        p++;
+        goto skip;
+    }
+    if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
+        p++;
+        type = SRP_TOK_CLAUSE;
+        goto mark;
+    }
+    p++;
+skip:
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_SKIP;
+mark:
+    tok_reset(tok, type, start);
+    tok->surface_len = (size_t)(p - start);
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_TOKEN;
+}
+
 /* punct_slow - what the general path makes of the ASCII punctuation at p
  * (neither a letter, a digit nor white space; first: at the start of a
  * chunk), in its order: emoticons, @handles at the start of a chunk and
  * #hashtags first.  Returns as fast_punct, which leaves it what may begin
  * an emoticon and '#'. */
-static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+    __attribute__((noinline));
 static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
 {
-    const unsigned char *start = p, *end = t->end;
+    const unsigned char *end = t->end;
     unsigned char c = *p;
-    srp_tok_type type;
 
     if (first) {
         /* the general path tries an emoticon first at a chunk's start */
@@ -1143,13 +1233,8 @@ static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
             }
             t->p = old;
         }
-        if (c == '@') {
-            /* @mention: skip the handle */
-            p++;
-            while (p < end && (ascii_alnum(*p) || *p == '_'))
-                p++;
-            goto skip;
-        }
+        if (c == '@')
+            return skip_handle(t, p);
     }
     if (c == '#' && p + 1 < end && (ascii_alpha(p[1]) || p[1] >= 0x80)) {
         if (p[1] >= 0x80)
@@ -1163,60 +1248,12 @@ static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
     }
     if (c == '&')
         return FW_GENERAL;
-    if (c == '!' || c == '?') {
-        tok_reset(tok, SRP_TOK_PUNCT, start);
-        while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
-            if (*p == '!')
-                tok->count_excl++;
-            else if (*p == '?')
-                tok->count_quest++;
-            else if (tok->count_excl == 0)
-                break; /* "!!!1" is shouting; "?1" is not */
-            p++;
-        }
-        tok->surface_len = (size_t)(p - start);
-        goto token;
-    }
+    if (c == '!' || c == '?')
+        return punct_bang(t, tok, p);
     /* after other text of its chunk ("gut:)"): t->p is p */
     if (!first && emo_begins(t, p, end) && try_emoticon(t, tok, 1))
         return FW_TOKEN;
-    if (c == '.') {
-        while (p < end && *p == '.')
-            p++;
-        /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
-        if (p - start == 1 && p < end && ascii_alnum(*p) && !first)
-            goto skip;
-        type = SRP_TOK_BREAK;
-        goto mark;
-    }
-    /* a hyphen inside a word ("e-mail", "rappelez-moi") separates words but
-     * ends no clause */
-    if (c == '-' && !first && p > t->base && ascii_alnum(p[-1]) && p + 1 < end &&
-        (ascii_alnum(p[1]) || p[1] >= 0xc0)) {
-        p++;
-        goto skip;
-    }
-    if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
-        p++;
-        type = SRP_TOK_CLAUSE;
-        goto mark;
-    }
-    p++;
-skip:
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
-    return FW_SKIP;
-mark:
-    tok_reset(tok, type, start);
-    tok->surface_len = (size_t)(p - start);
-token:
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
-    return FW_TOKEN;
+    return punct_rest(t, tok, p, first);
 }
 
 /* fast_punct - what the general path makes of the ASCII punctuation at p
@@ -1227,78 +1264,25 @@ token:
  * FW_GENERAL, with *t untouched, for HTML entities, a hashtag of other
  * letters, and a chunk that starts after a blank line (first, still t->p:
  * the general path's own chunk start). */
-static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+    __attribute__((noinline));
 static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
 {
-    const unsigned char *start = p, *end = t->end;
+    const unsigned char *end = t->end;
     unsigned char c = *p;
-    srp_tok_type type;
 
     if (first && t->in_chunk && p == t->p)
         return FW_GENERAL;
     if (c == '#' || emo_begins(t, p, end))
         return punct_slow(t, tok, p, first);
     /* no emoticon begins here: the general path's order without them */
-    if (c == '@' && first) {
-        /* @mention: skip the handle */
-        p++;
-        while (p < end && (ascii_alnum(*p) || *p == '_'))
-            p++;
-        goto skip;
-    }
+    if (c == '@' && first)
+        return skip_handle(t, p);
     if (c == '&')
         return FW_GENERAL;
-    if (c == '!' || c == '?') {
-        tok_reset(tok, SRP_TOK_PUNCT, start);
-        while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
-            if (*p == '!')
-                tok->count_excl++;
-            else if (*p == '?')
-                tok->count_quest++;
-            else if (tok->count_excl == 0)
-                break; /* "!!!1" is shouting; "?1" is not */
-            p++;
-        }
-        tok->surface_len = (size_t)(p - start);
-        goto token;
-    }
-    if (c == '.') {
-        while (p < end && *p == '.')
-            p++;
-        /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
-        if (p - start == 1 && p < end && ascii_alnum(*p) && !first)
-            goto skip;
-        type = SRP_TOK_BREAK;
-        goto mark;
-    }
-    /* a hyphen inside a word ("e-mail", "rappelez-moi") separates words but
-     * ends no clause */
-    if (c == '-' && !first && p > t->base && ascii_alnum(p[-1]) && p + 1 < end &&
-        (ascii_alnum(p[1]) || p[1] >= 0xc0)) {
-        p++;
-        goto skip;
-    }
-    if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
-        p++;
-        type = SRP_TOK_CLAUSE;
-        goto mark;
-    }
-    p++;
-skip:
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
-    return FW_SKIP;
-mark:
-    tok_reset(tok, type, start);
-    tok->surface_len = (size_t)(p - start);
-token:
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
-    return FW_TOKEN;
+    if (c == '!' || c == '?')
+        return punct_bang(t, tok, p);
+    return punct_rest(t, tok, p, first);
 }
 
 /* fast_other - what the general path makes of the character at p beyond
@@ -1307,7 +1291,8 @@ token:
  * (quotation marks, symbols, invalid bytes: FW_SKIP).  FW_GENERAL, with
  * *t untouched, for letters of other scripts, white space beyond ASCII
  * and a chunk that starts after a blank line. */
-static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first) __attribute__((noinline));
+static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+    __attribute__((noinline));
 static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
 {
     const unsigned char *end = t->end, *q = p;
@@ -1352,7 +1337,8 @@ static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
 /* long_word - a word of 16 ASCII letters and digits or more at p: what
  * the general path makes of it, wherever it stands (no URL and no
  * emoticon has that shape) */
-static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p) __attribute__((noinline));
+static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
+    __attribute__((noinline));
 static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
 {
     t->p = p;
@@ -1366,8 +1352,10 @@ static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
 /* fast_word - the common token at once: an ASCII word of at most 15
  * letters and digits, after white space or right after the last token,
  * that ends in ASCII other than an apostrophe; or the end of the text.
- * Returns FW_GENERAL, with *t untouched, for anything else (the general
- * path below decides). */
+ * Other words, punctuation and other characters go to fast_word_more,
+ * long_word, fast_punct and fast_other, which make what the general path
+ * would.  Returns FW_GENERAL, with *t untouched, for anything else (the
+ * general path below decides). */
 static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 {
     const unsigned char *p = t->p, *end = t->end;
@@ -1426,6 +1414,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     if (first && (n < 2 || (*p | 0x20) == 'x') && emo_begins(t, p, end) &&
         emoticon_shape(p, end) != 0)
         return FW_GENERAL;
+    /* a letter is lower case when its bit 5 is set (moved to the sign bit) */
     unsigned keep = (1u << n) - 1;
     unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 2));
     unsigned um = am & ~b5 & keep;
@@ -1503,9 +1492,10 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 
 static int tok_next_general(srp_tokenizer *t, srp_token *tok) __attribute__((noinline));
 
-/* srp_tok_next - the next token: most are plain words (fast_word); when
- * the general path only skipped something (an @handle, an HTML entity, a
- * hyphen inside a word: -1) the fast path tries again there */
+/* srp_tok_next - the next token: most are made by the fast path
+ * (fast_word); when it or the general path only skipped something (an
+ * @handle, a URL, an HTML entity, a hyphen inside a word: FW_SKIP, -1) the
+ * fast path tries again there */
 int srp_tok_next(srp_tokenizer *t, srp_token *tok)
 {
     for (;;) {
