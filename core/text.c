@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -337,6 +338,8 @@ typedef struct latin_cp {
 } latin_cp;
 static latin_cp latin[LT_END - LT_FIRST];
 static pthread_once_t latin_once = PTHREAD_ONCE_INIT;
+static atomic_int latin_ready;   /* set (release) once latin[] is built: the
+                                  * tokenizer's start skips pthread_once */
 
 static void latin_init(void)
 {
@@ -363,6 +366,7 @@ static void latin_init(void)
         else if ((uint32_t)utf8proc_toupper((utf8proc_int32_t)cp) != cp)
             l->cls |= LT_LOWER;
     }
+    atomic_store_explicit(&latin_ready, 1, memory_order_release);
 }
 
 /* latin_at - the table entry for the character at p (two bytes readable
@@ -441,14 +445,23 @@ int srp_fold(const char *buf, size_t len, char *key)
 void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn is_emoticon,
                   const void *userdata)
 {
-    memset(t, 0, sizeof(*t));
-    t->p = (const unsigned char *)buf;
-    t->base = t->p;
-    t->end = t->p + len;
-    t->chunk_end = t->p;
+    const unsigned char *p = (const unsigned char *)buf;
+
+    /* field by field: a memset of the whole is a slower string store */
+    t->base = t->p = t->chunk_end = p;
+    t->end = p + len;
     t->is_emoticon = is_emoticon;
     t->userdata = userdata;
-    pthread_once(&latin_once, latin_init);
+    t->newlines = t->repaired = t->upper = t->lower = 0;
+    for (int i = 0; i < SRP_NLANG; i++)
+        t->hint[i] = 0.0f;
+    t->in_chunk = t->chunk_start = 0;
+    t->emo_first = t->emo_pair = NULL;
+    t->general_only = 0;
+    t->prefetch_base = NULL;
+    t->prefetch_mask = 0;
+    if (!atomic_load_explicit(&latin_ready, memory_order_acquire))
+        pthread_once(&latin_once, latin_init);
 }
 
 static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *start)
@@ -610,6 +623,35 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok, int attached)
     tok->hash = srp_hash(tok->key, n);
     t->p += n;
     return 1;
+}
+
+/* emoji_token - the emoji at start (its code point ends at q) as one
+ * token, with the skin tones, variation selectors and ZWJ sequences after
+ * it in its chunk */
+static void emoji_token(srp_tokenizer *t, srp_token *tok, const unsigned char *start,
+                        const unsigned char *q)
+{
+    size_t k = (size_t)(q - start);
+
+    tok_reset(tok, SRP_TOK_EMOJI, start);
+    memcpy(tok->key, start, k);
+    tok->key[k] = '\0';
+    tok->key_len = (unsigned)k;
+    tok->hash = srp_hash(tok->key, k);
+    t->p = q;
+    while (t->p < t->chunk_end) {
+        const unsigned char *r = t->p;
+        uint32_t m = srp_utf8_decode(&r, t->chunk_end);
+        if (emoji_modifier(m)) {
+            t->p = r;
+        } else if (m == 0x200d && r < t->chunk_end) {
+            srp_utf8_decode(&r, t->chunk_end);
+            t->p = r;
+        } else {
+            break;
+        }
+    }
+    tok->surface_len = (size_t)(t->p - start);
 }
 
 #if defined(__SSE2__)
@@ -846,11 +888,48 @@ static inline void prefetch_slot(const srp_tokenizer *t, uint32_t hash)
         __builtin_prefetch((const char *)t->prefetch_base + 4 * (hash & t->prefetch_mask));
 }
 
+/* load16 - the 16 bytes at p, zeros for those past the end of the text
+ * (0 is no letter): no read outside [t->base, end) */
+static inline __m128i load16(const srp_tokenizer *t, const unsigned char *p,
+                             const unsigned char *end)
+{
+    if (end - p >= 16)
+        return _mm_loadu_si128((const __m128i *)(const void *)p);
+    if (end - t->base >= 16) {
+        /* the last 16 bytes of the text, moved down so that p comes first */
+        unsigned char tail[32];
+        _mm_storeu_si128((__m128i *)(void *)tail,
+                         _mm_loadu_si128((const __m128i *)(const void *)(end - 16)));
+        _mm_storeu_si128((__m128i *)(void *)(tail + 16), _mm_setzero_si128());
+        return _mm_loadu_si128((const __m128i *)(const void *)(tail + 16 - (end - p)));
+    }
+    unsigned char tail[16] = {0};
+    memcpy(tail, p, (size_t)(end - p));
+    return _mm_loadu_si128((const __m128i *)(const void *)tail);
+}
+
+/* ascii_letters - masks of the ASCII letters (*al, as bytes too: *alv)
+ * and of the letters and digits in v: letters are (v | 0x20) in 'a'..'z',
+ * digits v in '0'..'9', both as one signed compare after a shift of the
+ * range to -128 */
+static inline unsigned ascii_letters(__m128i v, __m128i *alv, unsigned *am)
+{
+    const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i al = _mm_cmplt_epi8(_mm_add_epi8(lc, _mm_set1_epi8((char)(0x80 - 'a'))),
+                                      _mm_set1_epi8((char)(0x80 + 26)));
+    const __m128i dg = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '0'))),
+                                      _mm_set1_epi8((char)(0x80 + 10)));
+    *alv = al;
+    *am = (unsigned)_mm_movemask_epi8(al);
+    return *am | (unsigned)_mm_movemask_epi8(dg);
+}
+
 /* apostrophe - an apostrophe inside a word (key[0..*o) so far, a letter
  * follows): "l'", "qu'", "jusqu'" end the word with it (elision), else it
  * is part of the word ("don't", "aujourd'hui"); 1 when the key is full */
-static int apostrophe(srp_token *tok, unsigned *o, unsigned *flags, uint32_t *prev, unsigned *run,
-                      int *elision)
+static inline __attribute__((always_inline)) int apostrophe(srp_token *tok, unsigned *o,
+                                                            unsigned *flags, uint32_t *prev,
+                                                            unsigned *run, int *elision)
 {
     unsigned letters = 0;
 
@@ -903,6 +982,41 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
                     continue;
                 }
                 break;
+            }
+            if (o + 16 <= SRP_KEY_MAX && p + 2 < end && ascii_alnum(p[1]) &&
+                ascii_alnum(p[2])) {
+                /* a run of three ASCII letters and digits or more ("Ver|
+                 * öffentlichung"), 16 bytes at a time: what run_step would
+                 * say of each, at once (shorter runs, "don'|t", are cheaper
+                 * byte by byte) */
+                __m128i v = load16(t, p, end), al;
+                unsigned am, m = ascii_letters(v, &al, &am);
+                unsigned n = (unsigned)__builtin_ctz(~m);   /* 1..16 */
+                unsigned keep = (1u << n) - 1;
+                unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 2));
+                unsigned nu = bits16(am & ~b5 & keep), nl = bits16(am & b5 & keep);
+                if (o + n >= SRP_KEY_MAX)
+                    return 0;
+                const __m128i k = _mm_or_si128(v, _mm_and_si128(al, _mm_set1_epi8(0x20)));
+                _mm_storeu_si128((__m128i *)(void *)(tok->key + o), k);
+                /* bit i of eq: key[o + i] == key[o + i + 1], i + 1 < n */
+                unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
+                              (keep >> 1);
+                unsigned ne = ~eq & (keep >> 1);
+                int cont = (unsigned char)tok->key[o] == prev;   /* the last run goes on */
+                if ((eq & (eq >> 1)) || (cont && run + (unsigned)__builtin_ctz(~eq) + 1 >= 3))
+                    flags |= SRP_TF_ELONGATED;
+                if (ne != 0)
+                    run = n - 1 - (31 - (unsigned)__builtin_clz(ne));
+                else
+                    run = cont ? run + n : n;
+                prev = (unsigned char)tok->key[o + n - 1];
+                letters += nu + nl;
+                upper += nu;
+                lower += nl;
+                o += n;
+                p += n;
+                continue;
             }
             unsigned char lc = (unsigned char)(c | ((cc & C_UPPER) ? 0x20 : 0));
             letters += (cc & (C_LOWER | C_UPPER)) != 0;
@@ -979,10 +1093,269 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
     return 1;
 }
 
+/* word_end - what the byte after an ASCII word's letters and digits
+ * says: WE_MORE, the word may go on (a letter beyond ASCII, an
+ * apostrophe); WE_URL, "http:", "www." may be a URL; 0, the word ends */
+enum { WE_MORE = 1, WE_URL = 2 };
+static const unsigned char word_end[256] = {
+    ['\''] = WE_MORE, [':'] = WE_URL, ['.'] = WE_URL,
+#define WE8(x) [x] = WE_MORE, [x + 1] = WE_MORE, [x + 2] = WE_MORE, [x + 3] = WE_MORE, \
+               [x + 4] = WE_MORE, [x + 5] = WE_MORE, [x + 6] = WE_MORE, [x + 7] = WE_MORE
+#define WE64(x) WE8(x), WE8(x + 8), WE8(x + 16), WE8(x + 24), WE8(x + 32), WE8(x + 40), \
+                WE8(x + 48), WE8(x + 56)
+    WE64(0x80), WE64(0xc0)
+#undef WE8
+#undef WE64
+};
+
+/* keep_bytes + 16 - n: n bytes 0xff, then zeros */
+static const unsigned char keep_bytes[32] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* what fast_word did: made a token, found the end of the text, skipped
+ * something (an @handle, a hyphen inside a word: it goes on at t->p), or
+ * left the text at t->p to the general path */
+enum { FW_GENERAL = 0, FW_TOKEN = 1, FW_END = 2, FW_SKIP = 3 };
+
+/* punct_bang - a run of '!' and '?' at p (a '1' after a '!' counts as
+ * one: "!!!1" is shouting; "?1" is not) as a PUNCT token */
+static inline __attribute__((always_inline)) int punct_bang(srp_tokenizer *t, srp_token *tok,
+                                                            const unsigned char *p)
+{
+    const unsigned char *start = p, *end = t->end;
+
+    tok_reset(tok, SRP_TOK_PUNCT, start);
+    while (p < end && (*p == '!' || *p == '?' || *p == '1')) {
+        if (*p == '!')
+            tok->count_excl++;
+        else if (*p == '?')
+            tok->count_quest++;
+        else if (tok->count_excl == 0)
+            break;
+        p++;
+    }
+    tok->surface_len = (size_t)(p - start);
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_TOKEN;
+}
+
+/* skip_handle - an @mention at p (at a chunk's start) skipped: '@' and
+ * the letters, digits and '_' after it */
+static inline __attribute__((always_inline)) int skip_handle(srp_tokenizer *t,
+                                                             const unsigned char *p)
+{
+    p++;
+    while (p < t->end && (ascii_alnum(*p) || *p == '_'))
+        p++;
+    t->p = p;
+    t->chunk_end = t->end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_SKIP;
+}
+
+/* punct_rest - the general path's last cases for ASCII punctuation at p,
+ * when no emoticon was found there: full stops ("3.5" and "z.B" skip
+ * theirs), hyphens inside words (skipped), clause marks, and any other
+ * mark (skipped) */
+static inline __attribute__((always_inline)) int punct_rest(srp_tokenizer *t, srp_token *tok,
+                                                            const unsigned char *p, int first)
+{
+    const unsigned char *start = p, *end = t->end;
+    unsigned char c = *p;
+    srp_tok_type type;
+
+    if (c == '.') {
+        while (p < end && *p == '.')
+            p++;
+        /* a dot between letters or digits (e.g. 3.5, z.B) is no sentence end */
+        if (p - start == 1 && p < end && ascii_alnum(*p) && !first)
+            goto skip;
+        type = SRP_TOK_BREAK;
+        goto mark;
+    }
+    /* a hyphen inside a word ("e-mail", "rappelez-moi") separates words but
+     * ends no clause */
+    if (c == '-' && !first && p > t->base && ascii_alnum(p[-1]) && p + 1 < end &&
+        (ascii_alnum(p[1]) || p[1] >= 0xc0)) {
+        p++;
+        goto skip;
+    }
+    if (c == ',' || c == ';' || c == ':' || c == '-' || c == '(' || c == ')') {
+        p++;
+        type = SRP_TOK_CLAUSE;
+        goto mark;
+    }
+    p++;
+skip:
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_SKIP;
+mark:
+    tok_reset(tok, type, start);
+    tok->surface_len = (size_t)(p - start);
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    return FW_TOKEN;
+}
+
+/* punct_slow - what the general path makes of the ASCII punctuation at p
+ * (neither a letter, a digit nor white space; first: at the start of a
+ * chunk), in its order: emoticons, @handles at the start of a chunk and
+ * #hashtags first.  Returns as fast_punct, which leaves it what may begin
+ * an emoticon and '#'. */
+static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+    __attribute__((noinline));
+static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+{
+    const unsigned char *end = t->end;
+    unsigned char c = *p;
+
+    if (first) {
+        /* the general path tries an emoticon first at a chunk's start */
+        if (emo_begins(t, p, end)) {
+            const unsigned char *old = t->p;
+            t->p = p;
+            if (try_emoticon(t, tok, 0)) {
+                t->chunk_end = end;
+                t->in_chunk = 0;
+                t->chunk_start = 1;
+                return FW_TOKEN;
+            }
+            t->p = old;
+        }
+        if (c == '@')
+            return skip_handle(t, p);
+    }
+    if (c == '#' && p + 1 < end && (ascii_alpha(p[1]) || p[1] >= 0x80)) {
+        if (p[1] >= 0x80)
+            return FW_GENERAL;
+        t->p = p + 1;
+        t->chunk_end = end;
+        t->in_chunk = 1;
+        t->chunk_start = 0;
+        scan_word(t, tok, 1);   /* one letter at least */
+        return FW_TOKEN;
+    }
+    if (c == '&')
+        return FW_GENERAL;
+    if (c == '!' || c == '?')
+        return punct_bang(t, tok, p);
+    /* after other text of its chunk ("gut:)"): t->p is p */
+    if (!first && emo_begins(t, p, end) && try_emoticon(t, tok, 1))
+        return FW_TOKEN;
+    return punct_rest(t, tok, p, first);
+}
+
+/* fast_punct - what the general path makes of the ASCII punctuation at p
+ * (neither a letter, a digit nor white space; first: at the start of a
+ * chunk): "!" and "?" runs, full stops, clause marks, and what it skips
+ * (@handles at the start of a chunk, hyphens inside words, stray marks:
+ * FW_SKIP); what may begin an emoticon and '#' go to punct_slow.
+ * FW_GENERAL, with *t untouched, for HTML entities, a hashtag of other
+ * letters, and a chunk that starts after a blank line (first, still t->p:
+ * the general path's own chunk start). */
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+    __attribute__((noinline));
+static int fast_punct(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+{
+    const unsigned char *end = t->end;
+    unsigned char c = *p;
+
+    if (first && t->in_chunk && p == t->p)
+        return FW_GENERAL;
+    if (c == '#' || emo_begins(t, p, end))
+        return punct_slow(t, tok, p, first);
+    /* no emoticon begins here: the general path's order without them */
+    if (c == '@' && first)
+        return skip_handle(t, p);
+    if (c == '&')
+        return FW_GENERAL;
+    if (c == '!' || c == '?')
+        return punct_bang(t, tok, p);
+    return punct_rest(t, tok, p, first);
+}
+
+/* fast_other - what the general path makes of the character at p beyond
+ * ASCII that is no letter of the Latin table (first: at the start of a
+ * chunk): emoji, "…", dashes and guillemets, and what it skips
+ * (quotation marks, symbols, invalid bytes: FW_SKIP).  FW_GENERAL, with
+ * *t untouched, for letters of other scripts, white space beyond ASCII
+ * and a chunk that starts after a blank line. */
+static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+    __attribute__((noinline));
+static int fast_other(srp_tokenizer *t, srp_token *tok, const unsigned char *p, int first)
+{
+    const unsigned char *end = t->end, *q = p;
+
+    if (first && ((t->in_chunk && p == t->p) || emo_begins(t, p, end)))
+        return FW_GENERAL;
+    if (at_space(p, end))
+        return FW_GENERAL;
+    const latin_cp *lc = latin_at(p, end);
+    if (lc != NULL && ((lc->cls & 0x0f) == LT_LETTER || (lc->cls & 0x0f) == LT_SLOW))
+        return FW_GENERAL;
+    uint32_t cp = srp_utf8_decode(&q, end);
+    int invalid = cp == 0xfffd && q - p != 3;
+    if (!invalid && !srp_is_emoji(cp)) {
+        /* a word in another script is the general path's */
+        int cat = utf8proc_get_property((utf8proc_int32_t)cp)->category;
+        if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+            cat == UTF8PROC_CATEGORY_ND)
+            return FW_GENERAL;
+    }
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    if (invalid) {
+        t->repaired++;
+    } else if (srp_is_emoji(cp)) {
+        emoji_token(t, tok, p, q);
+        return FW_TOKEN;
+    } else if (cp == 0x2026 || cp == 0x2013 || cp == 0x2014 || cp == 0xab || cp == 0xbb) {
+        /* … a sentence break; en and em dashes, guillemets clause marks */
+        tok_reset(tok, cp == 0x2026 ? SRP_TOK_BREAK : SRP_TOK_CLAUSE, p);
+        tok->surface_len = (size_t)(q - p);
+        t->p = q;
+        return FW_TOKEN;
+    } else if (cp == 0xa1 || cp == 0xbf) { /* ¡ ¿ */
+        t->hint[SRP_LANG_ES] += 1.0f;
+    }
+    t->p = q;
+    return FW_SKIP;
+}
+
+/* long_word - a word of 16 ASCII letters and digits or more at p: what
+ * the general path makes of it, wherever it stands (no URL and no
+ * emoticon has that shape) */
+static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
+    __attribute__((noinline));
+static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
+{
+    t->p = p;
+    t->chunk_end = t->end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+    scan_word(t, tok, 0);
+    return FW_TOKEN;
+}
+
 /* fast_word - the common token at once: an ASCII word of at most 15
  * letters and digits, after white space or right after the last token,
- * that ends in ASCII other than an apostrophe.  Returns 0, with *t
- * untouched, for anything else (the general path below decides). */
+ * that ends in ASCII other than an apostrophe; or the end of the text.
+ * Other words, punctuation and other characters go to fast_word_more,
+ * long_word, fast_punct and fast_other, which make what the general path
+ * would.  Returns FW_GENERAL, with *t untouched, for anything else (the
+ * general path below decides). */
 static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 {
     const unsigned char *p = t->p, *end = t->end;
@@ -998,63 +1371,50 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
         while (p < end && ascii_space(*p))
             nl += *p++ == '\n';
         if (nl >= 2)
-            return 0;
+            return FW_GENERAL;
         first = 1;
     } else {
         first = t->chunk_start;
     }
-    if (p >= end)
-        return 0;
+    if (p >= end) {
+        /* only ASCII white space was left: the general path would skip
+         * it, leave the chunk and find the end */
+        t->p = p;
+        t->in_chunk = 0;
+        return FW_END;
+    }
     if (!ascii_alnum(*p)) {
         /* a comma or a full stop right after a word, before a space or a
-         * newline: the token the general path makes of it, at once */
+         * newline: the token fast_punct would make, at once */
         if ((*p == ',' || *p == '.') && !first &&
             (p + 1 == end || p[1] == ' ' || p[1] == '\n') && !emo_begins(t, p, end)) {
             tok_reset(tok, *p == ',' ? SRP_TOK_CLAUSE : SRP_TOK_BREAK, p);
             tok->surface_len = 1;
             t->p = p + 1;
-            return 1;
+            return FW_TOKEN;
         }
+        if (*p < 0x80)
+            return fast_punct(t, tok, p, first);
         /* a word that begins with a Latin letter ("été", "Überweisung"):
          * no URL and no emoticon begins so */
         const latin_cp *lc = latin_at(p, end);
         if (lc == NULL || (lc->cls & 0x0f) != LT_LETTER)
-            return 0;
+            return fast_other(t, tok, p, first);
         return fast_word_more(t, tok, p, p, 0, 0, 0, 0, 0, 0);
     }
-    if (first) {
-        unsigned char c = *p;
-        if ((c | 0x20) == 'h' || (c | 0x20) == 'w') {
-            if (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
-                has_prefix_ci(p, end, "www."))
-                return 0;
-        }
-        /* what may be an emoticon is left to try_emoticon */
-        if (emo_begins(t, p, end) && emoticon_shape(p, end) != 0)
-            return 0;
-    }
-
-    __m128i v;
-    if (end - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    } else {
-        unsigned char tail[16] = {0};
-        memcpy(tail, p, (size_t)(end - p));
-        v = _mm_loadu_si128((const __m128i *)(const void *)tail);
-    }
-    /* letters: (v | 0x20) in 'a'..'z'; digits: v in '0'..'9'; both as one
-     * signed compare after a shift of the range to -128; a letter is
-     * lower case when its bit 5 is set (moved to the sign bit) */
-    const __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    const __m128i al = _mm_cmplt_epi8(_mm_add_epi8(lc, _mm_set1_epi8((char)(0x80 - 'a'))),
-                                      _mm_set1_epi8((char)(0x80 + 26)));
-    const __m128i dg = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '0'))),
-                                      _mm_set1_epi8((char)(0x80 + 10)));
-    unsigned am = (unsigned)_mm_movemask_epi8(al);
-    unsigned m = am | (unsigned)_mm_movemask_epi8(dg);
+    const __m128i v = load16(t, p, end);
+    __m128i al;
+    unsigned am, m = ascii_letters(v, &al, &am);
     unsigned n = (unsigned)__builtin_ctz(~m);
     if (n >= 16)
-        return 0;
+        return long_word(t, tok, p);
+    /* what may be an emoticon is left to try_emoticon: at the start of a
+     * chunk, one letter or digit alone or "xD", "XP" (two letters or digits
+     * in a row are no emoticon's shape, see emoticon_shape) */
+    if (first && (n < 2 || (*p | 0x20) == 'x') && emo_begins(t, p, end) &&
+        emoticon_shape(p, end) != 0)
+        return FW_GENERAL;
+    /* a letter is lower case when its bit 5 is set (moved to the sign bit) */
     unsigned keep = (1u << n) - 1;
     unsigned b5 = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(v, 2));
     unsigned um = am & ~b5 & keep;
@@ -1066,11 +1426,12 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, _mm_srli_si128(k, 1))) &
                   (keep >> 1);
 
-    /* what ends the word: the end, or ASCII that is not "'" between a
-     * letter and a letter (an elision: "l'avion", "don't") */
-    if (p + n < end) {
-        unsigned char b = p[n];
-        if (b >= 0x80 || b == '\'') {
+    /* what ends the word (key[n]: v's byte there, 0 past the end): the
+     * end, or ASCII that is not "'" between a letter and a letter (an
+     * elision: "l'avion", "don't") */
+    unsigned we = word_end[(unsigned char)tok->key[n]];
+    if (we != 0) {
+        if (we == WE_MORE) {
             /* it goes on in other letters ("café", "Straße"), or at an
              * apostrophe ("l'avion", "don't") */
             unsigned fl = 0, run = 0;
@@ -1083,16 +1444,30 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
             }
             return fast_word_more(t, tok, p, p + n, n, bits16(um), bits16(lm), fl, prev, run);
         }
+        /* a URL at the start of a chunk is skipped: "http", "https" and
+         * "www" end at ':' or '.' */
+        if (first && (n == 3 || n == 4 || n == 5) &&
+            (has_prefix_ci(p, end, "http://") || has_prefix_ci(p, end, "https://") ||
+             has_prefix_ci(p, end, "www."))) {
+            /* (not after a blank line: the general path's chunk start
+             * keeps it) */
+            if (t->in_chunk && p == t->p)
+                return FW_GENERAL;
+            t->p = chunk_find_end(p, end);
+            t->chunk_end = end;
+            t->in_chunk = 0;
+            t->chunk_start = 1;
+            return FW_SKIP;
+        }
     }
-    tok->key[n] = '\0';
-    uint64_t w0 = (uint64_t)_mm_cvtsi128_si64(k);
-    uint64_t h = SRP_HASH_SEED ^ n;
-    if (n <= 8) {
-        h = srp_hash_mix(h, w0 & (~0ull >> (8 * (8 - n))));
-    } else {
-        uint64_t w1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k));
-        h = srp_hash_mix(srp_hash_mix(h, w0), w1 & (~0ull >> (8 * (16 - n))));
-    }
+    /* the key zero-padded (NUL-terminated): the hash takes it 8 bytes at
+     * a time */
+    const __m128i kz = _mm_and_si128(
+        k, _mm_loadu_si128((const __m128i *)(const void *)(keep_bytes + 16 - n)));
+    _mm_storeu_si128((__m128i *)(void *)tok->key, kz);
+    uint64_t h = srp_hash_mix(SRP_HASH_SEED ^ n, (uint64_t)_mm_cvtsi128_si64(kz));
+    if (n > 8)
+        h = srp_hash_mix(h, (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(kz, kz)));
     /* the case masks decide the flags: no letter counts needed */
     tok->type = (um | lm) ? SRP_TOK_WORD : SRP_TOK_NUMBER;
     tok->flags = ((um & (um - 1)) && lm == 0 ? SRP_TF_CAPS : 0) | (um ? SRP_TF_UPPER : 0) |
@@ -1117,15 +1492,21 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
 
 static int tok_next_general(srp_tokenizer *t, srp_token *tok) __attribute__((noinline));
 
-/* srp_tok_next - the next token: most are plain words (fast_word); when
- * the general path only skipped something (an @handle, an HTML entity, a
- * hyphen inside a word: -1) the fast path tries again there */
+/* srp_tok_next - the next token: most are made by the fast path
+ * (fast_word); when it or the general path only skipped something (an
+ * @handle, a URL, an HTML entity, a hyphen inside a word: FW_SKIP, -1) the
+ * fast path tries again there */
 int srp_tok_next(srp_tokenizer *t, srp_token *tok)
 {
     for (;;) {
 #if defined(__SSE2__)
-        if (!t->general_only && fast_word(t, tok))
-            return 1;
+        if (!t->general_only) {
+            int f = fast_word(t, tok);
+            if (f == FW_SKIP)
+                continue;
+            if (f != FW_GENERAL)
+                return f == FW_TOKEN;
+        }
 #endif
         int r = tok_next_general(t, tok);
         if (r >= 0)
@@ -1292,27 +1673,7 @@ static int tok_next_general(srp_tokenizer *t, srp_token *tok)
             continue;
         }
         if (srp_is_emoji(cp)) {
-            tok_reset(tok, SRP_TOK_EMOJI, start);
-            size_t k = (size_t)(q - start);
-            memcpy(tok->key, start, k);
-            tok->key[k] = '\0';
-            tok->key_len = (unsigned)k;
-            tok->hash = srp_hash(tok->key, k);
-            t->p = q;
-            /* swallow skin tones, variation selectors and ZWJ sequences */
-            while (t->p < t->chunk_end) {
-                const unsigned char *r = t->p;
-                uint32_t m = srp_utf8_decode(&r, t->chunk_end);
-                if (emoji_modifier(m)) {
-                    t->p = r;
-                } else if (m == 0x200d && r < t->chunk_end) {
-                    srp_utf8_decode(&r, t->chunk_end);
-                    t->p = r;
-                } else {
-                    break;
-                }
-            }
-            tok->surface_len = (size_t)(t->p - start);
+            emoji_token(t, tok, start, q);
             return 1;
         }
         if (cp == 0x2026) { /* … */

@@ -67,6 +67,7 @@ typedef struct srp_token {
  * whole without knowing the lexicon. */
 typedef int (*srp_emoticon_fn)(const void *userdata, const char *raw, size_t len);
 
+/* srp_tok_init sets each field by name: a new field needs its line there */
 typedef struct srp_tokenizer {
     const unsigned char *base, *p, *end;
     const unsigned char *chunk_end;   /* end of the current whitespace chunk */
