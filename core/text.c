@@ -580,13 +580,21 @@ static size_t emoticon_len(const unsigned char *p, const unsigned char *end)
     return n >= 2 && punct >= 1 ? n : 0;
 }
 
+/* rating2 - "10/10", "10/5": two digits and a slash, a mark out of a
+ * scale, kept whole like an emoticon */
+static inline int rating2(const unsigned char *p, const unsigned char *end)
+{
+    return p + 2 < end && ascii_digit(p[0]) && ascii_digit(p[1]) && p[2] == '/';
+}
+
 /* emoticon_shape - the length of the chunk at p when it has the shape of
  * an emoticon, else 0: two letters or digits in a row are a word, but for
- * "xD" and "XD" (a fast reject), then emoticon_len */
+ * "xD" and "XD" and a mark "10/10" (a fast reject), then emoticon_len */
 static size_t emoticon_shape(const unsigned char *p, const unsigned char *end)
 {
     if (p + 1 < end && ascii_alnum(p[0]) && ascii_alnum(p[1]) &&
-        !((p[0] | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P')))
+        !((p[0] | 0x20) == 'x' && (p[1] == 'D' || p[1] == 'd' || p[1] == 'P')) &&
+        !rating2(p, end))
         return 0;
     return emoticon_len(p, end);
 }
@@ -613,8 +621,17 @@ static int try_emoticon(srp_tokenizer *t, srp_token *tok, int attached)
     if (n == 2 && ((ascii_digit(t->p[0]) && (t->p[1] == ')' || t->p[1] == ']')) ||
                    ((t->p[0] == '(' || t->p[0] == '[') && ascii_digit(t->p[1]))))
         return 0;
-    if (!t->is_emoticon(t->userdata, (const char *)t->p, n))
-        return 0;
+    if (!t->is_emoticon(t->userdata, (const char *)t->p, n)) {
+        /* "Solid 8/10.", "5/5!!", "so happy :)." - the chunk ends in
+         * sentence marks that are no part of the emoticon; they stay
+         * punctuation */
+        size_t k = n;
+        while (k > 2 && strchr(".,!?;:", t->p[k - 1]) != NULL)
+            k--;
+        if (k == n || !t->is_emoticon(t->userdata, (const char *)t->p, k))
+            return 0;
+        n = k;
+    }
     tok_reset(tok, SRP_TOK_EMOTICON, t->p);
     tok->surface_len = n;
     memcpy(tok->key, t->p, n);
@@ -1409,10 +1426,11 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     if (n >= 16)
         return long_word(t, tok, p);
     /* what may be an emoticon is left to try_emoticon: at the start of a
-     * chunk, one letter or digit alone or "xD", "XP" (two letters or digits
-     * in a row are no emoticon's shape, see emoticon_shape) */
-    if (first && (n < 2 || (*p | 0x20) == 'x') && emo_begins(t, p, end) &&
-        emoticon_shape(p, end) != 0)
+     * chunk, one letter or digit alone, "xD", "XP" or a mark "10/10" (two
+     * letters or digits in a row are no emoticon's shape otherwise, see
+     * emoticon_shape) */
+    if (first && (n < 2 || (*p | 0x20) == 'x' || (n == 2 && rating2(p, end))) &&
+        emo_begins(t, p, end) && emoticon_shape(p, end) != 0)
         return FW_GENERAL;
     /* a letter is lower case when its bit 5 is set (moved to the sign bit) */
     unsigned keep = (1u << n) - 1;

@@ -18,7 +18,8 @@ typedef struct expect_tok {
 
 static int fake_emoticon(const void *ud, const char *raw, size_t len)
 {
-    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):", "8)", "%)", "(8", NULL};
+    static const char *const list[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):", "8)", "%)", "(8",
+                                       "10/10", "8/10", "5/5", NULL};
     (void)ud;
     for (int i = 0; list[i]; i++)
         if (strlen(list[i]) == len && memcmp(list[i], raw, len) == 0)
@@ -77,6 +78,33 @@ static void test_tokens_keep_emoticons_whole(void **state)
                                {SRP_TOK_EMOTICON, "<3", 0},   {SRP_TOK_EMOTICON, ":D", 0},
                                {SRP_TOK_WORD, "thanks", 0},   {SRP_TOK_EMOTICON, ":)", 0}};
     check_tokens("sad :-( <3 :D thanks:)", want, 6);
+}
+
+/* a mark out of a scale is kept whole, and sentence marks after an
+ * emoticon stay punctuation ("Solid 8/10.", "10/10!") */
+static void test_tokens_ratings_and_trailing_marks(void **state)
+{
+    (void)state;
+    srp_tokenizer t;
+    srp_token tok;
+    const char *text = "Solid 8/10. 10/10! so happy :). 10/10/2023";
+    const char *want[] = {"solid", "8/10", ".", "10/10", "!", "so", "happy", ":)", "."};
+    int n = 0;
+
+    srp_tok_init(&t, text, strlen(text), fake_emoticon, NULL);
+    while (srp_tok_next(&t, &tok) && n < 9) {
+        const char *got = tok.key_len ? tok.key : tok.surface;
+        size_t len = tok.key_len ? tok.key_len : tok.surface_len;
+        if (strlen(want[n]) != len || memcmp(want[n], got, len) != 0)
+            fail_msg("token %d: '%.*s', want '%s'", n, (int)len, got, want[n]);
+        if (n == 1 || n == 3 || n == 7)
+            assert_int_equal(tok.type, SRP_TOK_EMOTICON);
+        n++;
+    }
+    assert_int_equal(n, 9);
+    /* a date is no mark: not an emoticon */
+    while (srp_tok_next(&t, &tok))
+        assert_int_not_equal(tok.type, SRP_TOK_EMOTICON);
 }
 
 static void test_tokens_emoji_with_modifiers(void **state)
@@ -258,9 +286,11 @@ static void test_tokens_fast_path_equals_general_path(void **state)
         "e\xcc\x81t\xc3\xa9", "\xff", "\t", "\n", "\n\n", "\r\n", "  ", "'", "''",
         /* upper case whose lower case takes three bytes (U+2C65, U+2C66) */
         "\xc8\xba", "a\xc8\xbe", "\xc8\xba" "BC",
+        /* marks out of a scale, with the sentence marks after them */
+        "10/10", "10/10.", "8/10.", "5/5!!", ":).", "12/3", "10/10/2023", "99/x",
     };
     static const char *const emos[] = {":-(", ":)", ":D", "<3", ";-)", ":'(", "xD", "):",
-                                       "8)", "%)", "(8", NULL};
+                                       "8)", "%)", "(8", "10/10", "8/10", "5/5", NULL};
     uint32_t first[8] = {0};
     static uint32_t pair[2048];
     unsigned seed = 4242;
@@ -473,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_tokens_words_and_case_folding),
         cmocka_unit_test(test_tokens_allcaps_is_a_signal),
         cmocka_unit_test(test_tokens_keep_emoticons_whole),
+        cmocka_unit_test(test_tokens_ratings_and_trailing_marks),
         cmocka_unit_test(test_tokens_emoji_with_modifiers),
         cmocka_unit_test(test_tokens_punctuation_runs),
         cmocka_unit_test(test_tokens_brackets_are_no_faces),
