@@ -1574,14 +1574,11 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
             continue;
         h = SRP_PHRASE_SEED ^ (k + 1);
-        unsigned nums = 0;   /* bit i: word i is a number */
         for (uint32_t p = p0; p <= cur; p++) {
             const slot *w = &s->ring[p & (RING - 1)];
             if (w->seq != p || w->tok.key_len == 0 ||
                 (w->tok.type != SRP_TOK_WORD && w->tok.type != SRP_TOK_NUMBER))
                 break;
-            if (w->tok.type == SRP_TOK_NUMBER)
-                nums |= 1u << n;
             words[n] = w->tok.key;
             lens[n++] = w->tok.key_len;
             h = srp_phrase_hash_add(h, w->tok.hash);
@@ -1594,11 +1591,15 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         /* "seit 3 Wochen", "waiting 10 days": in a phrase of the lexicon
          * "00" stands for any number (a number written in it, "5 stars",
          * matches first) */
-        if ((e == NULL || e->nrec == 0) && (nums & ~1u)) {
+        unsigned nums = 0;   /* bit i: word i (not the first) is a number */
+        for (unsigned i = 1; (e == NULL || e->nrec == 0) && i < n; i++)
+            if (s->ring[(p0 + i) & (RING - 1)].tok.type == SRP_TOK_NUMBER)
+                nums |= 1u << i;
+        if ((e == NULL || e->nrec == 0) && nums) {
             static const char any[8] = "00";   /* read in 8-byte chunks */
             h = SRP_PHRASE_SEED ^ (k + 1);
             for (unsigned i = 0; i < n; i++) {
-                if (i > 0 && (nums >> i & 1)) {
+                if (nums >> i & 1) {
                     words[i] = any;
                     lens[i] = 2;
                 }
