@@ -464,6 +464,17 @@ void srp_tok_init(srp_tokenizer *t, const char *buf, size_t len, srp_emoticon_fn
         pthread_once(&latin_once, latin_init);
 }
 
+/* in_chunk_at - the tokenizer goes on at p inside the chunk that runs to
+ * end (the text's end): the next token is no chunk's first */
+static inline void in_chunk_at(srp_tokenizer *t, const unsigned char *p,
+                               const unsigned char *end)
+{
+    t->p = p;
+    t->chunk_end = end;
+    t->in_chunk = 1;
+    t->chunk_start = 0;
+}
+
 static void tok_reset(srp_token *tok, srp_tok_type type, const unsigned char *start)
 {
     tok->type = type;
@@ -1103,10 +1114,7 @@ static int fast_word_more(srp_tokenizer *t, srp_token *tok, const unsigned char 
     tok->count_quest = 0;
     t->upper += upper != 0;
     t->lower += lower != 0;
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p, end);
     return 1;
 }
 
@@ -1154,10 +1162,7 @@ static inline __attribute__((always_inline)) int punct_bang(srp_tokenizer *t, sr
         p++;
     }
     tok->surface_len = (size_t)(p - start);
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p, end);
     return FW_TOKEN;
 }
 
@@ -1169,10 +1174,7 @@ static inline __attribute__((always_inline)) int skip_handle(srp_tokenizer *t,
     p++;
     while (p < t->end && (ascii_alnum(*p) || *p == '_'))
         p++;
-    t->p = p;
-    t->chunk_end = t->end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p, t->end);
     return FW_SKIP;
 }
 
@@ -1210,18 +1212,12 @@ static inline __attribute__((always_inline)) int punct_rest(srp_tokenizer *t, sr
     }
     p++;
 skip:
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p, end);
     return FW_SKIP;
 mark:
     tok_reset(tok, type, start);
     tok->surface_len = (size_t)(p - start);
-    t->p = p;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p, end);
     return FW_TOKEN;
 }
 
@@ -1256,10 +1252,7 @@ static int punct_slow(srp_tokenizer *t, srp_token *tok, const unsigned char *p, 
     if (c == '#' && p + 1 < end && (ascii_alpha(p[1]) || p[1] >= 0x80)) {
         if (p[1] >= 0x80)
             return FW_GENERAL;
-        t->p = p + 1;
-        t->chunk_end = end;
-        t->in_chunk = 1;
-        t->chunk_start = 0;
+        in_chunk_at(t, p + 1, end);
         scan_word(t, tok, 1);   /* one letter at least */
         return FW_TOKEN;
     }
@@ -1358,10 +1351,7 @@ static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
     __attribute__((noinline));
 static int long_word(srp_tokenizer *t, srp_token *tok, const unsigned char *p)
 {
-    t->p = p;
-    t->chunk_end = t->end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p, t->end);
     scan_word(t, tok, 0);
     return FW_TOKEN;
 }
@@ -1500,10 +1490,7 @@ static inline int fast_word(srp_tokenizer *t, srp_token *tok)
     tok->hint_mask = 0;
     t->upper += um != 0;
     t->lower += lm != 0;
-    t->p = p + n;
-    t->chunk_end = end;
-    t->in_chunk = 1;
-    t->chunk_start = 0;
+    in_chunk_at(t, p + n, end);
     return 1;
 }
 #endif
