@@ -134,6 +134,24 @@ static void test_clause_final_nicht_negates_backwards(void **state)
     assert_true(e.score < 4.0f);
 }
 
+/* scores_in - every text scores from lo to hi (scores are tenths) */
+static void scores_in(const sr_ctx *ctx, const char *const *texts, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        sr_sentiment s = tu_score(ctx, texts[i]);
+        if (s.score < lo || s.score > hi)
+            fail_msg("\"%s\": %.1f %s", texts[i], (double)s.score, sr_label_name(s.label));
+    }
+}
+
+/* all_complaints - every text scores below 4 */
+static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
+{
+    scores_in(ctx, texts, n, 0.0f, 3.95f);
+}
+
+#define NTEXTS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* a separable verb split around its clause counts as the joined form
  * ("stürzt ... ab" is "abstürzt"); a particle that is a preposition
  * ("aus Berlin", "ab 10 Uhr") changes nothing */
@@ -161,16 +179,8 @@ static void test_split_verb_counts_as_joined_form(void **state)
     sr_sentiment praise = tu_score(ctx, "Das Hotel zeichnet sich durch seine Lage aus.");
     sr_sentiment verb = tu_score(ctx, "Die App stürzt beim Start ab und ich kann nichts tun.");
 
-    for (size_t i = 0; i < sizeof(complaints) / sizeof(complaints[0]); i++) {
-        sr_sentiment s = tu_score(ctx, complaints[i]);
-        if (s.score >= 4.0f)
-            fail_msg("\"%s\": %.1f %s", complaints[i], (double)s.score, sr_label_name(s.label));
-    }
-    for (size_t i = 0; i < sizeof(neutral) / sizeof(neutral[0]); i++) {
-        sr_sentiment s = tu_score(ctx, neutral[i]);
-        if (s.score < 4.0f || s.score > 6.0f)
-            fail_msg("\"%s\": %.1f %s", neutral[i], (double)s.score, sr_label_name(s.label));
-    }
+    all_complaints(ctx, complaints, NTEXTS(complaints));
+    scores_in(ctx, neutral, NTEXTS(neutral), 4.0f, 6.0f);
     /* the cue names the verb with its particle */
     assert_true(tu_has_cue(&cue, "blättert nach zwei Wochen ab"));
     assert_true(praise.score > 6.0f);
@@ -258,16 +268,8 @@ static void test_too_much_of_a_thing(void **state)
         "Thanks, you too Sarah.",
     };
 
-    for (size_t i = 0; i < sizeof(complaints) / sizeof(complaints[0]); i++) {
-        sr_sentiment s = tu_score(ctx, complaints[i]);
-        if (s.score >= 4.0f)
-            fail_msg("\"%s\": %.1f", complaints[i], (double)s.score);
-    }
-    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-        sr_sentiment s = tu_score(ctx, others[i]);
-        if (s.score < 4.0f)
-            fail_msg("\"%s\": %.1f", others[i], (double)s.score);
-    }
+    all_complaints(ctx, complaints, NTEXTS(complaints));
+    scores_in(ctx, others, NTEXTS(others), 4.0f, 10.0f);
     sr_sentiment c = tu_score(ctx, "The room was too small.");
     sr_sentiment n = tu_score(ctx, "The room was not too small.");
     sr_sentiment k = tu_score(ctx, "You are too kind!");
@@ -289,11 +291,7 @@ static void test_mixed_verdict(void **state)
         "I have mixed feelings about this book, the start is great but the end is awful.",
     };
 
-    for (size_t i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
-        sr_sentiment s = tu_score(ctx, mixed[i]);
-        if (s.score < 4.0f || s.score > 6.0f)
-            fail_msg("\"%s\": %.1f", mixed[i], (double)s.score);
-    }
+    scores_in(ctx, mixed, NTEXTS(mixed), 4.0f, 6.0f);
     sr_sentiment m = tu_score(ctx, mixed[0]);
     sr_sentiment b = tu_score(ctx, "The hotel was amazing, nothing special about the breakfast though.");
     assert_true(tu_has_cue(&m, "Mixed feelings"));
@@ -321,29 +319,11 @@ static void test_love_how_and_praise_bursts(void **state)
         "Kocham jak wszystko działa od razu.",
     };
 
-    for (size_t i = 0; i < sizeof(sarcastic) / sizeof(sarcastic[0]); i++) {
-        sr_sentiment s = tu_score(ctx, sarcastic[i]);
-        if (s.score >= 4.0f)
-            fail_msg("\"%s\": %.1f", sarcastic[i], (double)s.score);
-    }
-    for (size_t i = 0; i < sizeof(sincere) / sizeof(sincere[0]); i++) {
-        sr_sentiment s = tu_score(ctx, sincere[i]);
-        if (s.score <= 6.0f)
-            fail_msg("\"%s\": %.1f", sincere[i], (double)s.score);
-    }
+    all_complaints(ctx, sarcastic, NTEXTS(sarcastic));
+    scores_in(ctx, sincere, NTEXTS(sincere), 6.05f, 10.0f);
     /* one turn only: the burst's opening praise is not turned twice */
     sr_sentiment b = tu_score(ctx, "Zug fällt aus. Super gemacht, liebe Bahn 👏");
     assert_true(b.valence > -5.0f);
-}
-
-/* all_complaints - every text scores below 4 */
-static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        sr_sentiment s = tu_score(ctx, texts[i]);
-        if (s.score >= 4.0f)
-            fail_msg("\"%s\": %.1f %s", texts[i], (double)s.score, sr_label_name(s.label));
-    }
 }
 
 /* a clause-final negator passes over a sentence adverb ("leider",
