@@ -9,6 +9,14 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 tap_plan 7
 
+# lex NAME LANG DESCRIPTION - compile $T/NAME.tsv for LANG (a test that it
+# compiles) and write $T/NAME.conf that scores with it
+lex() {
+    "$LEXC" -o "$T/$1.lex" "$2:$T/$1.tsv" 2>"$T/err"
+    tap_is "$3" "$?" 0
+    printf 'scoring = { lexicon = "%s"; languages = ["%s"]; };\n' "$T/$1.lex" "$2" > "$T/$1.conf"
+}
+
 printf 'now\t-0.5\tshout\n' > "$T/a.tsv"
 "$LEXC" -o "$T/a.lex" "en:$T/a.tsv" 2>"$T/err"; rc=$?
 tap_ok "shout without urgent is refused (exit $rc)" test "$rc" -ne 0 -a ! -e "$T/a.lex"
@@ -21,9 +29,7 @@ tap_ok "shout with a negator's reach is refused (exit $rc)" test "$rc" -ne 0
 # "my - person" first, then a full line for "my": the mark stays, so the
 # urgency below is the writer's own (a report would drop urgent_cue)
 printf 'my\t-\tperson\nmy\t-\tfunc\nurgently\t-1.0\turgent\norder\t-\tfunc\nthe\t-\tfunc\n' > "$T/c.tsv"
-"$LEXC" -o "$T/c.lex" "en:$T/c.tsv" 2>"$T/err"
-tap_is "a lexicon with person, then a full line, compiles" "$?" 0
-printf 'scoring = { lexicon = "%s"; languages = ["en"]; };\n' "$T/c.lex" > "$T/c.conf"
+lex c en "a lexicon with person, then a full line, compiles"
 out=$("$CTL" -c "$T/c.conf" score "Send my order urgently" 2>&1)
 tap_ok "the person mark survived the later line (urgent_cue kept)" \
     grep -q urgent_cue <<< "$out"
@@ -31,9 +37,7 @@ tap_ok "the person mark survived the later line (urgent_cue kept)" \
 # a mark alone on a stem's line ("abzock* - sep") adds the mark and keeps
 # the stem's valence (it used to replace the record by a function word)
 printf 'abzock*\t-2.9\nabzock*\t-\tsep\nab\t-\tfunc,sep\ndie\t-\tfunc\nzocken\t-\tfunc\neinen\t-\tfunc\nnur\t-\tfunc\n' > "$T/d.tsv"
-"$LEXC" -o "$T/d.lex" "de:$T/d.tsv" 2>"$T/err"
-tap_is "a lexicon with a mark on a stem compiles" "$?" 0
-printf 'scoring = { lexicon = "%s"; languages = ["de"]; };\n' "$T/d.lex" > "$T/d.conf"
+lex d de "a lexicon with a mark on a stem compiles"
 out=$("$CTL" -c "$T/d.conf" score "Abzockerei. Die zocken einen nur ab." 2>&1)
 tap_ok "the stem keeps its valence and splits around its clause" \
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=[x["text"] for x in d["cues"]]; sys.exit(not ("Abzockerei" in c and "zocken einen nur ab" in c))' "$out"
