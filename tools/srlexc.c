@@ -237,6 +237,21 @@ static int term_key(const char *term, char *key, size_t keysize, unsigned *nword
     return *nwords ? (int)o : -1;
 }
 
+/* mark_of - the SRP_MARK_* a tag names, or -1 */
+static int mark_of(const char *tag)
+{
+    static const char *const names[SRP_MARK_N] = {
+        [SRP_MARK_WHY] = "why",   [SRP_MARK_AGAIN] = "again",   [SRP_MARK_CORR] = "corr",
+        [SRP_MARK_INCRED] = "incred", [SRP_MARK_SEP] = "sep",   [SRP_MARK_CONJ] = "conj",
+        [SRP_MARK_EXCESS] = "excess", [SRP_MARK_MIXED] = "mixed",
+    };
+
+    for (int k = 0; k < SRP_MARK_N; k++)
+        if (names[k] != NULL && strcmp(tag, names[k]) == 0)
+            return k;
+    return -1;
+}
+
 static int parse_tags(char *s, rec *r, const char *file, unsigned line)
 {
     char *save = NULL;
@@ -308,22 +323,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_RESOLVE;
         else if (strcmp(tag, "person") == 0)
             r->person = 1;
-        else if (strcmp(tag, "why") == 0)
-            r->marks |= 1u << SRP_MARK_WHY;
-        else if (strcmp(tag, "again") == 0)
-            r->marks |= 1u << SRP_MARK_AGAIN;
-        else if (strcmp(tag, "corr") == 0)
-            r->marks |= 1u << SRP_MARK_CORR;
-        else if (strcmp(tag, "incred") == 0)
-            r->marks |= 1u << SRP_MARK_INCRED;
-        else if (strcmp(tag, "sep") == 0)
-            r->marks |= 1u << SRP_MARK_SEP;
-        else if (strcmp(tag, "conj") == 0)
-            r->marks |= 1u << SRP_MARK_CONJ;
-        else if (strcmp(tag, "excess") == 0)
-            r->marks |= 1u << SRP_MARK_EXCESS;
-        else if (strcmp(tag, "mixed") == 0)
-            r->marks |= 1u << SRP_MARK_MIXED;
+        else if (mark_of(tag) >= 0)
+            r->marks |= 1u << mark_of(tag);
         else if (strcmp(tag, "shout") == 0)
             r->shout = 1;   /* urgency in capitals only: checked below */
         else if (strncmp(tag, "concede=", 8) == 0) {
