@@ -52,6 +52,10 @@ LEXICON_FILES = $(foreach l,$(LEXICON_LISTS),$(word 2,$(subst :, ,$(l))))
 core/sentiroute.lex: tools/srlexc$(EXEEXT) $(LEXICON_FILES)
 	$(AM_V_GEN)$(MKDIR_P) core && tools/srlexc$(EXEEXT) -o $@ -H core/lexstamp.h $(LEXICON_LISTS)
 core/lexstamp.h: core/sentiroute.lex
+# BUILT_SOURCES covers `make`, `make check` and `make install`; a single
+# target named on the command line (`make tests/fuzz/fuzz_text` in a clean
+# tree) needs the header before its first compile too
+$(core_libsrcore_la_OBJECTS): core/lexstamp.h
 
 BUILT_SOURCES += core/sentiroute.lex core/lexstamp.h
 pkgdata_DATA += core/sentiroute.lex
