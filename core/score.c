@@ -1146,8 +1146,10 @@ static int praise_burst(const scorer *s, int l)
     for (; p < s->seq; p++) {
         const slot *w = &s->ring[p & (RING - 1)];
         const int emo = w->tok.type == SRP_TOK_EMOJI || w->tok.type == SRP_TOK_EMOTICON;
-        /* a weak word passes: "liebe Bahn", "dear team" */
-        if (w->seq != p || (fabsf(w->contrib[l]) > 0.5f && !(emo && w->contrib[l] > 0.0f)))
+        /* a weak word passes: "liebe Bahn", "dear team"; so does more
+         * praise tagged interj ("Genial, justo lo que necesitaba") */
+        if (w->seq != p || (fabsf(w->contrib[l]) > 0.5f &&
+                            !((emo || (w->interj & (1u << l))) && w->contrib[l] > 0.0f)))
             return 0;
     }
     return 1;

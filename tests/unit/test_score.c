@@ -688,6 +688,31 @@ static void test_sarcastic_exclamation(void **state)
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
 }
 
+/* the burst may hold more praise tagged interj after its opening word
+ * ("Genial, justo lo que necesitaba" after a complaint); after praise, or
+ * with praise not so tagged after it, it stays praise */
+static void test_praise_burst_with_interj_phrase(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const sarcastic[] = {
+        "The update deleted all my notes. Great, just what I needed.",
+        "La actualización me ha borrado todas las notas. Genial, justo lo que necesitaba.",
+        "Aktualizacja usunęła mi wszystkie notatki. Super, dokładnie tego potrzebowałem.",
+    };
+    const char *const sincere[] = {
+        "The hotel was lovely. Great, just what I needed.",
+        "My old kettle broke last week. Great, just what I needed, works perfectly.",
+        "El hotel era precioso. Genial, justo lo que necesitaba.",
+    };
+
+    all_complaints(ctx, sarcastic, NTEXTS(sarcastic));
+    scores_in(ctx, sincere, NTEXTS(sincere), 6.05f, 10.0f);
+    sr_sentiment m = tu_score(ctx, sarcastic[1]);
+    const sr_cue *c = cue_named(&m, "justo lo que necesitaba");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+}
+
 /* the applause that goes with a sarcastic exclamation is sarcasm too; with
  * good news after the exclamation it stays praise */
 static void test_sarcastic_applause(void **state)
@@ -1424,6 +1449,7 @@ int main(void)
         cmocka_unit_test(test_too_much_of_a_thing),
         cmocka_unit_test(test_mixed_verdict),
         cmocka_unit_test(test_love_how_and_praise_bursts),
+        cmocka_unit_test(test_praise_burst_with_interj_phrase),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
         cmocka_unit_test(test_a_repeated_failure_weighs_more),
         cmocka_unit_test(test_incredulity_question_after_a_complaint),
