@@ -54,12 +54,15 @@
                                 * 0.2-0.3, is a request) */
 #define THANKS_REST (-1.0f)    /* thanks: the rest of its clause at or below this
                                 * is what it thanks for: sarcasm */
+#define CUE_CRY 0x40u          /* internal cue mark: tears tagged laugh (drop_cries) */
 #define CUE_PLAINURG 0x80u     /* internal cue mark: a plain urgency word's
                                 * valence (taken back from a report) */
 #define RESOLVE_REACH 3u       /* "solved a problem": a problem word this close
                                 * after a resolution word is over */
 #define LAUGH_REST (-1.0f)     /* laughter: the rest of its sentence at or below
                                 * this is a complaint (no praise from the laugh) */
+#define CRY_REST 1.0f          /* tears ("😭" tagged laugh): the rest of the sentence
+                                * at or above this is praise (no blame from them) */
 #define REFUSAL_VAL (-0.3f)    /* "No, thanks.": a polite refusal, not gratitude */
 #define URGENT_PLAIN 1.0f      /* urgency words this weak are plain urgency ("asap",
                                 * "urgently"): a report that is not the writer's
@@ -84,6 +87,7 @@ typedef struct slot {
     float contrib[SRP_NLANG];
     uint16_t fset[SRP_NLANG];   /* flags this word set, per language */
     uint8_t negated[SRP_NLANG];
+    uint8_t cry;                /* languages where contrib[] is tears tagged laugh */
     unsigned polite;            /* languages where contrib[] went to politeness */
     unsigned plainurg;          /* languages where contrib[] is plain urgency */
     unsigned interj;            /* languages where praise tagged interj was counted
@@ -107,6 +111,7 @@ typedef struct lstate {
     double ua, ub, udoc; /* the plain urgency words' part of seg_a, seg_b and
                           * doc: a report takes it back exactly */
     unsigned uhits;      /* hits that were plain urgency words */
+    float cry_v;         /* tears' (negative) valence in the open sentence */
     double caps;         /* ALLCAPS emphasis, added if the text is mixed case */
     double polite;       /* thanks/please: weighed at the end (questions) */
     uint32_t epoch;      /* contrast words seen in the open sentence */
@@ -115,6 +120,7 @@ typedef struct lstate {
     unsigned neg_reach;  /* how many words it reaches */
     int postneg;         /* a backward-acting negator waits for the next token */
     uint32_t postneg_seq;
+    unsigned ncry;       /* the hits that were those tears */
     int64_t absence;     /* seq of an absence determiner ("no") waiting for its noun */
     int64_t concede;     /* seq of the word that opened a concessive clause, -1 */
     int64_t concede_end; /* the last seq it reaches */
@@ -124,6 +130,8 @@ typedef struct lstate {
     float laugh_v;       /* laughter's valence in the open sentence */
     int64_t thanks_seq;  /* seq of the last thanks in the open clause, -1 */
     float thanks_v;      /* its valence (in polite) */
+    uint32_t thanks_sent; /* 1 + the first seq of the sentence where the last
+                           * thanks (thanks_v) were said and are still thanks, 0 */
     double clause_val;   /* seg_a + seg_b when the clause began */
     double last_sent;    /* what the last closed sentence that said anything added */
     int64_t good_seq;    /* seq of the last praise or expected service ("help") */
@@ -323,20 +331,26 @@ static void cue_add(lstate *L, const char *surface, size_t len, float w, int kin
     L->cue_polite[i] = 0;
 }
 
+/* cue_remove - forget cue i (the last one takes its place) */
+static void cue_remove(lstate *L, unsigned i)
+{
+    L->cue_min = -1;
+    L->ncues--;
+    L->cues[i] = L->cues[L->ncues];
+    L->cue_seq[i] = L->cue_seq[L->ncues];
+    L->cue_epoch[i] = L->cue_epoch[L->ncues];
+    L->cue_polite[i] = L->cue_polite[L->ncues];
+}
+
 /* cue_drop - forget the cues of one word (it became part of a phrase) */
 static void cue_drop(lstate *L, uint32_t seq)
 {
     L->cue_min = -1;
     for (unsigned i = 0; i < L->ncues;) {
-        if (L->cue_seq[i] == seq) {
-            L->ncues--;
-            L->cues[i] = L->cues[L->ncues];
-            L->cue_seq[i] = L->cue_seq[L->ncues];
-            L->cue_epoch[i] = L->cue_epoch[L->ncues];
-            L->cue_polite[i] = L->cue_polite[L->ncues];
-        } else {
+        if (L->cue_seq[i] == seq)
+            cue_remove(L, i);
+        else
             i++;
-        }
     }
 }
 
@@ -567,6 +581,25 @@ static int neither_nor(scorer *s, int l, float valence, uint32_t pos)
     return 1;
 }
 
+/* laugh - laughter ("lol", "xD") or tears ("😭") counted at pos: what
+ * the end of its sentence weighs (sentence_close, drop_cries); returns
+ * the cue marks to add */
+static __attribute__((noinline)) unsigned laugh(lstate *L, slot *sl, int l, float v, uint32_t pos,
+                                                int tears)
+{
+    if (v > 0) {
+        L->laugh_v += v;
+        L->laugh_seq = pos;
+        L->laugh_epoch = L->epoch;
+    } else if (tears) {
+        sl->cry |= 1u << l;
+        L->cry_v += v;
+        L->ncry++;
+        return CUE_CRY;
+    }
+    return 0;
+}
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -712,6 +745,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         if (v >= THANKS_MIN) {
             L->thanks_seq = pos;
             L->thanks_v = v;
+            L->thanks_sent = s->sent_start + 1;
         }
         cue_add(L, surface, surface_len, v, SR_CUE_WORD, mods, pos);
         if (L->ncues > 0 && L->cue_seq[L->ncues - 1] == pos)
@@ -738,11 +772,8 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
             undo(s, l, ps);
         L->problem_seq = -1;
     }
-    if ((r->tags2 & SRP_T2_LAUGH) && v > 0) {
-        L->laugh_v += v;
-        L->laugh_seq = pos;
-        L->laugh_epoch = L->epoch;
-    }
+    if (r->tags2 & SRP_T2_LAUGH)
+        mods |= laugh(L, sl, l, v, pos, emoji && !negated);
     if (v > 0)
         L->good_seq = pos;
     if (v > 0 && (r->tags2 & SRP_T2_INTERJ))
@@ -918,6 +949,11 @@ static void undo(scorer *s, int l, slot *sl)
         if (L->laugh_seq == (int64_t)sl->seq) {
             L->laugh_v -= c;
             L->laugh_seq = -1;
+        }
+        if (sl->cry & (1u << l)) {
+            L->cry_v -= c;
+            L->ncry--;
+            sl->cry &= (uint8_t)~(1u << l);
         }
         sl->contrib[l] = 0.0f;
         if (L->hits)
@@ -1155,6 +1191,32 @@ static int praise_burst(const scorer *s, int l)
     return 1;
 }
 
+/* drop_cries - "this album is SO good 😭😭", "qué maravilla de concierto
+ * 😭": tears (emoji tagged laugh with a negative valence) in a sentence
+ * that praises are the writer overwhelmed, not sad; they take no blame
+ * there, nor with thanks ("thank you so much 😭").  Alone, or with a
+ * complaint ("I miss my dog 😭"), or after a sentence that complains
+ * ("Flight cancelled. Thank you so much 😭"), they keep it;
+ * so they do in a sentence with a contrast (the halves weigh apart). */
+static __attribute__((noinline)) void drop_cries(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    const double thanks = L->thanks_sent == s->sent_start + 1 ? L->thanks_v : 0.0;
+
+    if (L->epoch == 0 && L->last_sent >= LAUGH_REST && L->seg_b - L->cry_v + thanks >= CRY_REST) {
+        L->seg_b -= L->cry_v;
+        L->hits -= L->ncry < L->hits ? L->ncry : L->hits;
+        for (unsigned i = 0; i < L->ncues;) {
+            if ((L->cues[i].mods & CUE_CRY) && L->cue_seq[i] >= s->sent_start)
+                cue_remove(L, i);
+            else
+                i++;
+        }
+    }
+    L->cry_v = 0.0f;
+    L->ncry = 0;
+}
+
 static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
@@ -1175,6 +1237,8 @@ static void sentence_close(scorer *s, int l, int question)
     }
     L->laugh_v = 0.0f;
     L->laugh_seq = -1;
+    if (L->ncry > 0)
+        drop_cries(s, l);
 
     /* "Seriously?", "Sérieux ?", "¿En serio?", "Serio?", "Im Ernst?": an
      * incredulity word or phrase that is a question of its own is
@@ -1310,10 +1374,15 @@ static void thanks_check(scorer *s, int l)
     double rest = L->seg_a + L->seg_b - L->clause_val;
     if (L->laugh_seq >= (int64_t)L->clause)
         rest -= L->laugh_v;
+    /* nor are tears ("thank you so much 😭😭" is moved, not sarcastic) */
+    for (unsigned i = 0; L->ncry > 0 && i < L->ncues; i++)
+        if ((L->cues[i].mods & CUE_CRY) && L->cue_seq[i] >= L->clause)
+            rest -= L->cues[i].weight;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
         rest <= THANKS_REST) {
         float v = L->thanks_v * IRONY_FLIP;
         L->polite -= L->thanks_v;
+        L->thanks_sent = 0;
         L->seg_b += v;
         cue_reweight(L, (uint32_t)L->thanks_seq, v, SR_MOD_IRONY);
         for (unsigned i = 0; i < L->ncues; i++)
@@ -2073,7 +2142,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         used[bi] = 1;
         cue_text(out->cues[n].text, L->cues[bi].src, L->cues[bi].len);
         out->cues[n].kind = L->cues[bi].kind;
-        out->cues[n].mods = L->cues[bi].mods & ~CUE_PLAINURG;
+        out->cues[n].mods = L->cues[bi].mods & ~(CUE_PLAINURG | CUE_CRY);
         out->cues[n].weight = floorf(L->cues[bi].weight * 1000.0f + 0.5f) / 1000.0f;
         n++;
     }

@@ -31,7 +31,8 @@
  *   that can open a sentence as an exclamation: before a comma and a
  *   complaint it is sarcasm, "Great, another delay."), laugh (laughter:
  *   its praise is dropped from a sentence that complains, "lol my bag got
- *   lost again"), resolve (a problem's end: a problem word, tagged fullneg,
+ *   lost again"; on an emoji of negative valence, tears: their blame is
+ *   dropped from a sentence that praises or thanks, "so good 😭"), resolve (a problem's end: a problem word, tagged fullneg,
  *   before it in the sentence counts no more, "the problem was solved
  *   quickly"), person (a word of the writer or of the one addressed: "my",
  *   "I", "you", "please", "mi", "necesito", "mój", "proszę"; urgency counts

@@ -966,6 +966,43 @@ static void test_laughter_in_a_complaint_is_no_praise(void **state)
     assert_true(c != NULL && c->weight > 0);
 }
 
+/* tears ("😭", "🥺", tagged laugh with a negative valence) next to praise
+ * or thanks are the writer overwhelmed: they take no blame there; alone,
+ * with a complaint, in a sentence with a contrast or after a sentence that
+ * complains they keep it */
+static void test_tears_next_to_praise_are_no_blame(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const moved[] = {
+        "this album is SO good 😭😭",
+        "omg the new season is amazing 😭😭😭",
+        "thank you so much 😭",
+        "qué maravilla de concierto 😭",
+        "ce livre est tellement beau 😭",
+        "najlepszy koncert w życiu 😭❤️",
+        "Danke euch, ihr seid die Besten 🥺",
+    };
+    const char *const sad[] = {
+        "😭",
+        "I miss my dog so much 😭",
+        "they cancelled my flight again 😭",
+        "not good 😭",
+        "my flight got cancelled. thank you so much 😭",
+        "mi pedido no ha llegado 😭",
+        "the food was nice but the room was filthy 😭",
+    };
+
+    scores_in(ctx, moved, NTEXTS(moved), 6.05f, 10.0f);
+    all_complaints(ctx, sad, NTEXTS(sad));
+    /* the tears are no cue where they take no blame; where they keep it
+     * they are one, with the weight counted */
+    sr_sentiment s = tu_score(ctx, moved[0]);
+    assert_null(cue_named(&s, "😭"));
+    s = tu_score(ctx, sad[1]);
+    const sr_cue *c = cue_named(&s, "😭");
+    assert_true(c != NULL && c->weight < 0 && c->kind == SR_CUE_EMOJI && c->mods == 0);
+}
+
 /* thanks for a complaint, in its own clause, is sarcasm; thanks beside a
  * complaint in another clause, or for help with one, stay thanks */
 static void test_thanks_for_a_complaint_is_sarcasm(void **state)
@@ -1434,6 +1471,7 @@ int main(void)
         cmocka_unit_test(test_without_doubt_buy_again_and_steps),
         cmocka_unit_test(test_review_verdicts),
         cmocka_unit_test(test_laughter_in_a_complaint_is_no_praise),
+        cmocka_unit_test(test_tears_next_to_praise_are_no_blame),
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_a_solved_problem_counts_no_more),
         cmocka_unit_test(test_editorial_verdicts),
