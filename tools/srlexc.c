@@ -57,8 +57,10 @@
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
  *   Blank lines and lines starting with '#' are ignored.  A later file
  *   overrides an earlier one for the same term and language.  Words with
- *   diacritics also get their unaccented spelling (and de ae/oe/ue/ss)
- *   unless that spelling has its own entry.
+ *   diacritics also get their unaccented spelling (and de ae/oe/ue/ss),
+ *   and English terms with n't their spelling without the apostrophe
+ *   ("can't log in" -> "cant log in"), unless that spelling has its own
+ *   entry.
  *
  *   Errors name file and line; the exit code is 0, 1 (bad input) or 2
  *   (usage).
@@ -570,6 +572,44 @@ static int strip(const char *key, size_t len, char *out, size_t outsize, int de_
     return (int)o;
 }
 
+/* put_variant - key (k bytes) as another spelling of record r */
+static void put_variant(int l, const char *key, int k, const rec *r)
+{
+    unsigned nwords = 1;
+    char first[SRP_KEY_MAX];
+    size_t fl = strcspn(key, " ");
+
+    for (int j = 0; j < k; j++)
+        if (key[j] == ' ')
+            nwords++;
+    if (fl >= sizeof(first))
+        return;
+    memcpy(first, key, fl);
+    first[fl] = '\0';
+    put(l, key, (size_t)k, r, nwords, first, NULL, 0, 1);
+}
+
+/* no_apos - English "n't" written without its apostrophe, as tweets do
+ * ("can't log in" -> "cant log in"); 0 when the key has no "n't" */
+static int no_apos(const char *key, size_t len, char *out, size_t outsize)
+{
+    size_t o = 0;
+    int changed = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (key[i] == '\'' && i > 0 && key[i - 1] == 'n' && i + 1 < len && key[i + 1] == 't' &&
+            (i + 2 == len || key[i + 2] == ' ')) {
+            changed = 1;
+            continue;
+        }
+        if (o + 1 >= outsize)
+            return -1;
+        out[o++] = key[i];
+    }
+    out[o] = '\0';
+    return changed ? (int)o : 0;
+}
+
 static void add_variants(void)
 {
     size_t n = nentries;
@@ -589,19 +629,14 @@ static void add_variants(void)
             r = entries[i].recs[l];
             for (int de = 0; de <= (l == SRP_LANG_DE); de++) {
                 int k = strip(key, len, buf, sizeof(buf), de);
-                unsigned nwords = 1;
-                char first[SRP_KEY_MAX];
                 if (k < 0 || ((size_t)k == len && memcmp(buf, key, len) == 0))
                     continue;
-                for (int j = 0; j < k; j++)
-                    if (buf[j] == ' ')
-                        nwords++;
-                size_t fl = strcspn(buf, " ");
-                if (fl >= sizeof(first))
-                    continue;
-                memcpy(first, buf, fl);
-                first[fl] = '\0';
-                put(l, buf, (size_t)k, &r, nwords, first, NULL, 0, 1);
+                put_variant(l, buf, k, &r);
+            }
+            if (l == SRP_LANG_EN) {
+                int k = no_apos(key, len, buf, sizeof(buf));
+                if (k > 0)
+                    put_variant(l, buf, k, &r);
             }
         }
     }

@@ -1,13 +1,14 @@
 #!/bin/bash
 # test_srlexc.sh - the lexicon compiler refuses what it cannot encode and
 # keeps a first/second-person mark across a later line for the same term,
-# and a mark given alone on a stem's line
+# and a mark given alone on a stem's line; English n't has a spelling
+# without its apostrophe
 . "$top_srcdir/tests/tap.sh"
 LEXC=$top_builddir/tools/srlexc
 CTL=$top_builddir/tools/sentiroutectl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-tap_plan 7
+tap_plan 11
 
 # lex NAME LANG DESCRIPTION - compile $T/NAME.tsv for LANG (a test that it
 # compiles) and write $T/NAME.conf that scores with it
@@ -41,4 +42,18 @@ lex d de "a lexicon with a mark on a stem compiles"
 out=$("$CTL" -c "$T/d.conf" score "Abzockerei. Die zocken einen nur ab." 2>&1)
 tap_ok "the stem keeps its valence and splits around its clause" \
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); c=[x["text"] for x in d["cues"]]; sys.exit(not ("Abzockerei" in c and "zocken einen nur ab" in c))' "$out"
+
+# English n't also matches without its apostrophe ("cant log in"); a term
+# listed in that spelling keeps its own record
+printf "can't log in\t-1.8\nwon't\t-\tneg\nwont\t0.5\ni\t-\tfunc\nit\t-\tfunc\n" > "$T/e.tsv"
+lex e en "a lexicon with n't terms compiles"
+out=$("$CTL" -c "$T/e.conf" score "i cant log in" 2>&1)
+tap_ok "\"cant log in\" is the phrase \"can't log in\"" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] < 4 and d["cues"][0]["text"] == "cant log in"))' "$out"
+out=$("$CTL" -c "$T/e.conf" score "it wont" 2>&1)
+tap_ok "a term listed without the apostrophe keeps its record" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] > 5 and d["cues"][0]["text"] == "wont"))' "$out"
+out=$("$CTL" -c "$T/e.conf" score "i cannt log in" 2>&1)
+tap_ok "other spellings are no variant" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] == 5))' "$out"
 tap_done
