@@ -72,6 +72,8 @@
 #define MIXED_DAMP 0.2f        /* a mixed verdict ("mixed feelings", "Licht und
                                 * Schatten"): what the text says weighs this much */
 #define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
+#define RATING_CLEAR 1.0f      /* a rating this strong ("2/5" -1.2, "4 stars" 1.5) is a
+                                * verdict; weaker ones ("3/5" -0.3) are a middling one */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -158,6 +160,13 @@ typedef struct lstate {
                           * ("nothing special"), waiting for its clause to end */
     const char *mixed_wsrc;
     uint32_t mixed_wlen;
+    float rating_v;      /* the first rating's valence ("3/5", "2 étoiles") */
+    unsigned rating_cls; /* the classes of the ratings seen: 1 negative, 2 middling, 4 positive */
+    unsigned rating_prev; /* rating_cls before the latest rating, at rating_seq */
+    int64_t rating_seq;  /* (a phrase that takes the rating in undoes it), -1 */
+    uint8_t stars[2];    /* star glyphs seen: [1] full (★), [0] empty (☆) */
+    int64_t rating_wait; /* seq of a rating "3/5" inside its clause: it counts if */
+    float rating_wait_v; /* the clause ends after it; its valence */
     unsigned fbits;      /* the bits whose count is not 0 */
     unsigned hits;
     unsigned ncues;
@@ -175,7 +184,7 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1, .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -567,6 +576,36 @@ static int neither_nor(scorer *s, int l, float valence, uint32_t pos)
     return 1;
 }
 
+/* is_rating - a word or phrase of valence that opens with a number is a
+ * rating when a slash and a digit follow the number ("3/5", "8.5/10": 2) or
+ * a space and words ("2 étoiles", "3 von 5 Sternen", "3 étoiles sur 5",
+ * "1 star is generous": 1); "8 out of 10 flights" is as often a share, and
+ * "3rd time", "3ème fois", "143" and emoticons ("8)", "0:-)") are none */
+static int is_rating(const char *w, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && w[i] >= '0' && w[i] <= '9')
+        i++;
+    if (i == 0 || i > 2)
+        return 0;
+    if (i + 1 < n && (w[i] == '.' || w[i] == ',') && w[i + 1] >= '0' && w[i + 1] <= '9')
+        i += 2;
+    if (i + 1 < n && w[i] == '/' && w[i + 1] >= '0' && w[i + 1] <= '9')
+        return 2;
+    return i + 1 < n && w[i] == ' ' && !(n - i > 4 && memcmp(w + i, " out ", 5) == 0);
+}
+
+/* rating_add - a rating of valence v at seq counts as the writer's verdict */
+static void rating_add(lstate *L, float v, int64_t seq)
+{
+    L->rating_prev = L->rating_cls;
+    L->rating_seq = seq;
+    if (L->rating_cls == 0)
+        L->rating_v = v;
+    L->rating_cls |= v <= -RATING_CLEAR ? 1u : v >= RATING_CLEAR ? 4u : 2u;
+}
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -747,6 +786,23 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->good_seq = pos;
     if (v > 0 && (r->tags2 & SRP_T2_INTERJ))
         sl->interj |= 1u << l;
+    /* "★★★☆☆": the glyphs are counted; the row is a rating at the end */
+    if (emoji && surface_len == 3 && (unsigned char)surface[0] == 0xE2 &&
+        (unsigned char)surface[1] == 0x98 &&
+        ((unsigned char)surface[2] == 0x85 || (unsigned char)surface[2] == 0x86) &&
+        L->stars[surface[2] & 1] < 255)
+        L->stars[surface[2] & 1]++;
+    if (surface[0] >= '0' && surface[0] <= '9' && !negated && (tags & SRP_T_VAL)) {
+        /* "3/5" opens or ends its clause ("2/5 - ...", "Note : 3/5.");
+         * "my flight on 8/10 to LAX" is a date */
+        int rt = is_rating(surface, surface_len);
+        if (rt == 1 || (rt == 2 && pos == s->clause))
+            rating_add(L, r->valence, pos);
+        else if (rt == 2) {
+            L->rating_wait = pos;
+            L->rating_wait_v = r->valence;
+        }
+    }
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -931,6 +987,13 @@ static void undo(scorer *s, int l, slot *sl)
         L->unresolve_seq = -1;
     if (L->problem_seq == (int64_t)sl->seq)
         L->problem_seq = -1;
+    if (L->rating_seq == (int64_t)sl->seq) {
+        /* "3 Sterne" inside "3 Sterne Hotel" */
+        L->rating_cls = L->rating_prev;
+        L->rating_seq = -1;
+    }
+    if (L->rating_wait == (int64_t)sl->seq)
+        L->rating_wait = -1;
     sl->interj &= ~(0x101u << l);
     cue_drop(L, sl->seq);
     flag_undo(L, sl, l);
@@ -1428,6 +1491,11 @@ static void boundary(scorer *s, int sentence, int question)
         }
         if (s->postneg_mask & (1u << l))
             postneg_resolve(s, l, 1);
+        if (s->L[l].rating_wait >= 0) {
+            if (s->L[l].rating_wait == (int64_t)s->seq - 1)
+                rating_add(&s->L[l], s->L[l].rating_wait_v, -1);
+            s->L[l].rating_wait = -1;
+        }
         if (s->L[l].mixed_end >= 0) {
             lstate *L = &s->L[l];
             if (L->mixed_end == (int64_t)s->seq - 1) {
@@ -2015,6 +2083,27 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
      * slower to reach 0 (two strong words are a complaint, not fury) */
     double compound = v < 0 ? v / (-v + cfg->negative_knee) : v / sqrt(v * v + cfg->alpha);
     double score = 5.0 + 5.0 * compound;
+    /* "2/5 - A romantic comedy with charming characters and a happy ending.
+     * Sadly the jokes fall flat.", "3 étoiles. Bien écrit, un peu
+     * prévisible.": a rating is the writer's verdict; the words around it
+     * (a plot's murders, a story's happy end) decide only within its class.
+     * Ratings of two classes ("food 5/5, service 2/5") decide nothing. */
+    if (L->stars[0] + L->stars[1] == 5 || L->stars[0] + L->stars[1] == 10) {
+        /* a row of five or ten stars: "★★☆☆☆" is 2/5 */
+        double f = (double)L->stars[1] / (L->stars[0] + L->stars[1]);
+        rating_add(L, f <= 0.2 ? -2.5f : f <= 0.4 ? -1.2f : f <= 0.6 ? -0.3f : f < 1.0 ? 1.8f : 3.0f, -1);
+    }
+    if (L->rating_cls == 1u || L->rating_cls == 4u) {
+        double rv = L->rating_v;
+        double rs = 5.0 + 5.0 * (rv < 0 ? rv / (-rv + cfg->negative_knee) : rv / sqrt(rv * rv + cfg->alpha));
+        if (rv < 0 ? score >= cfg->negative_below : score <= cfg->positive_above)
+            score = rs;
+    } else if (L->rating_cls == 2u) {
+        if (score < cfg->negative_below)
+            score = cfg->negative_below;
+        else if (score > cfg->positive_above)
+            score = cfg->positive_above;
+    }
     score = floor(score * 10.0 + 0.5) / 10.0;
     if (score < 0.0)
         score = 0.0;
