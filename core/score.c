@@ -32,6 +32,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #define RING 8                 /* power of two: recent words kept */
 #define WINDOW 3               /* negation/booster reach in words */
@@ -576,24 +577,50 @@ static int neither_nor(scorer *s, int l, float valence, uint32_t pos)
     return 1;
 }
 
-/* is_rating - a word or phrase of valence that opens with a number is a
- * rating when a slash and a digit follow the number ("3/5", "8.5/10": 2) or
- * a space and words ("2 étoiles", "3 von 5 Sternen", "3 étoiles sur 5",
- * "1 star is generous": 1); "8 out of 10 flights" is as often a share, and
- * "3rd time", "3ème fois", "143" and emoticons ("8)", "0:-)") are none */
-static int is_rating(const char *w, size_t n)
+/* star_noun - w opens with the noun of a rating's scale: "stars",
+ * "Sterne", "étoiles", "estrellas", "gwiazdki" */
+static int star_noun(const char *w, size_t n)
+{
+    static const char *const nouns[] = {"star", "stern", "\xc3\xa9toile", "\xc3\x89toile", "etoile",
+                                        "estrell", "gwiazd"};
+
+    for (size_t k = 0; k < sizeof(nouns) / sizeof(nouns[0]); k++) {
+        size_t m = strlen(nouns[k]);
+        if (n >= m && strncasecmp(w, nouns[k], m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* is_rating - a word or phrase of valence is a rating when it opens with a
+ * number and then a slash and a digit ("3/5", "8.5/10": 2) or a space and
+ * words ("2 étoiles", "3 von 5 Sternen", "3 étoiles sur 5", "1 star is
+ * generous": 1), or when a phrase (phrase) is a number word and a star noun
+ * ("fünf Sterne", "deux étoiles": 1).  "8 out of 10 flights" is as often a
+ * share, and "3rd time", "3ème fois", "143" and emoticons ("8)", "0:-)")
+ * are none */
+static int is_rating(const char *w, size_t n, int phrase)
 {
     size_t i = 0;
 
+    if (!(w[0] >= '0' && w[0] <= '9')) {
+        if (!phrase)
+            return 0;
+        while (i < n && w[i] != ' ' && w[i] != '-')
+            i++;
+        return i + 1 < n && memchr(w + i + 1, ' ', n - i - 1) == NULL &&
+               star_noun(w + i + 1, n - i - 1);
+    }
     while (i < n && w[i] >= '0' && w[i] <= '9')
         i++;
-    if (i == 0 || i > 2)
+    if (i > 2)
         return 0;
     if (i + 1 < n && (w[i] == '.' || w[i] == ',') && w[i + 1] >= '0' && w[i + 1] <= '9')
         i += 2;
     if (i + 1 < n && w[i] == '/' && w[i + 1] >= '0' && w[i + 1] <= '9')
         return 2;
-    return i + 1 < n && w[i] == ' ' && !(n - i > 4 && memcmp(w + i, " out ", 5) == 0);
+    return i + 1 < n && (w[i] == ' ' || (phrase && w[i] == '-')) &&
+           !(n - i > 4 && memcmp(w + i, " out ", 5) == 0);
 }
 
 /* rating_add - a rating of valence v at seq counts as the writer's verdict */
@@ -792,10 +819,11 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         ((unsigned char)surface[2] == 0x85 || (unsigned char)surface[2] == 0x86) &&
         L->stars[surface[2] & 1] < 255)
         L->stars[surface[2] & 1]++;
-    if (surface[0] >= '0' && surface[0] <= '9' && !negated && (tags & SRP_T_VAL)) {
+    const int in_phrase = s->phrase_end > (int64_t)pos;
+    if (((surface[0] >= '0' && surface[0] <= '9') || in_phrase) && !negated && (tags & SRP_T_VAL)) {
         /* "3/5" opens or ends its clause ("2/5 - ...", "Note : 3/5.");
          * "my flight on 8/10 to LAX" is a date */
-        int rt = is_rating(surface, surface_len);
+        int rt = is_rating(surface, surface_len, in_phrase);
         if (rt == 1 || (rt == 2 && pos == s->clause))
             rating_add(L, r->valence, pos);
         else if (rt == 2) {

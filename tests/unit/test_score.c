@@ -309,6 +309,7 @@ static void test_rating_decides_the_class(void **state)
         "2/5 - Une comédie romantique avec des personnages charmants et une fin heureuse. Les gags tombent à plat.",
         "2 étoiles. On suit un chirurgien brillant et admiré, jusqu'à son mariage parfait. Aucun intérêt.",
         "★★☆☆☆ Ein wunderschöner Film über Freundschaft und Liebe, leider viel zu lang.",
+        "Deux étoiles. Un couple heureux part en vacances et tout le monde sourit.",
     };
     const char *const middling[] = {
         "3/5. Pendant la guerre, un jeune soldat découvre l'horreur des combats. La mise en scène reste sage.",
@@ -321,12 +322,15 @@ static void test_rating_decides_the_class(void **state)
         "4 étoiles. Après la mort de son mari, une veuve reprend la ferme et affronte le deuil.",
         "5 von 5 Sternen. Krieg, Hunger und Verrat, erzählt mit großer Wucht.",
         "★★★★★ Un meurtre, une guerre et beaucoup de chagrin.",
+        /* a number word and a star noun; not turned as a burst of irony */
+        "Der Thriller beginnt mit einem Mord im Hinterhof und lässt mich nicht los. Fünf Sterne.",
     };
     const char *const not_rated[] = {
         "My flight on 8/10 from JFK to LAX was cancelled, worst airline ever.",
         "8 out of 10 flights have been delayed. Huge mistake on my part.",
         "Essen 5/5, Service 1/5. Das Zimmer war laut, dreckig und kalt, nie wieder.",
         "Wir waren im 3 Sterne Hotel am Hafen, das Zimmer war dreckig und laut.",
+        "Nous avons dormi dans un cinq étoiles, chambre sale et bruyante.",
     };
 
     scores_in(ctx, low, NTEXTS(low), 0.0f, 3.95f);
