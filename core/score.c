@@ -185,7 +185,8 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1, .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
+    .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -2119,11 +2120,13 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     if (L->stars[0] + L->stars[1] == 5 || L->stars[0] + L->stars[1] == 10) {
         /* a row of five or ten stars: "★★☆☆☆" is 2/5 */
         double f = (double)L->stars[1] / (L->stars[0] + L->stars[1]);
-        rating_add(L, f <= 0.2 ? -2.5f : f <= 0.4 ? -1.2f : f <= 0.6 ? -0.3f : f < 1.0 ? 1.8f : 3.0f, -1);
+        float rv = f <= 0.2 ? -2.5f : f <= 0.4 ? -1.2f : f <= 0.6 ? -0.3f : f < 1.0 ? 1.8f : 3.0f;
+        rating_add(L, rv, -1);
     }
     if (L->rating_cls == 1u || L->rating_cls == 4u) {
         double rv = L->rating_v;
-        double rs = 5.0 + 5.0 * (rv < 0 ? rv / (-rv + cfg->negative_knee) : rv / sqrt(rv * rv + cfg->alpha));
+        double rs = 5.0 + 5.0 * (rv < 0 ? rv / (-rv + cfg->negative_knee)
+                                        : rv / sqrt(rv * rv + cfg->alpha));
         if (rv < 0 ? score >= cfg->negative_below : score <= cfg->positive_above)
             score = rs;
     } else if (L->rating_cls == 2u) {

@@ -306,7 +306,8 @@ static void test_rating_decides_the_class(void **state)
 {
     const sr_ctx *ctx = *state;
     const char *const low[] = {
-        "2/5 - Une comédie romantique avec des personnages charmants et une fin heureuse. Les gags tombent à plat.",
+        "2/5 - Une comédie romantique avec des personnages charmants et une fin heureuse. "
+        "Les gags tombent à plat.",
         "2 étoiles. On suit un chirurgien brillant et admiré, jusqu'à son mariage parfait. Aucun intérêt.",
         "★★☆☆☆ Ein wunderschöner Film über Freundschaft und Liebe, leider viel zu lang.",
         "Deux étoiles. Un couple heureux part en vacances et tout le monde sourit.",
