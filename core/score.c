@@ -32,6 +32,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #define RING 8                 /* power of two: recent words kept */
 #define WINDOW 3               /* negation/booster reach in words */
@@ -75,6 +76,8 @@
 #define MIXED_DAMP 0.2f        /* a mixed verdict ("mixed feelings", "Licht und
                                 * Schatten"): what the text says weighs this much */
 #define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
+#define RATING_CLEAR 1.0f      /* a rating this strong ("2/5" -1.2, "4 stars" 1.5) is a
+                                * verdict; weaker ones ("3/5" -0.3) are a middling one */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -147,6 +150,7 @@ typedef struct lstate {
     int64_t why_seq;     /* seq of a why-word opening the open sentence, -1 */
     int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
     float negw_sign;     /* the sign of its own valence */
+    float rating_v;      /* the first rating's valence ("3/5", "2 étoiles") */
     int64_t corr_seq;    /* seq of the last correlative negator ("weder"), -1 */
     int64_t incred_seq;  /* first and last seq of an incredulity word or */
     int64_t incred_end;  /* phrase ("seriously", "im Ernst"), -1 */
@@ -162,6 +166,7 @@ typedef struct lstate {
     float adv_lost;      /* the praise the question took from it (QUESTION_PRAISE) */
     const char *mixed_src; /* the last mixed verdict ("mixed feelings"), NULL */
     uint32_t mixed_len;
+    float rating_wait_v; /* the clause ends after it (rating_wait); its valence */
     int64_t mixed_end;   /* the last word of one with a valence of its own
                           * ("nothing special"), waiting for its clause to end */
     const char *mixed_wsrc;
@@ -171,6 +176,11 @@ typedef struct lstate {
     unsigned ncues;
     int cue_min;         /* index of the weakest cue when all SR_CUE_MAX are
                           * taken and no weight changed since, else -1 */
+    uint8_t rating_cls;  /* the classes of the ratings seen: 1 negative, 2 middling, 4 positive */
+    uint8_t rating_prev; /* rating_cls before the latest rating, at rating_seq */
+    uint8_t stars[2];    /* star glyphs seen: [1] full (★), [0] empty (☆) */
+    int32_t rating_seq;  /* (a phrase that takes the rating in undoes it), -1 */
+    int32_t rating_wait; /* seq of a rating "3/5" inside its clause: it counts if */
     /* from here on only the first ncues entries are ever read: a new
      * document resets the fields above (LSTATE_HEAD), not these */
     icue cues[SR_CUE_MAX];
@@ -183,7 +193,8 @@ static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
-    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .neg_reach = WINDOW,
+    .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
+    .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -600,6 +611,62 @@ static __attribute__((noinline)) unsigned laugh(lstate *L, slot *sl, int l, floa
     return 0;
 }
 
+/* star_noun - w opens with the noun of a rating's scale: "stars",
+ * "Sterne", "étoiles", "estrellas", "gwiazdki" */
+static int star_noun(const char *w, size_t n)
+{
+    static const char *const nouns[] = {"star", "stern", "\xc3\xa9toile", "\xc3\x89toile", "etoile",
+                                        "estrell", "gwiazd"};
+
+    for (size_t k = 0; k < sizeof(nouns) / sizeof(nouns[0]); k++) {
+        size_t m = strlen(nouns[k]);
+        if (n >= m && strncasecmp(w, nouns[k], m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* is_rating - a word or phrase of valence is a rating when it opens with a
+ * number and then a slash and a digit ("3/5", "8.5/10": 2) or a space and
+ * words ("2 étoiles", "3 von 5 Sternen", "3 étoiles sur 5", "1 star is
+ * generous": 1), or when a phrase (phrase) is a number word and a star noun
+ * ("fünf Sterne", "deux étoiles": 1).  "8 out of 10 flights" is as often a
+ * share, and "3rd time", "3ème fois", "143" and emoticons ("8)", "0:-)")
+ * are none */
+static int is_rating(const char *w, size_t n, int phrase)
+{
+    size_t i = 0;
+
+    if (!(w[0] >= '0' && w[0] <= '9')) {
+        if (!phrase)
+            return 0;
+        while (i < n && w[i] != ' ' && w[i] != '-')
+            i++;
+        return i + 1 < n && memchr(w + i + 1, ' ', n - i - 1) == NULL &&
+               star_noun(w + i + 1, n - i - 1);
+    }
+    while (i < n && w[i] >= '0' && w[i] <= '9')
+        i++;
+    if (i > 2)
+        return 0;
+    if (i + 1 < n && (w[i] == '.' || w[i] == ',') && w[i + 1] >= '0' && w[i + 1] <= '9')
+        i += 2;
+    if (i + 1 < n && w[i] == '/' && w[i + 1] >= '0' && w[i + 1] <= '9')
+        return 2;
+    return i + 1 < n && (w[i] == ' ' || (phrase && w[i] == '-')) &&
+           !(n - i > 4 && memcmp(w + i, " out ", 5) == 0);
+}
+
+/* rating_add - a rating of valence v at seq counts as the writer's verdict */
+static void rating_add(lstate *L, float v, int64_t seq)
+{
+    L->rating_prev = L->rating_cls;
+    L->rating_seq = (int32_t)seq;   /* seqs stay below 2^31: max_text_bytes is at most 64 MiB */
+    if (L->rating_cls == 0)
+        L->rating_v = v;
+    L->rating_cls |= (uint8_t)(v <= -RATING_CLEAR ? 1u : v >= RATING_CLEAR ? 4u : 2u);
+}
+
 /* apply - one record at word position pos for language l */
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
@@ -778,6 +845,24 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->good_seq = pos;
     if (v > 0 && (r->tags2 & SRP_T2_INTERJ))
         sl->interj |= 1u << l;
+    /* "★★★☆☆": the glyphs are counted; the row is a rating at the end */
+    if (emoji && surface_len == 3 && (unsigned char)surface[0] == 0xE2 &&
+        (unsigned char)surface[1] == 0x98 &&
+        ((unsigned char)surface[2] == 0x85 || (unsigned char)surface[2] == 0x86) &&
+        L->stars[surface[2] & 1] < 255)
+        L->stars[surface[2] & 1]++;
+    const int in_phrase = s->phrase_end > (int64_t)pos;
+    if (((surface[0] >= '0' && surface[0] <= '9') || in_phrase) && !negated && (tags & SRP_T_VAL)) {
+        /* "3/5" opens or ends its clause ("2/5 - ...", "Note : 3/5.");
+         * "my flight on 8/10 to LAX" is a date */
+        int rt = is_rating(surface, surface_len, in_phrase);
+        if (rt == 1 || (rt == 2 && pos == s->clause))
+            rating_add(L, r->valence, pos);
+        else if (rt == 2) {
+            L->rating_wait = (int32_t)pos;
+            L->rating_wait_v = r->valence;
+        }
+    }
     L->seg_b += v;
     L->hits++;
     sl->contrib[l] = v;
@@ -967,6 +1052,13 @@ static void undo(scorer *s, int l, slot *sl)
         L->unresolve_seq = -1;
     if (L->problem_seq == (int64_t)sl->seq)
         L->problem_seq = -1;
+    if (L->rating_seq == (int64_t)sl->seq) {
+        /* "3 Sterne" inside "3 Sterne Hotel" */
+        L->rating_cls = L->rating_prev;
+        L->rating_seq = -1;
+    }
+    if (L->rating_wait == (int64_t)sl->seq)
+        L->rating_wait = -1;
     sl->interj &= ~(0x101u << l);
     cue_drop(L, sl->seq);
     flag_undo(L, sl, l);
@@ -1499,6 +1591,11 @@ static void boundary(scorer *s, int sentence, int question)
         }
         if (s->postneg_mask & (1u << l))
             postneg_resolve(s, l, 1);
+        if (s->L[l].rating_wait >= 0) {
+            if (s->L[l].rating_wait == (int64_t)s->seq - 1)
+                rating_add(&s->L[l], s->L[l].rating_wait_v, -1);
+            s->L[l].rating_wait = -1;
+        }
         if (s->L[l].mixed_end >= 0) {
             lstate *L = &s->L[l];
             if (L->mixed_end == (int64_t)s->seq - 1) {
@@ -2086,6 +2183,29 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
      * slower to reach 0 (two strong words are a complaint, not fury) */
     double compound = v < 0 ? v / (-v + cfg->negative_knee) : v / sqrt(v * v + cfg->alpha);
     double score = 5.0 + 5.0 * compound;
+    /* "2/5 - A romantic comedy with charming characters and a happy ending.
+     * Sadly the jokes fall flat.", "3 étoiles. Bien écrit, un peu
+     * prévisible.": a rating is the writer's verdict; the words around it
+     * (a plot's murders, a story's happy end) decide only within its class.
+     * Ratings of two classes ("food 5/5, service 2/5") decide nothing. */
+    if (L->stars[0] + L->stars[1] == 5 || L->stars[0] + L->stars[1] == 10) {
+        /* a row of five or ten stars: "★★☆☆☆" is 2/5 */
+        double f = (double)L->stars[1] / (L->stars[0] + L->stars[1]);
+        float rv = f <= 0.2 ? -2.5f : f <= 0.4 ? -1.2f : f <= 0.6 ? -0.3f : f < 1.0 ? 1.8f : 3.0f;
+        rating_add(L, rv, -1);
+    }
+    if (L->rating_cls == 1u || L->rating_cls == 4u) {
+        double rv = L->rating_v;
+        double rs = 5.0 + 5.0 * (rv < 0 ? rv / (-rv + cfg->negative_knee)
+                                        : rv / sqrt(rv * rv + cfg->alpha));
+        if (rv < 0 ? score >= cfg->negative_below : score <= cfg->positive_above)
+            score = rs;
+    } else if (L->rating_cls == 2u) {
+        if (score < cfg->negative_below)
+            score = cfg->negative_below;
+        else if (score > cfg->positive_above)
+            score = cfg->positive_above;
+    }
     score = floor(score * 10.0 + 0.5) / 10.0;
     if (score < 0.0)
         score = 0.0;

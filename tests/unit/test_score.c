@@ -298,6 +298,48 @@ static void test_mixed_verdict(void **state)
     assert_true(b.score > 6.0f);
 }
 
+/* a rating is the writer's verdict: the words around it (a plot's
+ * murders, a story's happy end) move the score only within its class
+ * ("2/5" negative, "3 étoiles" middling, "★★★★☆" positive); ratings of
+ * two classes decide nothing, and a date or a share is no rating */
+static void test_rating_decides_the_class(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const low[] = {
+        "2/5 - Une comédie romantique avec des personnages charmants et une fin heureuse. "
+        "Les gags tombent à plat.",
+        "2 étoiles. On suit un chirurgien brillant et admiré, jusqu'à son mariage parfait. Aucun intérêt.",
+        "★★☆☆☆ Ein wunderschöner Film über Freundschaft und Liebe, leider viel zu lang.",
+        "Deux étoiles. Un couple heureux part en vacances et tout le monde sourit.",
+    };
+    const char *const middling[] = {
+        "3/5. Pendant la guerre, un jeune soldat découvre l'horreur des combats. La mise en scène reste sage.",
+        "3 étoiles. Le roman suit une jeune femme qui trouve l'amour. Bien écrit, un peu prévisible.",
+        "Restaurant correct. Rien d'exceptionnel, mais rien à redire non plus. 3 étoiles sur 5.",
+        "★★★☆☆ Un tueur en série sème la terreur. Efficace mais sans surprise.",
+        "Note 3/5: Mord, Totschlag und Chaos in einer Kleinstadt.",
+    };
+    const char *const high[] = {
+        "4 étoiles. Après la mort de son mari, une veuve reprend la ferme et affronte le deuil.",
+        "5 von 5 Sternen. Krieg, Hunger und Verrat, erzählt mit großer Wucht.",
+        "★★★★★ Un meurtre, une guerre et beaucoup de chagrin.",
+        /* a number word and a star noun; not turned as a burst of irony */
+        "Der Thriller beginnt mit einem Mord im Hinterhof und lässt mich nicht los. Fünf Sterne.",
+    };
+    const char *const not_rated[] = {
+        "My flight on 8/10 from JFK to LAX was cancelled, worst airline ever.",
+        "8 out of 10 flights have been delayed. Huge mistake on my part.",
+        "Essen 5/5, Service 1/5. Das Zimmer war laut, dreckig und kalt, nie wieder.",
+        "Wir waren im 3 Sterne Hotel am Hafen, das Zimmer war dreckig und laut.",
+        "Nous avons dormi dans un cinq étoiles, chambre sale et bruyante.",
+    };
+
+    scores_in(ctx, low, NTEXTS(low), 0.0f, 3.95f);
+    scores_in(ctx, middling, NTEXTS(middling), 4.0f, 6.0f);
+    scores_in(ctx, high, NTEXTS(high), 6.05f, 10.0f);
+    all_complaints(ctx, not_rated, NTEXTS(not_rated));
+}
+
 /* sarcasm: love for a state of things in a clause that complains ("Love
  * how my flight got delayed again"), and a burst of praise that opens the
  * sentence after one that complains ("Train cancelled again. Great job
@@ -1486,6 +1528,7 @@ int main(void)
         cmocka_unit_test(test_number_in_a_phrase),
         cmocka_unit_test(test_too_much_of_a_thing),
         cmocka_unit_test(test_mixed_verdict),
+        cmocka_unit_test(test_rating_decides_the_class),
         cmocka_unit_test(test_love_how_and_praise_bursts),
         cmocka_unit_test(test_praise_burst_with_interj_phrase),
         cmocka_unit_test(test_praise_in_a_why_complaint_is_the_loss),
