@@ -2194,17 +2194,27 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         float rv = f <= 0.2 ? -2.5f : f <= 0.4 ? -1.2f : f <= 0.6 ? -0.3f : f < 1.0 ? 1.8f : 3.0f;
         rating_add(L, rv, -1);
     }
+    double rated = v;   /* the valence the rating leaves */
     if (L->rating_cls == 1u || L->rating_cls == 4u) {
         double rv = L->rating_v;
         double rs = 5.0 + 5.0 * (rv < 0 ? rv / (-rv + cfg->negative_knee)
                                         : rv / sqrt(rv * rv + cfg->alpha));
-        if (rv < 0 ? score >= cfg->negative_below : score <= cfg->positive_above)
+        if (rv < 0 ? score >= cfg->negative_below : score <= cfg->positive_above) {
             score = rs;
-    } else if (L->rating_cls == 2u) {
-        if (score < cfg->negative_below)
-            score = cfg->negative_below;
-        else if (score > cfg->positive_above)
-            score = cfg->positive_above;
+            rated = rv;
+        }
+    } else if (L->rating_cls == 2u && (score < cfg->negative_below || score > cfg->positive_above)) {
+        score = score < cfg->negative_below ? cfg->negative_below : cfg->positive_above;
+        /* the valence of that score: the curves above, inverted */
+        double c = (score - 5.0) / 5.0;
+        rated = c < 0 ? c * cfg->negative_knee / (1.0 + c) : c * sqrt(cfg->alpha / (1.0 - c * c));
+    }
+    if (rated != v) {
+        /* say so: a cue of what the rating changed ("2 étoiles" is a cue
+         * of its own, as a word) */
+        if (want_cues)
+            cue_add(L, "rating", 6, (float)(rated - v), SR_CUE_WORD, 0, s.seq);
+        v = rated;
     }
     score = floor(score * 10.0 + 0.5) / 10.0;
     if (score < 0.0)

@@ -144,6 +144,15 @@ static void scores_in(const sr_ctx *ctx, const char *const *texts, size_t n, flo
     }
 }
 
+/* cue_named - the first cue of s whose text is text, or NULL */
+static const sr_cue *cue_named(const sr_sentiment *s, const char *text)
+{
+    for (unsigned i = 0; i < s->ncues; i++)
+        if (strcmp(s->cues[i].text, text) == 0)
+            return &s->cues[i];
+    return NULL;
+}
+
 /* all_complaints - every text scores below 4 */
 static void all_complaints(const sr_ctx *ctx, const char *const *texts, size_t n)
 {
@@ -338,6 +347,21 @@ static void test_rating_decides_the_class(void **state)
     scores_in(ctx, middling, NTEXTS(middling), 4.0f, 6.0f);
     scores_in(ctx, high, NTEXTS(high), 6.05f, 10.0f);
     all_complaints(ctx, not_rated, NTEXTS(not_rated));
+
+    /* where the rating moved the score, a cue says so, and the valence is
+     * the one the score reads: the cues still add up */
+    sr_sentiment m = tu_score(ctx, low[1]);
+    const sr_cue *c = cue_named(&m, "rating");
+    assert_non_null(c);
+    assert_true(c->weight < 0);
+    assert_true(m.valence < 0);
+    m = tu_score(ctx, middling[1]);
+    c = cue_named(&m, "rating");
+    assert_true(c != NULL && c->weight < 0);
+    assert_float_equal(m.score, 6.0f, 0.05f);
+    /* a rating that agrees with the words changes nothing, and says nothing */
+    m = tu_score(ctx, "4/5. Great food, friendly staff.");
+    assert_null(cue_named(&m, "rating"));
 }
 
 /* sarcasm: love for a state of things in a clause that complains ("Love
@@ -695,15 +719,6 @@ static void test_chat_shorthand(void **state)
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
-}
-
-/* cue_named - the first cue of s whose text is text, or NULL */
-static const sr_cue *cue_named(const sr_sentiment *s, const char *text)
-{
-    for (unsigned i = 0; i < s->ncues; i++)
-        if (strcmp(s->cues[i].text, text) == 0)
-            return &s->cues[i];
-    return NULL;
 }
 
 /* a lone exclamation of praise before a comma and a complaint is sarcasm;
