@@ -58,8 +58,9 @@
  *   Blank lines and lines starting with '#' are ignored.  A later file
  *   overrides an earlier one for the same term and language.  Words with
  *   diacritics also get their unaccented spelling (and de ae/oe/ue/ss),
- *   and English terms with n't their spelling without the apostrophe
- *   ("can't log in" -> "cant log in"), unless that spelling has its own
+ *   and English terms with n't and French ones with an elision their
+ *   spelling without the apostrophe ("can't log in" -> "cant log in",
+ *   "n'importe quoi" -> "nimporte quoi"), unless that spelling has its own
  *   entry.
  *
  *   Errors name file and line; the exit code is 0, 1 (bad input) or 2
@@ -589,17 +590,30 @@ static void put_variant(int l, const char *key, int k, const rec *r)
     put(l, key, (size_t)k, r, nwords, first, NULL, 0, 1);
 }
 
-/* no_apos - English "n't" written without its apostrophe, as tweets do
- * ("can't log in" -> "cant log in"); 0 when the key has no "n't" */
-static int no_apos(const char *key, size_t len, char *out, size_t outsize)
+/* no_apos - the apostrophes that tweets leave out: English "n't" ("can't
+ * log in" -> "cant log in") and French elision ("n'importe quoi" ->
+ * "nimporte quoi", "c'est", "qu'il"); 0 when the key has none */
+static int no_apos(int lang, const char *key, size_t len, char *out, size_t outsize)
 {
     size_t o = 0;
     int changed = 0;
 
     for (size_t i = 0; i < len; i++) {
-        if (key[i] == '\'' && i > 0 && key[i - 1] == 'n' && i + 1 < len && key[i + 1] == 't' &&
-            (i + 2 == len || key[i + 2] == ' ')) {
+        const int word_start1 = i == 1 || (i > 1 && key[i - 2] == ' ');
+        const int word_start2 = i == 2 || (i > 2 && key[i - 3] == ' ');
+        if (key[i] == '\'' && i > 0 && i + 1 < len && lang == SRP_LANG_EN &&
+            key[i - 1] == 'n' && key[i + 1] == 't' && (i + 2 == len || key[i + 2] == ' ')) {
             changed = 1;
+            continue;
+        }
+        /* an elision is a word of its own in a key ("n' importe quoi"):
+         * written without the apostrophe it joins the next one */
+        if (key[i] == '\'' && i + 2 < len && key[i + 1] == ' ' && key[i + 2] != ' ' &&
+            lang == SRP_LANG_FR &&
+            ((word_start1 && strchr("cdjlmnst", key[i - 1]) != NULL) ||
+             (word_start2 && key[i - 2] == 'q' && key[i - 1] == 'u'))) {
+            changed = 1;
+            i++;
             continue;
         }
         if (o + 1 >= outsize)
@@ -633,8 +647,8 @@ static void add_variants(void)
                     continue;
                 put_variant(l, buf, k, &r);
             }
-            if (l == SRP_LANG_EN) {
-                int k = no_apos(key, len, buf, sizeof(buf));
+            if (l == SRP_LANG_EN || l == SRP_LANG_FR) {
+                int k = no_apos(l, key, len, buf, sizeof(buf));
                 if (k > 0)
                     put_variant(l, buf, k, &r);
             }

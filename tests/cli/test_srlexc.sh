@@ -1,14 +1,14 @@
 #!/bin/bash
 # test_srlexc.sh - the lexicon compiler refuses what it cannot encode and
 # keeps a first/second-person mark across a later line for the same term,
-# and a mark given alone on a stem's line; English n't has a spelling
-# without its apostrophe
+# and a mark given alone on a stem's line; English n't and French elisions
+# have a spelling without the apostrophe
 . "$top_srcdir/tests/tap.sh"
 LEXC=$top_builddir/tools/srlexc
 CTL=$top_builddir/tools/sentiroutectl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-tap_plan 11
+tap_plan 14
 
 # lex NAME LANG DESCRIPTION - compile $T/NAME.tsv for LANG (a test that it
 # compiles) and write $T/NAME.conf that scores with it
@@ -55,5 +55,16 @@ tap_ok "a term listed without the apostrophe keeps its record" \
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] > 5 and d["cues"][0]["text"] == "wont"))' "$out"
 out=$("$CTL" -c "$T/e.conf" score "i cannt log in" 2>&1)
 tap_ok "other spellings are no variant" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] == 5))' "$out"
+
+# a French elision written without its apostrophe joins the next word
+# ("nimporte quoi"); an English n't rule does not apply to French
+printf "n'importe quoi\t-2.3\nc'est\t-\tfunc\nce\t-\tfunc\nservice\t-\tfunc\n" > "$T/f.tsv"
+lex f fr "a lexicon with French elisions compiles"
+out=$("$CTL" -c "$T/f.conf" score "cest nimporte quoi ce service" 2>&1)
+tap_ok "\"nimporte quoi\" is the phrase \"n'importe quoi\"" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] < 4 and d["cues"][0]["text"] == "nimporte quoi"))' "$out"
+out=$("$CTL" -c "$T/f.conf" score "n importe quoi" 2>&1)
+tap_ok "the elision split by a space is no variant" \
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] == 5))' "$out"
 tap_done
