@@ -56,6 +56,8 @@
 #define SRP_E_RAW 0x02u          /* key is raw bytes (an emoticon) */
 #define SRP_E_HAS_STEM 0x04u     /* some record is a stem */
 #define SRP_E_PHRASE_END 0x08u   /* some phrase ends with this word */
+#define SRP_E_NUMBER 0x10u       /* a number word ("three", "drei"): "00" in a phrase
+                                  * stands for it as for digits */
 
 typedef struct srp_lex_header {
     char magic[8];

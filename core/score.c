@@ -1757,12 +1757,16 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         const srp_lex_entry *e =
             srp_lexicon_maybe_key(lex, ph) ? srp_lexicon_get_phrase(lex, ph, words, lens, n) : NULL;
         /* "seit 3 Wochen", "waiting 10 days": in a phrase of the lexicon
-         * "00" stands for any number (a number written in it, "5 stars",
+         * "00" stands for any number, in digits or a number word tagged
+         * num ("seit drei Wochen"; a number written in it, "5 stars",
          * matches first) */
         unsigned nums = 0;   /* bit i: word i (not the first) is a number */
-        for (unsigned i = 1; (e == NULL || e->nrec == 0) && i < n; i++)
-            if (s->ring[(p0 + i) & (RING - 1)].tok.type == SRP_TOK_NUMBER)
+        for (unsigned i = 1; (e == NULL || e->nrec == 0) && i < n; i++) {
+            const slot *w = &s->ring[(p0 + i) & (RING - 1)];
+            if (w->tok.type == SRP_TOK_NUMBER ||
+                (w->e != NULL && (w->e->eflags & SRP_E_NUMBER)))   /* "three weeks" */
                 nums |= 1u << i;
+        }
         if ((e == NULL || e->nrec == 0) && nums) {
             static const char any[8] = "00";   /* read in 8-byte chunks */
             h = SRP_PHRASE_SEED ^ (k + 1);

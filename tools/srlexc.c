@@ -32,9 +32,12 @@
  *   complaint it is sarcasm, "Great, another delay."), laugh (laughter:
  *   its praise is dropped from a sentence that complains, "lol my bag got
  *   lost again"; on an emoji of negative valence, tears: their blame is
- *   dropped from a sentence that praises or thanks, "so good 😭"), resolve (a problem's end: a problem word, tagged fullneg,
- *   before it in the sentence counts no more, "the problem was solved
- *   quickly"), person (a word of the writer or of the one addressed: "my",
+ *   dropped from a sentence that praises or thanks, "so good 😭"),
+ *   resolve (a problem's end: a problem word, tagged fullneg, before it in
+ *   the sentence counts no more, "the problem was solved quickly"), num (a
+ *   number word, "three", "drei", "trzech": "00" in a phrase stands for it
+ *   as for a number written in digits, "waiting three weeks"; with func
+ *   or alone it adds to the term's record as person does), person (a word of the writer or of the one addressed: "my",
  *   "I", "you", "please", "mi", "necesito", "mój", "proszę"; urgency counts
  *   only in a text that has one, "the government must urgently act" is
  *   news; a line whose only tag is person adds the mark to the term's
@@ -51,8 +54,8 @@
  *   ("too", "trop": before a word the language has no entry for, "too
  *   small", a complaint), mixed (a mixed verdict: "mixed feelings",
  *   "gemischte Gefühle"; the text's valence weighs less),
- *   which, as person, may stand alone on a line.  A term ending in "*" is a stem (matches any word that
- *   begins with it); a term with spaces is a phrase; a short run of ASCII
+ *   which, as person, may stand alone on a line.  A term ending in "*" is
+ *   a stem (matches any word that begins with it); a term with spaces is a phrase; a short run of ASCII
  *   punctuation is an emoticon, kept exactly as written and filed under xx.
  *   Lines in VADER's format (term, mean, sd, [ratings]) are read too.
  *   Blank lines and lines starting with '#' are ignored.  A later file
@@ -82,6 +85,7 @@ typedef struct rec {
     int variant;      /* made from an accented spelling; real entries win */
     int person;       /* first or second person (srp_lex_entry.person) */
     int shout;        /* tag shout: urgency in capitals only */
+    int num;          /* tag num: a number word (SRP_E_NUMBER on the entry) */
     unsigned marks;   /* bit SRP_MARK_*: tags why, ..., excess, mixed */
     uint8_t tags2;
     uint16_t tags;
@@ -327,6 +331,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->tags2 |= SRP_T2_RESOLVE;
         else if (strcmp(tag, "person") == 0)
             r->person = 1;
+        else if (strcmp(tag, "num") == 0)
+            r->num = 1;
         else if (mark_of(tag) >= 0)
             r->marks |= 1u << mark_of(tag);
         else if (strcmp(tag, "shout") == 0)
@@ -369,7 +375,9 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
 
     if (variant && e->recs[lang].set)
         return;
-    if ((r->person || r->marks) && (r->tags & ~(unsigned)SRP_T_STEM) == SRP_T_FUNC &&
+    if (r->num)
+        e->eflags |= SRP_E_NUMBER;
+    if ((r->person || r->marks || r->num) && (r->tags & ~(unsigned)SRP_T_STEM) == SRP_T_FUNC &&
         r->tags2 == 0 && e->recs[lang].set) {
         /* "my - person", "warum - why", "abzock* - sep": the mark only;
          * the record stays as it was */

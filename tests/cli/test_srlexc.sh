@@ -8,7 +8,7 @@ LEXC=$top_builddir/tools/srlexc
 CTL=$top_builddir/tools/sentiroutectl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-tap_plan 14
+tap_plan 17
 
 # lex NAME LANG DESCRIPTION - compile $T/NAME.tsv for LANG (a test that it
 # compiles) and write $T/NAME.conf that scores with it
@@ -67,4 +67,15 @@ tap_ok "\"nimporte quoi\" is the phrase \"n'importe quoi\"" \
 out=$("$CTL" -c "$T/f.conf" score "n importe quoi" 2>&1)
 tap_ok "the elision split by a space is no variant" \
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] == 5))' "$out"
+
+# num marks a number word for "00" in phrases; on a term listed before it
+# adds the mark and keeps the record
+printf "warte seit 00 wochen\t-1.8\turgent\ndrei\t0.4\ndrei\t-\tfunc,num\nich\t-\tfunc\n" > "$T/g.tsv"
+lex g de "a lexicon with a number word compiles"
+out=$("$CTL" -c "$T/g.conf" score "ich warte seit drei wochen" 2>&1)
+tap_ok "\"drei\" stands for 00 in \"warte seit 00 wochen\"" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] < 4 and d["cues"][0]["text"] == "warte seit drei wochen"))' "$out"
+out=$("$CTL" -c "$T/g.conf" score "drei" 2>&1)
+tap_ok "the number word keeps its record" \
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["score"] > 5))' "$out"
 tap_done

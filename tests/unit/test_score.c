@@ -258,6 +258,27 @@ static void test_number_in_a_phrase(void **state)
     assert_false(d.flags & SR_FLAG_URGENT_CUE);
     assert_false(n.flags & SR_FLAG_URGENT_CUE);
     assert_true(tu_has_cue(&st, "5 stars"));
+
+    /* so does a number word tagged num, in every language */
+    const char *const words[] = {
+        "I have been waiting three weeks for my refund.",
+        "Ich warte seit drei Wochen auf mein Geld.",
+        "Czekam od trzech tygodni na zwrot.",
+        "Llevo tres semanas esperando el reembolso.",
+        "J'attends depuis trois semaines ma commande.",
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        sr_sentiment s = tu_score(ctx, words[i]);
+        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f, flags %x", words[i], (double)s.score, s.flags);
+    }
+    w = tu_score(ctx, words[0]);
+    assert_true(tu_has_cue(&w, "waiting three weeks"));
+    /* a word that is no number does not stand for one */
+    w = tu_score(ctx, "I have been waiting several weeks for my refund.");
+    assert_false(tu_has_cue(&w, "waiting several weeks"));
+    n = tu_score(ctx, "Ich nutze das Gerät seit drei Monaten und bin zufrieden.");
+    assert_false(n.flags & SR_FLAG_URGENT_CUE);
 }
 
 /* "too small": an excess word before a word the language has no entry
