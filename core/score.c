@@ -626,6 +626,19 @@ static int star_noun(const char *w, size_t n)
     return 0;
 }
 
+/* interj_particle - w is a particle that can stand before an exclamation
+ * of praise and leave it one: "Oh great, another delay.", "Ach toll, ...",
+ * "Ah génial, ...", "Och super, ..." */
+static int interj_particle(const char *w, size_t n)
+{
+    static const char *const parts[] = {"oh", "ohh", "ooh", "ah", "ahh", "aah", "ach", "och"};
+
+    for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
+        if (n == strlen(parts[k]) && strncasecmp(w, parts[k], n) == 0)
+            return 1;
+    return 0;
+}
+
 /* is_rating - a word or phrase of valence is a rating when it opens with a
  * number and then a slash and a digit ("3/5", "8.5/10": 2) or a space and
  * words ("2 étoiles", "3 von 5 Sternen", "3 étoiles sur 5", "1 star is
@@ -1574,6 +1587,11 @@ static void boundary(scorer *s, int sentence, int question)
     const int one_phrase_clause = !sentence && s->seq > s->sent_start + 1 &&
                                   s->phrase_start == (int64_t)s->sent_start &&
                                   s->phrase_end == (int64_t)s->seq - 1;
+    /* or a particle and one word ("Oh great,", "Ach toll,", "Ah génial,") */
+    const slot *lead = &s->ring[s->sent_start & (RING - 1)];
+    const int particle_clause = !sentence && !one_phrase_clause && s->seq == s->sent_start + 2 &&
+                                lead->seq == s->sent_start && name->seq == s->sent_start + 1 &&
+                                interj_particle(lead->tok.surface, lead->tok.surface_len);
 
     /* a particle that ends the clause joins its verb (before the lanes:
      * it may touch a language no word has) */
@@ -1604,13 +1622,15 @@ static void boundary(scorer *s, int sentence, int question)
             }
             L->mixed_end = -1;
         }
-        if (one_word_clause || one_phrase_clause) {
+        if (one_word_clause || one_phrase_clause || particle_clause) {
             /* the sentence's first clause is one word or phrase: remember
-             * an exclamation of praise ("Great,", "Super,", "Great job,") */
-            const slot *sl = &s->ring[s->sent_start & (RING - 1)];
-            if (sl->seq == s->sent_start && sl->contrib[l] > 0.0f &&
-                (sl->interj & (1u << (one_word_clause ? l : l + 8)))) {
-                s->L[l].interj = s->sent_start;
+             * an exclamation of praise ("Great,", "Super,", "Great job,",
+             * after a particle "Oh great,") */
+            const uint32_t p0 = s->sent_start + (particle_clause ? 1u : 0u);
+            const slot *sl = &s->ring[p0 & (RING - 1)];
+            if (sl->seq == p0 && sl->contrib[l] > 0.0f &&
+                (sl->interj & (1u << (one_word_clause || particle_clause ? l : l + 8)))) {
+                s->L[l].interj = p0;
                 s->L[l].interj_v = sl->contrib[l];
             }
         }

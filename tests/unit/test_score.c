@@ -757,6 +757,12 @@ static void test_sarcastic_exclamation(void **state)
         /* the praise may name whom it addresses */
         {"Brawo PKP, dziękuję za szybką pomoc!", "Brawo PKP, znowu spóźnienie."},
         {"Bravo Renfe, gracias por la ayuda.", "Bravo Renfe, otro retraso."},
+        /* or stand after a particle ("Oh great,", "Ach toll,", "Ah génial,") */
+        {"Oh great, thanks for the quick help!", "Oh great, another delay."},
+        {"Ach toll, danke für die schnelle Hilfe!", "Ach toll, schon wieder Verspätung."},
+        {"Ah génial, merci pour l'aide rapide !", "Ah génial, encore un retard."},
+        {"Ah genial, gracias por la ayuda tan rápida.", "Ah genial, otro retraso."},
+        {"Och super, dziękuję za szybką pomoc!", "Och super, znowu opóźnienie."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
@@ -764,6 +770,13 @@ static void test_sarcastic_exclamation(void **state)
     const sr_cue *c = cue_named(&s, "Great");
     assert_non_null(c);
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    s = tu_score(ctx, "Oh great, another delay.");
+    c = cue_named(&s, "great");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    /* a particle alone before the comma is no exclamation of praise */
+    s = tu_score(ctx, "Oh, great service today, thanks.");
+    assert_true(s.score > 6.0f);
 }
 
 /* the burst may hold more praise tagged interj after its opening word
