@@ -770,10 +770,17 @@ static void test_sarcastic_exclamation(void **state)
     const sr_cue *c = cue_named(&s, "Great");
     assert_non_null(c);
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    /* the particle may belong to the praise's cue ("oh great" is an
+     * interj phrase of the English list too) */
     s = tu_score(ctx, "Oh great, another delay.");
     c = cue_named(&s, "great");
+    if (c == NULL)
+        c = cue_named(&s, "Oh great");
     assert_non_null(c);
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    s = tu_score(ctx, "Ach toll, schon wieder Verspätung.");
+    c = cue_named(&s, "toll");
+    assert_true(c != NULL && c->weight < 0 && (c->mods & SR_MOD_IRONY));
     /* a particle alone before the comma is no exclamation of praise */
     s = tu_score(ctx, "Oh, great service today, thanks.");
     assert_true(s.score > 6.0f);
