@@ -58,6 +58,8 @@
 #define SRP_E_PHRASE_END 0x08u   /* some phrase ends with this word */
 #define SRP_E_NUMBER 0x10u       /* a number word ("three", "drei"): "00" in a phrase
                                   * stands for it as for digits */
+#define SRP_E_NUM_PHRASE 0x20u   /* some phrase that begins with this word has "00"
+                                  * in it: only then is a number looked for */
 
 typedef struct srp_lex_header {
     char magic[8];

@@ -1781,7 +1781,8 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
          * num ("seit drei Wochen"; a number written in it, "5 stars",
          * matches first) */
         unsigned nums = 0;   /* bit i: word i (not the first) is a number */
-        for (unsigned i = 1; (e == NULL || e->nrec == 0) && i < n; i++) {
+        for (unsigned i = 1;
+             (e == NULL || e->nrec == 0) && (fs->e->eflags & SRP_E_NUM_PHRASE) && i < n; i++) {
             const slot *w = &s->ring[(p0 + i) & (RING - 1)];
             if (w->tok.type == SRP_TOK_NUMBER ||
                 (w->e != NULL && (w->e->eflags & SRP_E_NUMBER)))   /* "three weeks" */

@@ -406,6 +406,11 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
     if (nwords > 1) {
         entry *f = get(first, strlen(first), 1);
         f->eflags |= SRP_E_PHRASE_START;
+        for (const char *w = memchr(key, ' ', len); w != NULL && w < key + len;
+             w = memchr(w + 1, ' ', (size_t)(key + len - w - 1)))
+            if ((size_t)(key + len - w) >= 3 && w[1] == '0' && w[2] == '0' &&
+                ((size_t)(key + len - w) == 3 || w[3] == ' '))
+                f->eflags |= SRP_E_NUM_PHRASE;   /* "waiting 00 weeks" */
         f->plens |= (uint8_t)(1u << (nwords - 1));
         const char *last = strrchr(key, ' ');
         entry *le = get(last + 1, len - (size_t)(last + 1 - key), 1);
