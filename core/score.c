@@ -611,6 +611,18 @@ static __attribute__((noinline)) unsigned laugh(lstate *L, slot *sl, int l, floa
     return 0;
 }
 
+/* one_of - w (n bytes) is one of list (whole, ASCII case folded), or
+ * begins with one when prefix */
+static int one_of(const char *w, size_t n, const char *const *list, size_t count, int prefix)
+{
+    for (size_t k = 0; k < count; k++) {
+        size_t m = strlen(list[k]);
+        if ((prefix ? n >= m : n == m) && strncasecmp(w, list[k], m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* star_noun - w opens with the noun of a rating's scale: "stars",
  * "Sterne", "étoiles", "estrellas", "gwiazdki" */
 static int star_noun(const char *w, size_t n)
@@ -618,12 +630,7 @@ static int star_noun(const char *w, size_t n)
     static const char *const nouns[] = {"star", "stern", "\xc3\xa9toile", "\xc3\x89toile", "etoile",
                                         "estrell", "gwiazd"};
 
-    for (size_t k = 0; k < sizeof(nouns) / sizeof(nouns[0]); k++) {
-        size_t m = strlen(nouns[k]);
-        if (n >= m && strncasecmp(w, nouns[k], m) == 0)
-            return 1;
-    }
-    return 0;
+    return one_of(w, n, nouns, sizeof(nouns) / sizeof(nouns[0]), 1);
 }
 
 /* interj_particle - w is a particle that can stand before an exclamation
@@ -633,10 +640,7 @@ static int interj_particle(const char *w, size_t n)
 {
     static const char *const parts[] = {"oh", "ohh", "ooh", "ah", "ahh", "aah", "ach", "och"};
 
-    for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
-        if (n == strlen(parts[k]) && strncasecmp(w, parts[k], n) == 0)
-            return 1;
-    return 0;
+    return one_of(w, n, parts, sizeof(parts) / sizeof(parts[0]), 0);
 }
 
 /* is_rating - a word or phrase of valence is a rating when it opens with a
