@@ -232,6 +232,16 @@ static void test_asked_recommendation_is_no_advocacy(void **state)
     assert_true(st.flags & SR_FLAG_ADVOCACY);
 }
 
+/* all_urgent_waits - each text is a wait: urgent_cue, and below 4 */
+static void all_urgent_waits(const sr_ctx *ctx, const char *const *texts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sr_sentiment s = tu_score(ctx, texts[i]);
+        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.score >= 4.0f)
+            fail_msg("\"%s\": %.1f, flags %x", texts[i], (double)s.score, s.flags);
+    }
+}
+
 /* "00" in a lexicon phrase stands for any number: "waiting 3 weeks",
  * "warte seit 10 Tagen"; a number written in a phrase matches as written */
 static void test_number_in_a_phrase(void **state)
@@ -244,11 +254,7 @@ static void test_number_in_a_phrase(void **state)
         "Hace 12 días que espero una respuesta.",
     };
 
-    for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
-        sr_sentiment s = tu_score(ctx, waits[i]);
-        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.score >= 4.0f)
-            fail_msg("\"%s\": %.1f, flags %x", waits[i], (double)s.score, s.flags);
-    }
+    all_urgent_waits(ctx, waits, NTEXTS(waits));
     sr_sentiment w = tu_score(ctx, "I have been waiting 3 weeks for my refund.");
     assert_true(tu_has_cue(&w, "waiting 3 weeks"));
     /* a number alone is no wait, and "5 stars" is read as written */
@@ -267,11 +273,7 @@ static void test_number_in_a_phrase(void **state)
         "Llevo tres semanas esperando el reembolso.",
         "J'attends depuis trois semaines ma commande.",
     };
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        sr_sentiment s = tu_score(ctx, words[i]);
-        if (!(s.flags & SR_FLAG_URGENT_CUE) || s.score >= 4.0f)
-            fail_msg("\"%s\": %.1f, flags %x", words[i], (double)s.score, s.flags);
-    }
+    all_urgent_waits(ctx, words, NTEXTS(words));
     w = tu_score(ctx, words[0]);
     assert_true(tu_has_cue(&w, "waiting three weeks"));
     /* a word that is no number does not stand for one */
