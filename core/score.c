@@ -1305,14 +1305,19 @@ static int praise_burst(const scorer *s, int l)
  * that praises are the writer overwhelmed, not sad; they take no blame
  * there, nor with thanks ("thank you so much 😭").  Alone, or with a
  * complaint ("I miss my dog 😭"), or after a sentence that complains
- * ("Flight cancelled. Thank you so much 😭"), they keep it;
+ * ("Flight cancelled. Thank you so much 😭"), they keep it; after a
+ * sentence that praises they are dropped from one that says nothing else;
  * so they do in a sentence with a contrast (the halves weigh apart). */
 static __attribute__((noinline)) void drop_cries(scorer *s, int l)
 {
     lstate *L = &s->L[l];
     const double thanks = L->thanks_sent == s->sent_start + 1 ? L->thanks_v : 0.0;
 
-    if (L->epoch == 0 && L->last_sent >= LAUGH_REST && L->seg_b - L->cry_v + thanks >= CRY_REST) {
+    /* nor after a sentence that praised, in one that does not complain
+     * ("What a match!!! No voice left 😭", "Quel concert ! J'en pleure 😭") */
+    const double rest = L->seg_b - L->cry_v + thanks;
+    if (L->epoch == 0 && L->last_sent >= LAUGH_REST &&
+        (rest >= CRY_REST || (L->last_sent >= CRY_REST && rest >= 0.0))) {
         L->seg_b -= L->cry_v;
         L->hits -= L->ncry < L->hits ? L->ncry : L->hits;
         for (unsigned i = 0; i < L->ncues;) {

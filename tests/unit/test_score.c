@@ -1081,6 +1081,9 @@ static void test_tears_next_to_praise_are_no_blame(void **state)
         "ce livre est tellement beau 😭",
         "najlepszy koncert w życiu 😭❤️",
         "Danke euch, ihr seid die Besten 🥺",
+        /* after a sentence of praise, in one that says nothing else */
+        "Was für ein Abend! Meine Stimme ist weg 😭",
+        "Ce concert était magnifique. J'en suis encore toute retournée 😭",
     };
     const char *const sad[] = {
         "😭",
@@ -1090,6 +1093,8 @@ static void test_tears_next_to_praise_are_no_blame(void **state)
         "my flight got cancelled. thank you so much 😭",
         "mi pedido no ha llegado 😭",
         "the food was nice but the room was filthy 😭",
+        /* after praise, a sentence that complains keeps them */
+        "Great start to the day. Then my train got cancelled 😭",
     };
 
     scores_in(ctx, moved, NTEXTS(moved), 6.05f, 10.0f);
