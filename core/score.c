@@ -635,10 +635,13 @@ static int star_noun(const char *w, size_t n)
 
 /* interj_particle - w is a particle that can stand before an exclamation
  * of praise and leave it one: "Oh great, another delay.", "Ach toll, ...",
- * "Ah génial, ...", "Och super, ..." */
+ * "Ah génial, ...", "Och super, ..."; so is the exclamative "how" ("Wie
+ * toll, dass die App jetzt Geld kostet und falsch liegt", "How lovely, ...",
+ * "Jak super, ...", "Que génial, ...") */
 static int interj_particle(const char *w, size_t n)
 {
-    static const char *const parts[] = {"oh", "ohh", "ooh", "ah", "ahh", "aah", "ach", "och"};
+    static const char *const parts[] = {"oh", "ohh", "ooh", "ah", "ahh", "aah", "ach", "och",
+                                        "wie", "how", "jak", "que"};
 
     return one_of(w, n, parts, sizeof(parts) / sizeof(parts[0]), 0);
 }

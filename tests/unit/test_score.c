@@ -765,6 +765,10 @@ static void test_sarcastic_exclamation(void **state)
         {"Ah génial, merci pour l'aide rapide !", "Ah génial, encore un retard."},
         {"Ah genial, gracias por la ayuda tan rápida.", "Ah genial, otro retraso."},
         {"Och super, dziękuję za szybką pomoc!", "Och super, znowu opóźnienie."},
+        /* or after the exclamative "how" ("Wie toll,", "How lovely,") */
+        {"Wie toll, danke für die schnelle Hilfe!", "Wie toll, schon wieder Verspätung."},
+        {"How lovely, thanks for the quick help!", "How lovely, another delay."},
+        {"Jak super, dziękuję za szybką pomoc!", "Jak super, znowu opóźnienie."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
