@@ -1385,8 +1385,13 @@ static void sentence_close(scorer *s, int l, int question)
      * praise (or one phrase) after a complaint is irony: it counts against */
     if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&
         (s->seq - s->sent_start <= 2 ||
-         /* or one phrase: "... Just what I needed." */
-         (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1) ||
+         /* or one phrase: "... Just what I needed.", after one word of no
+          * valence too: "... Ganz starke Leistung.", "... Vraiment du beau travail." */
+         (s->phrase_end == (int64_t)s->seq - 1 &&
+          (s->phrase_start == (int64_t)s->sent_start ||
+           (s->phrase_start == (int64_t)s->sent_start + 1 &&
+            s->ring[s->sent_start & (RING - 1)].seq == s->sent_start &&
+            s->ring[s->sent_start & (RING - 1)].contrib[l] == 0.0f))) ||
          /* or a longer burst right after a sentence that complains */
          (L->last_sent < -1.0 && praise_burst(s, l)))) {
         for (unsigned i = 0; i < L->ncues; i++)
