@@ -635,10 +635,13 @@ static int star_noun(const char *w, size_t n)
 
 /* interj_particle - w is a particle that can stand before an exclamation
  * of praise and leave it one: "Oh great, another delay.", "Ach toll, ...",
- * "Ah génial, ...", "Och super, ..." */
+ * "Ah génial, ...", "Och super, ..."; so is the exclamative "how" ("Wie
+ * toll, dass die App jetzt Geld kostet und falsch liegt", "How lovely, ...",
+ * "Jak super, ...", "Que génial, ...") */
 static int interj_particle(const char *w, size_t n)
 {
-    static const char *const parts[] = {"oh", "ohh", "ooh", "ah", "ahh", "aah", "ach", "och"};
+    static const char *const parts[] = {"oh", "ohh", "ooh", "ah", "ahh", "aah", "ach", "och",
+                                        "wie", "how", "jak", "que"};
 
     return one_of(w, n, parts, sizeof(parts) / sizeof(parts[0]), 0);
 }
@@ -1382,8 +1385,13 @@ static void sentence_close(scorer *s, int l, int question)
      * praise (or one phrase) after a complaint is irony: it counts against */
     if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&
         (s->seq - s->sent_start <= 2 ||
-         /* or one phrase: "... Just what I needed." */
-         (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1) ||
+         /* or one phrase: "... Just what I needed.", after one word of no
+          * valence too: "... Ganz starke Leistung.", "... Vraiment du beau travail." */
+         (s->phrase_end == (int64_t)s->seq - 1 &&
+          (s->phrase_start == (int64_t)s->sent_start ||
+           (s->phrase_start == (int64_t)s->sent_start + 1 &&
+            s->ring[s->sent_start & (RING - 1)].seq == s->sent_start &&
+            s->ring[s->sent_start & (RING - 1)].contrib[l] == 0.0f))) ||
          /* or a longer burst right after a sentence that complains */
          (L->last_sent < -1.0 && praise_burst(s, l)))) {
         for (unsigned i = 0; i < L->ncues; i++)

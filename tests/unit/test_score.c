@@ -792,6 +792,10 @@ static void test_sarcastic_exclamation(void **state)
         {"Ah génial, merci pour l'aide rapide !", "Ah génial, encore un retard."},
         {"Ah genial, gracias por la ayuda tan rápida.", "Ah genial, otro retraso."},
         {"Och super, dziękuję za szybką pomoc!", "Och super, znowu opóźnienie."},
+        /* or after the exclamative "how" ("Wie toll,", "How lovely,") */
+        {"Wie toll, danke für die schnelle Hilfe!", "Wie toll, schon wieder Verspätung."},
+        {"How lovely, thanks for the quick help!", "How lovely, another delay."},
+        {"Jak super, dziękuję za szybką pomoc!", "Jak super, znowu opóźnienie."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
@@ -888,6 +892,33 @@ static void test_sarcastic_praise_at_the_end(void **state)
     s = tu_score(ctx, "Delivery was late, but fine.");
     c = cue_named(&s, "fine");
     assert_true(c == NULL || c->weight > 0);
+}
+
+/* a sentence of one phrase of praise after a complaint is irony, with a
+ * word of no valence before the phrase too ("Ganz starke Leistung.",
+ * "Really great job."); after praise it stays praise */
+static void test_sarcastic_phrase_after_a_complaint(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Das Team hat heute alles gegeben. Ganz starke Leistung.",
+         "Dritte Nachzahlung in Folge und keiner kann mir erklären, warum. Ganz starke Leistung."},
+        {"The crew got us home early. Really great job.",
+         "Flight cancelled, no hotel, no refund. Really great job."},
+        {"Pünktlich, sauber und freundlich. Echt tolle Arbeit.",
+         "Der Zug fiel aus, kein Ersatz, keine Info. Echt tolle Arbeit."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment s = tu_score(ctx, pairs[i][1]);
+        int turned = 0;
+        for (unsigned k = 0; k < s.ncues; k++)
+            if (s.cues[k].weight < 0 && (s.cues[k].mods & SR_MOD_IRONY))
+                turned = 1;
+        if (!turned)
+            fail_msg("\"%s\": the praise is not turned", pairs[i][1]);
+    }
 }
 
 /* "neither good nor bad" denies both sides: neutral, in every language; two
@@ -1612,6 +1643,7 @@ int main(void)
         cmocka_unit_test(test_sarcastic_exclamation_with_a_repetition),
         cmocka_unit_test(test_sarcastic_applause),
         cmocka_unit_test(test_sarcastic_praise_at_the_end),
+        cmocka_unit_test(test_sarcastic_phrase_after_a_complaint),
         cmocka_unit_test(test_shouted_now_is_urgency),
         cmocka_unit_test(test_neither_nor_is_neutral),
         cmocka_unit_test(test_split_verb_counts_as_joined_form),
