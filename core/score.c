@@ -1414,11 +1414,7 @@ static void sentence_close(scorer *s, int l, int question)
         for (unsigned i = 0; i < L->ncues; i++)
             if (applause(s, L, i, L->interj))
                 emo += L->cues[i].weight;
-        /* a repetition after it is the complaint even when no word names
-         * one ("Fantastic, the self-checkout has frozen again.", "Brawo,
-         * znowu nie ma prądu."): a rest that praises nothing turns it too */
-        const float rest = L->seg_b - L->interj_v - emo;
-        if (rest <= INTERJ_REST || (rest <= 0.0f && L->again_seq > L->interj)) {
+        if (L->seg_b - L->interj_v - emo <= INTERJ_REST) {
             L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
             cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
             for (unsigned i = 0; emo > 0.0f && i < L->ncues; i++)
