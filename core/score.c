@@ -1252,7 +1252,10 @@ static void adv_question(scorer *s, int l, int question)
         const slot *first = &s->ring[s->sent_start & (RING - 1)];
         const srp_lex_rec *r = first->seq == s->sent_start ? slot_rec(first, l) : NULL;
         const int no = r != NULL && ((r->tags & SRP_T_NEG) || (r->tags2 & SRP_T2_ANSWERNO));
-        if (question || no || said < 0.0 || (said == 0.0 && words > 4)) {
+        /* thanks after the question close the request, they answer
+         * nothing ("Can anyone recommend a dentist? Thanks in advance") */
+        const int thanks = r != NULL && (r->tags & SRP_T_POLITE);
+        if (question || no || thanks || said < 0.0 || (said == 0.0 && words > 4)) {
             adv_drop(s, l);
         } else {
             /* the answer stands by it: the praise counts in full */
@@ -1380,7 +1383,8 @@ static void sentence_close(scorer *s, int l, int question)
 
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
      * praise (or one phrase) after a complaint is irony: it counts against */
-    if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&
+    if (L->epoch == 0 && L->seg_b > 0 && s->seq > s->sent_start &&
+        (L->doc < -1.0 || (L->doc < -0.5 && L->last_sent < -1.0)) &&
         (s->seq - s->sent_start <= 2 ||
          /* or one phrase: "... Just what I needed." */
          (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1) ||

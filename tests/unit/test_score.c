@@ -208,6 +208,10 @@ static void test_asked_recommendation_is_no_advocacy(void **state)
         "Can you recommend it? I need one for my trip to Spain next week.",
         "Do I recommend this book? No. The ending was awful.",
         "Would I recommend it? Nope.",
+        /* thanks after the question answer nothing */
+        "Can anyone recommend a plumber in Hull? Thanks in advance",
+        "¿Alguien me recomienda un taller en Vigo? Gracias de antemano.",
+        "Możecie polecić dobrego mechanika w Lublinie? Z góry dzięki!",
     };
     const char *const answered[] = {
         "Would I recommend it? Absolutely!",
@@ -401,6 +405,9 @@ static void test_love_how_and_praise_bursts(void **state)
         "Train cancelled again. Great job guys.",
         "Zug fällt aus. Super gemacht, liebe Bahn 👏",
         "Uwielbiam jak pociąg spóźnia się codziennie.",
+        /* a burst after a sentence that complains, in a text that leans
+         * only a little to the complaint */
+        "Bought a lamp listed as excellent. Arrived with a cracked base. The seller has stopped replying. Fab.",
     };
     const char *const sincere[] = {
         "Love how easy the setup was!",
