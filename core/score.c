@@ -1384,7 +1384,7 @@ static void sentence_close(scorer *s, int l, int question)
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
      * praise (or one phrase) after a complaint is irony: it counts against */
     if (L->epoch == 0 && L->seg_b > 0 && s->seq > s->sent_start &&
-        (L->doc < -1.0 || (L->doc < -0.5 && L->last_sent < -1.0)) &&
+        (L->doc < -1.0 || (L->doc < -0.5 && L->last_sent < -0.5)) &&
         (s->seq - s->sent_start <= 2 ||
          /* or one phrase: "... Just what I needed." */
          (s->phrase_start == (int64_t)s->sent_start && s->phrase_end == (int64_t)s->seq - 1) ||

@@ -408,11 +408,14 @@ static void test_love_how_and_praise_bursts(void **state)
         /* a burst after a sentence that complains, in a text that leans
          * only a little to the complaint */
         "Bought a lamp listed as excellent. Arrived with a cracked base. The seller has stopped replying. Fab.",
+        "Za pięć minut poza strefą naliczyli 40 zł. Super sprawa.",
     };
     const char *const sincere[] = {
         "Love how easy the setup was!",
         "Flight delayed two hours. Staff were great though.",
         "Kocham jak wszystko działa od razu.",
+        /* a mixed verdict: the praise sentence after a small complaint */
+        "The room was a bit small. Great location.",
     };
 
     all_complaints(ctx, sarcastic, NTEXTS(sarcastic));
