@@ -1500,8 +1500,12 @@ static void thanks_check(scorer *s, int l)
     for (unsigned i = 0; L->ncry > 0 && i < L->ncues; i++)
         if ((L->cues[i].mods & CUE_CRY) && L->cue_seq[i] >= L->clause)
             rest -= L->cues[i].weight;
+    /* "Parcel stuck for 19 days. Thanks, Royal Mail.": thanks that make
+     * up a short sentence of their own after a text that complains */
+    const int alone = L->clause == s->sent_start && s->seq - s->sent_start <= 3 &&
+                      L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
-        rest <= THANKS_REST) {
+        (rest <= THANKS_REST || alone)) {
         float v = L->thanks_v * IRONY_FLIP;
         L->polite -= L->thanks_v;
         L->thanks_sent = 0;

@@ -1156,6 +1156,13 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
         {"Merci pour votre aide rapide.", "Merci la SNCF pour ce retard."},
         {"Gracias por la ayuda tan rápida.", "Gracias Renfe por otro retraso."},
         {"Dzięki za szybką pomoc.", "Dzięki PKP za kolejne opóźnienie."},
+        /* thanks alone in a short sentence after a text that complains */
+        {"The parcel came a day early. Thanks, Evri.",
+         "The parcel has been stuck in the depot for two weeks. Thanks, Evri."},
+        {"El paquete llegó un día antes. Gracias, Correos.",
+         "Mi paquete lleva dos semanas atascado en la central. Gracias, Correos."},
+        {"Paczka przyszła dzień wcześniej. Dzięki, InPost.",
+         "Paczka od dwóch tygodni utknęła w sortowni. Dzięki, InPost."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
@@ -1163,11 +1170,16 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
     const sr_cue *c = cue_named(&s, "Thanks");
     assert_non_null(c);
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    s = tu_score(ctx, "The parcel has been stuck in the depot for two weeks. Thanks, Evri.");
+    c = cue_named(&s, "Thanks");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
     /* not sarcasm: thanks in a clause of its own, or for help */
     static const char *const genuine[] = {
         "Thank you for your patience, the delay is due to weather.",
         "Thanks for your help with my lost package.",
         "The flight was awful but thanks for the voucher.",
+        "My bag was lost at Gatwick. It turned up the next day, all sorted. Thanks!",
     };
     for (size_t k = 0; k < sizeof(genuine) / sizeof(*genuine); k++) {
         s = tu_score(ctx, genuine[k]);
