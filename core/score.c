@@ -1255,7 +1255,10 @@ static void adv_question(scorer *s, int l, int question)
         const slot *first = &s->ring[s->sent_start & (RING - 1)];
         const srp_lex_rec *r = first->seq == s->sent_start ? slot_rec(first, l) : NULL;
         const int no = r != NULL && ((r->tags & SRP_T_NEG) || (r->tags2 & SRP_T2_ANSWERNO));
-        if (question || no || said < 0.0 || (said == 0.0 && words > 4)) {
+        /* thanks after the question close the request, they answer
+         * nothing ("Can anyone recommend a dentist? Thanks in advance") */
+        const int thanks = r != NULL && (r->tags & SRP_T_POLITE);
+        if (question || no || thanks || said < 0.0 || (said == 0.0 && words > 4)) {
             adv_drop(s, l);
         } else {
             /* the answer stands by it: the praise counts in full */
@@ -1383,7 +1386,8 @@ static void sentence_close(scorer *s, int l, int question)
 
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
      * praise (or one phrase) after a complaint is irony: it counts against */
-    if (L->epoch == 0 && L->seg_b > 0 && L->doc < -1.0 && s->seq > s->sent_start &&
+    if (L->epoch == 0 && L->seg_b > 0 && s->seq > s->sent_start &&
+        (L->doc < -1.0 || (L->doc < -0.5 && L->last_sent < -0.5)) &&
         (s->seq - s->sent_start <= 2 ||
          /* or one phrase: "... Just what I needed.", after one word of no
           * valence too: "... Ganz starke Leistung.", "... Vraiment du beau travail." */
@@ -1500,8 +1504,12 @@ static void thanks_check(scorer *s, int l)
     for (unsigned i = 0; L->ncry > 0 && i < L->ncues; i++)
         if ((L->cues[i].mods & CUE_CRY) && L->cue_seq[i] >= L->clause)
             rest -= L->cues[i].weight;
+    /* "Parcel stuck for 19 days. Thanks, Royal Mail.": thanks that make
+     * up a short sentence of their own after a text that complains */
+    const int alone = L->clause == s->sent_start && s->seq - s->sent_start <= 3 &&
+                      L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
-        rest <= THANKS_REST) {
+        (rest <= THANKS_REST || alone)) {
         float v = L->thanks_v * IRONY_FLIP;
         L->polite -= L->thanks_v;
         L->thanks_sent = 0;

@@ -208,6 +208,10 @@ static void test_asked_recommendation_is_no_advocacy(void **state)
         "Can you recommend it? I need one for my trip to Spain next week.",
         "Do I recommend this book? No. The ending was awful.",
         "Would I recommend it? Nope.",
+        /* thanks after the question answer nothing */
+        "Can anyone recommend a plumber in Hull? Thanks in advance",
+        "¿Alguien me recomienda un taller en Vigo? Gracias de antemano.",
+        "Możecie polecić dobrego mechanika w Lublinie? Z góry dzięki!",
     };
     const char *const answered[] = {
         "Would I recommend it? Absolutely!",
@@ -401,11 +405,17 @@ static void test_love_how_and_praise_bursts(void **state)
         "Train cancelled again. Great job guys.",
         "Zug fällt aus. Super gemacht, liebe Bahn 👏",
         "Uwielbiam jak pociąg spóźnia się codziennie.",
+        /* a burst after a sentence that complains, in a text that leans
+         * only a little to the complaint */
+        "Bought a lamp listed as excellent. Arrived with a cracked base. The seller has stopped replying. Fab.",
+        "Za pięć minut poza strefą naliczyli 40 zł. Super sprawa.",
     };
     const char *const sincere[] = {
         "Love how easy the setup was!",
         "Flight delayed two hours. Staff were great though.",
         "Kocham jak wszystko działa od razu.",
+        /* a mixed verdict: the praise sentence after a small complaint */
+        "The room was a bit small. Great location.",
     };
 
     all_complaints(ctx, sarcastic, NTEXTS(sarcastic));
@@ -1150,6 +1160,13 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
         {"Merci pour votre aide rapide.", "Merci la SNCF pour ce retard."},
         {"Gracias por la ayuda tan rápida.", "Gracias Renfe por otro retraso."},
         {"Dzięki za szybką pomoc.", "Dzięki PKP za kolejne opóźnienie."},
+        /* thanks alone in a short sentence after a text that complains */
+        {"The parcel came a day early. Thanks, Evri.",
+         "The parcel has been stuck in the depot for two weeks. Thanks, Evri."},
+        {"El paquete llegó un día antes. Gracias, Correos.",
+         "Mi paquete lleva dos semanas atascado en la central. Gracias, Correos."},
+        {"Paczka przyszła dzień wcześniej. Dzięki, InPost.",
+         "Paczka od dwóch tygodni utknęła w sortowni. Dzięki, InPost."},
     };
 
     expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
@@ -1157,11 +1174,16 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
     const sr_cue *c = cue_named(&s, "Thanks");
     assert_non_null(c);
     assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    s = tu_score(ctx, "The parcel has been stuck in the depot for two weeks. Thanks, Evri.");
+    c = cue_named(&s, "Thanks");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
     /* not sarcasm: thanks in a clause of its own, or for help */
     static const char *const genuine[] = {
         "Thank you for your patience, the delay is due to weather.",
         "Thanks for your help with my lost package.",
         "The flight was awful but thanks for the voucher.",
+        "My bag was lost at Gatwick. It turned up the next day, all sorted. Thanks!",
     };
     for (size_t k = 0; k < sizeof(genuine) / sizeof(*genuine); k++) {
         s = tu_score(ctx, genuine[k]);
