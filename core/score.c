@@ -1385,19 +1385,24 @@ static void sentence_close(scorer *s, int l, int question)
     L->cue_min = -1;   /* weights may change below */
 
     /* "Flight cancelled, no hotel. Awesome." - a one- or two-word burst of
-     * praise (or one phrase) after a complaint is irony: it counts against */
+     * praise (or one phrase) after a complaint is irony: it counts against.
+     * A lone word or one phrase turns after a mild complaint too ("...
+     * Seller stopped replying. Fab."); two words may praise another side
+     * of the thing ("Slow service. Delicious food.") and need a clear one */
+    const uint32_t sent_len = s->seq - s->sent_start;
+    const int one_phrase = s->phrase_start == (int64_t)s->sent_start &&
+                           s->phrase_end == (int64_t)s->seq - 1;
     if (L->epoch == 0 && L->seg_b > 0 && s->seq > s->sent_start &&
-        (L->doc < -1.0 || (L->doc < -0.5 && L->last_sent < -0.5)) &&
-        (s->seq - s->sent_start <= 2 ||
-         /* or one phrase: "... Just what I needed.", after one word of no
-          * valence too: "... Ganz starke Leistung.", "... Vraiment du beau travail." */
-         (s->phrase_end == (int64_t)s->seq - 1 &&
-          (s->phrase_start == (int64_t)s->sent_start ||
-           (s->phrase_start == (int64_t)s->sent_start + 1 &&
+        ((L->doc < -0.5 && L->last_sent < -0.5 && (sent_len == 1 || one_phrase)) ||
+         (L->doc < -1.0 &&
+          (sent_len <= 2 || one_phrase ||
+           /* or one phrase after one word of no valence: "... Ganz starke
+            * Leistung.", "... Vraiment du beau travail." */
+           (s->phrase_end == (int64_t)s->seq - 1 && s->phrase_start == (int64_t)s->sent_start + 1 &&
             s->ring[s->sent_start & (RING - 1)].seq == s->sent_start &&
-            s->ring[s->sent_start & (RING - 1)].contrib[l] == 0.0f))) ||
-         /* or a longer burst right after a sentence that complains */
-         (L->last_sent < -1.0 && praise_burst(s, l)))) {
+            s->ring[s->sent_start & (RING - 1)].contrib[l] == 0.0f) ||
+           /* or a longer burst right after a sentence that complains */
+           (L->last_sent < -1.0 && praise_burst(s, l)))))) {
         for (unsigned i = 0; i < L->ncues; i++)
             if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight > 0) {
                 L->cues[i].weight *= IRONY_FLIP;
