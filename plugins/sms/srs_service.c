@@ -470,13 +470,19 @@ static void kannel(srs_server *srv, const srs_settings *s, const srs_request *rq
     srs_form_free(&q);
 }
 
-/* twilio_url - the URL the provider signed */
+/* twilio_url - the URL the provider signed: scheme, host, path and the
+ * query as requested.  sms.twilio_url replaces what a proxy in front of us
+ * changes (scheme, host, port, path); the query of the request is part of
+ * the signed URL (a GET carries every field there), so it is appended
+ * unless the configured URL already has its own. */
 static void twilio_url(const srs_settings *s, const srs_request *rq, char *out, size_t size)
 {
     const char *host = rq->header ? rq->header(rq->hud, "Host") : NULL;
 
     if (*s->twilio_url) {
-        snprintf(out, size, "%s", s->twilio_url);
+        int with_query = rq->qlen > 0 && strchr(s->twilio_url, '?') == NULL;
+        snprintf(out, size, "%s%s%.*s", s->twilio_url, with_query ? "?" : "",
+                 with_query ? (int)rq->qlen : 0, rq->query ? rq->query : "");
         return;
     }
     snprintf(out, size, "http://%s%s%s%.*s", host ? host : "localhost", rq->path,
