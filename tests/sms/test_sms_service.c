@@ -486,6 +486,31 @@ static void test_twilio_get_with_configured_url_signs_query(void **state)
     assert_int_equal(inbound_count(1), 1);   /* the same MessageSid: a retry */
 }
 
+static void test_twilio_get_long_query_verifies(void **state)
+{
+    /* a concatenated SMS of 400 umlauts: 2400 bytes of query once encoded */
+    char extra[256], sig[29], *q, *url, *b;
+    const char *hv[] = {"X-Twilio-Signature", sig, "Host", "sms.example.com", NULL};
+    size_t o;
+
+    (void)state;
+    twilio_token();
+    snprintf(extra, sizeof(extra), "twilio_token_file = \"%s/tw\";", F.dir);
+    start(extra, NULL);
+    q = malloc(4096);
+    url = malloc(4200);
+    o = (size_t)sprintf(q, "MessageSid=SM77&From=%%2B14155550100&Body=");
+    for (int i = 0; i < 400; i++)
+        o += (size_t)sprintf(q + o, "%%C3%%A4");
+    sprintf(url, "http://sms.example.com/twilio?%s", q);
+    srs_twilio_signature("12345", 5, url, NULL, sig);
+    assert_int_equal(call("GET", "/twilio", q, NULL, hv, &b, NULL), 200);
+    free(b);
+    assert_int_equal(inbound_count(1), 1);
+    free(q);
+    free(url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_twilio_get_long_query_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_refuse_world_readable_secret, setup,
                                         teardown),
     };
