@@ -470,17 +470,30 @@ static void kannel(srs_server *srv, const srs_settings *s, const srs_request *rq
     srs_form_free(&q);
 }
 
-/* twilio_url - the URL the provider signed */
-static void twilio_url(const srs_settings *s, const srs_request *rq, char *out, size_t size)
+/* twilio_url - the URL the provider signed: scheme, host, path and the
+ * query as requested.  sms.twilio_url replaces what a proxy in front of us
+ * changes (scheme, host, port, path); the query of the request is part of
+ * the signed URL (a GET carries every field there), so it is appended
+ * unless the configured URL already has its own.  malloc'ed (a GET query
+ * is as long as the message), NULL when out of memory. */
+static char *twilio_url(const srs_settings *s, const srs_request *rq)
 {
     const char *host = rq->header ? rq->header(rq->hud, "Host") : NULL;
+    const char *q = rq->query ? rq->query : "";
+    int qn = (int)rq->qlen;
+    char *out = NULL;
 
     if (*s->twilio_url) {
-        snprintf(out, size, "%s", s->twilio_url);
-        return;
+        int with_query = rq->qlen > 0 && strchr(s->twilio_url, '?') == NULL;
+        if (asprintf(&out, "%s%s%.*s", s->twilio_url, with_query ? "?" : "",
+                     with_query ? qn : 0, q) < 0)
+            return NULL;
+        return out;
     }
-    snprintf(out, size, "http://%s%s%s%.*s", host ? host : "localhost", rq->path,
-             rq->qlen ? "?" : "", (int)rq->qlen, rq->query ? rq->query : "");
+    if (asprintf(&out, "http://%s%s%s%.*s", host ? host : "localhost", rq->path,
+                 rq->qlen ? "?" : "", qn, q) < 0)
+        return NULL;
+    return out;
 }
 
 static void twilio(srs_server *srv, const srs_settings *s, const srs_request *rq,
@@ -489,7 +502,7 @@ static void twilio(srs_server *srv, const srs_settings *s, const srs_request *rq
     srs_form f;
     srs_inbound in;
     sr_error err;
-    char url[2048];
+    char *url;
     const char *sig = rq->header ? rq->header(rq->hud, "X-Twilio-Signature") : NULL;
     int rc, post = strcmp(rq->method, "POST") == 0;
 
@@ -513,14 +526,22 @@ static void twilio(srs_server *srv, const srs_settings *s, const srs_request *rq
         error_answer(rs, 400, err.msg);
         return;
     }
-    twilio_url(s, rq, url, sizeof(url));
+    if ((url = twilio_url(s, rq)) == NULL) {
+        srs_form_free(&f);
+        error_answer(rs, 503, "out of memory");
+        return;
+    }
     if (!srs_twilio_verify(s->twilio_token.buf, s->twilio_token.len, url, post ? &f : NULL,
                            sig)) {
-        sr_log(srv->ctx, SR_LOG_WARNING, "twilio: bad signature for %s", url);
+        /* the path only: a GET query holds the customer's number and text */
+        sr_log(srv->ctx, SR_LOG_WARNING, "twilio: bad signature for %.*s", (int)strcspn(url, "?"),
+               url);
+        free(url);
         error_answer(rs, 403, "bad signature");
         srs_form_free(&f);
         return;
     }
+    free(url);
     rc = srs_twilio_parse(&f, (size_t)s->max_text_bytes, &in, &err);
     if (rc != SR_OK)
         error_answer(rs, status_for(rc), err.msg);

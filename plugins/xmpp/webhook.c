@@ -78,16 +78,25 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, const char 
     return rc;
 }
 
-static int seen_before(struct srx_webhook *w, const char *id)
+/* seen_before - 1 when invocation id was relayed before */
+static int seen_before(const struct srx_webhook *w, const char *id)
 {
     if (id == NULL || *id == '\0')
         return 0;
     for (size_t i = 0; i < w->nseen && i < SEEN_MAX; i++)
         if (strcmp(w->seen[i], id) == 0)
             return 1;
+    return 0;
+}
+
+/* remember - a relayed invocation id: only a relayed one, so that Zendesk's
+ * retry of a request that failed (store trouble: 500) is relayed then */
+static void remember(struct srx_webhook *w, const char *id)
+{
+    if (id == NULL || *id == '\0')
+        return;
     srx_strlcpy(w->seen[w->nseen % SEEN_MAX], id, sizeof(w->seen[0]));
     w->nseen++;
-    return 0;
 }
 
 /* handle - a complete request to the webhook path: check, parse, relay */
@@ -138,6 +147,7 @@ static int handle(struct srx_webhook *w, struct MHD_Connection *c, const req *r,
         if (status == 200) {
             snprintf(why, whysize, "relayed");
             w->relayed++;
+            remember(w, inv);
         }
     }
     free(reply.comment);

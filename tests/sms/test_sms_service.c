@@ -442,6 +442,75 @@ static void test_settings_refuse_world_readable_secret(void **state)
     sr_config_unref(cfg);
 }
 
+/* twilio_token - the Auth Token file the /twilio tests configure */
+static void twilio_token(void)
+{
+    char path[128];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/tw", F.dir);
+    fp = fopen(path, "w");
+    fputs("12345\n", fp);
+    fclose(fp);
+    chmod(path, 0600);
+}
+
+static void test_twilio_get_with_configured_url_signs_query(void **state)
+{
+    static const char q[] = "MessageSid=SM9&From=%2B14155550100&To=%2B14155550199&Body=Hello+there";
+    char extra[256], sig[29], url[512], *b;
+    const char *hv[] = {"X-Twilio-Signature", sig, "Host", "10.0.0.5:8088", NULL};
+    srs_form f;
+    sr_error err;
+
+    (void)state;
+    twilio_token();
+    snprintf(extra, sizeof(extra), "twilio_token_file = \"%s/tw\"; "
+             "twilio_url = \"https://sms.example.com/twilio\";", F.dir);
+    start(extra, NULL);
+    /* GET: Twilio signs the URL as it requested it, query included */
+    snprintf(url, sizeof(url), "https://sms.example.com/twilio?%s", q);
+    srs_twilio_signature("12345", 5, url, NULL, sig);
+    assert_int_equal(call("GET", "/twilio", q, NULL, hv, &b, NULL), 200);
+    assert_non_null(strstr(b, "<Response>"));
+    free(b);
+    assert_int_equal(inbound_count(1), 1);
+    /* the URL without its query is not what was signed */
+    srs_twilio_signature("12345", 5, "https://sms.example.com/twilio", NULL, sig);
+    assert_int_equal(call("GET", "/twilio", q, NULL, hv, NULL, NULL), 403);
+    /* POST: the configured URL plus the sorted fields, as before */
+    assert_int_equal(srs_form_parse(q, strlen(q), 32, &f, &err), SR_OK);
+    srs_twilio_signature("12345", 5, "https://sms.example.com/twilio", &f, sig);
+    srs_form_free(&f);
+    assert_int_equal(call("POST", "/twilio", NULL, q, hv, NULL, NULL), 200);
+    assert_int_equal(inbound_count(1), 1);   /* the same MessageSid: a retry */
+}
+
+static void test_twilio_get_long_query_verifies(void **state)
+{
+    /* a concatenated SMS of 400 umlauts: 2400 bytes of query once encoded */
+    char extra[256], sig[29], *q, *url, *b;
+    const char *hv[] = {"X-Twilio-Signature", sig, "Host", "sms.example.com", NULL};
+    size_t o;
+
+    (void)state;
+    twilio_token();
+    snprintf(extra, sizeof(extra), "twilio_token_file = \"%s/tw\";", F.dir);
+    start(extra, NULL);
+    q = malloc(4096);
+    url = malloc(4200);
+    o = (size_t)sprintf(q, "MessageSid=SM77&From=%%2B14155550100&Body=");
+    for (int i = 0; i < 400; i++)
+        o += (size_t)sprintf(q + o, "%%C3%%A4");
+    sprintf(url, "http://sms.example.com/twilio?%s", q);
+    srs_twilio_signature("12345", 5, url, NULL, sig);
+    assert_int_equal(call("GET", "/twilio", q, NULL, hv, &b, NULL), 200);
+    free(b);
+    assert_int_equal(inbound_count(1), 1);
+    free(q);
+    free(url);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +524,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reply_empty_and_ucs2_coding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_limits_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_twilio_get_long_query_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_refuse_world_readable_secret, setup,
                                         teardown),
     };

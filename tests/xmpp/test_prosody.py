@@ -49,7 +49,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 87
+PLAN = 88
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -459,6 +459,14 @@ async def s_zendesk():
                           "author": "Jane"}, inv="inv-1")
     dup = await v.quiet(1.0)
     tap.ok(st == 200 and not dup, "zendesk: a repeated invocation is not relayed twice", body)
+    # an invocation that was refused was not relayed: its retry is not a duplicate
+    st1, _ = hook(url, {"external_id": ext, "ticket_id": zid + "0", "comment": "Jane again, retried.",
+                        "author": "Jane"}, inv="inv-2")
+    st2, body = hook(url, {"external_id": ext, "ticket_id": zid, "comment": "Jane again, retried.",
+                           "author": "Jane"}, inv="inv-2")
+    m = await v.expect("Jane again")
+    tap.ok(st1 == 409 and st2 == 200 and m is not None,
+           "zendesk: the retry of a refused invocation is relayed", (st1, st2, body))
     st, _ = hook(url, {"external_id": ext, "comment": "x"}, sig="AAAA" + "=" * 40)
     tap.ok(st == 401, "zendesk: a bad signature gets 401", st)
     st, _ = hook(url, {"external_id": ext, "comment": "x"}, ts="2020-01-01T00:00:00Z")
