@@ -83,15 +83,18 @@ typedef const char *(*srs_header_fn)(void *ud, const char *name);
  * caller); coding is Kannel's %c (0 7-bit, 1 8-bit, 2 UCS-2) or -1.
  *   UTF-8, GSM (Kannel passes 7-bit text on as UTF-8), "" -> as it is
  *   UTF-16BE, UCS-2, UTF-16 (BOM honoured), or coding 2 without charset ->
- *       decoded here; an odd byte count or a lone surrogate is SR_EFORMAT
+ *       decoded here; a lone surrogate (half an emoji split across the
+ *       parts of a concatenated SMS) or a trailing odd byte becomes U+FFFD
  *   8-BIT/BINARY -> UTF-8 when it is valid UTF-8, else ISO-8859-1
- *   anything else -> iconv(3) (ISO-8859-15, WINDOWS-1252 ...); unknown
- *       charsets and bytes invalid in them are SR_EFORMAT
- * Invalid UTF-8 in a UTF-8 text is left to the core, which repairs it.
- * *out is malloc'ed (NUL-terminated), the caller frees it.
+ *   anything else -> iconv(3) (ISO-8859-15, WINDOWS-1252 ...)
+ * A text is never refused for its bytes: what cannot be decoded becomes
+ * U+FFFD and *repaired (may be NULL) gets a constant saying what was
+ * repaired, else NULL.  Invalid UTF-8 in a UTF-8 text is left to the
+ * core, which repairs it.  *out is malloc'ed (NUL-terminated), the caller
+ * frees it.  Returns SR_OK or SR_ENOMEM.
  */
 int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, char **out,
-                size_t *outlen, sr_error *err);
+                size_t *outlen, const char **repaired, sr_error *err);
 
 /* srs_gsm7_ok - 1 when every character of the UTF-8 text is in the GSM
  * 03.38 default alphabet or its extension table (so Kannel can send it as
@@ -110,6 +113,8 @@ typedef struct srs_inbound {
     char id[128];      /* gateway message id: Kannel %I, MessageSid ("" none) */
     int64_t ts;        /* sending time, UNIX seconds (0 unknown) */
     char smsc[64];
+    char repaired[128];/* what srs_to_utf8 repaired in the text ("" nothing):
+                        * srs_ingest_sms logs it with the ticket */
 } srs_inbound;
 
 void srs_inbound_clear(srs_inbound *in);

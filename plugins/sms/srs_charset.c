@@ -26,48 +26,62 @@ static size_t put_cp(char *out, int32_t cp)
     return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out);
 }
 
-/* utf16 - decode UTF-16 (big endian unless a BOM says otherwise) */
+#define REPLACEMENT 0xfffd
+
+/*
+ * utf16 - decode UTF-16 (big endian unless a BOM says otherwise).  A lone
+ * surrogate (the half of an emoji that a concatenated SMS split off into
+ * another part) and a trailing odd byte become U+FFFD: the rest of the
+ * customer's text is worth more than a refusal.
+ */
 static int utf16(const unsigned char *b, size_t len, int little, char **out, size_t *outlen,
-                 sr_error *err)
+                 const char **repaired, sr_error *err)
 {
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0, even = len - len % 2;
     char *p;
 
-    if (len % 2 != 0)
-        return srs_fail(err, SR_EFORMAT, "charset", "UTF-16 text with an odd number of bytes");
     if (len >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff && b[1] == 0xfe))) {
         little = b[0] == 0xff;
         i = 2;
     }
-    /* each 2-byte unit gives at most 3 bytes of UTF-8 (a pair gives 4 for 4) */
-    p = malloc(len / 2 * 3 + 1);
+    /* each 2-byte unit gives at most 3 bytes of UTF-8 (a pair gives 4 for
+     * 4, U+FFFD 3 for 2), an odd byte at the end 3 */
+    p = malloc(len / 2 * 3 + 3 + 1);
     if (p == NULL)
         return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
-    while (i < len) {
+    while (i < even) {
         uint32_t u = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8
                             : (uint32_t)b[i] << 8 | b[i + 1];
         i += 2;
         if (u >= 0xd800 && u <= 0xdbff) {
-            uint32_t l;
-            if (i + 2 > len)
-                goto bad;
-            l = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 : (uint32_t)b[i] << 8 | b[i + 1];
-            if (l < 0xdc00 || l > 0xdfff)
-                goto bad;
-            i += 2;
-            u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+            uint32_t l = 0;
+            if (i + 2 <= even)
+                l = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8
+                           : (uint32_t)b[i] << 8 | b[i + 1];
+            if (l >= 0xdc00 && l <= 0xdfff) {
+                i += 2;
+                u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+            } else {   /* the next unit is read again on its own */
+                u = REPLACEMENT;
+                if (repaired)
+                    *repaired = "a lone UTF-16 surrogate";
+            }
         } else if (u >= 0xdc00 && u <= 0xdfff) {
-            goto bad;
+            u = REPLACEMENT;
+            if (repaired)
+                *repaired = "a lone UTF-16 surrogate";
         }
         o += put_cp(p + o, (int32_t)u);
+    }
+    if (even < len) {
+        o += put_cp(p + o, REPLACEMENT);
+        if (repaired)
+            *repaired = "UTF-16 with an odd number of bytes";
     }
     p[o] = '\0';
     *out = p;
     *outlen = o;
     return SR_OK;
-bad:
-    free(p);
-    return srs_fail(err, SR_EFORMAT, "charset", "UTF-16 text with a lone surrogate");
 }
 
 static int valid_utf8(const char *buf, size_t len)
@@ -147,10 +161,12 @@ static int with_iconv(const char *buf, size_t len, const char *charset, char **o
 }
 
 int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, char **out,
-                size_t *outlen, sr_error *err)
+                size_t *outlen, const char **repaired, sr_error *err)
 {
     const char *cs = charset ? charset : "";
 
+    if (repaired)
+        *repaired = NULL;
     *out = NULL;
     *outlen = 0;
     if (*cs == '\0' && coding == 2)
@@ -159,15 +175,15 @@ int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, ch
         strcasecmp(cs, "GSM") == 0 || strcasecmp(cs, "US-ASCII") == 0 ||
         strcasecmp(cs, "ASCII") == 0) {
         if (coding == 2 && *cs == '\0')
-            return utf16((const unsigned char *)buf, len, 0, out, outlen, err);
+            return utf16((const unsigned char *)buf, len, 0, out, outlen, repaired, err);
         return copy_as_is(buf, len, out, outlen, err);
     }
     if (strcasecmp(cs, "UTF-16BE") == 0 || strcasecmp(cs, "UCS-2") == 0 ||
         strcasecmp(cs, "UCS2") == 0 || strcasecmp(cs, "UCS-2BE") == 0 ||
         strcasecmp(cs, "UTF-16") == 0 || strcasecmp(cs, "UNICODE") == 0)
-        return utf16((const unsigned char *)buf, len, 0, out, outlen, err);
+        return utf16((const unsigned char *)buf, len, 0, out, outlen, repaired, err);
     if (strcasecmp(cs, "UTF-16LE") == 0 || strcasecmp(cs, "UCS-2LE") == 0)
-        return utf16((const unsigned char *)buf, len, 1, out, outlen, err);
+        return utf16((const unsigned char *)buf, len, 1, out, outlen, repaired, err);
     if (strcasecmp(cs, "8-BIT") == 0 || strcasecmp(cs, "BINARY") == 0) {
         if (valid_utf8(buf, len))
             return copy_as_is(buf, len, out, outlen, err);

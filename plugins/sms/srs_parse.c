@@ -229,10 +229,14 @@ static int64_t parse_ts(const char *s)
 static int set_text(srs_inbound *in, const char *buf, size_t len, const char *charset,
                     int coding, size_t max_text, sr_error *err)
 {
-    int rc = srs_to_utf8(buf, len, charset, coding, &in->text, &in->len, err);
+    const char *repaired = NULL;
+    int rc = srs_to_utf8(buf, len, charset, coding, &in->text, &in->len, &repaired, err);
 
     if (rc != SR_OK)
         return rc;
+    if (repaired)
+        snprintf(in->repaired, sizeof(in->repaired), "%s (charset %.40s, coding %d) replaced "
+                 "with U+FFFD", repaired, charset && *charset ? charset : "none", coding);
     if (max_text > 0 && in->len > max_text)
         return srs_fail(err, SR_ELIMIT, "text", "text of %zu bytes exceeds sms.max_text_bytes",
                     in->len);

@@ -237,6 +237,9 @@ int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings
         return rc;
     }
     res->ticket = r.ticket_id;
+    if (in->repaired[0])
+        sr_log(ctx, SR_LOG_NOTICE, "T%llu: %s message from %s stored repaired: %s",
+               (unsigned long long)r.ticket_id, gateway, sr_message_sender(msg), in->repaired);
     snprintf(res->lang, sizeof(res->lang), "%s", r.sentiment.lang);
     if (!r.created)
         conversation_lang(st, r.ticket_id, res->lang);

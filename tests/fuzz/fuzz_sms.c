@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             static const char *const cs[] = {"UTF-16BE", "UTF-16", "ISO-8859-15", "8-BIT",
                                              "WINDOWS-1252", "UTF-8", "UTF-16LE", ""};
             if (srs_to_utf8(p + 1, n - 1, cs[(unsigned char)p[0] % 8], p[0] & 8 ? 2 : 0, &out,
-                            &olen, &err) == SR_OK) {
+                            &olen, NULL, &err) == SR_OK) {
                 srs_gsm7_ok(out, olen);
                 free(out);
             }

@@ -333,6 +333,42 @@ static void test_reply_empty_and_ucs2_coding(void **state)
     srs_response_clear(&rs);
 }
 
+/* the_text - the text of message seq of ticket (malloc'ed), flags in *flags */
+static char *the_text(uint64_t ticket, size_t idx, unsigned *flags)
+{
+    sr_stored_message *m;
+    size_t n;
+    char *t = NULL;
+
+    if (sr_ticket_transcript(F.st, ticket, &m, &n, NULL) != SR_OK)
+        return NULL;
+    if (idx < n) {
+        t = strdup(m[idx].text ? m[idx].text : "");
+        if (flags)
+            *flags = m[idx].flags;
+    }
+    sr_transcript_free(m, n);
+    return t;
+}
+
+static void test_kannel_lone_surrogate_stored(void **state)
+{
+    char *b, *t;
+
+    (void)state;
+    start(NULL, NULL);
+    /* Kannel texts "Could not fetch content" for anything but 200/202:
+     * half an emoji must not cost the customer the message */
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=%00H%00i%00+%D8%3D"
+                          "&coding=2", NULL, NULL, &b, NULL),
+                     200);
+    free(b);
+    t = the_text(1, 0, NULL);
+    assert_non_null(t);
+    assert_string_equal(t, "Hi \xef\xbf\xbd");
+    free(t);
+}
+
 static void test_auth_limits_and_errors(void **state)
 {
     srs_response rs;
@@ -523,6 +559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_rule_hands_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_empty_and_ucs2_coding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_limits_and_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kannel_lone_surrogate_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
                                         teardown),
