@@ -130,28 +130,73 @@ static int latin1(const char *buf, size_t len, char **out, size_t *outlen, sr_er
     return SR_OK;
 }
 
-/* with_iconv - any other charset iconv knows */
+/*
+ * with_iconv - any other charset iconv knows.  A byte the charset does not
+ * have, or a character cut off at the end, becomes U+FFFD and decoding
+ * goes on after it; a charset iconv does not know is read as UTF-8 when
+ * the bytes are valid UTF-8, else as ISO-8859-1.  Never refuses the text.
+ */
 static int with_iconv(const char *buf, size_t len, const char *charset, char **out,
-                      size_t *outlen, sr_error *err)
+                      size_t *outlen, const char **repaired, sr_error *err)
 {
     iconv_t cd = iconv_open("UTF-8", charset);
-    size_t cap = len * 4 + 4, inleft = len, outleft;
+    size_t cap = len * 4 + 8, inleft = len, outleft;
     char *p, *in = (char *)buf, *o;
+    int flushed = 0;
 
-    if (cd == (iconv_t)-1)
-        return srs_fail(err, SR_EFORMAT, "charset", "unknown charset %s", charset);
+    if (cd == (iconv_t)-1) {
+        if (repaired)
+            *repaired = "an unknown charset";
+        if (valid_utf8(buf, len))
+            return copy_as_is(buf, len, out, outlen, err);
+        return latin1(buf, len, out, outlen, err);
+    }
     p = malloc(cap);
     if (p == NULL) {
         iconv_close(cd);
         return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
     }
     o = p;
-    outleft = cap - 1;
-    if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
-        iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
-        iconv_close(cd);
-        free(p);
-        return srs_fail(err, SR_EFORMAT, "charset", "text is not valid %s", charset);
+    outleft = cap - 1;   /* one byte kept for the NUL */
+    while (!flushed) {
+        int flushing = inleft == 0;   /* all read: flush the shift state */
+        size_t r = flushing ? iconv(cd, NULL, NULL, &o, &outleft)
+                            : iconv(cd, &in, &inleft, &o, &outleft);
+        int e = errno;
+        if (r != (size_t)-1) {
+            flushed = flushing;
+            continue;
+        }
+        if (e == E2BIG || outleft < 3) {   /* grow (room for U+FFFD too) */
+            size_t used = (size_t)(o - p);
+            char *q = cap < ((size_t)1 << 28) ? realloc(p, cap * 2) : NULL;
+            if (q == NULL) {
+                iconv_close(cd);
+                free(p);
+                return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
+            }
+            p = q;
+            o = p + used;
+            outleft += cap;
+            cap *= 2;
+            continue;
+        }
+        /* EILSEQ: a byte the charset does not have; EINVAL: a character
+         * cut off at the end */
+        if (repaired)
+            *repaired = "bytes invalid in the charset";
+        memcpy(o, "\xef\xbf\xbd", 3);
+        o += 3;
+        outleft -= 3;
+        iconv(cd, NULL, NULL, NULL, NULL);   /* back to the initial state */
+        if (flushing)
+            flushed = 1;
+        else if (e == EILSEQ) {
+            in++;                            /* skip the bad byte, go on */
+            inleft--;
+        } else {
+            inleft = 0;
+        }
     }
     iconv_close(cd);
     *o = '\0';
@@ -191,7 +236,7 @@ int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, ch
     }
     if (strcasecmp(cs, "ISO-8859-1") == 0 || strcasecmp(cs, "LATIN1") == 0)
         return latin1(buf, len, out, outlen, err);
-    return with_iconv(buf, len, cs, out, outlen, err);
+    return with_iconv(buf, len, cs, out, outlen, repaired, err);
 }
 
 /* GSM 03.38: the default alphabet and the extension table, as code points

@@ -219,7 +219,6 @@ static void test_kannel_rejects_malformed(void **state)
         {"from=%2B4915112345&text=a&coding=3", SR_EFORMAT, "coding"},
         {"from=%2B4915112345&text=a&coding=12", SR_EFORMAT, "coding"},
         {"from=%2B4915112345&text=a&ts=yesterday", SR_EFORMAT, "ts"},
-        {"from=%2B4915112345&text=a&charset=NO-SUCH-CHARSET", SR_EFORMAT, "charset"},
     };
     srs_inbound in;
     sr_error err;
@@ -328,6 +327,35 @@ static void test_charsets_to_utf8(void **state)
             fail_msg("case %zu (%s): %s", i, cases[i].cs, err.msg);
         str_is(out, cases[i].out);
         assert_int_equal(n, strlen(cases[i].out));
+        free(out);
+    }
+}
+
+static void test_charsets_bad_bytes_repaired(void **state)
+{
+    /* bytes the declared charset does not have, a character cut off at the
+     * end, a charset iconv does not know: decoded, never refused */
+    static const struct { const char *in; size_t len; const char *cs; const char *out; } cases[] = {
+        {"caf\xe9 \x81!", 7, "WINDOWS-1252", "café \xef\xbf\xbd!"},
+        {"\x81\x81", 2, "WINDOWS-1252", "\xef\xbf\xbd\xef\xbf\xbd"},
+        {"a\x82", 2, "SHIFT_JIS", "a\xef\xbf\xbd"},
+        {"caf\xe9", 4, "NO-SUCH-CHARSET", "café"},
+        {"caf\xc3\xa9", 5, "NO-SUCH-CHARSET", "café"},
+    };
+    sr_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out = NULL;
+        size_t n = 0;
+        const char *rep = NULL;
+        int rc = srs_to_utf8(cases[i].in, cases[i].len, cases[i].cs, -1, &out, &n, &rep, &err);
+        if (rc != SR_OK)
+            fail_msg("case %zu (%s): %d %s", i, cases[i].cs, rc, err.msg);
+        str_is(out, cases[i].out);
+        assert_int_equal(n, strlen(cases[i].out));
+        if (rep == NULL)
+            fail_msg("case %zu (%s): the repair is not reported", i, cases[i].cs);
         free(out);
     }
 }
@@ -691,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_kannel_text_cap),
         cmocka_unit_test(test_kannel_post_headers_and_charset),
         cmocka_unit_test(test_charsets_to_utf8),
+        cmocka_unit_test(test_charsets_bad_bytes_repaired),
         cmocka_unit_test(test_gsm7),
         cmocka_unit_test(test_twilio_signature_documented_example),
         cmocka_unit_test(test_twilio_parse_and_twiml),

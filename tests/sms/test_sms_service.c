@@ -369,6 +369,33 @@ static void test_kannel_lone_surrogate_stored(void **state)
     free(t);
 }
 
+static void test_kannel_bytes_invalid_in_charset_stored(void **state)
+{
+    static const char *const hv[] = {"X-Kannel-From", "+4915112345", "Content-Type",
+                                     "text/plain; charset=windows-1252", NULL};
+    char *b, *t;
+
+    (void)state;
+    start(NULL, NULL);
+    /* 0x81 is not a character of windows-1252: 400 and a lost message before */
+    assert_int_equal(call("POST", "/kannel", "secret=s3cret", "Caf\xe9 \x81 cold", hv, &b, NULL),
+                     200);
+    free(b);
+    t = the_text(1, 0, NULL);
+    assert_non_null(t);
+    assert_string_equal(t, "Café \xef\xbf\xbd cold");
+    free(t);
+    /* a charset nobody knows: read as UTF-8, else Latin-1 */
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=s%FCss"
+                          "&charset=X-MADE-UP", NULL, NULL, &b, NULL),
+                     200);
+    free(b);
+    t = the_text(1, 1, NULL);
+    assert_non_null(t);
+    assert_string_equal(t, "süss");
+    free(t);
+}
+
 static void test_auth_limits_and_errors(void **state)
 {
     srs_response rs;
@@ -560,6 +587,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reply_empty_and_ucs2_coding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_limits_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kannel_lone_surrogate_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kannel_bytes_invalid_in_charset_stored, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
                                         teardown),
