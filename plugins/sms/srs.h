@@ -126,13 +126,15 @@ void srs_inbound_clear(srs_inbound *in);
  *   POST (post-url): the body is the text, charset from Content-Type,
  *     X-Kannel-From/-To/-Coding/-SMSC/-Time headers, and the same query
  *     fields (which win when both are given).
- * The text is converted to UTF-8 and capped at max_text bytes (longer:
- * SR_ELIMIT).  No sender or an undecodable text: SR_EFORMAT, with msg
- * saying what is wrong (it becomes the 400 answer).
+ * The text is converted to UTF-8 (what cannot be decoded becomes U+FFFD,
+ * see srs_to_utf8) and kept whole: srs_ingest_sms cuts a text longer than
+ * sms.max_text_bytes, so the stored message carries the truncated flag.
+ * The request, and so the text, is bounded by sms.max_request_bytes.  No
+ * sender, no text, or malformed fields: SR_EFORMAT, with msg saying what
+ * is wrong (it becomes the 400 answer).
  */
 int srs_kannel_parse(int is_post, const srs_form *query, srs_header_fn hdr, void *hud,
-                     const char *body, size_t blen, size_t max_text, srs_inbound *out,
-                     sr_error *err);
+                     const char *body, size_t blen, srs_inbound *out, sr_error *err);
 
 /*
  * srs_twilio_signature - base64(HMAC-SHA1(token, url + each POST field's
@@ -148,7 +150,7 @@ int srs_twilio_verify(const char *token, size_t tlen, const char *url, const srs
                       const char *sig);
 
 /* srs_twilio_parse - From, To, Body, MessageSid of a Twilio-style form. */
-int srs_twilio_parse(const srs_form *params, size_t max_text, srs_inbound *out, sr_error *err);
+int srs_twilio_parse(const srs_form *params, srs_inbound *out, sr_error *err);
 
 /* srs_twiml - "<Response><Message>text</Message></Response>" with text
  * XML-escaped, or "<Response/>" for NULL/empty; malloc'ed. */
@@ -163,8 +165,7 @@ char *srs_twiml(const char *text);
  * ISO-8859-15); binary messages are SR_EUNSUPP.  Sent ("yy-mm-dd
  * hh:mm:ss") goes to ts.
  */
-int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound *out,
-                       sr_error *err);
+int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *err);
 
 /*
  * srs_smstools_write - put an SMS for smsd into dir: a file "To: NUMBER",

@@ -225,9 +225,9 @@ static int64_t parse_ts(const char *s)
     return (int64_t)v;
 }
 
-/* set_text - convert and cap the text of in */
+/* set_text - convert the text of in (srs_ingest_sms caps it) */
 static int set_text(srs_inbound *in, const char *buf, size_t len, const char *charset,
-                    int coding, size_t max_text, sr_error *err)
+                    int coding, sr_error *err)
 {
     const char *repaired = NULL;
     int rc = srs_to_utf8(buf, len, charset, coding, &in->text, &in->len, &repaired, err);
@@ -237,16 +237,12 @@ static int set_text(srs_inbound *in, const char *buf, size_t len, const char *ch
     if (repaired)
         snprintf(in->repaired, sizeof(in->repaired), "%s (charset %.40s, coding %d) replaced "
                  "with U+FFFD", repaired, charset && *charset ? charset : "none", coding);
-    if (max_text > 0 && in->len > max_text)
-        return srs_fail(err, SR_ELIMIT, "text", "text of %zu bytes exceeds sms.max_text_bytes",
-                    in->len);
     return SR_OK;
 }
 
 /* srs_kannel_parse - one SMS from Kannel's sms-service */
 int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hud,
-                     const char *body, size_t blen, size_t max_text, srs_inbound *out,
-                     sr_error *err)
+                     const char *body, size_t blen, srs_inbound *out, sr_error *err)
 {
     const char *from, *to, *coding_s, *charset, *smsc, *id, *ts;
     char ctcs[48];
@@ -294,12 +290,12 @@ int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hu
             ct_charset(hdr(hud, "Content-Type"), ctcs, sizeof(ctcs));
             charset = ctcs;
         }
-        return set_text(out, body ? body : "", body ? blen : 0, charset, coding, max_text, err);
+        return set_text(out, body ? body : "", body ? blen : 0, charset, coding, err);
     }
     text = srs_form_get(q, "text");
     if (text == NULL)
         return srs_fail(err, SR_EFORMAT, "text", "no text: put text=%%b in the get-url");
-    return set_text(out, text->val, text->vlen, charset, coding, max_text, err);
+    return set_text(out, text->val, text->vlen, charset, coding, err);
 }
 
 /* --- Twilio-style webhooks ------------------------------------------------ */
@@ -363,7 +359,7 @@ int srs_twilio_verify(const char *token, size_t tlen, const char *url, const srs
     return want[0] != '\0' && srp_ct_equal(want, strlen(want), sig, strlen(sig));
 }
 
-int srs_twilio_parse(const srs_form *p, size_t max_text, srs_inbound *out, sr_error *err)
+int srs_twilio_parse(const srs_form *p, srs_inbound *out, sr_error *err)
 {
     const char *from = form_str(p, "From"), *to = form_str(p, "To"),
                *sid = form_str(p, "MessageSid");
@@ -383,7 +379,7 @@ int srs_twilio_parse(const srs_form *p, size_t max_text, srs_inbound *out, sr_er
     copy_field(out->from, sizeof(out->from), from);
     copy_field(out->to, sizeof(out->to), to);
     copy_field(out->id, sizeof(out->id), sid);
-    return set_text(out, body->val, body->vlen, "UTF-8", -1, max_text, err);
+    return set_text(out, body->val, body->vlen, "UTF-8", -1, err);
 }
 
 /* xml_escape_len - bytes text needs XML-escaped; writes when out != NULL */
@@ -440,8 +436,7 @@ char *srs_twiml(const char *text)
 
 /* --- smstools3 ------------------------------------------------------------ */
 
-int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound *out,
-                       sr_error *err)
+int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *err)
 {
     size_t i = 0, hdr_lines = 0;
     const char *charset = NULL;
@@ -541,7 +536,7 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
             left -= k;
         }
     }
-    return set_text(out, buf + i, len - i, charset, -1, max_text, err);
+    return set_text(out, buf + i, len - i, charset, -1, err);
 }
 
 int srs_smstools_write(const char *dir, const char *to, const char *text, size_t len,

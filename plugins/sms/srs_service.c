@@ -240,6 +240,10 @@ int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings
     if (in->repaired[0])
         sr_log(ctx, SR_LOG_NOTICE, "T%llu: %s message from %s stored repaired: %s",
                (unsigned long long)r.ticket_id, gateway, sr_message_sender(msg), in->repaired);
+    if (sr_message_text_truncated(msg))
+        sr_log(ctx, SR_LOG_NOTICE, "T%llu: %s message from %s stored truncated: text of %zu "
+               "bytes cut to %zu (sms.max_text_bytes)", (unsigned long long)r.ticket_id,
+               gateway, sr_message_sender(msg), in->len, tlen);
     snprintf(res->lang, sizeof(res->lang), "%s", r.sentiment.lang);
     if (!r.created)
         conversation_lang(st, r.ticket_id, res->lang);
@@ -460,8 +464,7 @@ static void kannel(srs_server *srv, const srs_settings *s, const srs_request *rq
         return;
     }
     if (shared_secret_ok(s, rq, &q, rs)) {
-        rc = srs_kannel_parse(post, &q, rq->header, rq->hud, rq->body, rq->blen,
-                              (size_t)s->max_text_bytes, &in, &err);
+        rc = srs_kannel_parse(post, &q, rq->header, rq->hud, rq->body, rq->blen, &in, &err);
         if (rc != SR_OK) {
             sr_log(srv->ctx, SR_LOG_WARNING, "kannel: bad request: %s: %s", err.where, err.msg);
             error_answer(rs, status_for(rc), err.msg);
@@ -545,7 +548,7 @@ static void twilio(srs_server *srv, const srs_settings *s, const srs_request *rq
         return;
     }
     free(url);
-    rc = srs_twilio_parse(&f, (size_t)s->max_text_bytes, &in, &err);
+    rc = srs_twilio_parse(&f, &in, &err);
     if (rc != SR_OK)
         error_answer(rs, status_for(rc), err.msg);
     else

@@ -337,6 +337,14 @@ def main():
         st, _, _ = http(f"{base}/kannel?secret={rig.SECRET}&{q}", method="DELETE")
         ok(st == 405, "DELETE: 405", st)
         ok(ticket_of(shim, "+4915100000099") is None, "nothing refused was stored")
+        # a text over sms.max_text_bytes (16384) is cut and flagged, not refused
+        st, b, _ = http(f"{base}/kannel?secret={rig.SECRET}&from=%2B4915100000096&text=" + "y" * 17000)
+        t = ticket_of(shim, "+4915100000096")
+        msgs = shim.transcript(t["id"])["transcript"] if t else []
+        ok(st == 200 and len(msgs) == 1 and msgs[0]["text"] == "y" * 16384 and
+           "truncated" in msgs[0].get("flags", []) and "stored truncated" in shim.tail(50),
+           "text over sms.max_text_bytes: 200, stored cut to the limit, flagged and logged",
+           f"{st} {b!r} {[dict(m, text=len(m['text'])) for m in msgs]!r}\n{shim.tail()}")
         # a retried request (same %I) is answered without a second message
         qq = f"{base}/kannel?secret={rig.SECRET}&from=%2B4915100000098&to=4000&text=once+only&id=retry-1&ts={int(time.time())}"
         a1, a2 = http(qq), http(qq)

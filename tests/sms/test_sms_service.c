@@ -396,6 +396,32 @@ static void test_kannel_bytes_invalid_in_charset_stored(void **state)
     free(t);
 }
 
+static void test_long_text_cut_and_flagged(void **state)
+{
+    char q[1024], *b, *t, want[200];
+    size_t o;
+    unsigned flags = 0;
+
+    (void)state;
+    start("max_text_bytes = 160;", NULL);
+    /* "a" and 100 two-byte characters: 201 bytes; 413 and a lost message
+     * before, now cut at the last character that fits */
+    o = (size_t)snprintf(q, sizeof(q), "secret=s3cret&from=%%2B4915112345&text=a");
+    for (int i = 0; i < 100; i++)
+        o += (size_t)snprintf(q + o, sizeof(q) - o, "%%C3%%A4");
+    if (call("GET", "/kannel", q, NULL, NULL, &b, NULL) != 200)
+        fail_msg("not 200: %s", b);
+    free(b);
+    o = (size_t)snprintf(want, sizeof(want), "a");
+    for (int i = 0; i < 79; i++)
+        o += (size_t)snprintf(want + o, sizeof(want) - o, "\xc3\xa4");
+    t = the_text(1, 0, &flags);
+    assert_non_null(t);
+    assert_string_equal(t, want);
+    assert_true(flags & SR_FLAG_TRUNCATED);
+    free(t);
+}
+
 static void test_auth_limits_and_errors(void **state)
 {
     srs_response rs;
@@ -587,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reply_empty_and_ucs2_coding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_limits_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kannel_lone_surrogate_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_text_cut_and_flagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kannel_bytes_invalid_in_charset_stored, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
