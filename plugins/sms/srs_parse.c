@@ -477,13 +477,16 @@ int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *
         if (IS("From")) {
             char num[64];
             size_t k = 0;
+            int digits = 1;
             if (vlen == 0 || vlen > 40)
                 return srs_fail(err, SR_EFORMAT, "From", "malformed From");
             for (size_t j = 0; j < vlen; j++) {
+                if ((unsigned char)v[j] < 0x20 || v[j] == 0x7f)
+                    return srs_fail(err, SR_EFORMAT, "From", "malformed From");
                 if (!isdigit((unsigned char)v[j]) && !(j == 0 && v[j] == '+'))
-                    return srs_fail(err, SR_EFORMAT, "From", "From is not a phone number");
+                    digits = 0;   /* an alphanumeric sender: kept as it is */
             }
-            if (v[0] != '+' && v[0] != '0')
+            if (digits && v[0] != '+' && v[0] != '0')
                 num[k++] = '+';
             memcpy(num + k, v, vlen);
             num[k + vlen] = '\0';

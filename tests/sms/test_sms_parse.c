@@ -466,6 +466,12 @@ static void test_smstools_files(void **state)
     assert_int_equal(srs_smstools_parse(none, sizeof(none) - 1, &in, &err), SR_OK);
     str_is(in.text, "zażółć");
     srs_inbound_clear(&in);
+    /* an alphanumeric sender (smsd writes the name it decoded) is kept as it is */
+    if (srs_smstools_parse("From: Info Bank\n\nhi", 19, &in, &err) != SR_OK)
+        fail_msg("alphanumeric From: %s: %s", err.where, err.msg);
+    str_is(in.from, "Info Bank");
+    str_is(in.text, "hi");
+    srs_inbound_clear(&in);
 }
 
 static void test_smstools_rejects(void **state)
@@ -474,7 +480,7 @@ static void test_smstools_rejects(void **state)
         {"From: 4917\nAlphabet: binary\n\n\x01\x02", SR_EUNSUPP},
         {"From: 4917\nno blank line", SR_EFORMAT},
         {"Alphabet: ISO\n\ntext", SR_EFORMAT},
-        {"From: ACME\n\ntext", SR_EFORMAT},
+        {"From: AC\x01ME\n\ntext", SR_EFORMAT},
         {"From 4917\n\ntext", SR_EFORMAT},
         {"", SR_EFORMAT},
     };
