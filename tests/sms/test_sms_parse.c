@@ -695,6 +695,30 @@ static void test_dedupe_begin_finish_abort(void **state)
     srs_dedupe_free(d);
 }
 
+static void test_dedupe_expired_key_is_new(void **state)
+{
+    /* a gateway that reuses message ids: the same id after the window is
+     * a new message, even when no other key came in meanwhile */
+    srs_dedupe *d = srs_dedupe_new(100, 60);
+    srs_dd_entry e = {7, SRS_KIND_ACK, "en"}, got;
+    char k1[65], k2[65];
+
+    (void)state;
+    srs_dedupe_key_id("kannel", "reused-id", k1);
+    srs_dedupe_key_content("+4915112345", 1000, "hi", 2, k2);
+    assert_int_equal(srs_dedupe_begin(d, k1, NULL, &got, 100), SRS_DD_NEW);
+    srs_dedupe_finish(d, k1, NULL, &e, 100);
+    assert_int_equal(srs_dedupe_begin(d, k1, NULL, &got, 160), SRS_DD_DONE);   /* inside */
+    assert_int_equal(srs_dedupe_begin(d, k1, NULL, &got, 161), SRS_DD_NEW);    /* past it */
+    srs_dedupe_finish(d, k1, NULL, &e, 161);
+    assert_int_equal(srs_dedupe_size(d), 1);
+    /* the same for a key remembered at start (rebuild) */
+    srs_dedupe_add(d, k2, &e, 100);
+    assert_int_equal(srs_dedupe_begin(d, NULL, k2, &got, 170), SRS_DD_NEW);
+    srs_dedupe_abort(d, NULL, k2);
+    srs_dedupe_free(d);
+}
+
 static void test_dedupe_bounded(void **state)
 {
     srs_dedupe *d = srs_dedupe_new(50, 0);
@@ -741,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_zendesk_and_gorgias_bodies),
         cmocka_unit_test(test_sendsms_answers),
         cmocka_unit_test(test_dedupe_begin_finish_abort),
+        cmocka_unit_test(test_dedupe_expired_key_is_new),
         cmocka_unit_test(test_dedupe_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
