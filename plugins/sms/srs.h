@@ -163,7 +163,8 @@ char *srs_twiml(const char *text);
  * start with 0; Alphabet picks the charset (ISO/Latin/Ansi/GSM:
  * ISO-8859-15, UCS/Unicode: UTF-16BE, UTF-8; none: UTF-8 if valid, else
  * ISO-8859-15); binary messages are SR_EUNSUPP.  Sent ("yy-mm-dd
- * hh:mm:ss") goes to ts.
+ * hh:mm:ss", the SMSC's local time without its zone) is read as local
+ * time into ts.
  */
 int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *err);
 

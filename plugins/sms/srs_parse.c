@@ -495,13 +495,18 @@ int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *
         } else if (IS("Alphabet")) {
             snprintf(alpha, sizeof(alpha), "%.*s", (int)(vlen < 15 ? vlen : 15), v);
         } else if (IS("Sent")) {
+            /* the SMSC time stamp's digits; smsd drops its zone (pdu.c:
+             * "Time zone is not used"), so it is the network's local
+             * time: read in ours (the modem is in the same country) */
             struct tm tm;
             char tmp[32], *end2;
+            time_t t;
             memset(&tm, 0, sizeof(tm));
             snprintf(tmp, sizeof(tmp), "%.*s", (int)(vlen < 31 ? vlen : 31), v);
             end2 = strptime(tmp, "%y-%m-%d %H:%M:%S", &tm);
-            if (end2 != NULL && *end2 == '\0')
-                out->ts = (int64_t)timegm(&tm);
+            tm.tm_isdst = -1;
+            if (end2 != NULL && *end2 == '\0' && (t = mktime(&tm)) != (time_t)-1)
+                out->ts = (int64_t)t;
         } else if (IS("Modem") || IS("Subject")) {
             if (out->smsc[0] == '\0' || IS("Modem"))
                 snprintf(out->smsc, sizeof(out->smsc), "%.*s", (int)(vlen < 63 ? vlen : 63), v);

@@ -453,6 +453,8 @@ static void test_smstools_files(void **state)
     sr_error err;
 
     (void)state;
+    setenv("TZ", "UTC0", 1);   /* Sent: is local time, see below */
+    tzset();
     assert_int_equal(srs_smstools_parse(ucs, sizeof(ucs) - 1, &in, &err), SR_OK);
     str_is(in.from, "+491721234567");
     str_is(in.text, "Zły");
@@ -472,6 +474,28 @@ static void test_smstools_files(void **state)
     str_is(in.from, "Info Bank");
     str_is(in.text, "hi");
     srs_inbound_clear(&in);
+}
+
+static void test_smstools_sent_is_local_time(void **state)
+{
+    /* smsd writes the SMSC time stamp's digits and drops its zone
+     * (smstools3 src/pdu.c: \"Time zone is not used\"): local time, not UTC */
+    static const char summer[] = "From: 491721234567\nSent: 25-06-01 10:00:00\n\nhi";
+    static const char winter[] = "From: 491721234567\nSent: 25-01-15 10:00:00\n\nhi";
+    srs_inbound in;
+    sr_error err;
+
+    (void)state;
+    setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+    tzset();
+    assert_int_equal(srs_smstools_parse(summer, sizeof(summer) - 1, &in, &err), SR_OK);
+    assert_int_equal(in.ts, 1748764800);   /* 2025-06-01 08:00 UTC (CEST) */
+    srs_inbound_clear(&in);
+    assert_int_equal(srs_smstools_parse(winter, sizeof(winter) - 1, &in, &err), SR_OK);
+    assert_int_equal(in.ts, 1736931600);   /* 2025-01-15 09:00 UTC (CET) */
+    srs_inbound_clear(&in);
+    setenv("TZ", "UTC0", 1);
+    tzset();
 }
 
 static void test_smstools_rejects(void **state)
@@ -758,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_twilio_signature_documented_example),
         cmocka_unit_test(test_twilio_parse_and_twiml),
         cmocka_unit_test(test_smstools_files),
+        cmocka_unit_test(test_smstools_sent_is_local_time),
         cmocka_unit_test(test_smstools_rejects),
         cmocka_unit_test(test_keywords),
         cmocka_unit_test(test_allow_list),
