@@ -83,15 +83,18 @@ typedef const char *(*srs_header_fn)(void *ud, const char *name);
  * caller); coding is Kannel's %c (0 7-bit, 1 8-bit, 2 UCS-2) or -1.
  *   UTF-8, GSM (Kannel passes 7-bit text on as UTF-8), "" -> as it is
  *   UTF-16BE, UCS-2, UTF-16 (BOM honoured), or coding 2 without charset ->
- *       decoded here; an odd byte count or a lone surrogate is SR_EFORMAT
+ *       decoded here; a lone surrogate (half an emoji split across the
+ *       parts of a concatenated SMS) or a trailing odd byte becomes U+FFFD
  *   8-BIT/BINARY -> UTF-8 when it is valid UTF-8, else ISO-8859-1
- *   anything else -> iconv(3) (ISO-8859-15, WINDOWS-1252 ...); unknown
- *       charsets and bytes invalid in them are SR_EFORMAT
- * Invalid UTF-8 in a UTF-8 text is left to the core, which repairs it.
- * *out is malloc'ed (NUL-terminated), the caller frees it.
+ *   anything else -> iconv(3) (ISO-8859-15, WINDOWS-1252 ...)
+ * A text is never refused for its bytes: what cannot be decoded becomes
+ * U+FFFD and *repaired (may be NULL) gets a constant saying what was
+ * repaired, else NULL.  Invalid UTF-8 in a UTF-8 text is left to the
+ * core, which repairs it.  *out is malloc'ed (NUL-terminated), the caller
+ * frees it.  Returns SR_OK or SR_ENOMEM.
  */
 int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, char **out,
-                size_t *outlen, sr_error *err);
+                size_t *outlen, const char **repaired, sr_error *err);
 
 /* srs_gsm7_ok - 1 when every character of the UTF-8 text is in the GSM
  * 03.38 default alphabet or its extension table (so Kannel can send it as
@@ -110,6 +113,8 @@ typedef struct srs_inbound {
     char id[128];      /* gateway message id: Kannel %I, MessageSid ("" none) */
     int64_t ts;        /* sending time, UNIX seconds (0 unknown) */
     char smsc[64];
+    char repaired[128];/* what srs_to_utf8 repaired in the text ("" nothing):
+                        * srs_ingest_sms logs it with the ticket */
 } srs_inbound;
 
 void srs_inbound_clear(srs_inbound *in);
@@ -121,13 +126,15 @@ void srs_inbound_clear(srs_inbound *in);
  *   POST (post-url): the body is the text, charset from Content-Type,
  *     X-Kannel-From/-To/-Coding/-SMSC/-Time headers, and the same query
  *     fields (which win when both are given).
- * The text is converted to UTF-8 and capped at max_text bytes (longer:
- * SR_ELIMIT).  No sender or an undecodable text: SR_EFORMAT, with msg
- * saying what is wrong (it becomes the 400 answer).
+ * The text is converted to UTF-8 (what cannot be decoded becomes U+FFFD,
+ * see srs_to_utf8) and kept whole: srs_ingest_sms cuts a text longer than
+ * sms.max_text_bytes, so the stored message carries the truncated flag.
+ * The request, and so the text, is bounded by sms.max_request_bytes.  No
+ * sender, no text, or malformed fields: SR_EFORMAT, with msg saying what
+ * is wrong (it becomes the 400 answer).
  */
 int srs_kannel_parse(int is_post, const srs_form *query, srs_header_fn hdr, void *hud,
-                     const char *body, size_t blen, size_t max_text, srs_inbound *out,
-                     sr_error *err);
+                     const char *body, size_t blen, srs_inbound *out, sr_error *err);
 
 /*
  * srs_twilio_signature - base64(HMAC-SHA1(token, url + each POST field's
@@ -143,7 +150,7 @@ int srs_twilio_verify(const char *token, size_t tlen, const char *url, const srs
                       const char *sig);
 
 /* srs_twilio_parse - From, To, Body, MessageSid of a Twilio-style form. */
-int srs_twilio_parse(const srs_form *params, size_t max_text, srs_inbound *out, sr_error *err);
+int srs_twilio_parse(const srs_form *params, srs_inbound *out, sr_error *err);
 
 /* srs_twiml - "<Response><Message>text</Message></Response>" with text
  * XML-escaped, or "<Response/>" for NULL/empty; malloc'ed. */
@@ -156,10 +163,10 @@ char *srs_twiml(const char *text);
  * start with 0; Alphabet picks the charset (ISO/Latin/Ansi/GSM:
  * ISO-8859-15, UCS/Unicode: UTF-16BE, UTF-8; none: UTF-8 if valid, else
  * ISO-8859-15); binary messages are SR_EUNSUPP.  Sent ("yy-mm-dd
- * hh:mm:ss") goes to ts.
+ * hh:mm:ss", the SMSC's local time without its zone) is read as local
+ * time into ts.
  */
-int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound *out,
-                       sr_error *err);
+int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *err);
 
 /*
  * srs_smstools_write - put an SMS for smsd into dir: a file "To: NUMBER",

@@ -26,48 +26,62 @@ static size_t put_cp(char *out, int32_t cp)
     return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out);
 }
 
-/* utf16 - decode UTF-16 (big endian unless a BOM says otherwise) */
+#define REPLACEMENT 0xfffd
+
+/*
+ * utf16 - decode UTF-16 (big endian unless a BOM says otherwise).  A lone
+ * surrogate (the half of an emoji that a concatenated SMS split off into
+ * another part) and a trailing odd byte become U+FFFD: the rest of the
+ * customer's text is worth more than a refusal.
+ */
 static int utf16(const unsigned char *b, size_t len, int little, char **out, size_t *outlen,
-                 sr_error *err)
+                 const char **repaired, sr_error *err)
 {
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0, even = len - len % 2;
     char *p;
 
-    if (len % 2 != 0)
-        return srs_fail(err, SR_EFORMAT, "charset", "UTF-16 text with an odd number of bytes");
     if (len >= 2 && ((b[0] == 0xfe && b[1] == 0xff) || (b[0] == 0xff && b[1] == 0xfe))) {
         little = b[0] == 0xff;
         i = 2;
     }
-    /* each 2-byte unit gives at most 3 bytes of UTF-8 (a pair gives 4 for 4) */
-    p = malloc(len / 2 * 3 + 1);
+    /* each 2-byte unit gives at most 3 bytes of UTF-8 (a pair gives 4 for
+     * 4, U+FFFD 3 for 2), an odd byte at the end 3 */
+    p = malloc(len / 2 * 3 + 3 + 1);
     if (p == NULL)
         return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
-    while (i < len) {
+    while (i < even) {
         uint32_t u = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8
                             : (uint32_t)b[i] << 8 | b[i + 1];
         i += 2;
         if (u >= 0xd800 && u <= 0xdbff) {
-            uint32_t l;
-            if (i + 2 > len)
-                goto bad;
-            l = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 : (uint32_t)b[i] << 8 | b[i + 1];
-            if (l < 0xdc00 || l > 0xdfff)
-                goto bad;
-            i += 2;
-            u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+            uint32_t l = 0;
+            if (i + 2 <= even)
+                l = little ? (uint32_t)b[i] | (uint32_t)b[i + 1] << 8
+                           : (uint32_t)b[i] << 8 | b[i + 1];
+            if (l >= 0xdc00 && l <= 0xdfff) {
+                i += 2;
+                u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+            } else {   /* the next unit is read again on its own */
+                u = REPLACEMENT;
+                if (repaired)
+                    *repaired = "a lone UTF-16 surrogate";
+            }
         } else if (u >= 0xdc00 && u <= 0xdfff) {
-            goto bad;
+            u = REPLACEMENT;
+            if (repaired)
+                *repaired = "a lone UTF-16 surrogate";
         }
         o += put_cp(p + o, (int32_t)u);
+    }
+    if (even < len) {
+        o += put_cp(p + o, REPLACEMENT);
+        if (repaired)
+            *repaired = "UTF-16 with an odd number of bytes";
     }
     p[o] = '\0';
     *out = p;
     *outlen = o;
     return SR_OK;
-bad:
-    free(p);
-    return srs_fail(err, SR_EFORMAT, "charset", "UTF-16 text with a lone surrogate");
 }
 
 static int valid_utf8(const char *buf, size_t len)
@@ -116,28 +130,73 @@ static int latin1(const char *buf, size_t len, char **out, size_t *outlen, sr_er
     return SR_OK;
 }
 
-/* with_iconv - any other charset iconv knows */
+/*
+ * with_iconv - any other charset iconv knows.  A byte the charset does not
+ * have, or a character cut off at the end, becomes U+FFFD and decoding
+ * goes on after it; a charset iconv does not know is read as UTF-8 when
+ * the bytes are valid UTF-8, else as ISO-8859-1.  Never refuses the text.
+ */
 static int with_iconv(const char *buf, size_t len, const char *charset, char **out,
-                      size_t *outlen, sr_error *err)
+                      size_t *outlen, const char **repaired, sr_error *err)
 {
     iconv_t cd = iconv_open("UTF-8", charset);
-    size_t cap = len * 4 + 4, inleft = len, outleft;
+    size_t cap = len * 4 + 8, inleft = len, outleft;
     char *p, *in = (char *)buf, *o;
+    int flushed = 0;
 
-    if (cd == (iconv_t)-1)
-        return srs_fail(err, SR_EFORMAT, "charset", "unknown charset %s", charset);
+    if (cd == (iconv_t)-1) {
+        if (repaired)
+            *repaired = "an unknown charset";
+        if (valid_utf8(buf, len))
+            return copy_as_is(buf, len, out, outlen, err);
+        return latin1(buf, len, out, outlen, err);
+    }
     p = malloc(cap);
     if (p == NULL) {
         iconv_close(cd);
         return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
     }
     o = p;
-    outleft = cap - 1;
-    if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
-        iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
-        iconv_close(cd);
-        free(p);
-        return srs_fail(err, SR_EFORMAT, "charset", "text is not valid %s", charset);
+    outleft = cap - 1;   /* one byte kept for the NUL */
+    while (!flushed) {
+        int flushing = inleft == 0;   /* all read: flush the shift state */
+        size_t r = flushing ? iconv(cd, NULL, NULL, &o, &outleft)
+                            : iconv(cd, &in, &inleft, &o, &outleft);
+        int e = errno;
+        if (r != (size_t)-1) {
+            flushed = flushing;
+            continue;
+        }
+        if (e == E2BIG || outleft < 3) {   /* grow (room for U+FFFD too) */
+            size_t used = (size_t)(o - p);
+            char *q = cap < ((size_t)1 << 28) ? realloc(p, cap * 2) : NULL;
+            if (q == NULL) {
+                iconv_close(cd);
+                free(p);
+                return srs_fail(err, SR_ENOMEM, "charset", "out of memory");
+            }
+            p = q;
+            o = p + used;
+            outleft += cap;
+            cap *= 2;
+            continue;
+        }
+        /* EILSEQ: a byte the charset does not have; EINVAL: a character
+         * cut off at the end */
+        if (repaired)
+            *repaired = "bytes invalid in the charset";
+        memcpy(o, "\xef\xbf\xbd", 3);
+        o += 3;
+        outleft -= 3;
+        iconv(cd, NULL, NULL, NULL, NULL);   /* back to the initial state */
+        if (flushing)
+            flushed = 1;
+        else if (e == EILSEQ) {
+            in++;                            /* skip the bad byte, go on */
+            inleft--;
+        } else {
+            inleft = 0;
+        }
     }
     iconv_close(cd);
     *o = '\0';
@@ -147,10 +206,12 @@ static int with_iconv(const char *buf, size_t len, const char *charset, char **o
 }
 
 int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, char **out,
-                size_t *outlen, sr_error *err)
+                size_t *outlen, const char **repaired, sr_error *err)
 {
     const char *cs = charset ? charset : "";
 
+    if (repaired)
+        *repaired = NULL;
     *out = NULL;
     *outlen = 0;
     if (*cs == '\0' && coding == 2)
@@ -159,15 +220,15 @@ int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, ch
         strcasecmp(cs, "GSM") == 0 || strcasecmp(cs, "US-ASCII") == 0 ||
         strcasecmp(cs, "ASCII") == 0) {
         if (coding == 2 && *cs == '\0')
-            return utf16((const unsigned char *)buf, len, 0, out, outlen, err);
+            return utf16((const unsigned char *)buf, len, 0, out, outlen, repaired, err);
         return copy_as_is(buf, len, out, outlen, err);
     }
     if (strcasecmp(cs, "UTF-16BE") == 0 || strcasecmp(cs, "UCS-2") == 0 ||
         strcasecmp(cs, "UCS2") == 0 || strcasecmp(cs, "UCS-2BE") == 0 ||
         strcasecmp(cs, "UTF-16") == 0 || strcasecmp(cs, "UNICODE") == 0)
-        return utf16((const unsigned char *)buf, len, 0, out, outlen, err);
+        return utf16((const unsigned char *)buf, len, 0, out, outlen, repaired, err);
     if (strcasecmp(cs, "UTF-16LE") == 0 || strcasecmp(cs, "UCS-2LE") == 0)
-        return utf16((const unsigned char *)buf, len, 1, out, outlen, err);
+        return utf16((const unsigned char *)buf, len, 1, out, outlen, repaired, err);
     if (strcasecmp(cs, "8-BIT") == 0 || strcasecmp(cs, "BINARY") == 0) {
         if (valid_utf8(buf, len))
             return copy_as_is(buf, len, out, outlen, err);
@@ -175,7 +236,7 @@ int srs_to_utf8(const char *buf, size_t len, const char *charset, int coding, ch
     }
     if (strcasecmp(cs, "ISO-8859-1") == 0 || strcasecmp(cs, "LATIN1") == 0)
         return latin1(buf, len, out, outlen, err);
-    return with_iconv(buf, len, cs, out, outlen, err);
+    return with_iconv(buf, len, cs, out, outlen, repaired, err);
 }
 
 /* GSM 03.38: the default alphabet and the extension table, as code points

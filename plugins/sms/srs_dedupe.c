@@ -164,6 +164,10 @@ int srs_dedupe_begin(srs_dedupe *d, const char *key1, const char *key2, srs_dd_e
         int waiting = 0;
         for (int i = 0; i < 2; i++) {
             node *n = keys[i] && *keys[i] ? find(d, keys[i]) : NULL;
+            if (n && !n->inflight && d->window > 0 && n->at < now - d->window) {
+                drop(d, n);   /* past the window: a gateway reusing its ids */
+                n = NULL;
+            }
             if (n && !n->inflight) {
                 *out = n->e;
                 pthread_mutex_unlock(&d->lock);

@@ -362,7 +362,7 @@ static int smstools(const char *path, srs_settings *s, sr_config *cfg, const cha
         free(buf);
         return EX_DATAERR;
     }
-    rc = srs_smstools_parse(buf, len, (size_t)s->max_text_bytes, &in, &err);
+    rc = srs_smstools_parse(buf, len, &in, &err);
     free(buf);
     if (rc != SR_OK) {
         fprintf(stderr, "sentiroute-sms: %s: %s: %s\n", file, err.where, err.msg);

@@ -225,24 +225,24 @@ static int64_t parse_ts(const char *s)
     return (int64_t)v;
 }
 
-/* set_text - convert and cap the text of in */
+/* set_text - convert the text of in (srs_ingest_sms caps it) */
 static int set_text(srs_inbound *in, const char *buf, size_t len, const char *charset,
-                    int coding, size_t max_text, sr_error *err)
+                    int coding, sr_error *err)
 {
-    int rc = srs_to_utf8(buf, len, charset, coding, &in->text, &in->len, err);
+    const char *repaired = NULL;
+    int rc = srs_to_utf8(buf, len, charset, coding, &in->text, &in->len, &repaired, err);
 
     if (rc != SR_OK)
         return rc;
-    if (max_text > 0 && in->len > max_text)
-        return srs_fail(err, SR_ELIMIT, "text", "text of %zu bytes exceeds sms.max_text_bytes",
-                    in->len);
+    if (repaired)
+        snprintf(in->repaired, sizeof(in->repaired), "%s (charset %.40s, coding %d) replaced "
+                 "with U+FFFD", repaired, charset && *charset ? charset : "none", coding);
     return SR_OK;
 }
 
 /* srs_kannel_parse - one SMS from Kannel's sms-service */
 int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hud,
-                     const char *body, size_t blen, size_t max_text, srs_inbound *out,
-                     sr_error *err)
+                     const char *body, size_t blen, srs_inbound *out, sr_error *err)
 {
     const char *from, *to, *coding_s, *charset, *smsc, *id, *ts;
     char ctcs[48];
@@ -290,12 +290,12 @@ int srs_kannel_parse(int is_post, const srs_form *q, srs_header_fn hdr, void *hu
             ct_charset(hdr(hud, "Content-Type"), ctcs, sizeof(ctcs));
             charset = ctcs;
         }
-        return set_text(out, body ? body : "", body ? blen : 0, charset, coding, max_text, err);
+        return set_text(out, body ? body : "", body ? blen : 0, charset, coding, err);
     }
     text = srs_form_get(q, "text");
     if (text == NULL)
         return srs_fail(err, SR_EFORMAT, "text", "no text: put text=%%b in the get-url");
-    return set_text(out, text->val, text->vlen, charset, coding, max_text, err);
+    return set_text(out, text->val, text->vlen, charset, coding, err);
 }
 
 /* --- Twilio-style webhooks ------------------------------------------------ */
@@ -359,7 +359,7 @@ int srs_twilio_verify(const char *token, size_t tlen, const char *url, const srs
     return want[0] != '\0' && srp_ct_equal(want, strlen(want), sig, strlen(sig));
 }
 
-int srs_twilio_parse(const srs_form *p, size_t max_text, srs_inbound *out, sr_error *err)
+int srs_twilio_parse(const srs_form *p, srs_inbound *out, sr_error *err)
 {
     const char *from = form_str(p, "From"), *to = form_str(p, "To"),
                *sid = form_str(p, "MessageSid");
@@ -379,7 +379,7 @@ int srs_twilio_parse(const srs_form *p, size_t max_text, srs_inbound *out, sr_er
     copy_field(out->from, sizeof(out->from), from);
     copy_field(out->to, sizeof(out->to), to);
     copy_field(out->id, sizeof(out->id), sid);
-    return set_text(out, body->val, body->vlen, "UTF-8", -1, max_text, err);
+    return set_text(out, body->val, body->vlen, "UTF-8", -1, err);
 }
 
 /* xml_escape_len - bytes text needs XML-escaped; writes when out != NULL */
@@ -436,8 +436,7 @@ char *srs_twiml(const char *text)
 
 /* --- smstools3 ------------------------------------------------------------ */
 
-int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound *out,
-                       sr_error *err)
+int srs_smstools_parse(const char *buf, size_t len, srs_inbound *out, sr_error *err)
 {
     size_t i = 0, hdr_lines = 0;
     const char *charset = NULL;
@@ -478,13 +477,16 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
         if (IS("From")) {
             char num[64];
             size_t k = 0;
+            int digits = 1;
             if (vlen == 0 || vlen > 40)
                 return srs_fail(err, SR_EFORMAT, "From", "malformed From");
             for (size_t j = 0; j < vlen; j++) {
+                if ((unsigned char)v[j] < 0x20 || v[j] == 0x7f)
+                    return srs_fail(err, SR_EFORMAT, "From", "malformed From");
                 if (!isdigit((unsigned char)v[j]) && !(j == 0 && v[j] == '+'))
-                    return srs_fail(err, SR_EFORMAT, "From", "From is not a phone number");
+                    digits = 0;   /* an alphanumeric sender: kept as it is */
             }
-            if (v[0] != '+' && v[0] != '0')
+            if (digits && v[0] != '+' && v[0] != '0')
                 num[k++] = '+';
             memcpy(num + k, v, vlen);
             num[k + vlen] = '\0';
@@ -493,13 +495,18 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
         } else if (IS("Alphabet")) {
             snprintf(alpha, sizeof(alpha), "%.*s", (int)(vlen < 15 ? vlen : 15), v);
         } else if (IS("Sent")) {
+            /* the SMSC time stamp's digits; smsd drops its zone (pdu.c:
+             * "Time zone is not used"), so it is the network's local
+             * time: read in ours (the modem is in the same country) */
             struct tm tm;
             char tmp[32], *end2;
+            time_t t;
             memset(&tm, 0, sizeof(tm));
             snprintf(tmp, sizeof(tmp), "%.*s", (int)(vlen < 31 ? vlen : 31), v);
             end2 = strptime(tmp, "%y-%m-%d %H:%M:%S", &tm);
-            if (end2 != NULL && *end2 == '\0')
-                out->ts = (int64_t)timegm(&tm);
+            tm.tm_isdst = -1;
+            if (end2 != NULL && *end2 == '\0' && (t = mktime(&tm)) != (time_t)-1)
+                out->ts = (int64_t)t;
         } else if (IS("Modem") || IS("Subject")) {
             if (out->smsc[0] == '\0' || IS("Modem"))
                 snprintf(out->smsc, sizeof(out->smsc), "%.*s", (int)(vlen < 63 ? vlen : 63), v);
@@ -537,7 +544,7 @@ int srs_smstools_parse(const char *buf, size_t len, size_t max_text, srs_inbound
             left -= k;
         }
     }
-    return set_text(out, buf + i, len - i, charset, -1, max_text, err);
+    return set_text(out, buf + i, len - i, charset, -1, err);
 }
 
 int srs_smstools_write(const char *dir, const char *to, const char *text, size_t len,

@@ -178,30 +178,46 @@ static void conversation_lang(sr_store *st, uint64_t ticket, char lang[4])
     sr_transcript_free(m, n);
 }
 
+/* replyable - 1 when sender is a number in E.164 that a reply can reach;
+ * an alphanumeric sender ("VODAFONE", "Info Bank") or a short code cannot
+ * be answered (and must not get Kannel's error texts either) */
+static int replyable(const char *sender)
+{
+    char e164[17];
+
+    return sr_e164_normalize(sender, "", e164) == SR_OK && strcmp(e164, sender) == 0;
+}
+
 int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings *s,
                    const char *gateway, const srs_inbound *in, srs_dd_entry *res, int *dup,
                    sr_error *err)
 {
-    char e164[17], kid[65], kcontent[65], kw[64] = "";
+    char e164[64], kid[65], kcontent[65], kw[64] = "";
     sr_message *msg;
     sr_ingest_result r;
     const char *text, *why;
     size_t tlen;
     int64_t now = (int64_t)time(NULL);
-    int rc, hrc = SR_OK;
+    int rc, hrc = SR_OK, noreply = 0;
 
     memset(res, 0, sizeof(*res));
     *dup = 0;
     if (sr_e164_normalize(in->from, s->default_country, e164) != SR_OK) {
-        if (err) {
-            memset(err, 0, sizeof(*err));
-            err->code = SR_EINVAL;
-            snprintf(err->where, sizeof(err->where), "from");
-            snprintf(err->msg, sizeof(err->msg), "sender is not a phone number%s",
-                     *s->default_country ? "" : " (national numbers need "
-                                                "conversation.default_country)");
+        /* an alphanumeric sender, a short code, or a national number
+         * without conversation.default_country: stored under the sender
+         * as the gateway gave it (refusing would lose the message: Kannel
+         * texts an error back for anything but 200), never answered */
+        if (in->from[0] == '\0') {
+            if (err) {
+                memset(err, 0, sizeof(*err));
+                err->code = SR_EINVAL;
+                snprintf(err->where, sizeof(err->where), "from");
+                snprintf(err->msg, sizeof(err->msg), "no sender");
+            }
+            return SR_EINVAL;
         }
-        return SR_EINVAL;
+        snprintf(e164, sizeof(e164), "%s", in->from);
+        noreply = 1;
     }
     msg = sr_message_new(SR_CHANNEL_SMS, err);
     if (msg == NULL)
@@ -217,7 +233,10 @@ int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings
         sr_message_set_timestamp(msg, in->ts);
     text = sr_message_text(msg, &tlen);
     srs_dedupe_key_id(gateway, in->id, kid);
-    srs_dedupe_key_content(e164, sr_message_timestamp(msg), text, tlen, kcontent);
+    /* the sender as stored (control characters stripped): what a rebuild
+     * from the store sees */
+    srs_dedupe_key_content(sr_message_sender(msg), sr_message_timestamp(msg), text, tlen,
+                           kcontent);
 
     if (dd && srs_dedupe_begin(dd, kid, kcontent, res, now) == SRS_DD_DONE) {
         /* a retry: stored before; make sure a handoff it asked for happened */
@@ -237,18 +256,32 @@ int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings
         return rc;
     }
     res->ticket = r.ticket_id;
+    if (in->repaired[0])
+        sr_log(ctx, SR_LOG_NOTICE, "T%llu: %s message from %s stored repaired: %s",
+               (unsigned long long)r.ticket_id, gateway, sr_message_sender(msg), in->repaired);
+    if (sr_message_text_truncated(msg))
+        sr_log(ctx, SR_LOG_NOTICE, "T%llu: %s message from %s stored truncated: text of %zu "
+               "bytes cut to %zu (sms.max_text_bytes)", (unsigned long long)r.ticket_id,
+               gateway, sr_message_sender(msg), in->len, tlen);
     snprintf(res->lang, sizeof(res->lang), "%s", r.sentiment.lang);
     if (!r.created)
         conversation_lang(st, r.ticket_id, res->lang);
     why = handoff_wanted(s, text, tlen, r.sentiment.score, kw, sizeof(kw));
     if (why && !r.handoff)
         hrc = request_handoff(ctx, st, r.ticket_id, why, kw, err);
-    if (r.handoff || why)
-        res->kind = s->method_none ? SRS_KIND_NONE : SRS_KIND_HANDOFF;
-    else if (r.created || r.reopened || s->ack_every)
-        res->kind = SRS_KIND_ACK;
-    else
+    if (noreply) {
         res->kind = SRS_KIND_EMPTY;
+        sr_log(ctx, SR_LOG_NOTICE, "T%llu: %s message from \"%s\" stored; the sender is not "
+               "a phone number%s, no automatic reply", (unsigned long long)r.ticket_id, gateway,
+               sr_message_sender(msg), *s->default_country ? "" : " (national numbers "
+               "need conversation.default_country)");
+    } else if (r.handoff || why) {
+        res->kind = s->method_none ? SRS_KIND_NONE : SRS_KIND_HANDOFF;
+    } else if (r.created || r.reopened || s->ack_every) {
+        res->kind = SRS_KIND_ACK;
+    } else {
+        res->kind = SRS_KIND_EMPTY;
+    }
     /* stored: a retry must not store it again, even if the handoff failed
      * (the retry asks for it once more) */
     if (dd)
@@ -274,7 +307,9 @@ static size_t rebuild_ticket(srs_server *srv, const srs_settings *s, const sr_ti
             continue;
         len = strlen(m[i].text);
         snprintf(e.lang, sizeof(e.lang), "%s", m[i].lang);
-        if (handoff_wanted(s, m[i].text, len, m[i].score, kw, sizeof(kw)))
+        if (!replyable(t->requester))
+            e.kind = SRS_KIND_EMPTY;   /* never answered, see srs_ingest_sms */
+        else if (handoff_wanted(s, m[i].text, len, m[i].score, kw, sizeof(kw)))
             e.kind = s->method_none ? SRS_KIND_NONE : SRS_KIND_HANDOFF;
         else if (m[i].seq == 1 || s->ack_every)
             e.kind = SRS_KIND_ACK;
@@ -457,8 +492,7 @@ static void kannel(srs_server *srv, const srs_settings *s, const srs_request *rq
         return;
     }
     if (shared_secret_ok(s, rq, &q, rs)) {
-        rc = srs_kannel_parse(post, &q, rq->header, rq->hud, rq->body, rq->blen,
-                              (size_t)s->max_text_bytes, &in, &err);
+        rc = srs_kannel_parse(post, &q, rq->header, rq->hud, rq->body, rq->blen, &in, &err);
         if (rc != SR_OK) {
             sr_log(srv->ctx, SR_LOG_WARNING, "kannel: bad request: %s: %s", err.where, err.msg);
             error_answer(rs, status_for(rc), err.msg);
@@ -542,7 +576,7 @@ static void twilio(srs_server *srv, const srs_settings *s, const srs_request *rq
         return;
     }
     free(url);
-    rc = srs_twilio_parse(&f, (size_t)s->max_text_bytes, &in, &err);
+    rc = srs_twilio_parse(&f, &in, &err);
     if (rc != SR_OK)
         error_answer(rs, status_for(rc), err.msg);
     else

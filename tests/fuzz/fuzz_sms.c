@@ -42,20 +42,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (data[0] % 9) {
     case 0:   /* Kannel GET */
         if (srs_form_parse(p, n, 256, &f, &err) == SR_OK &&
-            srs_kannel_parse(0, &f, NULL, NULL, NULL, 0, 4096, &in, &err) == SR_OK &&
-            (in.text == NULL || in.len > 4096 || strlen(in.from) == 0))
+            srs_kannel_parse(0, &f, NULL, NULL, NULL, 0, &in, &err) == SR_OK &&
+            (in.text == NULL || in.len > n * 3 + 3 || strlen(in.from) == 0))
             abort();
         srs_form_free(&f);
         break;
     case 1:   /* Kannel POST, query "from=1" */
         if (srs_form_parse("from=%2B4915112345", 18, 8, &f, &err) == SR_OK)
-            srs_kannel_parse(1, &f, no_header, NULL, p, n, 4096, &in, &err);
+            srs_kannel_parse(1, &f, no_header, NULL, p, n, &in, &err);
         srs_form_free(&f);
         break;
     case 2:   /* Twilio form + signature */
         if (srs_form_parse(p, n, 256, &f, &err) == SR_OK) {
             srs_twilio_signature("token", 5, "https://example.com/twilio", &f, sig);
-            if (srs_twilio_parse(&f, 4096, &in, &err) == SR_OK) {
+            if (srs_twilio_parse(&f, &in, &err) == SR_OK) {
                 char *x = srs_twiml(in.text);
                 free(x);
             }
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         srs_form_free(&f);
         break;
     case 3:   /* smstools3 file */
-        srs_smstools_parse(p, n, 4096, &in, &err);
+        srs_smstools_parse(p, n, &in, &err);
         break;
     case 4:
         if (srs_zendesk_parse(p, n, &r, &err) == SR_OK && r.relay && r.text == NULL)
@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             static const char *const cs[] = {"UTF-16BE", "UTF-16", "ISO-8859-15", "8-BIT",
                                              "WINDOWS-1252", "UTF-8", "UTF-16LE", ""};
             if (srs_to_utf8(p + 1, n - 1, cs[(unsigned char)p[0] % 8], p[0] & 8 ? 2 : 0, &out,
-                            &olen, &err) == SR_OK) {
+                            &olen, NULL, &err) == SR_OK) {
                 srs_gsm7_ok(out, olen);
                 free(out);
             }

@@ -130,10 +130,12 @@ class Phone:
         data = b"".join(got.get(i, b"") for i in range(1, total + 1))
         return (parts[0].decode(), parts[1].decode(), guess_text(data))
 
-    def send(self, sender, text=None, ucs2=None, receiver="4000"):
-        """text: a UTF-8 'text' line; ucs2: text sent as UTF-16BE"""
-        if ucs2 is not None:
-            payload = urllib.parse.quote_from_bytes(ucs2.encode("utf-16-be"))
+    def send(self, sender, text=None, ucs2=None, receiver="4000", ucs2_raw=None):
+        """text: a UTF-8 'text' line; ucs2: text sent as UTF-16BE; ucs2_raw:
+        bytes sent as they are in a UCS-2 message (broken UTF-16)"""
+        if ucs2 is not None or ucs2_raw is not None:
+            raw = ucs2_raw if ucs2_raw is not None else ucs2.encode("utf-16-be")
+            payload = urllib.parse.quote_from_bytes(raw)
             line = f"{sender} {receiver} ucs2 {payload}\n"
         else:
             line = f"{sender} {receiver} text {text}\n"
