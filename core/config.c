@@ -241,7 +241,7 @@ static const srp_confdef table[] = {
     {"sms.max_request_bytes", SRP_CT_INT64, OFF(sms_max_request_bytes), "65536", 1024, 16777216,
      NULL, "largest request (URL + body) accepted; larger: 413"},
     {"sms.max_text_bytes", SRP_CT_INT64, OFF(sms_max_text_bytes), "16384", 160, 1048576, NULL,
-     "largest SMS text (after conversion to UTF-8) accepted; larger: 413"},
+     "largest SMS text (after conversion to UTF-8) kept; a longer one is cut there, stored and flagged truncated"},
     {"sms.request_timeout", SRP_CT_INT, OFF(sms_request_timeout), "15", 1, 600, NULL,
      "seconds a client may take to send its request"},
     {"sms.allow_ip", SRP_CT_STRING, OFF(sms_allow_ip), "127.0.0.1, ::1", 0, 2048, NULL,
