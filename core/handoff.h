@@ -15,7 +15,8 @@ typedef struct srp_payload {
     const char *ext_id;        /* per ticket: sr-INSTANCE-tID */
     const json_t *snap;        /* snapshot: subject, requester, email, score... */
     const char *remote_id;     /* comment: the helpdesk's ticket id */
-    int attempts;              /* this is attempt number N (1 = first) */
+    int attempts;              /* this is attempt number N (1 = first), counting
+                                * those before an `outbox retry` requeue */
     int64_t first_attempt;     /* when attempt 1 started */
     uint64_t ticket_id;
     uint32_t seq;

@@ -545,6 +545,10 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
                          (unsigned long long)a->id);
     }
+    /* the attempts before the requeue still happened: one of them may have
+     * been processed with its answer lost, so the drivers must look first
+     * (srp_payload.attempts counts them, "att" starts again for max_attempts) */
+    set_int(j, "prior", ji(j, "prior") + ji(j, "att"));
     set_int(j, "st", SR_JOB_PENDING);
     set_int(j, "att", 0);
     set_int(j, "next", srp_now());
@@ -639,7 +643,7 @@ static void deliver(sr_store *st, void *http, json_t *j, srp_delivery *d)
     p.kind = js(j, "kind");
     p.idem_key = js(j, "idem");
     p.snap = json_object_get(j, "snap");
-    p.attempts = (int)ji(j, "att");
+    p.attempts = (int)(ji(j, "att") + ji(j, "prior"));   /* with those before a requeue */
     p.first_attempt = ji(j, "first");
     p.http = http;
     if (drv == NULL) {

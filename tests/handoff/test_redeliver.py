@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""test_redeliver - exactly once at the helpdesk when a job comes back after
+it was parked: the server processed a create or a comment but the answer
+was lost, the job ran out of attempts (failed, kept), and an administrator
+requeues it with `outbox retry`.  The requeued job must look first, as any
+retry after an unknown outcome does, and never make a second ticket or a
+second comment."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import srtest  # noqa: E402
+
+SECTION = {
+    "zendesk": 'zendesk = {{ url = "{url}"; email = "agent@example.com"; token_file = "{sec}"; }};',
+    "gorgias": 'gorgias = {{ url = "{url}"; username = "agent@example.com"; api_key_file = "{sec}"; }};',
+    "rt": 'rt = {{ url = "{url}"; token_file = "{sec}"; queue = "General"; }};',
+    "webhook": 'webhook = {{ url = "{url}/hook"; secret_file = "{sec}"; }};',
+}
+MODES = ["zendesk", "gorgias", "rt"]
+PER_MODE = 2
+tap = srtest.Tap(PER_MODE * len(MODES))
+
+
+def setup(mode, max_attempts=1):
+    d = srtest.tmpdir()
+    secret = "redeliver-%s-secret" % mode
+    sec = srtest.secret_file(d, "secret", secret)
+    fake = srtest.Fake(mode, secret)
+    conf = srtest.write_config(d, """
+store = { instance = "rd"; sync = false; };
+handoff = {
+  method = "%s";
+  timeout = 5; connect_timeout = 2;
+  backoff_base = 0.05; backoff_max = 1; max_attempts = %d;
+  %s
+};
+route = { rules = ( { name = "everyone"; handoff = true; } ); };
+""" % (mode, max_attempts, SECTION[mode].format(url=fake.url, sec=sec)))
+    return fake, conf, os.path.join(d, "store")
+
+
+def run(conf, store):
+    return srtest.ctl(conf, store, "outbox", "run", "--timeout", "20")
+
+
+def park_and_requeue(conf, store):
+    """the one failed job is requeued and run; returns (failed jobs, run's stderr)"""
+    failed = srtest.jobs(conf, store, "failed")
+    for j in failed:
+        srtest.ctl(conf, store, "outbox", "retry", str(j["id"]))
+    rc, out, err = run(conf, store)
+    return failed, err
+
+
+def test_mode(mode):
+    # 1. a create processed, its answer lost, the job parked, then requeued
+    fake, conf, store = setup(mode)
+    fake.faults(drop=1)
+    r = srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd1@example.com>")
+    run(conf, store)
+    failed, err = park_and_requeue(conf, store)
+    st = fake.state()
+    jobs = srtest.jobs(conf, store)
+    tap.ok(len(failed) == 1 and len(st["tickets"]) == 1 and all(j["state"] == "done" for j in jobs),
+           "%s: a requeued create whose first answer was lost makes no second ticket" % mode,
+           "failed=%s tickets=%d jobs=%s %s" % (json.dumps(failed), len(st["tickets"]),
+                                               json.dumps(jobs), err[-800:]))
+
+    # 2. the same for a follow-up comment
+    fake.faults(drop=1)
+    srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-requeue-77",
+                  "--in-reply-to", "<rd1@example.com>")
+    run(conf, store)
+    failed, err = park_and_requeue(conf, store)
+    text = json.dumps(fake.state()["comments"])
+    tap.ok(len(failed) == 1 and text.count("Unique-requeue-77") == 1,
+           "%s: a requeued comment whose first answer was lost is not posted twice" % mode,
+           "failed=%s count=%d %s" % (json.dumps(failed), text.count("Unique-requeue-77"), err[-800:]))
+    fake.stop()
+
+
+for m in MODES:
+    try:
+        test_mode(m)
+    except Exception as e:  # a crash fails the remaining cases, never skips them
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        while tap.n < PER_MODE * (MODES.index(m) + 1):
+            tap.ok(False, "%s: aborted: %s" % (m, e))
+tap.done()
