@@ -39,7 +39,7 @@ static int by_external_id(const srp_payload *p, const char *hdr, srp_delivery *d
 
     srp_url_escape(p->ext_id, q, sizeof(q));
     srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets?external_id=%s", q);
-    return srp_http_get_json(p, url, hdr, "zendesk lookup", d, out);
+    return srp_http_get_json(p, url, hdr, "zendesk lookup", "tickets", d, out);
 }
 
 /* lookup - a ticket with our external_id; 1 and its id when found */
@@ -152,7 +152,7 @@ static int comment_seen(const srp_payload *p, const char *hdr, const char *marke
     int seen = 0;
 
     srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets/%s/comments", p->remote_id);
-    if (srp_http_get_json(p, url, hdr, "zendesk comments", d, &j) != SR_OK)
+    if (srp_http_get_json(p, url, hdr, "zendesk comments", "comments", d, &j) != SR_OK)
         return -1;
     json_array_foreach(json_object_get(j, "comments"), i, c) {
         const char *b = json_string_value(json_object_get(c, "body"));

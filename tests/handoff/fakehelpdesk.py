@@ -13,6 +13,8 @@ and served at GET /_state; faults are injected with POST /_faults:
   {"drop": N}                   process the next N creating requests, then
                                 close the connection without an answer
                                 (the "unknown outcome" case)
+  {"garbage": N}                answer the next N GET requests 200 with an
+                                HTML page (a proxy's or a maintenance page)
 Zendesk: POST /_close {"id": N} closes ticket N as an agent (or an
 automation) would: updates then get 422 "closed prevents ticket update",
 and a new ticket with via_followup_source_id N is its follow-up.
@@ -34,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.RLock()
 STATE = {"tickets": [], "comments": {}, "requests": 0, "rejected": [],
          "idem": {}, "webhook": [], "dropped": 0, "faulted": 0}
-FAULTS = {"status": [], "retry_after": "1", "drop": 0}
+FAULTS = {"status": [], "retry_after": "1", "drop": 0, "garbage": 0}
 ARGS = None
 NEXT_ID = [100]
 
@@ -113,6 +115,18 @@ class Handler(BaseHTTPRequestHandler):
             fault = FAULTS["status"].pop(0) if FAULTS["status"] else None
             if fault:
                 STATE["faulted"] += 1
+            garbage = self.command == "GET" and FAULTS["garbage"] > 0
+            if garbage:
+                FAULTS["garbage"] -= 1
+                STATE["faulted"] += 1
+        if garbage:
+            page = b"<html><body>Down for maintenance</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if fault:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             hdr = {"Retry-After": FAULTS["retry_after"]} if fault in (429, 503) else {}

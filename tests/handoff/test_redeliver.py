@@ -4,7 +4,9 @@ it was parked: the server processed a create or a comment but the answer
 was lost, the job ran out of attempts (failed, kept), and an administrator
 requeues it with `outbox retry`.  The requeued job must look first, as any
 retry after an unknown outcome does, and never make a second ticket or a
-second comment."""
+second comment.  And a lookup whose answer is no API answer (a 200 HTML
+page from a proxy) is no "not found": the job retries instead of sending
+again."""
 import json
 import os
 import sys
@@ -19,7 +21,7 @@ SECTION = {
     "webhook": 'webhook = {{ url = "{url}/hook"; secret_file = "{sec}"; }};',
 }
 MODES = ["zendesk", "gorgias", "rt"]
-PER_MODE = 2
+PER_MODE = 4
 tap = srtest.Tap(PER_MODE * len(MODES))
 
 
@@ -79,6 +81,30 @@ def test_mode(mode):
     tap.ok(len(failed) == 1 and text.count("Unique-requeue-77") == 1,
            "%s: a requeued comment whose first answer was lost is not posted twice" % mode,
            "failed=%s count=%d %s" % (json.dumps(failed), text.count("Unique-requeue-77"), err[-800:]))
+    fake.stop()
+
+    # 3. the retry's lookup answered by a 200 HTML page, after a lost answer
+    fake, conf, store = setup(mode, 6)
+    fake.faults(drop=1, garbage=1)
+    srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                  "--message-id", "<rd3@example.com>")
+    rc, out, err = run(conf, store)
+    st = fake.state()
+    jobs = srtest.jobs(conf, store)
+    tap.ok(len(st["tickets"]) == 1 and st["dropped"] == 1 and all(j["state"] == "done" for j in jobs),
+           "%s: a lookup answered with an HTML page does not lead to a second ticket" % mode,
+           "tickets=%d jobs=%s %s" % (len(st["tickets"]), json.dumps(jobs), err[-800:]))
+
+    # 4. the same for a comment
+    fake.faults(drop=1, garbage=1)
+    srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-garbage-78",
+                  "--in-reply-to", "<rd3@example.com>")
+    rc, out, err = run(conf, store)
+    text = json.dumps(fake.state()["comments"])
+    jobs = srtest.jobs(conf, store)
+    tap.ok(text.count("Unique-garbage-78") == 1 and all(j["state"] == "done" for j in jobs),
+           "%s: a comment's lookup answered with an HTML page does not post it twice" % mode,
+           "count=%d jobs=%s %s" % (text.count("Unique-garbage-78"), json.dumps(jobs), err[-800:]))
     fake.stop()
 
 
