@@ -31,7 +31,7 @@ static int get_list(const srp_payload *p, const char *hdr, const char *url, cons
     size_t i;
     int found = 0;
 
-    if (srp_http_get_json(p, url, hdr, "gorgias lookup", d, &j) != SR_OK)
+    if (srp_http_get_json(p, url, hdr, "gorgias lookup", "data", d, &j) != SR_OK)
         return -1;
     json_array_foreach(json_object_get(j, "data"), i, e) {
         const char *v = json_string_value(json_object_get(e, field));

@@ -37,7 +37,7 @@ static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, 
     snprintf(sql, sizeof(sql), "'CF.{%.128s}' = '%.200s'", p->cfg->rt_id_field, p->ext_id);
     srp_url_escape(sql, q, sizeof(q));
     srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/tickets?query=%s", q);
-    if (srp_http_get_json(p, url, hdr, "rt search", d, &j) != SR_OK)
+    if (srp_http_get_json(p, url, hdr, "rt search", "items", d, &j) != SR_OK)
         return -1;
     found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"), 1,
                         id, size);
@@ -96,7 +96,7 @@ static int seq_done(const srp_payload *p, const char *hdr, srp_delivery *d)
     long have = -1;
 
     srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/ticket/%s", p->remote_id);
-    if (srp_http_get_json(p, url, hdr, "rt ticket", d, &j) != SR_OK)
+    if (srp_http_get_json(p, url, hdr, "rt ticket", "CustomFields", d, &j) != SR_OK)
         return -1;
     /* RT 5: "CustomFields": [{"name": "...", "values": ["..."]}, ...] */
     json_array_foreach(json_object_get(j, "CustomFields"), i, cf) {

@@ -8,7 +8,8 @@
  * external_id before creating it again.
  * comment: PUT /api/v2/tickets/ID with an internal note; Zendesk has no
  * idempotency for updates, so each note carries "sentiroute-ref: KEY" and
- * a retry first reads the ticket's comments for that marker.
+ * a retry first reads the ticket's newest comments (one page, 100, with
+ * sort_order=desc) for that marker.
  * A ticket closed at Zendesk takes no update (422 "closed prevents ticket
  * update") and cannot be reopened: the comment becomes a follow-up ticket,
  * POST /api/v2/tickets with via_followup_source_id = the closed one, the
@@ -39,7 +40,7 @@ static int by_external_id(const srp_payload *p, const char *hdr, srp_delivery *d
 
     srp_url_escape(p->ext_id, q, sizeof(q));
     srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets?external_id=%s", q);
-    return srp_http_get_json(p, url, hdr, "zendesk lookup", d, out);
+    return srp_http_get_json(p, url, hdr, "zendesk lookup", "tickets", d, out);
 }
 
 /* lookup - a ticket with our external_id; 1 and its id when found */
@@ -151,8 +152,11 @@ static int comment_seen(const srp_payload *p, const char *hdr, const char *marke
     size_t i;
     int seen = 0;
 
-    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets/%s/comments", p->remote_id);
-    if (srp_http_get_json(p, url, hdr, "zendesk comments", d, &j) != SR_OK)
+    /* comments come 100 a page, oldest first: newest first, our recent
+     * note is on the first page even on a long conversation */
+    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets/%s/comments?sort_order=desc",
+            p->remote_id);
+    if (srp_http_get_json(p, url, hdr, "zendesk comments", "comments", d, &j) != SR_OK)
         return -1;
     json_array_foreach(json_object_get(j, "comments"), i, c) {
         const char *b = json_string_value(json_object_get(c, "body"));

@@ -152,10 +152,11 @@ int srp_send_json(const srp_payload *p, const char *method, const char *url,
     return rc;
 }
 
-/* srp_http_get_json - a lookup: only a 200 answers it; anything else (even
- * another 2xx) means try again or give up, never "done" */
+/* srp_http_get_json - a lookup: only a 200 with the API's answer answers
+ * it; anything else (another 2xx, a proxy's HTML page) means try again or
+ * give up, never "done" and never "not there" */
 int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_header,
-                      const char *what, srp_delivery *d, json_t **out)
+                      const char *what, const char *member, srp_delivery *d, json_t **out)
 {
     srp_http_resp r;
 
@@ -168,6 +169,17 @@ int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_he
         return SR_EHTTP;
     }
     *out = json_loads(r.body, 0, NULL);
+    if (!json_is_array(json_object_get(*out, member))) {
+        char snippet[80];
+        srp_escape(snippet, sizeof(snippet), r.body, r.len);
+        d->outcome = SRP_RETRY;
+        snprintf(d->why, sizeof(d->why), "%.40s: HTTP 200 without \"%.20s\": %s", what, member,
+                 snippet);
+        json_decref(*out);
+        *out = NULL;
+        srp_http_resp_free(&r);
+        return SR_EHTTP;
+    }
     srp_http_resp_free(&r);
     return SR_OK;
 }

@@ -15,7 +15,8 @@ typedef struct srp_payload {
     const char *ext_id;        /* per ticket: sr-INSTANCE-tID */
     const json_t *snap;        /* snapshot: subject, requester, email, score... */
     const char *remote_id;     /* comment: the helpdesk's ticket id */
-    int attempts;              /* this is attempt number N (1 = first) */
+    int attempts;              /* this is attempt number N (1 = first), counting
+                                * those before an `outbox retry` requeue */
     int64_t first_attempt;     /* when attempt 1 started */
     uint64_t ticket_id;
     uint32_t seq;
@@ -143,11 +144,12 @@ int srp_send_text(const srp_payload *p, const char *method, const char *url,
 /* --- what the HTTP drivers share (handoff.c) --- */
 
 /* srp_http_get_json - GET url with the driver's auth header.  SR_OK with the
- * parsed answer of a 200 in *out (NULL when it is no JSON; the caller
- * json_decref()s it); otherwise SR_EHTTP with d filled as srp_http_classify
- * does under what, a retry or a permanent failure, never delivered */
+ * parsed answer of a 200 in *out, a JSON object whose member is an array
+ * (the caller json_decref()s it); otherwise SR_EHTTP with d filled as
+ * srp_http_classify does under what, a retry or a permanent failure, never
+ * delivered; a 200 that is no such object is a retry */
 int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_header,
-                      const char *what, srp_delivery *d, json_t **out);
+                      const char *what, const char *member, srp_delivery *d, json_t **out);
 
 /* srp_lookup_done - after a lookup made before sending again (found: 1
  * found, 0 not, -1 failed with d filled): 1 when the job is settled

@@ -273,12 +273,46 @@ typedef struct claim_job {
     json_t *jobs[CLAIM_BATCH];     /* out: the claimed records (new refs) */
 } claim_job;
 
-static int seen(const uint64_t *v, size_t n, uint64_t t)
+/* busy tickets: an open-addressing set of ticket ids (stored +1, 0 = empty)
+ * that grows with the pending jobs, so no ticket is ever forgotten */
+typedef struct tset {
+    uint64_t *v;
+    size_t cap, n;
+} tset;
+
+static size_t tset_slot(const tset *s, uint64_t t)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == t)
-            return 1;
-    return 0;
+    size_t i = (size_t)((t * 0x9E3779B97F4A7C15ull) >> 17) & (s->cap - 1);
+
+    while (s->v[i] != 0 && s->v[i] != t + 1)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static int seen(const tset *s, uint64_t t)
+{
+    return s->cap > 0 && s->v[tset_slot(s, t)] == t + 1;
+}
+
+/* tset_add - SR_OK, or SR_ENOMEM (the set is unchanged) */
+static int tset_add(tset *s, uint64_t t)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        tset g = {calloc(s->cap ? s->cap * 2 : 256, sizeof(uint64_t)), s->cap ? s->cap * 2 : 256,
+                  0};
+        if (g.v == NULL)
+            return SR_ENOMEM;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i] != 0)
+                g.v[tset_slot(&g, s->v[i] - 1)] = s->v[i], g.n++;
+        free(s->v);
+        *s = g;
+    }
+    if (s->v[tset_slot(s, t)] == 0) {
+        s->v[tset_slot(s, t)] = t + 1;
+        s->n++;
+    }
+    return SR_OK;
 }
 
 /* claim_write - lease up to c->max due jobs, at most one per ticket */
@@ -287,8 +321,7 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     claim_job *c = arg;
     MDB_cursor *cur;
     MDB_val k, v;
-    uint64_t busy[512];
-    size_t nbusy = 0;
+    tset busy = {NULL, 0, 0};
     int rc;
 
     c->n = 0;
@@ -301,16 +334,19 @@ static int claim_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         int mine;
         pend_decode(&v, &p);
         mine = c->target ? strncmp(p.target, c->target, 16) == 0 : !p.deliver;
-        if (!mine || seen(busy, nbusy, p.ticket))
+        if (!mine || seen(&busy, p.ticket))
             continue;
-        if (nbusy < SR_ARRAY_LEN(busy))
-            busy[nbusy++] = p.ticket;   /* later jobs of this ticket wait for this one */
+        /* later jobs of this ticket wait for this one; a ticket that cannot
+         * be remembered ends the scan rather than let them overtake it */
+        if (tset_add(&busy, p.ticket) != SR_OK)
+            break;
         if (p.next > c->now || p.lease > c->now || (c->due_by > 0 && p.next > c->due_by))
             continue;
         if (job_get(st, txn, srp_key_u64(k.mv_data), &j, NULL) == SR_OK)
             c->jobs[c->n++] = j;
     }
     mdb_cursor_close(cur);
+    free(busy.v);
     if (c->n == 0)
         return srp_error(err, SR_ENOTFOUND, 0, "outbox", "no job due");
     for (size_t i = 0; i < c->n; i++) {
@@ -545,6 +581,10 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
                          (unsigned long long)a->id);
     }
+    /* the attempts before the requeue still happened: one of them may have
+     * been processed with its answer lost, so the drivers must look first
+     * (srp_payload.attempts counts them, "att" starts again for max_attempts) */
+    set_int(j, "prior", ji(j, "prior") + ji(j, "att"));
     set_int(j, "st", SR_JOB_PENDING);
     set_int(j, "att", 0);
     set_int(j, "next", srp_now());
@@ -639,7 +679,7 @@ static void deliver(sr_store *st, void *http, json_t *j, srp_delivery *d)
     p.kind = js(j, "kind");
     p.idem_key = js(j, "idem");
     p.snap = json_object_get(j, "snap");
-    p.attempts = (int)ji(j, "att");
+    p.attempts = (int)(ji(j, "att") + ji(j, "prior"));   /* with those before a requeue */
     p.first_attempt = ji(j, "first");
     p.http = http;
     if (drv == NULL) {

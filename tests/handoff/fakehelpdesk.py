@@ -13,7 +13,11 @@ and served at GET /_state; faults are injected with POST /_faults:
   {"drop": N}                   process the next N creating requests, then
                                 close the connection without an answer
                                 (the "unknown outcome" case)
-Zendesk: POST /_close {"id": N} closes ticket N as an agent (or an
+  {"garbage": N}                answer the next N GET requests 200 with an
+                                HTML page (a proxy's or a maintenance page)
+Zendesk: POST /_comments {"id": N, "n": K} adds K agent comments to ticket
+N (a long conversation: comments are listed 100 a page).
+POST /_close {"id": N} closes ticket N as an agent (or an
 automation) would: updates then get 422 "closed prevents ticket update",
 and a new ticket with via_followup_source_id N is its follow-up.
 Prints "PORT <n>" on stdout once listening on 127.0.0.1 (port 0 = free).
@@ -34,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.RLock()
 STATE = {"tickets": [], "comments": {}, "requests": 0, "rejected": [],
          "idem": {}, "webhook": [], "dropped": 0, "faulted": 0}
-FAULTS = {"status": [], "retry_after": "1", "drop": 0}
+FAULTS = {"status": [], "retry_after": "1", "drop": 0, "garbage": 0}
 ARGS = None
 NEXT_ID = [100]
 
@@ -103,6 +107,13 @@ class Handler(BaseHTTPRequestHandler):
                 for t in found:
                     t["status"] = "closed"
             return self.send(200 if found else 404, {"closed": len(found)})
+        if url.path == "/_comments":
+            obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            with LOCK:
+                c = STATE["comments"].get(str(obj.get("id")))
+                for i in range(obj.get("n", 0) if c is not None else 0):
+                    c.append({"id": new_id(), "body": "agent note %d" % i, "public": False})
+            return self.send(200 if c is not None else 404, {"added": obj.get("n", 0)})
         if url.path == "/_faults":
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with LOCK:
@@ -113,6 +124,18 @@ class Handler(BaseHTTPRequestHandler):
             fault = FAULTS["status"].pop(0) if FAULTS["status"] else None
             if fault:
                 STATE["faulted"] += 1
+            garbage = self.command == "GET" and FAULTS["garbage"] > 0
+            if garbage:
+                FAULTS["garbage"] -= 1
+                STATE["faulted"] += 1
+        if garbage:
+            page = b"<html><body>Down for maintenance</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if fault:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             hdr = {"Retry-After": FAULTS["retry_after"]} if fault in (429, 503) else {}
@@ -236,7 +259,16 @@ def mode_zendesk(h, url, body):
         with LOCK:
             c = STATE["comments"].get(m.group(1))
         need(c is not None, 404, {"error": "RecordNotFound"})
-        return 200, {"comments": c}, {}, False
+        # offset pagination as Zendesk's: at most 100 a page, oldest first
+        # unless sort_order=desc
+        per = min(int(q.get("per_page", ["100"])[0]), 100)
+        page = int(q.get("page", ["1"])[0])
+        order = q.get("sort_order", ["asc"])[0]
+        need(order in ("asc", "desc"), 400, {"error": "InvalidValue"})
+        c = list(reversed(c)) if order == "desc" else c
+        more = len(c) > page * per
+        return 200, {"comments": c[(page - 1) * per:page * per], "count": len(c),
+                     "next_page": ("%s?page=%d" % (p, page + 1)) if more else None}, {}, False
     if m and h.command == "PUT" and not m.group(2):
         check_keys(body, {"ticket"}, 400, "body")
         zd_validate_ticket(body["ticket"], False)

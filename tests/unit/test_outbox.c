@@ -266,6 +266,41 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     st_fx_free(f);
 }
 
+/* more tickets waiting than the claim remembers at once: the order of a
+ * ticket's jobs still holds (a comment never overtakes its leased or
+ * backed-off predecessor) */
+static void test_order_holds_with_many_tickets_waiting(void **state)
+{
+    st_fx *f = fx_new("lease = 600;");
+    sr_message *m;
+    sr_job j;
+    sr_error err;
+    char from[64];
+    size_t claimed = 0;
+
+    (void)state;
+    for (int i = 0; i < 520; i++) {
+        snprintf(from, sizeof(from), "c%d@example.com", i);
+        st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, from, angry));
+    }
+    m = st_msg(SR_CHANNEL_EMAIL, "last@example.com", angry);
+    sr_message_set_message_id(m, "<many@x>", NULL);
+    st_ingest(f->st, m);
+    m = st_msg(SR_CHANNEL_EMAIL, "last@example.com", "and another thing");
+    sr_message_set_in_reply_to(m, "<many@x>", NULL);
+    st_ingest(f->st, m);
+    /* every handoff leased (delivery under way); the comment must wait */
+    while (sr_outbox_claim(f->st, NULL, "A", 600, &j, &err) == SR_OK) {
+        if (strcmp(j.kind, "handoff") != 0)
+            fail_msg("job %llu (%s, ticket %llu) claimed after %zu handoffs",
+                     (unsigned long long)j.id, j.kind, (unsigned long long)j.ticket_id, claimed);
+        sr_job_clear(&j);
+        claimed++;
+    }
+    assert_int_equal(claimed, 521);
+    st_fx_free(f);
+}
+
 static void test_method_none_answers_with_links(void **state)
 {
     sr_ctx *ctx = st_ctx("handoff = { method = \"none\"; none = { message = \"See our help:\";"
@@ -414,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
+        cmocka_unit_test(test_order_holds_with_many_tickets_waiting),
         cmocka_unit_test(test_method_none_answers_with_links),
         cmocka_unit_test(test_method_helpdesk_is_local),
         cmocka_unit_test(test_a_run_tries_each_job_once),

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""test_redeliver - exactly once at the helpdesk when a job comes back after
+it was parked: the server processed a create or a comment but the answer
+was lost, the job ran out of attempts (failed, kept), and an administrator
+requeues it with `outbox retry`.  The requeued job must look first, as any
+retry after an unknown outcome does, and never make a second ticket or a
+second comment.  And a lookup whose answer is no API answer (a 200 HTML
+page from a proxy) is no "not found": the job retries instead of sending
+again."""
+import json
+import os
+import sys
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import srtest  # noqa: E402
+
+SECTION = {
+    "zendesk": 'zendesk = {{ url = "{url}"; email = "agent@example.com"; token_file = "{sec}"; }};',
+    "gorgias": 'gorgias = {{ url = "{url}"; username = "agent@example.com"; api_key_file = "{sec}"; }};',
+    "rt": 'rt = {{ url = "{url}"; token_file = "{sec}"; queue = "General"; }};',
+    "webhook": 'webhook = {{ url = "{url}/hook"; secret_file = "{sec}"; }};',
+}
+MODES = ["zendesk", "gorgias", "rt"]
+PER_MODE = 4
+tap = srtest.Tap(PER_MODE * len(MODES) + 1)
+
+
+def setup(mode, max_attempts=1):
+    d = srtest.tmpdir()
+    secret = "redeliver-%s-secret" % mode
+    sec = srtest.secret_file(d, "secret", secret)
+    fake = srtest.Fake(mode, secret)
+    conf = srtest.write_config(d, """
+store = { instance = "rd"; sync = false; };
+handoff = {
+  method = "%s";
+  timeout = 5; connect_timeout = 2;
+  backoff_base = 0.05; backoff_max = 1; max_attempts = %d;
+  %s
+};
+route = { rules = ( { name = "everyone"; handoff = true; } ); };
+""" % (mode, max_attempts, SECTION[mode].format(url=fake.url, sec=sec)))
+    return fake, conf, os.path.join(d, "store")
+
+
+def run(conf, store):
+    return srtest.ctl(conf, store, "outbox", "run", "--timeout", "20")
+
+
+def park_and_requeue(conf, store):
+    """the one failed job is requeued and run; returns (failed jobs, run's stderr)"""
+    failed = srtest.jobs(conf, store, "failed")
+    for j in failed:
+        srtest.ctl(conf, store, "outbox", "retry", str(j["id"]))
+    rc, out, err = run(conf, store)
+    return failed, err
+
+
+def test_mode(mode):
+    # 1. a create processed, its answer lost, the job parked, then requeued
+    fake, conf, store = setup(mode)
+    fake.faults(drop=1)
+    r = srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd1@example.com>")
+    run(conf, store)
+    failed, err = park_and_requeue(conf, store)
+    st = fake.state()
+    jobs = srtest.jobs(conf, store)
+    tap.ok(len(failed) == 1 and len(st["tickets"]) == 1 and all(j["state"] == "done" for j in jobs),
+           "%s: a requeued create whose first answer was lost makes no second ticket" % mode,
+           "failed=%s tickets=%d jobs=%s %s" % (json.dumps(failed), len(st["tickets"]),
+                                               json.dumps(jobs), err[-800:]))
+
+    # 2. the same for a follow-up comment
+    fake.faults(drop=1)
+    srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-requeue-77",
+                  "--in-reply-to", "<rd1@example.com>")
+    run(conf, store)
+    failed, err = park_and_requeue(conf, store)
+    text = json.dumps(fake.state()["comments"])
+    tap.ok(len(failed) == 1 and text.count("Unique-requeue-77") == 1,
+           "%s: a requeued comment whose first answer was lost is not posted twice" % mode,
+           "failed=%s count=%d %s" % (json.dumps(failed), text.count("Unique-requeue-77"), err[-800:]))
+    fake.stop()
+
+    # 3. the retry's lookup answered by a 200 HTML page, after a lost answer
+    fake, conf, store = setup(mode, 6)
+    fake.faults(drop=1, garbage=1)
+    srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                  "--message-id", "<rd3@example.com>")
+    rc, out, err = run(conf, store)
+    st = fake.state()
+    jobs = srtest.jobs(conf, store)
+    tap.ok(len(st["tickets"]) == 1 and st["dropped"] == 1 and all(j["state"] == "done" for j in jobs),
+           "%s: a lookup answered with an HTML page does not lead to a second ticket" % mode,
+           "tickets=%d jobs=%s %s" % (len(st["tickets"]), json.dumps(jobs), err[-800:]))
+
+    # 4. the same for a comment
+    fake.faults(drop=1, garbage=1)
+    srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-garbage-78",
+                  "--in-reply-to", "<rd3@example.com>")
+    rc, out, err = run(conf, store)
+    text = json.dumps(fake.state()["comments"])
+    jobs = srtest.jobs(conf, store)
+    tap.ok(text.count("Unique-garbage-78") == 1 and all(j["state"] == "done" for j in jobs),
+           "%s: a comment's lookup answered with an HTML page does not post it twice" % mode,
+           "count=%d jobs=%s %s" % (text.count("Unique-garbage-78"), json.dumps(jobs), err[-800:]))
+    if mode == "zendesk":
+        # 5. a long conversation at Zendesk: the retry must find its note
+        # although the ticket has more comments than one page holds
+        rid = fake.state()["tickets"][0]["id"]
+        req = urllib.request.Request(fake.url + "/_comments", data=json.dumps({"id": rid, "n": 150}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        fake.faults(drop=1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "Still here. Unique-long-79",
+                      "--in-reply-to", "<rd3@example.com>")
+        rc, out, err = run(conf, store)
+        st = fake.state()
+        text = json.dumps(st["comments"])
+        jobs = srtest.jobs(conf, store)
+        tap.ok(text.count("Unique-long-79") == 1 and all(j["state"] == "done" for j in jobs)
+               and not st["rejected"],
+               "zendesk: a retried note is found on a ticket with more than 100 comments",
+               "count=%d jobs=%s rejected=%s %s" % (text.count("Unique-long-79"), json.dumps(jobs),
+                                                    st["rejected"], err[-800:]))
+    fake.stop()
+
+
+for m in MODES:
+    try:
+        test_mode(m)
+    except Exception as e:  # a crash fails the remaining cases, never skips them
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        while tap.n < PER_MODE * (MODES.index(m) + 1) + (m != MODES[0]):
+            tap.ok(False, "%s: aborted: %s" % (m, e))
+tap.done()
