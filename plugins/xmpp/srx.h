@@ -61,6 +61,18 @@ void srx_jid_domain(const char *jid, char *out, size_t size);
 /* srx_jid_local - the local part (before '@'), "" when none. */
 void srx_jid_local(const char *jid, char *out, size_t size);
 
+/* The longest JID parts RFC 7622 allows (bytes, each): a full JID is at
+ * most SRX_JID_FULL_MAX bytes, a bare one SRX_JID_BARE_MAX. */
+#define SRX_JID_PART_MAX 1023
+#define SRX_JID_BARE_MAX (2 * SRX_JID_PART_MAX + 1)
+#define SRX_JID_FULL_MAX (3 * SRX_JID_PART_MAX + 2)
+
+/* srx_jid_check - NULL when jid has the form RFC 7622 allows ([local@]
+ * domain[/resource], no part empty or longer than SRX_JID_PART_MAX
+ * bytes), else why not.  The server validates what it stamps; this is
+ * only the length and form a bridge relies on. */
+const char *srx_jid_check(const char *jid);
+
 /* srx_text_clean - make text safe for an XML text node and a chat line,
  * in place: characters XML 1.0 forbids (C0 controls but TAB, LF, CR;
  * U+FFFE, U+FFFF) and invalid UTF-8 bytes become U+FFFD or spaces, the text
