@@ -25,6 +25,7 @@ typedef struct srx_bridge {
     sr_outbox_worker *worker;
     srx_engine *engine;
     char worker_name[96];
+    char instance[65];         /* the store's, in external ids (srx_wh_instance) */
 
     /* the XMPP connection */
     xmpp_ctx_t *xctx;

@@ -482,7 +482,17 @@ typedef struct srx_wh_reply {
     int public_;               /* 0: an internal note, not relayed */
 } srx_wh_reply;
 
-/* srx_wh_parse - SR_OK, or SR_EFORMAT with a reason in err */
-int srx_wh_parse(const char *body, size_t len, srx_wh_reply *out, char *err, size_t errsize);
+/* srx_wh_instance - the instance name the store puts in external ids
+ * ("sr-INSTANCE-t42"), as sr_store_open picks it (core/store.c): the
+ * configured store.instance, else the host name, else "localhost"; at
+ * most 64 bytes, characters other than A-Z a-z 0-9 - . as '_'. */
+void srx_wh_instance(const sr_config *cfg, char *out, size_t size);
+
+/* srx_wh_parse - SR_OK; SR_ENOTFOUND when external_id is a well-formed
+ * id of another instance than instance (another host sharing the Zendesk
+ * account: not ours to relay; NULL instance: any); else SR_EFORMAT.  A
+ * reason in err unless SR_OK. */
+int srx_wh_parse(const char *body, size_t len, const char *instance, srx_wh_reply *out,
+                 char *err, size_t errsize);
 
 #endif
