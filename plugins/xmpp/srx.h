@@ -177,6 +177,30 @@ typedef struct srx_bucket {
 int srx_bucket_take(srx_bucket *b, double rate, double burst, double now);
 
 /* ------------------------------------------------------------------------
+ * Reconnect delays: capped exponential backoff.  backoff.c
+ * ------------------------------------------------------------------------ */
+
+/* a connection that stayed up this long (seconds) was a good one: the
+ * next delay starts at the minimum again */
+#define SRX_BACKOFF_STABLE 30.0
+
+typedef struct srx_backoff {
+    double next;               /* the next delay */
+    double up_since;           /* when the link came up; < 0 while down */
+} srx_backoff;
+
+/* srx_backoff_init - down, the first delay min */
+void srx_backoff_init(srx_backoff *b, double min);
+
+/* srx_backoff_up - the link came up at now */
+void srx_backoff_up(srx_backoff *b, double now);
+
+/* srx_backoff_down - the link went down (or an attempt failed) at now:
+ * the delay before the next attempt, min after a link that was up for
+ * SRX_BACKOFF_STABLE seconds or more, else doubling up to max */
+double srx_backoff_down(srx_backoff *b, double min, double max, double now);
+
+/* ------------------------------------------------------------------------
  * Visitor-facing texts: built-in en, de, fr, es, pl, overridable with
  * xmpp.texts.NAME = ["de: ...", ...].  texts.c
  * ------------------------------------------------------------------------ */
