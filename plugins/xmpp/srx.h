@@ -122,7 +122,7 @@ typedef struct srx_agent {
     char **queues;             /* NULL (all queues) or nqueues names */
     size_t nqueues;
     struct {
-        char res[128];
+        char res[SRX_JID_PART_MAX + 1];   /* RFC 7622: up to 1023 bytes */
         srx_avail av;
     } res[SRX_AGENT_RES_MAX];  /* per connected resource */
     size_t nres;
