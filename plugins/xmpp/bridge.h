@@ -25,6 +25,7 @@ typedef struct srx_bridge {
     sr_outbox_worker *worker;
     srx_engine *engine;
     char worker_name[96];
+    char instance[65];         /* the store's, in external ids (srx_wh_instance) */
 
     /* the XMPP connection */
     xmpp_ctx_t *xctx;
@@ -33,7 +34,7 @@ typedef struct srx_bridge {
     int connected;             /* XMPP_CONN_CONNECT seen, no disconnect since */
     int connecting;
     double next_connect;       /* when to try again (monotonic seconds) */
-    double backoff;            /* the next delay */
+    srx_backoff backoff;       /* the reconnect delays */
     unsigned long connects, disconnects;
     int stopping;
     int parse_error;           /* libstrophe could not parse the stream */

@@ -23,10 +23,15 @@
 #define INTRO_LINES 20      /* transcript lines an agent sees on taking a chat */
 #define INTRO_TEXT 300      /* bytes of each of them */
 
+/* the longest conversation key the store keeps (sr_ticket.requester,
+ * core/conversation.c ingest_job.sender): a longer bare JID would be cut
+ * there and share a ticket with another visitor */
+#define BARE_KEY_MAX 255
+
 typedef struct session {
-    char bare[256];          /* the visitor: conversation key */
-    char full[512];          /* the resource that wrote last */
-    char ours[512];          /* our address it wrote to: replies come from it */
+    char bare[BARE_KEY_MAX + 1];   /* the visitor: conversation key */
+    char *full;              /* the resource that wrote last (up to SRX_JID_FULL_MAX) */
+    char *ours;              /* our address it wrote to: replies come from it */
     char lang[4];
     char reason[64];         /* what triggered the handoff prompt */
     char agent[256];         /* LIVE: the agent's bare JID */
@@ -123,6 +128,28 @@ srx_engine *srx_engine_new(const srx_conf *conf, const srx_ops *ops, void *ud)
     return e;
 }
 
+static void free_session(session *s)
+{
+    free(s->full);
+    free(s->ours);
+    free(s);
+}
+
+/* set_str - *dst = a copy of src, unless it is that already; -1 when out
+ * of memory (*dst unchanged) */
+static int set_str(char **dst, const char *src)
+{
+    char *n;
+
+    if (*dst != NULL && strcmp(*dst, src) == 0)
+        return 0;
+    if ((n = strdup(src)) == NULL)
+        return -1;
+    free(*dst);
+    *dst = n;
+    return 0;
+}
+
 void srx_engine_free(srx_engine *e)
 {
     if (e == NULL)
@@ -130,7 +157,7 @@ void srx_engine_free(srx_engine *e)
     for (size_t i = 0; i < e->ntab; i++)
         for (session *s = e->tab[i], *nx; s; s = nx) {
             nx = s->next;
-            free(s);
+            free_session(s);
         }
     free(e->tab);
     free(e);
@@ -481,7 +508,7 @@ static void end_session(srx_engine *e, session *s, const char *why)
           (unsigned long long)s->ticket, s->bare, why, srx_state_name(s->state));
     log_metrics(e);
     unlink_session(e, s);
-    free(s);
+    free_session(s);
 }
 
 void srx_engine_visitor_gone(srx_engine *e, const char *from, double now)
@@ -513,14 +540,19 @@ void srx_engine_tick(srx_engine *e, double now)
 
 /* --- visitor lines --------------------------------------------------------- */
 
-static session *new_session(srx_engine *e, const char *bare, double now)
+static session *new_session(srx_engine *e, const char *bare, const char *full,
+                            const char *ours, double now)
 {
     session *s = calloc(1, sizeof(*s));
-    char dom[256];
+    char dom[SRX_JID_BARE_MAX + 1];
     size_t h;
 
     if (s == NULL)
         return NULL;
+    if (set_str(&s->full, full) != 0 || set_str(&s->ours, ours) != 0) {
+        free_session(s);
+        return NULL;
+    }
     srx_strlcpy(s->bare, bare, sizeof(s->bare));
     srx_jid_domain(bare, dom, sizeof(dom));
     for (size_t i = 0; i < e->c->nauth_domains; i++)
@@ -590,7 +622,8 @@ static void relay_to_bot(srx_engine *e, session *s, const char *text)
 void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const char *body,
                         const char *lang, double now)
 {
-    char bare[512], email[320];
+    char bare[SRX_JID_BARE_MAX + 1], ours[SRX_JID_BARE_MAX + 1], email[320];
+    const char *why;
     sr_ingest_result r;
     sr_error err;
     srx_line line;
@@ -600,9 +633,24 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
     int human;
     srx_answer ans;
 
-    srx_jid_bare(from, bare, sizeof(bare));
-    if (bare[0] == '\0' || body == NULL || strlen(bare) >= sizeof(s->bare))
+    if (body == NULL)
         return;
+    if (to == NULL || *to == '\0')
+        to = e->c->self;
+    if ((why = srx_jid_check(from)) != NULL || (why = srx_jid_check(to)) != NULL) {
+        logf_(e, SR_LOG_WARNING, "a line from %.200s%s to %.200s%s refused: %s", from,
+              strlen(from) > 200 ? "..." : "", to, strlen(to) > 200 ? "..." : "", why);
+        return;
+    }
+    srx_jid_bare(from, bare, sizeof(bare));
+    srx_jid_bare(to, ours, sizeof(ours));
+    if (strlen(bare) > BARE_KEY_MAX) {
+        logf_(e, SR_LOG_WARNING,
+              "a line from %.200s... refused: a bare JID of %zu bytes, the store keys "
+              "conversations by at most %d",
+              bare, strlen(bare), BARE_KEY_MAX);
+        return;
+    }
     s = find(e, bare);
     if (s == NULL) {
         if (e->count >= (size_t)e->c->max_visitors)
@@ -611,12 +659,12 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
             char buf[1024];
             e->stats.busy++;
             srx_text_fill(srx_text(&e->c->texts, SRX_T_BUSY, lang), NULL, buf, sizeof(buf));
-            e->ops.send(e->ud, to && *to ? to : e->c->self, from, buf, NULL);
+            e->ops.send(e->ud, to, from, buf, NULL);
             logf_(e, SR_LOG_WARNING, "%s: turned away: xmpp.max_visitors (%d) reached", bare,
                   e->c->max_visitors);
             return;
         }
-        s = new_session(e, bare, now);
+        s = new_session(e, bare, from, ours, now);
         if (s == NULL) {
             e->stats.errors++;
             return;
@@ -627,8 +675,10 @@ void srx_engine_visitor(srx_engine *e, const char *from, const char *to, const c
                 srx_strlcpy(s->lang, l2, sizeof(s->lang));
         }
     }
-    srx_strlcpy(s->full, from, sizeof(s->full));
-    srx_jid_bare(to && *to ? to : e->c->self, s->ours, sizeof(s->ours));
+    if (set_str(&s->full, from) != 0 || set_str(&s->ours, ours) != 0) {
+        e->stats.errors++;   /* out of memory: replies go where they went */
+        logf_(e, SR_LOG_ERR, "%s: out of memory", bare);
+    }
     if (!srx_bucket_take(&s->bucket, e->c->rate, (double)e->c->burst, now)) {
         e->stats.rate_limited++;
         if (!s->warned)

@@ -75,6 +75,38 @@ void srx_jid_local(const char *jid, char *out, size_t size)
     lower(out);
 }
 
+/* srx_jid_check - the form and lengths of RFC 7622 section 3: the
+ * resource begins at the first '/', the local part ends at the first '@'
+ * before it */
+const char *srx_jid_check(const char *jid)
+{
+    size_t bare, at, n;
+
+    if (jid == NULL || *jid == '\0')
+        return "empty JID";
+    n = strlen(jid);
+    bare = strcspn(jid, "/");
+    at = strcspn(jid, "@");
+    if (at < bare) {
+        if (at == 0)
+            return "empty local part";
+        if (at > SRX_JID_PART_MAX)
+            return "local part longer than 1023 bytes";
+        at++;
+    } else {
+        at = 0;
+    }
+    if (bare == at)
+        return "empty domain";
+    if (bare - at > SRX_JID_PART_MAX)
+        return "domain longer than 1023 bytes";
+    if (bare < n && n - bare - 1 == 0)
+        return "empty resource";
+    if (bare < n && n - bare - 1 > SRX_JID_PART_MAX)
+        return "resource longer than 1023 bytes";
+    return NULL;
+}
+
 /* utf8_len - length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {

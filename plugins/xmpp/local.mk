@@ -8,6 +8,7 @@ plugins_xmpp_libsrx_la_SOURCES = \
 	plugins/xmpp/words.c plugins/xmpp/email.c plugins/xmpp/jid.c \
 	plugins/xmpp/hours.c plugins/xmpp/agents.c plugins/xmpp/texts.c \
 	plugins/xmpp/conf.c plugins/xmpp/conv.c plugins/xmpp/whcheck.c \
+	plugins/xmpp/backoff.c \
 	core/codec.c core/codec.h
 plugins_xmpp_libsrx_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_xmpp_libsrx_la_LIBADD = $(JANSSON_LIBS)

@@ -95,6 +95,8 @@ static int open_core(srx_bridge *b, sr_config *cfg, sr_error *err)
     b->store = sr_store_open(b->ctx, NULL, 0, err);
     if (b->store == NULL)
         return err->code;
+    /* the store keeps the instance it was opened with, over reloads too */
+    srx_wh_instance(cfg, b->instance, sizeof(b->instance));
     b->worker = sr_outbox_worker_start(b->store, b->worker_name, 1000, err);
     if (b->worker == NULL)
         return err->code;

@@ -61,6 +61,18 @@ void srx_jid_domain(const char *jid, char *out, size_t size);
 /* srx_jid_local - the local part (before '@'), "" when none. */
 void srx_jid_local(const char *jid, char *out, size_t size);
 
+/* The longest JID parts RFC 7622 allows (bytes, each): a full JID is at
+ * most SRX_JID_FULL_MAX bytes, a bare one SRX_JID_BARE_MAX. */
+#define SRX_JID_PART_MAX 1023
+#define SRX_JID_BARE_MAX (2 * SRX_JID_PART_MAX + 1)
+#define SRX_JID_FULL_MAX (3 * SRX_JID_PART_MAX + 2)
+
+/* srx_jid_check - NULL when jid has the form RFC 7622 allows ([local@]
+ * domain[/resource], no part empty or longer than SRX_JID_PART_MAX
+ * bytes), else why not.  The server validates what it stamps; this is
+ * only the length and form a bridge relies on. */
+const char *srx_jid_check(const char *jid);
+
 /* srx_text_clean - make text safe for an XML text node and a chat line,
  * in place: characters XML 1.0 forbids (C0 controls but TAB, LF, CR;
  * U+FFFE, U+FFFF) and invalid UTF-8 bytes become U+FFFD or spaces, the text
@@ -110,7 +122,7 @@ typedef struct srx_agent {
     char **queues;             /* NULL (all queues) or nqueues names */
     size_t nqueues;
     struct {
-        char res[128];
+        char res[SRX_JID_PART_MAX + 1];   /* RFC 7622: up to 1023 bytes */
         srx_avail av;
     } res[SRX_AGENT_RES_MAX];  /* per connected resource */
     size_t nres;
@@ -163,6 +175,30 @@ typedef struct srx_bucket {
 /* srx_bucket_take - 1 and one token spent when allowed at time now
  * (seconds); rate tokens per second refill up to burst. */
 int srx_bucket_take(srx_bucket *b, double rate, double burst, double now);
+
+/* ------------------------------------------------------------------------
+ * Reconnect delays: capped exponential backoff.  backoff.c
+ * ------------------------------------------------------------------------ */
+
+/* a connection that stayed up this long (seconds) was a good one: the
+ * next delay starts at the minimum again */
+#define SRX_BACKOFF_STABLE 30.0
+
+typedef struct srx_backoff {
+    double next;               /* the next delay */
+    double up_since;           /* when the link came up; < 0 while down */
+} srx_backoff;
+
+/* srx_backoff_init - down, the first delay min */
+void srx_backoff_init(srx_backoff *b, double min);
+
+/* srx_backoff_up - the link came up at now */
+void srx_backoff_up(srx_backoff *b, double now);
+
+/* srx_backoff_down - the link went down (or an attempt failed) at now:
+ * the delay before the next attempt, min after a link that was up for
+ * SRX_BACKOFF_STABLE seconds or more, else doubling up to max */
+double srx_backoff_down(srx_backoff *b, double min, double max, double now);
 
 /* ------------------------------------------------------------------------
  * Visitor-facing texts: built-in en, de, fr, es, pl, overridable with
@@ -470,7 +506,17 @@ typedef struct srx_wh_reply {
     int public_;               /* 0: an internal note, not relayed */
 } srx_wh_reply;
 
-/* srx_wh_parse - SR_OK, or SR_EFORMAT with a reason in err */
-int srx_wh_parse(const char *body, size_t len, srx_wh_reply *out, char *err, size_t errsize);
+/* srx_wh_instance - the instance name the store puts in external ids
+ * ("sr-INSTANCE-t42"), as sr_store_open picks it (core/store.c): the
+ * configured store.instance, else the host name, else "localhost"; at
+ * most 64 bytes, characters other than A-Z a-z 0-9 - . as '_'. */
+void srx_wh_instance(const sr_config *cfg, char *out, size_t size);
+
+/* srx_wh_parse - SR_OK; SR_ENOTFOUND when external_id is a well-formed
+ * id of another instance than instance (another host sharing the Zendesk
+ * account: not ours to relay; NULL instance: any); else SR_EFORMAT.  A
+ * reason in err unless SR_OK. */
+int srx_wh_parse(const char *body, size_t len, const char *instance, srx_wh_reply *out,
+                 char *err, size_t errsize);
 
 #endif

@@ -131,7 +131,13 @@ static int handle(struct srx_webhook *w, struct MHD_Connection *c, const req *r,
             return 401;
         }
     }
-    if (srx_wh_parse(r->body ? r->body : "", r->len, &reply, err, sizeof(err)) != SR_OK) {
+    status = srx_wh_parse(r->body ? r->body : "", r->len, w->b->instance, &reply, err,
+                          sizeof(err));
+    if (status == SR_ENOTFOUND) {   /* another host's ticket (shared Zendesk) */
+        snprintf(why, whysize, "%s", err);
+        return 200;
+    }
+    if (status != SR_OK) {
         snprintf(why, whysize, "%s", err);
         return 400;
     }

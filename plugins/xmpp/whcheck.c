@@ -9,7 +9,9 @@
  *    "comment": "{{ticket.latest_public_comment}}",
  *    "author": "{{current_user.name}}"}
  * where external_id is the one our zendesk driver gave the ticket
- * ("sr-INSTANCE-t42").  Comparisons run in constant time.
+ * ("sr-INSTANCE-t42"); an id of another instance (another host sharing
+ * the Zendesk account) is not ours: acknowledged, never relayed, as the
+ * SMS side does.  Comparisons run in constant time.
  */
 #include "build-config.h"
 
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int srx_wh_signature_ok(const char *secret, size_t slen, const char *timestamp,
                         const char *body, size_t blen, const char *signature)
@@ -80,27 +83,56 @@ static int bad(char *err, size_t errsize, const char *what)
     return SR_EFORMAT;
 }
 
-/* ticket_from_ext - our ticket id from "sr-INSTANCE-t42" */
-static uint64_t ticket_from_ext(const char *ext)
+void srx_wh_instance(const sr_config *cfg, char *out, size_t size)
+{
+    const char *inst = NULL;
+    char host[65];
+
+    if (size == 0)
+        return;
+    if (sr_config_get_string(cfg, "store.instance", &inst) != SR_OK || inst == NULL)
+        inst = "";
+    if (*inst == '\0') {
+        memset(host, 0, sizeof(host));
+        inst = gethostname(host, sizeof(host) - 1) == 0 ? host : "localhost";
+    }
+    snprintf(out, size < 65 ? size : 65, "%s", inst);
+    for (char *c = out; *c; c++)   /* as core/store.c keeps ids URL- and header-safe */
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '.'))
+            *c = '_';
+}
+
+/* ticket_from_ext - our ticket id from "sr-INSTANCE-t42"; 0 when ext is
+ * not of that form; *other = 1 when it is, but of another instance */
+static uint64_t ticket_from_ext(const char *ext, const char *instance, int *other)
 {
     const char *t = strrchr(ext, '-');
     uint64_t v = 0;
 
-    if (strncmp(ext, "sr-", 3) != 0 || t == NULL || t[1] != 't' || t[2] == '\0')
+    *other = 0;
+    if (strncmp(ext, "sr-", 3) != 0 || t == NULL || t < ext + 3 || t[1] != 't' || t[2] == '\0')
         return 0;
-    for (t += 2; *t; t++) {
-        if (*t < '0' || *t > '9' || v > UINT64_MAX / 10 - 10)
+    for (const char *d = t + 2; *d; d++) {
+        if (*d < '0' || *d > '9' || v > UINT64_MAX / 10 - 10)
             return 0;
-        v = v * 10 + (uint64_t)(*t - '0');
+        v = v * 10 + (uint64_t)(*d - '0');
+    }
+    if (v != 0 && instance != NULL &&
+        ((size_t)(t - ext - 3) != strlen(instance) || strncmp(ext + 3, instance, strlen(instance)) != 0)) {
+        *other = 1;
+        return 0;
     }
     return v;
 }
 
-int srx_wh_parse(const char *body, size_t len, srx_wh_reply *out, char *err, size_t errsize)
+int srx_wh_parse(const char *body, size_t len, const char *instance, srx_wh_reply *out,
+                 char *err, size_t errsize)
 {
     json_error_t je;
     json_t *j, *v;
     const char *comment;
+    int other = 0;
 
     memset(out, 0, sizeof(*out));
     out->public_ = 1;
@@ -110,7 +142,19 @@ int srx_wh_parse(const char *body, size_t len, srx_wh_reply *out, char *err, siz
         return bad(err, errsize, "body is not a JSON object");
     }
     v = json_object_get(j, "external_id");
-    if (!json_is_string(v) || (out->ticket = ticket_from_ext(json_string_value(v))) == 0) {
+    if (!json_is_string(v) ||
+        (out->ticket = ticket_from_ext(json_string_value(v), instance, &other)) == 0) {
+        if (other) {   /* as the SMS side answers it: acknowledged, not relayed */
+            char ext[81];
+            srx_strlcpy(ext, json_string_value(v), sizeof(ext));
+            for (char *c = ext; *c; c++)   /* it goes to the log */
+                if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                    *c = '?';
+            snprintf(err, errsize, "ignored: external_id %s is not a ticket of this host (%s)",
+                     ext, instance);
+            json_decref(j);
+            return SR_ENOTFOUND;
+        }
         json_decref(j);
         return bad(err, errsize, "external_id is not one of ours (sr-INSTANCE-tNUMBER)");
     }

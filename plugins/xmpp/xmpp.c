@@ -1,6 +1,7 @@
 /*
  * xmpp.c - the libstrophe side of the bridge: connect (as an XEP-0114
- * component, or as a client), reconnect with capped exponential backoff,
+ * component, or as a client), reconnect with capped exponential backoff
+ * (backoff.c: reset only by a link that held SRX_BACKOFF_STABLE seconds),
  * and turn stanzas into engine events
  *
  * Who wrote: the configured bot, a configured agent, or else a visitor.
@@ -349,7 +350,9 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
         b->connected = 1;
         b->connecting = 0;
         b->connects++;
-        b->backoff = b->conf->reconnect_min;
+        /* the delays start over only once the link held a while: a server
+         * that accepts and drops at once is not hammered */
+        srx_backoff_up(&b->backoff, srx_now_mono());
         xmpp_handler_delete(conn, on_message);
         xmpp_handler_delete(conn, on_presence);
         xmpp_handler_delete(conn, on_iq);
@@ -371,14 +374,14 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     b->connected = 0;
     b->connecting = 0;
     if (!b->stopping) {
-        b->next_connect = srx_now_mono() + b->backoff;
+        double now = srx_now_mono();
+        double delay = srx_backoff_down(&b->backoff, b->conf->reconnect_min,
+                                        b->conf->reconnect_max, now);
+        b->next_connect = now + delay;
         srx_log(b, SR_LOG_WARNING, "disconnected from %s:%d (%s%s%s); retrying in %.1fs",
                 b->conf->server, b->conf->port, error ? strerror(error) : "closed",
                 se ? ", stream error " : "",
-                se && se->text ? se->text : se ? "(no text)" : "", b->backoff);
-        b->backoff *= 2;
-        if (b->backoff > b->conf->reconnect_max)
-            b->backoff = b->conf->reconnect_max;
+                se && se->text ? se->text : se ? "(no text)" : "", delay);
     }
 }
 
@@ -417,7 +420,7 @@ int srx_xmpp_init(srx_bridge *b, sr_error *err)
         }
         return SR_ENOMEM;
     }
-    b->backoff = b->conf->reconnect_min;
+    srx_backoff_init(&b->backoff, b->conf->reconnect_min);
     b->next_connect = 0;
     return SR_OK;
 }
@@ -425,6 +428,7 @@ int srx_xmpp_init(srx_bridge *b, sr_error *err)
 static void connect_now(srx_bridge *b)
 {
     const srx_conf *c = b->conf;
+    double delay;
     int rc;
 
     if (c->component) {
@@ -446,12 +450,10 @@ static void connect_now(srx_bridge *b)
         b->connecting = 1;
         return;
     }
+    delay = srx_backoff_down(&b->backoff, c->reconnect_min, c->reconnect_max, srx_now_mono());
     srx_log(b, SR_LOG_WARNING, "cannot connect to %s:%d (libstrophe %d); retrying in %.1fs",
-            c->server, c->port, rc, b->backoff);
-    b->next_connect = srx_now_mono() + b->backoff;
-    b->backoff *= 2;
-    if (b->backoff > c->reconnect_max)
-        b->backoff = c->reconnect_max;
+            c->server, c->port, rc, delay);
+    b->next_connect = srx_now_mono() + delay;
 }
 
 void srx_xmpp_step(srx_bridge *b)
@@ -475,7 +477,7 @@ void srx_xmpp_reconnect(srx_bridge *b)
 {
     if (b->connected || b->connecting)
         xmpp_disconnect(b->conn);
-    b->backoff = b->conf->reconnect_min;
+    srx_backoff_init(&b->backoff, b->conf->reconnect_min);
     b->next_connect = 0;
 }
 

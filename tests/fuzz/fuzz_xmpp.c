@@ -158,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)srx_wants_person(s);
     if (srx_email_find(s, email, sizeof(email)) && !srx_email_valid(email))
         abort();
-    if (srx_wh_parse(s, size, &r, err, sizeof(err)) == SR_OK) {
+    if (srx_wh_parse(s, size, "x", &r, err, sizeof(err)) == SR_OK) {
         check_clean(r.comment, strlen(r.comment), 0);
         free(r.comment);
     }

@@ -83,6 +83,33 @@ static void test_presence_per_resource(void **state)
     srx_agents_free(a);
 }
 
+/* RFC 7622 allows resources of 1023 bytes: an agent whose client uses a
+ * long one goes offline when it does, and two long ones are two */
+static void test_long_resources(void **state)
+{
+    (void)state;
+    srx_agents *a = three();
+    srx_agent *alice = &a->v[0];
+    char one[1100], two[1100];
+    int n = snprintf(one, sizeof(one), "alice@example.com/");
+
+    memset(one + n, 'r', 1023);
+    one[n + 1023] = '\0';
+    memcpy(two, one, sizeof(one));
+    two[n + 1022] = 's';   /* the same but for the last byte */
+    srx_agents_presence(a, one, NULL, NULL);
+    assert_int_equal(srx_agent_avail(alice), SRX_AV_ON);
+    srx_agents_presence(a, two, NULL, "away");
+    assert_int_equal(alice->nres, 2);
+    assert_int_equal(srx_agent_avail(alice), SRX_AV_ON);
+    srx_agents_presence(a, one, "unavailable", NULL);   /* that client logs off */
+    assert_int_equal(srx_agent_avail(alice), SRX_AV_BUSY);
+    srx_agents_presence(a, two, "unavailable", NULL);
+    assert_int_equal(srx_agent_avail(alice), SRX_AV_OFF);
+    assert_int_equal(alice->nres, 0);
+    srx_agents_free(a);
+}
+
 static void test_pick_the_least_loaded_available(void **state)
 {
     (void)state;
@@ -128,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_entries_parse),
         cmocka_unit_test(test_bad_entries_are_errors),
         cmocka_unit_test(test_presence_per_resource),
+        cmocka_unit_test(test_long_resources),
         cmocka_unit_test(test_pick_the_least_loaded_available),
         cmocka_unit_test(test_reload_keeps_presence),
     };

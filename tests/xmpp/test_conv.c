@@ -12,7 +12,7 @@
 #define MAXREC 64
 
 typedef struct sent {
-    char from[128], to[128], body[2048], thread[32];
+    char from[128], to[3200], body[2048], thread[32];
 } sent;
 
 typedef struct state_sent {
@@ -43,6 +43,8 @@ typedef struct fake {
     char assignee[8][128];
     char method[8][16];
     int fail_ingest;
+    char log[1024];             /* the last line the engine logged */
+    int nlog;
 } fake;
 
 static fake F;
@@ -202,8 +204,16 @@ static void f_chatstate(void *ud, const char *from, const char *to, srx_chatstat
     s->cs = cs;
 }
 
+static void f_log(void *ud, int level, const char *line)
+{
+    (void)ud;
+    (void)level;
+    srx_strlcpy(F.log, line, sizeof(F.log));
+    F.nlog++;
+}
+
 static const srx_ops ops = {f_ingest, f_handoff, f_ticket, f_transcript, f_reply,
-                            f_close,  f_assign,  f_send,   NULL,         f_chatstate};
+                            f_close,  f_assign,  f_send,   f_log,        f_chatstate};
 
 
 static void up(const char *extra)
@@ -795,6 +805,98 @@ static void test_chatstate_flood_is_bounded(void **state)
     expect_last("#1 [2.5 negative en] still there?");
 }
 
+/* jid_of - "local@domain/" and a resource of n bytes (RFC 7622: each part
+ * up to 1023 bytes) */
+static char *jid_of(const char *bare, size_t n)
+{
+    size_t b = strlen(bare);
+    char *j = malloc(b + 1 + n + 1);
+
+    memcpy(j, bare, b);
+    j[b] = '/';
+    memset(j + b + 1, 'r', n);
+    j[b + 1 + n] = '\0';
+    return j;
+}
+
+static void test_long_full_jids_are_kept_whole(void **state)
+{
+    (void)state;
+    char *full = jid_of("x2@anon.example.net", 1023);   /* the longest legal resource */
+    char *other = jid_of("x2@anon.example.net", 1022);
+    char *bad = jid_of("x3@anon.example.net", 1024);    /* one byte too long */
+    const char *to, *from;
+    char big[300];
+
+    up("");
+    say(full, "hello");
+    assert_int_equal(F.ningest, 1);
+    assert_string_equal(last_sent()->to, full);   /* not cut at 511 bytes */
+    srx_engine_route(W.e, "x2@anon.example.net", T, &to, &from);
+    assert_string_equal(to, full);
+    assert_string_equal(from, ME);
+    /* another resource of the same visitor going away ends nothing ... */
+    srx_engine_visitor_gone(W.e, other, T);
+    assert_int_equal(srx_engine_sessions(W.e), 1);
+    /* ... the one that wrote last does */
+    srx_engine_visitor_gone(W.e, full, T);
+    assert_int_equal(srx_engine_sessions(W.e), 0);
+
+    /* what the JID rules refuse is refused, and said so */
+    F.nlog = 0;
+    say(bad, "hello");
+    assert_int_equal(F.ningest, 1);
+    assert_int_equal(srx_engine_sessions(W.e), 0);
+    assert_int_equal(F.nlog, 1);
+    assert_non_null(strstr(F.log, "1023"));
+    /* a bare JID longer than the store keeps (255 bytes) too, not silently */
+    memset(big, 'b', sizeof(big));
+    memcpy(big + 250, "@a.net", 7);
+    F.nlog = 0;
+    say(big, "hello");
+    assert_int_equal(F.ningest, 1);
+    assert_int_equal(srx_engine_sessions(W.e), 0);
+    assert_int_equal(F.nlog, 1);
+    assert_non_null(strstr(F.log, "255"));
+    free(full);
+    free(other);
+    free(bad);
+}
+
+static void test_jid_check(void **state)
+{
+    (void)state;
+    char *j = jid_of("a@b", SRX_JID_PART_MAX);
+    char part[SRX_JID_PART_MAX + 2];
+
+    assert_null(srx_jid_check("a@b"));
+    assert_null(srx_jid_check("b"));
+    assert_null(srx_jid_check("b/r@x/y"));   /* the resource may hold '@' and '/' */
+    assert_null(srx_jid_check(j));
+    assert_non_null(srx_jid_check(NULL));
+    assert_non_null(srx_jid_check(""));
+    assert_non_null(srx_jid_check("@b"));
+    assert_non_null(srx_jid_check("a@"));
+    assert_non_null(srx_jid_check("a@/r"));
+    assert_non_null(srx_jid_check("a@b/"));
+    free(j);
+    j = malloc(4000);
+    memset(part, 'l', SRX_JID_PART_MAX);
+    part[SRX_JID_PART_MAX] = '\0';
+    snprintf(j, 4000, "%s@b", part);   /* a local part of 1023 bytes */
+    assert_null(srx_jid_check(j));
+    part[SRX_JID_PART_MAX] = 'l';
+    part[SRX_JID_PART_MAX + 1] = '\0';
+    snprintf(j, 4000, "%s@b", part);   /* a local part of 1024 bytes */
+    assert_non_null(srx_jid_check(j));
+    snprintf(j, 4000, "a@%s", part);   /* a domain of 1024 bytes */
+    assert_non_null(srx_jid_check(j));
+    part[SRX_JID_PART_MAX] = '\0';
+    snprintf(j, 4000, "%s@%s/r", part, part);   /* both at the limit */
+    assert_null(srx_jid_check(j));
+    free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -816,6 +918,8 @@ int main(void)
         cmocka_unit_test(test_chatstate_names),
         cmocka_unit_test_teardown(test_chatstates_relayed_only_in_a_live_chat, teardown),
         cmocka_unit_test_teardown(test_chatstate_flood_is_bounded, teardown),
+        cmocka_unit_test_teardown(test_long_full_jids_are_kept_whole, teardown),
+        cmocka_unit_test(test_jid_check),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(token());

@@ -49,7 +49,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 88
+PLAN = 89
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -467,6 +467,14 @@ async def s_zendesk():
     m = await v.expect("Jane again")
     tap.ok(st1 == 409 and st2 == 200 and m is not None,
            "zendesk: the retry of a refused invocation is relayed", (st1, st2, body))
+    # another host sharing the Zendesk account: its ticket 42 is not ours,
+    # even without a ticket_id to tell them apart
+    st, body = hook(url, {"external_id": "sr-otherhost-t%d" % tid,
+                          "comment": "For another host's customer."}, inv="inv-3")
+    leak = await v.quiet(1.0)
+    tap.ok(st == 200 and "ignored" in body and not leak,
+           "zendesk: another instance's external id is ignored, not relayed",
+           (st, body, [xt.body_of(m) for m in leak]))
     st, _ = hook(url, {"external_id": ext, "comment": "x"}, sig="AAAA" + "=" * 40)
     tap.ok(st == 401, "zendesk: a bad signature gets 401", st)
     st, _ = hook(url, {"external_id": ext, "comment": "x"}, ts="2020-01-01T00:00:00Z")

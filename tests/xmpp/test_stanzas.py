@@ -20,7 +20,7 @@ import xml.parsers.expat
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-tap = xt.Tap(14)
+tap = xt.Tap(15)
 D = xt.tmpdir()
 SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
@@ -206,8 +206,21 @@ n = b.log().count("retrying in")
 tap.ok(n >= 3 and re.search(r"retrying in 0\.[1-9]s", b.log()) is not None,
        "each loss is logged with the reconnect delay (%d)" % n, b.tail())
 
+# a server that accepts the component and drops it at once, again and
+# again: the delays grow to reconnect_max, not reconnect_min each time
+cn = c4
+for i in range(4):
+    if cn is None:
+        break
+    cn.sock.close()
+    cn = srv.next()
+delays = [float(x) for x in re.findall(r"retrying in ([0-9.]+)s", b.log())]
+tap.ok(cn is not None and len(delays) >= 7 and delays[-3:] == sorted(delays[-3:]) and
+       delays[-1] == 1.0, "a server that drops each connection at once: the delays grow to "
+       "reconnect_max (%s)" % delays[-4:], b.tail())
+
 rc = b.stop()
-tap.ok(rc == 0 and all(x.wellformed for x in (c, c2, c3, c4) if x),
+tap.ok(rc == 0 and all(x.wellformed for x in (c, c2, c3, c4, cn) if x),
        "SIGTERM: clean exit; everything the bridge sent was well-formed XML",
-       [x.error for x in (c, c2, c3, c4) if x and x.error])
+       [x.error for x in (c, c2, c3, c4, cn) if x and x.error])
 tap.done()

@@ -91,7 +91,7 @@ static void test_body(void **state)
     static const char ok[] = "{\"external_id\":\"sr-host.example-t42\",\"ticket_id\":\"1234\","
                              "\"comment\":\"Hi <b>there</b> \\u0001!\",\"author\":\"Jane\"}";
 
-    assert_int_equal(srx_wh_parse(ok, strlen(ok), &r, err, sizeof(err)), SR_OK);
+    assert_int_equal(srx_wh_parse(ok, strlen(ok), "host.example", &r, err, sizeof(err)), SR_OK);
     assert_int_equal(r.ticket, 42);
     assert_string_equal(r.remote_id, "1234");
     assert_string_equal(r.author, "Jane");
@@ -101,7 +101,7 @@ static void test_body(void **state)
 
     static const char note[] = "{\"external_id\":\"sr-x-t7\",\"ticket_id\":9,\"comment\":\"x\","
                                "\"public\":false}";
-    assert_int_equal(srx_wh_parse(note, strlen(note), &r, err, sizeof(err)), SR_OK);
+    assert_int_equal(srx_wh_parse(note, strlen(note), "x", &r, err, sizeof(err)), SR_OK);
     assert_string_equal(r.remote_id, "9");
     assert_false(r.public_);
     free(r.comment);
@@ -114,10 +114,78 @@ static void test_body(void **state)
         "{\"external_id\":\"sr-x-t1\",\"comment\":\" \\u0002 \"}",
         "{\"external_id\":\"sr-x-t1\",\"external_id\":\"sr-x-t2\",\"comment\":\"x\"}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (srx_wh_parse(bad[i], strlen(bad[i]), &r, err, sizeof(err)) == SR_OK) {
+        if (srx_wh_parse(bad[i], strlen(bad[i]), "x", &r, err, sizeof(err)) == SR_OK) {
             free(r.comment);
             fail_msg("accepted: %s", bad[i]);
         }
+}
+
+/* another host sharing the Zendesk account: its external ids are not ours */
+static void test_other_instances(void **state)
+{
+    (void)state;
+    srx_wh_reply r;
+    char err[160];
+    static const struct {
+        const char *ext, *instance;
+        int rc;
+        uint64_t ticket;
+    } cases[] = {
+        {"sr-host-a-t42", "host-a", SR_OK, 42},
+        {"sr-host-b-t42", "host-a", SR_ENOTFOUND, 0},
+        {"sr-a-t42", "host-a", SR_ENOTFOUND, 0},
+        {"sr-host-a.evil-t42", "host-a", SR_ENOTFOUND, 0},
+        {"sr-host-t42", "host-a", SR_ENOTFOUND, 0},
+        {"sr--t42", "host-a", SR_ENOTFOUND, 0},
+        {"sr-t42", "host-a", SR_EFORMAT, 0},
+        {"sr-host-b-t", "host-a", SR_EFORMAT, 0},
+        {"sr-host-b-tx", "host-a", SR_EFORMAT, 0},
+        {"sr-host-b-t42", NULL, SR_OK, 42},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[256];
+        int rc;
+        snprintf(body, sizeof(body), "{\"external_id\":\"%s\",\"comment\":\"hi\"}",
+                 cases[i].ext);
+        err[0] = '\0';
+        rc = srx_wh_parse(body, strlen(body), cases[i].instance, &r, err, sizeof(err));
+        if (rc == SR_OK)
+            free(r.comment);
+        if (rc != cases[i].rc || (rc == SR_OK && r.ticket != cases[i].ticket))
+            fail_msg("%s (instance %s): %d %s", cases[i].ext,
+                     cases[i].instance ? cases[i].instance : "any", rc, err);
+        if (rc == SR_ENOTFOUND && strstr(err, "ignored") == NULL)
+            fail_msg("%s: %s", cases[i].ext, err);
+    }
+    /* what goes to the log stays one printable line */
+    static const char ctl[] = "{\"external_id\":\"sr-a\\nb-t1\",\"comment\":\"hi\"}";
+    assert_int_equal(srx_wh_parse(ctl, strlen(ctl), "x", &r, err, sizeof(err)), SR_ENOTFOUND);
+    assert_null(strchr(err, '\n'));
+}
+
+/* the instance as core/store.c picks it */
+static void test_instance(void **state)
+{
+    (void)state;
+    char out[80], host[65];
+    sr_config *cfg;
+
+    cfg = srxt_config("store = { instance = \"a b/c-d.e\"; };\n");
+    srx_wh_instance(cfg, out, sizeof(out));
+    assert_string_equal(out, "a_b_c-d.e");
+    sr_config_unref(cfg);
+    cfg = srxt_config("store = { sync = false; };\n");
+    srx_wh_instance(cfg, out, sizeof(out));
+    memset(host, 0, sizeof(host));
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        strcpy(host, "localhost");
+    for (char *c = host; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '.'))
+            *c = '_';
+    assert_string_equal(out, host);
+    sr_config_unref(cfg);
 }
 
 int main(void)
@@ -128,6 +196,8 @@ int main(void)
         cmocka_unit_test(test_timestamp_window),
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_body),
+        cmocka_unit_test(test_other_instances),
+        cmocka_unit_test(test_instance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

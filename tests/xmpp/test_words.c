@@ -94,6 +94,39 @@ static void test_bucket_allows_burst_then_rate(void **state)
     assert_int_equal(ok, 5);                        /* refilled up to the burst, no more */
 }
 
+/* a server that accepts and drops at once is tried less and less often;
+ * a link that held for a while starts the delays over */
+static void test_backoff(void **state)
+{
+    (void)state;
+    srx_backoff b;
+    double t = 1000.0, d;
+    static const double want[] = {0.5, 1, 2, 4, 8, 16, 32, 60, 60};
+
+    srx_backoff_init(&b, 0.5);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        srx_backoff_up(&b, t);            /* in ... */
+        d = srx_backoff_down(&b, 0.5, 60, t + 0.1);   /* ... and out at once */
+        if (d != want[i])
+            fail_msg("flap %zu: delay %.1f, want %.1f", i, d, want[i]);
+        t += d + 0.1;
+    }
+    srx_backoff_up(&b, t);
+    assert_true(srx_backoff_down(&b, 0.5, 60, t + SRX_BACKOFF_STABLE) == 0.5);   /* held */
+    /* attempts that fail without ever coming up double too */
+    assert_true(srx_backoff_down(&b, 0.5, 60, t + 31) == 1);
+    assert_true(srx_backoff_down(&b, 0.5, 60, t + 32) == 2);
+    /* up for a while after failures: the next drop waits the least again */
+    srx_backoff_up(&b, t + 40);
+    assert_true(srx_backoff_down(&b, 0.5, 60, t + 100) == 0.5);
+    assert_true(srx_backoff_down(&b, 0.5, 60, t + 101) == 1);
+    /* a lower maximum after a reload caps what was reached */
+    srx_backoff_init(&b, 0.2);
+    for (int i = 0; i < 10; i++)
+        (void)srx_backoff_down(&b, 0.2, 60, t);
+    assert_true(srx_backoff_down(&b, 0.2, 2, t) == 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_yesno_survives_hostile_text),
         cmocka_unit_test(test_bare_requests_for_a_person),
         cmocka_unit_test(test_bucket_allows_burst_then_rate),
+        cmocka_unit_test(test_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
