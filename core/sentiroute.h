@@ -498,6 +498,15 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags,
                         sr_error *err) SR_WARN_UNUSED;
 
 /*
+ * sr_store_instance_name - the instance name a store opened with cfg puts
+ * in its external ids ("sr-INSTANCE-t42"): store.instance, else the host
+ * name, else "localhost"; at most 64 bytes, every byte outside
+ * [A-Za-z0-9.-] turned into '_' (ids stay URL- and header-safe).  Adapters
+ * that take ids back from a helpdesk compare with this.  size >= 1.
+ */
+void sr_store_instance_name(const sr_config *cfg, char *out, size_t size);
+
+/*
  * sr_store_set_ctx - use ctx from now on: a daemon's reload.  Every call
  * that starts afterwards scores, threads, routes (route.*), enqueues
  * (handoff.*, conversation.*) and delivers (the outbox worker, from its

@@ -122,6 +122,25 @@ void srp_msg_key(unsigned char out[12], uint64_t ticket, uint32_t seq)
     out[11] = (unsigned char)seq;
 }
 
+void sr_store_instance_name(const sr_config *cfg, char *out, size_t size)
+{
+    char buf[65];
+
+    if (size == 0)
+        return;
+    memset(buf, 0, sizeof(buf));
+    if (cfg != NULL && cfg->store_instance[0])
+        srp_strlcpy(buf, cfg->store_instance, sizeof(buf));
+    else if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
+        srp_strlcpy(buf, "localhost", sizeof(buf));
+    buf[sizeof(buf) - 1] = '\0';
+    for (char *c = buf; *c; c++)   /* keep ids URL- and header-safe */
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '.'))
+            *c = '_';
+    srp_strlcpy(out, buf, size);
+}
+
 /* open_dbs - the named databases (created unless read-only) */
 static int open_dbs(sr_store *st, sr_error *err)
 {
@@ -221,15 +240,7 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     pthread_mutex_init(&st->sh->mu, NULL);
     pthread_mutex_init(&st->sh->ctx_mu, NULL);
     st->sh->ctx = sr_ctx_ref((sr_ctx *)ctx);   /* refs are not part of its constness */
-    if (cfg->store_instance[0])
-        srp_strlcpy(st->instance, cfg->store_instance, sizeof(st->instance));
-    else if (gethostname(st->instance, sizeof(st->instance) - 1) != 0)
-        srp_strlcpy(st->instance, "localhost", sizeof(st->instance));
-    st->instance[sizeof(st->instance) - 1] = '\0';
-    for (char *c = st->instance; *c; c++)   /* keep ids URL- and header-safe */
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              *c == '-' || *c == '.'))
-            *c = '_';
+    sr_store_instance_name(cfg, st->instance, sizeof(st->instance));
     if (!(flags & SR_STORE_RDONLY) && make_dir(path, err) != SR_OK)
         goto fail;
     if (flags & SR_STORE_RDONLY)

@@ -325,7 +325,7 @@ typedef struct srs_settings {
     const char *user;
     const char *none_message;  /* handoff.none.message */
     int method_none;
-    char hostname[64];
+    char hostname[65];         /* the instance name (sr_store_instance_name) */
     sr_config *cfg;            /* holds the strings above */
 } srs_settings;
 

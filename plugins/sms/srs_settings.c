@@ -112,7 +112,7 @@ static long long gint(const sr_config *c, const char *key)
 srs_settings *srs_settings_load(sr_config *cfg, sr_error *err)
 {
     srs_settings *s = calloc(1, sizeof(*s));
-    const char *method, *inst;
+    const char *method;
     char key[64];
     int b = 0, rc;
 
@@ -162,13 +162,10 @@ srs_settings *srs_settings_load(sr_config *cfg, sr_error *err)
     method = gstr(cfg, "handoff.method");
     s->method_none = strcmp(method, "none") == 0;
     s->none_message = gstr(cfg, "handoff.none.message");
-    inst = gstr(cfg, "store.instance");
-    if (*inst == '\0') {
-        if (gethostname(s->hostname, sizeof(s->hostname) - 1) != 0)
-            snprintf(s->hostname, sizeof(s->hostname), "localhost");
-        inst = s->hostname;
-    }
-    s->instance = inst;
+    /* the name the store puts in its external ids ("store.instance" with
+     * bytes outside [A-Za-z0-9.-] as '_', else the host name) */
+    sr_store_instance_name(cfg, s->hostname, sizeof(s->hostname));
+    s->instance = s->hostname;
 
     rc = srs_allow_parse(gstr(cfg, "sms.allow_ip"), &s->allow, err);
     if (rc == SR_OK && s->deliver == SRS_DELIVER_KANNEL && *s->sendsms_url &&

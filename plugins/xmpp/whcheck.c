@@ -85,22 +85,7 @@ static int bad(char *err, size_t errsize, const char *what)
 
 void srx_wh_instance(const sr_config *cfg, char *out, size_t size)
 {
-    const char *inst = NULL;
-    char host[65];
-
-    if (size == 0)
-        return;
-    if (sr_config_get_string(cfg, "store.instance", &inst) != SR_OK || inst == NULL)
-        inst = "";
-    if (*inst == '\0') {
-        memset(host, 0, sizeof(host));
-        inst = gethostname(host, sizeof(host) - 1) == 0 ? host : "localhost";
-    }
-    snprintf(out, size < 65 ? size : 65, "%s", inst);
-    for (char *c = out; *c; c++)   /* as core/store.c keeps ids URL- and header-safe */
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              *c == '-' || *c == '.'))
-            *c = '_';
+    sr_store_instance_name(cfg, out, size);   /* as the store names its ids */
 }
 
 /* ticket_from_ext - our ticket id from "sr-INSTANCE-t42"; 0 when ext is

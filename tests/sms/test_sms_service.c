@@ -576,6 +576,36 @@ static void test_settings_refuse_world_readable_secret(void **state)
     sr_config_unref(cfg);
 }
 
+/* the instance in external ids is the store's: "eu west" is "eu_west"
+ * there (core/store.c keeps ids URL-safe), and a reply to sr-eu_west-t42
+ * is ours, not another host's */
+static void test_settings_instance_as_the_store_names_it(void **state)
+{
+    char path[128];
+    FILE *fp;
+    sr_config *cfg;
+    srs_settings *s;
+    sr_error err;
+    uint64_t t = 0;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/c3.conf", F.dir);
+    fp = fopen(path, "w");
+    fputs("store = { instance = \"eu west\"; };\n", fp);
+    fclose(fp);
+    cfg = sr_config_load(path, &err);
+    assert_non_null(cfg);
+    s = srs_settings_load(cfg, &err);
+    assert_non_null(s);
+    assert_string_equal(s->instance, "eu_west");
+    assert_int_equal(srs_ext_id_ticket("sr-eu_west-t42", s->instance, &t), SR_OK);
+    assert_int_equal(t, 42);
+    assert_int_not_equal(srs_ext_id_ticket("sr-eu west-t42", s->instance, &t), SR_OK);
+    assert_int_not_equal(srs_ext_id_ticket("sr-other-t42", s->instance, &t), SR_OK);
+    srs_settings_free(s);
+    sr_config_unref(cfg);
+}
+
 /* twilio_token - the Auth Token file the /twilio tests configure */
 static void twilio_token(void)
 {
@@ -667,6 +697,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_long_query_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_instance_as_the_store_names_it, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_settings_refuse_world_readable_secret, setup,
                                         teardown),
     };
