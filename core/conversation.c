@@ -92,6 +92,12 @@ static int sender_key(const sr_config *cfg, sr_channel ch, const char *raw, char
         raw = lt + 1;
     while (*raw == ' ' || *raw == '\t')
         raw++;
+    /* a key that does not fit is refused, not cut: two senders that share
+     * the first 255 bytes would share a conversation */
+    if ((ch == SR_CHANNEL_SMS ? strlen(raw)
+         : ch == SR_CHANNEL_CHAT ? strcspn(raw, "> \t\r\n/")
+                                 : strcspn(raw, "> \t\r\n")) >= size)
+        return SR_ELIMIT;
     srp_strlcpy(out, raw, size);
     if (ch != SR_CHANNEL_SMS)
         out[strcspn(out, "> \t\r\n")] = '\0';
@@ -557,8 +563,12 @@ static int ingest_opts(sr_store *st, const sr_message *msg, unsigned opts,
     memset(&j, 0, sizeof(j));
     if (sr_message_channel(msg) == SR_CHANNEL_UNKNOWN)
         return srp_error(err, SR_EINVAL, 0, "ingest", "message has no channel");
-    if (sender_key(st->cfg, sr_message_channel(msg), sr_message_sender(msg), j.sender,
-                   sizeof(j.sender)) != SR_OK)
+    rc = sender_key(st->cfg, sr_message_channel(msg), sr_message_sender(msg), j.sender,
+                    sizeof(j.sender));
+    if (rc == SR_ELIMIT)
+        return srp_error(err, SR_EINVAL, 0, "ingest", "sender address longer than %zu bytes",
+                         sizeof(j.sender) - 1);
+    if (rc != SR_OK)
         return srp_error(err, SR_EINVAL, 0, "ingest", "message has no sender");
     rc = sr_score(st->ctx, msg, &s, err);
     if (rc != SR_OK)

@@ -154,6 +154,37 @@ static void test_chat_threads_by_bare_jid_sms_by_e164(void **state)
     st_fx_free(f);
 }
 
+/* a sender key longer than the store keeps is refused with a clear error;
+ * cut, two chat visitors whose bare JIDs share their first 255 bytes
+ * would have shared one conversation */
+static void test_overlong_sender_is_refused_not_cut(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    char a[400], b[400], ok[300];
+    sr_ingest_result r;
+    sr_error err;
+    sr_message *m;
+
+    (void)state;
+    memset(a, 'v', 300);
+    snprintf(a + 300, sizeof(a) - 300, "a@anon.example/tab1");
+    memset(b, 'v', 300);
+    snprintf(b + 300, sizeof(b) - 300, "b@anon.example/tab1");
+    m = st_msg(SR_CHANNEL_CHAT, a, "hi");
+    assert_int_equal(sr_ingest(f->st, m, &r, &err), SR_EINVAL);
+    assert_non_null(strstr(err.msg, "longer than 255 bytes"));
+    sr_message_free(m);
+    m = st_msg(SR_CHANNEL_CHAT, b, "hi");
+    assert_int_equal(sr_ingest(f->st, m, &r, &err), SR_EINVAL);
+    sr_message_free(m);
+    /* 255 bytes with a long resource still fit: the resource is no key */
+    memset(ok, 'v', 240);
+    snprintf(ok + 240, sizeof(ok) - 240, "@anon.exampl/%s", "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrr");
+    r = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, ok, "hi"));
+    assert_true(r.ticket_id > 0);
+    st_fx_free(f);
+}
+
 static void test_e164_normalizer(void **state)
 {
     static const struct {
@@ -508,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_profiles_route_and_query_by_order_value),
         cmocka_unit_test(test_concurrent_writers_group_commit),
         cmocka_unit_test(test_durable_group_commit),
+        cmocka_unit_test(test_overlong_sender_is_refused_not_cut),
         cmocka_unit_test(test_long_message_is_cut_in_the_transcript),
         cmocka_unit_test(test_map_full_is_a_clear_error),
         cmocka_unit_test(test_rescore_and_reply),
