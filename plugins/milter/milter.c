@@ -687,9 +687,16 @@ static int filter_main(const char *user_opt)
     int status = 0;
 
     /* SIGUSR1 for the reloader only: blocked before any thread starts (the
-     * outbox worker, libmilter's), so every thread inherits the mask */
+     * outbox worker, libmilter's), so every thread inherits the mask.  So
+     * are the signals libmilter's signal thread sigwait()s for: smfi_main
+     * blocks them only in the threads it starts, and a TERM delivered to
+     * the reloader or the outbox worker would kill the process at once
+     * (exit by signal, no clean stop, connections in flight cut) */
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     srm_extract_init();   /* GMime and libxml2, before any thread */
