@@ -757,8 +757,10 @@ int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *ou
         const char *b = raw_body(raw, len, &blen);
         out->notes |= SRM_NOTE_UNPARSED;
         out->subject = calloc(1, 1);
-        body = to_utf8(opts, b, blen > lim->max_text ? lim->max_text : blen, NULL, &blen,
-                       &out->notes);
+        /* capped like a parsed part: at most max_text bytes converted and
+         * the UTF-8 cut again at max_text (the fallback charsets make up to
+         * three bytes of one), each cut noted */
+        body = content_text(opts, b, blen, NULL, lim->max_text, &blen, &out->notes);
         if (out->subject == NULL || body == NULL)
             goto out;
     } else {

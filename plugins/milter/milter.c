@@ -687,9 +687,16 @@ static int filter_main(const char *user_opt)
     int status = 0;
 
     /* SIGUSR1 for the reloader only: blocked before any thread starts (the
-     * outbox worker, libmilter's), so every thread inherits the mask */
+     * outbox worker, libmilter's), so every thread inherits the mask.  So
+     * are the signals libmilter's signal thread sigwait()s for: smfi_main
+     * blocks them only in the threads it starts, and a TERM delivered to
+     * the reloader or the outbox worker would kill the process at once
+     * (exit by signal, no clean stop, connections in flight cut) */
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     srm_extract_init();   /* GMime and libxml2, before any thread */
@@ -896,6 +903,26 @@ static int daemonize(void)
     return 0;
 }
 
+/* absolute - path made absolute against the current directory (the
+ * daemon's chdir("/") would lose a relative one: the reload would read
+ * /FILE, the pid file land in /); a malloc'd string, or NULL */
+static char *absolute(const char *path)
+{
+    char cwd[4096];
+    size_t n;
+    char *r;
+
+    if (path[0] == '/')
+        return strdup(path);
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        return NULL;
+    n = strlen(cwd) + 1 + strlen(path) + 1;
+    r = malloc(n);
+    if (r != NULL)
+        snprintf(r, n, "%s/%s", cwd, path);
+    return r;
+}
+
 static int write_pidfile(const char *path)
 {
     FILE *fp = fopen(path, "w");
@@ -965,6 +992,17 @@ int main(int argc, char **argv)
     curconf = c;
     if (c->nrcpts == 0 && c->ndomains == 0)
         sr_log(c->ctx, SR_LOG_WARNING, "no milter.recipients or milter.domains: no mail will be scored");
+    if (!foreground) {
+        char *a = absolute(conf_path), *b = pidfile ? absolute(pidfile) : NULL;
+        if (a == NULL || (pidfile && b == NULL)) {
+            sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot resolve %s: %s", a ? pidfile : conf_path,
+                   strerror(errno));
+            return EX_OSERR;
+        }
+        conf_path = a;    /* kept for the process's life */
+        if (b != NULL)
+            pidfile = b;
+    }
     if (!foreground && daemonize() != 0) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: cannot go to the background: %s", strerror(errno));
         return EX_OSERR;

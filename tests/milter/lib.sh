@@ -110,12 +110,13 @@ start_milter() {
     PIDS="$PIDS $MILTER_PID"
 }
 
-# stop_pid PID SECONDS - SIGTERM, wait; 0 when it exited in time
+# stop_pid PID SECONDS - SIGTERM, wait; 0 when it exited in time (then
+# STOP_STATUS is its exit status, when it was our child)
 stop_pid() {
     local i
     kill -TERM "$1" 2>/dev/null
     for i in $(seq $(($2 * 10))); do
-        exited "$1" && { wait "$1" 2>/dev/null; return 0; }
+        exited "$1" && { wait "$1" 2>/dev/null; STOP_STATUS=$?; return 0; }
         sleep 0.1
     done
     return 1

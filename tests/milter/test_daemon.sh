@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 21
+tap_plan 24
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -89,6 +89,10 @@ tap_ok "a killed filter is restarted and scores again" \
 # SIGTERM: clean stop, pid file gone, port closed
 if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops supervisor and filter"
 else tap_fail "SIGTERM stops supervisor and filter" "$(tail -5 "$WORK/milter.log")"; fi
+# the filter itself stopped, not killed by the TERM: its threads started
+# before smfi_main (reloader, outbox worker) must not take the signal
+tap_is "SIGTERM: the filter stops cleanly ('stopped' logged)" \
+    "$(grep -c ': stopped$' "$WORK/milter.log")" "1"
 tap_ok "pid file removed, port closed" bash -c "[ ! -e '$WORK/milter.pid' ] && (! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null)"
 
 # -S: no supervisor, still reloads on USR1 and stops on TERM
@@ -102,6 +106,30 @@ mt score.lua "$port2" -D rcpt=help@support.test -D want=scored
 ok=$(grep -c 'configuration reloaded' "$WORK/s.log"):$(grep -c '^PASS' "$WORK/mt.out")
 stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
 tap_is "-S: USR1 reloads, scores, TERM stops" "$ok" "1:1:stopped"
+tap_is "-S: TERM is a clean stop (exit 0, 'stopped' logged), not death by the signal" \
+    "${STOP_STATUS:-}:$(grep -c ': stopped$' "$WORK/s.log")" "0:1"
+
+# in the background (no -f) with relative -c and -p, as typed in a shell:
+# the daemon's chdir("/") must not lose them - the pid file where asked,
+# and SIGHUP reloading the same file
+port3=$(free_port)
+write_conf "$WORK/r.conf" "$port3"
+(cd "$WORK" && "$MILTER" -c r.conf -p r.pid) > "$WORK/r.out" 2>&1
+wait_port "$port3" 20
+for _ in $(seq 50); do [ -s "$WORK/r.pid" ] && break; sleep 0.1; done
+rpid=$(cat "$WORK/r.pid" 2>/dev/null)
+[ -n "$rpid" ] && PIDS="$PIDS $rpid"
+sed -i 's/"care@example.test"/"care@example.test", "new@elsewhere.test"/' "$WORK/r.conf"
+[ -n "$rpid" ] && kill -HUP "$rpid"
+ok=0
+for _ in $(seq 30); do
+    mt score.lua "$port3" -D rcpt=new@elsewhere.test -D want=scored
+    grep -q '^PASS' "$WORK/mt.out" && { ok=1; break; }
+    sleep 0.2
+done
+[ -n "$rpid" ] && stop_pid "$rpid" 20
+tap_is "daemon with relative -c/-p: pid file written, SIGHUP reloads the file" \
+    "$([ -n "$rpid" ] && echo pid):$ok" "pid:1"
 
 # a unix socket, handed to the user the filter runs as
 write_conf "$WORK/u.conf" 1

@@ -434,6 +434,29 @@ static void test_garbage_is_bounded(void **state)
     }
 }
 
+/* a message GMime cannot parse (no header block) with 8-bit text that the
+ * fallback decodes to longer UTF-8 (0x92 -> U+2019, three bytes): the text
+ * stays within max_text and says it was cut, as for a parsed part */
+static void test_unparsed_text_capped(void **state)
+{
+    const srm_limits lim = {64, 8, 4096, 0};
+    size_t n = 6000, o;
+    char *raw = malloc(n + 64);
+    srm_mail m;
+    (void)state;
+    o = (size_t)sprintf(raw, "\x01\x02 no header here\n\n");
+    memset(raw + o, 0x92, n);
+    if (srm_extract(raw, o + n, &lim, &m) != 0)
+        fail_msg("srm_extract failed");
+    assert_true(m.notes & SRM_NOTE_UNPARSED);
+    if (m.body_len > lim.max_text || m.len > lim.max_text)
+        fail_msg("text of %zu bytes (body %zu) over max_text %zu", m.len, m.body_len,
+                 lim.max_text);
+    assert_true(m.notes & SRM_NOTE_TRUNCATED);
+    srm_mail_clear(&m);
+    free(raw);
+}
+
 /* a thousand nested multiparts: the walk stops at max_depth, promptly */
 static void test_thousand_nested_parts(void **state)
 {
@@ -765,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_nul_in_decoded_part),
         cmocka_unit_test(test_no_text_part_scores_subject),
         cmocka_unit_test(test_garbage_is_bounded),
+        cmocka_unit_test(test_unparsed_text_capped),
         cmocka_unit_test(test_thousand_nested_parts),
         cmocka_unit_test(test_thousand_sibling_parts),
         cmocka_unit_test(test_thirty_megabyte_attachment),
