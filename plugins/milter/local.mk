@@ -13,7 +13,7 @@ plugins_milter_libsrm_la_LIBADD = $(GMIME_LIBS) $(LIBXML2_LIBS)
 
 sbin_PROGRAMS += plugins/milter/sentiroute-milter
 plugins_milter_sentiroute_milter_SOURCES = plugins/milter/milter.c
-plugins_milter_sentiroute_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
+plugins_milter_sentiroute_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) $(GMIME_CFLAGS)
 plugins_milter_sentiroute_milter_LDADD = plugins/milter/libsrm.la core/libsentiroute.la \
 	$(MILTER_LIBS) -lpthread
 man_MANS += plugins/milter/sentiroute-milter.8

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <glib.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -131,7 +132,8 @@ struct msgctx {
     char *buf;              /* headers, blank line, body */
     size_t len, cap;
     spoof *spoofs;
-    size_t nspoofs;
+    size_t nspoofs, spoofcap;
+    GHashTable *spoofix;     /* lower-case name -> index + 1 in spoofs */
     char from[320];         /* envelope sender */
     unsigned nrcpts;
 };
@@ -152,6 +154,8 @@ static void msg_free(struct msgctx *m)
     for (size_t i = 0; i < m->nspoofs; i++)
         free(m->spoofs[i].name);
     free(m->spoofs);
+    if (m->spoofix != NULL)
+        g_hash_table_destroy(m->spoofix);
     free(m->buf);
     free(m);
 }
@@ -203,30 +207,47 @@ static void append(struct connctx *cc, struct msgctx *m, const char *p, size_t n
     m->buf[m->len] = '\0';
 }
 
-/* note_spoof - count an X-Sentiment* header to remove at EOM */
+/* note_spoof - count an X-Sentiment* header to remove at EOM.  Names are
+ * found by hash: a message may carry hundreds of thousands of distinct
+ * forged names ("X-Sentiment-1", "X-Sentiment-2", ...), and a search
+ * through the list for each made that quadratic */
 static void note_spoof(struct msgctx *m, const char *name)
 {
-    spoof *v;
+    gchar *key;
+    gpointer ix;
 
-    for (size_t i = 0; i < m->nspoofs; i++) {
-        if (strcasecmp(m->spoofs[i].name, name) == 0) {
-            m->spoofs[i].count++;
+    if (m->spoofix == NULL &&
+        (m->spoofix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)) == NULL) {
+        m->failed = 1;
+        return;
+    }
+    key = g_ascii_strdown(name, -1);
+    ix = g_hash_table_lookup(m->spoofix, key);
+    if (ix != NULL) {
+        m->spoofs[GPOINTER_TO_SIZE(ix) - 1].count++;
+        g_free(key);
+        return;
+    }
+    if (m->nspoofs == m->spoofcap) {
+        size_t cap = m->spoofcap ? m->spoofcap * 2 : 8;
+        spoof *v = realloc(m->spoofs, cap * sizeof(*v));
+        if (v == NULL) {
+            g_free(key);
+            m->failed = 1;
             return;
         }
+        m->spoofs = v;
+        m->spoofcap = cap;
     }
-    v = realloc(m->spoofs, (m->nspoofs + 1) * sizeof(*v));
-    if (v == NULL) {
+    m->spoofs[m->nspoofs].name = strdup(name);
+    if (m->spoofs[m->nspoofs].name == NULL) {
+        g_free(key);
         m->failed = 1;
         return;
     }
-    m->spoofs = v;
-    v[m->nspoofs].name = strdup(name);
-    if (v[m->nspoofs].name == NULL) {
-        m->failed = 1;
-        return;
-    }
-    v[m->nspoofs].count = 1;
+    m->spoofs[m->nspoofs].count = 1;
     m->nspoofs++;
+    g_hash_table_insert(m->spoofix, key, GSIZE_TO_POINTER(m->nspoofs));
 }
 
 /* remove_spoofs - delete every incoming X-Sentiment* header, highest

@@ -5,8 +5,8 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua bigbody.lua"
-tap_plan $((9 + 2 * HAVE_TICKETS))
+scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua spoofmany.lua bigbody.lua"
+tap_plan $((10 + 2 * HAVE_TICKETS))
 
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
