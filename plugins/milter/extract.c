@@ -630,8 +630,17 @@ static int simple_message(GMimeParserOptions *opts, const char *raw, size_t len,
     decode_all(opts, &s, dec);
     if (s.val[H_CTYPE] != NULL) {
         char *v = raw_dup(&s, H_CTYPE);
-        GMimeContentType *ct = g_mime_content_type_parse(opts, v);
+        GMimeContentType *ct;
         const char *p;
+        /* an encoded word has no place in Content-Type: GMime's parser
+         * notes it as malformed (an invalid parameter), which the public
+         * g_mime_content_type_parse never reports; that message goes the
+         * long way, so that both ways note the same */
+        if (v == NULL || strstr(v, "=?") != NULL) {
+            g_free(v);
+            goto done;
+        }
+        ct = g_mime_content_type_parse(opts, v);
         g_free(v);
         if (ct == NULL)
             goto done;
