@@ -50,16 +50,20 @@ static const char *lang_token(const char *lang)
     return lang;
 }
 
+/* srm_header_score - see srm.h */
+float srm_header_score(float score)
+{
+    if (!(score >= 0.0f))   /* NaN too */
+        return 0.0f;
+    return score > 10.0f ? 10.0f : score;
+}
+
 /* srm_format_sentiment - see srm.h */
 char *srm_format_sentiment(const sr_sentiment *s, char *dst, size_t size)
 {
     char flags[256], lang[4], label[32];
-    float score = s->score;
+    float score = srm_header_score(s->score);
 
-    if (!(score >= 0.0f))   /* NaN too */
-        score = 0.0f;
-    if (score > 10.0f)
-        score = 10.0f;
     memcpy(lang, s->lang, sizeof(lang));
     lang[3] = '\0';
     /* flag names are [a-z_], comma-separated: keep only those bytes */

@@ -555,7 +555,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     remove_spoofs(ctx, m);
     srm_format_sentiment(&s, val, sizeof(val));
     rc = smfi_addheader(ctx, "X-Sentiment", val);
-    snprintf(tok, sizeof(tok), "%.1f", (double)s.score);
+    snprintf(tok, sizeof(tok), "%.1f", (double)srm_header_score(s.score));
     rc |= smfi_addheader(ctx, "X-Sentiment-Score", tok);
     rc |= smfi_addheader(ctx, "X-Sentiment-Label", srm_token(tok, sizeof(tok), sr_label_name(s.label)));
     if (t.queue[0])

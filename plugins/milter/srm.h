@@ -86,6 +86,9 @@ int srm_is_sentiment_header(const char *name);
  */
 char *srm_token(char *dst, size_t size, const char *src);
 
+/* srm_header_score - the score as the headers show it: 0 to 10, NaN as 0 */
+float srm_header_score(float score);
+
 /*
  * srm_format_sentiment - the X-Sentiment value:
  * "score=2.1; label=urgent; lang=de; flags=threatening,urgent_cue"

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -149,6 +150,11 @@ static void test_sentiment_header_value_is_safe(void **state)
             fail_msg("byte 0x%02x in '%s'", (unsigned char)*p, buf);
     assert_non_null(strstr(buf, "lang=und"));
     assert_non_null(strstr(buf, "score=0.0"));
+    /* X-Sentiment-Score shows the same bounded score */
+    assert_true(srm_header_score(-3.0f) == 0.0f);
+    assert_true(srm_header_score(NAN) == 0.0f);
+    assert_true(srm_header_score(12.5f) == 10.0f);
+    assert_true(srm_header_score(7.25f) == 7.25f);
 }
 
 static void test_tokens_and_addresses(void **state)
