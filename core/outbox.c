@@ -717,10 +717,13 @@ static void log_outcome(sr_store *st, const json_t *j, const srp_delivery *d,
 }
 
 /* batch_size - how many jobs one worker leases at once: all of them must
- * be delivered well inside the lease, even if each request times out */
+ * be delivered well inside the lease even if each makes the most requests
+ * a job can make (SRP_JOB_MAX_REQUESTS) and every one times out; a job
+ * still being sent when its lease ends is claimed and sent again */
 static size_t batch_size(const sr_config *cfg, size_t left)
 {
-    size_t per = (size_t)(cfg->http_timeout + cfg->http_connect_timeout) + 1;
+    size_t per = SRP_JOB_MAX_REQUESTS *
+                 ((size_t)(cfg->http_timeout + cfg->http_connect_timeout) + 1);
     size_t n = (size_t)cfg->outbox_lease / 2 / per;
 
     if (n < 1)

@@ -424,6 +424,75 @@ static void test_a_run_tries_each_job_once(void **state)
     st_fx_free(f);
 }
 
+/* leased - a server that, at its first connection, counts the jobs leased
+ * to worker "w" and the lease they got, then hangs up */
+typedef struct leased {
+    int fd;
+    pthread_t th;
+    st_fx *f;
+    size_t n;
+    int64_t lease;
+} leased;
+
+static void *leased_main(void *arg)
+{
+    leased *l = arg;
+    int c = accept(l->fd, NULL, NULL);
+    sr_job *v;
+    size_t n;
+
+    if (c < 0)
+        return NULL;
+    if (sr_outbox_list(l->f->st, 1u << SR_JOB_PENDING, &v, &n, NULL) == SR_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(v[i].claimed_by, "w") == 0 && v[i].lease_until > time(NULL)) {
+                l->n++;
+                l->lease = v[i].lease_until - (int64_t)time(NULL);
+            }
+        sr_outbox_list_free(v, n);
+    }
+    close(c);
+    close(l->fd);
+    return NULL;
+}
+
+/* a worker leases no more jobs than it can finish inside the lease even
+ * when each makes the most requests a job can make (a Zendesk comment: up
+ * to five) and every one of them runs into the timeouts; a job still being
+ * sent when its lease ends is claimed and sent again by another worker */
+static void test_batch_fits_the_lease_in_the_worst_case(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char url[64];
+    leased l = {0};
+    size_t ok, bad;
+    /* the defaults: handoff.timeout 20, handoff.connect_timeout 5 */
+    const int64_t worst = 5 * (20 + 5);
+
+    (void)state;
+    l.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (l.fd < 0 || bind(l.fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l.fd, 4) != 0 ||
+        getsockname(l.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    l.f = fx_zendesk(url, "");
+    for (int i = 0; i < 4; i++) {
+        char who[64];
+        snprintf(who, sizeof(who), "c%d@example.com", i);
+        st_ingest(l.f->st, st_msg(SR_CHANNEL_EMAIL, who, angry));
+    }
+    if (pthread_create(&l.th, NULL, leased_main, &l) != 0)
+        fail_msg("thread");
+    sr_outbox_run(l.f->st, "w", 0, &ok, &bad, NULL);
+    pthread_join(l.th, NULL);
+    assert_true(l.n >= 1);
+    if ((int64_t)l.n * worst > l.lease + 1)
+        fail_msg("%zu jobs leased for %lld s: %lld s of requests in the worst case", l.n,
+                 (long long)l.lease, (long long)((int64_t)l.n * worst));
+    st_fx_free(l.f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -453,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_method_none_answers_with_links),
         cmocka_unit_test(test_method_helpdesk_is_local),
         cmocka_unit_test(test_a_run_tries_each_job_once),
+        cmocka_unit_test(test_batch_fits_the_lease_in_the_worst_case),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
