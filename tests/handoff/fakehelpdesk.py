@@ -17,6 +17,9 @@ and served at GET /_state; faults are injected with POST /_faults:
                                 HTML page (a proxy's or a maintenance page)
 Zendesk: POST /_comments {"id": N, "n": K} adds K agent comments to ticket
 N (a long conversation: comments are listed 100 a page).
+POST /_idem {"key": K} makes Zendesk remember Idempotency-Key K for another
+body that made no ticket (a first attempt whose body has changed since):
+a create under K gets 400 IdempotentRequestError.
 POST /_close {"id": N} closes ticket N as an agent (or an
 automation) would: updates then get 422 "closed prevents ticket update",
 and a new ticket with via_followup_source_id N is its follow-up.
@@ -107,6 +110,11 @@ class Handler(BaseHTTPRequestHandler):
                 for t in found:
                     t["status"] = "closed"
             return self.send(200 if found else 404, {"closed": len(found)})
+        if url.path == "/_idem":
+            obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            with LOCK:
+                STATE["idem"][obj["key"]] = {"body": "(another body)", "resp": None}
+            return self.send(200, {"key": obj["key"]})
         if url.path == "/_comments":
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with LOCK:
