@@ -138,8 +138,9 @@ static const srp_confdef table[] = {
      "first retry delay in seconds; doubles per attempt, with jitter"},
     {"handoff.backoff_max", SRP_CT_INT, OFF(outbox_backoff_max), "900", 1, 86400, NULL,
      "longest retry delay in seconds"},
-    {"handoff.lease", SRP_CT_INT, OFF(outbox_lease), "120", 5, 86400, NULL,
-     "seconds a worker holds a claimed job before another may take it"},
+    {"handoff.lease", SRP_CT_INT, OFF(outbox_lease), "300", 5, 86400, NULL,
+     "seconds a worker holds a claimed job before another may take it (at least 5 x"
+     " (timeout + connect_timeout): one job makes up to five requests)"},
     {"handoff.ca_file", SRP_CT_STRING, OFF(http_ca_file), "", 0, 4096, NULL,
      "CA bundle for TLS verification; empty: the system's"},
     {"handoff.none.message", SRP_CT_STRING, OFF(none_message),
@@ -842,6 +843,18 @@ static int validate(sr_config *cfg, const char *file, sr_error *err)
         return srp_error(err, SR_ECONFIG, 0, w, "urgent_floor must not exceed urgent_below");
     if (!(cfg->promoter_min <= cfg->promoter_floor))
         return srp_error(err, SR_ECONFIG, 0, w, "promoter_min must not exceed promoter_floor");
+    /* a job still being sent when its lease ends is sent again by another
+     * worker: the lease must outlast one job's worst case */
+    if (cfg->outbox_lease < SRP_JOB_MAX_REQUESTS * (cfg->http_timeout + cfg->http_connect_timeout)) {
+        snprintf(w, sizeof(w), "%s: handoff.lease", file);
+        return srp_error(err, SR_ECONFIG, 0, w,
+                         "%d s is shorter than one job may take: up to %d requests of"
+                         " handoff.timeout + handoff.connect_timeout (%d + %d s); raise"
+                         " handoff.lease to at least %d or lower the timeouts",
+                         cfg->outbox_lease, SRP_JOB_MAX_REQUESTS, cfg->http_timeout,
+                         cfg->http_connect_timeout,
+                         SRP_JOB_MAX_REQUESTS * (cfg->http_timeout + cfg->http_connect_timeout));
+    }
     rc = srp_storeconf_validate(cfg, file, err);
     return rc != SR_OK ? rc : srp_smtp_validate(cfg, file, err);
 }

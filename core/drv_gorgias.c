@@ -8,7 +8,11 @@
  * external_id (GET /api/tickets?external_id=...), so a request that was
  * processed before the connection dropped is never repeated.
  * comment: POST /api/tickets/ID/messages with external_id = the job key;
- * a retry first lists the ticket's messages for it.
+ * a retry first lists the ticket's newest messages for it (GET
+ * /api/messages?ticket_id=ID, cursor pages of at most 100, newest first
+ * with order_by=created_datetime:desc; the older per-ticket list is oldest
+ * first and paged, so a long ticket's recent message is not on its first
+ * page).
  */
 #include "build-config.h"
 
@@ -110,15 +114,19 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
 
 static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
-    char url[1200], id[64], email[300], now[32], *tr;
+    char url[1200], q[300], id[64], email[300], now[32], *tr;
     srp_http_resp r;
     json_t *msg;
 
+    if (p->attempts > 1) {
+        srp_url_escape(p->remote_id, q, sizeof(q));
+        srp_url(url, sizeof(url), p->cfg->gg_url,
+                "/api/messages?ticket_id=%s&order_by=created_datetime:desc&limit=100", q);
+        if (srp_lookup_done(get_list(p, hdr, url, "external_id", p->idem_key, id, sizeof(id), d),
+                            p->remote_id, d))
+            return;
+    }
     srp_url(url, sizeof(url), p->cfg->gg_url, "/api/tickets/%s/messages", p->remote_id);
-    if (p->attempts > 1 &&
-        srp_lookup_done(get_list(p, hdr, url, "external_id", p->idem_key, id, sizeof(id), d),
-                        p->remote_id, d))
-        return;
     customer_email(p, email, sizeof(email));
     srp_iso8601(time(NULL), now);
     tr = srp_transcript_text(p);

@@ -5,7 +5,9 @@
  * "EMAIL/token:TOKEN" and Idempotency-Key = the job's key: a retry inside
  * Zendesk's ~2 h window returns the first ticket.  Past that window (or
  * after a 400 IdempotentRequestError) the ticket is looked up by
- * external_id before creating it again.
+ * external_id before creating it again; a key Zendesk knows for another
+ * body (changed since, e.g. by a reload) with no ticket behind it is
+ * logged and the ticket sent under a key of the job and attempt.
  * comment: PUT /api/v2/tickets/ID with an internal note; Zendesk has no
  * idempotency for updates, so each note carries "sentiroute-ref: KEY" and
  * a retry first reads the ticket's newest comments (one page, 100, with
@@ -94,27 +96,68 @@ static json_t *ticket_json(const srp_payload *p, const char *body)
     return ticket;
 }
 
-/* post_ticket - POST a new ticket under the job's Idempotency-Key; the
+/* post_ticket - POST a new ticket (taken) under Idempotency-Key key; the
  * caller frees r */
-static void post_ticket(const srp_payload *p, const char *hdr, json_t *ticket, srp_http_resp *r)
+static void post_ticket(const srp_payload *p, const char *hdr, const char *key, json_t *ticket,
+                        srp_http_resp *r)
 {
-    char url[1200], idem[160];
+    char url[1200], idem[200];
     const char *extra[2] = {idem, NULL};
     json_t *req = json_pack("{so}", "ticket", ticket);
 
-    snprintf(idem, sizeof(idem), "Idempotency-Key: %s", p->idem_key);
+    snprintf(idem, sizeof(idem), "Idempotency-Key: %.180s", key);
     srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets");
     srp_send_json(p, "POST", url, hdr, extra, req, r);
     json_decref(req);
+}
+
+/* idem_refused - Zendesk's 400 for a key it knows with another body */
+static int idem_refused(const srp_http_resp *r)
+{
+    return r->status == 400 && r->body && strstr(r->body, "IdempotentRequestError");
+}
+
+/* resend - Zendesk knows the job's Idempotency-Key for another body (the
+ * body changed since an earlier attempt: a reload of the transcript limit,
+ * the custom fields, the URL...) and no ticket has our external_id, so no
+ * earlier attempt made one.  Waiting for the key to expire (~2 h) would
+ * hold the ticket back for nothing: send it now under a key of this job
+ * and attempt.  Were that answer lost too, the next attempt's 400 and its
+ * lookup find what it made.  ticket is taken. */
+static void resend(const srp_payload *p, const char *hdr, json_t *ticket, const char *what,
+                   srp_delivery *d)
+{
+    char key[200];
+    srp_http_resp r;
+
+    snprintf(key, sizeof(key), "%.160s-a%d", p->idem_key, p->attempts);
+    sr_log(p->ctx, SR_LOG_WARNING,
+           "T%llu: %s: Zendesk refused Idempotency-Key %s (IdempotentRequestError: an earlier"
+           " attempt sent another body, e.g. before a configuration reload) and no ticket has"
+           " external_id %s: sending again under Idempotency-Key %s",
+           (unsigned long long)p->ticket_id, what, p->idem_key, p->ext_id, key);
+    post_ticket(p, hdr, key, ticket, &r);
+    srp_http_classify(&r, what, d);
+    if (d->outcome == SRP_DELIVERED) {
+        srp_remote_id(&r, "ticket", 0, "zendesk: 2xx without ticket.id", d);
+    } else if (idem_refused(&r)) {
+        d->outcome = SRP_PERMANENT;
+        snprintf(d->why, sizeof(d->why),
+                 "%.20s: Zendesk refused Idempotency-Keys %.40s and its -a%d"
+                 " (IdempotentRequestError), no ticket has our external_id: look for the ticket"
+                 " at Zendesk, then outbox retry or drop this job",
+                 what, p->idem_key, p->attempts);
+    }
+    srp_http_resp_free(&r);
 }
 
 static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
     char sum[300], *tr, *body;
     srp_http_resp r;
+    int looked = p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW;
 
-    if (p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW &&
-        srp_lookup_done(lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d), NULL, d))
+    if (looked && srp_lookup_done(lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d), NULL, d))
         return;
     tr = srp_transcript_text(p);
     srp_summary(p, sum, sizeof(sum));
@@ -130,16 +173,20 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
         snprintf(d->why, sizeof(d->why), "out of memory");
         return;
     }
-    post_ticket(p, hdr, ticket_json(p, body), &r);
-    free(body);
+    post_ticket(p, hdr, p->idem_key, ticket_json(p, body), &r);
     srp_http_classify(&r, "zendesk create", d);
     if (d->outcome == SRP_DELIVERED) {
         srp_remote_id(&r, "ticket", 0, "zendesk create: 2xx without ticket.id", d);
-    } else if (r.status == 400 && r.body && strstr(r.body, "IdempotentRequestError")) {
-        /* the key was used with another body: find what the first one made */
-        if (lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d) > 0)
+    } else if (idem_refused(&r)) {
+        /* the key was used with another body: find what the first one made
+         * (unless the lookup before this POST just found nothing) */
+        int found = looked ? 0 : lookup(p, hdr, d->remote_id, sizeof(d->remote_id), d);
+        if (found > 0)
             d->outcome = SRP_DELIVERED;
+        else if (found == 0)
+            resend(p, hdr, ticket_json(p, body), "zendesk create", d);
     }
+    free(body);
     srp_http_resp_free(&r);
 }
 
@@ -233,9 +280,10 @@ static void followup(const srp_payload *p, const char *hdr, const char *text, sr
     srp_http_resp r;
     json_t *ticket;
 
+    int looked = p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW;
+
     memset(d, 0, sizeof(*d));
-    if (p->attempts > 1 && time(NULL) - p->first_attempt > IDEM_WINDOW &&
-        srp_lookup_done(lookup_followup(p, hdr, source, d), NULL, d)) {
+    if (looked && srp_lookup_done(lookup_followup(p, hdr, source, d), NULL, d)) {
         d->moved = d->outcome == SRP_DELIVERED;
         return;
     }
@@ -248,10 +296,9 @@ static void followup(const srp_payload *p, const char *hdr, const char *text, sr
         return;
     }
     ticket = ticket_json(p, body);
-    free(body);
     if (ticket)
         json_object_set_new(ticket, "via_followup_source_id", json_integer(source));
-    post_ticket(p, hdr, ticket, &r);
+    post_ticket(p, hdr, p->idem_key, ticket, &r);
     srp_http_classify(&r, "zendesk follow-up", d);
     if (d->outcome == SRP_DELIVERED) {
         srp_remote_id(&r, "ticket", 0, "zendesk follow-up: 2xx without ticket.id", d);
@@ -260,12 +307,22 @@ static void followup(const srp_payload *p, const char *hdr, const char *text, sr
             sr_log(p->ctx, SR_LOG_NOTICE,
                    "T%llu: zendesk ticket %s is closed: follow-up ticket %s holds message %u",
                    (unsigned long long)p->ticket_id, p->remote_id, d->remote_id, p->seq);
-    } else if (r.status == 400 && r.body && strstr(r.body, "IdempotentRequestError")) {
-        if (lookup_followup(p, hdr, source, d) > 0) {
+    } else if (idem_refused(&r)) {
+        /* as in create(); at most five requests in all with the comment's
+         * lookup and PUT (SRP_JOB_MAX_REQUESTS) */
+        int found = looked ? 0 : lookup_followup(p, hdr, source, d);
+        if (found > 0) {
             d->outcome = SRP_DELIVERED;
             d->moved = 1;
+        } else if (found == 0) {
+            ticket = ticket_json(p, body);
+            if (ticket)
+                json_object_set_new(ticket, "via_followup_source_id", json_integer(source));
+            resend(p, hdr, ticket, "zendesk follow-up", d);
+            d->moved = d->outcome == SRP_DELIVERED;
         }
     }
+    free(body);
     srp_http_resp_free(&r);
 }
 

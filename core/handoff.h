@@ -35,6 +35,8 @@ typedef struct srp_delivery {
     char why[256];
     int moved;                 /* comment: remote_id is a new ticket the comment had
                                 * to open (a follow-up); later comments go there */
+    int wait;                  /* SRP_RETRY that was no attempt (waiting for an
+                                * earlier job): max_attempts does not count it */
 } srp_delivery;
 
 typedef void (*srp_driver_fn)(const srp_payload *p, srp_delivery *d);

@@ -25,4 +25,11 @@ size_t srp_strlcpy(char *dst, const char *src, size_t size);
  * size-1 bytes with "..." when cut.  Returns dst. */
 char *srp_escape(char *dst, size_t size, const char *src, size_t len);
 
+/* the most HTTP requests one job makes: a Zendesk comment reads the
+ * comments, PUTs, and on a closed ticket looks for a follow-up, POSTs it and
+ * looks again after an IdempotentRequestError.  A job's worst case is this
+ * many times (handoff.timeout + handoff.connect_timeout); the lease must
+ * outlast it (config.c refuses a shorter one, outbox.c sizes batches by it) */
+#define SRP_JOB_MAX_REQUESTS 5
+
 #endif

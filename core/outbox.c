@@ -410,6 +410,7 @@ typedef struct finish_job {
     uint64_t id;
     const char *worker, *remote_id, *why;
     int permanent, retry_after, done;
+    int wait;             /* no attempt was made: it does not count */
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int64_t now;
     sr_job_state state;   /* out */
@@ -477,6 +478,8 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     } else {
         set_str(j, "err", f->why);
         set_str(j, "by", "");
+        if (f->wait && ji(j, "att") > 0)
+            set_int(j, "att", ji(j, "att") - 1);
         if (f->permanent || ji(j, "att") >= st->cfg->outbox_max_attempts) {
             set_int(j, "st", SR_JOB_FAILED);
             pending_del(st, txn, f->id);
@@ -557,7 +560,67 @@ static int outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int pe
 typedef struct admin_job {
     uint64_t id;
     int drop;
+    size_t followups;     /* out: parked comments requeued with a handoff */
 } admin_job;
+
+/* requeue - a parked (or pending) job pending again, due now */
+static int requeue(sr_store *st, MDB_txn *txn, json_t *j, sr_error *err)
+{
+    int rc;
+
+    /* the attempts before the requeue still happened: one of them may have
+     * been processed with its answer lost, so the drivers must look first
+     * (srp_payload.attempts counts them, "att" starts again for max_attempts) */
+    set_int(j, "prior", ji(j, "prior") + ji(j, "att"));
+    set_int(j, "st", SR_JOB_PENDING);
+    set_int(j, "att", 0);
+    set_int(j, "next", srp_now());
+    set_int(j, "lease", 0);
+    set_str(j, "by", "");
+    rc = job_put(st, txn, j, err);
+    return rc == SR_OK ? pending_put(st, txn, j, err) : rc;
+}
+
+/* requeue_followups - the parked comments of a ticket whose handoff is
+ * requeued: they could not go without it (deliver parks them with it) */
+static int requeue_followups(sr_store *st, MDB_txn *txn, uint64_t ticket, uint64_t after,
+                             size_t *n, sr_error *err)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    unsigned char kb[8];
+    json_t *found = json_array();   /* collected first: no writes under the cursor */
+    size_t i;
+    json_t *j;
+    int rc;
+
+    if (found == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "outbox", "out of memory");
+    if ((rc = mdb_cursor_open(txn, st->outbox, &cur)) != 0) {
+        json_decref(found);
+        return srp_mdb_error(err, rc, "cursor");
+    }
+    srp_u64_key(kb, after + 1);
+    k.mv_size = 8;
+    k.mv_data = kb;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        if (j != NULL && (uint64_t)ji(j, "tk") == ticket && ji(j, "st") == SR_JOB_FAILED &&
+            strcmp(js(j, "kind"), "comment") == 0)
+            json_array_append(found, j);
+        json_decref(j);
+    }
+    mdb_cursor_close(cur);
+    rc = SR_OK;
+    json_array_foreach(found, i, j) {
+        if ((rc = requeue(st, txn, j, err)) != SR_OK)
+            break;
+        (*n)++;
+    }
+    json_decref(found);
+    return rc;
+}
 
 static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 {
@@ -581,31 +644,29 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
                          (unsigned long long)a->id);
     }
-    /* the attempts before the requeue still happened: one of them may have
-     * been processed with its answer lost, so the drivers must look first
-     * (srp_payload.attempts counts them, "att" starts again for max_attempts) */
-    set_int(j, "prior", ji(j, "prior") + ji(j, "att"));
-    set_int(j, "st", SR_JOB_PENDING);
-    set_int(j, "att", 0);
-    set_int(j, "next", srp_now());
-    set_int(j, "lease", 0);
-    set_str(j, "by", "");
-    rc = job_put(st, txn, j, err);
-    if (rc == SR_OK)
-        rc = pending_put(st, txn, j, err);
+    rc = requeue(st, txn, j, err);
+    /* a handoff's comments were parked with it: they go after it again */
+    if (rc == SR_OK && strcmp(js(j, "kind"), "handoff") == 0)
+        rc = requeue_followups(st, txn, (uint64_t)ji(j, "tk"), a->id, &a->followups, err);
     json_decref(j);
     return rc;
 }
 
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)
 {
-    admin_job a = {job_id, 0};
-    return srp_store_write(st, admin_write, &a, err);
+    admin_job a = {job_id, 0, 0};
+    int rc = srp_store_write(st, admin_write, &a, err);
+
+    if (rc == SR_OK && a.followups > 0)
+        sr_log(st->ctx, SR_LOG_NOTICE,
+               "outbox: job %llu requeued with %zu parked comment(s) of its ticket",
+               (unsigned long long)job_id, a.followups);
+    return rc;
 }
 
 static int outbox_drop(sr_store *st, uint64_t job_id, sr_error *err)
 {
-    admin_job a = {job_id, 1};
+    admin_job a = {job_id, 1, 0};
     int rc = srp_store_write(st, admin_write, &a, err);
 
     if (rc == SR_OK)
@@ -661,6 +722,64 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
     return SR_OK;
 }
 
+/* handoff_of - the handoff job of a ticket: SR_OK with its id and state */
+static int handoff_of(sr_store *st, uint64_t ticket, uint64_t before, uint64_t *id,
+                      sr_job_state *state)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = srp_store_cursor(st, st->outbox, &txn, &cur, NULL);
+
+    if (rc != SR_OK)
+        return rc;
+    rc = SR_ENOTFOUND;
+    for (int r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        json_t *j;
+        if (srp_key_u64(k.mv_data) >= before)
+            break;
+        j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+        if (j != NULL && (uint64_t)ji(j, "tk") == ticket && strcmp(js(j, "kind"), "handoff") == 0) {
+            *id = (uint64_t)ji(j, "id");
+            *state = (sr_job_state)ji(j, "st");
+            rc = SR_OK;
+        }
+        json_decref(j);
+    }
+    srp_store_cursor_end(txn, cur);
+    return rc;
+}
+
+/* no_remote_ticket - a comment whose ticket the helpdesk does not know
+ * (yet): it waits, without using attempts, while the handoff is pending,
+ * and is parked with a parked handoff ("outbox retry" of the handoff
+ * requeues it), instead of burning its attempts behind it */
+static void no_remote_ticket(sr_store *st, const json_t *j, srp_delivery *d)
+{
+    uint64_t hid = 0;
+    sr_job_state hst = SR_JOB_DONE;
+    int rc = handoff_of(st, (uint64_t)ji(j, "tk"), (uint64_t)ji(j, "id"), &hid, &hst);
+
+    if (rc == SR_OK && hst == SR_JOB_FAILED) {
+        d->outcome = SRP_PERMANENT;
+        snprintf(d->why, sizeof(d->why),
+                 "parked with the ticket's handoff (job %llu, failed): "
+                 "sentiroutectl outbox retry %llu sends both",
+                 (unsigned long long)hid, (unsigned long long)hid);
+    } else if (rc == SR_ENOTFOUND || (rc == SR_OK && hst == SR_JOB_DONE)) {
+        d->outcome = SRP_PERMANENT;
+        snprintf(d->why, sizeof(d->why),
+                 "the helpdesk has no ticket for this comment: its handoff job %s",
+                 rc == SR_ENOTFOUND ? "was dropped" : "got no ticket id");
+    } else {
+        d->outcome = SRP_RETRY;
+        d->retry_after = 5;
+        d->wait = 1;
+        snprintf(d->why, sizeof(d->why), "waiting for the ticket's handoff to complete");
+    }
+}
+
 /* deliver - run the driver for a claimed job */
 static void deliver(sr_store *st, void *http, json_t *j, srp_delivery *d)
 {
@@ -689,9 +808,7 @@ static void deliver(sr_store *st, void *http, json_t *j, srp_delivery *d)
         d->outcome = e.code == SR_ENOTFOUND ? SRP_PERMANENT : SRP_RETRY;
         snprintf(d->why, sizeof(d->why), "%s", e.msg);
     } else if (strcmp(p.kind, "comment") == 0 && t.remote_id[0] == '\0') {
-        d->outcome = SRP_RETRY;
-        d->retry_after = 5;
-        snprintf(d->why, sizeof(d->why), "waiting for the ticket's handoff to complete");
+        no_remote_ticket(st, j, d);
     } else {
         drv(&p, d);
     }
@@ -717,10 +834,13 @@ static void log_outcome(sr_store *st, const json_t *j, const srp_delivery *d,
 }
 
 /* batch_size - how many jobs one worker leases at once: all of them must
- * be delivered well inside the lease, even if each request times out */
+ * be delivered well inside the lease even if each makes the most requests
+ * a job can make (SRP_JOB_MAX_REQUESTS) and every one times out; a job
+ * still being sent when its lease ends is claimed and sent again */
 static size_t batch_size(const sr_config *cfg, size_t left)
 {
-    size_t per = (size_t)(cfg->http_timeout + cfg->http_connect_timeout) + 1;
+    size_t per = SRP_JOB_MAX_REQUESTS *
+                 ((size_t)(cfg->http_timeout + cfg->http_connect_timeout) + 1);
     size_t n = (size_t)cfg->outbox_lease / 2 / per;
 
     if (n < 1)
@@ -766,6 +886,7 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
                             .permanent = d[i].outcome == SRP_PERMANENT,
                             .retry_after = d[i].retry_after,
                             .done = d[i].outcome == SRP_DELIVERED, .moved = d[i].moved,
+                            .wait = d[i].wait,
                             .now = srp_now()};
         rcs[i] = SR_OK;
     }

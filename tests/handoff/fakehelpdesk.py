@@ -15,8 +15,12 @@ and served at GET /_state; faults are injected with POST /_faults:
                                 (the "unknown outcome" case)
   {"garbage": N}                answer the next N GET requests 200 with an
                                 HTML page (a proxy's or a maintenance page)
-Zendesk: POST /_comments {"id": N, "n": K} adds K agent comments to ticket
-N (a long conversation: comments are listed 100 a page).
+POST /_comments {"id": N, "n": K} adds K agent comments to ticket N (a
+long conversation: Zendesk lists comments 100 a page, Gorgias messages
+at most 100 a page, newest first on GET /api/messages).
+POST /_idem {"key": K} makes Zendesk remember Idempotency-Key K for another
+body that made no ticket (a first attempt whose body has changed since):
+a create under K gets 400 IdempotentRequestError.
 POST /_close {"id": N} closes ticket N as an agent (or an
 automation) would: updates then get 422 "closed prevents ticket update",
 and a new ticket with via_followup_source_id N is its follow-up.
@@ -107,6 +111,11 @@ class Handler(BaseHTTPRequestHandler):
                 for t in found:
                     t["status"] = "closed"
             return self.send(200 if found else 404, {"closed": len(found)})
+        if url.path == "/_idem":
+            obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            with LOCK:
+                STATE["idem"][obj["key"]] = {"body": "(another body)", "resp": None}
+            return self.send(200, {"key": obj["key"]})
         if url.path == "/_comments":
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with LOCK:
@@ -354,10 +363,32 @@ def mode_gorgias(h, url, body):
             c.append(dict(body, id=mid))
         return 201, {"id": mid}, {}, True
     if m and h.command == "GET":
+        # the deprecated per-ticket list: oldest first, one page of 30 here
+        # (a client reading only it misses a long ticket's newest messages)
         with LOCK:
             c = STATE["comments"].get(m.group(1))
         need(c is not None, 404, gg_bad("ticket not found"))
-        return 200, {"data": c}, {}, False
+        return 200, {"data": c[:30], "meta": {"next_cursor": "page2" if len(c) > 30 else None}}, {}, False
+    if h.command == "GET" and p == "/api/messages":
+        # GET /api/messages: cursor pages, limit 1..100 (default 30),
+        # order_by created_datetime:desc (default) or :asc, ticket_id filter
+        tid = q.get("ticket_id", [None])[0]
+        need(tid is None or tid.isdigit(), 400, gg_bad("ticket_id must be an integer"))
+        lim = q.get("limit", ["30"])[0]
+        need(lim.isdigit() and 1 <= int(lim) <= 100, 400, gg_bad("limit: 1 to 100"))
+        order = q.get("order_by", ["created_datetime:desc"])[0]
+        need(order in ("created_datetime:asc", "created_datetime:desc"), 400, gg_bad("order_by"))
+        cur = q.get("cursor", ["0"])[0]
+        need(cur.isdigit(), 400, gg_bad("cursor"))
+        with LOCK:
+            if tid is None:
+                c = [dict(x, ticket_id=int(k)) for k, v in STATE["comments"].items() for x in v]
+            else:
+                c = [dict(x, ticket_id=int(tid)) for x in STATE["comments"].get(tid, [])]
+        c.sort(key=lambda x: x["id"], reverse=order.endswith(":desc"))
+        start, n = int(cur), int(lim)
+        nxt = str(start + n) if len(c) > start + n else None
+        return 200, {"data": c[start:start + n], "meta": {"next_cursor": nxt, "prev_cursor": None}}, {}, False
     raise Reject(404, gg_bad("not found"))
 
 

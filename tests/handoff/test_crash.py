@@ -80,8 +80,8 @@ def test_mode(mode):
     conf = srtest.write_config(d, """
 log = { level = "warning"; };
 store = { instance = "crash"; sync = true; };
-handoff = { method = "%s"; timeout = 5; connect_timeout = 2; backoff_base = 0.05; backoff_max = 1;
-            max_attempts = 1000; lease = 10;
+handoff = { method = "%s"; timeout = 2; connect_timeout = 1; backoff_base = 0.05; backoff_max = 1;
+            max_attempts = 1000; lease = 15;
             %s };
 route = { rules = ( { name = "everyone"; handoff = true; } ); };
 """ % (mode, SECTION[mode].format(url=fake.url, sec=sec)))

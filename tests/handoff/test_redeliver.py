@@ -23,7 +23,8 @@ SECTION = {
 }
 MODES = ["zendesk", "gorgias", "rt"]
 PER_MODE = 4
-tap = srtest.Tap(PER_MODE * len(MODES) + 1)
+EXTRA = {"zendesk": 2, "gorgias": 1}
+tap = srtest.Tap(PER_MODE * len(MODES) + sum(EXTRA.values()))
 
 
 def setup(mode, max_attempts=1):
@@ -106,9 +107,9 @@ def test_mode(mode):
     tap.ok(text.count("Unique-garbage-78") == 1 and all(j["state"] == "done" for j in jobs),
            "%s: a comment's lookup answered with an HTML page does not post it twice" % mode,
            "count=%d jobs=%s %s" % (text.count("Unique-garbage-78"), json.dumps(jobs), err[-800:]))
-    if mode == "zendesk":
-        # 5. a long conversation at Zendesk: the retry must find its note
-        # although the ticket has more comments than one page holds
+    if mode in ("zendesk", "gorgias"):
+        # 5. a long conversation: the retry must find its note although
+        # the ticket has more comments/messages than one page holds
         rid = fake.state()["tickets"][0]["id"]
         req = urllib.request.Request(fake.url + "/_comments", data=json.dumps({"id": rid, "n": 150}).encode(),
                                      method="POST", headers={"Content-Type": "application/json"})
@@ -122,9 +123,28 @@ def test_mode(mode):
         jobs = srtest.jobs(conf, store)
         tap.ok(text.count("Unique-long-79") == 1 and all(j["state"] == "done" for j in jobs)
                and not st["rejected"],
-               "zendesk: a retried note is found on a ticket with more than 100 comments",
+               "%s: a retried note is found on a ticket with more than 100 comments" % mode,
                "count=%d jobs=%s rejected=%s %s" % (text.count("Unique-long-79"), json.dumps(jobs),
                                                     st["rejected"], err[-800:]))
+    if mode == "zendesk":
+        fake.stop()
+        # 6. Zendesk knows our Idempotency-Key for another body that made no
+        # ticket (the body changed since the first attempt, e.g. a reload of
+        # conversation.transcript_max): no ticket has our external_id, so
+        # the job is sent under a new key, once, and says so in the log
+        fake, conf, store = setup(mode, 1)
+        srtest.ingest(conf, store, "email", "idem@example.com", "I want my refund now")
+        job = srtest.jobs(conf, store)[0]
+        req = urllib.request.Request(fake.url + "/_idem", data=json.dumps({"key": job["idempotency_key"]}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        rc, out, err = run(conf, store)
+        st = fake.state()
+        jobs = srtest.jobs(conf, store)
+        tap.ok(len(st["tickets"]) == 1 and all(j["state"] == "done" for j in jobs)
+               and "IdempotentRequestError" in err and job["idempotency_key"] in err,
+               "zendesk: a key Zendesk knows for another body and no ticket: sent once under a new key, logged",
+               "tickets=%d jobs=%s %s" % (len(st["tickets"]), json.dumps(jobs), err[-800:]))
     fake.stop()
 
 
@@ -134,6 +154,6 @@ for m in MODES:
     except Exception as e:  # a crash fails the remaining cases, never skips them
         import traceback
         traceback.print_exc(file=sys.stdout)
-        while tap.n < PER_MODE * (MODES.index(m) + 1) + (m != MODES[0]):
+        while tap.n < sum(PER_MODE + EXTRA.get(x, 0) for x in MODES[:MODES.index(m) + 1]):
             tap.ok(False, "%s: aborted: %s" % (m, e))
 tap.done()

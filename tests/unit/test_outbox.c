@@ -266,6 +266,74 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     st_fx_free(f);
 }
 
+static sr_job *job_of(sr_job *v, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].id == id)
+            return &v[i];
+    fail_msg("no job %llu", (unsigned long long)id);
+    return NULL;
+}
+
+/* a comment of a ticket whose handoff is parked (bad credentials) cannot
+ * go anywhere: it is parked with the handoff, naming it, instead of using
+ * up its attempts behind it; "outbox retry" of the handoff requeues it */
+static void test_comments_follow_a_parked_handoff(void **state)
+{
+    st_fx *f = fx_zendesk("http://127.0.0.1:9", "max_attempts = 1;");
+    sr_message *m;
+    sr_ingest_result r1, r2, r3;
+    sr_job a, *v, *c;
+    size_t n, ok = 0, bad = 0;
+    sr_error err;
+
+    (void)state;
+    m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry);
+    sr_message_set_message_id(m, "<p1@x>", NULL);
+    r1 = st_ingest(f->st, m);
+    m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", "and another thing");
+    sr_message_set_message_id(m, "<p2@x>", NULL);
+    sr_message_set_in_reply_to(m, "<p1@x>", NULL);
+    r2 = st_ingest(f->st, m);
+    assert_int_not_equal(r2.job_id, 0);
+    /* the handoff is refused (401): parked */
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(a.id, r1.job_id);
+    assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 1, 0, "HTTP 401", &err), SR_OK);
+    sr_job_clear(&a);
+    /* the comment is parked with it, saying why */
+    sr_outbox_run(f->st, "w", 0, &ok, &bad, NULL);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    c = job_of(v, n, r2.job_id);
+    assert_int_equal(c->state, SR_JOB_FAILED);
+    if (strstr(c->last_error, "handoff") == NULL || strstr(c->last_error, "retry") == NULL)
+        fail_msg("comment parked with \"%s\"", c->last_error);
+    sr_outbox_list_free(v, n);
+    /* a message arriving while the handoff is parked joins them */
+    m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", "hello? anyone?");
+    sr_message_set_in_reply_to(m, "<p2@x>", NULL);
+    r3 = st_ingest(f->st, m);
+    assert_int_equal(r3.ticket_id, r1.ticket_id);
+    sr_outbox_run(f->st, "w", 0, &ok, &bad, NULL);
+    /* the admin fixes the credentials and retries the handoff: its
+     * comments are requeued with it, to go after it, in order */
+    assert_int_equal(sr_outbox_retry(f->st, r1.job_id, &err), SR_OK);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(job_of(v, n, r1.job_id)->state, SR_JOB_PENDING);
+    assert_int_equal(job_of(v, n, r2.job_id)->state, SR_JOB_PENDING);
+    assert_int_equal(job_of(v, n, r3.job_id)->state, SR_JOB_PENDING);
+    sr_outbox_list_free(v, n);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(a.id, r1.job_id);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "77", &err), SR_OK);
+    sr_job_clear(&a);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(a.id, r2.job_id);
+    assert_int_equal(a.attempts, 1);
+    sr_job_clear(&a);
+    st_fx_free(f);
+}
+
 /* more tickets waiting than the claim remembers at once: the order of a
  * ticket's jobs still holds (a comment never overtakes its leased or
  * backed-off predecessor) */
@@ -424,6 +492,75 @@ static void test_a_run_tries_each_job_once(void **state)
     st_fx_free(f);
 }
 
+/* leased - a server that, at its first connection, counts the jobs leased
+ * to worker "w" and the lease they got, then hangs up */
+typedef struct leased {
+    int fd;
+    pthread_t th;
+    st_fx *f;
+    size_t n;
+    int64_t lease;
+} leased;
+
+static void *leased_main(void *arg)
+{
+    leased *l = arg;
+    int c = accept(l->fd, NULL, NULL);
+    sr_job *v;
+    size_t n;
+
+    if (c < 0)
+        return NULL;
+    if (sr_outbox_list(l->f->st, 1u << SR_JOB_PENDING, &v, &n, NULL) == SR_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(v[i].claimed_by, "w") == 0 && v[i].lease_until > time(NULL)) {
+                l->n++;
+                l->lease = v[i].lease_until - (int64_t)time(NULL);
+            }
+        sr_outbox_list_free(v, n);
+    }
+    close(c);
+    close(l->fd);
+    return NULL;
+}
+
+/* a worker leases no more jobs than it can finish inside the lease even
+ * when each makes the most requests a job can make (a Zendesk comment: up
+ * to five) and every one of them runs into the timeouts; a job still being
+ * sent when its lease ends is claimed and sent again by another worker */
+static void test_batch_fits_the_lease_in_the_worst_case(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char url[64];
+    leased l = {0};
+    size_t ok, bad;
+    /* the defaults: handoff.timeout 20, handoff.connect_timeout 5 */
+    const int64_t worst = 5 * (20 + 5);
+
+    (void)state;
+    l.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (l.fd < 0 || bind(l.fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l.fd, 4) != 0 ||
+        getsockname(l.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    l.f = fx_zendesk(url, "");
+    for (int i = 0; i < 4; i++) {
+        char who[64];
+        snprintf(who, sizeof(who), "c%d@example.com", i);
+        st_ingest(l.f->st, st_msg(SR_CHANNEL_EMAIL, who, angry));
+    }
+    if (pthread_create(&l.th, NULL, leased_main, &l) != 0)
+        fail_msg("thread");
+    sr_outbox_run(l.f->st, "w", 0, &ok, &bad, NULL);
+    pthread_join(l.th, NULL);
+    assert_true(l.n >= 1);
+    if ((int64_t)l.n * worst > l.lease + 1)
+        fail_msg("%zu jobs leased for %lld s: %lld s of requests in the worst case", l.n,
+                 (long long)l.lease, (long long)((int64_t)l.n * worst));
+    st_fx_free(l.f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -450,9 +587,11 @@ int main(void)
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
         cmocka_unit_test(test_order_holds_with_many_tickets_waiting),
+        cmocka_unit_test(test_comments_follow_a_parked_handoff),
         cmocka_unit_test(test_method_none_answers_with_links),
         cmocka_unit_test(test_method_helpdesk_is_local),
         cmocka_unit_test(test_a_run_tries_each_job_once),
+        cmocka_unit_test(test_batch_fits_the_lease_in_the_worst_case),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
