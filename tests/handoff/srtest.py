@@ -51,6 +51,20 @@ class Tap:
     def done(self):
         sys.exit(1 if self.failed else 0)
 
+    def run_modes(self, modes, test_mode, count):
+        """test_mode(m) for each mode; count(m) is how many checks that mode
+        and the ones before it plan.  A crash fails the mode's remaining
+        checks, never skips them; then done()."""
+        for m in modes:
+            try:
+                test_mode(m)
+            except Exception as e:
+                import traceback
+                traceback.print_exc(file=sys.stdout)
+                while self.n < count(m):
+                    self.ok(False, "%s: aborted: %s" % (m, e))
+        self.done()
+
 
 def tmpdir():
     d = tempfile.mkdtemp(prefix="srtest.")

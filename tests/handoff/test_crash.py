@@ -143,12 +143,4 @@ route = { rules = ( { name = "everyone"; handoff = true; } ); };
     fake.stop()
 
 
-for m in MODES:
-    try:
-        test_mode(m)
-    except Exception as e:
-        import traceback
-        traceback.print_exc(file=sys.stdout)
-        while tap.n < PER_MODE * (MODES.index(m) + 1):
-            tap.ok(False, "%s: aborted: %s" % (m, e))
-tap.done()
+tap.run_modes(MODES, test_mode, lambda m: PER_MODE * (MODES.index(m) + 1))

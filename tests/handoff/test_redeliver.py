@@ -148,12 +148,5 @@ def test_mode(mode):
     fake.stop()
 
 
-for m in MODES:
-    try:
-        test_mode(m)
-    except Exception as e:  # a crash fails the remaining cases, never skips them
-        import traceback
-        traceback.print_exc(file=sys.stdout)
-        while tap.n < sum(PER_MODE + EXTRA.get(x, 0) for x in MODES[:MODES.index(m) + 1]):
-            tap.ok(False, "%s: aborted: %s" % (m, e))
-tap.done()
+tap.run_modes(MODES, test_mode,
+              lambda m: sum(PER_MODE + EXTRA.get(x, 0) for x in MODES[:MODES.index(m) + 1]))
