@@ -180,6 +180,12 @@ int64_t sr_message_timestamp(const sr_message *m)
     return m->timestamp;
 }
 
+void sr_message_set_repaired(sr_message *m)
+{
+    if (m != NULL)
+        m->repaired = 1;
+}
+
 int sr_message_text_repaired(const sr_message *m)
 {
     return m->repaired;

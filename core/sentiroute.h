@@ -243,6 +243,14 @@ void sr_message_free(sr_message *msg);
 int sr_message_set_text(sr_message *msg, const char *buf, size_t len, size_t max_bytes,
                         sr_error *err);
 
+/*
+ * sr_message_set_repaired - the adapter replaced bytes before it set the
+ * text (a lone UTF-16 surrogate, bytes invalid in the declared charset):
+ * the sentiment carries SR_FLAG_REPAIRED as for invalid UTF-8.  Call after
+ * sr_message_set_text, which sets the mark for what it repairs itself.
+ */
+void sr_message_set_repaired(sr_message *msg);
+
 /* Setters for the identity fields.  Each copies its argument (NULL clears
  * it).  Control characters are stripped.  Return SR_OK or SR_ENOMEM. */
 int sr_message_set_conversation(sr_message *msg, const char *key, sr_error *err);

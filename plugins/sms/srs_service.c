@@ -228,6 +228,8 @@ int srs_ingest_sms(sr_ctx *ctx, sr_store *st, srs_dedupe *dd, const srs_settings
         sr_message_free(msg);
         return rc;
     }
+    if (in->repaired[0])
+        sr_message_set_repaired(msg);   /* decoded with U+FFFD: flag it */
     /* the sending time keys the retry: a gateway's retry carries the same */
     if (in->ts > now - 7 * 86400 && in->ts < now + 86400)
         sr_message_set_timestamp(msg, in->ts);

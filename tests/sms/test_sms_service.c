@@ -354,6 +354,7 @@ static char *the_text(uint64_t ticket, size_t idx, unsigned *flags)
 static void test_kannel_lone_surrogate_stored(void **state)
 {
     char *b, *t;
+    unsigned flags = 0;
 
     (void)state;
     start(NULL, NULL);
@@ -363,9 +364,10 @@ static void test_kannel_lone_surrogate_stored(void **state)
                           "&coding=2", NULL, NULL, &b, NULL),
                      200);
     free(b);
-    t = the_text(1, 0, NULL);
+    t = the_text(1, 0, &flags);
     assert_non_null(t);
     assert_string_equal(t, "Hi \xef\xbf\xbd");
+    assert_true(flags & SR_FLAG_REPAIRED);   /* stored with the mark */
     free(t);
 }
 
