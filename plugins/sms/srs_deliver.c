@@ -150,6 +150,17 @@ int srs_deliver_one(const srs_settings *s, const sr_job *job, char *why, size_t 
         snprintf(why, wsize, "empty reply");
         return SRS_SEND_FAIL;
     }
+    /* a sender that texts under a name ("VODAFONE") was stored as given
+     * (srs_ingest_sms); it can receive nothing: fail the job with the
+     * reason, instead of a refusal from the gateway at each attempt */
+    {
+        const char *d = job->to + (job->to[0] == '+');
+        if (*d == '\0' || d[strspn(d, "0123456789")] != '\0') {
+            snprintf(why, wsize, "%.64s is no phone number (a sender that texts under a name "
+                     "cannot receive a reply)", job->to);
+            return SRS_SEND_FAIL;
+        }
+    }
     if (s->deliver == SRS_DELIVER_SMSTOOLS) {
         if (srs_smstools_write(s->smstools_outgoing, job->to, job->text, strlen(job->text),
                                &err) != SR_OK) {

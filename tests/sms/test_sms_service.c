@@ -424,6 +424,31 @@ static void test_long_text_cut_and_flagged(void **state)
     free(t);
 }
 
+/* an agent's reply to a sender that texts under a name fails at once with
+ * the reason; a number (with or without +) goes to the gateway */
+static void test_reply_to_a_name_fails_with_the_reason(void **state)
+{
+    sr_job job;
+    char why[256];
+    srs_settings *s;
+
+    (void)state;
+    start("deliver = \"smstools\"; smstools_outgoing = \"/nonexistent/outgoing\";", NULL);
+    s = srs_server_settings(F.srv);
+    memset(&job, 0, sizeof(job));
+    job.text = (char *)"We are on it.";
+    snprintf(job.to, sizeof(job.to), "VODAFONE");
+    assert_int_equal(srs_deliver_one(s, &job, why, sizeof(why)), SRS_SEND_FAIL);
+    assert_non_null(strstr(why, "no phone number"));
+    snprintf(job.to, sizeof(job.to), "+49 151");
+    assert_int_equal(srs_deliver_one(s, &job, why, sizeof(why)), SRS_SEND_FAIL);
+    /* a number passes the check and reaches the (missing) spool */
+    snprintf(job.to, sizeof(job.to), "+4915112345");
+    srs_deliver_one(s, &job, why, sizeof(why));
+    assert_null(strstr(why, "no phone number"));
+    srs_settings_free(s);
+}
+
 static void test_alphanumeric_sender_stored_without_reply(void **state)
 {
     char *b, q[256];
@@ -694,6 +719,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alphanumeric_sender_stored_without_reply, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kannel_bytes_invalid_in_charset_stored, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reply_to_a_name_fails_with_the_reason, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
