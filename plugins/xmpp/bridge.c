@@ -4,7 +4,8 @@
  * the delivery of "deliver" jobs addressed to the chat
  *
  * Agent and bot answers are written with sr_ticket_reply: the transcript
- * gets them and the outbox holds them until this bridge has sent them, so
+ * gets them and the outbox holds them until the server has confirmed them
+ * (srx_bridge_pump: a ping after each batch), so
  * an answer written while the server was away goes out after the
  * reconnect.  The same path carries `sentiroutectl ticket reply` and the
  * Zendesk webhook's relays.
@@ -144,9 +145,84 @@ const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript,
 
 /* --- deliveries to the chat ----------------------------------------------- */
 
+/*
+ * XEP-0114 has no stream management: a stanza libstrophe has queued is
+ * lost when the link drops before the server read it.  So a relayed job
+ * is done only when the server answers a ping sent after it (it handles a
+ * stream in order); until then it stays leased to us, and a lost link
+ * hands it back to the outbox: sent again after the reconnect, at least
+ * once.
+ */
+
+/* unacked_add - job sent; confirmed by the next ping's answer */
+static void unacked_add(srx_bridge *b, uint64_t job)
+{
+    size_t i;
+
+    for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
+        ;
+    if (i == b->nunacked) {
+        if (b->nunacked == b->unacked_cap) {
+            size_t cap = b->unacked_cap ? b->unacked_cap * 2 : 64;
+            struct srx_unacked *v = realloc(b->unacked, cap * sizeof(*v));
+            if (v == NULL) {
+                /* no room to remember it: leased, it comes again when the
+                 * lease runs out */
+                srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent, out of memory to confirm it",
+                        (unsigned long long)job);
+                return;
+            }
+            b->unacked = v;
+            b->unacked_cap = cap;
+        }
+        b->nunacked++;
+    }
+    b->unacked[i].job = job;   /* a job sent again (lease expired) waits for the new ping */
+    b->unacked[i].ping = b->ping_seq + 1;
+}
+
+void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
+{
+    size_t i, keep = 0;
+    sr_error err;
+
+    for (i = 0; i < b->nunacked; i++) {
+        struct srx_unacked u = b->unacked[i];
+        if (u.ping > seq) {
+            b->unacked[keep++] = u;
+            continue;
+        }
+        if (sr_outbox_complete(b->store, u.job, b->worker_name, NULL, &err) != SR_OK)
+            srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent but not marked done: %s",
+                    (unsigned long long)u.job, err.msg);
+    }
+    b->nunacked = keep;
+}
+
+void srx_bridge_link_lost(srx_bridge *b)
+{
+    sr_error err;
+
+    for (size_t i = 0; i < b->nunacked; i++) {
+        uint64_t job = b->unacked[i].job;
+        /* due again in a second or two (the attempt counts: a reply whose
+         * link never holds is parked as failed after handoff.max_attempts) */
+        if (sr_outbox_fail(b->store, job, b->worker_name, 0, 1,
+                           "the XMPP link dropped before the server confirmed it", &err) != SR_OK)
+            srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot hand it back: %s",
+                    (unsigned long long)job, err.msg);
+    }
+    if (b->nunacked > 0)
+        srx_log(b, SR_LOG_NOTICE, "outbox: %zu relayed message(s) not confirmed before the link "
+                "dropped: sending again after the reconnect", b->nunacked);
+    b->nunacked = 0;
+    b->ping_seq = 0;
+}
+
 void srx_bridge_pump(srx_bridge *b)
 {
     sr_error err;
+    int sent = 0;
 
     for (int i = 0; i < PUMP_MAX && b->connected; i++) {
         sr_job job;
@@ -156,10 +232,10 @@ void srx_bridge_pump(srx_bridge *b)
         memset(&job, 0, sizeof(job));
         rc = sr_outbox_claim(b->store, "chat", b->worker_name, 60, &job, &err);
         if (rc == SR_ENOTFOUND)
-            return;
+            break;
         if (rc != SR_OK) {
             srx_log(b, SR_LOG_ERR, "outbox: cannot claim: %s", err.msg);
-            return;
+            break;
         }
         if (job.to[0] == '\0' || job.text == NULL || job.text[0] == '\0') {
             sr_outbox_fail(b->store, job.id, b->worker_name, 1, 0, "no recipient or text",
@@ -167,13 +243,16 @@ void srx_bridge_pump(srx_bridge *b)
         } else {
             srx_engine_route(b->engine, job.to, srx_now_wall(), &to, &from);
             srx_xmpp_send(b, from, to, job.text, NULL);
-            rc = sr_outbox_complete(b->store, job.id, b->worker_name, NULL, &err);
-            if (rc != SR_OK)
-                srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent but not marked done: %s",
-                        (unsigned long long)job.id, err.msg);
+            unacked_add(b, job.id);
+            sent = 1;
         }
         sr_job_clear(&job);
     }
+    /* the batch is done when the server answers this (no answer before the
+     * link drops: srx_bridge_link_lost; a ping that cannot be sent now:
+     * the next batch's covers these too) */
+    if (sent && b->connected)
+        srx_xmpp_ping(b);
 }
 
 /* srx_bridge_relay - a Zendesk agent's comment into the chat */

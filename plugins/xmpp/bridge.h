@@ -39,6 +39,17 @@ typedef struct srx_bridge {
     int stopping;
     int parse_error;           /* libstrophe could not parse the stream */
 
+    /* relayed outbox jobs sent on this link but not yet confirmed: XEP-0114
+     * has no stream management, so a queued stanza may die with the link.
+     * A job is done once the server answers a ping (XEP-0199) sent after
+     * it; the jobs of a lost link go back to the outbox (bridge.c) */
+    struct srx_unacked {
+        uint64_t job;
+        unsigned long ping;    /* the first ping whose answer confirms it */
+    } *unacked;
+    size_t nunacked, unacked_cap;
+    unsigned long ping_seq;    /* pings sent on this link */
+
     /* the Zendesk webhook listener */
     struct srx_webhook *wh;
 
@@ -78,6 +89,16 @@ void srx_xmpp_step(srx_bridge *b);
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
                    const char *thread);
 
+/* srx_xmpp_ping - an XEP-0199 ping to the server (the component's
+ * domain; a client's server domain) with the id srx_xmpp_ping_id makes of
+ * ++b->ping_seq; 0 when it could not be sent, else that number */
+unsigned long srx_xmpp_ping(srx_bridge *b);
+
+/* srx_xmpp_ping_id / _seq - the id of ping number seq on link number
+ * b->connects, and back (0 when id is not one of this link's pings) */
+void srx_xmpp_ping_id(const srx_bridge *b, unsigned long seq, char *out, size_t size);
+unsigned long srx_xmpp_ping_seq(const srx_bridge *b, const char *id);
+
 /* srx_xmpp_chatstate - a standalone chat state (XEP-0085), no body;
  * dropped when not connected (a stale "typing" is worth nothing) */
 void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_chatstate cs);
@@ -95,8 +116,20 @@ void srx_xmpp_shutdown(srx_bridge *b);
 extern const srx_ops srx_bridge_ops;
 
 /* srx_bridge_pump - send the outbox's "deliver" jobs for the chat (agent
- * replies, the bot's answers, sentiroutectl ticket reply) while connected */
+ * replies, the bot's answers, sentiroutectl ticket reply) while connected,
+ * then a ping; the jobs are done when its answer comes
+ * (srx_bridge_confirmed) */
 void srx_bridge_pump(srx_bridge *b);
+
+/* srx_bridge_confirmed - the server answered ping number seq (a result,
+ * or an error: either way it read everything sent before it): the relayed
+ * jobs it covers are done */
+void srx_bridge_confirmed(srx_bridge *b, unsigned long seq);
+
+/* srx_bridge_link_lost - the link dropped: the relayed jobs not confirmed
+ * go back to the outbox, due again shortly (sent again after the
+ * reconnect: at least once) */
+void srx_bridge_link_lost(srx_bridge *b);
 
 /* srx_bridge_relay - a helpdesk agent's reply that arrived by webhook:
  * into the transcript and to the visitor.  Returns an HTTP status (200,

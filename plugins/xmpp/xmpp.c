@@ -86,6 +86,92 @@ void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *
     free(text);
 }
 
+/* ping_target - where the pings go: a component's own domain (always
+ * routable by its server, which hands the ping back to us), a client's
+ * server */
+static void ping_target(const srx_bridge *b, char *out, size_t size)
+{
+    if (b->conf->component)
+        srx_jid_domain(b->conf->domain, out, size);
+    else
+        srx_jid_domain(b->conf->jid, out, size);
+}
+
+void srx_xmpp_ping_id(const srx_bridge *b, unsigned long seq, char *out, size_t size)
+{
+    snprintf(out, size, "srx-ping-%lu-%lu", b->connects, seq);
+}
+
+unsigned long srx_xmpp_ping_seq(const srx_bridge *b, const char *id)
+{
+    char want[64];
+    const char *p;
+    char *end;
+    unsigned long seq;
+    int n;
+
+    n = snprintf(want, sizeof(want), "srx-ping-%lu-", b->connects);
+    if (id == NULL || n < 0 || (size_t)n >= sizeof(want) || strncmp(id, want, (size_t)n) != 0)
+        return 0;
+    p = id + n;
+    if (*p < '1' || *p > '9')
+        return 0;
+    seq = strtoul(p, &end, 10);
+    if (*end != '\0' || seq > b->ping_seq)
+        return 0;
+    return seq;
+}
+
+unsigned long srx_xmpp_ping(srx_bridge *b)
+{
+    xmpp_stanza_t *iq;
+    char id[64], to[SRX_JID_BARE_MAX + 1];
+    unsigned long seq = b->ping_seq + 1;
+
+    if (!b->connected)
+        return 0;
+    srx_xmpp_ping_id(b, seq, id, sizeof(id));
+    ping_target(b, to, sizeof(to));
+    iq = xmpp_iq_new(b->xctx, "get", id);
+    if (iq == NULL)
+        return 0;
+    xmpp_stanza_set_to(iq, to);
+    if (b->conf->component)
+        xmpp_stanza_set_from(iq, b->conf->domain);
+    if (child(b->xctx, iq, "ping", NS_PING) == NULL) {
+        xmpp_stanza_release(iq);
+        return 0;
+    }
+    xmpp_send(b->conn, iq);
+    xmpp_stanza_release(iq);
+    b->ping_seq = seq;
+    return seq;
+}
+
+/* our_ping - the server's answer to one of our pings (a result, or an
+ * error: either way it read all we sent before it), or for a component
+ * the ping itself, handed back by the server; 0 when st is not that */
+static unsigned long our_ping(const srx_bridge *b, xmpp_stanza_t *st, const char *type)
+{
+    const char *from = xmpp_stanza_get_from(st);
+    char target[SRX_JID_BARE_MAX + 1], fb[SRX_JID_FULL_MAX + 1];
+    unsigned long seq = srx_xmpp_ping_seq(b, xmpp_stanza_get_id(st));
+
+    if (seq == 0 || type == NULL)
+        return 0;
+    ping_target(b, target, sizeof(target));
+    if (from != NULL) {
+        srx_jid_bare(from, fb, sizeof(fb));
+        if (strcmp(fb, target) != 0)
+            return 0;   /* only the server answers for itself */
+    }
+    if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
+        return seq;
+    if (strcmp(type, "get") == 0 && b->conf->component && from != NULL)
+        return seq;
+    return 0;
+}
+
 /* srx_xmpp_chatstate - a standalone chat state: a bodiless chat message */
 void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_chatstate cs)
 {
@@ -291,8 +377,13 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     const char *to = xmpp_stanza_get_to(st);
     xmpp_stanza_t *q = xmpp_stanza_get_children(st), *r = NULL, *c;
     const char *ns = NULL;
+    unsigned long seq;
 
     (void)conn;
+    if ((seq = our_ping(b, st, type)) != 0) {
+        srx_bridge_confirmed(b, seq);   /* the relayed messages before it arrived */
+        return 1;
+    }
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
         return 1;   /* result, error: nothing to answer */
     if (xmpp_stanza_get_from(st) == NULL)
@@ -371,6 +462,7 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     /* DISCONNECT or FAIL: try again later, waiting longer each time */
     if (b->connected)
         b->disconnects++;
+    srx_bridge_link_lost(b);   /* relayed messages not confirmed: again after the reconnect */
     b->connected = 0;
     b->connecting = 0;
     if (!b->stopping) {
@@ -495,6 +587,10 @@ void srx_xmpp_shutdown(srx_bridge *b)
         while ((b->connected || b->connecting) && srx_now_mono() < until)
             xmpp_run_once(b->xctx, 50);
     }
+    srx_bridge_link_lost(b);   /* what is not confirmed goes after the restart */
+    free(b->unacked);
+    b->unacked = NULL;
+    b->unacked_cap = 0;
     if (b->conn)
         xmpp_conn_release(b->conn);
     if (b->xctx)

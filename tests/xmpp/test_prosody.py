@@ -49,7 +49,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 89
+PLAN = 90
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -755,6 +755,17 @@ async def main():
         except Exception as e:
             print("# scenario %s died: %r" % (name, e))
         print("# %s: %d checks, %.1fs" % (name, tap.n - start, time.time() - T0), flush=True)
+
+    # every relayed message was confirmed by Prosody's handling of the ping
+    # sent after it (XEP-0114 has no stream management): none left leased
+    def chat_jobs():
+        rc, out, err = W.bridge.ctl("outbox", "list", "--format", "json")
+        return [(j["id"], j["state"]) for j in json.loads(out or "[]")
+                if j.get("kind") == "deliver" and j.get("target") == "chat"]
+    ok = await xt.until(lambda: chat_jobs() and all(s == "done" for _, s in chat_jobs()), 10)
+    tap.ok(ok and "not marked done" not in W.bridge.log(),
+           "stop: the relayed messages are confirmed by the server's answer to a ping (%d done)"
+           % len(chat_jobs()), [j for j in chat_jobs() if j[1] != "done"])
 
     # stop: SIGTERM, and no secret anywhere in the logs
     gone = p.count(r"component disconnected")

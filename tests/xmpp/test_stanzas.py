@@ -7,15 +7,9 @@ crash: a stream it cannot parse is dropped and connected again (with
 backoff), everything else is handled or ignored, and every byte it sends
 back is well-formed XML.
 """
-import hashlib
 import os
-import queue
 import re
-import socket
 import sys
-import threading
-import time
-import xml.parsers.expat
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
@@ -26,93 +20,7 @@ SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
 
 
-class Conn:
-    """one accepted component connection: handshake, then raw stanzas"""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.sock.settimeout(10)
-        self.data = b""
-        self.parser = xml.parsers.expat.ParserCreate()
-        self.wellformed = True
-        self.error = None
-        self.closed = False
-
-    def read_until(self, pattern, timeout=10, start=0):
-        end = time.time() + timeout
-        while not re.search(pattern, self.data[start:]) and time.time() < end:
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                break
-            except OSError:
-                self.closed = True
-                break
-            if not chunk:
-                self.closed = True
-                break
-            self.feed(chunk)
-        return re.search(pattern, self.data[start:]) is not None
-
-    def feed(self, chunk):
-        self.data += chunk
-        try:
-            self.parser.Parse(chunk, False)
-        except xml.parsers.expat.ExpatError as e:
-            self.wellformed = False
-            self.error = "%s in %r" % (e, self.data[-300:])
-
-    def handshake(self):
-        if not self.read_until(rb"<stream:stream[^>]*>"):
-            return False
-        sid = "fake1234"
-        self.send("<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/"
-                  "streams' xmlns='jabber:component:accept' from='%s' id='%s'>" % (DOMAIN, sid))
-        if not self.read_until(rb"</handshake>"):
-            return False
-        want = hashlib.sha1((sid + SECRET).encode()).hexdigest()
-        got = re.search(rb"<handshake[^>]*>([0-9a-f]+)</handshake>", self.data)
-        if not got or got.group(1).decode() != want:
-            return False
-        self.send("<handshake/>")
-        return True
-
-    def send(self, s):
-        if isinstance(s, str):
-            s = s.encode()
-        self.sock.sendall(s)
-
-    def msg(self, body, frm="v1@anon.test/web", extra=""):
-        self.send("<message type='chat' from='%s' to='help@%s'%s><body>%s</body></message>"
-                  % (frm, DOMAIN, extra, body))
-
-
-class Server:
-    def __init__(self):
-        self.ls = socket.socket()
-        self.ls.bind(("127.0.0.1", 0))
-        self.ls.listen(8)
-        self.port = self.ls.getsockname()[1]
-        self.conns = queue.Queue()
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            try:
-                s, _ = self.ls.accept()
-            except OSError:
-                return
-            self.conns.put(Conn(s))
-
-    def next(self, timeout=15):
-        try:
-            c = self.conns.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        return c if c.handshake() else None
-
-
-srv = Server()
+srv = xt.FakeServer(DOMAIN, SECRET)
 sec = xt.secret_file(os.path.join(D, "secret"), SECRET)
 b = xt.Bridge(D, """
 xmpp = {{ domain = "{dom}"; port = {port}; secret_file = "{sec}"; max_body_bytes = 4096;

@@ -8,16 +8,20 @@ port 0, stopped by PID at exit; every wait is bounded.  A missing tool
 """
 import asyncio
 import atexit
+import hashlib
 import json
 import logging
 import os
+import queue
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import xml.parsers.expat
 
 logging.basicConfig(level=logging.CRITICAL)   # before slixmpp: it warns at import
 import slixmpp  # noqa: E402
@@ -354,3 +358,98 @@ async def login(port, jid, password=""):
 
 def body_of(m):
     return (m["body"] if m is not None else None) or ""
+
+
+class FakeConn:
+    """one accepted component connection of a FakeServer: handshake, then
+    raw stanzas; every byte the bridge sends is checked for well-formedness"""
+
+    def __init__(self, sock, domain, secret):
+        self.domain = domain
+        self.secret = secret
+        self.sock = sock
+        self.sock.settimeout(10)
+        self.data = b""
+        self.parser = xml.parsers.expat.ParserCreate()
+        self.wellformed = True
+        self.error = None
+        self.closed = False
+
+    def read_until(self, pattern, timeout=10, start=0):
+        end = time.time() + timeout
+        while not re.search(pattern, self.data[start:]) and time.time() < end:
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                self.closed = True
+                break
+            if not chunk:
+                self.closed = True
+                break
+            self.feed(chunk)
+        return re.search(pattern, self.data[start:]) is not None
+
+    def feed(self, chunk):
+        self.data += chunk
+        try:
+            self.parser.Parse(chunk, False)
+        except xml.parsers.expat.ExpatError as e:
+            self.wellformed = False
+            self.error = "%s in %r" % (e, self.data[-300:])
+
+    def handshake(self):
+        if not self.read_until(rb"<stream:stream[^>]*>"):
+            return False
+        sid = "fake1234"
+        self.send("<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/"
+                  "streams' xmlns='jabber:component:accept' from='%s' id='%s'>"
+                  % (self.domain, sid))
+        if not self.read_until(rb"</handshake>"):
+            return False
+        want = hashlib.sha1((sid + self.secret).encode()).hexdigest()
+        got = re.search(rb"<handshake[^>]*>([0-9a-f]+)</handshake>", self.data)
+        if not got or got.group(1).decode() != want:
+            return False
+        self.send("<handshake/>")
+        return True
+
+    def send(self, s):
+        if isinstance(s, str):
+            s = s.encode()
+        self.sock.sendall(s)
+
+    def msg(self, body, frm="v1@anon.test/web", extra=""):
+        self.send("<message type='chat' from='%s' to='help@%s'%s><body>%s</body></message>"
+                  % (frm, self.domain, extra, body))
+
+
+class FakeServer:
+    """a fake XEP-0114 server on a free loopback port: what no real server
+    would send, or a link that drops at a chosen moment"""
+
+    def __init__(self, domain, secret):
+        self.domain = domain
+        self.secret = secret
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(8)
+        self.port = self.ls.getsockname()[1]
+        self.conns = queue.Queue()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                s, _ = self.ls.accept()
+            except OSError:
+                return
+            self.conns.put(FakeConn(s, self.domain, self.secret))
+
+    def next(self, timeout=15):
+        try:
+            c = self.conns.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        return c if c.handshake() else None
