@@ -722,24 +722,28 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
     return SR_OK;
 }
 
-/* handoff_of - the handoff job of a ticket: SR_OK with its id and state */
+/* handoff_of - the handoff job of a ticket before job `before` (the latest
+ * one): SR_OK with its id and state.  Read backwards from `before`: the
+ * handoff is near the comments that wait for it. */
 static int handoff_of(sr_store *st, uint64_t ticket, uint64_t before, uint64_t *id,
                       sr_job_state *state)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
     MDB_val k, v;
-    int rc = srp_store_cursor(st, st->outbox, &txn, &cur, NULL);
+    unsigned char kb[8];
+    int r, rc = srp_store_cursor(st, st->outbox, &txn, &cur, NULL);
 
     if (rc != SR_OK)
         return rc;
     rc = SR_ENOTFOUND;
-    for (int r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0;
-         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        json_t *j;
-        if (srp_key_u64(k.mv_data) >= before)
-            break;
-        j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+    srp_u64_key(kb, before);
+    k.mv_size = 8;
+    k.mv_data = kb;
+    r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);   /* the first at or after it */
+    r = mdb_cursor_get(cur, &k, &v, r == 0 ? MDB_PREV : MDB_LAST);
+    for (; r == 0 && rc == SR_ENOTFOUND; r = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+        json_t *j = json_loadb(v.mv_data, v.mv_size, 0, NULL);
         if (j != NULL && (uint64_t)ji(j, "tk") == ticket && strcmp(js(j, "kind"), "handoff") == 0) {
             *id = (uint64_t)ji(j, "id");
             *state = (sr_job_state)ji(j, "st");
