@@ -1510,9 +1510,14 @@ static void thanks_check(scorer *s, int l)
         if ((L->cues[i].mods & CUE_CRY) && L->cue_seq[i] >= L->clause)
             rest -= L->cues[i].weight;
     /* "Parcel stuck for 19 days. Thanks, Royal Mail.": thanks that make
-     * up a short sentence of their own after a text that complains */
+     * up a short sentence of their own after a text that complains; not
+     * when the writer thanked in earnest before ("Thanks to Priya, she
+     * sorted it out after two days of failing logins. Much appreciated.":
+     * the closing thanks repeat those) */
+    const int thanked = L->polite - L->thanks_v >= THANKS_MIN;
     const int alone = L->clause == s->sent_start && s->seq - s->sent_start <= 3 &&
-                      L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0;
+                      L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0 &&
+                      !thanked;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
         (rest <= THANKS_REST || alone)) {
         float v = L->thanks_v * IRONY_FLIP;
