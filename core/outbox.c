@@ -411,6 +411,7 @@ typedef struct finish_job {
     const char *worker, *remote_id, *why;
     int permanent, retry_after, done;
     int wait;             /* no attempt was made: it does not count */
+    int release;          /* not started: back to pending, due as it was */
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int64_t now;
     sr_job_state state;   /* out */
@@ -456,7 +457,15 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return rc;
     }
     set_int(j, "lease", 0);
-    if (f->done) {
+    if (f->release) {
+        /* the claim's attempt was never made */
+        set_str(j, "by", "");
+        set_int(j, "att", ji(j, "att") > 0 ? ji(j, "att") - 1 : 0);
+        if (ji(j, "att") == 0 && ji(j, "prior") == 0)
+            set_int(j, "first", 0);
+        f->state = SR_JOB_PENDING;
+        rc = pending_put(st, txn, j, err);
+    } else if (f->done) {
         set_int(j, "st", SR_JOB_DONE);
         set_int(j, "done", f->now);
         set_str(j, "rid", f->remote_id);
@@ -837,6 +846,13 @@ static void log_outcome(sr_store *st, const json_t *j, const srp_delivery *d,
                f->state == SR_JOB_FAILED ? "failed for good" : "will retry", d->why);
 }
 
+/* job_budget - the seconds a job may take: its most requests, each with
+ * the longest connect and transfer (config.c refuses a shorter lease) */
+static int job_budget(const sr_config *cfg)
+{
+    return SRP_JOB_MAX_REQUESTS * (cfg->http_timeout + cfg->http_connect_timeout);
+}
+
 /* batch_size - how many jobs one worker leases at once: all of them must
  * be delivered well inside the lease even if each makes the most requests
  * a job can make (SRP_JOB_MAX_REQUESTS) and every one times out; a job
@@ -869,6 +885,7 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     finish_job f[CLAIM_BATCH];
     int rcs[CLAIM_BATCH];
     finish_many fm = {f, 0, rcs};
+    size_t started = 0;
     int rc;
 
     *claimed = 0;
@@ -884,6 +901,23 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     if (*http == NULL)
         *http = srp_http_handle();
     for (size_t i = 0; i < c.n; i++) {
+        /* a job starts only with its worst case left on the lease: the
+         * jobs before it may have taken longer than budgeted (a stalled
+         * disk, a stopped process, a clock step), and a job whose lease
+         * ends while it is sent is claimed and sent again elsewhere.  The
+         * first was just claimed (a lease may be exactly one job's budget) */
+        int64_t rest = ji(c.jobs[i], "lease") - srp_now();
+        if (i > 0 && rest < job_budget(st->cfg)) {
+            memset(&d[i], 0, sizeof(d[i]));
+            snprintf(d[i].why, sizeof(d[i].why),
+                     "left for the next lease: %lld s of this one left, a job may need %d s",
+                     (long long)rest, job_budget(st->cfg));
+            f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
+                                .release = 1, .now = srp_now()};
+            rcs[i] = SR_OK;
+            continue;
+        }
+        started++;
         deliver(st, *http, c.jobs[i], &d[i]);
         f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
                             .remote_id = d[i].remote_id, .why = d[i].why,
@@ -898,6 +932,14 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     rc = srp_store_write(st, finish_many_write, &fm, err);
     for (size_t i = 0; i < c.n; i++) {
         int r = rc != SR_OK ? rc : rcs[i];
+        if (f[i].release) {
+            /* r != SR_OK: the lease ran out and another worker has it */
+            if (r == SR_OK)
+                sr_log(st->ctx, SR_LOG_NOTICE, "T%lld: job %lld %s", ji(c.jobs[i], "tk"),
+                       ji(c.jobs[i], "id"), d[i].why);
+            json_decref(c.jobs[i]);
+            continue;
+        }
         log_outcome(st, c.jobs[i], &d[i], &f[i], r);
         if (r == SR_OK && d[i].outcome == SRP_DELIVERED)
             (*ok)++;
@@ -905,7 +947,7 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
             (*bad)++;
         json_decref(c.jobs[i]);
     }
-    *claimed = c.n;
+    *claimed = started;   /* released jobs are claimed again by the next round */
     srp_store_unpin(&pin);
     return rc;
 }

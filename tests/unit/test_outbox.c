@@ -7,10 +7,13 @@
 
 #include "store_testutil.h"
 
+#include "store.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -561,6 +564,120 @@ static void test_batch_fits_the_lease_in_the_worst_case(void **state)
     st_fx_free(l.f);
 }
 
+/* slowdesk - a Zendesk that creates each ticket it is sent (201) and
+ * notes, for each POST, the job (by its Idempotency-Key) and how much of
+ * that job's lease was left when it came; after the first one it moves the
+ * store's clock on by `bump` s: the first job took that long */
+typedef struct slowdesk {
+    int fd;
+    pthread_t th;
+    st_fx *f;
+    int bump;
+    size_t n;
+    uint64_t job[4];
+    int64_t left[4];
+} slowdesk;
+
+static void *slowdesk_main(void *arg)
+{
+    slowdesk *s = arg;
+
+    while (s->n < sizeof(s->job) / sizeof(s->job[0])) {
+        char req[16384], resp[256], body[64];
+        size_t got = 0;
+        const char *end = NULL, *cl, *key;
+        int c = accept(s->fd, NULL, NULL);
+        sr_job *v;
+        size_t nv;
+        if (c < 0)
+            break;
+        /* the headers, then Content-Length bytes of body */
+        while (got < sizeof(req) - 1) {
+            ssize_t r = read(c, req + got, sizeof(req) - 1 - got);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            req[got] = '\0';
+            if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+                cl = strcasestr(req, "Content-Length:");
+                if (cl == NULL || got >= (size_t)(end + 4 - req) + strtoul(cl + 15, NULL, 10))
+                    break;
+            }
+        }
+        key = strcasestr(req, "Idempotency-Key: sr-unit-j");
+        s->job[s->n] = key ? strtoull(key + 26, NULL, 10) : 0;
+        s->left[s->n] = -9999;
+        if (sr_outbox_list(s->f->st, 1u << SR_JOB_PENDING, &v, &nv, NULL) == SR_OK) {
+            for (size_t i = 0; i < nv; i++)
+                if (v[i].id == s->job[s->n] && strcmp(v[i].claimed_by, "w") == 0)
+                    s->left[s->n] = v[i].lease_until - srp_now();
+            sr_outbox_list_free(v, nv);
+        }
+        if (s->n++ == 0)
+            atomic_fetch_add(&srp_clock_skew, s->bump);
+        snprintf(body, sizeof(body), "{\"ticket\":{\"id\":%zu}}", 100 + s->n);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                 strlen(body), body);
+        if (write(c, resp, strlen(resp)) < 0)
+            fail_msg("write");
+        close(c);
+    }
+    return NULL;
+}
+
+/* a worker that spent long on the first job of its batch (a slow helpdesk,
+ * a stalled disk, a stopped process) does not start the next one with less
+ * lease left than a job may need: that job's lease could run out while it
+ * is sent, and another worker would claim and send it again.  It is left
+ * for a fresh lease, without counting an attempt */
+static void test_each_job_starts_with_its_lease(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char url[64];
+    slowdesk s = {0};
+    sr_job *v;
+    size_t n, ok = 0, bad = 0;
+    /* a job's budget: five requests of timeout + connect_timeout (1 + 1 s);
+     * lease 60 s: two jobs to a batch (each budgeted 5 x 3 s in 30 s) */
+    const int64_t budget = 5 * (1 + 1);
+
+    (void)state;
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (s.fd < 0 || bind(s.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(s.fd, 4) != 0 || getsockname(s.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    s.f = fx_zendesk(url, "timeout = 1; connect_timeout = 1; lease = 60;");
+    s.bump = 52;   /* 8 s of the lease left after the first job */
+    st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "first@example.com", angry));
+    st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "second@example.com", angry));
+    if (pthread_create(&s.th, NULL, slowdesk_main, &s) != 0)
+        fail_msg("thread");
+    sr_outbox_run(s.f->st, "w", 0, &ok, &bad, NULL);
+    shutdown(s.fd, SHUT_RDWR);
+    pthread_join(s.th, NULL);
+    close(s.fd);
+    atomic_store(&srp_clock_skew, 0);
+    assert_int_equal(ok, 2);
+    assert_int_equal(s.n, 2);
+    for (size_t i = 0; i < s.n; i++)
+        if (s.left[i] < budget)
+            fail_msg("job %llu sent with %lld s of its lease left, a job may need %lld s",
+                     (unsigned long long)s.job[i], (long long)s.left[i], (long long)budget);
+    /* the job left for the next lease made no attempt there */
+    sr_outbox_list(s.f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].state, SR_JOB_DONE);
+        assert_int_equal(v[i].attempts, 1);
+    }
+    sr_outbox_list_free(v, n);
+    st_fx_free(s.f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -592,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_method_helpdesk_is_local),
         cmocka_unit_test(test_a_run_tries_each_job_once),
         cmocka_unit_test(test_batch_fits_the_lease_in_the_worst_case),
+        cmocka_unit_test(test_each_job_starts_with_its_lease),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
