@@ -653,6 +653,16 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
                          (unsigned long long)a->id);
     }
+    /* a worker is sending it: clearing its lease would let another worker
+     * send it again meanwhile, and lose the first one's outcome */
+    if (ji(j, "st") == SR_JOB_PENDING && *js(j, "by") && ji(j, "lease") > srp_now()) {
+        rc = srp_error(err, SR_EEXIST, 0, "outbox",
+                       "job %llu is being sent by %.64s (leased for %lld s more): retry it"
+                       " if it fails",
+                       (unsigned long long)a->id, js(j, "by"), ji(j, "lease") - srp_now());
+        json_decref(j);
+        return rc;
+    }
     rc = requeue(st, txn, j, err);
     /* a handoff's comments were parked with it: they go after it again */
     if (rc == SR_OK && strcmp(js(j, "kind"), "handoff") == 0)

@@ -269,6 +269,37 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     st_fx_free(f);
 }
 
+/* "outbox retry" of a job a worker is sending right now (pending, leased):
+ * it is refused, naming the worker, instead of clearing the lease, which
+ * let a second worker claim and send the job again while the first was
+ * still at it (a doubled ticket) and threw the first one's outcome away */
+static void test_retry_leaves_a_leased_job_alone(void **state)
+{
+    st_fx *f = fx_new(NULL);
+    sr_job a, b;
+    sr_error err;
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_EEXIST);
+    if (strstr(err.msg, "A") == NULL)
+        fail_msg("retry refused with \"%s\"", err.msg);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
+    sr_job_clear(&a);
+    /* a pending job in its backoff, leased to no one, is made due now */
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "b@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 0, 600, "HTTP 503", &err), SR_OK);
+    assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_OK);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_OK);
+    assert_int_equal(b.id, a.id);
+    sr_job_clear(&a);
+    sr_job_clear(&b);
+    st_fx_free(f);
+}
+
 static sr_job *job_of(sr_job *v, size_t n, uint64_t id)
 {
     for (size_t i = 0; i < n; i++)
@@ -702,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_expired_lease_is_claimed_again),
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
+        cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
         cmocka_unit_test(test_order_holds_with_many_tickets_waiting),
         cmocka_unit_test(test_comments_follow_a_parked_handoff),
