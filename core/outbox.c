@@ -124,6 +124,19 @@ static int job_get(sr_store *st, MDB_txn *txn, uint64_t id, json_t **j, sr_error
     return rc;
 }
 
+/* The handoff index: meta "ho:" + ticket id (8 bytes, big-endian) -> the
+ * id of the ticket's latest handoff job, so that a comment whose ticket
+ * the helpdesk does not know finds that job without reading the outbox
+ * (handoff_of).  Stores written before it have no such keys: handoff_of
+ * reads the outbox for them. */
+static void handoff_key(unsigned char kb[11], uint64_t ticket)
+{
+    kb[0] = 'h';
+    kb[1] = 'o';
+    kb[2] = ':';
+    srp_u64_key(kb + 3, ticket);
+}
+
 /* srp_outbox_add - a new pending job, due now */
 int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t now,
                    uint64_t *id, sr_error *err)
@@ -151,6 +164,14 @@ int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t 
     if (rc == SR_OK)
         rc = pending_put(st, txn, j, err);
     json_decref(j);
+    if (rc == SR_OK && strcmp(spec->kind, "handoff") == 0) {
+        unsigned char kb[11], vb[8];
+        MDB_val k = {sizeof(kb), kb}, v = {sizeof(vb), vb};
+        handoff_key(kb, spec->ticket);
+        srp_u64_key(vb, *id);
+        if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
+            rc = srp_mdb_error(err, rc, "outbox");
+    }
     return rc;
 }
 
@@ -742,20 +763,42 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
 }
 
 /* handoff_of - the handoff job of a ticket before job `before` (the latest
- * one): SR_OK with its id and state.  Read backwards from `before`: the
- * handoff is near the comments that wait for it. */
+ * one): SR_OK with its id and state.  The handoff index names it; a store
+ * without the ticket's key (written before the index) is read backwards
+ * from `before`, the handoff being near the comments that wait for it. */
 static int handoff_of(sr_store *st, uint64_t ticket, uint64_t before, uint64_t *id,
                       sr_job_state *state)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
     MDB_val k, v;
-    unsigned char kb[8];
+    unsigned char kb[11];
     int r, rc = srp_store_cursor(st, st->outbox, &txn, &cur, NULL);
 
     if (rc != SR_OK)
         return rc;
     rc = SR_ENOTFOUND;
+    handoff_key(kb, ticket);
+    k.mv_size = sizeof(kb);
+    k.mv_data = kb;
+    if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 8 &&
+        srp_key_u64(v.mv_data) < before) {
+        json_t *j = NULL;
+        int got = job_get(st, txn, srp_key_u64(v.mv_data), &j, NULL);
+        if (got == SR_OK && (uint64_t)ji(j, "tk") == ticket &&
+            strcmp(js(j, "kind"), "handoff") == 0) {
+            *id = (uint64_t)ji(j, "id");
+            *state = (sr_job_state)ji(j, "st");
+            rc = SR_OK;
+        }
+        json_decref(j);
+        /* a ticket is handed off once (sr_ticket.handed_off): a handoff
+         * gone from the outbox was dropped, no earlier one is there */
+        if (rc == SR_OK || got == SR_ENOTFOUND) {
+            srp_store_cursor_end(txn, cur);
+            return rc;
+        }
+    }
     srp_u64_key(kb, before);
     k.mv_size = 8;
     k.mv_data = kb;
