@@ -19,6 +19,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -928,8 +929,8 @@ static size_t batch_size(const sr_config *cfg, size_t left)
  * context current now (a reload takes effect at the next batch).
  * *claimed gets the number of jobs; SR_ENOTFOUND when none was due. */
 static int run_batch(sr_store *store, const char *target, const char *worker, size_t left,
-                     int64_t due_by, void **http, size_t *claimed, size_t *ok, size_t *bad,
-                     sr_error *err)
+                     int64_t due_by, const atomic_int *stop, void **http, size_t *claimed,
+                     size_t *ok, size_t *bad, sr_error *err)
 {
     srp_pin pin;
     sr_store *st = srp_store_pin(store, &pin);
@@ -960,11 +961,15 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
          * ends while it is sent is claimed and sent again elsewhere.  The
          * first was just claimed (a lease may be exactly one job's budget) */
         int64_t rest = ji(c.jobs[i], "lease") - srp_now();
-        if (i > 0 && rest < job_budget(st->cfg)) {
+        int stopping = stop && atomic_load(stop);
+        if (i > 0 && (stopping || rest < job_budget(st->cfg))) {
             memset(&d[i], 0, sizeof(d[i]));
-            snprintf(d[i].why, sizeof(d[i].why),
-                     "left for the next lease: %lld s of this one left, a job may need %d s",
-                     (long long)rest, job_budget(st->cfg));
+            if (stopping)
+                snprintf(d[i].why, sizeof(d[i].why), "left for the next worker: stopping");
+            else
+                snprintf(d[i].why, sizeof(d[i].why),
+                         "left for the next lease: %lld s of this one left, a job may need %d s",
+                         (long long)rest, job_budget(st->cfg));
             f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
                                 .release = 1, .now = srp_now()};
             rcs[i] = SR_OK;
@@ -1005,8 +1010,10 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     return rc;
 }
 
-int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
-                       size_t *delivered, size_t *failed, sr_error *err)
+/* run_jobs - sr_outbox_run_jobs that ends early, between jobs, once *stop
+ * is set (the worker thread being stopped); stop may be NULL */
+static int run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
+                    const atomic_int *stop, size_t *delivered, size_t *failed, sr_error *err)
 {
     static const struct {
         unsigned bit;
@@ -1027,15 +1034,15 @@ int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t m
         snprintf(wname, sizeof(wname), "%.40s:%ld", st->instance, (long)getpid());
         worker = wname;
     }
-    while (rc == SR_OK && (max == 0 || n < max)) {
+    while (rc == SR_OK && (max == 0 || n < max) && !(stop && atomic_load(stop))) {
         size_t round = 0;
         for (size_t k = 0; k < SR_ARRAY_LEN(kinds) && (max == 0 || n < max); k++) {
             size_t got = 0;
             sr_error e;
-            if (!(what & kinds[k].bit))
+            if (!(what & kinds[k].bit) || (stop && atomic_load(stop)))
                 continue;
-            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, due_by, &http, &got,
-                           &ok, &bad, &e);
+            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, due_by, stop, &http,
+                           &got, &ok, &bad, &e);
             if (rc == SR_ENOTFOUND) {
                 rc = SR_OK;
                 continue;
@@ -1057,6 +1064,12 @@ int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t m
     if (failed)
         *failed = bad;
     return rc;
+}
+
+int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
+                       size_t *delivered, size_t *failed, sr_error *err)
+{
+    return run_jobs(st, what, worker, max, NULL, delivered, failed, err);
 }
 
 int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
@@ -1105,6 +1118,7 @@ struct sr_outbox_worker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop, kicked;
+    atomic_int stopping;   /* stop, read by the run between jobs */
 };
 
 static void *worker_main(void *arg)
@@ -1117,7 +1131,7 @@ static void *worker_main(void *arg)
         struct timespec ts;
         w->kicked = 0;
         pthread_mutex_unlock(&w->mu);
-        sr_outbox_run_jobs(w->st, w->what, w->name, 0, NULL, NULL, NULL);
+        run_jobs(w->st, w->what, w->name, 0, &w->stopping, NULL, NULL, NULL);
         if (++n % 64 == 0) {
             int dead = 0;
             mdb_reader_check(w->st->env, &dead);
@@ -1155,6 +1169,7 @@ sr_outbox_worker *sr_outbox_worker_start_jobs(sr_store *st, unsigned what, const
     }
     w->st = st;
     w->what = what;
+    atomic_init(&w->stopping, 0);
     w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
     if (worker && *worker)
         srp_strlcpy(w->name, worker, sizeof(w->name));
@@ -1188,6 +1203,7 @@ void sr_outbox_worker_stop(sr_outbox_worker *w)
         return;
     pthread_mutex_lock(&w->mu);
     w->stop = 1;
+    atomic_store(&w->stopping, 1);
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);

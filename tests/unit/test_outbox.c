@@ -847,6 +847,72 @@ static void test_each_job_starts_with_its_lease(void **state)
     st_fx_free(s.f);
 }
 
+/* slowfail - a helpdesk that holds each connection for 1 s, then hangs up */
+typedef struct slowfail {
+    int fd;
+    pthread_t th;
+    atomic_int n;
+} slowfail;
+
+static void *slowfail_main(void *arg)
+{
+    slowfail *s = arg;
+
+    for (;;) {
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0)
+            break;
+        atomic_fetch_add(&s->n, 1);
+        usleep(1000 * 1000);
+        close(c);
+    }
+    return NULL;
+}
+
+/* stopping the worker thread (a daemon's shutdown) waits for the job being
+ * sent, not for every job that was due when its pass began: with a
+ * backlog and a slow helpdesk that took hours, past any service manager's
+ * stop timeout */
+static void test_worker_stops_between_jobs(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char url[64];
+    slowfail s = {.fd = -1};
+    sr_outbox_worker *w;
+    sr_error err;
+    double t0;
+    st_fx *f;
+
+    (void)state;
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (s.fd < 0 || bind(s.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(s.fd, 16) != 0 || getsockname(s.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    f = fx_zendesk(url, "timeout = 5; connect_timeout = 1; backoff_base = 60;");
+    for (int i = 0; i < 6; i++) {
+        char who[64];
+        snprintf(who, sizeof(who), "c%d@example.com", i);
+        st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, who, angry));
+    }
+    if (pthread_create(&s.th, NULL, slowfail_main, &s) != 0)
+        fail_msg("thread");
+    w = sr_outbox_worker_start(f->st, "thread", 50, &err);
+    assert_non_null(w);
+    while (atomic_load(&s.n) == 0)
+        usleep(10 * 1000);
+    t0 = mono_s();
+    sr_outbox_worker_stop(w);
+    t0 = mono_s() - t0;
+    shutdown(s.fd, SHUT_RDWR);
+    pthread_join(s.th, NULL);
+    close(s.fd);
+    if (t0 > 2.5 || atomic_load(&s.n) > 2)
+        fail_msg("the worker stopped after %.1f s and %d of the 6 jobs", t0, atomic_load(&s.n));
+    st_fx_free(f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -882,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_batch_fits_the_lease_in_the_worst_case),
         cmocka_unit_test(test_each_job_starts_with_its_lease),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
+        cmocka_unit_test(test_worker_stops_between_jobs),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
 }
