@@ -19,6 +19,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,19 @@ static int job_get(sr_store *st, MDB_txn *txn, uint64_t id, json_t **j, sr_error
     return rc;
 }
 
+/* The handoff index: meta "ho:" + ticket id (8 bytes, big-endian) -> the
+ * id of the ticket's latest handoff job, so that a comment whose ticket
+ * the helpdesk does not know finds that job without reading the outbox
+ * (handoff_of).  Stores written before it have no such keys: handoff_of
+ * reads the outbox for them. */
+static void handoff_key(unsigned char kb[11], uint64_t ticket)
+{
+    kb[0] = 'h';
+    kb[1] = 'o';
+    kb[2] = ':';
+    srp_u64_key(kb + 3, ticket);
+}
+
 /* srp_outbox_add - a new pending job, due now */
 int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t now,
                    uint64_t *id, sr_error *err)
@@ -151,6 +165,14 @@ int srp_outbox_add(sr_store *st, MDB_txn *txn, const srp_jobspec *spec, int64_t 
     if (rc == SR_OK)
         rc = pending_put(st, txn, j, err);
     json_decref(j);
+    if (rc == SR_OK && strcmp(spec->kind, "handoff") == 0) {
+        unsigned char kb[11], vb[8];
+        MDB_val k = {sizeof(kb), kb}, v = {sizeof(vb), vb};
+        handoff_key(kb, spec->ticket);
+        srp_u64_key(vb, *id);
+        if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0)
+            rc = srp_mdb_error(err, rc, "outbox");
+    }
     return rc;
 }
 
@@ -411,6 +433,7 @@ typedef struct finish_job {
     const char *worker, *remote_id, *why;
     int permanent, retry_after, done;
     int wait;             /* no attempt was made: it does not count */
+    int release;          /* not started: back to pending, due as it was */
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int64_t now;
     sr_job_state state;   /* out */
@@ -456,7 +479,15 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return rc;
     }
     set_int(j, "lease", 0);
-    if (f->done) {
+    if (f->release) {
+        /* the claim's attempt was never made */
+        set_str(j, "by", "");
+        set_int(j, "att", ji(j, "att") > 0 ? ji(j, "att") - 1 : 0);
+        if (ji(j, "att") == 0 && ji(j, "prior") == 0)
+            set_int(j, "first", 0);
+        f->state = SR_JOB_PENDING;
+        rc = pending_put(st, txn, j, err);
+    } else if (f->done) {
         set_int(j, "st", SR_JOB_DONE);
         set_int(j, "done", f->now);
         set_str(j, "rid", f->remote_id);
@@ -644,6 +675,16 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
                          (unsigned long long)a->id);
     }
+    /* a worker is sending it: clearing its lease would let another worker
+     * send it again meanwhile, and lose the first one's outcome */
+    if (ji(j, "st") == SR_JOB_PENDING && *js(j, "by") && ji(j, "lease") > srp_now()) {
+        rc = srp_error(err, SR_EEXIST, 0, "outbox",
+                       "job %llu is being sent by %.64s (leased for %lld s more): retry it"
+                       " if it fails",
+                       (unsigned long long)a->id, js(j, "by"), ji(j, "lease") - srp_now());
+        json_decref(j);
+        return rc;
+    }
     rc = requeue(st, txn, j, err);
     /* a handoff's comments were parked with it: they go after it again */
     if (rc == SR_OK && strcmp(js(j, "kind"), "handoff") == 0)
@@ -723,20 +764,42 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
 }
 
 /* handoff_of - the handoff job of a ticket before job `before` (the latest
- * one): SR_OK with its id and state.  Read backwards from `before`: the
- * handoff is near the comments that wait for it. */
+ * one): SR_OK with its id and state.  The handoff index names it; a store
+ * without the ticket's key (written before the index) is read backwards
+ * from `before`, the handoff being near the comments that wait for it. */
 static int handoff_of(sr_store *st, uint64_t ticket, uint64_t before, uint64_t *id,
                       sr_job_state *state)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
     MDB_val k, v;
-    unsigned char kb[8];
+    unsigned char kb[11];
     int r, rc = srp_store_cursor(st, st->outbox, &txn, &cur, NULL);
 
     if (rc != SR_OK)
         return rc;
     rc = SR_ENOTFOUND;
+    handoff_key(kb, ticket);
+    k.mv_size = sizeof(kb);
+    k.mv_data = kb;
+    if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 8 &&
+        srp_key_u64(v.mv_data) < before) {
+        json_t *j = NULL;
+        int got = job_get(st, txn, srp_key_u64(v.mv_data), &j, NULL);
+        if (got == SR_OK && (uint64_t)ji(j, "tk") == ticket &&
+            strcmp(js(j, "kind"), "handoff") == 0) {
+            *id = (uint64_t)ji(j, "id");
+            *state = (sr_job_state)ji(j, "st");
+            rc = SR_OK;
+        }
+        json_decref(j);
+        /* a ticket is handed off once (sr_ticket.handed_off): a handoff
+         * gone from the outbox was dropped, no earlier one is there */
+        if (rc == SR_OK || got == SR_ENOTFOUND) {
+            srp_store_cursor_end(txn, cur);
+            return rc;
+        }
+    }
     srp_u64_key(kb, before);
     k.mv_size = 8;
     k.mv_data = kb;
@@ -837,6 +900,13 @@ static void log_outcome(sr_store *st, const json_t *j, const srp_delivery *d,
                f->state == SR_JOB_FAILED ? "failed for good" : "will retry", d->why);
 }
 
+/* job_budget - the seconds a job may take: its most requests, each with
+ * the longest connect and transfer (config.c refuses a shorter lease) */
+static int job_budget(const sr_config *cfg)
+{
+    return SRP_JOB_MAX_REQUESTS * (cfg->http_timeout + cfg->http_connect_timeout);
+}
+
 /* batch_size - how many jobs one worker leases at once: all of them must
  * be delivered well inside the lease even if each makes the most requests
  * a job can make (SRP_JOB_MAX_REQUESTS) and every one times out; a job
@@ -859,8 +929,8 @@ static size_t batch_size(const sr_config *cfg, size_t left)
  * context current now (a reload takes effect at the next batch).
  * *claimed gets the number of jobs; SR_ENOTFOUND when none was due. */
 static int run_batch(sr_store *store, const char *target, const char *worker, size_t left,
-                     int64_t due_by, void **http, size_t *claimed, size_t *ok, size_t *bad,
-                     sr_error *err)
+                     int64_t due_by, const atomic_int *stop, void **http, size_t *claimed,
+                     size_t *ok, size_t *bad, sr_error *err)
 {
     srp_pin pin;
     sr_store *st = srp_store_pin(store, &pin);
@@ -869,6 +939,7 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     finish_job f[CLAIM_BATCH];
     int rcs[CLAIM_BATCH];
     finish_many fm = {f, 0, rcs};
+    size_t started = 0;
     int rc;
 
     *claimed = 0;
@@ -884,6 +955,27 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     if (*http == NULL)
         *http = srp_http_handle();
     for (size_t i = 0; i < c.n; i++) {
+        /* a job starts only with its worst case left on the lease: the
+         * jobs before it may have taken longer than budgeted (a stalled
+         * disk, a stopped process, a clock step), and a job whose lease
+         * ends while it is sent is claimed and sent again elsewhere.  The
+         * first was just claimed (a lease may be exactly one job's budget) */
+        int64_t rest = ji(c.jobs[i], "lease") - srp_now();
+        int stopping = stop && atomic_load(stop);
+        if (i > 0 && (stopping || rest < job_budget(st->cfg))) {
+            memset(&d[i], 0, sizeof(d[i]));
+            if (stopping)
+                snprintf(d[i].why, sizeof(d[i].why), "left for the next worker: stopping");
+            else
+                snprintf(d[i].why, sizeof(d[i].why),
+                         "left for the next lease: %lld s of this one left, a job may need %d s",
+                         (long long)rest, job_budget(st->cfg));
+            f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
+                                .release = 1, .now = srp_now()};
+            rcs[i] = SR_OK;
+            continue;
+        }
+        started++;
         deliver(st, *http, c.jobs[i], &d[i]);
         f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
                             .remote_id = d[i].remote_id, .why = d[i].why,
@@ -898,6 +990,14 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     rc = srp_store_write(st, finish_many_write, &fm, err);
     for (size_t i = 0; i < c.n; i++) {
         int r = rc != SR_OK ? rc : rcs[i];
+        if (f[i].release) {
+            /* r != SR_OK: the lease ran out and another worker has it */
+            if (r == SR_OK)
+                sr_log(st->ctx, SR_LOG_NOTICE, "T%lld: job %lld %s", ji(c.jobs[i], "tk"),
+                       ji(c.jobs[i], "id"), d[i].why);
+            json_decref(c.jobs[i]);
+            continue;
+        }
         log_outcome(st, c.jobs[i], &d[i], &f[i], r);
         if (r == SR_OK && d[i].outcome == SRP_DELIVERED)
             (*ok)++;
@@ -905,13 +1005,15 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
             (*bad)++;
         json_decref(c.jobs[i]);
     }
-    *claimed = c.n;
+    *claimed = started;   /* released jobs are claimed again by the next round */
     srp_store_unpin(&pin);
     return rc;
 }
 
-int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
-                       size_t *delivered, size_t *failed, sr_error *err)
+/* run_jobs - sr_outbox_run_jobs that ends early, between jobs, once *stop
+ * is set (the worker thread being stopped); stop may be NULL */
+static int run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
+                    const atomic_int *stop, size_t *delivered, size_t *failed, sr_error *err)
 {
     static const struct {
         unsigned bit;
@@ -932,15 +1034,15 @@ int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t m
         snprintf(wname, sizeof(wname), "%.40s:%ld", st->instance, (long)getpid());
         worker = wname;
     }
-    while (rc == SR_OK && (max == 0 || n < max)) {
+    while (rc == SR_OK && (max == 0 || n < max) && !(stop && atomic_load(stop))) {
         size_t round = 0;
         for (size_t k = 0; k < SR_ARRAY_LEN(kinds) && (max == 0 || n < max); k++) {
             size_t got = 0;
             sr_error e;
-            if (!(what & kinds[k].bit))
+            if (!(what & kinds[k].bit) || (stop && atomic_load(stop)))
                 continue;
-            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, due_by, &http, &got,
-                           &ok, &bad, &e);
+            rc = run_batch(st, kinds[k].target, worker, max ? max - n : 0, due_by, stop, &http,
+                           &got, &ok, &bad, &e);
             if (rc == SR_ENOTFOUND) {
                 rc = SR_OK;
                 continue;
@@ -962,6 +1064,12 @@ int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t m
     if (failed)
         *failed = bad;
     return rc;
+}
+
+int sr_outbox_run_jobs(sr_store *st, unsigned what, const char *worker, size_t max,
+                       size_t *delivered, size_t *failed, sr_error *err)
+{
+    return run_jobs(st, what, worker, max, NULL, delivered, failed, err);
 }
 
 int sr_outbox_run(sr_store *st, const char *worker, size_t max, size_t *delivered,
@@ -1010,6 +1118,7 @@ struct sr_outbox_worker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop, kicked;
+    atomic_int stopping;   /* stop, read by the run between jobs */
 };
 
 static void *worker_main(void *arg)
@@ -1022,7 +1131,7 @@ static void *worker_main(void *arg)
         struct timespec ts;
         w->kicked = 0;
         pthread_mutex_unlock(&w->mu);
-        sr_outbox_run_jobs(w->st, w->what, w->name, 0, NULL, NULL, NULL);
+        run_jobs(w->st, w->what, w->name, 0, &w->stopping, NULL, NULL, NULL);
         if (++n % 64 == 0) {
             int dead = 0;
             mdb_reader_check(w->st->env, &dead);
@@ -1060,6 +1169,7 @@ sr_outbox_worker *sr_outbox_worker_start_jobs(sr_store *st, unsigned what, const
     }
     w->st = st;
     w->what = what;
+    atomic_init(&w->stopping, 0);
     w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
     if (worker && *worker)
         srp_strlcpy(w->name, worker, sizeof(w->name));
@@ -1093,6 +1203,7 @@ void sr_outbox_worker_stop(sr_outbox_worker *w)
         return;
     pthread_mutex_lock(&w->mu);
     w->stop = 1;
+    atomic_store(&w->stopping, 1);
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);

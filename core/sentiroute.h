@@ -893,7 +893,8 @@ int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const 
 int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
                    int retry_after, const char *why, sr_error *err);
 
-/* sr_outbox_retry - make a failed (or pending) job due now, attempts reset. */
+/* sr_outbox_retry - make a failed (or pending) job due now, attempts reset;
+ * SR_EEXIST while a worker holds its lease (it is being sent). */
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err);
 
 /* sr_outbox_drop - delete a job (an admin's decision; logged). */

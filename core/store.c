@@ -32,6 +32,7 @@
 #include "jsonw.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,9 +81,11 @@ const char *sr_job_state_name(sr_job_state s)
     return (unsigned)s < 3 ? job_states[s] : "pending";
 }
 
+_Atomic int64_t srp_clock_skew;
+
 int64_t srp_now(void)
 {
-    return (int64_t)time(NULL);
+    return (int64_t)time(NULL) + atomic_load_explicit(&srp_clock_skew, memory_order_relaxed);
 }
 
 /* srp_mdb_error - an LMDB failure as SR_ESTORE */

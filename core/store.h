@@ -139,7 +139,11 @@ int srp_outbox_set(sr_store *st, MDB_txn *txn, uint64_t id, const char *key, jso
 /* srp_job_json - the stored job record (new ref) for the driver */
 int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err);
 
+/* srp_now - the store's clock (leases, backoff, job times): time(NULL)
+ * plus srp_clock_skew, which only tests set (to move past a lease without
+ * waiting for it) */
 int64_t srp_now(void);
+extern _Atomic int64_t srp_clock_skew;
 
 /* srp_profile_lookup - 1 and *out when key ("e:..", "p:..", "j:..") has a profile */
 int srp_profile_lookup(sr_store *st, MDB_txn *txn, const char *key, sr_profile *out);

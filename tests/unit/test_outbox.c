@@ -7,10 +7,13 @@
 
 #include "store_testutil.h"
 
+#include "store.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -266,6 +269,37 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     st_fx_free(f);
 }
 
+/* "outbox retry" of a job a worker is sending right now (pending, leased):
+ * it is refused, naming the worker, instead of clearing the lease, which
+ * let a second worker claim and send the job again while the first was
+ * still at it (a doubled ticket) and threw the first one's outcome away */
+static void test_retry_leaves_a_leased_job_alone(void **state)
+{
+    st_fx *f = fx_new(NULL);
+    sr_job a, b;
+    sr_error err;
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_EEXIST);
+    if (strstr(err.msg, "A") == NULL)
+        fail_msg("retry refused with \"%s\"", err.msg);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
+    sr_job_clear(&a);
+    /* a pending job in its backoff, leased to no one, is made due now */
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "b@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 0, 600, "HTTP 503", &err), SR_OK);
+    assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_OK);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_OK);
+    assert_int_equal(b.id, a.id);
+    sr_job_clear(&a);
+    sr_job_clear(&b);
+    st_fx_free(f);
+}
+
 static sr_job *job_of(sr_job *v, size_t n, uint64_t id)
 {
     for (size_t i = 0; i < n; i++)
@@ -331,6 +365,144 @@ static void test_comments_follow_a_parked_handoff(void **state)
     assert_int_equal(a.id, r2.job_id);
     assert_int_equal(a.attempts, 1);
     sr_job_clear(&a);
+    st_fx_free(f);
+}
+
+/* fill_done - n finished handoff jobs of other tickets (a busy outbox) */
+static int fill_done(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    size_t n = *(size_t *)arg;
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *snap = json_pack("{ss ss}", "subject", "my order is late, please help",
+                                 "requester", "someone@example.com");
+        srp_jobspec spec = {"handoff", "zendesk", 900000 + i, 1, NULL, NULL, snap};
+        unsigned char k[8];
+        MDB_val key = {8, k};
+        uint64_t id;
+        int rc = srp_outbox_add(st, txn, &spec, 1, &id, err);
+        json_decref(snap);
+        if (rc != SR_OK)
+            return rc;
+        srp_u64_key(k, id);
+        mdb_del(txn, st->pending, &key, NULL);
+    }
+    return SR_OK;
+}
+
+/* unindex - the store as the code before the handoff index left it */
+static int unindex(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    unsigned char kb[11] = {'h', 'o', ':'};
+    MDB_val k = {sizeof(kb), kb};
+
+    (void)err;
+    srp_u64_key(kb + 3, *(uint64_t *)arg);
+    mdb_del(txn, st->meta, &k, NULL);
+    return SR_OK;
+}
+
+/* reindex - the key the handoff index keeps for r's handoff */
+static int reindex(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    const sr_ingest_result *r = arg;
+    unsigned char kb[11] = {'h', 'o', ':'}, vb[8];
+    MDB_val k = {sizeof(kb), kb}, v = {sizeof(vb), vb};
+
+    (void)err;
+    srp_u64_key(kb + 3, r->ticket_id);
+    srp_u64_key(vb, r->job_id);
+    return mdb_put(txn, st->meta, &k, &v, 0) == 0 ? SR_OK : SR_ESTORE;
+}
+
+static st_fx *write_fx;
+static void store_write(srp_wfn fn, void *arg)
+{
+    srp_pin pin;
+    sr_error err;
+    int rc = srp_store_write(srp_store_pin(write_fx->st, &pin), fn, arg, &err);
+
+    srp_store_unpin(&pin);
+    if (rc != SR_OK)
+        fail_msg("write: %s", err.msg);
+}
+
+static double mono_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* a comment of a ticket whose handoff is parked finds that handoff through
+ * an index, not by reading every job queued since (that took ~0.8 s of the
+ * worker per comment with 100000 jobs between them); a store written
+ * before the index still finds the same job by reading */
+static void test_comment_finds_its_handoff_by_index(void **state)
+{
+    st_fx *f = fx_zendesk("http://127.0.0.1:9", "max_attempts = 1;");
+    sr_message *m;
+    sr_ingest_result r1;
+    sr_job a, *v, *c;
+    size_t n, ok, bad, fill = 40000;
+    sr_error err;
+    char want[64];
+    double best[2] = {1e9, 1e9};
+
+    (void)state;
+    write_fx = f;
+    m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry);
+    sr_message_set_message_id(m, "<ix@x>", NULL);
+    r1 = st_ingest(f->st, m);
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_fail(f->st, a.id, "A", 1, 0, "HTTP 401", &err), SR_OK);
+    sr_job_clear(&a);
+    store_write(fill_done, &fill);
+    snprintf(want, sizeof(want), "handoff (job %llu, failed)", (unsigned long long)r1.job_id);
+    for (int old = 0; old < 2; old++) {
+        if (old)
+            store_write(unindex, &r1.ticket_id);
+        for (int i = 0; i < 3; i++) {
+            sr_ingest_result rc;
+            double t0;
+            m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", "and another thing");
+            sr_message_set_in_reply_to(m, "<ix@x>", NULL);
+            rc = st_ingest(f->st, m);
+            assert_int_equal(rc.ticket_id, r1.ticket_id);
+            t0 = mono_s();
+            sr_outbox_run(f->st, "w", 0, &ok, &bad, NULL);
+            t0 = mono_s() - t0;
+            best[old] = t0 < best[old] ? t0 : best[old];
+            sr_outbox_list(f->st, 1u << SR_JOB_FAILED, &v, &n, NULL);
+            c = job_of(v, n, rc.job_id);
+            if (c == NULL || strstr(c->last_error, want) == NULL)
+                fail_msg("comment parked with \"%s\", want \"%s\"", c ? c->last_error : "",
+                         want);
+            sr_outbox_list_free(v, n);
+        }
+    }
+    if (best[0] * 5 > best[1])
+        fail_msg("comment parked in %.4f s with the index, %.4f s reading %zu jobs", best[0],
+                 best[1], fill);
+    /* a dropped handoff: its comments are parked saying so, both ways */
+    assert_int_equal(sr_outbox_drop(f->st, r1.job_id, &err), SR_OK);
+    for (int old = 0; old < 2; old++) {
+        sr_ingest_result rc;
+        if (!old)
+            store_write(reindex, &r1);
+        else
+            store_write(unindex, &r1.ticket_id);
+        m = st_msg(SR_CHANNEL_EMAIL, "a@example.com", "still there?");
+        sr_message_set_in_reply_to(m, "<ix@x>", NULL);
+        rc = st_ingest(f->st, m);
+        sr_outbox_run(f->st, "w", 0, &ok, &bad, NULL);
+        sr_outbox_list(f->st, 1u << SR_JOB_FAILED, &v, &n, NULL);
+        c = job_of(v, n, rc.job_id);
+        if (c == NULL || strstr(c->last_error, "was dropped") == NULL)
+            fail_msg("comment parked with \"%s\"", c ? c->last_error : "");
+        sr_outbox_list_free(v, n);
+    }
     st_fx_free(f);
 }
 
@@ -561,6 +733,186 @@ static void test_batch_fits_the_lease_in_the_worst_case(void **state)
     st_fx_free(l.f);
 }
 
+/* slowdesk - a Zendesk that creates each ticket it is sent (201) and
+ * notes, for each POST, the job (by its Idempotency-Key) and how much of
+ * that job's lease was left when it came; after the first one it moves the
+ * store's clock on by `bump` s: the first job took that long */
+typedef struct slowdesk {
+    int fd;
+    pthread_t th;
+    st_fx *f;
+    int bump;
+    size_t n;
+    uint64_t job[4];
+    int64_t left[4];
+} slowdesk;
+
+static void *slowdesk_main(void *arg)
+{
+    slowdesk *s = arg;
+
+    while (s->n < sizeof(s->job) / sizeof(s->job[0])) {
+        char req[16384], resp[256], body[64];
+        size_t got = 0;
+        const char *end = NULL, *cl, *key;
+        int c = accept(s->fd, NULL, NULL);
+        sr_job *v;
+        size_t nv;
+        if (c < 0)
+            break;
+        /* the headers, then Content-Length bytes of body */
+        while (got < sizeof(req) - 1) {
+            ssize_t r = read(c, req + got, sizeof(req) - 1 - got);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            req[got] = '\0';
+            if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+                cl = strcasestr(req, "Content-Length:");
+                if (cl == NULL || got >= (size_t)(end + 4 - req) + strtoul(cl + 15, NULL, 10))
+                    break;
+            }
+        }
+        key = strcasestr(req, "Idempotency-Key: sr-unit-j");
+        s->job[s->n] = key ? strtoull(key + 26, NULL, 10) : 0;
+        s->left[s->n] = -9999;
+        if (sr_outbox_list(s->f->st, 1u << SR_JOB_PENDING, &v, &nv, NULL) == SR_OK) {
+            for (size_t i = 0; i < nv; i++)
+                if (v[i].id == s->job[s->n] && strcmp(v[i].claimed_by, "w") == 0)
+                    s->left[s->n] = v[i].lease_until - srp_now();
+            sr_outbox_list_free(v, nv);
+        }
+        if (s->n++ == 0)
+            atomic_fetch_add(&srp_clock_skew, s->bump);
+        snprintf(body, sizeof(body), "{\"ticket\":{\"id\":%zu}}", 100 + s->n);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                 strlen(body), body);
+        if (write(c, resp, strlen(resp)) < 0)
+            fail_msg("write");
+        close(c);
+    }
+    return NULL;
+}
+
+/* a worker that spent long on the first job of its batch (a slow helpdesk,
+ * a stalled disk, a stopped process) does not start the next one with less
+ * lease left than a job may need: that job's lease could run out while it
+ * is sent, and another worker would claim and send it again.  It is left
+ * for a fresh lease, without counting an attempt */
+static void test_each_job_starts_with_its_lease(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char url[64];
+    slowdesk s = {0};
+    sr_job *v;
+    size_t n, ok = 0, bad = 0;
+    /* a job's budget: five requests of timeout + connect_timeout (1 + 1 s);
+     * lease 60 s: two jobs to a batch (each budgeted 5 x 3 s in 30 s) */
+    const int64_t budget = 5 * (1 + 1);
+
+    (void)state;
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (s.fd < 0 || bind(s.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(s.fd, 4) != 0 || getsockname(s.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    s.f = fx_zendesk(url, "timeout = 1; connect_timeout = 1; lease = 60;");
+    s.bump = 52;   /* 8 s of the lease left after the first job */
+    st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "first@example.com", angry));
+    st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "second@example.com", angry));
+    if (pthread_create(&s.th, NULL, slowdesk_main, &s) != 0)
+        fail_msg("thread");
+    sr_outbox_run(s.f->st, "w", 0, &ok, &bad, NULL);
+    shutdown(s.fd, SHUT_RDWR);
+    pthread_join(s.th, NULL);
+    close(s.fd);
+    atomic_store(&srp_clock_skew, 0);
+    assert_int_equal(ok, 2);
+    assert_int_equal(s.n, 2);
+    for (size_t i = 0; i < s.n; i++)
+        if (s.left[i] < budget)
+            fail_msg("job %llu sent with %lld s of its lease left, a job may need %lld s",
+                     (unsigned long long)s.job[i], (long long)s.left[i], (long long)budget);
+    /* the job left for the next lease made no attempt there */
+    sr_outbox_list(s.f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].state, SR_JOB_DONE);
+        assert_int_equal(v[i].attempts, 1);
+    }
+    sr_outbox_list_free(v, n);
+    st_fx_free(s.f);
+}
+
+/* slowfail - a helpdesk that holds each connection for 1 s, then hangs up */
+typedef struct slowfail {
+    int fd;
+    pthread_t th;
+    atomic_int n;
+} slowfail;
+
+static void *slowfail_main(void *arg)
+{
+    slowfail *s = arg;
+
+    for (;;) {
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0)
+            break;
+        atomic_fetch_add(&s->n, 1);
+        usleep(1000 * 1000);
+        close(c);
+    }
+    return NULL;
+}
+
+/* stopping the worker thread (a daemon's shutdown) waits for the job being
+ * sent, not for every job that was due when its pass began: with a
+ * backlog and a slow helpdesk that took hours, past any service manager's
+ * stop timeout */
+static void test_worker_stops_between_jobs(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char url[64];
+    slowfail s = {.fd = -1};
+    sr_outbox_worker *w;
+    sr_error err;
+    double t0;
+    st_fx *f;
+
+    (void)state;
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (s.fd < 0 || bind(s.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(s.fd, 16) != 0 || getsockname(s.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    f = fx_zendesk(url, "timeout = 5; connect_timeout = 1; backoff_base = 60;");
+    for (int i = 0; i < 6; i++) {
+        char who[64];
+        snprintf(who, sizeof(who), "c%d@example.com", i);
+        st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, who, angry));
+    }
+    if (pthread_create(&s.th, NULL, slowfail_main, &s) != 0)
+        fail_msg("thread");
+    w = sr_outbox_worker_start(f->st, "thread", 50, &err);
+    assert_non_null(w);
+    while (atomic_load(&s.n) == 0)
+        usleep(10 * 1000);
+    t0 = mono_s();
+    sr_outbox_worker_stop(w);
+    t0 = mono_s() - t0;
+    shutdown(s.fd, SHUT_RDWR);
+    pthread_join(s.th, NULL);
+    close(s.fd);
+    if (t0 > 2.5 || atomic_load(&s.n) > 2)
+        fail_msg("the worker stopped after %.1f s and %d of the 6 jobs", t0, atomic_load(&s.n));
+    st_fx_free(f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -585,14 +937,18 @@ int main(void)
         cmocka_unit_test(test_expired_lease_is_claimed_again),
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
+        cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
         cmocka_unit_test(test_order_holds_with_many_tickets_waiting),
         cmocka_unit_test(test_comments_follow_a_parked_handoff),
+        cmocka_unit_test(test_comment_finds_its_handoff_by_index),
         cmocka_unit_test(test_method_none_answers_with_links),
         cmocka_unit_test(test_method_helpdesk_is_local),
         cmocka_unit_test(test_a_run_tries_each_job_once),
         cmocka_unit_test(test_batch_fits_the_lease_in_the_worst_case),
+        cmocka_unit_test(test_each_job_starts_with_its_lease),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
+        cmocka_unit_test(test_worker_stops_between_jobs),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
 }
