@@ -320,6 +320,40 @@ def gg_message(m):
         need(is_str(m["external_id"]) and len(m["external_id"]) <= 255, 400, gg_bad("external_id"))
 
 
+def gg_query(q, allowed):
+    """Gorgias answers 400 to unknown parameters (reference/gorgias.md, Errors);
+    one value each"""
+    for k, v in q.items():
+        need(k in allowed, 400, gg_bad("unknown parameter %s" % k))
+        need(len(v) == 1, 400, gg_bad("%s given twice" % k))
+
+
+def gg_cursor(start):
+    # opaque, short-lived, base64 with '+', '/' and '=' as Gorgias' are: a
+    # client must pass meta.next_cursor back URL-encoded, unchanged
+    return base64.b64encode(b"\xfb\xff" + ("next__%d" % start).encode()).decode()
+
+
+def gg_page(items, q, default):
+    """cursor pagination (Gorgias' list endpoints): limit 1..100, cursor
+    from a previous answer's meta.next_cursor, null on the last page"""
+    lim = q.get("limit", [str(default)])[0]
+    need(lim.isdigit() and 1 <= int(lim) <= 100, 400, gg_bad("limit: 1 to 100"))
+    start = 0
+    if "cursor" in q:
+        try:
+            raw = base64.b64decode(q["cursor"][0], validate=True)
+            need(raw.startswith(b"\xfb\xff"), 400, gg_bad("invalid cursor"))
+            start = int(raw[2:].decode().split("__")[1])
+        except (ValueError, IndexError, UnicodeDecodeError):
+            raise Reject(400, gg_bad("invalid cursor"))
+    n = int(lim)
+    nxt = gg_cursor(start + n) if len(items) > start + n else None
+    prev = gg_cursor(max(start - n, 0)) if start > 0 else None
+    return 200, {"object": "list", "data": items[start:start + n],
+                 "meta": {"next_cursor": nxt, "prev_cursor": prev}}, {}, False
+
+
 def mode_gorgias(h, url, body):
     need(basic_ok(h, ARGS.user, ARGS.secret), 401, gg_bad("Unauthorized"))
     p = url.path
@@ -349,10 +383,11 @@ def mode_gorgias(h, url, body):
             STATE["comments"][str(tid)] = [dict(m, id=new_id()) for m in msgs]
         return 201, {"id": tid, "external_id": body.get("external_id")}, {}, True
     if h.command == "GET" and p == "/api/tickets":
+        gg_query(q, {"external_id", "cursor", "limit", "order_by"})
         ext = q.get("external_id", [None])[0]
         with LOCK:
             found = [{"id": t["id"], "external_id": t.get("external_id")} for t in STATE["tickets"] if ext is None or t.get("external_id") == ext]
-        return 200, {"data": found, "meta": {}}, {}, False
+        return gg_page(found, q, 30)
     m = re.fullmatch(r"/api/tickets/(\d+)/messages", p)
     if m and h.command == "POST":
         gg_message(body)
@@ -372,23 +407,18 @@ def mode_gorgias(h, url, body):
     if h.command == "GET" and p == "/api/messages":
         # GET /api/messages: cursor pages, limit 1..100 (default 30),
         # order_by created_datetime:desc (default) or :asc, ticket_id filter
+        gg_query(q, {"cursor", "limit", "order_by", "ticket_id"})
         tid = q.get("ticket_id", [None])[0]
         need(tid is None or tid.isdigit(), 400, gg_bad("ticket_id must be an integer"))
-        lim = q.get("limit", ["30"])[0]
-        need(lim.isdigit() and 1 <= int(lim) <= 100, 400, gg_bad("limit: 1 to 100"))
         order = q.get("order_by", ["created_datetime:desc"])[0]
         need(order in ("created_datetime:asc", "created_datetime:desc"), 400, gg_bad("order_by"))
-        cur = q.get("cursor", ["0"])[0]
-        need(cur.isdigit(), 400, gg_bad("cursor"))
         with LOCK:
             if tid is None:
                 c = [dict(x, ticket_id=int(k)) for k, v in STATE["comments"].items() for x in v]
             else:
                 c = [dict(x, ticket_id=int(tid)) for x in STATE["comments"].get(tid, [])]
         c.sort(key=lambda x: x["id"], reverse=order.endswith(":desc"))
-        start, n = int(cur), int(lim)
-        nxt = str(start + n) if len(c) > start + n else None
-        return 200, {"data": c[start:start + n], "meta": {"next_cursor": nxt, "prev_cursor": None}}, {}, False
+        return gg_page(c, q, 30)
     raise Reject(404, gg_bad("not found"))
 
 

@@ -23,7 +23,7 @@ SECTION = {
 }
 MODES = ["zendesk", "gorgias", "rt"]
 PER_MODE = 4
-EXTRA = {"zendesk": 2, "gorgias": 1}
+EXTRA = {"zendesk": 2, "gorgias": 2}
 tap = srtest.Tap(PER_MODE * len(MODES) + sum(EXTRA.values()))
 
 
@@ -126,6 +126,34 @@ def test_mode(mode):
                "%s: a retried note is found on a ticket with more than 100 comments" % mode,
                "count=%d jobs=%s rejected=%s %s" % (text.count("Unique-long-79"), json.dumps(jobs),
                                                     st["rejected"], err[-800:]))
+    if mode == "gorgias":
+        fake.stop()
+        # 7. agents answered more than a page of messages after the one whose
+        # answer was lost (the job was parked meanwhile): newest first, that
+        # message is on page 2 of GET /api/messages, reached by following
+        # meta.next_cursor (reference/gorgias.md; the fake's cursors are
+        # opaque base64 with '+' and '/', so they must go back URL-encoded)
+        fake, conf, store = setup(mode, 1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd7@example.com>")
+        run(conf, store)
+        fake.faults(drop=1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-paged-80",
+                      "--in-reply-to", "<rd7@example.com>")
+        run(conf, store)
+        rid = fake.state()["tickets"][0]["id"]
+        req = urllib.request.Request(fake.url + "/_comments", data=json.dumps({"id": rid, "n": 150}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        failed, err = park_and_requeue(conf, store)
+        st = fake.state()
+        text = json.dumps(st["comments"])
+        jobs = srtest.jobs(conf, store)
+        tap.ok(len(failed) == 1 and text.count("Unique-paged-80") == 1
+               and all(j["state"] == "done" for j in jobs) and not st["rejected"],
+               "%s: a requeued message is found past the first page of the newest messages" % mode,
+               "failed=%d count=%d jobs=%s rejected=%s %s" % (len(failed), text.count("Unique-paged-80"),
+                                                            json.dumps(jobs), st["rejected"], err[-800:]))
     if mode == "zendesk":
         fake.stop()
         # 6. Zendesk knows our Idempotency-Key for another body that made no
