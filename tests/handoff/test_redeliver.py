@@ -23,7 +23,7 @@ SECTION = {
 }
 MODES = ["zendesk", "gorgias", "rt"]
 PER_MODE = 4
-EXTRA = {"zendesk": 2, "gorgias": 2}
+EXTRA = {"zendesk": 3, "gorgias": 2}
 tap = srtest.Tap(PER_MODE * len(MODES) + sum(EXTRA.values()))
 
 
@@ -126,6 +126,37 @@ def test_mode(mode):
                "%s: a retried note is found on a ticket with more than 100 comments" % mode,
                "count=%d jobs=%s rejected=%s %s" % (text.count("Unique-long-79"), json.dumps(jobs),
                                                     st["rejected"], err[-800:]))
+    if mode == "zendesk":
+        fake.stop()
+        # 8. a note that never reached Zendesk (503), parked; the ticket's
+        # later notes go on (sr-rd-j3 ... sr-rd-j20); requeued, the note's
+        # "sentiroute-ref: sr-rd-j2" is no proof that it was posted when
+        # only "sentiroute-ref: sr-rd-j20" is there
+        fake, conf, store = setup(mode, 1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd8@example.com>")
+        run(conf, store)
+        fake.faults(status=[503])
+        srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-prefix-81",
+                      "--in-reply-to", "<rd8@example.com>")
+        run(conf, store)
+        parked = srtest.jobs(conf, store, "failed")
+        key = parked[0]["idempotency_key"] if parked else "?"
+        for i in range(40):
+            if any(j["idempotency_key"].startswith(key) and j["idempotency_key"] != key
+                   for j in srtest.jobs(conf, store)):
+                break
+            srtest.ingest(conf, store, "email", "jane@example.com", "and again %d" % i,
+                          "--in-reply-to", "<rd8@example.com>")
+        run(conf, store)
+        failed, err = park_and_requeue(conf, store)
+        st = fake.state()
+        notes = [c["body"] for v in st["comments"].values() for c in v
+                 if c["body"].endswith("sentiroute-ref: " + key)]
+        jobs = srtest.jobs(conf, store)
+        tap.ok(len(failed) == 1 and len(notes) == 1 and all(j["state"] == "done" for j in jobs),
+               "zendesk: a requeued note is not taken as posted because a later job's key starts with its key",
+               "failed=%d notes=%d key=%s jobs=%d %s" % (len(failed), len(notes), key, len(jobs), err[-800:]))
     if mode == "gorgias":
         fake.stop()
         # 7. agents answered more than a page of messages after the one whose
