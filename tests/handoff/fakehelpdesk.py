@@ -15,9 +15,11 @@ and served at GET /_state; faults are injected with POST /_faults:
                                 (the "unknown outcome" case)
   {"garbage": N}                answer the next N GET requests 200 with an
                                 HTML page (a proxy's or a maintenance page)
-POST /_comments {"id": N, "n": K} adds K agent comments to ticket N (a
-long conversation: Zendesk lists comments 100 a page, Gorgias messages
-at most 100 a page, newest first on GET /api/messages).
+POST /_comments {"id": N, "n": K, "size": S} adds K agent comments to
+ticket N (a long conversation: Zendesk lists comments 100 a page, Gorgias
+messages at most 100 a page, newest first on GET /api/messages), each
+with S bytes of text (Zendesk: as body, html_body and plain_body;
+Gorgias: body_text, body_html, stripped_text, stripped_html).
 POST /_idem {"key": K} makes Zendesk remember Idempotency-Key K for another
 body that made no ticket (a first attempt whose body has changed since):
 a create under K gets 400 IdempotentRequestError.
@@ -120,8 +122,16 @@ class Handler(BaseHTTPRequestHandler):
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with LOCK:
                 c = STATE["comments"].get(str(obj.get("id")))
+                # "size": bytes of text per comment (a long email thread:
+                # Zendesk answers body, html_body and plain_body for each)
+                pad = "x" * max(obj.get("size", 0) - 16, 0)
                 for i in range(obj.get("n", 0) if c is not None else 0):
-                    c.append({"id": new_id(), "body": "agent note %d" % i, "public": False})
+                    c.append({"id": new_id(), "body": "agent note %d %s" % (i, pad), "public": False})
+                    if pad and ARGS.mode == "zendesk":
+                        c[-1]["html_body"] = c[-1]["plain_body"] = c[-1]["body"]
+                    elif pad:   # Gorgias' TicketMessage: four bodies
+                        for k in ("body_text", "body_html", "stripped_text", "stripped_html"):
+                            c[-1][k] = c[-1]["body"]
             return self.send(200 if c is not None else 404, {"added": obj.get("n", 0)})
         if url.path == "/_faults":
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")

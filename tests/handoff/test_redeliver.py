@@ -23,7 +23,7 @@ SECTION = {
 }
 MODES = ["zendesk", "gorgias", "rt"]
 PER_MODE = 4
-EXTRA = {"zendesk": 3, "gorgias": 2}
+EXTRA = {"zendesk": 4, "gorgias": 3}
 tap = srtest.Tap(PER_MODE * len(MODES) + sum(EXTRA.values()))
 
 
@@ -126,6 +126,31 @@ def test_mode(mode):
                "%s: a retried note is found on a ticket with more than 100 comments" % mode,
                "count=%d jobs=%s rejected=%s %s" % (text.count("Unique-long-79"), json.dumps(jobs),
                                                     st["rejected"], err[-800:]))
+    if mode in ("zendesk", "gorgias"):
+        fake.stop()
+        # 9. a long email thread: 150 comments of 5 kB text, so one page of
+        # the newest 100 is well over 1 MiB of JSON; the retry's lookup must
+        # still read it (not fail on every attempt until the job is parked)
+        fake, conf, store = setup(mode, 3)
+        srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd9@example.com>")
+        run(conf, store)
+        rid = fake.state()["tickets"][0]["id"]
+        req = urllib.request.Request(fake.url + "/_comments",
+                                     data=json.dumps({"id": rid, "n": 150, "size": 5000}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        fake.faults(drop=1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "Still here. Unique-big-82",
+                      "--in-reply-to", "<rd9@example.com>")
+        rc, out, err = run(conf, store)
+        st = fake.state()
+        count = sum(json.dumps(c).count("Unique-big-82") for v in st["comments"].values() for c in v)
+        jobs = srtest.jobs(conf, store)
+        tap.ok(count == 1 and all(j["state"] == "done" for j in jobs) and not st["rejected"],
+               "%s: a retry's lookup reads a page of 100 long comments (over 1 MiB)" % mode,
+               "count=%d jobs=%s %s" % (count, json.dumps([(j["state"], j["attempts"], j["last_error"]) for j in jobs]),
+                                        err[-600:]))
     if mode == "zendesk":
         fake.stop()
         # 8. a note that never reached Zendesk (503), parked; the ticket's
