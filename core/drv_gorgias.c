@@ -12,7 +12,8 @@
  * /api/messages?ticket_id=ID, cursor pages of at most 100, newest first
  * with order_by=created_datetime:desc; the older per-ticket list is oldest
  * first and paged, so a long ticket's recent message is not on its first
- * page).
+ * page).  Lookups follow meta.next_cursor for up to four pages (the job's
+ * fifth request is its POST).
  */
 #include "build-config.h"
 
@@ -26,26 +27,53 @@
 #include <string.h>
 #include <time.h>
 
-/* get_list - GET url; the "data" array's first element whose field equals
- * want (any element when field is NULL): 1 found, 0 not, -1 error */
+/* pages one lookup reads: the job's other request is its POST
+ * (SRP_JOB_MAX_REQUESTS in all) */
+#define GG_LOOKUP_PAGES (SRP_JOB_MAX_REQUESTS - 1)
+
+/* get_list - GET url (it has a query) and the pages after it, following
+ * meta.next_cursor (Gorgias' cursor pagination: pass it back as cursor=,
+ * null on the last page), at most GG_LOOKUP_PAGES; the first element of
+ * "data" whose field equals want: 1 found, 0 not, -1 error */
 static int get_list(const srp_payload *p, const char *hdr, const char *url, const char *field,
                     const char *want, char *id, size_t size, srp_delivery *d)
 {
+    char page_url[2400], cur[1100];
+    const char *next;
     json_t *j, *e;
     size_t i;
-    int found = 0;
+    int found = 0, page;
 
-    if (srp_http_get_json(p, url, hdr, "gorgias lookup", "data", d, &j) != SR_OK)
-        return -1;
-    json_array_foreach(json_object_get(j, "data"), i, e) {
-        const char *v = json_string_value(json_object_get(e, field));
-        if (!found && v && strcmp(v, want) == 0) {
-            json_t *jid = json_object_get(e, "id");
-            snprintf(id, size, "%lld", (long long)json_integer_value(jid));
-            found = 1;
+    srp_strlcpy(page_url, url, sizeof(page_url));
+    for (page = 1; !found; page++) {
+        if (srp_http_get_json(p, page_url, hdr, "gorgias lookup", "data", d, &j) != SR_OK)
+            return -1;
+        json_array_foreach(json_object_get(j, "data"), i, e) {
+            const char *v = json_string_value(json_object_get(e, field));
+            if (!found && v && strcmp(v, want) == 0) {
+                json_t *jid = json_object_get(e, "id");
+                snprintf(id, size, "%lld", (long long)json_integer_value(jid));
+                found = 1;
+            }
         }
+        next = json_string_value(json_object_get(json_object_get(j, "meta"), "next_cursor"));
+        if (found || next == NULL || !*next) {
+            json_decref(j);
+            break;
+        }
+        if (page >= GG_LOOKUP_PAGES || strlen(next) * 3 + 5 > sizeof(cur)) {
+            sr_log(p->ctx, SR_LOG_WARNING,
+                   "T%llu: gorgias lookup: %.20s %.80s not on the %d page(s) read (%s): taken"
+                   " as not there",
+                   (unsigned long long)p->ticket_id, field, want, page,
+                   page >= GG_LOOKUP_PAGES ? "the job's request budget" : "cursor too long");
+            json_decref(j);
+            break;
+        }
+        srp_url_escape(next, cur, sizeof(cur));
+        json_decref(j);
+        snprintf(page_url, sizeof(page_url), "%s&cursor=%s", url, cur);
     }
-    json_decref(j);
     return found;
 }
 

@@ -27,6 +27,7 @@
 #include "internal.h"
 #include "storeconf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,19 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
     srp_http_resp_free(&r);
 }
 
+/* has_marker - does body hold marker as a whole line end: followed by
+ * the end or white space, never by more key ("sentiroute-ref: sr-x-j2" is
+ * not in a note that ends "sentiroute-ref: sr-x-j20") */
+static int has_marker(const char *body, const char *marker)
+{
+    size_t n = strlen(marker);
+
+    for (const char *at = strstr(body, marker); at; at = strstr(at + 1, marker))
+        if (at[n] == '\0' || isspace((unsigned char)at[n]))
+            return 1;
+    return 0;
+}
+
 /* comment_seen - does the ticket already have a note with our marker? */
 static int comment_seen(const srp_payload *p, const char *hdr, const char *marker,
                         srp_delivery *d)
@@ -207,7 +221,7 @@ static int comment_seen(const srp_payload *p, const char *hdr, const char *marke
         return -1;
     json_array_foreach(json_object_get(j, "comments"), i, c) {
         const char *b = json_string_value(json_object_get(c, "body"));
-        if (b && strstr(b, marker))
+        if (b && has_marker(b, marker))
             seen = 1;
     }
     json_decref(j);

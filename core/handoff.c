@@ -108,14 +108,15 @@ void srp_drv_none(const srp_payload *p, srp_delivery *d)
     d->outcome = SRP_DELIVERED;
 }
 
-/* srp_send_text - one JSON request with the driver's auth header */
-int srp_send_text(const srp_payload *p, const char *method, const char *url,
-                  const char *auth_header, const char *const *extra, const char *text,
-                  srp_http_resp *resp)
+/* send_text - one JSON request with the driver's auth header, accepting
+ * an answer of up to max_answer bytes (0: SRP_HTTP_ANSWER_MAX) */
+static int send_text(const srp_payload *p, const char *method, const char *url,
+                     const char *auth_header, const char *const *extra, const char *text,
+                     size_t max_answer, srp_http_resp *resp)
 {
     const char *hdrs[12];
     size_t n = 0;
-    srp_http_req req = {method, url, hdrs, NULL, 0};
+    srp_http_req req = {method, url, hdrs, NULL, 0, max_answer};
 
     hdrs[n++] = "Accept: application/json";
     if (text != NULL) {
@@ -129,6 +130,13 @@ int srp_send_text(const srp_payload *p, const char *method, const char *url,
         hdrs[n++] = extra[i];
     hdrs[n] = NULL;
     return srp_http(p->cfg, p->http, &req, resp);
+}
+
+int srp_send_text(const srp_payload *p, const char *method, const char *url,
+                  const char *auth_header, const char *const *extra, const char *text,
+                  srp_http_resp *resp)
+{
+    return send_text(p, method, url, auth_header, extra, text, 0, resp);
 }
 
 /* srp_send_json - srp_send_text with the body serialized */
@@ -161,7 +169,8 @@ int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_he
     srp_http_resp r;
 
     *out = NULL;
-    if (srp_send_json(p, "GET", url, auth_header, NULL, NULL, &r) != SR_OK || r.status != 200) {
+    if (send_text(p, "GET", url, auth_header, NULL, NULL, SRP_HTTP_LOOKUP_MAX, &r) != SR_OK ||
+        r.status != 200) {
         srp_http_classify(&r, what, d);
         if (d->outcome == SRP_DELIVERED)
             d->outcome = SRP_RETRY;

@@ -99,7 +99,14 @@ typedef struct srp_http_req {
     const char *const *headers;   /* "Name: value", NULL-terminated */
     const char *body;
     size_t body_len;
+    size_t max_answer;         /* bytes of answer body accepted; 0: SRP_HTTP_ANSWER_MAX */
 } srp_http_req;
+
+/* the answer bodies srp_http accepts: 1 MiB, and for the drivers' lookups
+ * (a page of 100 comments or messages of a long email thread, each with
+ * its text, HTML and plain bodies) 8 MiB; a larger answer is an error */
+#define SRP_HTTP_ANSWER_MAX ((size_t)1 << 20)
+#define SRP_HTTP_LOOKUP_MAX ((size_t)8 << 20)
 
 typedef struct srp_http_resp {
     long status;               /* 0: no response (network error, timeout) */
@@ -109,6 +116,7 @@ typedef struct srp_http_resp {
     char location[256];
     char idem_lookup[16];      /* x-idempotency-lookup */
     char error[256];           /* curl's error when status == 0 */
+    size_t max_answer;         /* from the request */
 } srp_http_resp;
 
 /* srp_http - one request with the config's timeouts and TLS verification,

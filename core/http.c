@@ -24,7 +24,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define BODY_MAX (1u << 20)
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -32,8 +31,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     size_t n = size * nmemb;
     char *nb;
 
-    if (r->len + n > BODY_MAX)
+    if (r->len + n > r->max_answer) {
+        snprintf(r->error, sizeof(r->error), "answer longer than %zu bytes", r->max_answer);
         return 0;   /* abort: no helpdesk answer is this big */
+    }
     nb = realloc(r->body, r->len + n + 1);
     if (nb == NULL)
         return 0;
@@ -148,6 +149,7 @@ int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_ht
 
     memset(resp, 0, sizeof(resp[0]));
     resp->retry_after = -1;
+    resp->max_answer = req->max_answer ? req->max_answer : SRP_HTTP_ANSWER_MAX;
     /* a reused handle keeps its connection cache; reset clears the options */
     if (handle != NULL)
         curl_easy_reset(handle);
@@ -191,7 +193,7 @@ int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_ht
     cc = curl_easy_perform(c);
     if (cc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-    else
+    else if (resp->error[0] == '\0')   /* on_body's reason is the better one */
         snprintf(resp->error, sizeof(resp->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
     /* the error buffer lives on this stack: unhook it from a kept handle */
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);

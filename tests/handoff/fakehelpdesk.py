@@ -15,9 +15,11 @@ and served at GET /_state; faults are injected with POST /_faults:
                                 (the "unknown outcome" case)
   {"garbage": N}                answer the next N GET requests 200 with an
                                 HTML page (a proxy's or a maintenance page)
-POST /_comments {"id": N, "n": K} adds K agent comments to ticket N (a
-long conversation: Zendesk lists comments 100 a page, Gorgias messages
-at most 100 a page, newest first on GET /api/messages).
+POST /_comments {"id": N, "n": K, "size": S} adds K agent comments to
+ticket N (a long conversation: Zendesk lists comments 100 a page, Gorgias
+messages at most 100 a page, newest first on GET /api/messages), each
+with S bytes of text (Zendesk: as body, html_body and plain_body;
+Gorgias: body_text, body_html, stripped_text, stripped_html).
 POST /_idem {"key": K} makes Zendesk remember Idempotency-Key K for another
 body that made no ticket (a first attempt whose body has changed since):
 a create under K gets 400 IdempotentRequestError.
@@ -120,8 +122,16 @@ class Handler(BaseHTTPRequestHandler):
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with LOCK:
                 c = STATE["comments"].get(str(obj.get("id")))
+                # "size": bytes of text per comment (a long email thread:
+                # Zendesk answers body, html_body and plain_body for each)
+                pad = "x" * max(obj.get("size", 0) - 16, 0)
                 for i in range(obj.get("n", 0) if c is not None else 0):
-                    c.append({"id": new_id(), "body": "agent note %d" % i, "public": False})
+                    c.append({"id": new_id(), "body": "agent note %d %s" % (i, pad), "public": False})
+                    if pad and ARGS.mode == "zendesk":
+                        c[-1]["html_body"] = c[-1]["plain_body"] = c[-1]["body"]
+                    elif pad:   # Gorgias' TicketMessage: four bodies
+                        for k in ("body_text", "body_html", "stripped_text", "stripped_html"):
+                            c[-1][k] = c[-1]["body"]
             return self.send(200 if c is not None else 404, {"added": obj.get("n", 0)})
         if url.path == "/_faults":
             obj = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
@@ -224,11 +234,20 @@ def zd_validate_ticket(t, create):
         need(found[0].get("status") == "closed", 422, {"error": "RecordInvalid", "details": {"via_followup_source_id": [{"description": "ticket %s is not closed: add a comment instead" % src, "error": "InvalidValue"}]}})
 
 
+def zd_query(q, allowed):
+    """the real API ignores a parameter it does not know (a misspelt
+    sort_order silently lists oldest first): this fake refuses it, so a
+    driver sending one fails its test"""
+    for k, v in q.items():
+        need(k in allowed, 400, {"error": "InvalidParameter", "description": "parameter %s is not documented for this endpoint" % k})
+        need(len(v) == 1, 400, {"error": "InvalidParameter", "description": "%s given twice" % k})
+
+
 def mode_zendesk(h, url, body):
     need(basic_ok(h, ARGS.user + "/token", ARGS.secret), 401, {"error": "Couldn't authenticate you"})
     need(h.headers.get("Accept") == "application/json", 406, {"error": "Accept"})
     p = url.path
-    q = urllib.parse.parse_qs(url.query)
+    q = urllib.parse.parse_qs(url.query, keep_blank_values=True)
     if h.command == "POST" and p in ("/api/v2/tickets", "/api/v2/tickets.json"):
         check_keys(body, {"ticket"}, 400, "body")
         zd_validate_ticket(body["ticket"], True)
@@ -258,6 +277,9 @@ def mode_zendesk(h, url, body):
                 STATE["idem"][key] = {"body": canon, "resp": resp}
         return 201, resp, {"Location": "/api/v2/tickets/%d" % tid, "x-idempotency-lookup": "miss"}, True
     if h.command == "GET" and p == "/api/v2/tickets":
+        # List Tickets by external_id (reference/zendesk.md, external_id
+        # row and Idempotency-Key); nothing else is sent or accepted here
+        zd_query(q, {"external_id"})
         ext = q.get("external_id", [None])[0]
         need(ext is not None, 400, {"error": "external_id"})
         with LOCK:
@@ -265,13 +287,22 @@ def mode_zendesk(h, url, body):
         return 200, {"tickets": found, "count": len(found)}, {}, False
     m = re.fullmatch(r"/api/v2/tickets/(\d+)(/comments)?", p)
     if m and h.command == "GET" and m.group(2):
+        zd_query(q, {"sort_order", "page", "per_page", "include_inline_images", "include"})
         with LOCK:
             c = STATE["comments"].get(m.group(1))
         need(c is not None, 404, {"error": "RecordNotFound"})
-        # offset pagination as Zendesk's: at most 100 a page, oldest first
-        # unless sort_order=desc
-        per = min(int(q.get("per_page", ["100"])[0]), 100)
-        page = int(q.get("page", ["1"])[0])
+        # List Comments with offset pagination as Zendesk's: at most 100 a
+        # page, oldest first unless sort_order=desc.  reference/zendesk.md
+        # names the endpoint only (Open questions 3); the parameters are the
+        # official List Comments section of
+        # developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/
+        # (sort_order for offset pagination; cursor pagination, page[size],
+        # sorts with "sort" instead and is not served here)
+        per = q.get("per_page", ["100"])[0]
+        page = q.get("page", ["1"])[0]
+        need(per.isdigit() and 1 <= int(per) and page.isdigit() and int(page) >= 1, 400,
+             {"error": "InvalidPaginationParameter"})
+        per, page = min(int(per), 100), int(page)
         order = q.get("sort_order", ["asc"])[0]
         need(order in ("asc", "desc"), 400, {"error": "InvalidValue"})
         c = list(reversed(c)) if order == "desc" else c
@@ -320,10 +351,44 @@ def gg_message(m):
         need(is_str(m["external_id"]) and len(m["external_id"]) <= 255, 400, gg_bad("external_id"))
 
 
+def gg_query(q, allowed):
+    """Gorgias answers 400 to unknown parameters (reference/gorgias.md, Errors);
+    one value each"""
+    for k, v in q.items():
+        need(k in allowed, 400, gg_bad("unknown parameter %s" % k))
+        need(len(v) == 1, 400, gg_bad("%s given twice" % k))
+
+
+def gg_cursor(start):
+    # opaque, short-lived, base64 with '+', '/' and '=' as Gorgias' are: a
+    # client must pass meta.next_cursor back URL-encoded, unchanged
+    return base64.b64encode(b"\xfb\xff" + ("next__%d" % start).encode()).decode()
+
+
+def gg_page(items, q, default):
+    """cursor pagination (Gorgias' list endpoints): limit 1..100, cursor
+    from a previous answer's meta.next_cursor, null on the last page"""
+    lim = q.get("limit", [str(default)])[0]
+    need(lim.isdigit() and 1 <= int(lim) <= 100, 400, gg_bad("limit: 1 to 100"))
+    start = 0
+    if "cursor" in q:
+        try:
+            raw = base64.b64decode(q["cursor"][0], validate=True)
+            need(raw.startswith(b"\xfb\xff"), 400, gg_bad("invalid cursor"))
+            start = int(raw[2:].decode().split("__")[1])
+        except (ValueError, IndexError, UnicodeDecodeError):
+            raise Reject(400, gg_bad("invalid cursor"))
+    n = int(lim)
+    nxt = gg_cursor(start + n) if len(items) > start + n else None
+    prev = gg_cursor(max(start - n, 0)) if start > 0 else None
+    return 200, {"object": "list", "data": items[start:start + n],
+                 "meta": {"next_cursor": nxt, "prev_cursor": prev}}, {}, False
+
+
 def mode_gorgias(h, url, body):
     need(basic_ok(h, ARGS.user, ARGS.secret), 401, gg_bad("Unauthorized"))
     p = url.path
-    q = urllib.parse.parse_qs(url.query)
+    q = urllib.parse.parse_qs(url.query, keep_blank_values=True)
     if h.command == "POST" and p == "/api/tickets":
         check_keys(body, GG_TICKET, 400, "ticket")
         msgs = body.get("messages")
@@ -349,10 +414,11 @@ def mode_gorgias(h, url, body):
             STATE["comments"][str(tid)] = [dict(m, id=new_id()) for m in msgs]
         return 201, {"id": tid, "external_id": body.get("external_id")}, {}, True
     if h.command == "GET" and p == "/api/tickets":
+        gg_query(q, {"external_id", "cursor", "limit", "order_by"})
         ext = q.get("external_id", [None])[0]
         with LOCK:
             found = [{"id": t["id"], "external_id": t.get("external_id")} for t in STATE["tickets"] if ext is None or t.get("external_id") == ext]
-        return 200, {"data": found, "meta": {}}, {}, False
+        return gg_page(found, q, 30)
     m = re.fullmatch(r"/api/tickets/(\d+)/messages", p)
     if m and h.command == "POST":
         gg_message(body)
@@ -372,23 +438,18 @@ def mode_gorgias(h, url, body):
     if h.command == "GET" and p == "/api/messages":
         # GET /api/messages: cursor pages, limit 1..100 (default 30),
         # order_by created_datetime:desc (default) or :asc, ticket_id filter
+        gg_query(q, {"cursor", "limit", "order_by", "ticket_id"})
         tid = q.get("ticket_id", [None])[0]
         need(tid is None or tid.isdigit(), 400, gg_bad("ticket_id must be an integer"))
-        lim = q.get("limit", ["30"])[0]
-        need(lim.isdigit() and 1 <= int(lim) <= 100, 400, gg_bad("limit: 1 to 100"))
         order = q.get("order_by", ["created_datetime:desc"])[0]
         need(order in ("created_datetime:asc", "created_datetime:desc"), 400, gg_bad("order_by"))
-        cur = q.get("cursor", ["0"])[0]
-        need(cur.isdigit(), 400, gg_bad("cursor"))
         with LOCK:
             if tid is None:
                 c = [dict(x, ticket_id=int(k)) for k, v in STATE["comments"].items() for x in v]
             else:
                 c = [dict(x, ticket_id=int(tid)) for x in STATE["comments"].get(tid, [])]
         c.sort(key=lambda x: x["id"], reverse=order.endswith(":desc"))
-        start, n = int(cur), int(lim)
-        nxt = str(start + n) if len(c) > start + n else None
-        return 200, {"data": c[start:start + n], "meta": {"next_cursor": nxt, "prev_cursor": None}}, {}, False
+        return gg_page(c, q, 30)
     raise Reject(404, gg_bad("not found"))
 
 

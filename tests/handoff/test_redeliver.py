@@ -23,7 +23,7 @@ SECTION = {
 }
 MODES = ["zendesk", "gorgias", "rt"]
 PER_MODE = 4
-EXTRA = {"zendesk": 2, "gorgias": 1}
+EXTRA = {"zendesk": 4, "gorgias": 3}
 tap = srtest.Tap(PER_MODE * len(MODES) + sum(EXTRA.values()))
 
 
@@ -126,6 +126,90 @@ def test_mode(mode):
                "%s: a retried note is found on a ticket with more than 100 comments" % mode,
                "count=%d jobs=%s rejected=%s %s" % (text.count("Unique-long-79"), json.dumps(jobs),
                                                     st["rejected"], err[-800:]))
+    if mode in ("zendesk", "gorgias"):
+        fake.stop()
+        # 9. a long email thread: 150 comments of 5 kB text, so one page of
+        # the newest 100 is well over 1 MiB of JSON; the retry's lookup must
+        # still read it (not fail on every attempt until the job is parked)
+        fake, conf, store = setup(mode, 3)
+        srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd9@example.com>")
+        run(conf, store)
+        rid = fake.state()["tickets"][0]["id"]
+        req = urllib.request.Request(fake.url + "/_comments",
+                                     data=json.dumps({"id": rid, "n": 150, "size": 5000}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        fake.faults(drop=1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "Still here. Unique-big-82",
+                      "--in-reply-to", "<rd9@example.com>")
+        rc, out, err = run(conf, store)
+        st = fake.state()
+        count = sum(json.dumps(c).count("Unique-big-82") for v in st["comments"].values() for c in v)
+        jobs = srtest.jobs(conf, store)
+        tap.ok(count == 1 and all(j["state"] == "done" for j in jobs) and not st["rejected"],
+               "%s: a retry's lookup reads a page of 100 long comments (over 1 MiB)" % mode,
+               "count=%d jobs=%s %s" % (count, json.dumps([(j["state"], j["attempts"], j["last_error"]) for j in jobs]),
+                                        err[-600:]))
+    if mode == "zendesk":
+        fake.stop()
+        # 8. a note that never reached Zendesk (503), parked; the ticket's
+        # later notes go on (sr-rd-j3 ... sr-rd-j20); requeued, the note's
+        # "sentiroute-ref: sr-rd-j2" is no proof that it was posted when
+        # only "sentiroute-ref: sr-rd-j20" is there
+        fake, conf, store = setup(mode, 1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd8@example.com>")
+        run(conf, store)
+        fake.faults(status=[503])
+        srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-prefix-81",
+                      "--in-reply-to", "<rd8@example.com>")
+        run(conf, store)
+        parked = srtest.jobs(conf, store, "failed")
+        key = parked[0]["idempotency_key"] if parked else "?"
+        for i in range(40):
+            if any(j["idempotency_key"].startswith(key) and j["idempotency_key"] != key
+                   for j in srtest.jobs(conf, store)):
+                break
+            srtest.ingest(conf, store, "email", "jane@example.com", "and again %d" % i,
+                          "--in-reply-to", "<rd8@example.com>")
+        run(conf, store)
+        failed, err = park_and_requeue(conf, store)
+        st = fake.state()
+        notes = [c["body"] for v in st["comments"].values() for c in v
+                 if c["body"].endswith("sentiroute-ref: " + key)]
+        jobs = srtest.jobs(conf, store)
+        tap.ok(len(failed) == 1 and len(notes) == 1 and all(j["state"] == "done" for j in jobs),
+               "zendesk: a requeued note is not taken as posted because a later job's key starts with its key",
+               "failed=%d notes=%d key=%s jobs=%d %s" % (len(failed), len(notes), key, len(jobs), err[-800:]))
+    if mode == "gorgias":
+        fake.stop()
+        # 7. agents answered more than a page of messages after the one whose
+        # answer was lost (the job was parked meanwhile): newest first, that
+        # message is on page 2 of GET /api/messages, reached by following
+        # meta.next_cursor (reference/gorgias.md; the fake's cursors are
+        # opaque base64 with '+' and '/', so they must go back URL-encoded)
+        fake, conf, store = setup(mode, 1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "I want my refund now",
+                      "--message-id", "<rd7@example.com>")
+        run(conf, store)
+        fake.faults(drop=1)
+        srtest.ingest(conf, store, "email", "jane@example.com", "Hello? Unique-paged-80",
+                      "--in-reply-to", "<rd7@example.com>")
+        run(conf, store)
+        rid = fake.state()["tickets"][0]["id"]
+        req = urllib.request.Request(fake.url + "/_comments", data=json.dumps({"id": rid, "n": 150}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+        failed, err = park_and_requeue(conf, store)
+        st = fake.state()
+        text = json.dumps(st["comments"])
+        jobs = srtest.jobs(conf, store)
+        tap.ok(len(failed) == 1 and text.count("Unique-paged-80") == 1
+               and all(j["state"] == "done" for j in jobs) and not st["rejected"],
+               "%s: a requeued message is found past the first page of the newest messages" % mode,
+               "failed=%d count=%d jobs=%s rejected=%s %s" % (len(failed), text.count("Unique-paged-80"),
+                                                            json.dumps(jobs), st["rejected"], err[-800:]))
     if mode == "zendesk":
         fake.stop()
         # 6. Zendesk knows our Idempotency-Key for another body that made no
