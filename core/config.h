@@ -168,6 +168,7 @@ struct sr_config {
     int xmpp_burst;
     double xmpp_reconnect_min;
     double xmpp_reconnect_max;
+    double xmpp_ping_timeout;
     int xmpp_ask_first_line;
     char *xmpp_bot_jid;
     char *xmpp_bot_marker;

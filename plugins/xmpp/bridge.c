@@ -179,6 +179,27 @@ static void unacked_add(srx_bridge *b, uint64_t job)
     }
     b->unacked[i].job = job;   /* a job sent again (lease expired) waits for the new ping */
     b->unacked[i].ping = b->ping_seq + 1;
+    b->unacked[i].deadline = 0;   /* until that ping is sent */
+}
+
+/* pinged - ping seq went out: the jobs it covers must be confirmed within
+ * xmpp.ping_timeout (well before their outbox lease runs out), or the link
+ * is dead */
+static void pinged(srx_bridge *b, unsigned long seq)
+{
+    double due = srx_now_mono() + b->conf->ping_timeout;
+
+    for (size_t i = 0; i < b->nunacked; i++)
+        if (b->unacked[i].ping == seq && b->unacked[i].deadline == 0)
+            b->unacked[i].deadline = due;
+}
+
+unsigned long srx_bridge_overdue(const srx_bridge *b, double now)
+{
+    for (size_t i = 0; i < b->nunacked; i++)
+        if (b->unacked[i].deadline > 0 && now >= b->unacked[i].deadline)
+            return b->unacked[i].ping;
+    return 0;
 }
 
 void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
@@ -223,8 +244,9 @@ void srx_bridge_pump(srx_bridge *b)
 {
     sr_error err;
     int sent = 0;
+    unsigned long seq;
 
-    for (int i = 0; i < PUMP_MAX && b->connected; i++) {
+    for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
         int rc;
@@ -251,8 +273,8 @@ void srx_bridge_pump(srx_bridge *b)
     /* the batch is done when the server answers this (no answer before the
      * link drops: srx_bridge_link_lost; a ping that cannot be sent now:
      * the next batch's covers these too) */
-    if (sent && b->connected)
-        srx_xmpp_ping(b);
+    if (sent && b->connected && (seq = srx_xmpp_ping(b)) != 0)
+        pinged(b, seq);
 }
 
 /* srx_bridge_relay - a Zendesk agent's comment into the chat */

@@ -440,6 +440,7 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     if (ev == XMPP_CONN_CONNECT) {
         b->connected = 1;
         b->connecting = 0;
+        b->link_dead = 0;
         b->connects++;
         /* the delays start over only once the link held a while: a server
          * that accepts and drops at once is not hammered */
@@ -465,6 +466,7 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     srx_bridge_link_lost(b);   /* relayed messages not confirmed: again after the reconnect */
     b->connected = 0;
     b->connecting = 0;
+    b->link_dead = 0;
     if (!b->stopping) {
         double now = srx_now_mono();
         double delay = srx_backoff_down(&b->backoff, b->conf->reconnect_min,
@@ -550,6 +552,22 @@ static void connect_now(srx_bridge *b)
 
 void srx_xmpp_step(srx_bridge *b)
 {
+    unsigned long seq;
+
+    /* XEP-0114 has no acks of its own: a server that reads nothing more
+     * (a stalled stream, a half-open TCP connection) would keep relayed
+     * replies in flight until their outbox lease ran out, and then get
+     * them again on the same dead link.  A ping not answered in time ends
+     * the link: the replies go again, once, after the reconnect. */
+    if (b->connected && !b->link_dead && !b->stopping &&
+        (seq = srx_bridge_overdue(b, srx_now_mono())) != 0) {
+        b->link_dead = 1;
+        srx_log(b, SR_LOG_WARNING, "the server did not answer ping %lu within %.1fs: the link is "
+                "dead; reconnecting (%zu relayed message(s) to send again)", seq,
+                b->conf->ping_timeout, b->nunacked);
+        xmpp_disconnect(b->conn);
+        return;
+    }
     if (b->parse_error) {
         b->parse_error = 0;
         if (b->connected || b->connecting) {
