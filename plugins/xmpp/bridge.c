@@ -127,7 +127,7 @@ static int op_assign(void *ud, uint64_t ticket, const char *agent, sr_error *err
 static void op_send(void *ud, const char *from, const char *to, const char *body,
                     const char *thread)
 {
-    srx_xmpp_send(ud, from, to, body, thread);
+    srx_xmpp_send(ud, from, to, body, thread, NULL);
 }
 
 static void op_log(void *ud, int level, const char *line)
@@ -249,6 +249,7 @@ void srx_bridge_pump(srx_bridge *b)
     for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
+        char id[128];
         int rc;
 
         memset(&job, 0, sizeof(job));
@@ -264,7 +265,10 @@ void srx_bridge_pump(srx_bridge *b)
                            NULL);
         } else {
             srx_engine_route(b->engine, job.to, srx_now_wall(), &to, &from);
-            srx_xmpp_send(b, from, to, job.text, NULL);
+            /* the same id each time the job goes: a copy sent again after
+             * a lost link can be recognised by the client */
+            snprintf(id, sizeof(id), "sr-%s-j%llu", b->instance, (unsigned long long)job.id);
+            srx_xmpp_send(b, from, to, job.text, NULL, id);
             unacked_add(b, job.id);
             sent = 1;
         }

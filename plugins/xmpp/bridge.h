@@ -88,11 +88,13 @@ int srx_xmpp_init(srx_bridge *b, sr_error *err);
  * answer a ping within xmpp.ping_timeout; call from the loop */
 void srx_xmpp_step(srx_bridge *b);
 
-/* srx_xmpp_send - a chat message (thread may be NULL); dropped with a log
- * line when not connected (prompts are not worth queueing; stored
- * answers wait in the outbox instead) */
+/* srx_xmpp_send - a chat message (thread and id may be NULL); dropped with
+ * a log line when not connected (prompts are not worth queueing; stored
+ * answers wait in the outbox instead).  A relayed answer's id is the same
+ * each time it is sent, so a client can drop a copy sent again after a
+ * reconnect (no stream management on XEP-0114) */
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread);
+                   const char *thread, const char *id);
 
 /* srx_xmpp_ping - an XEP-0199 ping to the server (the component's
  * domain; a client's server domain) with the id srx_xmpp_ping_id makes of

@@ -58,7 +58,7 @@ static void add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *nam
 
 /* srx_xmpp_send - one chat message */
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread)
+                   const char *thread, const char *id)
 {
     xmpp_stanza_t *m;
     char *text;
@@ -71,7 +71,7 @@ void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *
     if (text == NULL)
         return;
     srx_text_clean(text, 0);
-    m = xmpp_message_new(b->xctx, "chat", to, NULL);
+    m = xmpp_message_new(b->xctx, "chat", to, id);
     if (m != NULL) {
         /* XEP-0114: every stanza a component sends names its from; a
          * client's from is stamped by its server */
