@@ -56,12 +56,35 @@ static void add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *nam
     xmpp_stanza_release(t);
 }
 
+/* component_from - the from a component stanza may carry: from itself when
+ * it is at our domain, else the same local part at our domain.  A
+ * conversation that began before a reload changed xmpp.domain still
+ * answers from its old address, and a server closes the stream of a
+ * component that sends from outside its domain (RFC 6120 invalid-from,
+ * Prosody does): again at every resend of a relayed answer. */
+static const char *component_from(const srx_bridge *b, const char *from, char *buf, size_t size)
+{
+    char dom[SRX_JID_BARE_MAX + 1], local[SRX_JID_PART_MAX + 1];
+
+    if (from == NULL)
+        return b->conf->domain;
+    srx_jid_domain(from, dom, sizeof(dom));
+    if (strcmp(dom, b->conf->domain) == 0)
+        return from;
+    srx_jid_local(from, local, sizeof(local));
+    if (*local)
+        snprintf(buf, size, "%s@%s", local, b->conf->domain);
+    else
+        snprintf(buf, size, "%s", b->conf->domain);
+    return buf;
+}
+
 /* srx_xmpp_send - one chat message */
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
                    const char *thread, const char *id)
 {
     xmpp_stanza_t *m;
-    char *text;
+    char *text, fb[SRX_JID_BARE_MAX + 1];
 
     if (!b->connected) {
         srx_log(b, SR_LOG_WARNING, "not connected: message to %s dropped", to);
@@ -76,7 +99,7 @@ void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *
         /* XEP-0114: every stanza a component sends names its from; a
          * client's from is stamped by its server */
         if (b->conf->component)
-            xmpp_stanza_set_from(m, from);
+            xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
         xmpp_message_set_body(m, text);
         if (thread)
             add_text_child(b->xctx, m, "thread", thread);
@@ -177,6 +200,7 @@ void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_cha
 {
     const char *name = srx_chatstate_name(cs);
     xmpp_stanza_t *m;
+    char fb[SRX_JID_BARE_MAX + 1];
 
     if (name == NULL)
         return;
@@ -188,7 +212,7 @@ void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_cha
     if (m == NULL)
         return;
     if (b->conf->component)
-        xmpp_stanza_set_from(m, from);
+        xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
     if (child(b->xctx, m, name, NS_CHATSTATES) != NULL)
         xmpp_send(b->conn, m);
     xmpp_stanza_release(m);
