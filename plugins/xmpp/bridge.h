@@ -53,6 +53,9 @@ typedef struct srx_bridge {
     size_t nunacked, unacked_cap;
     unsigned long ping_seq;    /* pings sent on this link */
     int link_dead;             /* a ping timed out: disconnecting, nothing more is relayed */
+    double last_ping;          /* monotonic: the last ping sent (or the connect) */
+    unsigned long probe_seq;   /* a ping sent on an idle link, not answered yet */
+    double probe_due;          /* by then */
 
     /* the Zendesk webhook listener */
     struct srx_webhook *wh;
@@ -84,8 +87,9 @@ int srx_conn_prime(xmpp_conn_t *conn);
 /* srx_xmpp_init - libstrophe context and connection for b->conf */
 int srx_xmpp_init(srx_bridge *b, sr_error *err);
 
-/* srx_xmpp_step - (re)connect when due; drop a link whose server did not
- * answer a ping within xmpp.ping_timeout; call from the loop */
+/* srx_xmpp_step - (re)connect when due; ping a link idle for
+ * xmpp.ping_interval; drop a link whose server did not answer a ping
+ * within xmpp.ping_timeout; call from the loop */
 void srx_xmpp_step(srx_bridge *b);
 
 /* srx_xmpp_send - a chat message (thread and id may be NULL); dropped with

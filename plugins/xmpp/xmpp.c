@@ -168,6 +168,7 @@ unsigned long srx_xmpp_ping(srx_bridge *b)
     xmpp_send(b->conn, iq);
     xmpp_stanza_release(iq);
     b->ping_seq = seq;
+    b->last_ping = srx_now_mono();
     return seq;
 }
 
@@ -405,6 +406,8 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
     (void)conn;
     if ((seq = our_ping(b, st, type)) != 0) {
+        if (b->probe_seq != 0 && seq >= b->probe_seq)
+            b->probe_seq = 0;   /* the idle link is alive */
         srx_bridge_confirmed(b, seq);   /* the relayed messages before it arrived */
         return 1;
     }
@@ -465,6 +468,8 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
         b->connected = 1;
         b->connecting = 0;
         b->link_dead = 0;
+        b->probe_seq = 0;
+        b->last_ping = srx_now_mono();
         b->connects++;
         /* the delays start over only once the link held a while: a server
          * that accepts and drops at once is not hammered */
@@ -491,6 +496,7 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     b->connected = 0;
     b->connecting = 0;
     b->link_dead = 0;
+    b->probe_seq = 0;
     if (!b->stopping) {
         double now = srx_now_mono();
         double delay = srx_backoff_down(&b->backoff, b->conf->reconnect_min,
@@ -577,6 +583,25 @@ static void connect_now(srx_bridge *b)
 void srx_xmpp_step(srx_bridge *b)
 {
     unsigned long seq;
+    double now = srx_now_mono();
+
+    /* an idle link is pinged too: without traffic a dead one (a firewall
+     * that forgot the connection, a half-open TCP link) would go unnoticed
+     * while the server's stanzas for us, the visitors' lines, are lost */
+    if (b->connected && !b->link_dead && !b->stopping) {
+        if (b->probe_seq != 0 && now >= b->probe_due) {
+            b->link_dead = 1;
+            srx_log(b, SR_LOG_WARNING, "the server did not answer ping %lu within %.1fs: the "
+                    "link is dead; reconnecting", b->probe_seq, b->conf->ping_timeout);
+            xmpp_disconnect(b->conn);
+            return;
+        }
+        if (b->probe_seq == 0 && now - b->last_ping >= b->conf->ping_interval &&
+            (seq = srx_xmpp_ping(b)) != 0) {
+            b->probe_seq = seq;
+            b->probe_due = now + b->conf->ping_timeout;
+        }
+    }
 
     /* XEP-0114 has no acks of its own: a server that reads nothing more
      * (a stalled stream, a half-open TCP connection) would keep relayed
@@ -584,7 +609,7 @@ void srx_xmpp_step(srx_bridge *b)
      * them again on the same dead link.  A ping not answered in time ends
      * the link: the replies go again, once, after the reconnect. */
     if (b->connected && !b->link_dead && !b->stopping &&
-        (seq = srx_bridge_overdue(b, srx_now_mono())) != 0) {
+        (seq = srx_bridge_overdue(b, now)) != 0) {
         b->link_dead = 1;
         srx_log(b, SR_LOG_WARNING, "the server did not answer ping %lu within %.1fs: the link is "
                 "dead; reconnecting (%zu relayed message(s) to send again)", seq,
