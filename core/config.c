@@ -376,6 +376,12 @@ static const srp_confdef table[] = {
      "first reconnect delay in seconds after the server went away; doubles per failure"},
     {"xmpp.reconnect_max", SRP_CT_FLOAT, OFF(xmpp_reconnect_max), "60.0", 0.1, 3600, NULL,
      "longest reconnect delay in seconds"},
+    {"xmpp.ping_timeout", SRP_CT_FLOAT, OFF(xmpp_ping_timeout), "5.0", 0.5, 50, NULL,
+     "seconds the server has to answer the ping after relayed replies; then the link is "
+     "dropped as dead and the replies go again after the reconnect"},
+    {"xmpp.ping_interval", SRP_CT_FLOAT, OFF(xmpp_ping_interval), "60.0", 1, 3600, NULL,
+     "seconds without a ping after which an idle link is pinged (xmpp.ping_timeout applies): "
+     "a dead link is found before a visitor's lines are lost on it"},
     {"xmpp.ask_on_first_line", SRP_CT_BOOL, OFF(xmpp_ask_first_line), "true", 0, 0, NULL,
      "without a bot: offer a person at the visitor's first line (else only on a trigger)"},
     {"xmpp.bot.jid", SRP_CT_STRING, OFF(xmpp_bot_jid), "", 0, 512, NULL,

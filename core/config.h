@@ -168,6 +168,8 @@ struct sr_config {
     int xmpp_burst;
     double xmpp_reconnect_min;
     double xmpp_reconnect_max;
+    double xmpp_ping_timeout;
+    double xmpp_ping_interval;
     int xmpp_ask_first_line;
     char *xmpp_bot_jid;
     char *xmpp_bot_marker;

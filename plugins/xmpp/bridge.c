@@ -21,6 +21,12 @@
 #include <time.h>
 
 #define PUMP_MAX 256   /* jobs per pump: the loop must get back to the socket */
+/* bytes of an answer per chat message: a longer one goes in parts.  Far
+ * below what servers take in one stanza (Prosody: 512 KiB from a
+ * component, 256 KiB from a client), even escaped (& is 5 bytes): a bigger
+ * stanza ends the stream, again at every resend, and takes every answer
+ * relayed with it along */
+#define RELAY_PART_MAX 16384
 
 double srx_now_wall(void)
 {
@@ -127,7 +133,7 @@ static int op_assign(void *ud, uint64_t ticket, const char *agent, sr_error *err
 static void op_send(void *ud, const char *from, const char *to, const char *body,
                     const char *thread)
 {
-    srx_xmpp_send(ud, from, to, body, thread);
+    srx_xmpp_send(ud, from, to, body, thread, NULL);
 }
 
 static void op_log(void *ud, int level, const char *line)
@@ -179,6 +185,27 @@ static void unacked_add(srx_bridge *b, uint64_t job)
     }
     b->unacked[i].job = job;   /* a job sent again (lease expired) waits for the new ping */
     b->unacked[i].ping = b->ping_seq + 1;
+    b->unacked[i].deadline = 0;   /* until that ping is sent */
+}
+
+/* pinged - ping seq went out: the jobs it covers must be confirmed within
+ * xmpp.ping_timeout (well before their outbox lease runs out), or the link
+ * is dead */
+static void pinged(srx_bridge *b, unsigned long seq)
+{
+    double due = srx_now_mono() + b->conf->ping_timeout;
+
+    for (size_t i = 0; i < b->nunacked; i++)
+        if (b->unacked[i].ping == seq && b->unacked[i].deadline == 0)
+            b->unacked[i].deadline = due;
+}
+
+unsigned long srx_bridge_overdue(const srx_bridge *b, double now)
+{
+    for (size_t i = 0; i < b->nunacked; i++)
+        if (b->unacked[i].deadline > 0 && now >= b->unacked[i].deadline)
+            return b->unacked[i].ping;
+    return 0;
 }
 
 void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
@@ -219,12 +246,71 @@ void srx_bridge_link_lost(srx_bridge *b)
     b->ping_seq = 0;
 }
 
+/* part_len - the bytes of the next part of s (n bytes left): all of it
+ * when it fits, else at most max, ending at a character boundary, after a
+ * line break or else a space in the last quarter when there is one */
+static size_t part_len(const char *s, size_t n, size_t max)
+{
+    size_t cut = max, i;
+
+    if (n <= max)
+        return n;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;   /* s[cut] starts a character */
+    if (cut == 0)
+        return max;
+    for (i = cut; i > cut - cut / 4; i--)
+        if (s[i - 1] == '\n')
+            return i;
+    for (i = cut; i > cut - cut / 4; i--)
+        if (s[i - 1] == ' ')
+            return i;
+    return cut;
+}
+
+/* relay - one outbox job's text to the chat, under an id that is the same
+ * at every attempt; in parts of at most RELAY_PART_MAX bytes.  -1 when
+ * nothing could be sent (out of memory) */
+static int relay(srx_bridge *b, const char *from, const char *to, const char *text,
+                 uint64_t job)
+{
+    size_t n = strlen(text), off = 0, len;
+    unsigned parts = 0;
+    char id[128], *part;
+
+    if (n <= RELAY_PART_MAX) {
+        /* the same id each time the job goes: a copy sent again after a
+         * lost link can be recognised by the client */
+        snprintf(id, sizeof(id), "sr-%s-j%llu", b->instance, (unsigned long long)job);
+        srx_xmpp_send(b, from, to, text, NULL, id);
+        return 0;
+    }
+    if ((part = malloc(RELAY_PART_MAX + 1)) == NULL)
+        return -1;
+    while (off < n) {
+        len = part_len(text + off, n - off, RELAY_PART_MAX);
+        memcpy(part, text + off, len);
+        part[len] = '\0';
+        off += len;
+        if (strspn(part, " \t\r\n") == len)
+            continue;
+        snprintf(id, sizeof(id), "sr-%s-j%llu-%u", b->instance, (unsigned long long)job,
+                 ++parts);
+        srx_xmpp_send(b, from, to, part, NULL, id);
+    }
+    free(part);
+    srx_log(b, SR_LOG_INFO, "outbox: job %llu (%zu bytes) relayed in %u messages",
+            (unsigned long long)job, n, parts);
+    return 0;
+}
+
 void srx_bridge_pump(srx_bridge *b)
 {
     sr_error err;
     int sent = 0;
+    unsigned long seq;
 
-    for (int i = 0; i < PUMP_MAX && b->connected; i++) {
+    for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
         int rc;
@@ -242,17 +328,20 @@ void srx_bridge_pump(srx_bridge *b)
                            NULL);
         } else {
             srx_engine_route(b->engine, job.to, srx_now_wall(), &to, &from);
-            srx_xmpp_send(b, from, to, job.text, NULL);
-            unacked_add(b, job.id);
-            sent = 1;
+            if (relay(b, from, to, job.text, job.id) != 0) {
+                sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1, "out of memory", NULL);
+            } else {
+                unacked_add(b, job.id);
+                sent = 1;
+            }
         }
         sr_job_clear(&job);
     }
     /* the batch is done when the server answers this (no answer before the
      * link drops: srx_bridge_link_lost; a ping that cannot be sent now:
      * the next batch's covers these too) */
-    if (sent && b->connected)
-        srx_xmpp_ping(b);
+    if (sent && b->connected && (seq = srx_xmpp_ping(b)) != 0)
+        pinged(b, seq);
 }
 
 /* srx_bridge_relay - a Zendesk agent's comment into the chat */

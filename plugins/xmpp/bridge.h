@@ -42,13 +42,20 @@ typedef struct srx_bridge {
     /* relayed outbox jobs sent on this link but not yet confirmed: XEP-0114
      * has no stream management, so a queued stanza may die with the link.
      * A job is done once the server answers a ping (XEP-0199) sent after
-     * it; the jobs of a lost link go back to the outbox (bridge.c) */
+     * it; the jobs of a lost link go back to the outbox (bridge.c).  A ping
+     * not answered within conf->ping_timeout means a dead link (a stalled
+     * stream, a half-open TCP connection): it is dropped (link_dead) */
     struct srx_unacked {
         uint64_t job;
         unsigned long ping;    /* the first ping whose answer confirms it */
+        double deadline;       /* monotonic: its answer is due; 0 before the ping went */
     } *unacked;
     size_t nunacked, unacked_cap;
     unsigned long ping_seq;    /* pings sent on this link */
+    int link_dead;             /* a ping timed out: disconnecting, nothing more is relayed */
+    double last_ping;          /* monotonic: the last ping sent (or the connect) */
+    unsigned long probe_seq;   /* a ping sent on an idle link, not answered yet */
+    double probe_due;          /* by then */
 
     /* the Zendesk webhook listener */
     struct srx_webhook *wh;
@@ -80,14 +87,18 @@ int srx_conn_prime(xmpp_conn_t *conn);
 /* srx_xmpp_init - libstrophe context and connection for b->conf */
 int srx_xmpp_init(srx_bridge *b, sr_error *err);
 
-/* srx_xmpp_step - (re)connect when due; call from the loop */
+/* srx_xmpp_step - (re)connect when due; ping a link idle for
+ * xmpp.ping_interval; drop a link whose server did not answer a ping
+ * within xmpp.ping_timeout; call from the loop */
 void srx_xmpp_step(srx_bridge *b);
 
-/* srx_xmpp_send - a chat message (thread may be NULL); dropped with a log
- * line when not connected (prompts are not worth queueing; stored
- * answers wait in the outbox instead) */
+/* srx_xmpp_send - a chat message (thread and id may be NULL); dropped with
+ * a log line when not connected (prompts are not worth queueing; stored
+ * answers wait in the outbox instead).  A relayed answer's id is the same
+ * each time it is sent, so a client can drop a copy sent again after a
+ * reconnect (no stream management on XEP-0114) */
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread);
+                   const char *thread, const char *id);
 
 /* srx_xmpp_ping - an XEP-0199 ping to the server (the component's
  * domain; a client's server domain) with the id srx_xmpp_ping_id makes of
@@ -125,6 +136,10 @@ void srx_bridge_pump(srx_bridge *b);
  * or an error: either way it read everything sent before it): the relayed
  * jobs it covers are done */
 void srx_bridge_confirmed(srx_bridge *b, unsigned long seq);
+
+/* srx_bridge_overdue - the first ping whose answer is overdue at now (a
+ * monotonic time) while relayed jobs wait for it, else 0 */
+unsigned long srx_bridge_overdue(const srx_bridge *b, double now);
 
 /* srx_bridge_link_lost - the link dropped: the relayed jobs not confirmed
  * go back to the outbox, due again shortly (sent again after the

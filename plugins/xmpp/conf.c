@@ -159,6 +159,8 @@ srx_conf *srx_conf_new(sr_config *cfg, sr_error *err)
     c->burst = num(cfg, "xmpp.burst");
     c->reconnect_min = flt(cfg, "xmpp.reconnect_min");
     c->reconnect_max = flt(cfg, "xmpp.reconnect_max");
+    c->ping_timeout = flt(cfg, "xmpp.ping_timeout");
+    c->ping_interval = flt(cfg, "xmpp.ping_interval");
     c->ask_first_line = boolean(cfg, "xmpp.ask_on_first_line");
     c->bot_marker = str(cfg, "xmpp.bot.handoff_marker");
     c->agent_max_chats = num(cfg, "xmpp.agent_max_chats");

@@ -276,6 +276,8 @@ typedef struct srx_conf {
     char deflang[4];
     int max_visitors, idle_timeout, max_body, burst, ask_first_line;
     double rate, reconnect_min, reconnect_max;
+    double ping_timeout;       /* seconds for the server to answer a ping */
+    double ping_interval;      /* seconds between pings on an idle link */
     char bot[512];             /* bare JID or "" */
     const char *bot_marker;
     srx_agents *agents;

@@ -56,12 +56,35 @@ static void add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *nam
     xmpp_stanza_release(t);
 }
 
+/* component_from - the from a component stanza may carry: from itself when
+ * it is at our domain, else the same local part at our domain.  A
+ * conversation that began before a reload changed xmpp.domain still
+ * answers from its old address, and a server closes the stream of a
+ * component that sends from outside its domain (RFC 6120 invalid-from,
+ * Prosody does): again at every resend of a relayed answer. */
+static const char *component_from(const srx_bridge *b, const char *from, char *buf, size_t size)
+{
+    char dom[SRX_JID_BARE_MAX + 1], local[SRX_JID_PART_MAX + 1];
+
+    if (from == NULL)
+        return b->conf->domain;
+    srx_jid_domain(from, dom, sizeof(dom));
+    if (strcmp(dom, b->conf->domain) == 0)
+        return from;
+    srx_jid_local(from, local, sizeof(local));
+    if (*local)
+        snprintf(buf, size, "%s@%s", local, b->conf->domain);
+    else
+        snprintf(buf, size, "%s", b->conf->domain);
+    return buf;
+}
+
 /* srx_xmpp_send - one chat message */
 void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread)
+                   const char *thread, const char *id)
 {
     xmpp_stanza_t *m;
-    char *text;
+    char *text, fb[SRX_JID_BARE_MAX + 1];
 
     if (!b->connected) {
         srx_log(b, SR_LOG_WARNING, "not connected: message to %s dropped", to);
@@ -71,12 +94,12 @@ void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *
     if (text == NULL)
         return;
     srx_text_clean(text, 0);
-    m = xmpp_message_new(b->xctx, "chat", to, NULL);
+    m = xmpp_message_new(b->xctx, "chat", to, id);
     if (m != NULL) {
         /* XEP-0114: every stanza a component sends names its from; a
          * client's from is stamped by its server */
         if (b->conf->component)
-            xmpp_stanza_set_from(m, from);
+            xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
         xmpp_message_set_body(m, text);
         if (thread)
             add_text_child(b->xctx, m, "thread", thread);
@@ -145,6 +168,7 @@ unsigned long srx_xmpp_ping(srx_bridge *b)
     xmpp_send(b->conn, iq);
     xmpp_stanza_release(iq);
     b->ping_seq = seq;
+    b->last_ping = srx_now_mono();
     return seq;
 }
 
@@ -177,6 +201,7 @@ void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_cha
 {
     const char *name = srx_chatstate_name(cs);
     xmpp_stanza_t *m;
+    char fb[SRX_JID_BARE_MAX + 1];
 
     if (name == NULL)
         return;
@@ -188,7 +213,7 @@ void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_cha
     if (m == NULL)
         return;
     if (b->conf->component)
-        xmpp_stanza_set_from(m, from);
+        xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
     if (child(b->xctx, m, name, NS_CHATSTATES) != NULL)
         xmpp_send(b->conn, m);
     xmpp_stanza_release(m);
@@ -381,6 +406,8 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
     (void)conn;
     if ((seq = our_ping(b, st, type)) != 0) {
+        if (b->probe_seq != 0 && seq >= b->probe_seq)
+            b->probe_seq = 0;   /* the idle link is alive */
         srx_bridge_confirmed(b, seq);   /* the relayed messages before it arrived */
         return 1;
     }
@@ -440,6 +467,9 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     if (ev == XMPP_CONN_CONNECT) {
         b->connected = 1;
         b->connecting = 0;
+        b->link_dead = 0;
+        b->probe_seq = 0;
+        b->last_ping = srx_now_mono();
         b->connects++;
         /* the delays start over only once the link held a while: a server
          * that accepts and drops at once is not hammered */
@@ -465,6 +495,8 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     srx_bridge_link_lost(b);   /* relayed messages not confirmed: again after the reconnect */
     b->connected = 0;
     b->connecting = 0;
+    b->link_dead = 0;
+    b->probe_seq = 0;
     if (!b->stopping) {
         double now = srx_now_mono();
         double delay = srx_backoff_down(&b->backoff, b->conf->reconnect_min,
@@ -550,6 +582,41 @@ static void connect_now(srx_bridge *b)
 
 void srx_xmpp_step(srx_bridge *b)
 {
+    unsigned long seq;
+    double now = srx_now_mono();
+
+    /* an idle link is pinged too: without traffic a dead one (a firewall
+     * that forgot the connection, a half-open TCP link) would go unnoticed
+     * while the server's stanzas for us, the visitors' lines, are lost */
+    if (b->connected && !b->link_dead && !b->stopping) {
+        if (b->probe_seq != 0 && now >= b->probe_due) {
+            b->link_dead = 1;
+            srx_log(b, SR_LOG_WARNING, "the server did not answer ping %lu within %.1fs: the "
+                    "link is dead; reconnecting", b->probe_seq, b->conf->ping_timeout);
+            xmpp_disconnect(b->conn);
+            return;
+        }
+        if (b->probe_seq == 0 && now - b->last_ping >= b->conf->ping_interval &&
+            (seq = srx_xmpp_ping(b)) != 0) {
+            b->probe_seq = seq;
+            b->probe_due = now + b->conf->ping_timeout;
+        }
+    }
+
+    /* XEP-0114 has no acks of its own: a server that reads nothing more
+     * (a stalled stream, a half-open TCP connection) would keep relayed
+     * replies in flight until their outbox lease ran out, and then get
+     * them again on the same dead link.  A ping not answered in time ends
+     * the link: the replies go again, once, after the reconnect. */
+    if (b->connected && !b->link_dead && !b->stopping &&
+        (seq = srx_bridge_overdue(b, now)) != 0) {
+        b->link_dead = 1;
+        srx_log(b, SR_LOG_WARNING, "the server did not answer ping %lu within %.1fs: the link is "
+                "dead; reconnecting (%zu relayed message(s) to send again)", seq,
+                b->conf->ping_timeout, b->nunacked);
+        xmpp_disconnect(b->conn);
+        return;
+    }
     if (b->parse_error) {
         b->parse_error = 0;
         if (b->connected || b->connecting) {

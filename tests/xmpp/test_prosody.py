@@ -763,8 +763,10 @@ async def main():
         return [(j["id"], j["state"]) for j in json.loads(out or "[]")
                 if j.get("kind") == "deliver" and j.get("target") == "chat"]
     ok = await xt.until(lambda: chat_jobs() and all(s == "done" for _, s in chat_jobs()), 10)
-    tap.ok(ok and "not marked done" not in W.bridge.log(),
-           "stop: the relayed messages are confirmed by the server's answer to a ping (%d done)"
+    tap.ok(ok and "not marked done" not in W.bridge.log() and
+           "did not answer ping" not in W.bridge.log(),
+           "stop: the relayed messages are confirmed by the server's answer to a ping in time "
+           "(%d done)"
            % len(chat_jobs()), [j for j in chat_jobs() if j[1] != "done"])
 
     # stop: SIGTERM, and no secret anywhere in the logs

@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-tap = xt.Tap(9)
+tap = xt.Tap(10)
 D = xt.tmpdir()
 SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
@@ -42,6 +42,15 @@ tap.ok(c1 is not None and b.wait_log(r"connected to", 10), "the bridge connects 
 def job_states():
     rc, out, err = b.ctl("outbox", "list", "--format", "json")
     return [j["state"] for j in json.loads(out or "[]") if j.get("kind") == "deliver"]
+
+
+def reply_id(conn):
+    """the id attribute of the message that carries the reply, or None"""
+    for m in re.finditer(rb"<message [^>]*>(?:(?!</message>).)*</message>", conn.data, re.S):
+        if REPLY in m.group(0):
+            i = re.search(rb"<message [^>]*\bid=['\"]([^'\"]+)", m.group(0))
+            return i.group(1).decode() if i else None
+    return None
 
 
 def ping_of(conn, start):
@@ -79,6 +88,9 @@ got = c2 is not None and c2.read_until(REPLY, 10)
 tap.ok(got, "the link dropped before the ping's answer: the reply is sent again after the "
        "reconnect", b.tail())
 c2 = c2 or c1
+i1, i2 = reply_id(c1), reply_id(c2)
+tap.ok(i1 and i1 == i2, "the reply sent again carries the id of the first (%r, %r): a client can "
+       "drop the copy" % (i1, i2), c2.data[-400:])
 c2.read_until(PING, 3, c2.data.find(REPLY) if REPLY in c2.data else 0)
 p2 = ping_of(c2, c2.data.find(REPLY) if REPLY in c2.data else 0)
 before = job_states()
