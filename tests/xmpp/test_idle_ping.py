@@ -21,22 +21,9 @@ tap = xt.Tap(6)
 D = xt.tmpdir()
 SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
-PING = rb"<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping./>\s*</iq>|<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping.>"
-
-srv = xt.FakeServer(DOMAIN, SECRET)
-sec = xt.secret_file(os.path.join(D, "secret"), SECRET)
-b = xt.Bridge(D, """
-xmpp = {{ domain = "{dom}"; port = {port}; secret_file = "{sec}"; ping_interval = 1.0;
-  ping_timeout = 1.0; reconnect_min = 0.1; reconnect_max = 0.5; rate = 100.0; burst = 100; }};
-""".format(dom=DOMAIN, port=srv.port, sec=sec))
-b.start(wait_connect=False)
-c1 = srv.next()
-tap.ok(c1 is not None and b.wait_log(r"connected to", 10), "the bridge connects to the fake server",
-       b.tail())
-if c1 is None:
-    b.stop()
-    tap.done()
-    sys.exit(1)
+srv, b, c1 = xt.fake_bridge(tap, D, DOMAIN, SECRET, "ping_interval = 1.0; ping_timeout = 1.0; "
+                            "reconnect_min = 0.1; reconnect_max = 0.5; rate = 100.0; burst = 100;")
+PING = xt.PING
 
 
 def pings(conn, start):

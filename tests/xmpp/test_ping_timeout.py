@@ -11,9 +11,7 @@ must log that the server did not answer, drop the link, reconnect and send
 the reply once more on the new link; once that ping is answered the job is
 done and nothing is sent again, and a healthy link is kept.
 """
-import json
 import os
-import re
 import sys
 import time
 
@@ -25,48 +23,15 @@ D = xt.tmpdir()
 SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
 REPLY = b"Your parcel left the warehouse"
-PING = rb"<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping./>\s*</iq>|<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping.>"
-
-srv = xt.FakeServer(DOMAIN, SECRET)
-sec = xt.secret_file(os.path.join(D, "secret"), SECRET)
-b = xt.Bridge(D, """
-xmpp = {{ domain = "{dom}"; port = {port}; secret_file = "{sec}"; ping_timeout = 1.0;
-  ask_on_first_line = true; reconnect_min = 0.1; reconnect_max = 0.5; rate = 100.0; burst = 100; }};
-""".format(dom=DOMAIN, port=srv.port, sec=sec))
-b.start(wait_connect=False)
-c1 = srv.next()
-tap.ok(c1 is not None and b.wait_log(r"connected to", 10), "the bridge connects to the fake server",
-       b.tail())
-if c1 is None:
-    b.stop()
-    tap.done()
-    sys.exit(1)
-
-
-def job_states():
-    rc, out, err = b.ctl("outbox", "list", "--format", "json")
-    return [j["state"] for j in json.loads(out or "[]") if j.get("kind") == "deliver"]
-
-
-def ping_of(conn, start):
-    """the (id, to) of the first ping the bridge sent after offset start"""
-    m = re.search(PING, conn.data[start:])
-    if m is None:
-        return None
-    iq = m.group(0)
-    pid = re.search(rb"id=['\"]([^'\"]+)", iq)
-    to = re.search(rb"to=['\"]([^'\"]+)", iq)
-    return (pid.group(1).decode() if pid else None, to.group(1).decode() if to else None)
+srv, b, c1 = xt.fake_bridge(tap, D, DOMAIN, SECRET, "ping_timeout = 1.0; ask_on_first_line = true; "
+                            "reconnect_min = 0.1; reconnect_max = 0.5; rate = 100.0; burst = 100;")
+PING, ping_of = xt.PING, xt.ping_of
 
 
 c1.msg("hello there")
 c1.read_until(rb"connect you", 10)
-rc, out, err = b.ctl("tickets", "--format", "json")
-tid = [t["id"] for t in json.loads(out or "[]") if t["requester"] == "v1@anon.test"][-1]
 n1 = len(c1.data)
-r = xt.subprocess.run([xt.CTL, "-c", b.conf, "--store", b.store, "ticket", "reply", str(tid),
-                       "--author", "anna"], input=REPLY.decode() + ".", capture_output=True,
-                      text=True, timeout=60)
+r = xt.agent_reply(b, "v1@anon.test", REPLY.decode() + ".")
 got = c1.read_until(REPLY, 10, n1) and c1.read_until(PING, 3, n1)
 tap.ok(r.returncode == 0 and got, "the reply and a ping after it are relayed", c1.data[n1:][-400:])
 
@@ -87,9 +52,9 @@ got = c2.read_until(REPLY, 10) and c2.read_until(PING, 3, c2.data.find(REPLY))
 p2 = ping_of(c2, max(c2.data.find(REPLY), 0))
 if p2 is not None and p2[0]:
     c2.send("<iq type='result' id='%s' from='%s' to='%s'/>" % (p2[0], p2[1] or DOMAIN, DOMAIN))
-ok = xt.wait_for(lambda: job_states() == ["done"], 10)
+ok = xt.wait_for(lambda: xt.job_states(b) == ["done"], 10)
 tap.ok(got and ok, "the reply is sent again on the new stream and done once its ping is answered "
-       "(%s)" % job_states(), b.tail())
+       "(%s)" % xt.job_states(b), b.tail())
 
 # a healthy stream (its ping answered) is kept and nothing comes again
 time.sleep(2.5)

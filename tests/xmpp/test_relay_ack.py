@@ -11,7 +11,6 @@ the link without answering: after the reconnect the reply comes again;
 once the ping is answered the job is done and the reply is not sent a
 third time, not even after one more reconnect.
 """
-import json
 import os
 import re
 import sys
@@ -25,23 +24,9 @@ D = xt.tmpdir()
 SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
 REPLY = b"Your parcel left the warehouse"
-PING = rb"<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping./>\s*</iq>|<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping.>"
-
-srv = xt.FakeServer(DOMAIN, SECRET)
-sec = xt.secret_file(os.path.join(D, "secret"), SECRET)
-b = xt.Bridge(D, """
-xmpp = {{ domain = "{dom}"; port = {port}; secret_file = "{sec}";
-  ask_on_first_line = true; reconnect_min = 0.1; reconnect_max = 0.5; rate = 100.0; burst = 100; }};
-""".format(dom=DOMAIN, port=srv.port, sec=sec))
-b.start(wait_connect=False)
-c1 = srv.next()
-tap.ok(c1 is not None and b.wait_log(r"connected to", 10), "the bridge connects to the fake server",
-       b.tail())
-
-
-def job_states():
-    rc, out, err = b.ctl("outbox", "list", "--format", "json")
-    return [j["state"] for j in json.loads(out or "[]") if j.get("kind") == "deliver"]
+srv, b, c1 = xt.fake_bridge(tap, D, DOMAIN, SECRET, "ask_on_first_line = true; reconnect_min = 0.1; "
+                            "reconnect_max = 0.5; rate = 100.0; burst = 100;")
+PING, ping_of = xt.PING, xt.ping_of
 
 
 def reply_id(conn):
@@ -53,27 +38,12 @@ def reply_id(conn):
     return None
 
 
-def ping_of(conn, start):
-    """the (id, to) of the first ping the bridge sent after offset start"""
-    m = re.search(PING, conn.data[start:])
-    if m is None:
-        return None
-    iq = m.group(0)
-    pid = re.search(rb"id=['\"]([^'\"]+)", iq)
-    to = re.search(rb"to=['\"]([^'\"]+)", iq)
-    return (pid.group(1).decode() if pid else None, to.group(1).decode() if to else None)
-
-
 # a visitor, a ticket, and an agent's answer written with sentiroutectl
 c1.msg("hello there")
 tap.ok(c1.read_until(rb"connect you", 10), "the visitor is answered (the fake works)",
        c1.data[-300:])
-rc, out, err = b.ctl("tickets", "--format", "json")
-tid = [t["id"] for t in json.loads(out or "[]") if t["requester"] == "v1@anon.test"][-1]
 n1 = len(c1.data)
-r = xt.subprocess.run([xt.CTL, "-c", b.conf, "--store", b.store, "ticket", "reply", str(tid),
-                       "--author", "anna"], input=REPLY.decode() + ".", capture_output=True,
-                      text=True, timeout=60)
+r = xt.agent_reply(b, "v1@anon.test", REPLY.decode() + ".")
 got = c1.read_until(REPLY, 10, n1)
 c1.read_until(PING, 3, n1)   # the ping after it, when there is one
 tap.ok(r.returncode == 0 and got, "the reply is relayed to the visitor", r.stderr)
@@ -93,12 +63,12 @@ tap.ok(i1 and i1 == i2, "the reply sent again carries the id of the first (%r, %
        "drop the copy" % (i1, i2), c2.data[-400:])
 c2.read_until(PING, 3, c2.data.find(REPLY) if REPLY in c2.data else 0)
 p2 = ping_of(c2, c2.data.find(REPLY) if REPLY in c2.data else 0)
-before = job_states()
+before = xt.job_states(b)
 if p2 is not None and p2[0]:
     c2.send("<iq type='result' id='%s' from='%s' to='%s'/>" % (p2[0], p2[1] or DOMAIN, DOMAIN))
-ok = xt.wait_for(lambda: job_states() == ["done"], 10)
+ok = xt.wait_for(lambda: xt.job_states(b) == ["done"], 10)
 tap.ok(before == ["pending"] and ok, "pending until the server answers the ping, then done (%s)"
-       % before, job_states())
+       % before, xt.job_states(b))
 time.sleep(1.5)
 tap.ok(c2.data.count(REPLY) == 1, "and the reply is not sent a third time (%d on the second link)"
        % c2.data.count(REPLY), c2.data[-400:])
@@ -108,7 +78,7 @@ c2.sock.close()
 c3 = srv.next()
 if c3 is not None:
     c3.read_until(REPLY, 3)
-tap.ok(c3 is not None and REPLY not in c3.data and job_states() == ["done"],
+tap.ok(c3 is not None and REPLY not in c3.data and xt.job_states(b) == ["done"],
        "after one more reconnect the reply is not sent again", b.tail())
 
 rc = b.stop()

@@ -453,3 +453,53 @@ class FakeServer:
         except queue.Empty:
             return None
         return c if c.handshake() else None
+
+
+# an XEP-0199 ping the bridge sent (self-closed or not)
+PING = rb"<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping./>\s*</iq>|<iq [^>]*>\s*<ping xmlns=.urn:xmpp:ping.>"
+
+
+def ping_of(conn, start):
+    """the (id, to) of the first ping the bridge sent after offset start"""
+    m = re.search(PING, conn.data[start:])
+    if m is None:
+        return None
+    iq = m.group(0)
+    pid = re.search(rb"id=['\"]([^'\"]+)", iq)
+    to = re.search(rb"to=['\"]([^'\"]+)", iq)
+    return (pid.group(1).decode() if pid else None, to.group(1).decode() if to else None)
+
+
+def job_states(b):
+    """the states of the bridge's relay (deliver) jobs, oldest first"""
+    rc, out, err = b.ctl("outbox", "list", "--format", "json")
+    return [j["state"] for j in json.loads(out or "[]") if j.get("kind") == "deliver"]
+
+
+def fake_bridge(tap, d, domain, secret, settings):
+    """a bridge connected to a FakeServer: (srv, bridge, first link); the
+    xmpp section gets settings besides domain, port and secret file.  The
+    first check of the plan is that it connects; the test ends if not."""
+    srv = FakeServer(domain, secret)
+    sec = secret_file(os.path.join(d, "secret"), secret)
+    b = Bridge(d, 'xmpp = { domain = "%s"; port = %d; secret_file = "%s"; %s };\n'
+               % (domain, srv.port, sec, settings))
+    b.start(wait_connect=False)
+    c1 = srv.next()
+    tap.ok(c1 is not None and b.wait_log(r"connected to", 10),
+           "the bridge connects to the fake server", b.tail())
+    if c1 is None:
+        b.stop()
+        tap.done()
+        sys.exit(1)
+    return srv, b, c1
+
+
+def agent_reply(b, requester, text, author="anna"):
+    """an agent's answer to requester's latest ticket, written with
+    sentiroutectl ticket reply (the CompletedProcess)"""
+    rc, out, err = b.ctl("tickets", "--format", "json")
+    tid = [t["id"] for t in json.loads(out or "[]") if t["requester"] == requester][-1]
+    return subprocess.run([CTL, "-c", b.conf, "--store", b.store, "ticket", "reply", str(tid),
+                           "--author", author], input=text, capture_output=True, text=True,
+                          timeout=60)
