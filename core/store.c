@@ -22,6 +22,16 @@
  * condition of its own: it is woken when its request is done, or when the
  * leader steps down and its request heads the queue, never for another's
  * batch (a shared condition woke every waiter at each commit and flush).
+ *
+ * Between processes, write transactions take an flock on writer.lock in
+ * the store directory before LMDB's writer mutex, so that mutex is never
+ * waited for.  It is a robust process-shared pthread mutex, and those lose
+ * wake-ups when a process is killed: unlock wakes one waiter and clears
+ * the waiters bit; if that waiter is SIGKILLed before it runs while another
+ * process takes the free mutex, the kernel's robust-list cleanup sees a
+ * live owner and wakes nobody, and the other waiters sleep for ever (a
+ * writer stuck at 0% CPU in mdb_txn_begin with nobody holding the mutex).
+ * The kernel releases an flock of a dead process and wakes its waiters.
  */
 #include "build-config.h"
 
@@ -32,10 +42,12 @@
 #include "jsonw.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +156,31 @@ void sr_store_instance_name(const sr_config *cfg, char *out, size_t size)
     srp_strlcpy(out, buf, size);
 }
 
+/* open_wlock - writer.lock, which write transactions flock (see above) */
+static int open_wlock(sr_store *st, sr_error *err)
+{
+    char path[4096];
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/writer.lock", st->path) >= sizeof(path))
+        return srp_error(err, SR_EINVAL, ENAMETOOLONG, st->path, "store path too long");
+    st->wlock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (st->wlock < 0 && errno == EACCES)
+        st->wlock = open(path, O_RDONLY | O_CLOEXEC);   /* flock needs no write access */
+    if (st->wlock < 0)
+        return srp_error(err, SR_EIO, errno, path, "cannot open: %s", strerror(errno));
+    return SR_OK;
+}
+
+/* wlock - take (on) or drop the writer lock; only EINTR is retried, other
+ * failures (none on a local file) leave LMDB's mutex alone in charge */
+static void wlock(const sr_store *st, int on)
+{
+    if (st->wlock < 0)
+        return;
+    while (flock(st->wlock, on ? LOCK_EX : LOCK_UN) != 0 && errno == EINTR)
+        ;
+}
+
 /* open_dbs - the named databases (created unless read-only) */
 static int open_dbs(sr_store *st, sr_error *err)
 {
@@ -243,8 +280,11 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     pthread_mutex_init(&st->sh->mu, NULL);
     pthread_mutex_init(&st->sh->ctx_mu, NULL);
     st->sh->ctx = sr_ctx_ref((sr_ctx *)ctx);   /* refs are not part of its constness */
+    st->wlock = -1;
     sr_store_instance_name(cfg, st->instance, sizeof(st->instance));
     if (!(flags & SR_STORE_RDONLY) && make_dir(path, err) != SR_OK)
+        goto fail;
+    if (!(flags & SR_STORE_RDONLY) && open_wlock(st, err) != SR_OK)
         goto fail;
     if (flags & SR_STORE_RDONLY)
         envflags |= MDB_RDONLY;
@@ -276,7 +316,10 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     mdb_reader_check(st->env, &dead);
     if (dead > 0)
         sr_log(ctx, SR_LOG_NOTICE, "store %s: cleared %d stale reader slot(s)", path, dead);
-    if (open_dbs(st, err) != SR_OK)
+    wlock(st, 1);
+    rc = open_dbs(st, err);
+    wlock(st, 0);
+    if (rc != SR_OK)
         goto fail;
     return st;
 fail:
@@ -290,6 +333,8 @@ void sr_store_close(sr_store *st)
         return;
     if (st->env)
         mdb_env_close(st->env);
+    if (st->wlock >= 0)
+        close(st->wlock);
     pthread_mutex_destroy(&st->sh->mu);
     pthread_mutex_destroy(&st->sh->ctx_mu);
     sr_ctx_free(st->sh->ctx);
@@ -454,10 +499,8 @@ static void keep_ahead(sr_store *st)
     st->sh->filled = target > end ? target : end;
 }
 
-/* run_batch - one transaction for reqs; each in a nested txn when several.
- * Returns 1 when the transaction committed and wrote (with store.sync its
- * data pages are then flushed and its meta page written). */
-static int run_batch(sr_store *st, srp_wreq *reqs)
+/* batch_txn - run_batch's transaction, begun and ended with writer.lock held */
+static int batch_txn(sr_store *st, srp_wreq *reqs)
 {
     MDB_envinfo info;
     MDB_txn *txn, *child;
@@ -511,6 +554,19 @@ static int run_batch(sr_store *st, srp_wreq *reqs)
     /* a transaction that changed nothing commits without writing (or
      * flushing) anything: only a new meta page means a flush happened */
     return mdb_env_info(st->env, &info) == 0 && info.me_last_txnid == id;
+}
+
+/* run_batch - one transaction for reqs; each in a nested txn when several.
+ * Returns 1 when the transaction committed and wrote (with store.sync its
+ * data pages are then flushed and its meta page written). */
+static int run_batch(sr_store *st, srp_wreq *reqs)
+{
+    int committed;
+
+    wlock(st, 1);
+    committed = batch_txn(st, reqs);
+    wlock(st, 0);
+    return committed;
 }
 
 /*

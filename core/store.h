@@ -50,6 +50,7 @@ struct sr_store {
     int nosync;                /* opened without fsync (store.sync = false) */
     char *path;
     char instance[65];
+    int wlock;                 /* writer.lock: flock'd around write txns, -1 read-only */
     srp_shared *sh;
 };
 

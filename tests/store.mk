@@ -5,6 +5,7 @@ STORE_UNIT_TESTS = \
 	tests/unit/test_jsonw \
 	tests/unit/test_route \
 	tests/unit/test_store \
+	tests/unit/test_store_kill \
 	tests/unit/test_outbox \
 	tests/unit/test_reload \
 	tests/unit/test_reply
@@ -32,6 +33,9 @@ tests_unit_test_route_LDADD = $(STORE_TEST_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/store_testutil.h
 tests_unit_test_store_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_store_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_store_kill_SOURCES = tests/unit/test_store_kill.c tests/unit/store_testutil.h
+tests_unit_test_store_kill_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_kill_LDADD = $(STORE_TEST_LIBS)
 tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/store_testutil.h
 tests_unit_test_outbox_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_outbox_LDADD = $(STORE_TEST_LIBS)
