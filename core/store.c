@@ -156,19 +156,31 @@ void sr_store_instance_name(const sr_config *cfg, char *out, size_t size)
     srp_strlcpy(out, buf, size);
 }
 
-/* open_wlock - writer.lock, which write transactions flock (see above) */
-static int open_wlock(sr_store *st, sr_error *err)
+/* open_wlock - writer.lock, which write transactions flock (see above).
+ * Best effort: a store that opens today must open after an upgrade too,
+ * so a lock file this user cannot open (made by another user, a path
+ * problem) leaves LMDB's mutex alone in charge, with a warning.  A new
+ * lock file gets the owner of the store directory, so that the milter
+ * (running as its own user) can open the one root's sentiroutectl made. */
+static void open_wlock(const sr_ctx *ctx, sr_store *st)
 {
     char path[4096];
+    struct stat dir;
 
+    st->wlock = -1;
     if ((size_t)snprintf(path, sizeof(path), "%s/writer.lock", st->path) >= sizeof(path))
-        return srp_error(err, SR_EINVAL, ENAMETOOLONG, st->path, "store path too long");
+        return;
     st->wlock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (st->wlock < 0 && errno == EACCES)
+    if (st->wlock >= 0 && geteuid() == 0 && stat(st->path, &dir) == 0 &&
+        fchown(st->wlock, dir.st_uid, dir.st_gid) != 0) {
+        /* the file stays root's: others open it read-only below, or not */
+    }
+    if (st->wlock < 0)
         st->wlock = open(path, O_RDONLY | O_CLOEXEC);   /* flock needs no write access */
     if (st->wlock < 0)
-        return srp_error(err, SR_EIO, errno, path, "cannot open: %s", strerror(errno));
-    return SR_OK;
+        sr_log(ctx, SR_LOG_WARNING,
+               "store %s: cannot open %s (%s): writers are serialised by LMDB alone",
+               st->path, path, strerror(errno));
 }
 
 /* wlock - take (on) or drop the writer lock; only EINTR is retried, other
@@ -284,8 +296,8 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     sr_store_instance_name(cfg, st->instance, sizeof(st->instance));
     if (!(flags & SR_STORE_RDONLY) && make_dir(path, err) != SR_OK)
         goto fail;
-    if (!(flags & SR_STORE_RDONLY) && open_wlock(st, err) != SR_OK)
-        goto fail;
+    if (!(flags & SR_STORE_RDONLY))
+        open_wlock(ctx, st);
     if (flags & SR_STORE_RDONLY)
         envflags |= MDB_RDONLY;
     if (!cfg->store_sync || (flags & SR_STORE_NOSYNC)) {

@@ -47,6 +47,38 @@ static void test_store_schema_and_reopen_readonly(void **state)
     st_fx_free(f);
 }
 
+/* writer.lock (the flock that serialises writers, core/store.c) is made
+ * with the store directory's owner, so that a milter running as its own
+ * user can open the file root's sentiroutectl created; and a lock file that
+ * cannot be opened at all never keeps a store from opening and writing */
+static void test_writer_lock_owner_and_fallback(void **state)
+{
+    char *dir = st_tmpdir(), path[512], target[512];
+    struct stat sb;
+    st_fx *f;
+
+    (void)state;
+    if (geteuid() == 0)
+        assert_int_equal(chown(dir, 65534, 65534), 0);
+    f = st_fx_new_in(dir, NULL);
+    snprintf(path, sizeof(path), "%s/writer.lock", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_uid, geteuid() == 0 ? 65534u : geteuid());
+    st_fx_free(f);
+
+    dir = st_tmpdir();
+    snprintf(path, sizeof(path), "%s/writer.lock", dir);
+    snprintf(target, sizeof(target), "%s/no/such/dir", dir);
+    assert_int_equal(symlink(target, path), 0);   /* neither made nor opened */
+    f = st_fx_new_in(dir, NULL);
+    st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "still written"));
+    sr_ticket t;
+    sr_error err;
+    assert_int_equal(sr_ticket_get(f->st, 1, &t, &err), SR_OK);
+    assert_int_equal(t.nmessages, 1);
+    st_fx_free(f);
+}
+
 /* with store.sync the data file keeps written room past LMDB's last page
  * (keep_ahead), the zeros are no part of the database, and without sync
  * nothing is added */
@@ -528,6 +560,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_schema_and_reopen_readonly),
+        cmocka_unit_test(test_writer_lock_owner_and_fallback),
         cmocka_unit_test(test_store_readonly_missing_store_fails_cleanly),
         cmocka_unit_test(test_durable_store_keeps_written_room),
         cmocka_unit_test(test_email_threads_by_reply_headers),
