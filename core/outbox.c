@@ -1134,7 +1134,7 @@ static void *worker_main(void *arg)
         run_jobs(w->st, w->what, w->name, 0, &w->stopping, NULL, NULL, NULL);
         if (++n % 64 == 0) {
             int dead = 0;
-            mdb_reader_check(w->st->env, &dead);
+            srp_store_reader_check(w->st, &dead);
         }
         pthread_mutex_lock(&w->mu);
         if (w->stop || w->kicked)

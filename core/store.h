@@ -31,6 +31,8 @@ typedef struct srp_shared {
     /* written space kept past LMDB's last page (keep_ahead in store.c):
      * the data file's size as we last saw or made it, 0 = not yet known */
     int64_t filled;
+    /* one thread of the process at a time holds reader.lock (store.c) */
+    pthread_mutex_t rlock_mu;
 } srp_shared;
 
 /*
@@ -51,6 +53,7 @@ struct sr_store {
     char *path;
     char instance[65];
     int wlock;                 /* writer.lock: flock'd around write txns, -1 read-only */
+    int rlock;                 /* reader.lock: flock'd around reader slot claims, or -1 */
     srp_shared *sh;
 };
 
@@ -82,6 +85,10 @@ int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err);
 
 /* srp_store_read - begin a read transaction (MDB_NOTLS: any thread). */
 int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err);
+
+/* srp_store_reader_check - mdb_reader_check with reader.lock held: frees
+ * the reader slots of dead processes, *dead of them */
+void srp_store_reader_check(sr_store *st, int *dead);
 
 /* srp_store_cursor - a read transaction and a cursor over dbi in it, for a
  * walk; srp_store_cursor_end closes the cursor and ends the transaction */
