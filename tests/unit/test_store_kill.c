@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -455,11 +456,142 @@ static void test_reader_survives_a_killed_waiter(void **state)
     st_rmdir(dir);
 }
 
+/*
+ * Kept reader slots: srp_store_read_end keeps a read txn's slot (reset, no
+ * snapshot) for the next read, so reads claim slots (and take reader.lock)
+ * rarely; a renewed txn sees the latest commit, another thread can renew
+ * it, at most rpool_max slots stay kept, and a killed process's kept
+ * slots are freed by the reader check of another.
+ */
+typedef struct slots {
+    pid_t pid;
+    int n, idle;
+} slots;
+
+static int count_slot(const char *msg, void *ctx)
+{
+    slots *s = ctx;
+    int pid;
+    unsigned long tid;
+    char txnid[32];
+
+    if (sscanf(msg, "%d %lx %31s", &pid, &tid, txnid) == 3 && pid == s->pid) {
+        s->n++;
+        s->idle += strcmp(txnid, "-") == 0;
+    }
+    return 0;
+}
+
+static slots slots_of(sr_store *st, pid_t pid)
+{
+    slots s = {.pid = pid};
+
+    mdb_reader_list(st->env, count_slot, &s);
+    return s;
+}
+
+static void *get_ticket_1(void *arg)
+{
+    sr_ticket t;
+    sr_error err;
+
+    return (void *)(intptr_t)sr_ticket_get(arg, 1, &t, &err);
+}
+
+static void test_kept_reader_slots(void **state)
+{
+    char *dir = st_tmpdir();
+    sr_ctx *ctx = st_ctx(NULL);
+    sr_error err;
+    sr_store *st = sr_store_open(ctx, dir, 0, &err);
+    MDB_txn *txn[12];
+    sr_ticket t;
+    slots s;
+    pthread_t th;
+    void *res;
+    int p[2], dead = -1;
+    pid_t c;
+    char x;
+
+    (void)state;
+    assert_non_null(st);
+    assert_true(st->sh->rpool_max >= 1 && st->sh->rpool_max <= SRP_RPOOL_MAX);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(srp_store_read(st, &txn[0], &err), SR_OK);
+        srp_store_read_end(st, txn[0]);
+    }
+    s = slots_of(st, getpid());
+    assert_int_equal(s.n, 1);   /* one slot for 100 reads, idle */
+    assert_int_equal(s.idle, 1);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(srp_store_read(st, &txn[i], &err), SR_OK);
+    s = slots_of(st, getpid());
+    assert_int_equal(s.n, 12);
+    assert_int_equal(s.idle, 0);
+    for (int i = 0; i < 12; i++)
+        srp_store_read_end(st, txn[i]);
+    s = slots_of(st, getpid());
+    assert_int_equal(s.n, st->sh->rpool_max);   /* the rest given up */
+    assert_int_equal(s.idle, s.n);
+
+    /* a kept txn takes a new snapshot, in any thread */
+    assert_int_equal(sr_ticket_get(st, 1, &t, &err), SR_ENOTFOUND);
+    st_ingest(st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "hello"));
+    assert_int_equal(pthread_create(&th, NULL, get_ticket_1, st), 0);
+    assert_int_equal(pthread_join(th, &res), 0);
+    assert_int_equal((int)(intptr_t)res, SR_OK);
+    assert_int_equal(slots_of(st, getpid()).n, st->sh->rpool_max);
+
+    /* a killed process's kept slots are freed by another's reader check */
+    assert_int_equal(pipe(p), 0);
+    if ((c = fork()) == 0) {
+        sr_store *cst;
+        MDB_txn *ct[3];
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(p[0]);
+        if ((cst = sr_store_open(ctx, dir, 0, &err)) == NULL)
+            _exit(3);
+        for (int i = 0; i < 3; i++)
+            if (srp_store_read(cst, &ct[i], &err) != SR_OK)
+                _exit(4);
+        for (int i = 0; i < 3; i++)
+            srp_store_read_end(cst, ct[i]);
+        if (write(p[1], "r", 1) != 1)
+            _exit(5);
+        pause();
+        _exit(0);
+    }
+    close(p[1]);
+    if (read(p[0], &x, 1) != 1) {
+        reap(c);
+        fail_msg("the child did not read");
+    }
+    close(p[0]);
+    s = slots_of(st, c);
+    reap(c);
+    assert_int_equal(s.n, st->sh->rpool_max < 3 ? st->sh->rpool_max : 3);
+    srp_store_reader_check(st, &dead);
+    assert_int_equal(dead, s.n);
+    assert_int_equal(slots_of(st, c).n, 0);
+    assert_int_equal(sr_ticket_get(st, 1, &t, &err), SR_OK);
+
+    /* closing gives the kept slots up */
+    sr_store_close(st);
+    st = sr_store_open(ctx, dir, 0, &err);
+    assert_non_null(st);
+    assert_int_equal(slots_of(st, getpid()).n, 0);
+    sr_store_close(st);
+    sr_ctx_free(ctx);
+    st_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writer_survives_a_killed_waiter),
         cmocka_unit_test(test_reader_survives_a_killed_waiter),
+        cmocka_unit_test(test_kept_reader_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
