@@ -633,7 +633,7 @@ int sr_ticket_get(sr_store *st, uint64_t id, sr_ticket *out, sr_error *err)
     if (rc != SR_OK)
         return rc;
     rc = srp_ticket_load(st, txn, id, out, err);
-    mdb_txn_abort(txn);
+    srp_store_read_end(st, txn);
     return rc;
 }
 
@@ -646,7 +646,7 @@ int sr_ticket_transcript(sr_store *st, uint64_t id, sr_stored_message **out, siz
     if (rc != SR_OK)
         return rc;
     rc = srp_transcript_read(st, txn, id, 0, out, n, err);
-    mdb_txn_abort(txn);
+    srp_store_read_end(st, txn);
     return rc;
 }
 
@@ -745,7 +745,7 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
             if (nv == NULL) {
                 json_decref(j);
                 free(vec);
-                srp_store_cursor_end(txn, cur);
+                srp_store_cursor_end(st, txn, cur);
                 return srp_error(err, SR_ENOMEM, ENOMEM, "tickets", "out of memory");
             }
             vec = nv;
@@ -756,7 +756,7 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
         if (filter_ok(f, &vec[cnt]))
             cnt++;
     }
-    srp_store_cursor_end(txn, cur);
+    srp_store_cursor_end(st, txn, cur);
     qsort(vec, cnt, sizeof(*vec), cmps[f->sort]);
     if (f->reverse)
         for (size_t i = 0; i < cnt / 2; i++) {

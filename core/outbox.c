@@ -200,7 +200,7 @@ int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err)
     if (rc != SR_OK)
         return rc;
     rc = job_get(st, txn, id, out, err);
-    mdb_txn_abort(txn);
+    srp_store_read_end(st, txn);
     return rc;
 }
 
@@ -275,7 +275,7 @@ int sr_outbox_list(sr_store *st, unsigned state_mask, sr_job **out, size_t *n, s
         }
         json_decref(j);
     }
-    srp_store_cursor_end(txn, cur);
+    srp_store_cursor_end(st, txn, cur);
     *out = vec;
     *n = cnt;
     return SR_OK;
@@ -731,7 +731,7 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
     rc = srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), t, err);
     if (rc == SR_OK)
         rc = srp_transcript_read(st, txn, t->id, seq, &p->msgs, &p->nmsgs, err);
-    mdb_txn_abort(txn);
+    srp_store_read_end(st, txn);
     if (rc != SR_OK)
         return rc;
     if (strcmp(p->kind, "comment") == 0) {
@@ -796,7 +796,7 @@ static int handoff_of(sr_store *st, uint64_t ticket, uint64_t before, uint64_t *
         /* a ticket is handed off once (sr_ticket.handed_off): a handoff
          * gone from the outbox was dropped, no earlier one is there */
         if (rc == SR_OK || got == SR_ENOTFOUND) {
-            srp_store_cursor_end(txn, cur);
+            srp_store_cursor_end(st, txn, cur);
             return rc;
         }
     }
@@ -814,7 +814,7 @@ static int handoff_of(sr_store *st, uint64_t ticket, uint64_t before, uint64_t *
         }
         json_decref(j);
     }
-    srp_store_cursor_end(txn, cur);
+    srp_store_cursor_end(st, txn, cur);
     return rc;
 }
 
@@ -1103,7 +1103,7 @@ int sr_outbox_waiting(sr_store *store, unsigned what, size_t *n, sr_error *err)
         if (p.deliver ? email && strcmp(p.target, "email") == 0 : (what & SR_OUTBOX_HANDOFF) != 0)
             (*n)++;
     }
-    srp_store_cursor_end(txn, cur);
+    srp_store_cursor_end(store, txn, cur);
     return SR_OK;
 }
 
@@ -1134,7 +1134,7 @@ static void *worker_main(void *arg)
         run_jobs(w->st, w->what, w->name, 0, &w->stopping, NULL, NULL, NULL);
         if (++n % 64 == 0) {
             int dead = 0;
-            mdb_reader_check(w->st->env, &dead);
+            srp_store_reader_check(w->st, &dead);
         }
         pthread_mutex_lock(&w->mu);
         if (w->stop || w->kicked)

@@ -371,7 +371,7 @@ static int profile_get(sr_store *st, const char *key, sr_profile *out, sr_error 
         k[0] = 'j';
         found = srp_profile_lookup(st, txn, k, out);
     }
-    mdb_txn_abort(txn);
+    srp_store_read_end(st, txn);
     return found ? SR_OK : srp_error(err, SR_ENOTFOUND, 0, "profile", "no profile for %.200s",
                                      key);
 }

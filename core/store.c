@@ -32,6 +32,27 @@
  * live owner and wakes nobody, and the other waiters sleep for ever (a
  * writer stuck at 0% CPU in mdb_txn_begin with nobody holding the mutex).
  * The kernel releases an flock of a dead process and wakes its waiters.
+ *
+ * Readers: with MDB_NOTLS each read transaction's mdb_txn_begin claims a
+ * slot in LMDB's reader table under its reader mutex, a mutex of the same
+ * kind with the same lost wake-up (test_store_kill shows readers asleep
+ * for ever behind a killed one).  Beginning a read transaction and
+ * mdb_reader_check, the calls that take that mutex, hold an flock on
+ * reader.lock around it, one thread of a process at a time (an flock
+ * belongs to the open file, which the threads share).  The one other
+ * taker is a write transaction's begin after a writer died holding the
+ * writer mutex (LMDB then clears dead readers), under writer.lock: at
+ * most two processes ever compete for the reader mutex, and a lost
+ * wake-up needs a holder and two waiters.  The flock is held for the
+ * slot claim only, never for the transaction: readers do not wait for
+ * other readers' transactions, nor for writers.  An flock costs a few
+ * microseconds, ten times a short read, so a read transaction ended with
+ * srp_store_read_end keeps its slot (mdb_txn_reset) for the next read of
+ * any thread (mdb_txn_renew takes no mutex): a process claims a slot only
+ * when more of its reads run at once than ever before, up to
+ * store.max_readers / 16 idle slots (at least 1, at most 8) per process.
+ * A reset transaction holds no snapshot, so it keeps no page from reuse,
+ * and mdb_reader_check still frees the slots of a dead process.
  */
 #include "build-config.h"
 
@@ -156,31 +177,31 @@ void sr_store_instance_name(const sr_config *cfg, char *out, size_t size)
     srp_strlcpy(out, buf, size);
 }
 
-/* open_wlock - writer.lock, which write transactions flock (see above).
+/* open_lock - writer.lock or reader.lock, which are flock'd (see above).
  * Best effort: a store that opens today must open after an upgrade too,
  * so a lock file this user cannot open (made by another user, a path
  * problem) leaves LMDB's mutex alone in charge, with a warning.  A new
  * lock file gets the owner of the store directory, so that the milter
  * (running as its own user) can open the one root's sentiroutectl made. */
-static void open_wlock(const sr_ctx *ctx, sr_store *st)
+static int open_lock(const sr_ctx *ctx, const sr_store *st, const char *name, const char *who)
 {
     char path[4096];
     struct stat dir;
+    int fd;
 
-    st->wlock = -1;
-    if ((size_t)snprintf(path, sizeof(path), "%s/writer.lock", st->path) >= sizeof(path))
-        return;
-    st->wlock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (st->wlock >= 0 && geteuid() == 0 && stat(st->path, &dir) == 0 &&
-        fchown(st->wlock, dir.st_uid, dir.st_gid) != 0) {
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->path, name) >= sizeof(path))
+        return -1;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd >= 0 && geteuid() == 0 && stat(st->path, &dir) == 0 &&
+        fchown(fd, dir.st_uid, dir.st_gid) != 0) {
         /* the file stays root's: others open it read-only below, or not */
     }
-    if (st->wlock < 0)
-        st->wlock = open(path, O_RDONLY | O_CLOEXEC);   /* flock needs no write access */
-    if (st->wlock < 0)
-        sr_log(ctx, SR_LOG_WARNING,
-               "store %s: cannot open %s (%s): writers are serialised by LMDB alone",
-               st->path, path, strerror(errno));
+    if (fd < 0)
+        fd = open(path, O_RDONLY | O_CLOEXEC);   /* flock needs no write access */
+    if (fd < 0)
+        sr_log(ctx, SR_LOG_WARNING, "store %s: cannot open %s (%s): %s are serialised by LMDB alone",
+               st->path, path, strerror(errno), who);
+    return fd;
 }
 
 /* wlock - take (on) or drop the writer lock; only EINTR is retried, other
@@ -191,6 +212,20 @@ static void wlock(const sr_store *st, int on)
         return;
     while (flock(st->wlock, on ? LOCK_EX : LOCK_UN) != 0 && errno == EINTR)
         ;
+}
+
+/* rlock - take (on) or drop reader.lock around a call that can take
+ * LMDB's reader mutex; threads of this process take turns on rlock_mu */
+static void rlock(const sr_store *st, int on)
+{
+    if (st->rlock < 0)
+        return;
+    if (on)
+        pthread_mutex_lock(&st->sh->rlock_mu);
+    while (flock(st->rlock, on ? LOCK_EX : LOCK_UN) != 0 && errno == EINTR)
+        ;
+    if (!on)
+        pthread_mutex_unlock(&st->sh->rlock_mu);
 }
 
 /* open_dbs - the named databases (created unless read-only) */
@@ -291,13 +326,17 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     st->batch_max = cfg->store_batch_max;
     pthread_mutex_init(&st->sh->mu, NULL);
     pthread_mutex_init(&st->sh->ctx_mu, NULL);
+    pthread_mutex_init(&st->sh->rlock_mu, NULL);
+    pthread_mutex_init(&st->sh->pool_mu, NULL);
+    st->sh->rpool_max = SR_MAX(1, SR_MIN(SRP_RPOOL_MAX, cfg->store_max_readers / 16));
     st->sh->ctx = sr_ctx_ref((sr_ctx *)ctx);   /* refs are not part of its constness */
     st->wlock = -1;
+    st->rlock = -1;
     sr_store_instance_name(cfg, st->instance, sizeof(st->instance));
     if (!(flags & SR_STORE_RDONLY) && make_dir(path, err) != SR_OK)
         goto fail;
     if (!(flags & SR_STORE_RDONLY))
-        open_wlock(ctx, st);
+        st->wlock = open_lock(ctx, st, "writer.lock", "writers");
     if (flags & SR_STORE_RDONLY)
         envflags |= MDB_RDONLY;
     if (!cfg->store_sync || (flags & SR_STORE_NOSYNC)) {
@@ -324,12 +363,15 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
                       mdb_strerror(rc));
         goto fail;
     }
+    st->rlock = open_lock(ctx, st, "reader.lock", "readers");
     /* reader slots of processes killed while reading (kill -9) */
-    mdb_reader_check(st->env, &dead);
+    srp_store_reader_check(st, &dead);
     if (dead > 0)
         sr_log(ctx, SR_LOG_NOTICE, "store %s: cleared %d stale reader slot(s)", path, dead);
     wlock(st, 1);
+    rlock(st, 1);   /* its mdb_txn_begin: a read one when read-only */
     rc = open_dbs(st, err);
+    rlock(st, 0);
     wlock(st, 0);
     if (rc != SR_OK)
         goto fail;
@@ -343,11 +385,17 @@ void sr_store_close(sr_store *st)
 {
     if (st == NULL)
         return;
+    for (int i = 0; i < st->sh->rpool_n; i++)
+        mdb_txn_abort(st->sh->rpool[i]);
     if (st->env)
         mdb_env_close(st->env);
     if (st->wlock >= 0)
         close(st->wlock);
+    if (st->rlock >= 0)
+        close(st->rlock);
     pthread_mutex_destroy(&st->sh->mu);
+    pthread_mutex_destroy(&st->sh->rlock_mu);
+    pthread_mutex_destroy(&st->sh->pool_mu);
     pthread_mutex_destroy(&st->sh->ctx_mu);
     sr_ctx_free(st->sh->ctx);
     free(st->sh);
@@ -427,16 +475,52 @@ const char *sr_store_path(const sr_store *st)
     return st->path;
 }
 
+void srp_store_reader_check(sr_store *st, int *dead)
+{
+    rlock(st, 1);
+    mdb_reader_check(st->env, dead);
+    rlock(st, 0);
+}
+
 int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err)
 {
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+    MDB_txn *kept = NULL;
+    int rc;
 
+    pthread_mutex_lock(&st->sh->pool_mu);
+    if (st->sh->rpool_n > 0)
+        kept = st->sh->rpool[--st->sh->rpool_n];
+    pthread_mutex_unlock(&st->sh->pool_mu);
+    if (kept != NULL) {
+        if (mdb_txn_renew(kept) == 0) {
+            *txn = kept;
+            return SR_OK;
+        }
+        mdb_txn_abort(kept);   /* and its slot: begin a new one below */
+    }
+    rlock(st, 1);
+    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
     if (rc == MDB_READERS_FULL) {
         int dead = 0;
         mdb_reader_check(st->env, &dead);
         rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
     }
+    rlock(st, 0);
     return rc ? srp_mdb_error(err, rc, "read") : SR_OK;
+}
+
+void srp_store_read_end(sr_store *st, MDB_txn *txn)
+{
+    if (txn == NULL)
+        return;
+    mdb_txn_reset(txn);
+    pthread_mutex_lock(&st->sh->pool_mu);
+    if (st->sh->rpool_n < st->sh->rpool_max) {
+        st->sh->rpool[st->sh->rpool_n++] = txn;
+        txn = NULL;
+    }
+    pthread_mutex_unlock(&st->sh->pool_mu);
+    mdb_txn_abort(txn);   /* NULL when kept */
 }
 
 /* srp_store_cursor - srp_store_read plus a cursor on dbi */
@@ -447,16 +531,16 @@ int srp_store_cursor(sr_store *st, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur,
     if (rc != SR_OK)
         return rc;
     if ((rc = mdb_cursor_open(*txn, dbi, cur)) != 0) {
-        mdb_txn_abort(*txn);
+        srp_store_read_end(st, *txn);
         return srp_mdb_error(err, rc, "cursor");
     }
     return SR_OK;
 }
 
-void srp_store_cursor_end(MDB_txn *txn, MDB_cursor *cur)
+void srp_store_cursor_end(sr_store *st, MDB_txn *txn, MDB_cursor *cur)
 {
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    srp_store_read_end(st, txn);
 }
 
 /*
@@ -1138,7 +1222,7 @@ int sr_event_foreach(sr_store *st, int64_t since, int (*fn)(void *ud, const sr_e
         if (stop)
             break;
     }
-    srp_store_cursor_end(txn, cur);
+    srp_store_cursor_end(st, txn, cur);
     return SR_OK;
 }
 

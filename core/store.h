@@ -17,6 +17,8 @@ typedef struct srp_wreq srp_wreq;
 
 /* What all views of one store share: the writer queue and the current
  * context. */
+#define SRP_RPOOL_MAX 8
+
 typedef struct srp_shared {
     /* group commit: writers queue requests, one leader runs a batch */
     pthread_mutex_t mu;
@@ -31,6 +33,13 @@ typedef struct srp_shared {
     /* written space kept past LMDB's last page (keep_ahead in store.c):
      * the data file's size as we last saw or made it, 0 = not yet known */
     int64_t filled;
+    /* one thread of the process at a time holds reader.lock (store.c) */
+    pthread_mutex_t rlock_mu;
+    /* ended read txns kept with their reader slots for the next reads
+     * (srp_store_read_end): up to rpool_max, under pool_mu */
+    pthread_mutex_t pool_mu;
+    MDB_txn *rpool[SRP_RPOOL_MAX];
+    int rpool_n, rpool_max;
 } srp_shared;
 
 /*
@@ -51,6 +60,7 @@ struct sr_store {
     char *path;
     char instance[65];
     int wlock;                 /* writer.lock: flock'd around write txns, -1 read-only */
+    int rlock;                 /* reader.lock: flock'd around reader slot claims, or -1 */
     srp_shared *sh;
 };
 
@@ -80,13 +90,20 @@ typedef int (*srp_wfn)(sr_store *st, MDB_txn *txn, void *arg, sr_error *err);
  * error. */
 int srp_store_write(sr_store *st, srp_wfn fn, void *arg, sr_error *err);
 
-/* srp_store_read - begin a read transaction (MDB_NOTLS: any thread). */
+/* srp_store_read - begin a read transaction (MDB_NOTLS: any thread).
+ * End it with srp_store_read_end, which keeps its reader slot for the
+ * next read (mdb_txn_abort works too, and gives the slot up). */
 int srp_store_read(sr_store *st, MDB_txn **txn, sr_error *err);
+void srp_store_read_end(sr_store *st, MDB_txn *txn);
+
+/* srp_store_reader_check - mdb_reader_check with reader.lock held: frees
+ * the reader slots of dead processes, *dead of them */
+void srp_store_reader_check(sr_store *st, int *dead);
 
 /* srp_store_cursor - a read transaction and a cursor over dbi in it, for a
  * walk; srp_store_cursor_end closes the cursor and ends the transaction */
 int srp_store_cursor(sr_store *st, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur, sr_error *err);
-void srp_store_cursor_end(MDB_txn *txn, MDB_cursor *cur);
+void srp_store_cursor_end(sr_store *st, MDB_txn *txn, MDB_cursor *cur);
 
 /* srp_mdb_error - SR_ESTORE with the LMDB text; MAP_FULL gets advice. */
 int srp_mdb_error(sr_error *err, int rc, const char *what);
