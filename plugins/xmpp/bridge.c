@@ -160,6 +160,53 @@ const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript,
  * once.
  */
 
+/* how long the jobs of a lost link go one at a time at most (a job an
+ * admin dropped or parked is never confirmed) */
+#define SUSPECT_TTL 600.0
+
+/* suspect_add - job was in flight with others when the link was lost */
+static void suspect_add(srx_bridge *b, uint64_t job)
+{
+    for (size_t i = 0; i < b->nsuspects; i++)
+        if (b->suspects[i] == job)
+            return;
+    if (b->nsuspects == b->suspects_cap) {
+        size_t cap = b->suspects_cap ? b->suspects_cap * 2 : 64;
+        uint64_t *v = realloc(b->suspects, cap * sizeof(*v));
+        if (v == NULL)
+            return;   /* then it goes in a batch again: no worse than before */
+        b->suspects = v;
+        b->suspects_cap = cap;
+    }
+    b->suspects[b->nsuspects++] = job;
+    b->suspects_until = srx_now_mono() + SUSPECT_TTL;
+}
+
+/* suspect_del - job confirmed or parked */
+static void suspect_del(srx_bridge *b, uint64_t job)
+{
+    for (size_t i = 0; i < b->nsuspects; i++)
+        if (b->suspects[i] == job) {
+            b->suspects[i] = b->suspects[--b->nsuspects];
+            return;
+        }
+}
+
+/* careful - whether replies go one at a time now */
+static int careful(srx_bridge *b)
+{
+    if (b->nsuspects > 0 && srx_now_mono() >= b->suspects_until)
+        b->nsuspects = 0;
+    return b->nsuspects > 0;
+}
+
+void srx_bridge_forget(srx_bridge *b)
+{
+    free(b->suspects);
+    b->suspects = NULL;
+    b->nsuspects = b->suspects_cap = 0;
+}
+
 /* unacked_add - job sent; confirmed by the next ping's answer */
 static void unacked_add(srx_bridge *b, uint64_t job)
 {
@@ -200,6 +247,16 @@ static void pinged(srx_bridge *b, unsigned long seq)
             b->unacked[i].deadline = due;
 }
 
+/* unpinged - a job sent whose ping could not be sent: it would wait for
+ * the next batch's, which does not come while replies go one at a time */
+static int unpinged(const srx_bridge *b)
+{
+    for (size_t i = 0; i < b->nunacked; i++)
+        if (b->unacked[i].deadline == 0)
+            return 1;
+    return 0;
+}
+
 unsigned long srx_bridge_overdue(const srx_bridge *b, double now)
 {
     for (size_t i = 0; i < b->nunacked; i++)
@@ -222,14 +279,31 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
         if (sr_outbox_complete(b->store, u.job, b->worker_name, NULL, &err) != SR_OK)
             srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent but not marked done: %s",
                     (unsigned long long)u.job, err.msg);
+        suspect_del(b, u.job);
     }
     b->nunacked = keep;
 }
 
-void srx_bridge_link_lost(srx_bridge *b)
+void srx_bridge_link_lost(srx_bridge *b, const char *refused)
 {
     sr_error err;
+    char why[256];
 
+    if (b->nunacked == 1 && refused != NULL) {
+        /* alone in flight, and the server ended the stream for something
+         * we sent: this one, which would end it again at every resend */
+        uint64_t job = b->unacked[0].job;
+        snprintf(why, sizeof(why), "the XMPP server ended the stream when it was sent alone "
+                 "(stream error %s)", refused);
+        if (sr_outbox_fail(b->store, job, b->worker_name, 1, 0, why, &err) != SR_OK)
+            srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot park it: %s",
+                    (unsigned long long)job, err.msg);
+        else
+            srx_log(b, SR_LOG_ERR, "outbox: job %llu parked as failed: %s",
+                    (unsigned long long)job, why);
+        suspect_del(b, job);
+        b->nunacked = 0;
+    }
     for (size_t i = 0; i < b->nunacked; i++) {
         uint64_t job = b->unacked[i].job;
         /* due again in a second or two (the attempt counts: a reply whose
@@ -238,10 +312,13 @@ void srx_bridge_link_lost(srx_bridge *b)
                            "the XMPP link dropped before the server confirmed it", &err) != SR_OK)
             srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot hand it back: %s",
                     (unsigned long long)job, err.msg);
+        if (b->nunacked > 1)
+            suspect_add(b, job);
     }
     if (b->nunacked > 0)
         srx_log(b, SR_LOG_NOTICE, "outbox: %zu relayed message(s) not confirmed before the link "
-                "dropped: sending again after the reconnect", b->nunacked);
+                "dropped: sending again after the reconnect%s", b->nunacked,
+                b->nunacked > 1 ? ", one at a time" : "");
     b->nunacked = 0;
     b->ping_seq = 0;
 }
@@ -309,12 +386,15 @@ void srx_bridge_pump(srx_bridge *b)
     sr_error err;
     int sent = 0;
     unsigned long seq;
+    int one = careful(b);   /* after a lost batch: one reply at a time, each confirmed */
 
     for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
         int rc;
 
+        if (one && (sent || b->nunacked > 0))
+            break;
         memset(&job, 0, sizeof(job));
         rc = sr_outbox_claim(b->store, "chat", b->worker_name, 60, &job, &err);
         if (rc == SR_ENOTFOUND)
@@ -340,7 +420,7 @@ void srx_bridge_pump(srx_bridge *b)
     /* the batch is done when the server answers this (no answer before the
      * link drops: srx_bridge_link_lost; a ping that cannot be sent now:
      * the next batch's covers these too) */
-    if (sent && b->connected && (seq = srx_xmpp_ping(b)) != 0)
+    if ((sent || unpinged(b)) && b->connected && !b->link_dead && (seq = srx_xmpp_ping(b)) != 0)
         pinged(b, seq);
 }
 

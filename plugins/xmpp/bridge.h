@@ -51,6 +51,14 @@ typedef struct srx_bridge {
         double deadline;       /* monotonic: its answer is due; 0 before the ping went */
     } *unacked;
     size_t nunacked, unacked_cap;
+    /* the jobs in flight when a link was lost: a stanza the server refuses
+     * ends the stream, and would again at every resend, with every reply of
+     * its batch.  Until each of them is confirmed or parked, the replies go
+     * one at a time, each confirmed before the next (bridge.c); one that
+     * ends the stream alone is parked as failed */
+    uint64_t *suspects;
+    size_t nsuspects, suspects_cap;
+    double suspects_until;     /* monotonic: forgotten then (dropped by an admin...) */
     unsigned long ping_seq;    /* pings sent on this link */
     int link_dead;             /* a ping timed out: disconnecting, nothing more is relayed */
     double last_ping;          /* monotonic: the last ping sent (or the connect) */
@@ -143,8 +151,14 @@ unsigned long srx_bridge_overdue(const srx_bridge *b, double now);
 
 /* srx_bridge_link_lost - the link dropped: the relayed jobs not confirmed
  * go back to the outbox, due again shortly (sent again after the
- * reconnect: at least once) */
-void srx_bridge_link_lost(srx_bridge *b);
+ * reconnect: at least once), and go one at a time until each is confirmed.
+ * refused: the server ended the stream with an error a stanza can cause
+ * (its condition and text), else NULL; a job that was alone in flight
+ * then is parked as failed with that reason */
+void srx_bridge_link_lost(srx_bridge *b, const char *refused);
+
+/* srx_bridge_forget - free what the bridge keeps about lost links (at exit) */
+void srx_bridge_forget(srx_bridge *b);
 
 /* srx_bridge_relay - a helpdesk agent's reply that arrived by webhook:
  * into the transcript and to the visitor.  Returns an HTTP status (200,

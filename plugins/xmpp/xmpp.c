@@ -409,6 +409,8 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         if (b->probe_seq != 0 && seq >= b->probe_seq)
             b->probe_seq = 0;   /* the idle link is alive */
         srx_bridge_confirmed(b, seq);   /* the relayed messages before it arrived */
+        if (b->nsuspects > 0)
+            srx_bridge_pump(b);   /* one at a time after a lost link: the next one */
         return 1;
     }
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
@@ -459,10 +461,47 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
 /* --- connecting ------------------------------------------------------------- */
 
+/* refused - the condition (and text) of a stream error that something we
+ * sent can cause (XML, addressing, size or policy), else NULL: not the
+ * server's shutdown, a conflict, a timeout or the like */
+static const char *refused(const xmpp_stream_error_t *se, char *buf, size_t size)
+{
+    const char *cond = "undefined-condition";
+
+    if (se == NULL)
+        return NULL;
+    switch (se->type) {
+    case XMPP_SE_CONFLICT:
+    case XMPP_SE_CONN_TIMEOUT:
+    case XMPP_SE_HOST_GONE:
+    case XMPP_SE_HOST_UNKNOWN:
+    case XMPP_SE_INTERNAL_SERVER_ERROR:
+    case XMPP_SE_NOT_AUTHORIZED:
+    case XMPP_SE_REMOTE_CONN_FAILED:
+    case XMPP_SE_RESOURCE_CONSTRAINT:
+    case XMPP_SE_SEE_OTHER_HOST:
+    case XMPP_SE_SYSTEM_SHUTDOWN:
+    case XMPP_SE_UNSUPPORTED_VERSION:
+        return NULL;
+    default:
+        break;
+    }
+    for (xmpp_stanza_t *c = se->stanza ? xmpp_stanza_get_children(se->stanza) : NULL; c;
+         c = xmpp_stanza_get_next(c))
+        if (xmpp_stanza_is_tag(c) && xmpp_stanza_get_name(c) &&
+            strcmp(xmpp_stanza_get_name(c), "text") != 0) {
+            cond = xmpp_stanza_get_name(c);
+            break;
+        }
+    snprintf(buf, size, "%.64s%s%.120s", cond, se->text ? ": " : "", se->text ? se->text : "");
+    return buf;
+}
+
 static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
                     xmpp_stream_error_t *se, void *ud)
 {
     srx_bridge *b = ud;
+    char why[200];
 
     if (ev == XMPP_CONN_CONNECT) {
         b->connected = 1;
@@ -492,7 +531,9 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     /* DISCONNECT or FAIL: try again later, waiting longer each time */
     if (b->connected)
         b->disconnects++;
-    srx_bridge_link_lost(b);   /* relayed messages not confirmed: again after the reconnect */
+    /* relayed messages not confirmed: again after the reconnect; one the
+     * server ended the stream for is parked */
+    srx_bridge_link_lost(b, refused(se, why, sizeof(why)));
     b->connected = 0;
     b->connecting = 0;
     b->link_dead = 0;
@@ -654,7 +695,8 @@ void srx_xmpp_shutdown(srx_bridge *b)
         while ((b->connected || b->connecting) && srx_now_mono() < until)
             xmpp_run_once(b->xctx, 50);
     }
-    srx_bridge_link_lost(b);   /* what is not confirmed goes after the restart */
+    srx_bridge_link_lost(b, NULL);   /* what is not confirmed goes after the restart */
+    srx_bridge_forget(b);
     free(b->unacked);
     b->unacked = NULL;
     b->unacked_cap = 0;
