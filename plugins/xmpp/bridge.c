@@ -133,7 +133,7 @@ static int op_assign(void *ud, uint64_t ticket, const char *agent, sr_error *err
 static void op_send(void *ud, const char *from, const char *to, const char *body,
                     const char *thread)
 {
-    srx_xmpp_send(ud, from, to, body, thread, NULL);
+    (void)srx_xmpp_send(ud, from, to, body, thread, NULL);   /* prompts: not worth a retry */
 }
 
 static void op_log(void *ud, int level, const char *line)
@@ -346,8 +346,9 @@ static size_t part_len(const char *s, size_t n, size_t max)
 }
 
 /* relay - one outbox job's text to the chat, under an id that is the same
- * at every attempt; in parts of at most RELAY_PART_MAX bytes.  -1 when
- * nothing could be sent (out of memory) */
+ * at every attempt; in parts of at most RELAY_PART_MAX bytes.  -1 when it
+ * (or a part of it) could not be sent (out of memory, a local libstrophe
+ * error): all of it goes again */
 static int relay(srx_bridge *b, const char *from, const char *to, const char *text,
                  uint64_t job)
 {
@@ -359,8 +360,7 @@ static int relay(srx_bridge *b, const char *from, const char *to, const char *te
         /* the same id each time the job goes: a copy sent again after a
          * lost link can be recognised by the client */
         snprintf(id, sizeof(id), "sr-%s-j%llu", b->instance, (unsigned long long)job);
-        srx_xmpp_send(b, from, to, text, NULL, id);
-        return 0;
+        return srx_xmpp_send(b, from, to, text, NULL, id);
     }
     if ((part = malloc(RELAY_PART_MAX + 1)) == NULL)
         return -1;
@@ -373,7 +373,10 @@ static int relay(srx_bridge *b, const char *from, const char *to, const char *te
             continue;
         snprintf(id, sizeof(id), "sr-%s-j%llu-%u", b->instance, (unsigned long long)job,
                  ++parts);
-        srx_xmpp_send(b, from, to, part, NULL, id);
+        if (srx_xmpp_send(b, from, to, part, NULL, id) != 0) {
+            free(part);
+            return -1;
+        }
     }
     free(part);
     srx_log(b, SR_LOG_INFO, "outbox: job %llu (%zu bytes) relayed in %u messages",
@@ -409,7 +412,11 @@ void srx_bridge_pump(srx_bridge *b)
         } else {
             srx_engine_route(b->engine, job.to, srx_now_wall(), &to, &from);
             if (relay(b, from, to, job.text, job.id) != 0) {
-                sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1, "out of memory", NULL);
+                /* not sent: never done by the next ping's answer */
+                srx_log(b, SR_LOG_WARNING, "outbox: job %llu not sent (out of memory or a "
+                        "libstrophe error): again shortly", (unsigned long long)job.id);
+                sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1,
+                               "not sent: out of memory or a libstrophe error", NULL);
             } else {
                 unacked_add(b, job.id);
                 sent = 1;

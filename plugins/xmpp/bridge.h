@@ -38,6 +38,7 @@ typedef struct srx_bridge {
     unsigned long connects, disconnects;
     int stopping;
     int parse_error;           /* libstrophe could not parse the stream */
+    unsigned long send_errors; /* errors libstrophe logged: xmpp_send's only sign of a drop */
 
     /* relayed outbox jobs sent on this link but not yet confirmed: XEP-0114
      * has no stream management, so a queued stanza may die with the link.
@@ -104,9 +105,11 @@ void srx_xmpp_step(srx_bridge *b);
  * a log line when not connected (prompts are not worth queueing; stored
  * answers wait in the outbox instead).  A relayed answer's id is the same
  * each time it is sent, so a client can drop a copy sent again after a
- * reconnect (no stream management on XEP-0114) */
-void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread, const char *id);
+ * reconnect (no stream management on XEP-0114).  0 when the stanza was
+ * handed to libstrophe; -1 when it was not (not connected, out of memory,
+ * an error libstrophe logged while serializing or queueing it) */
+int srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
+                  const char *thread, const char *id);
 
 /* srx_xmpp_ping - an XEP-0199 ping to the server (the component's
  * domain; a client's server domain) with the id srx_xmpp_ping_id makes of

@@ -44,16 +44,18 @@ static xmpp_stanza_t *child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *na
     return c;
 }
 
-static void add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,
-                           const char *text)
+static int add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,
+                          const char *text)
 {
     xmpp_stanza_t *c = child(x, parent, name, NULL), *t;
+    int rc;
 
     if (c == NULL || (t = xmpp_stanza_new(x)) == NULL)
-        return;
-    xmpp_stanza_set_text(t, text);
-    xmpp_stanza_add_child(c, t);
+        return -1;
+    rc = xmpp_stanza_set_text(t, text) == XMPP_EOK && xmpp_stanza_add_child(c, t) == XMPP_EOK
+             ? 0 : -1;
     xmpp_stanza_release(t);
+    return rc;
 }
 
 /* component_from - the from a component stanza may carry: from itself when
@@ -79,34 +81,43 @@ static const char *component_from(const srx_bridge *b, const char *from, char *b
     return buf;
 }
 
-/* srx_xmpp_send - one chat message */
-void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread, const char *id)
+/* srx_xmpp_send - one chat message; -1 when it was not handed to the
+ * connection */
+int srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
+                  const char *thread, const char *id)
 {
     xmpp_stanza_t *m;
     char *text, fb[SRX_JID_BARE_MAX + 1];
+    unsigned long errors = b->send_errors;
+    int rc = -1;
 
     if (!b->connected) {
         srx_log(b, SR_LOG_WARNING, "not connected: message to %s dropped", to);
-        return;
+        return -1;
     }
     text = strdup(body);
     if (text == NULL)
-        return;
+        return -1;
     srx_text_clean(text, 0);
     m = xmpp_message_new(b->xctx, "chat", to, id);
     if (m != NULL) {
         /* XEP-0114: every stanza a component sends names its from; a
          * client's from is stamped by its server */
-        if (b->conf->component)
-            xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
-        xmpp_message_set_body(m, text);
-        if (thread)
-            add_text_child(b->xctx, m, "thread", thread);
-        xmpp_send(b->conn, m);
+        if ((!b->conf->component ||
+             xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb))) == XMPP_EOK) &&
+            xmpp_message_set_body(m, text) == XMPP_EOK &&
+            (thread == NULL || add_text_child(b->xctx, m, "thread", thread) == 0)) {
+            /* xmpp_send returns nothing: a stanza it cannot serialize or
+             * queue (out of memory) is dropped with an error in its log
+             * (xlog counts them) */
+            xmpp_send(b->conn, m);
+            if (b->send_errors == errors)
+                rc = 0;
+        }
         xmpp_stanza_release(m);
     }
     free(text);
+    return rc;
 }
 
 /* ping_target - where the pings go: a component's own domain (always
@@ -560,6 +571,14 @@ static void xlog(void *ud, xmpp_log_level_t level, const char *area, const char 
      * connection and connects again. */
     if (area && msg && strcmp(area, "xmpp") == 0 && strncmp(msg, "parse error", 11) == 0)
         b->parse_error = 1;
+    /* xmpp_send's only sign of a stanza it dropped ("Failed to
+     * stanza_to_text", "DROPPED: ...", out of memory) */
+    if (level == XMPP_LEVEL_ERROR)
+        b->send_errors++;
+    /* "DROPPED: " is followed by the whole stanza, a visitor's words
+     * included: not for the log */
+    if (msg && strncmp(msg, "DROPPED: ", 9) == 0)
+        msg = "DROPPED: a stanza (out of memory)";
     /* libstrophe's debug level prints every stanza, SASL included: never */
     if (level == XMPP_LEVEL_DEBUG)
         return;
