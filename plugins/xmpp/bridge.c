@@ -207,8 +207,8 @@ void srx_bridge_forget(srx_bridge *b)
     b->nsuspects = b->suspects_cap = 0;
 }
 
-/* unacked_add - job sent; confirmed by the next ping's answer */
-static void unacked_add(srx_bridge *b, uint64_t job)
+/* unacked_add - job sent to to; confirmed by the next ping's answer */
+static void unacked_add(srx_bridge *b, uint64_t job, const char *to)
 {
     size_t i;
 
@@ -231,6 +231,7 @@ static void unacked_add(srx_bridge *b, uint64_t job)
         b->nunacked++;
     }
     b->unacked[i].job = job;   /* a job sent again (lease expired) waits for the new ping */
+    srx_jid_bare(to, b->unacked[i].to, sizeof(b->unacked[i].to));
     b->unacked[i].ping = b->ping_seq + 1;
     b->unacked[i].deadline = 0;   /* until that ping is sent */
 }
@@ -282,6 +283,46 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
         suspect_del(b, u.job);
     }
     b->nunacked = keep;
+}
+
+int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
+                       const char *cond)
+{
+    char bare[SRX_JID_BARE_MAX + 1], why[320];
+    size_t i;
+    int gone, wait;
+    sr_error err;
+
+    srx_jid_bare(from, bare, sizeof(bare));
+    for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
+        ;
+    if (i == b->nunacked) {
+        /* confirmed already, a part we already heard of, or not ours */
+        srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: an error (%s) from %s for it, not one we wait "
+                "for: ignored", (unsigned long long)job, cond, bare);
+        return 0;
+    }
+    if (strcmp(bare, b->unacked[i].to) != 0) {
+        srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
+                "recipient %s: ignored", (unsigned long long)job, bare, b->unacked[i].to);
+        return 0;
+    }
+    /* the conditions a server answers for an account or session that is
+     * no more (RFC 6120 8.5: a message to an unknown or offline JID) */
+    gone = strcmp(cond, "service-unavailable") == 0 || strcmp(cond, "item-not-found") == 0 ||
+           strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0;
+    wait = etype != NULL && strcmp(etype, "wait") == 0;
+    snprintf(why, sizeof(why), "not delivered: %s%.160s (%.8s error %.40s)",
+             gone ? "the visitor is gone: " : "", bare, etype ? etype : "an", cond);
+    b->unacked[i] = b->unacked[--b->nunacked];
+    suspect_del(b, job);
+    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? 60 : 0, why, &err) != SR_OK)
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it failed: %s",
+                (unsigned long long)job, err.msg);
+    else
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s", (unsigned long long)job,
+                wait ? "bounced, again later" : "parked as failed", why);
+    return gone;
 }
 
 void srx_bridge_link_lost(srx_bridge *b, const char *refused)
@@ -418,7 +459,7 @@ void srx_bridge_pump(srx_bridge *b)
                 sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1,
                                "not sent: out of memory or a libstrophe error", NULL);
             } else {
-                unacked_add(b, job.id);
+                unacked_add(b, job.id, job.to);
                 sent = 1;
             }
         }

@@ -50,6 +50,7 @@ typedef struct srx_bridge {
         uint64_t job;
         unsigned long ping;    /* the first ping whose answer confirms it */
         double deadline;       /* monotonic: its answer is due; 0 before the ping went */
+        char to[256];          /* the visitor's bare JID (sr_job.to): only they bounce it */
     } *unacked;
     size_t nunacked, unacked_cap;
     /* the jobs in flight when a link was lost: a stanza the server refuses
@@ -159,6 +160,16 @@ unsigned long srx_bridge_overdue(const srx_bridge *b, double now);
  * (its condition and text), else NULL; a job that was alone in flight
  * then is parked as failed with that reason */
 void srx_bridge_link_lost(srx_bridge *b, const char *refused);
+
+/* srx_bridge_bounced - the server (or the visitor's) answered relayed job
+ * with an error stanza from from (type etype, condition cond): it did not
+ * reach the visitor (an anonymous one who left is gone with their account).
+ * Not confirmed: parked as failed with the reason (retried for a "wait"
+ * error), logged.  1 when the error says the visitor is gone (their
+ * conversation is over), else 0 (also for an error that is not from the
+ * job's recipient or not for a job waiting for its confirmation) */
+int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
+                       const char *cond);
 
 /* srx_bridge_forget - free what the bridge keeps about lost links (at exit) */
 void srx_bridge_forget(srx_bridge *b);

@@ -5,7 +5,8 @@
  * and turn stanzas into engine events
  *
  * Who wrote: the configured bot, a configured agent, or else a visitor.
- * type="error" stanzas are never answered (no reply loops); groupchat and
+ * type="error" stanzas are never answered (no reply loops), one that
+ * bounces a relayed reply fails its outbox job (bridge.c); groupchat and
  * headline messages and unknown stanzas are ignored; of the bodiless
  * messages, a visitor's <gone/> ends the conversation and the other chat
  * states (XEP-0085) go to the engine, which relays them within a live
@@ -297,6 +298,40 @@ static srx_chatstate chatstate_of(xmpp_stanza_t *st)
     return SRX_CS_NONE;
 }
 
+/* bounced - an error stanza answering a relayed reply (its id names the
+ * job: sr-INSTANCE-jJOB, or -jJOB-PART): to the bridge */
+static void bounced(srx_bridge *b, xmpp_stanza_t *st)
+{
+    const char *id = xmpp_stanza_get_id(st), *from = xmpp_stanza_get_from(st);
+    const char *cond = "undefined-condition", *etype = NULL;
+    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error");
+    char want[128];
+    unsigned long long job;
+    char *end;
+    int n = snprintf(want, sizeof(want), "sr-%s-j", b->instance);
+
+    if (id == NULL || from == NULL || n < 0 || (size_t)n >= sizeof(want) ||
+        strncmp(id, want, (size_t)n) != 0 || id[n] < '1' || id[n] > '9')
+        return;
+    job = strtoull(id + n, &end, 10);
+    if (*end != '\0' && *end != '-')
+        return;
+    if (e != NULL) {
+        etype = xmpp_stanza_get_type(e);
+        for (xmpp_stanza_t *c = xmpp_stanza_get_children(e); c; c = xmpp_stanza_get_next(c))
+            if (xmpp_stanza_is_tag(c) && xmpp_stanza_get_name(c) &&
+                strcmp(xmpp_stanza_get_name(c), "text") != 0) {
+                cond = xmpp_stanza_get_name(c);
+                break;
+            }
+    }
+    /* an anonymous visitor who closed the page is gone with their account,
+     * often without a word to us: their conversation is over (a live
+     * agent is told) */
+    if (srx_bridge_bounced(b, (uint64_t)job, from, etype, cond))
+        srx_engine_visitor_gone(b->engine, from, srx_now_wall());
+}
+
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
     srx_bridge *b = ud;
@@ -312,9 +347,13 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     srx_chatstate cs;
 
     (void)conn;
-    if (type && (strcmp(type, "error") == 0 || strcmp(type, "groupchat") == 0 ||
-                 strcmp(type, "headline") == 0))
-        return 1;   /* never answer errors; no rooms, no broadcasts */
+    if (type && strcmp(type, "error") == 0) {
+        if (is_mine(b->conf, to))
+            bounced(b, st);   /* never answered; a relayed reply that did not arrive */
+        return 1;
+    }
+    if (type && (strcmp(type, "groupchat") == 0 || strcmp(type, "headline") == 0))
+        return 1;   /* no rooms, no broadcasts */
     if (from == NULL || !is_mine(b->conf, to))
         return 1;
     srx_jid_bare(from, bare, sizeof(bare));
