@@ -133,7 +133,7 @@ static int op_assign(void *ud, uint64_t ticket, const char *agent, sr_error *err
 static void op_send(void *ud, const char *from, const char *to, const char *body,
                     const char *thread)
 {
-    srx_xmpp_send(ud, from, to, body, thread, NULL);
+    (void)srx_xmpp_send(ud, from, to, body, thread, NULL);   /* prompts: not worth a retry */
 }
 
 static void op_log(void *ud, int level, const char *line)
@@ -160,8 +160,55 @@ const srx_ops srx_bridge_ops = {op_ingest, op_handoff, op_ticket, op_transcript,
  * once.
  */
 
-/* unacked_add - job sent; confirmed by the next ping's answer */
-static void unacked_add(srx_bridge *b, uint64_t job)
+/* how long the jobs of a lost link go one at a time at most (a job an
+ * admin dropped or parked is never confirmed) */
+#define SUSPECT_TTL 600.0
+
+/* suspect_add - job was in flight with others when the link was lost */
+static void suspect_add(srx_bridge *b, uint64_t job)
+{
+    for (size_t i = 0; i < b->nsuspects; i++)
+        if (b->suspects[i] == job)
+            return;
+    if (b->nsuspects == b->suspects_cap) {
+        size_t cap = b->suspects_cap ? b->suspects_cap * 2 : 64;
+        uint64_t *v = realloc(b->suspects, cap * sizeof(*v));
+        if (v == NULL)
+            return;   /* then it goes in a batch again: no worse than before */
+        b->suspects = v;
+        b->suspects_cap = cap;
+    }
+    b->suspects[b->nsuspects++] = job;
+    b->suspects_until = srx_now_mono() + SUSPECT_TTL;
+}
+
+/* suspect_del - job confirmed or parked */
+static void suspect_del(srx_bridge *b, uint64_t job)
+{
+    for (size_t i = 0; i < b->nsuspects; i++)
+        if (b->suspects[i] == job) {
+            b->suspects[i] = b->suspects[--b->nsuspects];
+            return;
+        }
+}
+
+/* careful - whether replies go one at a time now */
+static int careful(srx_bridge *b)
+{
+    if (b->nsuspects > 0 && srx_now_mono() >= b->suspects_until)
+        b->nsuspects = 0;
+    return b->nsuspects > 0;
+}
+
+void srx_bridge_forget(srx_bridge *b)
+{
+    free(b->suspects);
+    b->suspects = NULL;
+    b->nsuspects = b->suspects_cap = 0;
+}
+
+/* unacked_add - job sent to to; confirmed by the next ping's answer */
+static void unacked_add(srx_bridge *b, uint64_t job, const char *to)
 {
     size_t i;
 
@@ -184,6 +231,7 @@ static void unacked_add(srx_bridge *b, uint64_t job)
         b->nunacked++;
     }
     b->unacked[i].job = job;   /* a job sent again (lease expired) waits for the new ping */
+    srx_jid_bare(to, b->unacked[i].to, sizeof(b->unacked[i].to));
     b->unacked[i].ping = b->ping_seq + 1;
     b->unacked[i].deadline = 0;   /* until that ping is sent */
 }
@@ -198,6 +246,16 @@ static void pinged(srx_bridge *b, unsigned long seq)
     for (size_t i = 0; i < b->nunacked; i++)
         if (b->unacked[i].ping == seq && b->unacked[i].deadline == 0)
             b->unacked[i].deadline = due;
+}
+
+/* unpinged - a job sent whose ping could not be sent: it would wait for
+ * the next batch's, which does not come while replies go one at a time */
+static int unpinged(const srx_bridge *b)
+{
+    for (size_t i = 0; i < b->nunacked; i++)
+        if (b->unacked[i].deadline == 0)
+            return 1;
+    return 0;
 }
 
 unsigned long srx_bridge_overdue(const srx_bridge *b, double now)
@@ -222,14 +280,71 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
         if (sr_outbox_complete(b->store, u.job, b->worker_name, NULL, &err) != SR_OK)
             srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent but not marked done: %s",
                     (unsigned long long)u.job, err.msg);
+        suspect_del(b, u.job);
     }
     b->nunacked = keep;
 }
 
-void srx_bridge_link_lost(srx_bridge *b)
+int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
+                       const char *cond)
 {
+    char bare[SRX_JID_BARE_MAX + 1], why[320];
+    size_t i;
+    int gone, wait;
     sr_error err;
 
+    srx_jid_bare(from, bare, sizeof(bare));
+    for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
+        ;
+    if (i == b->nunacked) {
+        /* confirmed already, a part we already heard of, or not ours */
+        srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: an error (%s) from %s for it, not one we wait "
+                "for: ignored", (unsigned long long)job, cond, bare);
+        return 0;
+    }
+    if (strcmp(bare, b->unacked[i].to) != 0) {
+        srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
+                "recipient %s: ignored", (unsigned long long)job, bare, b->unacked[i].to);
+        return 0;
+    }
+    /* the conditions a server answers for an account or session that is
+     * no more (RFC 6120 8.5: a message to an unknown or offline JID) */
+    gone = strcmp(cond, "service-unavailable") == 0 || strcmp(cond, "item-not-found") == 0 ||
+           strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0;
+    wait = etype != NULL && strcmp(etype, "wait") == 0;
+    snprintf(why, sizeof(why), "not delivered: %s%.160s (%.8s error %.40s)",
+             gone ? "the visitor is gone: " : "", bare, etype ? etype : "an", cond);
+    b->unacked[i] = b->unacked[--b->nunacked];
+    suspect_del(b, job);
+    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? 60 : 0, why, &err) != SR_OK)
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it failed: %s",
+                (unsigned long long)job, err.msg);
+    else
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s", (unsigned long long)job,
+                wait ? "bounced, again later" : "parked as failed", why);
+    return gone;
+}
+
+void srx_bridge_link_lost(srx_bridge *b, const char *refused)
+{
+    sr_error err;
+    char why[256];
+
+    if (b->nunacked == 1 && refused != NULL) {
+        /* alone in flight, and the server ended the stream for something
+         * we sent: this one, which would end it again at every resend */
+        uint64_t job = b->unacked[0].job;
+        snprintf(why, sizeof(why), "the XMPP server ended the stream when it was sent alone "
+                 "(stream error %s)", refused);
+        if (sr_outbox_fail(b->store, job, b->worker_name, 1, 0, why, &err) != SR_OK)
+            srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot park it: %s",
+                    (unsigned long long)job, err.msg);
+        else
+            srx_log(b, SR_LOG_ERR, "outbox: job %llu parked as failed: %s",
+                    (unsigned long long)job, why);
+        suspect_del(b, job);
+        b->nunacked = 0;
+    }
     for (size_t i = 0; i < b->nunacked; i++) {
         uint64_t job = b->unacked[i].job;
         /* due again in a second or two (the attempt counts: a reply whose
@@ -238,10 +353,13 @@ void srx_bridge_link_lost(srx_bridge *b)
                            "the XMPP link dropped before the server confirmed it", &err) != SR_OK)
             srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot hand it back: %s",
                     (unsigned long long)job, err.msg);
+        if (b->nunacked > 1)
+            suspect_add(b, job);
     }
     if (b->nunacked > 0)
         srx_log(b, SR_LOG_NOTICE, "outbox: %zu relayed message(s) not confirmed before the link "
-                "dropped: sending again after the reconnect", b->nunacked);
+                "dropped: sending again after the reconnect%s", b->nunacked,
+                b->nunacked > 1 ? ", one at a time" : "");
     b->nunacked = 0;
     b->ping_seq = 0;
 }
@@ -269,8 +387,9 @@ static size_t part_len(const char *s, size_t n, size_t max)
 }
 
 /* relay - one outbox job's text to the chat, under an id that is the same
- * at every attempt; in parts of at most RELAY_PART_MAX bytes.  -1 when
- * nothing could be sent (out of memory) */
+ * at every attempt; in parts of at most RELAY_PART_MAX bytes.  -1 when it
+ * (or a part of it) could not be sent (out of memory, a local libstrophe
+ * error): all of it goes again */
 static int relay(srx_bridge *b, const char *from, const char *to, const char *text,
                  uint64_t job)
 {
@@ -282,8 +401,7 @@ static int relay(srx_bridge *b, const char *from, const char *to, const char *te
         /* the same id each time the job goes: a copy sent again after a
          * lost link can be recognised by the client */
         snprintf(id, sizeof(id), "sr-%s-j%llu", b->instance, (unsigned long long)job);
-        srx_xmpp_send(b, from, to, text, NULL, id);
-        return 0;
+        return srx_xmpp_send(b, from, to, text, NULL, id);
     }
     if ((part = malloc(RELAY_PART_MAX + 1)) == NULL)
         return -1;
@@ -296,7 +414,10 @@ static int relay(srx_bridge *b, const char *from, const char *to, const char *te
             continue;
         snprintf(id, sizeof(id), "sr-%s-j%llu-%u", b->instance, (unsigned long long)job,
                  ++parts);
-        srx_xmpp_send(b, from, to, part, NULL, id);
+        if (srx_xmpp_send(b, from, to, part, NULL, id) != 0) {
+            free(part);
+            return -1;
+        }
     }
     free(part);
     srx_log(b, SR_LOG_INFO, "outbox: job %llu (%zu bytes) relayed in %u messages",
@@ -309,12 +430,15 @@ void srx_bridge_pump(srx_bridge *b)
     sr_error err;
     int sent = 0;
     unsigned long seq;
+    int one = careful(b);   /* after a lost batch: one reply at a time, each confirmed */
 
     for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
         int rc;
 
+        if (one && (sent || b->nunacked > 0))
+            break;
         memset(&job, 0, sizeof(job));
         rc = sr_outbox_claim(b->store, "chat", b->worker_name, 60, &job, &err);
         if (rc == SR_ENOTFOUND)
@@ -329,9 +453,13 @@ void srx_bridge_pump(srx_bridge *b)
         } else {
             srx_engine_route(b->engine, job.to, srx_now_wall(), &to, &from);
             if (relay(b, from, to, job.text, job.id) != 0) {
-                sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1, "out of memory", NULL);
+                /* not sent: never done by the next ping's answer */
+                srx_log(b, SR_LOG_WARNING, "outbox: job %llu not sent (out of memory or a "
+                        "libstrophe error): again shortly", (unsigned long long)job.id);
+                sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1,
+                               "not sent: out of memory or a libstrophe error", NULL);
             } else {
-                unacked_add(b, job.id);
+                unacked_add(b, job.id, job.to);
                 sent = 1;
             }
         }
@@ -340,7 +468,7 @@ void srx_bridge_pump(srx_bridge *b)
     /* the batch is done when the server answers this (no answer before the
      * link drops: srx_bridge_link_lost; a ping that cannot be sent now:
      * the next batch's covers these too) */
-    if (sent && b->connected && (seq = srx_xmpp_ping(b)) != 0)
+    if ((sent || unpinged(b)) && b->connected && !b->link_dead && (seq = srx_xmpp_ping(b)) != 0)
         pinged(b, seq);
 }
 

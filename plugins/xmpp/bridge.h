@@ -38,6 +38,7 @@ typedef struct srx_bridge {
     unsigned long connects, disconnects;
     int stopping;
     int parse_error;           /* libstrophe could not parse the stream */
+    unsigned long send_errors; /* errors libstrophe logged: xmpp_send's only sign of a drop */
 
     /* relayed outbox jobs sent on this link but not yet confirmed: XEP-0114
      * has no stream management, so a queued stanza may die with the link.
@@ -49,8 +50,17 @@ typedef struct srx_bridge {
         uint64_t job;
         unsigned long ping;    /* the first ping whose answer confirms it */
         double deadline;       /* monotonic: its answer is due; 0 before the ping went */
+        char to[256];          /* the visitor's bare JID (sr_job.to): only they bounce it */
     } *unacked;
     size_t nunacked, unacked_cap;
+    /* the jobs in flight when a link was lost: a stanza the server refuses
+     * ends the stream, and would again at every resend, with every reply of
+     * its batch.  Until each of them is confirmed or parked, the replies go
+     * one at a time, each confirmed before the next (bridge.c); one that
+     * ends the stream alone is parked as failed */
+    uint64_t *suspects;
+    size_t nsuspects, suspects_cap;
+    double suspects_until;     /* monotonic: forgotten then (dropped by an admin...) */
     unsigned long ping_seq;    /* pings sent on this link */
     int link_dead;             /* a ping timed out: disconnecting, nothing more is relayed */
     double last_ping;          /* monotonic: the last ping sent (or the connect) */
@@ -96,9 +106,11 @@ void srx_xmpp_step(srx_bridge *b);
  * a log line when not connected (prompts are not worth queueing; stored
  * answers wait in the outbox instead).  A relayed answer's id is the same
  * each time it is sent, so a client can drop a copy sent again after a
- * reconnect (no stream management on XEP-0114) */
-void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread, const char *id);
+ * reconnect (no stream management on XEP-0114).  0 when the stanza was
+ * handed to libstrophe; -1 when it was not (not connected, out of memory,
+ * an error libstrophe logged while serializing or queueing it) */
+int srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
+                  const char *thread, const char *id);
 
 /* srx_xmpp_ping - an XEP-0199 ping to the server (the component's
  * domain; a client's server domain) with the id srx_xmpp_ping_id makes of
@@ -143,8 +155,24 @@ unsigned long srx_bridge_overdue(const srx_bridge *b, double now);
 
 /* srx_bridge_link_lost - the link dropped: the relayed jobs not confirmed
  * go back to the outbox, due again shortly (sent again after the
- * reconnect: at least once) */
-void srx_bridge_link_lost(srx_bridge *b);
+ * reconnect: at least once), and go one at a time until each is confirmed.
+ * refused: the server ended the stream with an error a stanza can cause
+ * (its condition and text), else NULL; a job that was alone in flight
+ * then is parked as failed with that reason */
+void srx_bridge_link_lost(srx_bridge *b, const char *refused);
+
+/* srx_bridge_bounced - the server (or the visitor's) answered relayed job
+ * with an error stanza from from (type etype, condition cond): it did not
+ * reach the visitor (an anonymous one who left is gone with their account).
+ * Not confirmed: parked as failed with the reason (retried for a "wait"
+ * error), logged.  1 when the error says the visitor is gone (their
+ * conversation is over), else 0 (also for an error that is not from the
+ * job's recipient or not for a job waiting for its confirmation) */
+int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
+                       const char *cond);
+
+/* srx_bridge_forget - free what the bridge keeps about lost links (at exit) */
+void srx_bridge_forget(srx_bridge *b);
 
 /* srx_bridge_relay - a helpdesk agent's reply that arrived by webhook:
  * into the transcript and to the visitor.  Returns an HTTP status (200,

@@ -68,7 +68,8 @@ SANITIZER_TESTS += $(SRX_UNIT_TESTS)
 # end to end with a real Prosody (python3-slixmpp clients; run by /usr/bin/python3)
 SRX_SCRIPT_TESTS = tests/xmpp/test_prosody.py tests/xmpp/test_stanzas.py tests/xmpp/test_daemon.sh \
 	tests/xmpp/test_relay_ack.py tests/xmpp/test_ping_timeout.py tests/xmpp/test_big_reply.py \
-	tests/xmpp/test_domain_reload.py tests/xmpp/test_idle_ping.py
+	tests/xmpp/test_domain_reload.py tests/xmpp/test_idle_ping.py tests/xmpp/test_bad_stanza.py \
+	tests/xmpp/test_send_fail.py tests/xmpp/test_visitor_gone.py
 TESTS += $(SRX_SCRIPT_TESTS)
 EXTRA_DIST += $(SRX_SCRIPT_TESTS) tests/xmpp/xmpptest.py tests/xmpp/prosody.cfg.lua.in
 
@@ -104,3 +105,11 @@ tests_fuzz_fuzz_xmpp_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_xmpp_LDADD = plugins/xmpp/libsrx.la core/libsrcore.la $(JANSSON_LIBS) -lpthread -lm
 endif
 SANITIZER_TESTS += tests/fuzz/replay_xmpp
+
+# an LD_PRELOAD shim: libstrophe fails to serialize a chosen message, as
+# out of memory (tests/xmpp/test_send_fail.py)
+check_LTLIBRARIES = tests/xmpp/libfailsend.la
+tests_xmpp_libfailsend_la_SOURCES = tests/xmpp/failsend.c
+tests_xmpp_libfailsend_la_CFLAGS = $(AM_CFLAGS) $(STROPHE_CFLAGS)
+tests_xmpp_libfailsend_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_xmpp_libfailsend_la_LIBADD = $(STROPHE_LIBS) -ldl

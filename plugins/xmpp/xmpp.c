@@ -5,7 +5,8 @@
  * and turn stanzas into engine events
  *
  * Who wrote: the configured bot, a configured agent, or else a visitor.
- * type="error" stanzas are never answered (no reply loops); groupchat and
+ * type="error" stanzas are never answered (no reply loops), one that
+ * bounces a relayed reply fails its outbox job (bridge.c); groupchat and
  * headline messages and unknown stanzas are ignored; of the bodiless
  * messages, a visitor's <gone/> ends the conversation and the other chat
  * states (XEP-0085) go to the engine, which relays them within a live
@@ -44,16 +45,18 @@ static xmpp_stanza_t *child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *na
     return c;
 }
 
-static void add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,
-                           const char *text)
+static int add_text_child(xmpp_ctx_t *x, xmpp_stanza_t *parent, const char *name,
+                          const char *text)
 {
     xmpp_stanza_t *c = child(x, parent, name, NULL), *t;
+    int rc;
 
     if (c == NULL || (t = xmpp_stanza_new(x)) == NULL)
-        return;
-    xmpp_stanza_set_text(t, text);
-    xmpp_stanza_add_child(c, t);
+        return -1;
+    rc = xmpp_stanza_set_text(t, text) == XMPP_EOK && xmpp_stanza_add_child(c, t) == XMPP_EOK
+             ? 0 : -1;
     xmpp_stanza_release(t);
+    return rc;
 }
 
 /* component_from - the from a component stanza may carry: from itself when
@@ -79,34 +82,43 @@ static const char *component_from(const srx_bridge *b, const char *from, char *b
     return buf;
 }
 
-/* srx_xmpp_send - one chat message */
-void srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
-                   const char *thread, const char *id)
+/* srx_xmpp_send - one chat message; -1 when it was not handed to the
+ * connection */
+int srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *body,
+                  const char *thread, const char *id)
 {
     xmpp_stanza_t *m;
     char *text, fb[SRX_JID_BARE_MAX + 1];
+    unsigned long errors = b->send_errors;
+    int rc = -1;
 
     if (!b->connected) {
         srx_log(b, SR_LOG_WARNING, "not connected: message to %s dropped", to);
-        return;
+        return -1;
     }
     text = strdup(body);
     if (text == NULL)
-        return;
+        return -1;
     srx_text_clean(text, 0);
     m = xmpp_message_new(b->xctx, "chat", to, id);
     if (m != NULL) {
         /* XEP-0114: every stanza a component sends names its from; a
          * client's from is stamped by its server */
-        if (b->conf->component)
-            xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
-        xmpp_message_set_body(m, text);
-        if (thread)
-            add_text_child(b->xctx, m, "thread", thread);
-        xmpp_send(b->conn, m);
+        if ((!b->conf->component ||
+             xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb))) == XMPP_EOK) &&
+            xmpp_message_set_body(m, text) == XMPP_EOK &&
+            (thread == NULL || add_text_child(b->xctx, m, "thread", thread) == 0)) {
+            /* xmpp_send returns nothing: a stanza it cannot serialize or
+             * queue (out of memory) is dropped with an error in its log
+             * (xlog counts them) */
+            xmpp_send(b->conn, m);
+            if (b->send_errors == errors)
+                rc = 0;
+        }
         xmpp_stanza_release(m);
     }
     free(text);
+    return rc;
 }
 
 /* ping_target - where the pings go: a component's own domain (always
@@ -286,6 +298,40 @@ static srx_chatstate chatstate_of(xmpp_stanza_t *st)
     return SRX_CS_NONE;
 }
 
+/* bounced - an error stanza answering a relayed reply (its id names the
+ * job: sr-INSTANCE-jJOB, or -jJOB-PART): to the bridge */
+static void bounced(srx_bridge *b, xmpp_stanza_t *st)
+{
+    const char *id = xmpp_stanza_get_id(st), *from = xmpp_stanza_get_from(st);
+    const char *cond = "undefined-condition", *etype = NULL;
+    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error");
+    char want[128];
+    unsigned long long job;
+    char *end;
+    int n = snprintf(want, sizeof(want), "sr-%s-j", b->instance);
+
+    if (id == NULL || from == NULL || n < 0 || (size_t)n >= sizeof(want) ||
+        strncmp(id, want, (size_t)n) != 0 || id[n] < '1' || id[n] > '9')
+        return;
+    job = strtoull(id + n, &end, 10);
+    if (*end != '\0' && *end != '-')
+        return;
+    if (e != NULL) {
+        etype = xmpp_stanza_get_type(e);
+        for (xmpp_stanza_t *c = xmpp_stanza_get_children(e); c; c = xmpp_stanza_get_next(c))
+            if (xmpp_stanza_is_tag(c) && xmpp_stanza_get_name(c) &&
+                strcmp(xmpp_stanza_get_name(c), "text") != 0) {
+                cond = xmpp_stanza_get_name(c);
+                break;
+            }
+    }
+    /* an anonymous visitor who closed the page is gone with their account,
+     * often without a word to us: their conversation is over (a live
+     * agent is told) */
+    if (srx_bridge_bounced(b, (uint64_t)job, from, etype, cond))
+        srx_engine_visitor_gone(b->engine, from, srx_now_wall());
+}
+
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
     srx_bridge *b = ud;
@@ -301,9 +347,13 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     srx_chatstate cs;
 
     (void)conn;
-    if (type && (strcmp(type, "error") == 0 || strcmp(type, "groupchat") == 0 ||
-                 strcmp(type, "headline") == 0))
-        return 1;   /* never answer errors; no rooms, no broadcasts */
+    if (type && strcmp(type, "error") == 0) {
+        if (is_mine(b->conf, to))
+            bounced(b, st);   /* never answered; a relayed reply that did not arrive */
+        return 1;
+    }
+    if (type && (strcmp(type, "groupchat") == 0 || strcmp(type, "headline") == 0))
+        return 1;   /* no rooms, no broadcasts */
     if (from == NULL || !is_mine(b->conf, to))
         return 1;
     srx_jid_bare(from, bare, sizeof(bare));
@@ -409,6 +459,8 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         if (b->probe_seq != 0 && seq >= b->probe_seq)
             b->probe_seq = 0;   /* the idle link is alive */
         srx_bridge_confirmed(b, seq);   /* the relayed messages before it arrived */
+        if (b->nsuspects > 0)
+            srx_bridge_pump(b);   /* one at a time after a lost link: the next one */
         return 1;
     }
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
@@ -459,10 +511,47 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 
 /* --- connecting ------------------------------------------------------------- */
 
+/* refused - the condition (and text) of a stream error that something we
+ * sent can cause (XML, addressing, size or policy), else NULL: not the
+ * server's shutdown, a conflict, a timeout or the like */
+static const char *refused(const xmpp_stream_error_t *se, char *buf, size_t size)
+{
+    const char *cond = "undefined-condition";
+
+    if (se == NULL)
+        return NULL;
+    switch (se->type) {
+    case XMPP_SE_CONFLICT:
+    case XMPP_SE_CONN_TIMEOUT:
+    case XMPP_SE_HOST_GONE:
+    case XMPP_SE_HOST_UNKNOWN:
+    case XMPP_SE_INTERNAL_SERVER_ERROR:
+    case XMPP_SE_NOT_AUTHORIZED:
+    case XMPP_SE_REMOTE_CONN_FAILED:
+    case XMPP_SE_RESOURCE_CONSTRAINT:
+    case XMPP_SE_SEE_OTHER_HOST:
+    case XMPP_SE_SYSTEM_SHUTDOWN:
+    case XMPP_SE_UNSUPPORTED_VERSION:
+        return NULL;
+    default:
+        break;
+    }
+    for (xmpp_stanza_t *c = se->stanza ? xmpp_stanza_get_children(se->stanza) : NULL; c;
+         c = xmpp_stanza_get_next(c))
+        if (xmpp_stanza_is_tag(c) && xmpp_stanza_get_name(c) &&
+            strcmp(xmpp_stanza_get_name(c), "text") != 0) {
+            cond = xmpp_stanza_get_name(c);
+            break;
+        }
+    snprintf(buf, size, "%.64s%s%.120s", cond, se->text ? ": " : "", se->text ? se->text : "");
+    return buf;
+}
+
 static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
                     xmpp_stream_error_t *se, void *ud)
 {
     srx_bridge *b = ud;
+    char why[200];
 
     if (ev == XMPP_CONN_CONNECT) {
         b->connected = 1;
@@ -492,7 +581,9 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     /* DISCONNECT or FAIL: try again later, waiting longer each time */
     if (b->connected)
         b->disconnects++;
-    srx_bridge_link_lost(b);   /* relayed messages not confirmed: again after the reconnect */
+    /* relayed messages not confirmed: again after the reconnect; one the
+     * server ended the stream for is parked */
+    srx_bridge_link_lost(b, refused(se, why, sizeof(why)));
     b->connected = 0;
     b->connecting = 0;
     b->link_dead = 0;
@@ -519,6 +610,14 @@ static void xlog(void *ud, xmpp_log_level_t level, const char *area, const char 
      * connection and connects again. */
     if (area && msg && strcmp(area, "xmpp") == 0 && strncmp(msg, "parse error", 11) == 0)
         b->parse_error = 1;
+    /* xmpp_send's only sign of a stanza it dropped ("Failed to
+     * stanza_to_text", "DROPPED: ...", out of memory) */
+    if (level == XMPP_LEVEL_ERROR)
+        b->send_errors++;
+    /* "DROPPED: " is followed by the whole stanza, a visitor's words
+     * included: not for the log */
+    if (msg && strncmp(msg, "DROPPED: ", 9) == 0)
+        msg = "DROPPED: a stanza (out of memory)";
     /* libstrophe's debug level prints every stanza, SASL included: never */
     if (level == XMPP_LEVEL_DEBUG)
         return;
@@ -654,7 +753,8 @@ void srx_xmpp_shutdown(srx_bridge *b)
         while ((b->connected || b->connecting) && srx_now_mono() < until)
             xmpp_run_once(b->xctx, 50);
     }
-    srx_bridge_link_lost(b);   /* what is not confirmed goes after the restart */
+    srx_bridge_link_lost(b, NULL);   /* what is not confirmed goes after the restart */
+    srx_bridge_forget(b);
     free(b->unacked);
     b->unacked = NULL;
     b->unacked_cap = 0;

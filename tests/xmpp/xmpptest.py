@@ -420,6 +420,31 @@ class FakeConn:
             s = s.encode()
         self.sock.sendall(s)
 
+    def serve(self, seconds, close_on=None, condition="policy-violation"):
+        """answer the bridge's pings for seconds, in stream order; when a
+        stanza matching close_on (bytes regex) arrives, end the stream with
+        a stream error there (as a server refusing that stanza does: what
+        follows it is not read) and close; True then"""
+        end = time.time() + seconds
+        while time.time() < end and not self.closed:
+            done = getattr(self, "answered", 0)
+            self.read_until(PING, max(0.05, min(0.3, end - time.time())), done)
+            bad = re.search(close_on, self.data[done:]) if close_on is not None else None
+            stop = done + bad.start() if bad else len(self.data)
+            for m in re.finditer(PING, self.data[done:stop]):
+                pid = re.search(rb"id=['\"]([^'\"]+)", m.group(0)).group(1).decode()
+                self.send("<iq type='result' id='%s' from='%s' to='%s'/>"
+                          % (pid, self.domain, self.domain))
+                self.answered = done + m.end()
+            if bad:
+                self.send("<stream:error><%s xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                          "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>refused</text>"
+                          "</stream:error></stream:stream>" % condition)
+                self.sock.close()
+                self.closed = True
+                return True
+        return False
+
     def msg(self, body, frm="v1@anon.test/web", extra=""):
         self.send("<message type='chat' from='%s' to='help@%s'%s><body>%s</body></message>"
                   % (frm, self.domain, extra, body))
