@@ -15,6 +15,7 @@
 
 #include "ctx.h"
 #include "handoff.h"
+#include "hmac.h"
 #include "internal.h"
 #include "route.h"
 
@@ -780,6 +781,8 @@ typedef struct op {
     const char *author, *text;
     size_t len;
     uint64_t job;
+    const char *const *keys;   /* reply: its sources' ids (sr_ticket_reply_once) */
+    size_t nkeys;
 } op;
 
 static int close_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
@@ -982,6 +985,92 @@ static int mail_reply(sr_store *st, MDB_txn *txn, const sr_ticket *t, uint64_t j
     return conv_put(st, txn, key, t->id, err);
 }
 
+/*
+ * Reply keys (sr_ticket_reply_once): meta "rk:" + SHA-256(key) -> the time
+ * and the reply's job (8 + 8 bytes, big-endian), and "rt:" + time +
+ * SHA-256(key) -> nothing, the order in which they expire.  Each reply
+ * drops at most REPLY_KEY_PRUNE keys older than SR_REPLY_KEY_KEEP.
+ */
+#define REPLY_KEY_PRUNE 64
+
+static void reply_key(unsigned char kb[3 + SRP_SHA256_LEN], const char *key)
+{
+    srp_sha256 c;
+
+    kb[0] = 'r';
+    kb[1] = 'k';
+    kb[2] = ':';
+    srp_sha256_init(&c);
+    srp_sha256_update(&c, key, strlen(key));
+    srp_sha256_final(&c, kb + 3);
+}
+
+/* reply_seen - 1 and the earlier reply's job when one of o's keys is known */
+static int reply_seen(sr_store *st, MDB_txn *txn, const op *o, uint64_t *job)
+{
+    for (size_t i = 0; i < o->nkeys; i++) {
+        unsigned char kb[3 + SRP_SHA256_LEN];
+        MDB_val k = {sizeof(kb), kb}, v;
+        if (o->keys[i] == NULL || *o->keys[i] == '\0')
+            continue;
+        reply_key(kb, o->keys[i]);
+        if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == 16) {
+            *job = srp_key_u64((const unsigned char *)v.mv_data + 8);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* reply_keys_put - remember o's keys for its job; prune expired ones */
+static int reply_keys_put(sr_store *st, MDB_txn *txn, const op *o, int64_t now, sr_error *err)
+{
+    unsigned char tb[3 + 8 + SRP_SHA256_LEN];
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc, n = 0;
+
+    for (size_t i = 0; i < o->nkeys; i++) {
+        unsigned char kb[3 + SRP_SHA256_LEN], vb[16];
+        MDB_val rk = {sizeof(kb), kb}, rv = {sizeof(vb), vb}, tk = {sizeof(tb), tb}, tv = {0, ""};
+        if (o->keys[i] == NULL || *o->keys[i] == '\0')
+            continue;
+        reply_key(kb, o->keys[i]);
+        srp_u64_key(vb, (uint64_t)now);
+        srp_u64_key(vb + 8, o->job);
+        memcpy(tb, "rt:", 3);
+        srp_u64_key(tb + 3, (uint64_t)now);
+        memcpy(tb + 11, kb + 3, SRP_SHA256_LEN);
+        if ((rc = mdb_put(txn, st->meta, &rk, &rv, 0)) != 0 ||
+            (rc = mdb_put(txn, st->meta, &tk, &tv, 0)) != 0)
+            return srp_mdb_error(err, rc, "reply");
+    }
+    if ((rc = mdb_cursor_open(txn, st->meta, &cur)) != 0)
+        return srp_mdb_error(err, rc, "cursor");
+    memcpy(tb, "rt:", 3);
+    memset(tb + 3, 0, sizeof(tb) - 3);
+    k.mv_size = sizeof(tb);
+    k.mv_data = tb;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < REPLY_KEY_PRUNE;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+        const unsigned char *kd = k.mv_data;
+        unsigned char kb[3 + SRP_SHA256_LEN];
+        MDB_val rk = {sizeof(kb), kb};
+        if (k.mv_size != sizeof(tb) || memcmp(kd, "rt:", 3) != 0 ||
+            (int64_t)srp_key_u64(kd + 3) >= now - SR_REPLY_KEY_KEEP)
+            break;
+        memcpy(kb, "rk:", 3);
+        memcpy(kb + 3, kd + 11, SRP_SHA256_LEN);
+        if (((rc = mdb_del(txn, st->meta, &rk, NULL)) != 0 && rc != MDB_NOTFOUND) ||
+            (rc = mdb_cursor_del(cur, 0)) != 0) {
+            mdb_cursor_close(cur);
+            return srp_mdb_error(err, rc, "reply");
+        }
+    }
+    mdb_cursor_close(cur);
+    return SR_OK;
+}
+
 static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 {
     op *o = arg;
@@ -992,6 +1081,9 @@ static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 
     if (rc != SR_OK)
         return rc;
+    if (reply_seen(st, txn, o, &o->job))
+        return srp_error(err, SR_EEXIST, 0, "reply", "this reply was stored before (job %llu)",
+                         (unsigned long long)o->job);
     memset(&sm, 0, sizeof(sm));
     sm.seq = ++t.nmessages;
     sm.direction = SR_DIR_OUT;
@@ -1012,17 +1104,21 @@ static int reply_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return rc;
     if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK)
         return rc;
+    if (o->nkeys > 0 && (rc = reply_keys_put(st, txn, o, sm.at, err)) != SR_OK)
+        return rc;
     t.status = SR_STATUS_PENDING;
     t.updated = sm.at;
     return srp_ticket_save(st, txn, &t, err);
 }
 
 static int ticket_reply(sr_store *st, uint64_t id, const char *author, const char *text,
-                    size_t len, uint64_t *job_id, sr_error *err)
+                    size_t len, const char *const *keys, size_t nkeys, uint64_t *job_id,
+                    sr_error *err)
 {
     char *copy;
     size_t clen;
-    op o = {.id = id, .author = author && *author ? author : "agent"};
+    op o = {.id = id, .author = author && *author ? author : "agent", .keys = keys,
+            .nkeys = keys ? nkeys : 0};
     int rc;
 
     if (text == NULL || len == 0)
@@ -1035,7 +1131,7 @@ static int ticket_reply(sr_store *st, uint64_t id, const char *author, const cha
     o.text = copy;
     rc = srp_store_write(st, reply_write, &o, err);
     free(copy);
-    if (rc == SR_OK && job_id)
+    if ((rc == SR_OK || rc == SR_EEXIST) && job_id)
         *job_id = o.job;
     return rc;
 }
@@ -1175,7 +1271,20 @@ int sr_ticket_reply(sr_store *store, uint64_t id, const char *author, const char
 {
     srp_pin pin;
     sr_store *st = srp_store_enter(store, &pin, err);
-    int rc = st ? ticket_reply(st, id, author, text, len, job_id, err) : SR_EINVAL;
+    int rc = st ? ticket_reply(st, id, author, text, len, NULL, 0, job_id, err) : SR_EINVAL;
+
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_ticket_reply_once - ticket_reply with keys, on a pinned view */
+int sr_ticket_reply_once(sr_store *store, uint64_t id, const char *author, const char *text,
+                         size_t len, const char *const *keys, size_t nkeys, uint64_t *job_id,
+                         sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? ticket_reply(st, id, author, text, len, keys, nkeys, job_id, err) : SR_EINVAL;
 
     srp_store_unpin(&pin);
     return rc;

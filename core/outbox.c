@@ -926,7 +926,12 @@ static size_t batch_size(const sr_config *cfg, size_t left)
 
 /* run_batch - claim a batch of target's due jobs (NULL: handoff and
  * comment jobs), deliver them and record the outcomes, all with the
- * context current now (a reload takes effect at the next batch).
+ * context current now (a reload takes effect at the next batch).  Each
+ * outcome is committed before the next job is sent: a worker killed
+ * mid-batch leaves only the job it was sending without one, and the
+ * worker that takes the batch over when the lease ends does not send the
+ * others again (a webhook or an email cannot be looked up first).  Jobs
+ * not started go back to pending in one commit at the end.
  * *claimed gets the number of jobs; SR_ENOTFOUND when none was due. */
 static int run_batch(sr_store *store, const char *target, const char *worker, size_t left,
                      int64_t due_by, const atomic_int *stop, void **http, size_t *claimed,
@@ -935,11 +940,11 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     srp_pin pin;
     sr_store *st = srp_store_pin(store, &pin);
     claim_job c;
-    srp_delivery d[CLAIM_BATCH];
+    srp_delivery d;
     finish_job f[CLAIM_BATCH];
     int rcs[CLAIM_BATCH];
     finish_many fm = {f, 0, rcs};
-    size_t started = 0;
+    size_t started = 0, i;
     int rc;
 
     *claimed = 0;
@@ -954,7 +959,7 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
     }
     if (*http == NULL)
         *http = srp_http_handle();
-    for (size_t i = 0; i < c.n; i++) {
+    for (i = 0; i < c.n; i++) {
         /* a job starts only with its worst case left on the lease: the
          * jobs before it may have taken longer than budgeted (a stalled
          * disk, a stopped process, a clock step), and a job whose lease
@@ -962,49 +967,60 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
          * first was just claimed (a lease may be exactly one job's budget) */
         int64_t rest = ji(c.jobs[i], "lease") - srp_now();
         int stopping = stop && atomic_load(stop);
-        if (i > 0 && (stopping || rest < job_budget(st->cfg))) {
-            memset(&d[i], 0, sizeof(d[i]));
-            if (stopping)
-                snprintf(d[i].why, sizeof(d[i].why), "left for the next worker: stopping");
-            else
-                snprintf(d[i].why, sizeof(d[i].why),
-                         "left for the next lease: %lld s of this one left, a job may need %d s",
-                         (long long)rest, job_budget(st->cfg));
-            f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
-                                .release = 1, .now = srp_now()};
-            rcs[i] = SR_OK;
-            continue;
-        }
+        finish_job one;
+        sr_error e;
+        int r;
+        if (i > 0 && (stopping || rest < job_budget(st->cfg)))
+            break;
         started++;
-        deliver(st, *http, c.jobs[i], &d[i]);
-        f[i] = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
-                            .remote_id = d[i].remote_id, .why = d[i].why,
-                            .permanent = d[i].outcome == SRP_PERMANENT,
-                            .retry_after = d[i].retry_after,
-                            .done = d[i].outcome == SRP_DELIVERED, .moved = d[i].moved,
-                            .wait = d[i].wait,
-                            .now = srp_now()};
-        rcs[i] = SR_OK;
-    }
-    fm.n = c.n;
-    rc = srp_store_write(st, finish_many_write, &fm, err);
-    for (size_t i = 0; i < c.n; i++) {
-        int r = rc != SR_OK ? rc : rcs[i];
-        if (f[i].release) {
-            /* r != SR_OK: the lease ran out and another worker has it */
-            if (r == SR_OK)
-                sr_log(st->ctx, SR_LOG_NOTICE, "T%lld: job %lld %s", ji(c.jobs[i], "tk"),
-                       ji(c.jobs[i], "id"), d[i].why);
-            json_decref(c.jobs[i]);
-            continue;
-        }
-        log_outcome(st, c.jobs[i], &d[i], &f[i], r);
-        if (r == SR_OK && d[i].outcome == SRP_DELIVERED)
+        deliver(st, *http, c.jobs[i], &d);
+        one = (finish_job){.id = (uint64_t)ji(c.jobs[i], "id"), .worker = worker,
+                           .remote_id = d.remote_id, .why = d.why,
+                           .permanent = d.outcome == SRP_PERMANENT,
+                           .retry_after = d.retry_after,
+                           .done = d.outcome == SRP_DELIVERED, .moved = d.moved,
+                           .wait = d.wait, .now = srp_now()};
+        r = srp_store_write(st, finish_write, &one, &e);
+        log_outcome(st, c.jobs[i], &d, &one, r);
+        if (r == SR_OK && d.outcome == SRP_DELIVERED)
             (*ok)++;
-        else if (r == SR_OK && f[i].state == SR_JOB_FAILED)
+        else if (r == SR_OK && one.state == SR_JOB_FAILED)
             (*bad)++;
-        json_decref(c.jobs[i]);
+        /* SR_EEXIST: the lease ran out and another worker has the job;
+         * any other failure: no outcome can be recorded, so nothing more
+         * is sent (the rest of the batch waits for its lease to end) */
+        if (r != SR_OK && r != SR_EEXIST) {
+            if (err)
+                *err = e;
+            rc = r;
+            i++;
+            break;
+        }
     }
+    if (rc == SR_OK && i < c.n) {
+        int stopping = stop && atomic_load(stop);
+        int64_t rest = ji(c.jobs[i], "lease") - srp_now();
+        char why[160];
+        if (stopping)
+            snprintf(why, sizeof(why), "left for the next worker: stopping");
+        else
+            snprintf(why, sizeof(why),
+                     "left for the next lease: %lld s of this one left, a job may need %d s",
+                     (long long)rest, job_budget(st->cfg));
+        for (size_t k = i; k < c.n; k++) {
+            f[fm.n] = (finish_job){.id = (uint64_t)ji(c.jobs[k], "id"), .worker = worker,
+                                   .release = 1, .now = srp_now()};
+            rcs[fm.n++] = SR_OK;
+        }
+        rc = srp_store_write(st, finish_many_write, &fm, err);
+        for (size_t k = i; k < c.n; k++)
+            /* not SR_OK: the lease ran out and another worker has it */
+            if (rc == SR_OK && rcs[k - i] == SR_OK)
+                sr_log(st->ctx, SR_LOG_NOTICE, "T%lld: job %lld %s", ji(c.jobs[k], "tk"),
+                       ji(c.jobs[k], "id"), why);
+    }
+    for (size_t k = 0; k < c.n; k++)
+        json_decref(c.jobs[k]);
     *claimed = started;   /* released jobs are claimed again by the next round */
     srp_store_unpin(&pin);
     return rc;

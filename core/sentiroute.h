@@ -752,6 +752,21 @@ int sr_ticket_split(sr_store *st, uint64_t id, uint32_t from_seq, uint64_t *new_
 int sr_ticket_reply(sr_store *st, uint64_t id, const char *author, const char *text,
                     size_t len, uint64_t *job_id, sr_error *err);
 
+/*
+ * sr_ticket_reply_once - sr_ticket_reply for a reply that may be delivered
+ * to us more than once (a helpdesk's webhook retries): keys are ids of its
+ * source (e.g. "zendesk-inv:" + X-Zendesk-Webhook-Invocation-Id; NULL or
+ * "" entries are skipped).  When one of them came with a reply stored
+ * before, nothing is stored: SR_EEXIST, *job_id that reply's job.
+ * Otherwise the keys are stored with the reply in its transaction, so they
+ * outlive a restart; keys older than SR_REPLY_KEY_KEEP seconds are dropped
+ * as new replies come.
+ */
+#define SR_REPLY_KEY_KEEP 86400
+int sr_ticket_reply_once(sr_store *st, uint64_t id, const char *author, const char *text,
+                         size_t len, const char *const *keys, size_t nkeys, uint64_t *job_id,
+                         sr_error *err);
+
 /* sr_ticket_assign - set assignee (NULL clears). */
 int sr_ticket_assign(sr_store *st, uint64_t id, const char *assignee, sr_error *err);
 

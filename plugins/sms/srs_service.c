@@ -637,8 +637,19 @@ static void relay(srs_server *srv, const srs_settings *s, const char *who, const
         json_answer(rs, 200, "duplicate", (unsigned long long)e.ticket);
         return;
     }
-    rc = sr_ticket_reply(srv->st, r->ticket, *r->author ? r->author : who, r->text, r->len, &job,
-                         &err);
+    /* the keys go into the store with the reply: a retry that comes after
+     * a restart (the in-memory table is empty then) is still recognised */
+    {
+        const char *keys[2] = {k1, k2};
+        rc = sr_ticket_reply_once(srv->st, r->ticket, *r->author ? r->author : who, r->text,
+                                  r->len, keys, 2, &job, &err);
+    }
+    if (rc == SR_EEXIST) {
+        e.ticket = job;
+        srs_dedupe_finish(srv->hooks, k1, k2, &e, now);
+        json_answer(rs, 200, "duplicate", (unsigned long long)job);
+        return;
+    }
     if (rc != SR_OK) {
         srs_dedupe_abort(srv->hooks, k1, k2);
         sr_log(srv->ctx, SR_LOG_ERR, "T%llu: %s reply not stored: %s",

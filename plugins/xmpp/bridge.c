@@ -473,11 +473,15 @@ void srx_bridge_pump(srx_bridge *b)
 }
 
 /* srx_bridge_relay - a Zendesk agent's comment into the chat */
-int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, char *why, size_t whysize)
+int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, const char *inv, char *why,
+                     size_t whysize)
 {
     sr_ticket t;
     sr_error err;
-    char author[160];
+    char author[160], key[200];
+    const char *keys[1] = {key};
+    uint64_t job = 0;
+    int rc;
 
     if (sr_ticket_get(b->store, r->ticket, &t, &err) != SR_OK) {
         snprintf(why, whysize, "no ticket %llu", (unsigned long long)r->ticket);
@@ -497,8 +501,17 @@ int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, char *why, size_t why
         return 409;
     }
     snprintf(author, sizeof(author), "zendesk:%s", r->author[0] ? r->author : "agent");
-    if (sr_ticket_reply(b->store, r->ticket, author, r->comment, strlen(r->comment), NULL,
-                        &err) != SR_OK) {
+    /* the invocation id is stored with the reply: Zendesk's retry of a
+     * delivery whose answer it missed is dropped, even after a restart */
+    snprintf(key, sizeof(key), "zendesk-inv:%.180s", inv && *inv ? inv : "");
+    rc = sr_ticket_reply_once(b->store, r->ticket, author, r->comment, strlen(r->comment),
+                              keys, inv && *inv ? 1 : 0, &job, &err);
+    if (rc == SR_EEXIST) {
+        snprintf(why, whysize, "duplicate invocation, relayed before (job %llu)",
+                 (unsigned long long)job);
+        return 200;
+    }
+    if (rc != SR_OK) {
         snprintf(why, whysize, "not stored: %s", err.msg);
         return 500;
     }

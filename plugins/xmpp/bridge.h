@@ -175,9 +175,13 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
 void srx_bridge_forget(srx_bridge *b);
 
 /* srx_bridge_relay - a helpdesk agent's reply that arrived by webhook:
- * into the transcript and to the visitor.  Returns an HTTP status (200,
- * 404 no such chat ticket, 409 not handed off to zendesk, 500). */
-int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, char *why, size_t whysize);
+ * into the transcript and to the visitor.  inv: Zendesk's invocation id
+ * (NULL: none), kept in the store with the reply, so that a repeated
+ * invocation is not relayed twice, also after a restart.  Returns an HTTP
+ * status (200, also for a repeated invocation; 404 no such chat ticket,
+ * 409 not handed off to zendesk, 500). */
+int srx_bridge_relay(srx_bridge *b, const srx_wh_reply *r, const char *inv, char *why,
+                     size_t whysize);
 
 /* srx_log - a log line of the bridge, the engine or libstrophe, through sr_log
  * (which escapes and caps it); to stderr before the context exists */

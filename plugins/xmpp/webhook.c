@@ -9,7 +9,9 @@
  * Content-Length says so); a request without a valid Zendesk signature
  * (when a signing secret is configured) and/or without the shared token
  * (when a token file is configured) gets 401; a repeated invocation id
- * (Zendesk retries) is acknowledged and not relayed twice.
+ * (Zendesk retries) is acknowledged and not relayed twice: the ids of
+ * relayed replies are kept in the store with them (srx_bridge_relay), so
+ * a retry that comes after a restart is recognised too.
  */
 #include "build-config.h"
 
@@ -23,8 +25,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define SEEN_MAX 256
-
 struct srx_webhook {
     srx_bridge *b;
     struct MHD_Daemon *d;
@@ -32,8 +32,6 @@ struct srx_webhook {
     size_t signing_len;
     char token[4100];
     size_t token_len;
-    char seen[SEEN_MAX][80];   /* recent invocation ids */
-    size_t nseen;
     unsigned long requests, relayed, rejected;
 };
 
@@ -76,27 +74,6 @@ static enum MHD_Result respond(struct MHD_Connection *c, int status, const char 
     rc = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return rc;
-}
-
-/* seen_before - 1 when invocation id was relayed before */
-static int seen_before(const struct srx_webhook *w, const char *id)
-{
-    if (id == NULL || *id == '\0')
-        return 0;
-    for (size_t i = 0; i < w->nseen && i < SEEN_MAX; i++)
-        if (strcmp(w->seen[i], id) == 0)
-            return 1;
-    return 0;
-}
-
-/* remember - a relayed invocation id: only a relayed one, so that Zendesk's
- * retry of a request that failed (store trouble: 500) is relayed then */
-static void remember(struct srx_webhook *w, const char *id)
-{
-    if (id == NULL || *id == '\0')
-        return;
-    srx_strlcpy(w->seen[w->nseen % SEEN_MAX], id, sizeof(w->seen[0]));
-    w->nseen++;
 }
 
 /* handle - a complete request to the webhook path: check, parse, relay */
@@ -142,18 +119,16 @@ static int handle(struct srx_webhook *w, struct MHD_Connection *c, const req *r,
         return 400;
     }
     inv = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Zendesk-Webhook-Invocation-Id");
-    if (seen_before(w, inv)) {
-        snprintf(why, whysize, "duplicate invocation, relayed before");
-        status = 200;
-    } else if (!reply.public_) {
+    if (!reply.public_) {
         snprintf(why, whysize, "internal note: not relayed");
         status = 200;
     } else {
-        status = srx_bridge_relay(w->b, &reply, why, whysize);
-        if (status == 200) {
+        /* why says "duplicate ..." for a repeated invocation */
+        why[0] = '\0';
+        status = srx_bridge_relay(w->b, &reply, inv, why, whysize);
+        if (status == 200 && why[0] == '\0') {
             snprintf(why, whysize, "relayed");
             w->relayed++;
-            remember(w, inv);
         }
     }
     free(reply.comment);

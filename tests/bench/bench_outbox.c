@@ -9,7 +9,11 @@
  * apart; claims and completions are fsync'ed, in batches).  Prints the
  * median of RUNS runs per worker count.  Run by `make bench`.
  *
- * usage: bench_outbox [JOBS] [RUNS]
+ * usage: bench_outbox [JOBS] [RUNS] [HANDOFF-SETTINGS]
+ *
+ * HANDOFF-SETTINGS go inside the handoff group, e.g. "timeout = 1;
+ * connect_timeout = 1;" for batches of ten jobs per lease (the default
+ * timeouts leave one job per batch).
  */
 #include "build-config.h"
 
@@ -131,6 +135,8 @@ static int cmp(const void *a, const void *b)
 }
 
 /* one_run - jobs/s for W workers over N fresh jobs; -1 on error */
+static const char *extra = "";
+
 static double one_run(int port, int jobs, int workers, target *t)
 {
     char dir[] = "/tmp/srbenchob.XXXXXX", conf[1024], sec[300], cmd[300];
@@ -154,10 +160,10 @@ static double one_run(int port, int jobs, int workers, target *t)
     FILE *fp = fopen(conf, "w");
     fprintf(fp, "log = { level = \"warning\"; };\n"
                 "store = { instance = \"bench\"; sync = true; };\n"
-                "handoff = { method = \"webhook\"; webhook = { url = \"http://127.0.0.1:%d/hook\";"
+                "handoff = { method = \"webhook\"; %s webhook = { url = \"http://127.0.0.1:%d/hook\";"
                 " secret_file = \"%s\"; }; };\n"
                 "route = { rules = ( { name = \"all\"; handoff = true; } ); };\n",
-            port, sec);
+            extra, port, sec);
     fclose(fp);
     cfg = sr_config_load(conf, &err);
     ctx = cfg ? sr_ctx_new(cfg, &err) : NULL;
@@ -209,6 +215,8 @@ int main(int argc, char **argv)
     const union MHD_DaemonInfo *info;
     target t;
 
+    if (argc > 3)
+        extra = argv[3];
     memset(&t, 0, sizeof(t));
     pthread_mutex_init(&t.mu, NULL);
     memset(&sa, 0, sizeof(sa));
@@ -224,8 +232,8 @@ int main(int argc, char **argv)
     }
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     printf("bench_outbox: %d webhook handoff jobs per run to a local libmicrohttpd target "
-           "(127.0.0.1:%u), signed POSTs, fsync'ed claims and completions; median of %d runs\n",
-           jobs, info->port, runs);
+           "(127.0.0.1:%u), signed POSTs, fsync'ed claims and completions; median of %d runs%s%s\n",
+           jobs, info->port, runs, *extra ? "; handoff: " : "", extra);
     printf("%8s %14s %14s %14s\n", "workers", "median jobs/s", "min jobs/s", "max jobs/s");
     for (size_t k = 0; k < sizeof(wcounts) / sizeof(wcounts[0]); k++) {
         double r[16];

@@ -576,6 +576,72 @@ static void test_zendesk_reply_becomes_deliver_job(void **state)
     assert_int_equal(call("POST", "/zendesk", NULL, body, hv, NULL, NULL), 403);
 }
 
+/* post_zendesk - a signed Zendesk webhook with invocation id inv; *b the answer */
+static int post_zendesk(const char *body, const char *inv, char **b)
+{
+    char ts[32], sigb64[64];
+    const char *hv[] = {"X-Zendesk-Webhook-Signature", sigb64,
+                        "X-Zendesk-Webhook-Signature-Timestamp", ts,
+                        "X-Zendesk-Webhook-Invocation-Id", inv, NULL};
+    time_t now = time(NULL);
+    unsigned char mac[32];
+
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    srp_hmac_sha256("zdsecret", 8, ts, strlen(ts), body, strlen(body), mac);
+    srp_base64_encode(mac, 32, sigb64);
+    return call("POST", "/zendesk", NULL, body, hv, b, NULL);
+}
+
+/* Zendesk retries a webhook whose answer it did not get; the retry may come
+ * after the shim restarted (the answer was lost in the restart): it is
+ * still a duplicate, the customer gets the agent's reply once.  The same
+ * for Gorgias, whose retry carries the same message id */
+static void test_webhook_redelivery_after_restart(void **state)
+{
+    static const char zd[] = "{\"external_id\":\"sr-h1-t1\",\"ticket_id\":5,"
+                             "\"comment\":\"We are on it.\",\"author\":\"Sam\"}";
+    static const char gg[] = "{\"ticket\":{\"id\":77,\"external_id\":\"sr-h1-t1\"},"
+                             "\"message\":{\"id\":555,\"body_text\":\"Shipped today.\","
+                             "\"channel\":\"sms\",\"from_agent\":true,\"public\":true,"
+                             "\"sender\":{\"name\":\"Gus\"}}}";
+    const char *tok[] = {"X-Sentiroute-Token", "ggtoken", NULL};
+    char path[160], *b;
+    sr_job *jobs;
+    size_t n;
+    FILE *fp;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/gg", F.dir);
+    fp = fopen(path, "w");
+    fputs("ggtoken", fp);
+    fclose(fp);
+    chmod(path, 0600);
+    snprintf(path, sizeof(path), "gorgias_token_file = \"%s/gg\";", F.dir);
+    start(path, NULL);
+    assert_int_equal(call("GET", "/kannel", "secret=s3cret&from=%2B4915112345&text=Help", NULL,
+                          NULL, NULL, NULL),
+                     200);
+    assert_int_equal(post_zendesk(zd, "inv-77", &b), 200);
+    assert_non_null(strstr(b, "queued"));
+    free(b);
+    assert_int_equal(call("POST", "/gorgias", NULL, gg, tok, &b, NULL), 200);
+    assert_non_null(strstr(b, "queued"));
+    free(b);
+    stop();
+    start(path, NULL);
+    assert_int_equal(post_zendesk(zd, "inv-77", &b), 200);
+    if (strstr(b, "duplicate") == NULL)
+        fail_msg("Zendesk's retry after a restart: %s", b);
+    free(b);
+    assert_int_equal(call("POST", "/gorgias", NULL, gg, tok, &b, NULL), 200);
+    if (strstr(b, "duplicate") == NULL)
+        fail_msg("Gorgias' retry after a restart: %s", b);
+    free(b);
+    assert_int_equal(sr_outbox_list(F.st, 0, &jobs, &n, NULL), SR_OK);
+    assert_int_equal(n, 2);
+    sr_outbox_list_free(jobs, n);
+}
+
 static void test_settings_refuse_world_readable_secret(void **state)
 {
     char path[128], text[512];
@@ -723,6 +789,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reply_to_a_name_fails_with_the_reason, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_zendesk_reply_becomes_deliver_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_redelivery_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_with_configured_url_signs_query, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_twilio_get_long_query_verifies, setup, teardown),

@@ -14,7 +14,9 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 
 /* fx_zendesk - a zendesk config for url; extra goes inside handoff */
@@ -913,6 +915,146 @@ static void test_worker_stops_between_jobs(void **state)
     st_fx_free(f);
 }
 
+/* hookdesk - a webhook receiver that answers each signed POST 200 and
+ * counts, per job (X-Sentiroute-Idempotency-Key sr-unit-jN), the requests
+ * it processed; with kill_at > 0 it SIGKILLs `victim` when that
+ * connection (1-based) comes, before reading it: the worker dies mid-batch
+ * while the request of that job was never processed */
+typedef struct hookdesk {
+    int fd;
+    pthread_t th;
+    pid_t victim;
+    int kill_at, conns;
+    int count[16];
+} hookdesk;
+
+static void *hookdesk_main(void *arg)
+{
+    hookdesk *h = arg;
+
+    for (;;) {
+        char req[16384], resp[256];
+        size_t got = 0;
+        const char *end, *cl, *key;
+        int c = accept(h->fd, NULL, NULL);
+        if (c < 0)
+            break;
+        if (++h->conns == h->kill_at) {
+            kill(h->victim, SIGKILL);
+            waitpid(h->victim, NULL, 0);
+            close(c);
+            break;
+        }
+        while (got < sizeof(req) - 1) {
+            ssize_t r = read(c, req + got, sizeof(req) - 1 - got);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            req[got] = '\0';
+            if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+                cl = strcasestr(req, "Content-Length:");
+                if (cl == NULL || got >= (size_t)(end + 4 - req) + strtoul(cl + 15, NULL, 10))
+                    break;
+            }
+        }
+        req[got] = '\0';
+        key = strcasestr(req, "X-Sentiroute-Idempotency-Key: sr-unit-j");
+        if (key != NULL) {
+            unsigned long id = strtoul(key + 39, NULL, 10);
+            if (id < sizeof(h->count) / sizeof(h->count[0]))
+                h->count[id]++;
+        }
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 11\r\nConnection: close\r\n\r\n{\"id\":\"r\"}\n");
+        if (write(c, resp, strlen(resp)) < 0)
+            break;
+        close(c);
+    }
+    return NULL;
+}
+
+/* a worker killed (SIGKILL) in the middle of a batch: the jobs of the
+ * batch it had delivered are recorded as done, so the worker that takes
+ * the batch over when the lease ends sends only the rest; a webhook
+ * receiver (like SMTP, no lookup before a resend) gets each job once */
+static void test_worker_killed_mid_batch_resends_nothing(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    char conf[1024], sec[300];
+    char *dir = st_tmpdir();
+    hookdesk h = {0};
+    sr_job *v;
+    size_t n, ok = 0, bad = 0;
+    sr_error err;
+    st_fx *f;
+    int fd;
+
+    (void)state;
+    h.fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (h.fd < 0 || bind(h.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(h.fd, 8) != 0 || getsockname(h.fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("listener");
+    snprintf(sec, sizeof(sec), "%s/secret", dir);
+    fd = open(sec, O_WRONLY | O_CREAT, 0600);
+    if (fd < 0 || write(fd, "s3cret\n", 7) != 7)
+        fail_msg("secret file");
+    close(fd);
+    /* a lease of 300 s with 5 x (1 + 1 + 1) s per job: batches of 10 */
+    snprintf(conf, sizeof(conf),
+             "handoff = { method = \"webhook\"; timeout = 1; connect_timeout = 1; lease = 300;\n"
+             "  webhook = { url = \"http://127.0.0.1:%d/hook\"; secret_file = \"%s\"; }; };\n"
+             "route = { rules = ( { label = [\"urgent\", \"negative\"]; handoff = true; } ); };",
+             ntohs(a.sin_port), sec);
+    f = st_fx_new_in(dir, conf);
+    for (int i = 0; i < 5; i++) {
+        char who[64];
+        snprintf(who, sizeof(who), "k%d@example.com", i);
+        st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, who, angry));
+    }
+    sr_store_close(f->st);   /* the worker process opens its own */
+    h.kill_at = 4;           /* three jobs of the batch delivered, then SIGKILL */
+    h.victim = fork();
+    if (h.victim < 0)
+        fail_msg("fork");
+    if (h.victim == 0) {
+        sr_ctx *ctx = st_ctx(conf);
+        sr_store *st = sr_store_open(ctx, dir, 0, &err);
+        close(h.fd);
+        if (st != NULL)
+            sr_outbox_run(st, "w1", 0, NULL, NULL, &err);
+        _exit(3);
+    }
+    hookdesk_main(&h);
+    if (h.conns != h.kill_at) {
+        waitpid(h.victim, NULL, 0);
+        fail_msg("the worker made %d connections and ended by itself", h.conns);
+    }
+    /* the next worker, once the dead one's lease ran out */
+    f->st = sr_store_open(f->ctx, dir, 0, &err);
+    assert_non_null(f->st);
+    atomic_fetch_add(&srp_clock_skew, 301);
+    h.kill_at = 0;
+    if (pthread_create(&h.th, NULL, hookdesk_main, &h) != 0)
+        fail_msg("thread");
+    assert_int_equal(sr_outbox_run(f->st, "w2", 0, &ok, &bad, &err), SR_OK);
+    shutdown(h.fd, SHUT_RDWR);
+    pthread_join(h.th, NULL);
+    close(h.fd);
+    atomic_store(&srp_clock_skew, 0);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].state, SR_JOB_DONE);
+        if (h.count[v[i].id] != 1)
+            fail_msg("job %llu reached the receiver %d times, want once",
+                     (unsigned long long)v[i].id, h.count[v[i].id]);
+    }
+    sr_outbox_list_free(v, n);
+    st_fx_free(f);
+}
+
 static void test_worker_thread_starts_and_stops(void **state)
 {
     st_fx *f = fx_new(NULL);
@@ -949,6 +1091,7 @@ int main(void)
         cmocka_unit_test(test_each_job_starts_with_its_lease),
         cmocka_unit_test(test_worker_thread_starts_and_stops),
         cmocka_unit_test(test_worker_stops_between_jobs),
+        cmocka_unit_test(test_worker_killed_mid_batch_resends_nothing),
     };
     return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
 }

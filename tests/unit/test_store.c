@@ -8,6 +8,9 @@
 
 #include "store_testutil.h"
 
+#include "store.h"
+
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include <pthread.h>
@@ -561,6 +564,59 @@ static void test_rescore_and_reply(void **state)
     st_fx_free(f);
 }
 
+/* a helpdesk's webhook delivered twice (its retry after a lost answer, or
+ * after we restarted): the reply is stored once, also across a restart of
+ * the process, and keys older than SR_REPLY_KEY_KEEP are dropped */
+static void test_reply_once_survives_a_restart(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    sr_ingest_result a;
+    const char *k1[] = {"zendesk-inv:inv-1", NULL};
+    const char *k2[] = {"", "zendesk-comment:77"};
+    const char *k3[] = {"zendesk-inv:inv-3"};
+    uint64_t job = 0, again = 0;
+    sr_job *v;
+    size_t n;
+    sr_ticket t;
+    sr_error err;
+
+    (void)state;
+    a = st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915112345678", "I hate this, awful"));
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "On its way.", 11, k1, 2,
+                                          &job, &err), SR_OK);
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "On its way.", 11, k1, 2,
+                                          &again, &err), SR_EEXIST);
+    assert_int_equal(again, job);
+    /* the process ends; a new one opens the store */
+    sr_store_close(f->st);
+    f->st = sr_store_open(f->ctx, f->dir, 0, &err);
+    assert_non_null(f->st);
+    again = 0;
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "On its way.", 11, k1, 2,
+                                          &again, &err), SR_EEXIST);
+    assert_int_equal(again, job);
+    /* another key is another reply; either key of a reply finds it */
+    const char *both[] = {"zendesk-inv:inv-2", "zendesk-comment:77"};
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "Tracking: 123", 13, both, 2,
+                                          &job, &err), SR_OK);
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "Tracking: 123", 13, k2, 2,
+                                          &again, &err), SR_EEXIST);
+    assert_int_equal(again, job);
+    sr_ticket_get(f->st, a.ticket_id, &t, NULL);
+    assert_int_equal(t.nmessages, 3);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 2);
+    sr_outbox_list_free(v, n);
+    /* a day later the next reply prunes the old keys: they are new again */
+    atomic_fetch_add(&srp_clock_skew, SR_REPLY_KEY_KEEP + 10);
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "Later.", 6, k3, 1, &job,
+                                          &err), SR_OK);
+    assert_int_equal(sr_ticket_reply_once(f->st, a.ticket_id, "anna", "On its way.", 11, k1, 1,
+                                          &job, &err), SR_OK);
+    atomic_store(&srp_clock_skew, 0);
+    st_fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_long_message_is_cut_in_the_transcript),
         cmocka_unit_test(test_map_full_is_a_clear_error),
         cmocka_unit_test(test_rescore_and_reply),
+        cmocka_unit_test(test_reply_once_survives_a_restart),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

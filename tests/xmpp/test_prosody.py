@@ -49,7 +49,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-PLAN = 90
+PLAN = 91
 tap = xt.Tap(PLAN)
 D = xt.tmpdir()
 COMP_SECRET = "c0mp-s3cret-planted-1e6d"
@@ -502,6 +502,16 @@ async def s_zendesk():
            "zendesk: later visitor lines go to the Zendesk ticket as comments",
            json.dumps(W.zd.state()["comments"].get(zid))[:800] + "\n" +
            W.bridge.ctl("outbox", "list", "--format", "json")[1][-1500:])
+    # Zendesk retries a delivery whose answer it missed, also one lost in
+    # a restart of the bridge: the invocation is still known afterwards
+    rc = W.bridge.stop()
+    W.bridge.start()
+    st, body = hook(url, {"external_id": ext, "ticket_id": zid, "comment": "Hello Zoe, Jane here.",
+                          "author": "Jane"}, inv="inv-1")
+    dup = [xt.body_of(m) for m in await v.quiet(1.5) if "Jane here" in xt.body_of(m)]
+    tap.ok(rc == 0 and st == 200 and "duplicate" in body and not dup,
+           "zendesk: a repeated invocation after a bridge restart is not relayed again",
+           (st, body, dup))
     await v.bye()
 
 
