@@ -335,6 +335,19 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
         return SMFIS_ACCEPT;
     msg_free(cc->msg);   /* a new message on a reused connection */
     cc->msg = NULL;
+    /* each message takes the snapshot running at its MAIL FROM: Postfix
+     * keeps one milter connection for a whole SMTP session, and a reload
+     * must reach the next message of a session that stays open, while
+     * the message in flight finishes with the snapshot it began with */
+    {
+        srm_conf *now = conf_current();
+        if (now != NULL && now != cc->conf) {
+            srm_conf_unref(cc->conf);
+            cc->conf = now;
+        } else {
+            srm_conf_unref(now);
+        }
+    }
     m = msg_get(cc);
     if (m == NULL)
         return SMFIS_ACCEPT;

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 24
+tap_plan 25
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -75,6 +75,31 @@ kill -USR1 "$fpid"
 for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -gt "$before" ] && break; sleep 0.1; done
 mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=untouched
 tap_ok "SIGUSR1 to the filter reloads (recipient gone again)" grep -q '^PASS' "$WORK/mt.out"
+
+# a reload while a connection stays open (Postfix keeps one milter
+# connection per SMTP session): the message in flight finishes as it
+# began, the next message on that connection follows the new file
+cp "$conf" "$WORK/before.conf"
+mkdir -p "$WORK/sync"
+mt reload_conn.lua "$port" -D sync="$WORK/sync" &
+mtpid=$!
+for _ in $(seq 100); do [ -e "$WORK/sync/inflight" ] && break; sleep 0.1; done
+sed -i 's/"help@support.test"/"new@elsewhere.test"/' "$conf"
+before=$(grep -c 'configuration reloaded' "$WORK/milter.log")
+kill -USR1 "$fpid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -gt "$before" ] && break; sleep 0.1; done
+touch "$WORK/sync/go"
+wait "$mtpid"
+if grep -q '^PASS' "$WORK/mt.out"; then
+    tap_pass "reload with a connection open: in-flight message as begun, next message as reloaded"
+    sed 's/^/# /' "$WORK/mt.out"
+else
+    tap_fail "reload with a connection open: in-flight message as begun, next message as reloaded" \
+        "$(cat "$WORK/mt.out")"
+fi
+cp "$WORK/before.conf" "$conf"
+kill -USR1 "$fpid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -gt "$((before + 1))" ] && break; sleep 0.1; done
 
 # the filter dies: the supervisor starts a new one
 kill -KILL "$fpid"
