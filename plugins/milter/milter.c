@@ -64,6 +64,12 @@ static srm_conf *curconf;              /* guarded by conf_lock */
 static const char *conf_path;
 static int foreground;
 static atomic_int active_conns;        /* connections holding a snapshot */
+static atomic_int msgs_in_flight;      /* messages between MAIL FROM and their verdict */
+
+/* how long a stop waits for the messages in flight (the supervisor gives
+ * the filter this plus libmilter's own stop before SIGKILL; systemd's
+ * TimeoutStopSec is 30 s) */
+#define DRAIN_SECONDS 15
 
 /* the log sink: stderr in the foreground when the config says stderr,
  * syslog otherwise */
@@ -136,6 +142,7 @@ struct msgctx {
     GHashTable *spoofix;     /* lower-case name -> index + 1 in spoofs */
     char from[320];         /* envelope sender */
     unsigned nrcpts;
+    int counted;            /* in msgs_in_flight */
 };
 
 struct connctx {
@@ -151,6 +158,8 @@ static void msg_free(struct msgctx *m)
 {
     if (m == NULL)
         return;
+    if (m->counted)
+        atomic_fetch_sub(&msgs_in_flight, 1);
     for (size_t i = 0; i < m->nspoofs; i++)
         free(m->spoofs[i].name);
     free(m->spoofs);
@@ -163,6 +172,16 @@ static void msg_free(struct msgctx *m)
 static struct connctx *conn_get(SMFICTX *ctx)
 {
     return smfi_getpriv(ctx);
+}
+
+/* msg_done - the message has its verdict: free it (and count it out of
+ * the messages a stop waits for) */
+static void msg_done(struct connctx *cc)
+{
+    if (cc != NULL) {
+        msg_free(cc->msg);
+        cc->msg = NULL;
+    }
 }
 
 /* msg_get - the message context, made on first use (miltertest and
@@ -351,6 +370,8 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     m = msg_get(cc);
     if (m == NULL)
         return SMFIS_ACCEPT;
+    m->counted = 1;
+    atomic_fetch_add(&msgs_in_flight, 1);
     /* the envelope sender as given, brackets and blanks removed: the
      * requester when the message has no From */
     if (argv && argv[0]) {
@@ -401,8 +422,12 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
-    if (m == NULL || !m->support)
-        return cc && cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_ACCEPT;   /* not for support: untouched */
+    if (m == NULL || !m->support) {
+        if (cc && cc->nr_hdr)
+            return SMFIS_NOREPLY;
+        msg_done(cc);
+        return SMFIS_ACCEPT;   /* not for support: untouched */
+    }
     if (name == NULL)
         return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     if (srm_is_sentiment_header(name))
@@ -429,8 +454,10 @@ static sfsistat mlfi_data(SMFICTX *ctx)
 
     /* every recipient is known now: mail for no support address is
      * accepted before a single header is sent */
-    if (m == NULL || !m->support)
+    if (m == NULL || !m->support) {
+        msg_done(cc);
         return SMFIS_ACCEPT;
+    }
     return SMFIS_CONTINUE;
 }
 
@@ -443,8 +470,12 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
-    if (m == NULL || !m->support)
-        return cc && cc->nr_eoh ? SMFIS_NOREPLY : SMFIS_ACCEPT;
+    if (m == NULL || !m->support) {
+        if (cc && cc->nr_eoh)
+            return SMFIS_NOREPLY;
+        msg_done(cc);
+        return SMFIS_ACCEPT;
+    }
     append(cc, m, "\r\n", 2);
     return cc->nr_eoh ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
@@ -454,8 +485,10 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
-    if (m == NULL || !m->support)
+    if (m == NULL || !m->support) {
+        msg_done(cc);
         return SMFIS_ACCEPT;
+    }
     append(cc, m, (const char *)chunk, len);
     /* enough read: ask the MTA to stop sending the body */
     if (m->truncated && cc->can_skip)
@@ -505,7 +538,7 @@ static void notes_text(unsigned notes, int truncated, char *buf, size_t size)
         snprintf(buf, size, "-");
 }
 
-static sfsistat mlfi_eom(SMFICTX *ctx)
+static sfsistat eom_message(SMFICTX *ctx)
 {
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
@@ -587,9 +620,16 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: %s queue=%s ticket=%s%s notes=%s", qid, val,
            t.queue[0] ? srm_token(tok, sizeof(tok), t.queue) : "-", tid,
            t.created ? " (new)" : t.reopened ? " (reopened)" : "", notes);
-    msg_free(cc->msg);
-    cc->msg = NULL;
     return SMFIS_CONTINUE;
+}
+
+/* mlfi_eom - the verdict, whichever way it went: the message is done */
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+    sfsistat r = eom_message(ctx);
+
+    msg_done(conn_get(ctx));
+    return r;
 }
 
 static sfsistat mlfi_abort(SMFICTX *ctx)
@@ -643,7 +683,29 @@ static struct smfiDesc filter = {
 static pthread_t reloader_tid;
 static atomic_int reloader_stop;
 
-/* reloader - SIGUSR1 reloads (OpenDKIM dkimf_reloader) */
+/* drain_and_stop - a stop that loses no message: libmilter's own (SIGTERM
+ * to the filter) ends its worker pool at once, and a message between MAIL
+ * FROM and end of message is never answered (the MTA's default_action
+ * then: delivered without headers or ticket).  Wait until no message is
+ * in flight, at most DRAIN_SECONDS, then stop libmilter. */
+static void drain_and_stop(void)
+{
+    srm_conf *c = conf_current();
+    int n = atomic_load(&msgs_in_flight);
+
+    if (n > 0)
+        sr_log(c->ctx, SR_LOG_NOTICE, "stopping: finishing %d message(s) in flight", n);
+    for (int i = 0; i < DRAIN_SECONDS * 20 && atomic_load(&msgs_in_flight) > 0; i++)
+        usleep(50 * 1000);
+    if ((n = atomic_load(&msgs_in_flight)) > 0)
+        sr_log(c->ctx, SR_LOG_WARNING, "stopping with %d message(s) unfinished after %d s", n,
+               DRAIN_SECONDS);
+    srm_conf_unref(c);
+    smfi_stop();
+}
+
+/* reloader - SIGUSR1 reloads (OpenDKIM dkimf_reloader); SIGUSR2 (from the
+ * supervisor on SIGTERM) finishes the messages in flight, then stops */
 static void *reloader(void *arg)
 {
     sigset_t set;
@@ -652,12 +714,16 @@ static void *reloader(void *arg)
 
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     while (!atomic_load(&reloader_stop)) {
         if (sigwait(&set, &sig) != 0)
             continue;
         if (atomic_load(&reloader_stop))
             break;
-        conf_reload();
+        if (sig == SIGUSR2)
+            drain_and_stop();
+        else
+            conf_reload();
     }
     return NULL;
 }
@@ -728,6 +794,7 @@ static int filter_main(const char *user_opt)
      * (exit by signal, no clean stop, connections in flight cut) */
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
@@ -772,8 +839,9 @@ static int filter_main(const char *user_opt)
     if (smfi_main() != MI_SUCCESS)
         status = EX_UNAVAILABLE;
 
-    /* stopped (SIGTERM): let connections in flight finish, then close */
-    for (int i = 0; i < 100 && atomic_load(&active_conns) > 0; i++)
+    /* stopped: messages in flight may still finish where libmilter runs a
+     * thread per connection (idle connections are not waited for) */
+    for (int i = 0; i < 100 && atomic_load(&msgs_in_flight) > 0; i++)
         usleep(50 * 1000);
     atomic_store(&reloader_stop, 1);
     pthread_kill(reloader_tid, SIGUSR1);
@@ -819,6 +887,7 @@ static int supervise(const char *user_opt)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, &old);
     started = time(NULL);
@@ -843,8 +912,9 @@ static int supervise(const char *user_opt)
         }
         if (sig == SIGTERM || sig == SIGINT) {
             stopping = 1;
+            /* USR2: the filter finishes its messages in flight, then stops */
             if (child > 0)
-                kill(child, SIGTERM);
+                kill(child, SIGUSR2);
         }
         srm_conf_unref(c);
         while (child > 0 && (w = waitpid(child, &st, WNOHANG)) == child) {
@@ -883,8 +953,8 @@ static int supervise(const char *user_opt)
                 return EX_OSERR;
         }
         if (stopping && child > 0) {
-            /* libmilter may take ~5 s to notice; then force it */
-            for (int i = 0; i < 150; i++) {
+            /* the drain, then libmilter's ~5 s to notice; then force it */
+            for (int i = 0; i < (DRAIN_SECONDS + 10) * 10; i++) {
                 if (waitpid(child, &st, WNOHANG) == child)
                     return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
                 usleep(100 * 1000);

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 25
+tap_plan 26
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -110,6 +110,22 @@ wait_port "$port" 20
 mt score.lua "$port" -D rcpt=help@support.test -D want=scored
 tap_ok "a killed filter is restarted and scores again" \
     bash -c "grep -q 'killed by signal 9; restarting' '$WORK/milter.log' && grep -q '^PASS' '$WORK/mt.out'"
+
+# SIGTERM while a message is half sent: the filter finishes that message
+# (headers and ticket) before it stops; libmilter alone would drop it
+mkdir -p "$WORK/tsync"
+mt term_inflight.lua "$port" -D sync="$WORK/tsync" -D have_tickets="$HAVE_TICKETS" &
+mtpid=$!
+for _ in $(seq 100); do [ -e "$WORK/tsync/inflight" ] && break; sleep 0.1; done
+kill -TERM "$MILTER_PID"
+wait "$mtpid"
+if grep -q '^PASS' "$WORK/mt.out"; then
+    tap_pass "SIGTERM with a message in flight: the message is finished first"
+    sed 's/^/# /' "$WORK/mt.out"
+else
+    tap_fail "SIGTERM with a message in flight: the message is finished first" \
+        "$(cat "$WORK/mt.out")" "$(grep -v debug "$WORK/milter.log" | tail -5)"
+fi
 
 # SIGTERM: clean stop, pid file gone, port closed
 if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops supervisor and filter"
