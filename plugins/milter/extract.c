@@ -355,14 +355,25 @@ static char *header_dup(GMimeObject *o, const char *name)
     return v ? clean_line(v, 4096) : NULL;
 }
 
-/* from_first - the first mailbox of a From list (NULL: none) */
+/* is_addr - local@domain, both parts there: not an unqualified name
+ * ("root"), not an encoded word where the address belongs */
+static int is_addr(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+
+    return at != NULL && at != addr && at[1] != '\0';
+}
+
+/* from_first - the first mailbox of a From list with an address (none:
+ * the milter takes the envelope sender) */
 static int from_first(InternetAddressList *from, srm_mail *out)
 {
     if (from == NULL)
         return 0;
     for (int i = 0; i < internet_address_list_length(from); i++) {
         InternetAddress *a = internet_address_list_get_address(from, i);
-        if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+        if (INTERNET_ADDRESS_IS_MAILBOX(a) &&
+            is_addr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)))) {
             const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
             const char *name = internet_address_get_name(a);
             out->from_addr = clean_line(addr ? addr : "", 320);
