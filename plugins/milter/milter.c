@@ -65,6 +65,7 @@ static const char *conf_path;
 static int foreground;
 static atomic_int active_conns;        /* connections holding a snapshot */
 static atomic_int msgs_in_flight;      /* messages between MAIL FROM and their verdict */
+static int in_filter;                  /* this process is the filter (has the store) */
 
 /* how long a stop waits for the messages in flight (the supervisor gives
  * the filter this plus libmilter's own stop before SIGKILL; systemd's
@@ -117,6 +118,13 @@ static void conf_reload(void)
         sr_log(c->ctx, SR_LOG_ERR, "reload: the store keeps its settings: %s", err.msg);
     if (strcmp(old->socket, c->socket) != 0)
         sr_log(c->ctx, SR_LOG_WARNING, "milter.socket changed: takes effect on restart");
+    if (old->timeout != c->timeout)
+        sr_log(c->ctx, SR_LOG_WARNING, "milter.timeout changed: takes effect on restart");
+    /* the store is opened once, after the privilege drop */
+    if (in_filter && c->tickets && !srm_tickets_available())
+        sr_log(c->ctx, SR_LOG_WARNING,
+               "milter.tickets is on but the store was not opened at startup: no tickets "
+               "until a restart");
     sr_log(c->ctx, SR_LOG_NOTICE, "configuration reloaded from %s (%zu recipients, %zu domains)",
            conf_path, c->nrcpts, c->ndomains);
     srm_conf_unref(old);   /* freed when its last connection closes */
@@ -785,6 +793,8 @@ static int filter_main(const char *user_opt)
     char why[256];
     sigset_t set;
     int status = 0;
+
+    in_filter = 1;
 
     /* SIGUSR1 for the reloader only: blocked before any thread starts (the
      * outbox worker, libmilter's), so every thread inherits the mask.  So

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 26
+tap_plan 27
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -149,6 +149,20 @@ stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
 tap_is "-S: USR1 reloads, scores, TERM stops" "$ok" "1:1:stopped"
 tap_is "-S: TERM is a clean stop (exit 0, 'stopped' logged), not death by the signal" \
     "${STOP_STATUS:-}:$(grep -c ': stopped$' "$WORK/s.log")" "0:1"
+
+# keys a reload cannot apply are named in the log, not silently ignored:
+# the store opens only at startup, libmilter's timeout is set once
+port4=$(free_port)
+write_conf "$WORK/t.conf" "$port4" "tickets = false;"
+start_milter "$WORK/t.conf" "$WORK/t.log" -S
+wait_port "$port4" 20
+sed -i 's/tickets = false;/tickets = true; timeout = 100;/' "$WORK/t.conf"
+kill -USR1 "$MILTER_PID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$WORK/t.log" && break; sleep 0.1; done
+ok=$(grep -c 'milter.tickets.*restart' "$WORK/t.log"):$(grep -c 'milter.timeout.*restart' "$WORK/t.log")
+stop_pid "$MILTER_PID" 20
+tap_is "reload: milter.tickets turned on and milter.timeout changed are logged as needing a restart" \
+    "$ok" "1:1"
 
 # in the background (no -f) with relative -c and -p, as typed in a shell:
 # the daemon's chdir("/") must not lose them - the pid file where asked,
