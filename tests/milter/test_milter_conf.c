@@ -263,6 +263,46 @@ static void test_long_references_find_the_ticket(void **state)
         fail_msg("newest known: ticket %llu, want %llu", b2, b);
 }
 
+/* msg-id fields with a comment (RFC 5322 allows CFWS around msg-id; Gnus
+ * writes In-Reply-To: <id> (Jane's message of "...")) or more than one id:
+ * the ids are what thread, not the comment */
+static void test_msgid_fields_with_comments_thread(void **state)
+{
+    char conf[512];
+    unsigned long long a, a2, b, b2;
+    sr_error err;
+    srm_conf *c;
+    (void)state;
+
+    snprintf(conf, sizeof(conf),
+             "store = { path = \"%s/store\"; sync = false; };\n"
+             "milter = { recipients = [\"help@support.test\"]; };\n", dir);
+    c = srm_conf_load(write_conf(conf), NULL, NULL, &err);
+    if (c == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    if (srm_tickets_open(c, &err) != 0)
+        fail_msg("store: %s: %s", err.where, err.msg);
+    a = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Parcel\r\n"
+                      "Message-ID: <c1@example.test> (added by mx.example.test)\r\n"
+                      "\r\nWhere is my parcel?\r\n");
+    a2 = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Re: Parcel\r\n"
+                       "Message-ID: <c2@example.test>\r\nIn-Reply-To: <c1@example.test>\r\n"
+                       "\r\nStill nothing.\r\n");
+    b = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Parcel 2\r\n"
+                      "Message-ID: <d1@example.test>\r\n\r\nWhere is my other parcel?\r\n");
+    b2 = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Re: Parcel 2\r\n"
+                       "Message-ID: <d2@example.test>\r\n"
+                       "In-Reply-To: <d1@example.test> (Support's message of \"Mon, 7 Dec "
+                       "2026 10:00:00 +0000\")\r\n\r\nStill nothing.\r\n");
+    srm_tickets_close();
+    srm_conf_unref(c);
+    assert_int_not_equal(a, b);
+    if (a2 != a)
+        fail_msg("Message-ID with a comment: reply in ticket %llu, want %llu", a2, a);
+    if (b2 != b)
+        fail_msg("In-Reply-To with a comment: reply in ticket %llu, want %llu", b2, b);
+}
+
 /* every milter.* key is documented in the man page (and, by test_config,
  * in config/sentiroute.conf) */
 static void test_every_milter_key_is_in_the_man_page(void **state)
@@ -306,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_sentiment_header_value_is_safe),
         cmocka_unit_test(test_tokens_and_addresses),
         cmocka_unit_test_setup_teardown(test_long_references_find_the_ticket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msgid_fields_with_comments_thread, setup, teardown),
         cmocka_unit_test(test_every_milter_key_is_in_the_man_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
