@@ -140,6 +140,24 @@ static int conv_put(sr_store *st, MDB_txn *txn, const char *key, uint64_t ticket
     return rc ? srp_mdb_error(err, rc, "conversation index") : SR_OK;
 }
 
+/* conv_put_first - conv_put unless the key is there already: the first
+ * ticket to claim a Message-ID keeps it */
+static int conv_put_first(sr_store *st, MDB_txn *txn, const char *key, uint64_t ticket,
+                          sr_error *err)
+{
+    unsigned char b[8];
+    MDB_val k = {strlen(key), (void *)key}, v = {8, b};
+    int rc;
+
+    if (k.mv_size <= 2 || k.mv_size > 500)
+        return SR_OK;
+    srp_u64_key(b, ticket);
+    rc = mdb_put(txn, st->conv, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return SR_OK;
+    return rc ? srp_mdb_error(err, rc, "conversation index") : SR_OK;
+}
+
 /* msgid_key - "e:" + a Message-ID without <> and blanks */
 static void msgid_key(const char *id, size_t len, char *out, size_t size)
 {
@@ -167,6 +185,7 @@ static uint64_t find_thread(sr_store *st, MDB_txn *txn, const sr_message *msg,
     }
     if (ch == SR_CHANNEL_EMAIL) {
         const char *irt = sr_message_in_reply_to(msg), *refs = sr_message_references(msg);
+        const char *mid = sr_message_message_id(msg);
         const char *p, *end;
         if (*irt) {
             msgid_key(irt, strlen(irt), key, sizeof(key));
@@ -188,6 +207,13 @@ static uint64_t find_thread(sr_store *st, MDB_txn *txn, const sr_message *msg,
             }
             end = p;
         }
+        /* its own Message-ID known: a second delivery of a stored message
+         * (a sender's retry, one transaction per support address) */
+        if (*mid) {
+            msgid_key(mid, strlen(mid), key, sizeof(key));
+            if (conv_get(st, txn, key, &t))
+                return t;
+        }
         return 0;
     }
     snprintf(key, sizeof(key), "%c:%.400s", ch == SR_CHANNEL_SMS ? 's' : 'c', sender);
@@ -208,8 +234,10 @@ static int index_thread(sr_store *st, MDB_txn *txn, const sr_message *msg, const
         rc = conv_put(st, txn, key, ticket, err);
     }
     if (rc == SR_OK && ch == SR_CHANNEL_EMAIL && *mid) {
+        /* never re-pointed: a message that copies another's Message-ID
+         * would take that customer's replies into its own ticket */
         msgid_key(mid, strlen(mid), key, sizeof(key));
-        rc = conv_put(st, txn, key, ticket, err);
+        rc = conv_put_first(st, txn, key, ticket, err);
     }
     if (rc == SR_OK && (ch == SR_CHANNEL_SMS || ch == SR_CHANNEL_CHAT)) {
         snprintf(key, sizeof(key), "%c:%.400s", ch == SR_CHANNEL_SMS ? 's' : 'c', sender);

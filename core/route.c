@@ -238,6 +238,23 @@ static int add_keyword(pctx *p, const char *v, void *ud)
     return list_push(p, ud, f);
 }
 
+/* plain_address - local@domain of printable ASCII without blanks,
+ * brackets, quotes, commas or colons: what the milter hands the MTA as a
+ * recipient (srm_safe_addr refuses anything else, message by message) */
+static int plain_address(const char *a)
+{
+    const char *at = strrchr(a, '@');
+
+    if (at == NULL || at == a || at[1] == '\0' || strlen(a) > 254)
+        return 0;
+    for (const char *q = a; *q; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c <= 0x20 || c >= 0x7F || strchr("<>()[]\\,;:\"", c) != NULL)
+            return 0;
+    }
+    return 1;
+}
+
 static int check_queue_name(pctx *p, const char *q)
 {
     size_t n = strlen(q);
@@ -302,8 +319,7 @@ static int rule_key(pctx *p, void *elem, const char *key)
         return get_bool(p, &r->handoff);
     if (strcmp(key, "add_recipient") == 0) {
         rc = get_string(p, &r->add_recipient, 255);
-        if (rc == SR_OK && (strchr(r->add_recipient, '@') == NULL ||
-                            strpbrk(r->add_recipient, " <>,;\"") != NULL))
+        if (rc == SR_OK && !plain_address(r->add_recipient))
             return bad(p, "must be a plain address (user@example.com)");
         return rc;
     }

@@ -340,6 +340,38 @@ static pick select_part(walk *w, GMimeObject *o, size_t depth)
     return r;
 }
 
+/* refs_line - References on one line in at most max bytes: the first id
+ * (the thread's root) and as many of the newest as fit, the ids between
+ * dropped (as RFC 5322 3.6.4 lets a writer do).  The first bytes alone
+ * lost the newest ids, the ones a reply is most likely threaded by, and
+ * the store keeps the last 1024 bytes of what it gets, which lost the
+ * root. */
+static char *refs_line(const char *v, size_t max)
+{
+    char *r = v ? clean_line(v, strlen(v)) : NULL;
+    size_t n, first;
+    const char *tail;
+
+    if (r == NULL || (n = strlen(r)) <= max)
+        return r;
+    /* clean_line left single spaces between the ids */
+    first = strcspn(r, " ");
+    if (first + 2 > max)
+        first = 0;   /* a root that does not fit: the newest only */
+    tail = r + n - (max - (first ? first + 1 : 0));
+    if (tail[-1] != ' ')
+        tail = strchr(tail, ' ') ? strchr(tail, ' ') + 1 : r + n;
+    if (first) {
+        r[first] = ' ';
+        memmove(r + first + 1, tail, strlen(tail) + 1);
+        if (r[first + 1] == '\0')
+            r[first] = '\0';
+    } else {
+        memmove(r, tail, strlen(tail) + 1);
+    }
+    return r;
+}
+
 static void on_warning(gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer ud)
 {
     (void)offset;
@@ -355,14 +387,25 @@ static char *header_dup(GMimeObject *o, const char *name)
     return v ? clean_line(v, 4096) : NULL;
 }
 
-/* from_first - the first mailbox of a From list (NULL: none) */
+/* is_addr - local@domain, both parts there: not an unqualified name
+ * ("root"), not an encoded word where the address belongs */
+static int is_addr(const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+
+    return at != NULL && at != addr && at[1] != '\0';
+}
+
+/* from_first - the first mailbox of a From list with an address (none:
+ * the milter takes the envelope sender) */
 static int from_first(InternetAddressList *from, srm_mail *out)
 {
     if (from == NULL)
         return 0;
     for (int i = 0; i < internet_address_list_length(from); i++) {
         InternetAddress *a = internet_address_list_get_address(from, i);
-        if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+        if (INTERNET_ADDRESS_IS_MAILBOX(a) &&
+            is_addr(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)))) {
             const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
             const char *name = internet_address_get_name(a);
             out->from_addr = clean_line(addr ? addr : "", 320);
@@ -386,7 +429,10 @@ static int fill_identity(GMimeMessage *m, srm_mail *out)
     out->subject = clean_line(subj ? subj : "", 998);
     out->message_id = header_dup(GMIME_OBJECT(m), "Message-ID");
     out->in_reply_to = header_dup(GMIME_OBJECT(m), "In-Reply-To");
-    out->references = header_dup(GMIME_OBJECT(m), "References");
+    {
+        const char *v = g_mime_object_get_header(GMIME_OBJECT(m), "References");
+        out->references = v ? refs_line(v, SRM_REFS_MAX) : NULL;
+    }
     if (out->subject == NULL)
         return -1;
     return from_first(from, out);
@@ -670,7 +716,8 @@ static int simple_message(GMimeParserOptions *opts, const char *raw, size_t len,
     out->subject = clean_line(dec[H_SUBJECT] ? dec[H_SUBJECT] : "", 998);
     out->message_id = clean_or_null(dec[H_MSGID], 4096, &oom);
     out->in_reply_to = clean_or_null(dec[H_IRT], 4096, &oom);
-    out->references = clean_or_null(dec[H_REFS], 4096, &oom);
+    if (dec[H_REFS] != NULL && (out->references = refs_line(dec[H_REFS], SRM_REFS_MAX)) == NULL)
+        oom = 1;
     if (out->subject == NULL || oom)
         goto done;
     if (s.val[H_FROM] != NULL) {

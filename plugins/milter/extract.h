@@ -51,9 +51,13 @@ typedef struct srm_limits {
  *              when there is a body: it is the thread's, not this mail's)
  *  body_len    bytes of text that belong to the body (after the subject)
  *  subject     decoded Subject (RFC 2047), control characters removed
- *  message_id, in_reply_to, references   as in the headers, unfolded
+ *  message_id, in_reply_to, references   as in the headers, unfolded;
+ *              references at most SRM_REFS_MAX bytes: the first id (the
+ *              thread's root) and the newest that fit
  *  from_addr   the first From address, lower case; from_name its name
  */
+#define SRM_REFS_MAX 1000   /* the store keeps 1024 bytes of References */
+
 typedef struct srm_mail {
     char *text;
     size_t len;

@@ -64,6 +64,13 @@ static srm_conf *curconf;              /* guarded by conf_lock */
 static const char *conf_path;
 static int foreground;
 static atomic_int active_conns;        /* connections holding a snapshot */
+static atomic_int msgs_in_flight;      /* messages between MAIL FROM and their verdict */
+static int in_filter;                  /* this process is the filter (has the store) */
+
+/* how long a stop waits for the messages in flight (the supervisor gives
+ * the filter this plus libmilter's own stop before SIGKILL; systemd's
+ * TimeoutStopSec is 30 s) */
+#define DRAIN_SECONDS 15
 
 /* the log sink: stderr in the foreground when the config says stderr,
  * syslog otherwise */
@@ -111,6 +118,13 @@ static void conf_reload(void)
         sr_log(c->ctx, SR_LOG_ERR, "reload: the store keeps its settings: %s", err.msg);
     if (strcmp(old->socket, c->socket) != 0)
         sr_log(c->ctx, SR_LOG_WARNING, "milter.socket changed: takes effect on restart");
+    if (old->timeout != c->timeout)
+        sr_log(c->ctx, SR_LOG_WARNING, "milter.timeout changed: takes effect on restart");
+    /* the store is opened once, after the privilege drop */
+    if (in_filter && c->tickets && !srm_tickets_available())
+        sr_log(c->ctx, SR_LOG_WARNING,
+               "milter.tickets is on but the store was not opened at startup: no tickets "
+               "until a restart");
     sr_log(c->ctx, SR_LOG_NOTICE, "configuration reloaded from %s (%zu recipients, %zu domains)",
            conf_path, c->nrcpts, c->ndomains);
     srm_conf_unref(old);   /* freed when its last connection closes */
@@ -136,6 +150,7 @@ struct msgctx {
     GHashTable *spoofix;     /* lower-case name -> index + 1 in spoofs */
     char from[320];         /* envelope sender */
     unsigned nrcpts;
+    int counted;            /* in msgs_in_flight */
 };
 
 struct connctx {
@@ -151,6 +166,8 @@ static void msg_free(struct msgctx *m)
 {
     if (m == NULL)
         return;
+    if (m->counted)
+        atomic_fetch_sub(&msgs_in_flight, 1);
     for (size_t i = 0; i < m->nspoofs; i++)
         free(m->spoofs[i].name);
     free(m->spoofs);
@@ -163,6 +180,16 @@ static void msg_free(struct msgctx *m)
 static struct connctx *conn_get(SMFICTX *ctx)
 {
     return smfi_getpriv(ctx);
+}
+
+/* msg_done - the message has its verdict: free it (and count it out of
+ * the messages a stop waits for) */
+static void msg_done(struct connctx *cc)
+{
+    if (cc != NULL) {
+        msg_free(cc->msg);
+        cc->msg = NULL;
+    }
 }
 
 /* msg_get - the message context, made on first use (miltertest and
@@ -335,9 +362,24 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
         return SMFIS_ACCEPT;
     msg_free(cc->msg);   /* a new message on a reused connection */
     cc->msg = NULL;
+    /* each message takes the snapshot running at its MAIL FROM: Postfix
+     * keeps one milter connection for a whole SMTP session, and a reload
+     * must reach the next message of a session that stays open, while
+     * the message in flight finishes with the snapshot it began with */
+    {
+        srm_conf *now = conf_current();
+        if (now != NULL && now != cc->conf) {
+            srm_conf_unref(cc->conf);
+            cc->conf = now;
+        } else {
+            srm_conf_unref(now);
+        }
+    }
     m = msg_get(cc);
     if (m == NULL)
         return SMFIS_ACCEPT;
+    m->counted = 1;
+    atomic_fetch_add(&msgs_in_flight, 1);
     /* the envelope sender as given, brackets and blanks removed: the
      * requester when the message has no From */
     if (argv && argv[0]) {
@@ -388,8 +430,12 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
-    if (m == NULL || !m->support)
-        return cc && cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_ACCEPT;   /* not for support: untouched */
+    if (m == NULL || !m->support) {
+        if (cc && cc->nr_hdr)
+            return SMFIS_NOREPLY;
+        msg_done(cc);
+        return SMFIS_ACCEPT;   /* not for support: untouched */
+    }
     if (name == NULL)
         return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     if (srm_is_sentiment_header(name))
@@ -416,8 +462,10 @@ static sfsistat mlfi_data(SMFICTX *ctx)
 
     /* every recipient is known now: mail for no support address is
      * accepted before a single header is sent */
-    if (m == NULL || !m->support)
+    if (m == NULL || !m->support) {
+        msg_done(cc);
         return SMFIS_ACCEPT;
+    }
     return SMFIS_CONTINUE;
 }
 
@@ -430,8 +478,12 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
-    if (m == NULL || !m->support)
-        return cc && cc->nr_eoh ? SMFIS_NOREPLY : SMFIS_ACCEPT;
+    if (m == NULL || !m->support) {
+        if (cc && cc->nr_eoh)
+            return SMFIS_NOREPLY;
+        msg_done(cc);
+        return SMFIS_ACCEPT;
+    }
     append(cc, m, "\r\n", 2);
     return cc->nr_eoh ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
@@ -441,8 +493,10 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
-    if (m == NULL || !m->support)
+    if (m == NULL || !m->support) {
+        msg_done(cc);
         return SMFIS_ACCEPT;
+    }
     append(cc, m, (const char *)chunk, len);
     /* enough read: ask the MTA to stop sending the body */
     if (m->truncated && cc->can_skip)
@@ -492,7 +546,7 @@ static void notes_text(unsigned notes, int truncated, char *buf, size_t size)
         snprintf(buf, size, "-");
 }
 
-static sfsistat mlfi_eom(SMFICTX *ctx)
+static sfsistat eom_message(SMFICTX *ctx)
 {
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
@@ -574,9 +628,16 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
     sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: %s queue=%s ticket=%s%s notes=%s", qid, val,
            t.queue[0] ? srm_token(tok, sizeof(tok), t.queue) : "-", tid,
            t.created ? " (new)" : t.reopened ? " (reopened)" : "", notes);
-    msg_free(cc->msg);
-    cc->msg = NULL;
     return SMFIS_CONTINUE;
+}
+
+/* mlfi_eom - the verdict, whichever way it went: the message is done */
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+    sfsistat r = eom_message(ctx);
+
+    msg_done(conn_get(ctx));
+    return r;
 }
 
 static sfsistat mlfi_abort(SMFICTX *ctx)
@@ -630,7 +691,29 @@ static struct smfiDesc filter = {
 static pthread_t reloader_tid;
 static atomic_int reloader_stop;
 
-/* reloader - SIGUSR1 reloads (OpenDKIM dkimf_reloader) */
+/* drain_and_stop - a stop that loses no message: libmilter's own (SIGTERM
+ * to the filter) ends its worker pool at once, and a message between MAIL
+ * FROM and end of message is never answered (the MTA's default_action
+ * then: delivered without headers or ticket).  Wait until no message is
+ * in flight, at most DRAIN_SECONDS, then stop libmilter. */
+static void drain_and_stop(void)
+{
+    srm_conf *c = conf_current();
+    int n = atomic_load(&msgs_in_flight);
+
+    if (n > 0)
+        sr_log(c->ctx, SR_LOG_NOTICE, "stopping: finishing %d message(s) in flight", n);
+    for (int i = 0; i < DRAIN_SECONDS * 20 && atomic_load(&msgs_in_flight) > 0; i++)
+        usleep(50 * 1000);
+    if ((n = atomic_load(&msgs_in_flight)) > 0)
+        sr_log(c->ctx, SR_LOG_WARNING, "stopping with %d message(s) unfinished after %d s", n,
+               DRAIN_SECONDS);
+    srm_conf_unref(c);
+    smfi_stop();
+}
+
+/* reloader - SIGUSR1 reloads (OpenDKIM dkimf_reloader); SIGUSR2 (from the
+ * supervisor on SIGTERM) finishes the messages in flight, then stops */
 static void *reloader(void *arg)
 {
     sigset_t set;
@@ -639,12 +722,16 @@ static void *reloader(void *arg)
 
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     while (!atomic_load(&reloader_stop)) {
         if (sigwait(&set, &sig) != 0)
             continue;
         if (atomic_load(&reloader_stop))
             break;
-        conf_reload();
+        if (sig == SIGUSR2)
+            drain_and_stop();
+        else
+            conf_reload();
     }
     return NULL;
 }
@@ -707,6 +794,8 @@ static int filter_main(const char *user_opt)
     sigset_t set;
     int status = 0;
 
+    in_filter = 1;
+
     /* SIGUSR1 for the reloader only: blocked before any thread starts (the
      * outbox worker, libmilter's), so every thread inherits the mask.  So
      * are the signals libmilter's signal thread sigwait()s for: smfi_main
@@ -715,6 +804,7 @@ static int filter_main(const char *user_opt)
      * (exit by signal, no clean stop, connections in flight cut) */
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
@@ -759,8 +849,9 @@ static int filter_main(const char *user_opt)
     if (smfi_main() != MI_SUCCESS)
         status = EX_UNAVAILABLE;
 
-    /* stopped (SIGTERM): let connections in flight finish, then close */
-    for (int i = 0; i < 100 && atomic_load(&active_conns) > 0; i++)
+    /* stopped: messages in flight may still finish where libmilter runs a
+     * thread per connection (idle connections are not waited for) */
+    for (int i = 0; i < 100 && atomic_load(&msgs_in_flight) > 0; i++)
         usleep(50 * 1000);
     atomic_store(&reloader_stop, 1);
     pthread_kill(reloader_tid, SIGUSR1);
@@ -806,6 +897,7 @@ static int supervise(const char *user_opt)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, &old);
     started = time(NULL);
@@ -830,8 +922,9 @@ static int supervise(const char *user_opt)
         }
         if (sig == SIGTERM || sig == SIGINT) {
             stopping = 1;
+            /* USR2: the filter finishes its messages in flight, then stops */
             if (child > 0)
-                kill(child, SIGTERM);
+                kill(child, SIGUSR2);
         }
         srm_conf_unref(c);
         while (child > 0 && (w = waitpid(child, &st, WNOHANG)) == child) {
@@ -870,8 +963,8 @@ static int supervise(const char *user_opt)
                 return EX_OSERR;
         }
         if (stopping && child > 0) {
-            /* libmilter may take ~5 s to notice; then force it */
-            for (int i = 0; i < 150; i++) {
+            /* the drain, then libmilter's ~5 s to notice; then force it */
+            for (int i = 0; i < (DRAIN_SECONDS + 10) * 10; i++) {
                 if (waitpid(child, &st, WNOHANG) == child)
                     return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
                 usleep(100 * 1000);

@@ -21,8 +21,9 @@
  * What the callbacks need, built from one sr_config and immutable after:
  * the context for scoring and logs, the support recipients normalized,
  * the limits.  Reference-counted: each connection holds one reference
- * (OpenDKIM's conf_refcnt), a reload swaps the current pointer and the
- * old snapshot goes when its last connection closes.
+ * (OpenDKIM's conf_refcnt), renewed at each message's MAIL FROM; a reload
+ * swaps the current pointer, and the old snapshot goes when the last
+ * message that began with it is done and its connection moves on.
  * ------------------------------------------------------------------------ */
 
 enum { SRM_ON_ERROR_ACCEPT = 0, SRM_ON_ERROR_TEMPFAIL = 1 };

@@ -66,20 +66,38 @@ int srm_tickets_built(void)
     return 1;
 }
 
+/* first_msgid - the first "<...>" of a Message-ID or In-Reply-To field:
+ * a comment after it (RFC 5322 allows CFWS there; Gnus writes
+ * "<id> (Jane's message of ...)") or a second parent would otherwise
+ * become part of the id the store threads by.  A field without one
+ * passes as it is. */
+static const char *first_msgid(const char *v, char *buf, size_t size)
+{
+    const char *lt = v ? strchr(v, '<') : NULL, *gt = lt ? strchr(lt, '>') : NULL;
+
+    if (gt == NULL || (size_t)(gt - lt) + 2 > size)
+        return v;
+    memcpy(buf, lt, (size_t)(gt - lt) + 1);
+    buf[gt - lt + 1] = '\0';
+    return buf;
+}
+
 /* srm_ticket_append - see srm.h */
 int srm_ticket_append(const srm_conf *c, sr_message *m, const srm_mail *mail,
                       srm_ticket *out, sr_error *err)
 {
     sr_ingest_result r;
+    char mid[1024], irt[1024];
     int rc;
     (void)c;
 
     memset(out, 0, sizeof(*out));
     if (store == NULL)
         return SR_EUNSUPP;
-    rc = sr_message_set_message_id(m, mail->message_id, err);
+    rc = sr_message_set_message_id(m, first_msgid(mail->message_id, mid, sizeof(mid)), err);
     if (rc == SR_OK)
-        rc = sr_message_set_in_reply_to(m, mail->in_reply_to, err);
+        rc = sr_message_set_in_reply_to(m, first_msgid(mail->in_reply_to, irt, sizeof(irt)),
+                                        err);
     if (rc == SR_OK)
         rc = sr_message_set_references(m, mail->references, err);
     if (rc == SR_OK)

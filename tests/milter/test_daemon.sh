@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 24
+tap_plan 27
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -76,6 +76,31 @@ for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")
 mt score.lua "$port" -D rcpt=new@elsewhere.test -D want=untouched
 tap_ok "SIGUSR1 to the filter reloads (recipient gone again)" grep -q '^PASS' "$WORK/mt.out"
 
+# a reload while a connection stays open (Postfix keeps one milter
+# connection per SMTP session): the message in flight finishes as it
+# began, the next message on that connection follows the new file
+cp "$conf" "$WORK/before.conf"
+mkdir -p "$WORK/sync"
+mt reload_conn.lua "$port" -D sync="$WORK/sync" &
+mtpid=$!
+for _ in $(seq 100); do [ -e "$WORK/sync/inflight" ] && break; sleep 0.1; done
+sed -i 's/"help@support.test"/"new@elsewhere.test"/' "$conf"
+before=$(grep -c 'configuration reloaded' "$WORK/milter.log")
+kill -USR1 "$fpid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -gt "$before" ] && break; sleep 0.1; done
+touch "$WORK/sync/go"
+wait "$mtpid"
+if grep -q '^PASS' "$WORK/mt.out"; then
+    tap_pass "reload with a connection open: in-flight message as begun, next message as reloaded"
+    sed 's/^/# /' "$WORK/mt.out"
+else
+    tap_fail "reload with a connection open: in-flight message as begun, next message as reloaded" \
+        "$(cat "$WORK/mt.out")"
+fi
+cp "$WORK/before.conf" "$conf"
+kill -USR1 "$fpid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -gt "$((before + 1))" ] && break; sleep 0.1; done
+
 # the filter dies: the supervisor starts a new one
 kill -KILL "$fpid"
 for _ in $(seq 100); do
@@ -85,6 +110,22 @@ wait_port "$port" 20
 mt score.lua "$port" -D rcpt=help@support.test -D want=scored
 tap_ok "a killed filter is restarted and scores again" \
     bash -c "grep -q 'killed by signal 9; restarting' '$WORK/milter.log' && grep -q '^PASS' '$WORK/mt.out'"
+
+# SIGTERM while a message is half sent: the filter finishes that message
+# (headers and ticket) before it stops; libmilter alone would drop it
+mkdir -p "$WORK/tsync"
+mt term_inflight.lua "$port" -D sync="$WORK/tsync" -D have_tickets="$HAVE_TICKETS" &
+mtpid=$!
+for _ in $(seq 100); do [ -e "$WORK/tsync/inflight" ] && break; sleep 0.1; done
+kill -TERM "$MILTER_PID"
+wait "$mtpid"
+if grep -q '^PASS' "$WORK/mt.out"; then
+    tap_pass "SIGTERM with a message in flight: the message is finished first"
+    sed 's/^/# /' "$WORK/mt.out"
+else
+    tap_fail "SIGTERM with a message in flight: the message is finished first" \
+        "$(cat "$WORK/mt.out")" "$(grep -v debug "$WORK/milter.log" | tail -5)"
+fi
 
 # SIGTERM: clean stop, pid file gone, port closed
 if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops supervisor and filter"
@@ -108,6 +149,20 @@ stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
 tap_is "-S: USR1 reloads, scores, TERM stops" "$ok" "1:1:stopped"
 tap_is "-S: TERM is a clean stop (exit 0, 'stopped' logged), not death by the signal" \
     "${STOP_STATUS:-}:$(grep -c ': stopped$' "$WORK/s.log")" "0:1"
+
+# keys a reload cannot apply are named in the log, not silently ignored:
+# the store opens only at startup, libmilter's timeout is set once
+port4=$(free_port)
+write_conf "$WORK/t.conf" "$port4" "tickets = false;"
+start_milter "$WORK/t.conf" "$WORK/t.log" -S
+wait_port "$port4" 20
+sed -i 's/tickets = false;/tickets = true; timeout = 100;/' "$WORK/t.conf"
+kill -USR1 "$MILTER_PID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$WORK/t.log" && break; sleep 0.1; done
+ok=$(grep -c 'milter.tickets.*restart' "$WORK/t.log"):$(grep -c 'milter.timeout.*restart' "$WORK/t.log")
+stop_pid "$MILTER_PID" 20
+tap_is "reload: milter.tickets turned on and milter.timeout changed are logged as needing a restart" \
+    "$ok" "1:1"
 
 # in the background (no -f) with relative -c and -p, as typed in a shell:
 # the daemon's chdir("/") must not lose them - the pid file where asked,

@@ -59,6 +59,42 @@ static void test_plain_utf8_with_subject(void **state)
     srm_mail_clear(&m);
 }
 
+/* a From whose address is no address (an encoded word where the address
+ * belongs, an unqualified local name) gives no sender: the milter then
+ * takes the envelope sender, not a requester no reply can reach */
+static void test_from_without_address_is_no_sender(void **state)
+{
+    static const struct {
+        const char *from;
+        const char *want;   /* NULL: no sender */
+    } cases[] = {
+        {"=?utf-8?b?am9lcmdAZXhhbXBsZS5kZQ==?=", NULL},
+        {"root", NULL},
+        {"Cron Daemon <root>", NULL},
+        {"@example.test", NULL},
+        {"root, Jane <Jane@Example.TEST>", "jane@example.test"},
+        {"=?utf-8?q?J=C3=B6rg?= <Joerg@Example.DE>", "joerg@example.de"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        for (int fast = 1; fast >= 0; fast--) {
+            char raw[512];
+            srm_mail m;
+            snprintf(raw, sizeof(raw), "From: %s\r\nSubject: hi\r\n\r\nI am angry!\r\n",
+                     cases[i].from);
+            srm_extract_set_fast(fast);
+            m = extract(raw);
+            if (cases[i].want == NULL ? m.from_addr != NULL
+                                      : m.from_addr == NULL || strcmp(m.from_addr, cases[i].want))
+                fail_msg("From: %s (%s way): got '%s', want '%s'", cases[i].from,
+                         fast ? "short" : "GMime", m.from_addr ? m.from_addr : "(none)",
+                         cases[i].want ? cases[i].want : "(none)");
+            srm_mail_clear(&m);
+        }
+    }
+    srm_extract_set_fast(1);
+}
+
 static void test_base64_german(void **state)
 {
     (void)state;
@@ -795,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_text_cut_at_limit),
         cmocka_unit_test(test_short_way_taken_for_plain_mail),
         cmocka_unit_test(test_short_way_same_as_gmime),
+        cmocka_unit_test(test_from_without_address_is_no_sender),
     };
     int rc;
 

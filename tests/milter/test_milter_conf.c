@@ -180,6 +180,129 @@ static void test_tokens_and_addresses(void **state)
     assert_false(srm_is_sentiment_header("X-Spam"));
 }
 
+/* append_raw - one raw mail through the milter's own path: extraction,
+ * then the ticket append; the ticket id */
+static unsigned long long append_raw(const srm_conf *c, const char *raw)
+{
+    srm_mail mail;
+    srm_ticket t;
+    sr_error err;
+    sr_message *msg = sr_message_new(SR_CHANNEL_EMAIL, &err);
+
+    assert_non_null(msg);
+    assert_int_equal(srm_extract(raw, strlen(raw), &c->lim, &mail), 0);
+    assert_int_equal(sr_message_set_text(msg, mail.text, mail.len, 0, &err), SR_OK);
+    assert_int_equal(sr_message_set_sender(msg, mail.from_addr, &err), SR_OK);
+    if (srm_ticket_append(c, msg, &mail, &t, &err) != SR_OK)
+        fail_msg("append: %s: %s", err.where, err.msg);
+    sr_message_free(msg);
+    srm_mail_clear(&mail);
+    return t.id;
+}
+
+/* unknown_ids - n Message-IDs the store never saw, space-separated */
+static char *unknown_ids(int from, int n)
+{
+    char *v = calloc((size_t)n, 80);
+    size_t o = 0;
+
+    assert_non_null(v);
+    for (int i = 0; i < n; i++)
+        o += (size_t)sprintf(v + o, "%s<unknown-%d-of-a-long-thread.abcdefghij@mail.example.test>",
+                             i ? " " : "", from + i);
+    return v;
+}
+
+/* a reply in a deep thread (or a hostile one with thousands of ids) names
+ * its conversation in a long References header: the ticket is found by
+ * the thread's root (the first id) and by the newest (the last), with
+ * neither In-Reply-To nor the ids between known */
+static void test_long_references_find_the_ticket(void **state)
+{
+    char conf[512], raw[32768], *ids;
+    unsigned long long a, a2, b, b2;
+    sr_error err;
+    srm_conf *c;
+    (void)state;
+
+    snprintf(conf, sizeof(conf),
+             "store = { path = \"%s/store\"; sync = false; };\n"
+             "milter = { recipients = [\"help@support.test\"]; };\n", dir);
+    c = srm_conf_load(write_conf(conf), NULL, NULL, &err);
+    if (c == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    if (srm_tickets_open(c, &err) != 0)
+        fail_msg("store: %s: %s", err.where, err.msg);
+
+    a = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Parcel\r\n"
+                      "Message-ID: <root-a@example.test>\r\n\r\nWhere is my parcel?\r\n");
+    ids = unknown_ids(1, 120);
+    snprintf(raw, sizeof(raw),
+             "From: Jane <jane@example.test>\r\nSubject: Re: Parcel\r\n"
+             "Message-ID: <reply-a@example.test>\r\nReferences: <root-a@example.test> %s\r\n"
+             "\r\nStill nothing.\r\n", ids);
+    free(ids);
+    a2 = append_raw(c, raw);
+
+    b = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Parcel 2\r\n"
+                      "Message-ID: <root-b@example.test>\r\n\r\nWhere is my other parcel?\r\n");
+    ids = unknown_ids(500, 120);
+    snprintf(raw, sizeof(raw),
+             "From: Jane <jane@example.test>\r\nSubject: Re: Parcel 2\r\n"
+             "Message-ID: <reply-b@example.test>\r\nReferences: %s <root-b@example.test>\r\n"
+             "\r\nStill nothing.\r\n", ids);
+    free(ids);
+    b2 = append_raw(c, raw);
+
+    srm_tickets_close();
+    srm_conf_unref(c);
+    assert_int_not_equal(a, b);
+    if (a2 != a)
+        fail_msg("root known: ticket %llu, want %llu", a2, a);
+    if (b2 != b)
+        fail_msg("newest known: ticket %llu, want %llu", b2, b);
+}
+
+/* msg-id fields with a comment (RFC 5322 allows CFWS around msg-id; Gnus
+ * writes In-Reply-To: <id> (Jane's message of "...")) or more than one id:
+ * the ids are what thread, not the comment */
+static void test_msgid_fields_with_comments_thread(void **state)
+{
+    char conf[512];
+    unsigned long long a, a2, b, b2;
+    sr_error err;
+    srm_conf *c;
+    (void)state;
+
+    snprintf(conf, sizeof(conf),
+             "store = { path = \"%s/store\"; sync = false; };\n"
+             "milter = { recipients = [\"help@support.test\"]; };\n", dir);
+    c = srm_conf_load(write_conf(conf), NULL, NULL, &err);
+    if (c == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    if (srm_tickets_open(c, &err) != 0)
+        fail_msg("store: %s: %s", err.where, err.msg);
+    a = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Parcel\r\n"
+                      "Message-ID: <c1@example.test> (added by mx.example.test)\r\n"
+                      "\r\nWhere is my parcel?\r\n");
+    a2 = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Re: Parcel\r\n"
+                       "Message-ID: <c2@example.test>\r\nIn-Reply-To: <c1@example.test>\r\n"
+                       "\r\nStill nothing.\r\n");
+    b = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Parcel 2\r\n"
+                      "Message-ID: <d1@example.test>\r\n\r\nWhere is my other parcel?\r\n");
+    b2 = append_raw(c, "From: Jane <jane@example.test>\r\nSubject: Re: Parcel 2\r\n"
+                       "Message-ID: <d2@example.test>\r\n"
+                       "In-Reply-To: <d1@example.test> (Support's message of \"Mon, 7 Dec "
+                       "2026 10:00:00 +0000\")\r\n\r\nStill nothing.\r\n");
+    srm_tickets_close();
+    srm_conf_unref(c);
+    assert_int_not_equal(a, b);
+    if (a2 != a)
+        fail_msg("Message-ID with a comment: reply in ticket %llu, want %llu", a2, a);
+    if (b2 != b)
+        fail_msg("In-Reply-To with a comment: reply in ticket %llu, want %llu", b2, b);
+}
+
 /* every milter.* key is documented in the man page (and, by test_config,
  * in config/sentiroute.conf) */
 static void test_every_milter_key_is_in_the_man_page(void **state)
@@ -222,6 +345,8 @@ int main(void)
         cmocka_unit_test(test_sentiment_header_value),
         cmocka_unit_test(test_sentiment_header_value_is_safe),
         cmocka_unit_test(test_tokens_and_addresses),
+        cmocka_unit_test_setup_teardown(test_long_references_find_the_ticket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msgid_fields_with_comments_thread, setup, teardown),
         cmocka_unit_test(test_every_milter_key_is_in_the_man_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,6 +169,24 @@ static void test_route_errors_name_file_line_and_path(void **state)
                  "bad queue name");
     config_error("route = { rules = ( { flags = [\"rude\"]; queue = \"a\"; } ); };",
                  "route.rules.[0].flags", "unknown flag");
+    /* add_recipient: what the milter would refuse to pass to the MTA (it
+     * logged a warning per message and added nobody) fails the check */
+    {
+        static const char *const bad_rcpt[] = {
+            "senior@", "@example.com", "s\xc3\xa9nior@example.com", "senior(x)@example.com",
+            "a:b@example.com", "[senior]@example.com", "a\\\\b@example.com",
+        };
+        for (size_t i = 0; i < sizeof(bad_rcpt) / sizeof(*bad_rcpt); i++) {
+            char text[256];
+            snprintf(text, sizeof(text),
+                     "route = { rules = ( { queue = \"a\"; add_recipient = \"%s\"; } ); };",
+                     bad_rcpt[i]);
+            config_error(text, "route.rules.[0].add_recipient", "plain address");
+        }
+        config_error("route = { rules = ( { queue = \"a\"; add_recipient = "
+                     "\"s\\r\\nX-Evil: 1@example.com\"; } ); };",
+                     "route.rules.[0].add_recipient", "control characters");
+    }
     config_error("route = { rules = { queue = \"a\"; }; };", "route.rules", "list");
     config_error("route = { rules = ( { queue = \"a\"; }, 7 ); };", "route.rules.[1]",
                  "must be a group");

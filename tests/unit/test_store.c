@@ -175,6 +175,35 @@ static void test_email_threads_by_reply_headers(void **state)
     st_fx_free(f);
 }
 
+/* a Message-ID already in the index keeps its ticket: a second delivery of
+ * the same message (a sender's retry after a lost 250, two transactions
+ * for two support addresses) makes no second ticket, and a message that
+ * copies another's Message-ID (anyone CC'd on it knows it) cannot point
+ * the customer's later replies at a ticket of its own, whose requester an
+ * agent's answer to them would then go to */
+static void test_known_message_id_keeps_its_ticket(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    sr_ingest_result a, dup, evil, reply, other;
+
+    (void)state;
+    a = st_ingest(f->st, email("jane@example.com", "Order 17 is late", "<1@jane>", NULL, NULL));
+    dup = st_ingest(f->st, email("jane@example.com", "Order 17 is late", "<1@jane>", NULL, NULL));
+    assert_true(a.created);
+    assert_false(dup.created);
+    assert_int_equal(dup.ticket_id, a.ticket_id);
+    /* the copy threads elsewhere by its In-Reply-To: it gets that ticket,
+     * the Message-ID stays with Jane's */
+    other = st_ingest(f->st, email("mallory@evil.test", "Hello", "<m1@evil>", NULL, NULL));
+    evil = st_ingest(f->st, email("mallory@evil.test", "Hi again", "<1@jane>", "<m1@evil>", NULL));
+    assert_int_not_equal(other.ticket_id, a.ticket_id);
+    reply = st_ingest(f->st, email("jane@example.com", "Any news? Card ends 1234", "<2@jane>",
+                                   "<1@jane>", "<1@jane>"));
+    assert_int_equal(evil.ticket_id, other.ticket_id);
+    assert_int_equal(reply.ticket_id, a.ticket_id);
+    st_fx_free(f);
+}
+
 static void test_chat_threads_by_bare_jid_sms_by_e164(void **state)
 {
     st_fx *f = st_fx_new("conversation = { default_country = \"49\"; };");
@@ -625,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_store_readonly_missing_store_fails_cleanly),
         cmocka_unit_test(test_durable_store_keeps_written_room),
         cmocka_unit_test(test_email_threads_by_reply_headers),
+        cmocka_unit_test(test_known_message_id_keeps_its_ticket),
         cmocka_unit_test(test_chat_threads_by_bare_jid_sms_by_e164),
         cmocka_unit_test(test_e164_normalizer),
         cmocka_unit_test(test_sentiment_follows_latest_and_flags_sharp_turn),
