@@ -539,6 +539,35 @@ static void when(int64_t t, char *out, size_t size)
     strftime(out, size, "%Y-%m-%d %H:%M", &tm);
 }
 
+/* put_text - print s for a terminal: what customers and remote servers
+ * wrote never acts as an escape sequence.  Control characters (C0 except
+ * newline and tab in multiline text, DEL, and C1 such as U+009B CSI) are
+ * shown as \xHH / \u00HH; a CR before a newline is dropped.  At most max
+ * bytes (0: all), cut between characters. */
+static void put_text(const char *s, size_t max, int multiline)
+{
+    size_t n = strlen(s);
+
+    if (max && n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i], d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+        if (c == '\r' && multiline && d == '\n')
+            continue;
+        if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) {
+            printf("\\x%02x", c);
+        } else if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+            printf("\\u%04x", d);
+            i++;
+        } else {
+            putchar(c);
+        }
+    }
+}
+
 static void print_ticket_table(const sr_ticket *v, size_t n)
 {
     printf("%-6s %-5s %-8s %-7s %-5s %-9s %-4s %-10s %-7s %9s %-16s  %s\n", "id", "chan",
@@ -548,11 +577,15 @@ static void print_ticket_table(const sr_ticket *v, size_t n)
         const sr_ticket *t = &v[i];
         char up[32];
         when(t->updated, up, sizeof(up));
-        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s%s — %.50s\n",
+        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s",
                (unsigned long long)t->id, sr_channel_name(t->channel), sr_status_name(t->status),
                sr_priority_name(t->priority), (double)t->score, sr_label_name(t->label),
                t->lang, t->queue, t->handed_off ? t->method : "-", t->order_value, up,
-               t->turned_worse ? "(!) " : "", t->requester, t->subject);
+               t->turned_worse ? "(!) " : "");
+        put_text(t->requester, 0, 0);
+        fputs(" — ", stdout);
+        put_text(t->subject, 50, 0);
+        putchar('\n');
     }
 }
 
@@ -698,22 +731,33 @@ static int ticket_show(sr_store *st, uint64_t id, int json)
         printf("ticket %llu  %s  %s  queue %s  priority %s\n", (unsigned long long)t.id,
                sr_channel_name(t.channel), sr_status_name(t.status), t.queue,
                sr_priority_name(t.priority));
-        printf("subject:   %s\nrequester: %s %s%s%s\n", t.subject, t.requester,
-               t.requester_name, *t.email ? " email " : "", t.email);
+        fputs("subject:   ", stdout);
+        put_text(t.subject, 0, 0);
+        fputs("\nrequester: ", stdout);
+        put_text(t.requester, 0, 0);
+        putchar(' ');
+        put_text(t.requester_name, 0, 0);
+        fputs(*t.email ? " email " : "", stdout);
+        put_text(t.email, 0, 0);
+        putchar('\n');
         printf("sentiment: %.1f %s%s%s%s lang %s%s\n", (double)t.score, sr_label_name(t.label),
                *flags ? " (" : "", flags, *flags ? ")" : "", t.lang,
                t.turned_worse ? "  TURNED SHARPLY WORSE" : "");
         printf("profile:   %s order value %.2f%s\n", *t.profile_id ? t.profile_id : "-",
                t.order_value, t.vip ? " VIP" : "");
-        printf("tags:      %s\nhandoff:   %s %s\ncreated:   %s UTC  updated %s UTC\n\n",
-               *t.tags ? t.tags : "-", t.handed_off ? t.method : "no", t.remote_id, cr, up);
+        printf("tags:      %s\nhandoff:   %s ", *t.tags ? t.tags : "-",
+               t.handed_off ? t.method : "no");
+        put_text(t.remote_id, 0, 0);
+        printf("\ncreated:   %s UTC  updated %s UTC\n\n", cr, up);
         for (size_t i = 0; i < n; i++) {
             when(m[i].at, up, sizeof(up));
+            printf("#%u %s UTC  %s", m[i].seq, up, m[i].direction == SR_DIR_IN ? "" : "agent ");
+            put_text(m[i].author, 0, 0);
             if (m[i].direction == SR_DIR_IN)
-                printf("#%u %s UTC  %s  [%.1f %s]\n%s\n\n", m[i].seq, up, m[i].author,
-                       (double)m[i].score, sr_label_name(m[i].label), m[i].text);
-            else
-                printf("#%u %s UTC  agent %s\n%s\n\n", m[i].seq, up, m[i].author, m[i].text);
+                printf("  [%.1f %s]", (double)m[i].score, sr_label_name(m[i].label));
+            putchar('\n');
+            put_text(m[i].text, 0, 1);
+            fputs("\n\n", stdout);
         }
     }
     sr_transcript_free(m, n);
@@ -816,10 +860,12 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
         for (size_t i = 0; i < n; i++) {
             char nx[32];
             when(v[i].next_attempt_at, nx, sizeof(nx));
-            printf("%-6llu %-8s %-8s %-7llu %-7s %4d %-16s %s\n", (unsigned long long)v[i].id,
+            printf("%-6llu %-8s %-8s %-7llu %-7s %4d %-16s ", (unsigned long long)v[i].id,
                    v[i].kind, v[i].target, (unsigned long long)v[i].ticket_id,
-                   sr_job_state_name(v[i].state), v[i].attempts, nx,
-                   v[i].state == SR_JOB_DONE ? v[i].remote_id : v[i].last_error);
+                   sr_job_state_name(v[i].state), v[i].attempts, nx);
+            /* the error text and remote id come from the helpdesk */
+            put_text(v[i].state == SR_JOB_DONE ? v[i].remote_id : v[i].last_error, 0, 0);
+            putchar('\n');
         }
     }
     sr_outbox_list_free(v, n);

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 2
+tap_plan 5
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -30,6 +30,22 @@ assert t[0]["subject"].startswith("Zamówienie nie dotarło") and len(t[0]["subj
 assert set(t[0]["name"]) == {"Ж"} and len(t[0]["name"].encode()) <= 127, t
 PYEOF
 tap_is "the ticket keeps the subject and name cut at a character boundary" "$?" 0
+
+# what a customer writes reaches the agent's terminal as text, never as
+# escape sequences: ESC/BEL/CR in the body (clear screen, retitle, hide or
+# overwrite lines), C1 CSI (U+009B) in the subject
+printf 'Hello\033[2J\033]0;pwned\007 agent,\rrefund approved\nsecond line\n' |
+  ctl ingest --channel email --from esc@example.com \
+  --subject "$(printf 'Invoice \xc2\x9b8m hidden')" > "$T/o"
+id=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["ticket"])' "$T/o")
+ctl ticket show "$id" > "$T/show"
+ctl tickets > "$T/list"
+ctrl() { LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]\|\xc2[\x80-\x9f]' "$1"; }
+tap_is "ticket show prints no control characters from the message" "$(ctrl "$T/show")" 0
+tap_is "tickets prints no control characters from the subject" "$(ctrl "$T/list")" 0
+grep -q 'second line' "$T/show" && grep -q 'Hello.*pwned.*refund approved' "$T/show" &&
+  grep -q 'Invoice.*8m hidden' "$T/list"
+tap_is "the text around them is still shown" "$?" 0
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done
