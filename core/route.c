@@ -757,30 +757,32 @@ void srp_tags_add(char *tags, size_t size, const char *tag)
     memcpy(tags + len, tag, n + 1);
 }
 
-/* words_match - does the folded phrase kw occur in the text's words? */
+/* words_match - does the folded phrase kw occur in the text's words?  A
+ * partial match that fails resumes at the word after the one it began
+ * with ("very very bad" in "very very very bad"); phrases are a few words */
 static int words_match(const char *text, size_t len, const char *kw)
 {
-    srp_tokenizer t;
+    srp_tokenizer t, resume;
     srp_token tok;
     const char *pos = kw;
 
     srp_tok_init(&t, text, len, NULL, NULL);
+    resume = t;
     while (srp_tok_next(&t, &tok)) {
         size_t k;
         if (tok.type != SRP_TOK_WORD && tok.type != SRP_TOK_NUMBER)
             continue;
         k = strlen(tok.key);
-        for (;;) {
-            if (k > 0 && strncmp(pos, tok.key, k) == 0 && (pos[k] == ' ' || pos[k] == '\0')) {
-                pos += k;
-                if (*pos == '\0')
-                    return 1;
-                pos++;
-                break;
-            }
+        if (k > 0 && strncmp(pos, tok.key, k) == 0 && (pos[k] == ' ' || pos[k] == '\0')) {
             if (pos == kw)
-                break;
-            pos = kw;   /* restart the phrase at this word */
+                resume = t;   /* just after this attempt's first word */
+            pos += k;
+            if (*pos == '\0')
+                return 1;
+            pos++;
+        } else if (pos != kw) {
+            t = resume;       /* try again from the attempt's second word */
+            pos = kw;
         }
     }
     return 0;

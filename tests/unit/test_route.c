@@ -104,6 +104,31 @@ static void test_route_keyword_phrase_continues(void **state)
     sr_ctx_free(ctx);
 }
 
+/* a phrase whose first words repeat is found after a partial match: "very
+ * very bad" in "very very very bad", "no no no" in "no no no no" */
+static void test_route_keyword_phrase_after_partial_match(void **state)
+{
+    sr_ctx *ctx = st_ctx("route = { rules = (\n"
+                         "  { name = \"kw\"; keywords = [\"very very bad\", \"call call me back\"];\n"
+                         "    queue = \"kwq\"; } ); };\n");
+    sr_route_result r;
+
+    (void)state;
+    r = eval(ctx, SR_CHANNEL_CHAT, "this is very very bad", 2.0f, SR_LABEL_NEGATIVE, "en", NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "this is very very very bad", 2.0f, SR_LABEL_NEGATIVE, "en",
+             NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "Very, very, VERY bad!", 2.0f, SR_LABEL_NEGATIVE, "en", NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "please call call call me back", 4.0f, SR_LABEL_NEUTRAL, "en",
+             NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "very very good, not bad", 6.0f, SR_LABEL_POSITIVE, "en", NULL);
+    assert_string_equal(r.queue, "general");
+    sr_ctx_free(ctx);
+}
+
 static void test_route_channel_and_language(void **state)
 {
     sr_ctx *ctx = st_ctx(rules_conf);
@@ -277,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_route_urgent_big_order_goes_senior),
         cmocka_unit_test(test_route_promoter_tagged_for_review),
         cmocka_unit_test(test_route_keyword_phrase_continues),
+        cmocka_unit_test(test_route_keyword_phrase_after_partial_match),
         cmocka_unit_test(test_route_channel_and_language),
         cmocka_unit_test(test_route_human_request_hands_off_by_default),
         cmocka_unit_test(test_route_errors_name_file_line_and_path),
