@@ -452,9 +452,12 @@ static int rules_parse(void *field, const void *setting, const char *path, const
 
 /* --- dumping --------------------------------------------------------- */
 
+/* dbuf - a growing buffer for one rule or view (a rule with hundreds of
+ * keywords dumps to many KiB); failed set when memory ran out */
 typedef struct dbuf {
-    char b[8192];
-    size_t o;
+    char *b;
+    size_t o, cap;
+    int failed;
 } dbuf;
 
 static void dput(dbuf *d, const char *fmt, ...) SR_PRINTFLIKE(2, 3);
@@ -463,23 +466,49 @@ static void dput(dbuf *d, const char *fmt, ...)
     va_list ap;
     int n;
 
-    if (d->o >= sizeof(d->b))
+    if (d->failed)
         return;
     va_start(ap, fmt);
-    n = vsnprintf(d->b + d->o, sizeof(d->b) - d->o, fmt, ap);
+    n = vsnprintf(d->b ? d->b + d->o : NULL, d->b ? d->cap - d->o : 0, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        d->o = SR_MIN(d->o + (size_t)n, sizeof(d->b) - 1);
+    if (n < 0) {
+        d->failed = 1;
+        return;
+    }
+    if (d->b == NULL || d->o + (size_t)n >= d->cap) {
+        size_t cap = d->cap ? d->cap : 8192;
+        char *nb;
+        while (d->o + (size_t)n >= cap)
+            cap *= 2;
+        if ((nb = realloc(d->b, cap)) == NULL) {
+            d->failed = 1;
+            return;
+        }
+        d->b = nb;
+        d->cap = cap;
+        va_start(ap, fmt);
+        vsnprintf(d->b + d->o, d->cap - d->o, fmt, ap);
+        va_end(ap);
+    }
+    d->o += (size_t)n;
+}
+
+/* dquoted - v as a libconfig string literal */
+static void dquoted(dbuf *d, const char *v)
+{
+    dput(d, "\"");
+    for (; *v; v++)
+        dput(d, (*v == '"' || *v == '\\') ? "\\%c" : "%c", *v);
+    dput(d, "\"");
 }
 
 static void dstr(dbuf *d, const char *key, const char *v)
 {
     if (v == NULL)
         return;
-    dput(d, " %s = \"", key);
-    for (; *v; v++)
-        dput(d, (*v == '"' || *v == '\\') ? "\\%c" : "%c", *v);
-    dput(d, "\";");
+    dput(d, " %s = ", key);
+    dquoted(d, v);
+    dput(d, ";");
 }
 
 static void dmask(dbuf *d, const char *key, unsigned mask, const char *(*name)(unsigned))
@@ -505,8 +534,10 @@ static void dlist(dbuf *d, const char *key, const srp_strlist *l)
     if (l->n == 0)
         return;
     dput(d, " %s = [", key);
-    for (size_t i = 0; i < l->n; i++)
-        dput(d, "%s\"%s\"", i ? ", " : "", l->v[i]);
+    for (size_t i = 0; i < l->n; i++) {
+        dput(d, "%s", i ? ", " : "");
+        dquoted(d, l->v[i]);
+    }
     dput(d, "];");
 }
 
@@ -515,18 +546,26 @@ static const char *flag_bit(unsigned b) { return sr_flag_name(1u << b); }
 static const char *chan_bit(unsigned b) { return b >= 1 && b <= 3 ? sr_channel_name((sr_channel)b) : NULL; }
 static const char *status_bit(unsigned b) { return b <= 3 ? sr_status_name((sr_ticket_status)b) : NULL; }
 
-static int dflush(int fd, dbuf *d)
+/* dflush - write what d holds and empty it; at the end (done) free it */
+static int dflush(int fd, dbuf *d, int done)
 {
-    int rc = srp_conf_write(fd, d->b);
+    int rc = d->failed ? -1 : d->o ? srp_conf_write(fd, d->b) : 0;
+
     d->o = 0;
-    d->b[0] = '\0';
+    if (d->b)
+        d->b[0] = '\0';
+    if (done || rc != 0) {
+        free(d->b);
+        d->b = NULL;
+        d->cap = 0;
+    }
     return rc;
 }
 
 static int rules_dump(const void *field, int fd, int indent)
 {
     const srp_rules *rules = *(srp_rules *const *)field;
-    dbuf d = {.o = 0};
+    dbuf d = {NULL, 0, 0, 0};
 
     dput(&d, "(");
     for (size_t i = 0; rules && i < rules->n; i++) {
@@ -562,11 +601,11 @@ static int rules_dump(const void *field, int fd, int indent)
             dput(&d, " handoff = %s;", r->handoff ? "true" : "false");
         dstr(&d, "add_recipient", r->add_recipient);
         dput(&d, " stop = %s; }", r->stop ? "true" : "false");
-        if (dflush(fd, &d) != 0)
+        if (dflush(fd, &d, 0) != 0)
             return -1;
     }
     dput(&d, "%s)", rules && rules->n ? "\n" : "");
-    return dflush(fd, &d);
+    return dflush(fd, &d, 1);
 }
 
 /* --- views ------------------------------------------------------------ */
@@ -669,7 +708,7 @@ static int views_parse(void *field, const void *setting, const char *path, const
 static int views_dump(const void *field, int fd, int indent)
 {
     const srp_views *views = *(srp_views *const *)field;
-    dbuf d = {.o = 0};
+    dbuf d = {NULL, 0, 0, 0};
 
     dput(&d, "(");
     for (size_t i = 0; views && i < views->n; i++) {
@@ -690,11 +729,11 @@ static int views_dump(const void *field, int fd, int indent)
         if (v->limit)
             dput(&d, " limit = %lld;", v->limit);
         dput(&d, " }");
-        if (dflush(fd, &d) != 0)
+        if (dflush(fd, &d, 0) != 0)
             return -1;
     }
     dput(&d, "%s)", views && views->n ? "\n" : "");
-    return dflush(fd, &d);
+    return dflush(fd, &d, 1);
 }
 
 const srp_custom srp_rules_custom = {rules_parse, rules_free, rules_dump};

@@ -296,6 +296,50 @@ static void test_dump_of_rules_loads_again(void **state)
     st_rmdir(dir);
 }
 
+/* a rule with many keywords (a list of product names, 12 KiB dumped) and
+ * a view dump whole: the dump loads again with every keyword */
+static void test_dump_of_long_rule_loads_again(void **state)
+{
+    char *dir = st_tmpdir(), out[300], *conf = malloc(65536), *buf = malloc(262144);
+    size_t n, o = 0;
+    sr_error err;
+    sr_config *cfg, *again;
+    FILE *fp;
+    int fd;
+
+    (void)state;
+    assert_non_null(conf);
+    assert_non_null(buf);
+    o += (size_t)sprintf(conf + o, "route = { rules = ( { name = \"products\"; keywords = [");
+    for (int i = 0; i < 500; i++)
+        o += (size_t)sprintf(conf + o, "%s\"widget model %03d\"", i ? ", " : "", i);
+    sprintf(conf + o, "]; queue = \"products\"; },\n"
+                      " { name = \"after\"; label = \"urgent\"; priority = \"urgent\"; } ); };\n");
+    cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+    if (cfg == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    snprintf(out, sizeof(out), "%s/dump", dir);
+    fd = open(out, O_WRONLY | O_CREAT, 0600);
+    assert_int_equal(sr_config_dump(cfg, fd, &err), SR_OK);
+    close(fd);
+    fp = fopen(out, "r");
+    n = fread(buf, 1, 262143, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    again = srp_config_load_string(buf, "dump", &err);
+    if (again == NULL)
+        fail_msg("dump does not load: %s: %s", err.where, err.msg);
+    assert_int_equal(again->rules->n, 2);
+    assert_int_equal(again->rules->v[0].keywords.n, 500);
+    assert_string_equal(again->rules->v[0].keywords.v[499], "widget model 499");
+    assert_string_equal(again->rules->v[1].name, "after");
+    sr_config_unref(again);
+    sr_config_unref(cfg);
+    free(conf);
+    free(buf);
+    st_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_views_saved_filter),
         cmocka_unit_test(test_secret_file_redacted_and_checked),
         cmocka_unit_test(test_dump_of_rules_loads_again),
+        cmocka_unit_test(test_dump_of_long_rule_loads_again),
     };
     return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }
