@@ -793,7 +793,8 @@ static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
         rc = sr_ticket_reopen(st, id, &err);
     } else if (strcmp(sub, "split") == 0) {
         uint64_t at;
-        if (argc != 5 || strcmp(argv[3], "--at") != 0 || parse_id(argv[4], &at) != 0) {
+        if (argc != 5 || strcmp(argv[3], "--at") != 0 || parse_id(argv[4], &at) != 0 ||
+            at > UINT32_MAX) {
             srctl_close(ctx, st);
             return srctl_usage_error("ticket split ID --at SEQ (SEQ.. move to a new ticket)");
         }

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 5
+tap_plan 7
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -46,6 +46,17 @@ tap_is "tickets prints no control characters from the subject" "$(ctrl "$T/list"
 grep -q 'second line' "$T/show" && grep -q 'Hello.*pwned.*refund approved' "$T/show" &&
   grep -q 'Invoice.*8m hidden' "$T/list"
 tap_is "the text around them is still shown" "$?" 0
+
+# ticket split --at takes a message number as given: 4294967298 is no
+# message of the ticket (it was cut to 32 bits: 2, and split there)
+for i in 1 2 3; do echo "line $i" | ctl ingest --channel chat --from split@example.com/web > "$T/o"; done
+id=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["ticket"])' "$T/o")
+ctl ticket split "$id" --at 4294967298 > "$T/o"; rc=$?
+n=$(ctl ticket show "$id" --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["transcript"]))')
+tap_is "ticket split --at 4294967298 is refused and moves nothing" "$rc $n" "2 3"
+ctl ticket split "$id" --at 3 > "$T/o"; rc=$?
+n=$(ctl ticket show "$id" --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["transcript"]))')
+tap_is "ticket split --at 3 moves the last message" "$rc $n" "0 2"
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done
