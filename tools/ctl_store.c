@@ -775,8 +775,19 @@ static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
 
     if (sub == NULL || argc < 3 || parse_id(argv[2], &id) != 0)
         return srctl_usage_error("usage: ticket show|close|reopen|split|reply|assign|handoff ID");
+    /* one ticket each, options exactly as documented: a second id or a
+     * stray word is refused before anything is written */
+    if (((strcmp(sub, "close") == 0 || strcmp(sub, "reopen") == 0) && argc != 3) ||
+        (strcmp(sub, "assign") == 0 && argc > 4) ||
+        (strcmp(sub, "reply") == 0 && argc != 3 &&
+         (argc != 5 || strcmp(argv[3], "--author") != 0)) ||
+        (strcmp(sub, "handoff") == 0 && argc != 3 &&
+         (argc != 5 || strcmp(argv[3], "--reason") != 0)))
+        return srctl_usage_error("usage: ticket close ID | reopen ID | assign ID [NAME] | "
+                                 "reply ID [--author A] | handoff ID [--reason TEXT]");
     if (strcmp(sub, "show") == 0) {
-        if (argc > 3 && (argc != 5 || strcmp(argv[3], "--format") != 0))
+        if (argc > 3 && (argc != 5 || strcmp(argv[3], "--format") != 0 ||
+                         (strcmp(argv[4], "json") != 0 && strcmp(argv[4], "text") != 0)))
             return srctl_usage_error("ticket show ID [--format json|text]");
         json = argc == 5 && strcmp(argv[4], "json") == 0;
         if ((status = srctl_open(o, SR_STORE_RDONLY, &ctx, &st)) != 0)

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 7
+tap_plan 10
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -57,6 +57,21 @@ tap_is "ticket split --at 4294967298 is refused and moves nothing" "$rc $n" "2 3
 ctl ticket split "$id" --at 3 > "$T/o"; rc=$?
 n=$(ctl ticket show "$id" --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["transcript"]))')
 tap_is "ticket split --at 3 moves the last message" "$rc $n" "0 2"
+
+# ticket commands take one ticket: 'ticket close 12 13 14' closed 12 only
+# and exited 0, 'ticket handoff ID "text"' dropped the reason
+for i in 1 2; do echo "close me $i" | ctl ingest --channel chat --from close$i@example.com/web > "$T/o$i"; done
+a=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["ticket"])' "$T/o1")
+b=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["ticket"])' "$T/o2")
+ctl ticket close "$a" "$b" > /dev/null; rc=$?
+st=$(ctl tickets --format json | $PY -c 'import json,sys; print(" ".join(t["status"] for t in json.load(sys.stdin) if t["id"] in ('"$a,$b"')))')
+tap_is "ticket close with two ids is a usage error and closes neither" "$rc $st" "2 new new"
+ctl ticket handoff "$a" "customer asked twice" > /dev/null; rc1=$?
+ctl ticket reply "$a" --author > /dev/null < /dev/null; rc2=$?
+ctl ticket show "$a" --format xml > /dev/null; rc3=$?
+tap_is "ticket handoff/reply/show with a stray or incomplete option exit 2" "$rc1 $rc2 $rc3" "2 2 2"
+n=$(ctl outbox list --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+tap_is "and queue nothing" "$n" 0
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done
