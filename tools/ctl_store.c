@@ -108,6 +108,39 @@ static int parse_time(const char *s, int64_t *out)
     return 0;
 }
 
+/* parse_count - a whole number of digits only ("-1", "10x" are no count) */
+static int parse_count(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v > SIZE_MAX)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* parse_secs - seconds as a plain non-negative number ("5m" is refused,
+ * not read as 5) */
+static int parse_secs(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (*end != '\0' || errno != 0 || !(v >= 0 && v < 1e9))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static char *read_all(FILE *fp, size_t cap, size_t *len)
 {
     size_t size = 4096, n = 0;
@@ -630,7 +663,10 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
         case 'T': over.tag = optarg; break;
         case 'V': over.vip = 1; break;
         case 'r': over.reverse = 1; break;
-        case 'n': over.limit = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'n':
+            if (parse_count(optarg, &over.limit) != 0)
+                return srctl_usage_error("--limit needs a number, not '%s'", optarg);
+            break;
         case 's':
             for (sort = 0; sorts[sort] && strcmp(sorts[sort], optarg) != 0; sort++)
                 ;
@@ -903,9 +939,15 @@ static int outbox_run(sr_store *st, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {
         case '1': once = 1; break;
-        case 'm': max = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'm':
+            if (parse_count(optarg, &max) != 0)
+                return srctl_usage_error("--max needs a number, not '%s'", optarg);
+            break;
         case 'w': worker = optarg; break;
-        case 't': timeout = strtod(optarg, NULL); break;
+        case 't':
+            if (parse_secs(optarg, &timeout) != 0)
+                return srctl_usage_error("--timeout needs seconds, not '%s'", optarg);
+            break;
         default: return srctl_usage_error("outbox run [--once] [--max N] [--worker NAME] "
                                           "[--timeout SECS]");
         }
@@ -951,7 +993,10 @@ static int cmd_outbox(const srctl_opts *o, int argc, char **argv)
         int json = 0;
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-                json = strcmp(argv[++i], "json") == 0;
+                i++;
+                if (strcmp(argv[i], "json") != 0 && strcmp(argv[i], "table") != 0)
+                    return srctl_usage_error("format is table or json");
+                json = strcmp(argv[i], "json") == 0;
             } else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
                 char buf[64];
                 snprintf(buf, sizeof(buf), "%s", argv[++i]);

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 12
+tap_plan 13
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -102,6 +102,16 @@ PYEOF
 read rc rss ids < "$T/o"
 tap_is "tickets --limit 5 on 20,000 tickets: the 5 newest" "$rc $ids" "0 [20000, 19999, 19998, 19997, 19996] [20000, 19999, 19998]"
 tap_ok "tickets --limit 5 on 20,000 tickets takes under 8 MB more than a walk that keeps none (+$rss KB)" test "$rss" -lt 8000
+
+# numbers and formats are checked: '--limit ten' listed every ticket,
+# 'outbox run --timeout 5m' ran for 5 seconds, '--format xml' printed a table
+codes=""
+for args in "tickets --limit ten" "tickets --limit -1" "tickets --limit 5x" \
+            "outbox run --max many" "outbox run --timeout 5m" "outbox run --timeout -3" \
+            "outbox list --format xml"; do
+  ctl $args > /dev/null; codes="$codes $?"
+done
+tap_is "bad numbers and formats of tickets/outbox options exit 2" "$codes" " 2 2 2 2 2 2 2"
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done
