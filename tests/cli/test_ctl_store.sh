@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_ctl_store.sh - sentiroutectl's store commands against what customers
 # send: long non-ASCII subjects and names, control characters in listings,
-# out-of-range arguments; routing keywords; configtest --dump round trips.
+# out-of-range arguments, large stores; eval's gold values.
 . "$top_srcdir/tests/tap.sh"
 CTL=${SENTIROUTECTL:-$top_builddir/tools/sentiroutectl}
 T=$(mktemp -d)
@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 13
+tap_plan 14
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -112,6 +112,14 @@ for args in "tickets --limit ten" "tickets --limit -1" "tickets --limit 5x" \
   ctl $args > /dev/null; codes="$codes $?"
 done
 tap_is "bad numbers and formats of tickets/outbox options exit 2" "$codes" " 2 2 2 2 2 2 2"
+
+# eval: a gold value that is no finite number ("nan" from a spreadsheet's
+# empty cell, "inf") is an error naming the line; it was scored as neutral
+# and set pearson_r to 0 for the whole file
+printf '1.5\tI love it\nnan\tgreat\n-2\tawful\n' > "$T/nan.tsv"
+"$CTL" eval --json "$T/nan.tsv" > "$T/o" 2> "$T/err"; rc=$?
+grep -q 'nan.tsv:2' "$T/err"
+tap_is "eval refuses a nan gold value, naming file:line" "$rc $?" "1 0"
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done
