@@ -624,17 +624,37 @@ static int view_key(pctx *p, void *elem, const char *key)
         return each_string(p, add_status, &v->statuses);
     if (strcmp(key, "channel") == 0)
         return each_string(p, add_channel, &v->channels);
-    if (strcmp(key, "queue") == 0)
-        return get_string(p, &v->queue, 63);
-    if (strcmp(key, "language") == 0)
-        return get_string(p, &v->lang, 3);
-    if (strcmp(key, "tag") == 0)
-        return get_string(p, &v->tag, 63);
+    /* what tickets carry: queue names and tags as rules make them,
+     * lower-case language codes; anything else would list nothing */
+    if (strcmp(key, "queue") == 0) {
+        rc = get_string(p, &v->queue, 63);
+        return rc == SR_OK ? check_queue_name(p, v->queue) : rc;
+    }
+    if (strcmp(key, "language") == 0) {
+        size_t n;
+        rc = get_string(p, &v->lang, 3);
+        if (rc == SR_OK && ((n = strlen(v->lang)) < 2 ||
+                            strspn(v->lang, "abcdefghijklmnopqrstuvwxyz") != n))
+            return bad(p, "bad language code \"%s\" (ISO 639-1 in lower case, e.g. de, or und)",
+                       v->lang);
+        return rc;
+    }
+    if (strcmp(key, "tag") == 0) {
+        size_t n;
+        rc = get_string(p, &v->tag, 63);
+        if (rc == SR_OK && strspn(v->tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-.:/") != (n = strlen(v->tag)))
+            return bad(p, "bad tag \"%s\" (1-63 of A-Z a-z 0-9 _ - . : /)", v->tag);
+        return rc;
+    }
     if (strcmp(key, "vip") == 0)
         return get_bool(p, &v->vip);
     if (strcmp(key, "reverse") == 0)
         return get_bool(p, &v->reverse);
     if (strcmp(key, "limit") == 0) {
+        if (config_setting_type(p->s) != CONFIG_TYPE_INT &&
+            config_setting_type(p->s) != CONFIG_TYPE_INT64)
+            return bad(p, "must be a whole number (0: no limit)");
         rc = get_number(p, &num, 0, 1e9);
         v->limit = (long long)num;
         return rc;

@@ -635,6 +635,7 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
     static const char *const sorts[] = {"time", "score", "order_value", "id", "priority", NULL};
     sr_ticket_filter f = {0}, over = {0};
     const char *view = NULL;
+    char lang[4];
     int c, json = 0, status, sort = -1;
     sr_ctx *ctx;
     sr_store *st;
@@ -659,7 +660,14 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
                 return status;
             break;
         case 'q': over.queue = optarg; break;
-        case 'L': over.lang = optarg; break;
+        case 'L':
+            /* tickets carry lower-case codes ("de"); DE means the same */
+            if (strlen(optarg) < 2 || strlen(optarg) >= sizeof(lang))
+                return srctl_usage_error("bad language code '%s'", optarg);
+            for (size_t i = 0; i <= strlen(optarg); i++)
+                lang[i] = (char)(optarg[i] >= 'A' && optarg[i] <= 'Z' ? optarg[i] + 32 : optarg[i]);
+            over.lang = lang;
+            break;
         case 'T': over.tag = optarg; break;
         case 'V': over.vip = 1; break;
         case 'r': over.reverse = 1; break;

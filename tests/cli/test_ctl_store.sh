@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 14
+tap_plan 15
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -120,6 +120,11 @@ printf '1.5\tI love it\nnan\tgreat\n-2\tawful\n' > "$T/nan.tsv"
 "$CTL" eval --json "$T/nan.tsv" > "$T/o" 2> "$T/err"; rc=$?
 grep -q 'nan.tsv:2' "$T/err"
 tap_is "eval refuses a nan gold value, naming file:line" "$rc $?" "1 0"
+
+# tickets --lang matches the code whatever its case (tickets carry "pl")
+n1=$(ctl tickets --lang pl --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+n2=$(ctl tickets --lang PL --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+tap_is "tickets --lang PL lists what --lang pl lists" "$n2" "$n1"
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done

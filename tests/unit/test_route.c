@@ -225,6 +225,39 @@ static void test_views_saved_filter(void **state)
     sr_ctx_free(ctx);
 }
 
+/* a view that could never match is refused where it is written: tickets
+ * carry lower-case language codes and rule-made queue names and tags, so
+ * language "DE", queue "senior team" or a tag with a comma listed nothing */
+static void test_views_refuse_values_no_ticket_has(void **state)
+{
+    static const char *const bad[] = {
+        "views = ( { name = \"de\"; language = \"DE\"; } );",
+        "views = ( { name = \"x\"; language = \"e\"; } );",
+        "views = ( { name = \"q\"; queue = \"senior team\"; } );",
+        "views = ( { name = \"t\"; tag = \"big-order,legal\"; } );",
+        "views = ( { name = \"l\"; limit = 2.5; } );",
+    };
+    sr_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sr_config *cfg = srp_config_load_string(bad[i], "sentiroute.conf", &err);
+        if (cfg != NULL)
+            fail_msg("accepted: %s", bad[i]);
+        assert_non_null(strstr(err.where, "sentiroute.conf:1: views.[0]."));
+    }
+    for (int i = 0; i < 2; i++) {
+        sr_config *cfg = srp_config_load_string(
+            i ? "views = ( { name = \"ok\"; language = \"und\"; } );"
+              : "views = ( { name = \"ok\"; language = \"de\"; queue = \"de-sms\";"
+                " tag = \"big-order\"; limit = 20; } );",
+            "sentiroute.conf", &err);
+        if (cfg == NULL)
+            fail_msg("%s: %s", err.where, err.msg);
+        sr_config_unref(cfg);
+    }
+}
+
 static void test_secret_file_redacted_and_checked(void **state)
 {
     char *dir = st_tmpdir(), path[300], conf[600], out[300];
@@ -351,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_route_human_request_hands_off_by_default),
         cmocka_unit_test(test_route_errors_name_file_line_and_path),
         cmocka_unit_test(test_views_saved_filter),
+        cmocka_unit_test(test_views_refuse_values_no_ticket_has),
         cmocka_unit_test(test_secret_file_redacted_and_checked),
         cmocka_unit_test(test_dump_of_rules_loads_again),
         cmocka_unit_test(test_dump_of_long_rule_loads_again),
