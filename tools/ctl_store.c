@@ -713,14 +713,29 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
     if (sr_ticket_query(st, &f, &v, &n, &err) != SR_OK) {
         status = fail(&err);
     } else if (json) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, ticket_json(&v[i]));
-        char *s = json_dumps(arr, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(arr);
+        /* one ticket at a time (a store's worth of JSON at once took
+         * several times the list's memory); the same text as dumping the
+         * whole array with JSON_INDENT(1): each element one level in */
+        fputs(n ? "[\n" : "[]\n", stdout);
+        for (size_t i = 0; i < n && status == 0; i++) {
+            json_t *j = ticket_json(&v[i]);
+            char *s = j ? json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) : NULL;
+            json_decref(j);
+            if (s == NULL) {
+                fprintf(stderr, "sentiroutectl: ticket %llu: cannot encode\n",
+                        (unsigned long long)v[i].id);
+                status = 1;
+                break;
+            }
+            putchar(' ');
+            for (const char *q = s; *q; q++) {
+                putchar(*q);
+                if (*q == '\n')
+                    putchar(' ');
+            }
+            fputs(i + 1 < n ? ",\n" : "\n]\n", stdout);
+            free(s);
+        }
     } else {
         print_ticket_table(v, n);
     }
