@@ -193,6 +193,34 @@ static void print_json(json_t *j)
     json_decref(j);
 }
 
+/* put_json_elem - print one element of a JSON array on its own, exactly
+ * as json_dumps(array, JSON_INDENT(1) | flags) prints it (each line one
+ * space in; strings hold no raw newline), so that a long list never sits
+ * in memory as JSON; takes j.  -1, printing nothing, when j cannot be
+ * encoded.  put_json_end closes the array. */
+static int put_json_elem(json_t *j, size_t flags, size_t *printed)
+{
+    char *s = j ? json_dumps(j, JSON_INDENT(1) | flags) : NULL;
+
+    json_decref(j);
+    if (s == NULL)
+        return -1;
+    fputs(*printed ? ",\n " : "[\n ", stdout);
+    for (const char *q = s; *q; q++) {
+        putchar(*q);
+        if (*q == '\n')
+            putchar(' ');
+    }
+    free(s);
+    (*printed)++;
+    return 0;
+}
+
+static void put_json_end(size_t printed)
+{
+    puts(printed ? "\n]" : "[]");
+}
+
 static json_t *result_json(const sr_ingest_result *r)
 {
     char flags[160];
@@ -713,29 +741,16 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
     if (sr_ticket_query(st, &f, &v, &n, &err) != SR_OK) {
         status = fail(&err);
     } else if (json) {
-        /* one ticket at a time (a store's worth of JSON at once took
-         * several times the list's memory); the same text as dumping the
-         * whole array with JSON_INDENT(1): each element one level in */
-        fputs(n ? "[\n" : "[]\n", stdout);
-        for (size_t i = 0; i < n && status == 0; i++) {
-            json_t *j = ticket_json(&v[i]);
-            char *s = j ? json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) : NULL;
-            json_decref(j);
-            if (s == NULL) {
+        /* one ticket at a time: a store's worth of JSON at once took
+         * several times the list's memory */
+        size_t printed = 0;
+        for (size_t i = 0; i < n; i++)
+            if (put_json_elem(ticket_json(&v[i]), JSON_REAL_PRECISION(6), &printed) != 0) {
                 fprintf(stderr, "sentiroutectl: ticket %llu: cannot encode\n",
                         (unsigned long long)v[i].id);
                 status = 1;
-                break;
             }
-            putchar(' ');
-            for (const char *q = s; *q; q++) {
-                putchar(*q);
-                if (*q == '\n')
-                    putchar(' ');
-            }
-            fputs(i + 1 < n ? ",\n" : "\n]\n", stdout);
-            free(s);
-        }
+        put_json_end(printed);
     } else {
         print_ticket_table(v, n);
     }
@@ -904,14 +919,16 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
     sr_job *v;
     size_t n;
     sr_error err;
+    int status = 0;
 
     if (sr_outbox_list(st, mask, &v, &n, &err) != SR_OK)
         return fail(&err);
     if (json) {
-        json_t *arr = json_array();
+        /* one job at a time (see cmd_tickets) */
+        size_t printed = 0;
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(
-                arr, json_pack("{sI ss ss sI sI ss si sI sI sI ss ss ss ss}", "id",
+            if (put_json_elem(
+                    json_pack("{sI ss ss sI sI ss si sI sI sI ss ss ss ss}", "id",
                                (json_int_t)v[i].id, "kind", v[i].kind, "target", v[i].target,
                                "ticket", (json_int_t)v[i].ticket_id, "seq",
                                (json_int_t)v[i].msg_seq, "state", sr_job_state_name(v[i].state),
@@ -919,12 +936,13 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
                                "next_attempt_at", (json_int_t)v[i].next_attempt_at,
                                "lease_until", (json_int_t)v[i].lease_until, "claimed_by",
                                v[i].claimed_by, "last_error", v[i].last_error,
-                               "idempotency_key", v[i].idem_key, "remote_id", v[i].remote_id));
-        char *s = json_dumps(arr, JSON_INDENT(1));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(arr);
+                               "idempotency_key", v[i].idem_key, "remote_id", v[i].remote_id),
+                    0, &printed) != 0) {
+                fprintf(stderr, "sentiroutectl: job %llu: cannot encode\n",
+                        (unsigned long long)v[i].id);
+                status = 1;
+            }
+        put_json_end(printed);
     } else {
         printf("%-6s %-8s %-8s %-7s %-7s %4s %-16s %s\n", "job", "kind", "target", "ticket",
                "state", "att", "next attempt", "last error / remote id");
@@ -940,7 +958,7 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
         }
     }
     sr_outbox_list_free(v, n);
-    return 0;
+    return status;
 }
 
 /* outbox_run - deliver; without --once keep going until nothing is pending */

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 17
+tap_plan 19
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -131,6 +131,31 @@ PYEOF
 read ok rss head < "$T/o"
 tap_is "tickets --format json lists all 20,000 as an indented JSON array" "$ok $head" '1 [| {|  "id": 20000,|  "channel": "chat",'
 tap_ok "tickets --format json takes under 8 MB more than the table (+$rss KB)" test "$rss" -lt 8000
+
+# outbox list --format json likewise, on 20,000 pending handoffs
+echo s3cret > "$T/wh.secret"; chmod 600 "$T/wh.secret"
+cat > "$T/wh.conf" <<CONF
+store = { sync = false; instance = "t"; };
+handoff = { method = "webhook";
+            webhook = { url = "https://hooks.example.invalid/x"; secret_file = "$T/wh.secret"; }; };
+route = { rules = ( { name = "all"; handoff = true; } ); };
+CONF
+"$CTL" -c "$T/wh.conf" --store "$T/bigwh" ingest --jsonl < "$T/big.jsonl" > /dev/null 2>>"$T/log"
+$PY - "$CTL" "$T/wh.conf" "$T/bigwh" > "$T/o" 2>>"$T/log" <<'PYEOF'
+import json, resource, subprocess, sys
+ctl, conf, store = sys.argv[1:4]
+subprocess.run([ctl, "-c", conf, "--store", store, "outbox", "list"], capture_output=True, text=True)
+base = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+p = subprocess.run([ctl, "-c", conf, "--store", store, "outbox", "list", "--format", "json"],
+                   capture_output=True, text=True)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss - base
+j = json.loads(p.stdout)
+ok = p.returncode == 0 and len(j) == 20000 and j[0]["id"] == 1 and j[-1]["state"] == "pending"
+print(int(ok), rss, p.stdout[:24].replace("\n", "|"))
+PYEOF
+read ok rss head < "$T/o"
+tap_is "outbox list --format json lists all 20,000 jobs as an indented JSON array" "$ok $head" '1 [| {|  "id": 1,|  "kind"'
+tap_ok "outbox list --format json takes under 8 MB more than the table (+$rss KB)" test "$rss" -lt 8000
 
 # eval: a gold value that is no finite number ("nan" from a spreadsheet's
 # empty cell, "inf") is an error naming the line; it was scored as neutral
