@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 19
+tap_plan 20
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -156,6 +156,15 @@ PYEOF
 read ok rss head < "$T/o"
 tap_is "outbox list --format json lists all 20,000 jobs as an indented JSON array" "$ok $head" '1 [| {|  "id": 1,|  "kind"'
 tap_ok "outbox list --format json takes under 8 MB more than the table (+$rss KB)" test "$rss" -lt 8000
+
+# profiles import of a CSV as Excel saves it ("CSV UTF-8": a byte order
+# mark before the header, CRLF, quoted fields): the BOM made the first
+# column "\uFEFFemail" and every row "has no email"
+printf '\xef\xbb\xbfEmail,Name,Profile_ID,Order_Value,VIP\r\n"ann@example.com","Smith, Ann",C-1,120.5,yes\r\n' > "$T/excel.csv"
+ctl profiles import "$T/excel.csv" > "$T/o"; rc=$?
+ctl profiles show ann@example.com > "$T/p"
+$PY -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["name"]=="Smith, Ann" and p["order_value"]==120.5 and p["vip"], p' "$T/p" 2>>"$T/log"
+tap_is "profiles import reads a CSV with a UTF-8 byte order mark" "$rc $?" "0 0"
 
 # eval: a gold value that is no finite number ("nan" from a spreadsheet's
 # empty cell, "inf") is an error naming the line; it was scored as neutral
