@@ -183,6 +183,38 @@ static void open_wlock(const sr_ctx *ctx, sr_store *st)
                st->path, path, strerror(errno));
 }
 
+/* give_files - when root opens a store in a directory another user owns
+ * (sentiroutectl profiles import before the first start, a ticket reply),
+ * the LMDB files go to that user as writer.lock does: left root's (0640),
+ * the daemons running as the directory's owner cannot open the store.
+ * Runs before mdb_env_open: closing a descriptor of a file LMDB has open
+ * would drop LMDB's fcntl locks on it.  Only a plain file root owns with
+ * one link is given away (the directory's owner could have put a symlink
+ * or a hard link to another root file there). */
+static void give_files(const sr_ctx *ctx, const sr_store *st)
+{
+    static const char *const names[] = {"data.mdb", "lock.mdb"};
+    struct stat dir, f;
+    char path[4096];
+
+    if (geteuid() != 0 || stat(st->path, &dir) != 0 || dir.st_uid == 0)
+        return;
+    for (size_t i = 0; i < SR_ARRAY_LEN(names); i++) {
+        int fd;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->path, names[i]) >= sizeof(path))
+            continue;
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+                            (st->flags & SR_STORE_RDONLY ? 0 : O_CREAT), 0640);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &f) == 0 && S_ISREG(f.st_mode) && f.st_nlink == 1 && f.st_uid == 0 &&
+            fchown(fd, dir.st_uid, dir.st_gid) != 0)
+            sr_log(ctx, SR_LOG_WARNING, "store %s: cannot give %s to the directory's owner: %s",
+                   st->path, names[i], strerror(errno));
+        close(fd);
+    }
+}
+
 /* wlock - take (on) or drop the writer lock; only EINTR is retried, other
  * failures (none on a local file) leave LMDB's mutex alone in charge */
 static void wlock(const sr_store *st, int on)
@@ -315,6 +347,7 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
         srp_mdb_error(err, rc, "environment");
         goto fail;
     }
+    give_files(ctx, st);
     rc = mdb_env_open(st->env, path, envflags, 0640);
     if (rc != 0) {
         if (rc == ENOENT)

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 20
+tap_plan 21
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -165,6 +165,24 @@ ctl profiles import "$T/excel.csv" > "$T/o"; rc=$?
 ctl profiles show ann@example.com > "$T/p"
 $PY -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["name"]=="Smith, Ann" and p["order_value"]==120.5 and p["vip"], p' "$T/p" 2>>"$T/log"
 tap_is "profiles import reads a CSV with a UTF-8 byte order mark" "$rc $?" "0 0"
+
+# root's sentiroutectl (profiles import before the first start, a ticket
+# reply) in a store directory the service user owns leaves the store
+# usable by that user: data.mdb and lock.mdb were created root's, 0640,
+# and the milter (running as the directory's owner) could not open it
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
+  O=$(mktemp -d); chmod 755 "$O"; mkdir "$O/store"; chown nobody "$O/store"
+  cp "$T/c.conf" "$O/c.conf"; chmod 644 "$O/c.conf"
+  printf 'email,name\nann@example.com,Ann\n' > "$O/p.csv"
+  "$CTL" -c "$O/c.conf" --store "$O/store" profiles import "$O/p.csv" > /dev/null 2>>"$T/log"
+  echo "Hello, where is my parcel?" | setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+    "$CTL" -c "$O/c.conf" --store "$O/store" ingest --channel email --from ann@example.com \
+    > /dev/null 2>>"$T/log"
+  tap_is "after root's profiles import the directory's owner can still write the store" "$?" 0
+  rm -rf "$O"
+else
+  tap_pass "after root's profiles import the directory's owner can still write the store # SKIP not root"
+fi
 
 # eval: a gold value that is no finite number ("nan" from a spreadsheet's
 # empty cell, "inf") is an error naming the line; it was scored as neutral
