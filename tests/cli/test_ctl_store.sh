@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 21
+tap_plan 22
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -182,6 +182,22 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null && id nobody > /dev/null
   rm -rf "$O"
 else
   tap_pass "after root's profiles import the directory's owner can still write the store # SKIP not root"
+fi
+
+# ... but nothing the directory's owner plants there makes root give away
+# another file: writer.lock as a symlink to a root file got that file
+# chowned to the service user (e.g. /etc/shadow)
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
+  O=$(mktemp -d); chmod 755 "$O"; mkdir "$O/store"; chown nobody "$O/store"
+  echo "root only" > "$O/victim"; chmod 600 "$O/victim"
+  setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups ln -s "$O/victim" "$O/store/writer.lock"
+  setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups ln -s "$O/victim" "$O/store/lock.mdb"
+  "$CTL" -c "$T/c.conf" --store "$O/store" rescore > /dev/null 2>>"$T/log"
+  tap_is "a symlink planted in the store directory does not get root's file chowned" \
+    "$(stat -c %U "$O/victim") $(cat "$O/victim")" "root root only"
+  rm -rf "$O"
+else
+  tap_pass "a symlink planted in the store directory does not get root's file chowned # SKIP not root"
 fi
 
 # eval: a gold value that is no finite number ("nan" from a spreadsheet's
