@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 22
+tap_plan 23
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -199,6 +199,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null && id nobody > /dev/null
 else
   tap_pass "a symlink planted in the store directory does not get root's file chowned # SKIP not root"
 fi
+
+# exit status 74 (documented) when there is no store to read
+"$CTL" -c "$T/c.conf" --store "$T/none" tickets > /dev/null 2>&1; rc2=$?
+grep -q '74 the store cannot' "$top_srcdir/README.md"
+tap_is "tickets on a missing store exits 74, as the README says" "$rc2 $?" "74 0"
 
 # eval: a gold value that is no finite number ("nan" from a spreadsheet's
 # empty cell, "inf") is an error naming the line; it was scored as neutral
