@@ -258,6 +258,44 @@ static void test_views_refuse_values_no_ticket_has(void **state)
     }
 }
 
+/* http:// is allowed to the loopback only: "http://localhost:80@evil.example/"
+ * names the host evil.example (localhost:80 is a user name), and the token
+ * would cross the network in clear */
+static void test_http_loopback_url_has_no_userinfo(void **state)
+{
+    static const char *const urls[] = {"http://localhost:80@evil.example/hook",
+                                       "http://127.0.0.1:8080@10.0.0.5:80/x",
+                                       "http://localhost:@evil.example", "http://[::1]:1@evil.example/"};
+    char *dir = st_tmpdir(), path[300], conf[900];
+    sr_error err;
+    sr_config *cfg;
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/secret", dir);
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret", 6), 6);
+    close(fd);
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        snprintf(conf, sizeof(conf),
+                 "handoff = { method = \"webhook\"; webhook = { url = \"%s\";"
+                 " secret_file = \"%s\"; }; };", urls[i], path);
+        cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+        if (cfg != NULL)
+            fail_msg("accepted %s", urls[i]);
+        assert_non_null(strstr(err.where, "handoff.webhook.url"));
+    }
+    snprintf(conf, sizeof(conf),
+             "handoff = { method = \"webhook\"; webhook = { url = \"http://127.0.0.1:8080/hook\";"
+             " secret_file = \"%s\"; }; };", path);
+    cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+    if (cfg == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    sr_config_unref(cfg);
+    st_rmdir(dir);
+}
+
 static void test_secret_file_redacted_and_checked(void **state)
 {
     char *dir = st_tmpdir(), path[300], conf[600], out[300];
@@ -386,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_views_saved_filter),
         cmocka_unit_test(test_views_refuse_values_no_ticket_has),
         cmocka_unit_test(test_secret_file_redacted_and_checked),
+        cmocka_unit_test(test_http_loopback_url_has_no_userinfo),
         cmocka_unit_test(test_dump_of_rules_loads_again),
         cmocka_unit_test(test_dump_of_long_rule_loads_again),
     };
