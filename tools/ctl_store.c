@@ -141,17 +141,22 @@ static int parse_secs(const char *s, double *out)
     return 0;
 }
 
-static char *read_all(FILE *fp, size_t cap, size_t *len)
+/* read_all - all of fp, keeping the first cap bytes (*cut, when not NULL,
+ * says whether more came) */
+static char *read_all(FILE *fp, size_t cap, size_t *len, int *cut)
 {
     size_t size = 4096, n = 0;
     char *buf = malloc(size), skip[4096];
 
+    if (cut)
+        *cut = 0;
     while (buf) {
         size_t got;
         if (n == size) {
             if (size >= cap) {
-                while (fread(skip, 1, sizeof(skip), fp) > 0)
-                    ;
+                while ((got = fread(skip, 1, sizeof(skip), fp)) > 0)
+                    if (cut)
+                        *cut = 1;
                 break;
             }
             char *nb = realloc(buf, size * 2);
@@ -489,7 +494,7 @@ static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
         srctl_close(ctx, st);
         return status;
     }
-    text = read_all(stdin, 64u << 20, &len);
+    text = read_all(stdin, 64u << 20, &len, NULL);
     if (text && rfc822) {
         char *body;
         g_mime_init();
@@ -890,7 +895,15 @@ static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
     } else if (strcmp(sub, "reply") == 0) {
         const char *author = argc == 5 && strcmp(argv[3], "--author") == 0 ? argv[4] : "agent";
         size_t len;
-        char *text = read_all(stdin, 1u << 20, &len);
+        int cut;
+        char *text = read_all(stdin, 1u << 20, &len, &cut);
+        if (text != NULL && cut) {
+            /* a cut reply would reach the customer as if complete */
+            free(text);
+            fprintf(stderr, "sentiroutectl: reply: longer than 1 MiB, nothing sent\n");
+            srctl_close(ctx, st);
+            return 1;
+        }
         rc = text ? sr_ticket_reply(st, id, author, text, len, &out, &err) : SR_ENOMEM;
         free(text);
         if (rc == SR_OK)

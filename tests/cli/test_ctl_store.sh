@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 23
+tap_plan 24
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -199,6 +199,14 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null && id nobody > /dev/null
 else
   tap_pass "a symlink planted in the store directory does not get root's file chowned # SKIP not root"
 fi
+
+# ticket reply reads the whole reply or sends nothing: past 1 MiB it was
+# cut there and queued, exit 0, the customer getting the first MiB
+before=$(ctl outbox list --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+$PY -c 'import sys; sys.stdout.write("".join("log line %06d\n" % i for i in range(110000)))' |
+  ctl ticket reply "$a" > /dev/null; rc=$?
+after=$(ctl outbox list --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+tap_is "a reply over 1 MiB is refused (exit 1) and nothing is queued" "$rc $after" "1 $before"
 
 # exit status 74 (documented) when there is no store to read
 "$CTL" -c "$T/c.conf" --store "$T/none" tickets > /dev/null 2>&1; rc2=$?
