@@ -977,21 +977,19 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* quote - a libconfig string literal */
-static void quote(char *out, size_t size, const char *s)
+/* quote - s as a libconfig string literal appended to out (at least
+ * 2 * strlen(s) + 3 bytes free) */
+static char *quote(char *out, const char *s)
 {
-    size_t o = 0;
-
-    if (size < 3)
-        return;
-    out[o++] = '"';
-    for (; *s && o + 3 < size; s++) {
+    *out++ = '"';
+    for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            out[o++] = '\\';
-        out[o++] = *s;
+            *out++ = '\\';
+        *out++ = *s;
     }
-    out[o++] = '"';
-    out[o] = '\0';
+    *out++ = '"';
+    *out = '\0';
+    return out;
 }
 
 /* sr_config_get_* - typed access by key path */
@@ -1084,10 +1082,89 @@ static size_t split_path(const char *path, const char *parts[8], size_t lens[8])
     return n;
 }
 
+/* dump_value - a key's value as libconfig text (allocated; NULL: out of
+ * memory): lists and strings whole, however long */
+static char *dump_value(const srp_confdef *d, const void *field)
+{
+    size_t size = 64;
+    char *val, *o;
+
+    switch (d->type) {
+    case SRP_CT_STRING:
+        size += 2 * strlen(*(char *const *)field);
+        break;
+    case SRP_CT_STRLIST: {
+        const srp_strlist *l = field;
+        for (size_t k = 0; k < l->n; k++)
+            size += 2 * strlen(l->v[k]) + 4;
+        break;
+    }
+    case SRP_CT_SECRET: {
+        const sr_secret *sec = *(sr_secret *const *)field;
+        size += sec ? 2 * strlen(srp_secret_path(sec)) + 32 : 0;
+        break;
+    }
+    default:
+        break;
+    }
+    if ((val = malloc(size)) == NULL)
+        return NULL;
+    switch (d->type) {
+    case SRP_CT_BOOL:
+        snprintf(val, size, "%s", *(const int *)field ? "true" : "false");
+        break;
+    case SRP_CT_INT:
+        snprintf(val, size, "%d", *(const int *)field);
+        break;
+    case SRP_CT_INT64:
+        snprintf(val, size, "%lld", *(const long long *)field);
+        break;
+    case SRP_CT_FLOAT:
+        snprintf(val, size, "%g", *(const double *)field);
+        if (strpbrk(val, ".e") == NULL)
+            strcat(val, ".0");
+        break;
+    case SRP_CT_STRING:
+        quote(val, *(char *const *)field);
+        break;
+    case SRP_CT_ENUM:
+        quote(val, d->names[*(const int *)field]);
+        break;
+    case SRP_CT_STRLIST: {
+        const srp_strlist *l = field;
+        o = val;
+        *o++ = '[';
+        for (size_t k = 0; k < l->n; k++) {
+            if (k) {
+                *o++ = ',';
+                *o++ = ' ';
+            }
+            o = quote(o, l->v[k]);
+        }
+        *o++ = ']';
+        *o = '\0';
+        break;
+    }
+    case SRP_CT_SECRET: {
+        /* the file name is shown, what it holds never is */
+        const sr_secret *sec = *(sr_secret *const *)field;
+        o = quote(val, sec ? srp_secret_path(sec) : "");
+        if (sec != NULL)
+            strcpy(o, ";  # contents: <redacted>");
+        break;
+    }
+    case SRP_CT_CUSTOM:
+        val[0] = '\0';
+        break;
+    }
+    return val;
+}
+
 /* sr_config_dump - effective values as a libconfig file that loads again */
 int sr_config_dump(const sr_config *cfg, int fd, sr_error *err)
 {
-    char line[8192], val[4096];
+    char line[8192], *val;
+    int rc;
     const char *open[8];
     size_t openlen[8], nopen = 0;
 
@@ -1132,56 +1209,15 @@ int sr_config_dump(const sr_config *cfg, int fd, sr_error *err)
             continue;
         }
 
-        switch (d->type) {
-        case SRP_CT_BOOL:
-            snprintf(val, sizeof(val), "%s", *(const int *)field ? "true" : "false");
-            break;
-        case SRP_CT_INT:
-            snprintf(val, sizeof(val), "%d", *(const int *)field);
-            break;
-        case SRP_CT_INT64:
-            snprintf(val, sizeof(val), "%lld", *(const long long *)field);
-            break;
-        case SRP_CT_FLOAT:
-            snprintf(val, sizeof(val), "%g", *(const double *)field);
-            if (strpbrk(val, ".e") == NULL)
-                strcat(val, ".0");
-            break;
-        case SRP_CT_STRING:
-            quote(val, sizeof(val), *(char *const *)field);
-            break;
-        case SRP_CT_ENUM:
-            quote(val, sizeof(val), d->names[*(const int *)field]);
-            break;
-        case SRP_CT_STRLIST: {
-            const srp_strlist *l = field;
-            size_t o = 0;
-            val[o++] = '[';
-            for (size_t k = 0; k < l->n && o < sizeof(val) - 8; k++) {
-                char q[512];
-                quote(q, sizeof(q), l->v[k]);
-                o += (size_t)snprintf(val + o, sizeof(val) - o, "%s%s", k ? ", " : "", q);
-            }
-            if (o < sizeof(val) - 2) {
-                val[o++] = ']';
-                val[o] = '\0';
-            }
-            break;
-        }
-        case SRP_CT_SECRET: {
-            /* the file name is shown, what it holds never is */
-            const sr_secret *sec = *(sr_secret *const *)field;
-            quote(val, sizeof(val), sec ? srp_secret_path(sec) : "");
-            if (sec != NULL)
-                strncat(val, ";  # contents: <redacted>", sizeof(val) - strlen(val) - 1);
-            break;
-        }
-        case SRP_CT_CUSTOM:
-            break;
-        }
-        snprintf(line, sizeof(line), "%*s%.*s = %s;  # %s\n", (int)(nopen * 2), "",
-                 (int)lens[np - 1], parts[np - 1], val, d->doc);
-        if (write_all(fd, line, strlen(line)) != 0)
+        val = dump_value(d, field);
+        if (val == NULL)
+            return srp_error(err, SR_ENOMEM, ENOMEM, "dump", "out of memory");
+        snprintf(line, sizeof(line), "%*s%.*s = ", (int)(nopen * 2), "", (int)lens[np - 1],
+                 parts[np - 1]);
+        rc = write_all(fd, line, strlen(line)) != 0 || write_all(fd, val, strlen(val)) != 0;
+        free(val);
+        snprintf(line, sizeof(line), ";  # %s\n", d->doc);
+        if (rc || write_all(fd, line, strlen(line)) != 0)
             return srp_error(err, SR_EIO, errno, "dump", "write failed: %s", strerror(errno));
     }
     return SR_OK;

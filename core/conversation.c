@@ -753,13 +753,14 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
     MDB_cursor *cur;
     MDB_val k, v;
     sr_ticket *vec = NULL;
-    size_t cnt = 0, cap = 0;
+    size_t cnt = 0, cap = 0, keep;
     int rc;
 
     *out = NULL;
     *n = 0;
     if (f == NULL)
         f = &none;
+    keep = f->limit && f->limit < SIZE_MAX / 4 / sizeof(*vec) ? SR_MAX(f->limit, 32) : 0;
     if ((unsigned)f->sort >= SR_ARRAY_LEN(cmps))
         return srp_error(err, SR_EINVAL, 0, "tickets", "unknown sort");
     if ((rc = srp_store_cursor(st, st->tickets, &txn, &cur, err)) != SR_OK)
@@ -784,6 +785,15 @@ int sr_ticket_query(sr_store *st, const sr_ticket_filter *f, sr_ticket **out, si
         json_decref(j);
         if (filter_ok(f, &vec[cnt]))
             cnt++;
+        if (keep && cnt >= 2 * keep) {
+            /* with a limit, memory holds twice the limit, not the store:
+             * sort what is held and keep the tickets that can still make
+             * the list (the sorts are total orders: the same result) */
+            qsort(vec, cnt, sizeof(*vec), cmps[f->sort]);
+            if (f->reverse)
+                memmove(vec, vec + cnt - keep, keep * sizeof(*vec));
+            cnt = keep;
+        }
     }
     srp_store_cursor_end(st, txn, cur);
     qsort(vec, cnt, sizeof(*vec), cmps[f->sort]);

@@ -51,13 +51,17 @@ int srp_error(sr_error *err, int code, int sys, const char *where, const char *f
     return code;
 }
 
-/* srp_strlcpy - bounded copy, always terminated */
+/* srp_strlcpy - bounded copy, always terminated; a cut falls between
+ * UTF-8 characters, never inside one (the fields it fills end up in JSON,
+ * which refuses a broken character) */
 size_t srp_strlcpy(char *dst, const char *src, size_t size)
 {
     size_t n = strlen(src);
 
     if (size > 0) {
         size_t c = n < size - 1 ? n : size - 1;
+        for (int k = 0; k < 3 && c > 0 && c < n && ((unsigned char)src[c] & 0xc0) == 0x80; k++)
+            c--;
         memcpy(dst, src, c);
         dst[c] = '\0';
     }

@@ -17,7 +17,8 @@
 int srp_error(sr_error *err, int code, int sys, const char *where, const char *fmt, ...)
     SR_PRINTFLIKE(5, 6);
 
-/* srp_strlcpy - copy with truncation, always NUL-terminated; returns strlen(src). */
+/* srp_strlcpy - copy with truncation (between UTF-8 characters), always NUL-terminated;
+ * returns strlen(src). */
 size_t srp_strlcpy(char *dst, const char *src, size_t size);
 
 /* srp_escape - copy untrusted bytes into dst for a log line: printable

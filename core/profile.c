@@ -217,6 +217,9 @@ static int import_csv(sr_store *st, MDB_txn *txn, import_job *ij, FILE *fp, sr_e
 
     if (fgets(hdr, sizeof(hdr), fp) == NULL)
         return srp_error(err, SR_EFORMAT, 0, ij->path, "empty file");
+    /* Excel's "CSV UTF-8" starts with a byte order mark */
+    if (strncmp(hdr, "\xef\xbb\xbf", 3) == 0)
+        memmove(hdr, hdr + 3, strlen(hdr + 3) + 1);
     ncols = csv_fields(hdr, cols, 32);
     for (size_t i = 0; i < ncols; i++)
         for (char *c = cols[i]; *c; c++)

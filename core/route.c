@@ -468,9 +468,12 @@ static int rules_parse(void *field, const void *setting, const char *path, const
 
 /* --- dumping --------------------------------------------------------- */
 
+/* dbuf - a growing buffer for one rule or view (a rule with hundreds of
+ * keywords dumps to many KiB); failed set when memory ran out */
 typedef struct dbuf {
-    char b[8192];
-    size_t o;
+    char *b;
+    size_t o, cap;
+    int failed;
 } dbuf;
 
 static void dput(dbuf *d, const char *fmt, ...) SR_PRINTFLIKE(2, 3);
@@ -479,23 +482,49 @@ static void dput(dbuf *d, const char *fmt, ...)
     va_list ap;
     int n;
 
-    if (d->o >= sizeof(d->b))
+    if (d->failed)
         return;
     va_start(ap, fmt);
-    n = vsnprintf(d->b + d->o, sizeof(d->b) - d->o, fmt, ap);
+    n = vsnprintf(d->b ? d->b + d->o : NULL, d->b ? d->cap - d->o : 0, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        d->o = SR_MIN(d->o + (size_t)n, sizeof(d->b) - 1);
+    if (n < 0) {
+        d->failed = 1;
+        return;
+    }
+    if (d->b == NULL || d->o + (size_t)n >= d->cap) {
+        size_t cap = d->cap ? d->cap : 8192;
+        char *nb;
+        while (d->o + (size_t)n >= cap)
+            cap *= 2;
+        if ((nb = realloc(d->b, cap)) == NULL) {
+            d->failed = 1;
+            return;
+        }
+        d->b = nb;
+        d->cap = cap;
+        va_start(ap, fmt);
+        vsnprintf(d->b + d->o, d->cap - d->o, fmt, ap);
+        va_end(ap);
+    }
+    d->o += (size_t)n;
+}
+
+/* dquoted - v as a libconfig string literal */
+static void dquoted(dbuf *d, const char *v)
+{
+    dput(d, "\"");
+    for (; *v; v++)
+        dput(d, (*v == '"' || *v == '\\') ? "\\%c" : "%c", *v);
+    dput(d, "\"");
 }
 
 static void dstr(dbuf *d, const char *key, const char *v)
 {
     if (v == NULL)
         return;
-    dput(d, " %s = \"", key);
-    for (; *v; v++)
-        dput(d, (*v == '"' || *v == '\\') ? "\\%c" : "%c", *v);
-    dput(d, "\";");
+    dput(d, " %s = ", key);
+    dquoted(d, v);
+    dput(d, ";");
 }
 
 static void dmask(dbuf *d, const char *key, unsigned mask, const char *(*name)(unsigned))
@@ -521,8 +550,10 @@ static void dlist(dbuf *d, const char *key, const srp_strlist *l)
     if (l->n == 0)
         return;
     dput(d, " %s = [", key);
-    for (size_t i = 0; i < l->n; i++)
-        dput(d, "%s\"%s\"", i ? ", " : "", l->v[i]);
+    for (size_t i = 0; i < l->n; i++) {
+        dput(d, "%s", i ? ", " : "");
+        dquoted(d, l->v[i]);
+    }
     dput(d, "];");
 }
 
@@ -531,18 +562,26 @@ static const char *flag_bit(unsigned b) { return sr_flag_name(1u << b); }
 static const char *chan_bit(unsigned b) { return b >= 1 && b <= 3 ? sr_channel_name((sr_channel)b) : NULL; }
 static const char *status_bit(unsigned b) { return b <= 3 ? sr_status_name((sr_ticket_status)b) : NULL; }
 
-static int dflush(int fd, dbuf *d)
+/* dflush - write what d holds and empty it; at the end (done) free it */
+static int dflush(int fd, dbuf *d, int done)
 {
-    int rc = srp_conf_write(fd, d->b);
+    int rc = d->failed ? -1 : d->o ? srp_conf_write(fd, d->b) : 0;
+
     d->o = 0;
-    d->b[0] = '\0';
+    if (d->b)
+        d->b[0] = '\0';
+    if (done || rc != 0) {
+        free(d->b);
+        d->b = NULL;
+        d->cap = 0;
+    }
     return rc;
 }
 
 static int rules_dump(const void *field, int fd, int indent)
 {
     const srp_rules *rules = *(srp_rules *const *)field;
-    dbuf d = {.o = 0};
+    dbuf d = {NULL, 0, 0, 0};
 
     dput(&d, "(");
     for (size_t i = 0; rules && i < rules->n; i++) {
@@ -578,11 +617,11 @@ static int rules_dump(const void *field, int fd, int indent)
             dput(&d, " handoff = %s;", r->handoff ? "true" : "false");
         dstr(&d, "add_recipient", r->add_recipient);
         dput(&d, " stop = %s; }", r->stop ? "true" : "false");
-        if (dflush(fd, &d) != 0)
+        if (dflush(fd, &d, 0) != 0)
             return -1;
     }
     dput(&d, "%s)", rules && rules->n ? "\n" : "");
-    return dflush(fd, &d);
+    return dflush(fd, &d, 1);
 }
 
 /* --- views ------------------------------------------------------------ */
@@ -601,17 +640,37 @@ static int view_key(pctx *p, void *elem, const char *key)
         return each_string(p, add_status, &v->statuses);
     if (strcmp(key, "channel") == 0)
         return each_string(p, add_channel, &v->channels);
-    if (strcmp(key, "queue") == 0)
-        return get_string(p, &v->queue, 63);
-    if (strcmp(key, "language") == 0)
-        return get_string(p, &v->lang, 3);
-    if (strcmp(key, "tag") == 0)
-        return get_string(p, &v->tag, 63);
+    /* what tickets carry: queue names and tags as rules make them,
+     * lower-case language codes; anything else would list nothing */
+    if (strcmp(key, "queue") == 0) {
+        rc = get_string(p, &v->queue, 63);
+        return rc == SR_OK ? check_queue_name(p, v->queue) : rc;
+    }
+    if (strcmp(key, "language") == 0) {
+        size_t n;
+        rc = get_string(p, &v->lang, 3);
+        if (rc == SR_OK && ((n = strlen(v->lang)) < 2 ||
+                            strspn(v->lang, "abcdefghijklmnopqrstuvwxyz") != n))
+            return bad(p, "bad language code \"%s\" (ISO 639-1 in lower case, e.g. de, or und)",
+                       v->lang);
+        return rc;
+    }
+    if (strcmp(key, "tag") == 0) {
+        size_t n;
+        rc = get_string(p, &v->tag, 63);
+        if (rc == SR_OK && strspn(v->tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-.:/") != (n = strlen(v->tag)))
+            return bad(p, "bad tag \"%s\" (1-63 of A-Z a-z 0-9 _ - . : /)", v->tag);
+        return rc;
+    }
     if (strcmp(key, "vip") == 0)
         return get_bool(p, &v->vip);
     if (strcmp(key, "reverse") == 0)
         return get_bool(p, &v->reverse);
     if (strcmp(key, "limit") == 0) {
+        if (config_setting_type(p->s) != CONFIG_TYPE_INT &&
+            config_setting_type(p->s) != CONFIG_TYPE_INT64)
+            return bad(p, "must be a whole number (0: no limit)");
         rc = get_number(p, &num, 0, 1e9);
         v->limit = (long long)num;
         return rc;
@@ -685,7 +744,7 @@ static int views_parse(void *field, const void *setting, const char *path, const
 static int views_dump(const void *field, int fd, int indent)
 {
     const srp_views *views = *(srp_views *const *)field;
-    dbuf d = {.o = 0};
+    dbuf d = {NULL, 0, 0, 0};
 
     dput(&d, "(");
     for (size_t i = 0; views && i < views->n; i++) {
@@ -706,11 +765,11 @@ static int views_dump(const void *field, int fd, int indent)
         if (v->limit)
             dput(&d, " limit = %lld;", v->limit);
         dput(&d, " }");
-        if (dflush(fd, &d) != 0)
+        if (dflush(fd, &d, 0) != 0)
             return -1;
     }
     dput(&d, "%s)", views && views->n ? "\n" : "");
-    return dflush(fd, &d);
+    return dflush(fd, &d, 1);
 }
 
 const srp_custom srp_rules_custom = {rules_parse, rules_free, rules_dump};
@@ -773,30 +832,32 @@ void srp_tags_add(char *tags, size_t size, const char *tag)
     memcpy(tags + len, tag, n + 1);
 }
 
-/* words_match - does the folded phrase kw occur in the text's words? */
+/* words_match - does the folded phrase kw occur in the text's words?  A
+ * partial match that fails resumes at the word after the one it began
+ * with ("very very bad" in "very very very bad"); phrases are a few words */
 static int words_match(const char *text, size_t len, const char *kw)
 {
-    srp_tokenizer t;
+    srp_tokenizer t, resume;
     srp_token tok;
     const char *pos = kw;
 
     srp_tok_init(&t, text, len, NULL, NULL);
+    resume = t;
     while (srp_tok_next(&t, &tok)) {
         size_t k;
         if (tok.type != SRP_TOK_WORD && tok.type != SRP_TOK_NUMBER)
             continue;
         k = strlen(tok.key);
-        for (;;) {
-            if (k > 0 && strncmp(pos, tok.key, k) == 0 && (pos[k] == ' ' || pos[k] == '\0')) {
-                pos += k;
-                if (*pos == '\0')
-                    return 1;
-                pos++;
-                break;
-            }
+        if (k > 0 && strncmp(pos, tok.key, k) == 0 && (pos[k] == ' ' || pos[k] == '\0')) {
             if (pos == kw)
-                break;
-            pos = kw;   /* restart the phrase at this word */
+                resume = t;   /* just after this attempt's first word */
+            pos += k;
+            if (*pos == '\0')
+                return 1;
+            pos++;
+        } else if (pos != kw) {
+            t = resume;       /* try again from the attempt's second word */
+            pos = kw;
         }
     }
     return 0;

@@ -64,6 +64,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,22 +187,101 @@ void sr_store_instance_name(const sr_config *cfg, char *out, size_t size)
 static int open_lock(const sr_ctx *ctx, const sr_store *st, const char *name, const char *who)
 {
     char path[4096];
-    struct stat dir;
+    struct stat dir, f;
     int fd;
 
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->path, name) >= sizeof(path))
         return -1;
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd >= 0 && geteuid() == 0 && stat(st->path, &dir) == 0 &&
+    /* never through a symlink: root would chown or lock its target */
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+    if (fd >= 0 && geteuid() == 0 && stat(st->path, &dir) == 0 && fstat(fd, &f) == 0 &&
+        S_ISREG(f.st_mode) && f.st_nlink == 1 && f.st_uid == 0 &&
         fchown(fd, dir.st_uid, dir.st_gid) != 0) {
         /* the file stays root's: others open it read-only below, or not */
     }
-    if (fd < 0)
-        fd = open(path, O_RDONLY | O_CLOEXEC);   /* flock needs no write access */
+    if (fd < 0)   /* flock needs no write access */
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         sr_log(ctx, SR_LOG_WARNING, "store %s: cannot open %s (%s): %s are serialised by LMDB alone",
                st->path, path, strerror(errno), who);
     return fd;
+}
+
+/* give_files - when root opens a store in a directory another user owns,
+ * LMDB files an earlier root run left root's (0640: the daemons running as
+ * the directory's owner could not open the store) go to that user.  Runs
+ * before mdb_env_open: closing a descriptor of a file LMDB has open would
+ * drop LMDB's fcntl locks on it.  Only a plain file root owns with one
+ * link is given away (the directory's owner could have put a symlink or a
+ * hard link to another root file there). */
+static void give_files(const sr_ctx *ctx, const sr_store *st)
+{
+    static const char *const names[] = {"data.mdb", "lock.mdb"};
+    struct stat dir, f;
+    char path[4096];
+
+    if (geteuid() != 0 || stat(st->path, &dir) != 0 || dir.st_uid == 0)
+        return;
+    for (size_t i = 0; i < SR_ARRAY_LEN(names); i++) {
+        int fd;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->path, names[i]) >= sizeof(path))
+            continue;
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &f) == 0 && S_ISREG(f.st_mode) && f.st_nlink == 1 && f.st_uid == 0 &&
+            fchown(fd, dir.st_uid, dir.st_gid) != 0)
+            sr_log(ctx, SR_LOG_WARNING, "store %s: cannot give %s to the directory's owner: %s",
+                   st->path, names[i], strerror(errno));
+        close(fd);
+    }
+}
+
+/* Root opening a store in a directory another user owns opens its files
+ * as that user (effective ids and groups; restored right after): what
+ * the directory's owner has put there - a symlink named lock.mdb or
+ * writer.lock to /etc/shadow - is then opened with that user's rights,
+ * not root's (LMDB initialises lock.mdb and would have written through
+ * it), and new files are that user's, so the daemons can open them. */
+typedef struct as_owner {
+    int active;
+    gid_t egid;
+    gid_t groups[64];
+    int ngroups;
+} as_owner;
+
+static void owner_begin(const sr_store *st, as_owner *o)
+{
+    struct stat dir;
+    gid_t g;
+
+    o->active = 0;
+    if (geteuid() != 0 || stat(st->path, &dir) != 0 || dir.st_uid == 0)
+        return;
+    o->egid = getegid();
+    o->ngroups = getgroups((int)SR_ARRAY_LEN(o->groups), o->groups);
+    g = dir.st_gid;
+    if (o->ngroups < 0 || setgroups(1, &g) != 0)
+        return;
+    if (setegid(dir.st_gid) != 0 || seteuid(dir.st_uid) != 0) {
+        if (seteuid(0) != 0 || setegid(o->egid) != 0 ||
+            setgroups((size_t)o->ngroups, o->groups) != 0) {
+            /* cannot happen for root; the next open fails if it did */
+        }
+        return;
+    }
+    o->active = 1;
+}
+
+static void owner_end(as_owner *o)
+{
+    if (!o->active)
+        return;
+    if (seteuid(0) != 0 || setegid(o->egid) != 0 ||
+        setgroups((size_t)o->ngroups, o->groups) != 0) {
+        /* cannot happen: the saved set-user-ID is root's */
+    }
+    o->active = 0;
 }
 
 /* wlock - take (on) or drop the writer lock; only EINTR is retried, other
@@ -301,6 +381,7 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     const sr_config *cfg;
     unsigned envflags = MDB_NOTLS;   /* read txns are not tied to threads */
     int rc, dead = 0;
+    as_owner owner;
 
     if (ctx == NULL) {
         srp_error(err, SR_EINVAL, 0, "store", "no context");
@@ -335,6 +416,8 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
     sr_store_instance_name(cfg, st->instance, sizeof(st->instance));
     if (!(flags & SR_STORE_RDONLY) && make_dir(path, err) != SR_OK)
         goto fail;
+    give_files(ctx, st);   /* root's files of earlier versions, as root */
+    owner_begin(st, &owner);
     if (!(flags & SR_STORE_RDONLY))
         st->wlock = open_lock(ctx, st, "writer.lock", "writers");
     if (flags & SR_STORE_RDONLY)
@@ -351,10 +434,12 @@ sr_store *sr_store_open(const sr_ctx *ctx, const char *path, unsigned flags, sr_
         (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
         (rc = mdb_env_set_maxreaders(st->env, (unsigned)cfg->store_max_readers)) != 0 ||
         (rc = mdb_env_set_mapsize(st->env, (size_t)cfg->store_map_mb << 20)) != 0) {
+        owner_end(&owner);
         srp_mdb_error(err, rc, "environment");
         goto fail;
     }
     rc = mdb_env_open(st->env, path, envflags, 0640);
+    owner_end(&owner);
     if (rc != 0) {
         if (rc == ENOENT)
             srp_error(err, SR_ENOTFOUND, rc, path, "no store here");

@@ -47,8 +47,14 @@ static int url_ok(const char *url)
         return 0;
     for (int i = 0; loop[i]; i++) {
         size_t n = strlen(loop[i]);
-        if (strncasecmp(url + 7, loop[i], n) == 0 &&
-            (url[7 + n] == ':' || url[7 + n] == '/' || url[7 + n] == '\0'))
+        const char *p = url + 7 + n;
+        if (strncasecmp(url + 7, loop[i], n) != 0)
+            continue;
+        /* only a port may follow: "localhost:80@evil.example" is a user
+         * name in front of another host */
+        if (*p == ':')
+            p += 1 + strspn(p + 1, "0123456789");
+        if (*p == '/' || *p == '?' || *p == '#' || *p == '\0')
             return 1;
     }
     return 0;

@@ -29,8 +29,8 @@ tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
 
 # sentiroutectl and the shared library from the outside
-TESTS += tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/cli/test_golden.sh tests/cli/test_srlexc.sh
-EXTRA_DIST += tests/handwritten tests/tap.sh tests/cli/test_srlexc.sh tests/cli/test_ctl.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt tests/cli/test_golden.sh tests/golden
+TESTS += tests/cli/test_ctl.sh tests/cli/test_ctl_store.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/cli/test_golden.sh tests/cli/test_srlexc.sh
+EXTRA_DIST += tests/handwritten tests/tap.sh tests/cli/test_srlexc.sh tests/cli/test_ctl.sh tests/cli/test_ctl_store.sh tests/cli/test_exports.sh tests/cli/test_eval.sh tests/eval-thresholds.txt tests/cli/test_golden.sh tests/golden
 
 # fuzz targets: replayed over their corpus in make check; real libFuzzer
 # binaries with ./configure --enable-fuzzing CC=clang

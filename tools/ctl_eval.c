@@ -145,6 +145,15 @@ static int load(const char *path, int scale_opt, char **bufp, doc **docsp, size_
         docs[n].len = tlen;
         used += tlen + 1;
         v = strtod(line, &end);
+        if (end != line && *end == '\0' && !isfinite(v)) {
+            fprintf(stderr, "sentiroutectl: %s:%u: gold '%s' is not a finite number\n", path,
+                    lineno, line);
+            free(line);
+            free(buf);
+            free(docs);
+            fclose(fp);
+            return -1;
+        }
         if (end == line || *end != '\0') {
             int c = label_class(line);
             if (c < 0) {

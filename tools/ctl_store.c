@@ -108,17 +108,55 @@ static int parse_time(const char *s, int64_t *out)
     return 0;
 }
 
-static char *read_all(FILE *fp, size_t cap, size_t *len)
+/* parse_count - a whole number of digits only ("-1", "10x" are no count) */
+static int parse_count(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v > SIZE_MAX)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* parse_secs - seconds as a plain non-negative number ("5m" is refused,
+ * not read as 5) */
+static int parse_secs(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (*end != '\0' || errno != 0 || !(v >= 0 && v < 1e9))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* read_all - all of fp, keeping the first cap bytes (*cut, when not NULL,
+ * says whether more came) */
+static char *read_all(FILE *fp, size_t cap, size_t *len, int *cut)
 {
     size_t size = 4096, n = 0;
     char *buf = malloc(size), skip[4096];
 
+    if (cut)
+        *cut = 0;
     while (buf) {
         size_t got;
         if (n == size) {
             if (size >= cap) {
-                while (fread(skip, 1, sizeof(skip), fp) > 0)
-                    ;
+                while ((got = fread(skip, 1, sizeof(skip), fp)) > 0)
+                    if (cut)
+                        *cut = 1;
                 break;
             }
             char *nb = realloc(buf, size * 2);
@@ -158,6 +196,34 @@ static void print_json(json_t *j)
         puts(s);
     free(s);
     json_decref(j);
+}
+
+/* put_json_elem - print one element of a JSON array on its own, exactly
+ * as json_dumps(array, JSON_INDENT(1) | flags) prints it (each line one
+ * space in; strings hold no raw newline), so that a long list never sits
+ * in memory as JSON; takes j.  -1, printing nothing, when j cannot be
+ * encoded.  put_json_end closes the array. */
+static int put_json_elem(json_t *j, size_t flags, size_t *printed)
+{
+    char *s = j ? json_dumps(j, JSON_INDENT(1) | flags) : NULL;
+
+    json_decref(j);
+    if (s == NULL)
+        return -1;
+    fputs(*printed ? ",\n " : "[\n ", stdout);
+    for (const char *q = s; *q; q++) {
+        putchar(*q);
+        if (*q == '\n')
+            putchar(' ');
+    }
+    free(s);
+    (*printed)++;
+    return 0;
+}
+
+static void put_json_end(size_t printed)
+{
+    puts(printed ? "\n]" : "[]");
 }
 
 static json_t *result_json(const sr_ingest_result *r)
@@ -428,7 +494,7 @@ static int cmd_ingest(const srctl_opts *o, int argc, char **argv)
         srctl_close(ctx, st);
         return status;
     }
-    text = read_all(stdin, 64u << 20, &len);
+    text = read_all(stdin, 64u << 20, &len, NULL);
     if (text && rfc822) {
         char *body;
         g_mime_init();
@@ -539,6 +605,35 @@ static void when(int64_t t, char *out, size_t size)
     strftime(out, size, "%Y-%m-%d %H:%M", &tm);
 }
 
+/* put_text - print s for a terminal: what customers and remote servers
+ * wrote never acts as an escape sequence.  Control characters (C0 except
+ * newline and tab in multiline text, DEL, and C1 such as U+009B CSI) are
+ * shown as \xHH / \u00HH; a CR before a newline is dropped.  At most max
+ * bytes (0: all), cut between characters. */
+static void put_text(const char *s, size_t max, int multiline)
+{
+    size_t n = strlen(s);
+
+    if (max && n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i], d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+        if (c == '\r' && multiline && d == '\n')
+            continue;
+        if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) {
+            printf("\\x%02x", c);
+        } else if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+            printf("\\u%04x", d);
+            i++;
+        } else {
+            putchar(c);
+        }
+    }
+}
+
 static void print_ticket_table(const sr_ticket *v, size_t n)
 {
     printf("%-6s %-5s %-8s %-7s %-5s %-9s %-4s %-10s %-7s %9s %-16s  %s\n", "id", "chan",
@@ -548,11 +643,15 @@ static void print_ticket_table(const sr_ticket *v, size_t n)
         const sr_ticket *t = &v[i];
         char up[32];
         when(t->updated, up, sizeof(up));
-        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s%s — %.50s\n",
+        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s",
                (unsigned long long)t->id, sr_channel_name(t->channel), sr_status_name(t->status),
                sr_priority_name(t->priority), (double)t->score, sr_label_name(t->label),
                t->lang, t->queue, t->handed_off ? t->method : "-", t->order_value, up,
-               t->turned_worse ? "(!) " : "", t->requester, t->subject);
+               t->turned_worse ? "(!) " : "");
+        put_text(t->requester, 0, 0);
+        fputs(" — ", stdout);
+        put_text(t->subject, 50, 0);
+        putchar('\n');
     }
 }
 
@@ -569,6 +668,7 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
     static const char *const sorts[] = {"time", "score", "order_value", "id", "priority", NULL};
     sr_ticket_filter f = {0}, over = {0};
     const char *view = NULL;
+    char lang[4];
     int c, json = 0, status, sort = -1;
     sr_ctx *ctx;
     sr_store *st;
@@ -593,11 +693,21 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
                 return status;
             break;
         case 'q': over.queue = optarg; break;
-        case 'L': over.lang = optarg; break;
+        case 'L':
+            /* tickets carry lower-case codes ("de"); DE means the same */
+            if (strlen(optarg) < 2 || strlen(optarg) >= sizeof(lang))
+                return srctl_usage_error("bad language code '%s'", optarg);
+            for (size_t i = 0; i <= strlen(optarg); i++)
+                lang[i] = (char)(optarg[i] >= 'A' && optarg[i] <= 'Z' ? optarg[i] + 32 : optarg[i]);
+            over.lang = lang;
+            break;
         case 'T': over.tag = optarg; break;
         case 'V': over.vip = 1; break;
         case 'r': over.reverse = 1; break;
-        case 'n': over.limit = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'n':
+            if (parse_count(optarg, &over.limit) != 0)
+                return srctl_usage_error("--limit needs a number, not '%s'", optarg);
+            break;
         case 's':
             for (sort = 0; sorts[sort] && strcmp(sorts[sort], optarg) != 0; sort++)
                 ;
@@ -636,14 +746,16 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
     if (sr_ticket_query(st, &f, &v, &n, &err) != SR_OK) {
         status = fail(&err);
     } else if (json) {
-        json_t *arr = json_array();
+        /* one ticket at a time: a store's worth of JSON at once took
+         * several times the list's memory */
+        size_t printed = 0;
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, ticket_json(&v[i]));
-        char *s = json_dumps(arr, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(arr);
+            if (put_json_elem(ticket_json(&v[i]), JSON_REAL_PRECISION(6), &printed) != 0) {
+                fprintf(stderr, "sentiroutectl: ticket %llu: cannot encode\n",
+                        (unsigned long long)v[i].id);
+                status = 1;
+            }
+        put_json_end(printed);
     } else {
         print_ticket_table(v, n);
     }
@@ -698,22 +810,33 @@ static int ticket_show(sr_store *st, uint64_t id, int json)
         printf("ticket %llu  %s  %s  queue %s  priority %s\n", (unsigned long long)t.id,
                sr_channel_name(t.channel), sr_status_name(t.status), t.queue,
                sr_priority_name(t.priority));
-        printf("subject:   %s\nrequester: %s %s%s%s\n", t.subject, t.requester,
-               t.requester_name, *t.email ? " email " : "", t.email);
+        fputs("subject:   ", stdout);
+        put_text(t.subject, 0, 0);
+        fputs("\nrequester: ", stdout);
+        put_text(t.requester, 0, 0);
+        putchar(' ');
+        put_text(t.requester_name, 0, 0);
+        fputs(*t.email ? " email " : "", stdout);
+        put_text(t.email, 0, 0);
+        putchar('\n');
         printf("sentiment: %.1f %s%s%s%s lang %s%s\n", (double)t.score, sr_label_name(t.label),
                *flags ? " (" : "", flags, *flags ? ")" : "", t.lang,
                t.turned_worse ? "  TURNED SHARPLY WORSE" : "");
         printf("profile:   %s order value %.2f%s\n", *t.profile_id ? t.profile_id : "-",
                t.order_value, t.vip ? " VIP" : "");
-        printf("tags:      %s\nhandoff:   %s %s\ncreated:   %s UTC  updated %s UTC\n\n",
-               *t.tags ? t.tags : "-", t.handed_off ? t.method : "no", t.remote_id, cr, up);
+        printf("tags:      %s\nhandoff:   %s ", *t.tags ? t.tags : "-",
+               t.handed_off ? t.method : "no");
+        put_text(t.remote_id, 0, 0);
+        printf("\ncreated:   %s UTC  updated %s UTC\n\n", cr, up);
         for (size_t i = 0; i < n; i++) {
             when(m[i].at, up, sizeof(up));
+            printf("#%u %s UTC  %s", m[i].seq, up, m[i].direction == SR_DIR_IN ? "" : "agent ");
+            put_text(m[i].author, 0, 0);
             if (m[i].direction == SR_DIR_IN)
-                printf("#%u %s UTC  %s  [%.1f %s]\n%s\n\n", m[i].seq, up, m[i].author,
-                       (double)m[i].score, sr_label_name(m[i].label), m[i].text);
-            else
-                printf("#%u %s UTC  agent %s\n%s\n\n", m[i].seq, up, m[i].author, m[i].text);
+                printf("  [%.1f %s]", (double)m[i].score, sr_label_name(m[i].label));
+            putchar('\n');
+            put_text(m[i].text, 0, 1);
+            fputs("\n\n", stdout);
         }
     }
     sr_transcript_free(m, n);
@@ -731,8 +854,19 @@ static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
 
     if (sub == NULL || argc < 3 || parse_id(argv[2], &id) != 0)
         return srctl_usage_error("usage: ticket show|close|reopen|split|reply|assign|handoff ID");
+    /* one ticket each, options exactly as documented: a second id or a
+     * stray word is refused before anything is written */
+    if (((strcmp(sub, "close") == 0 || strcmp(sub, "reopen") == 0) && argc != 3) ||
+        (strcmp(sub, "assign") == 0 && argc > 4) ||
+        (strcmp(sub, "reply") == 0 && argc != 3 &&
+         (argc != 5 || strcmp(argv[3], "--author") != 0)) ||
+        (strcmp(sub, "handoff") == 0 && argc != 3 &&
+         (argc != 5 || strcmp(argv[3], "--reason") != 0)))
+        return srctl_usage_error("usage: ticket close ID | reopen ID | assign ID [NAME] | "
+                                 "reply ID [--author A] | handoff ID [--reason TEXT]");
     if (strcmp(sub, "show") == 0) {
-        if (argc > 3 && (argc != 5 || strcmp(argv[3], "--format") != 0))
+        if (argc > 3 && (argc != 5 || strcmp(argv[3], "--format") != 0 ||
+                         (strcmp(argv[4], "json") != 0 && strcmp(argv[4], "text") != 0)))
             return srctl_usage_error("ticket show ID [--format json|text]");
         json = argc == 5 && strcmp(argv[4], "json") == 0;
         if ((status = srctl_open(o, SR_STORE_RDONLY, &ctx, &st)) != 0)
@@ -749,7 +883,8 @@ static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
         rc = sr_ticket_reopen(st, id, &err);
     } else if (strcmp(sub, "split") == 0) {
         uint64_t at;
-        if (argc != 5 || strcmp(argv[3], "--at") != 0 || parse_id(argv[4], &at) != 0) {
+        if (argc != 5 || strcmp(argv[3], "--at") != 0 || parse_id(argv[4], &at) != 0 ||
+            at > UINT32_MAX) {
             srctl_close(ctx, st);
             return srctl_usage_error("ticket split ID --at SEQ (SEQ.. move to a new ticket)");
         }
@@ -760,7 +895,15 @@ static int cmd_ticket(const srctl_opts *o, int argc, char **argv)
     } else if (strcmp(sub, "reply") == 0) {
         const char *author = argc == 5 && strcmp(argv[3], "--author") == 0 ? argv[4] : "agent";
         size_t len;
-        char *text = read_all(stdin, 1u << 20, &len);
+        int cut;
+        char *text = read_all(stdin, 1u << 20, &len, &cut);
+        if (text != NULL && cut) {
+            /* a cut reply would reach the customer as if complete */
+            free(text);
+            fprintf(stderr, "sentiroutectl: reply: longer than 1 MiB, nothing sent\n");
+            srctl_close(ctx, st);
+            return 1;
+        }
         rc = text ? sr_ticket_reply(st, id, author, text, len, &out, &err) : SR_ENOMEM;
         free(text);
         if (rc == SR_OK)
@@ -789,14 +932,16 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
     sr_job *v;
     size_t n;
     sr_error err;
+    int status = 0;
 
     if (sr_outbox_list(st, mask, &v, &n, &err) != SR_OK)
         return fail(&err);
     if (json) {
-        json_t *arr = json_array();
+        /* one job at a time (see cmd_tickets) */
+        size_t printed = 0;
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(
-                arr, json_pack("{sI ss ss sI sI ss si sI sI sI ss ss ss ss}", "id",
+            if (put_json_elem(
+                    json_pack("{sI ss ss sI sI ss si sI sI sI ss ss ss ss}", "id",
                                (json_int_t)v[i].id, "kind", v[i].kind, "target", v[i].target,
                                "ticket", (json_int_t)v[i].ticket_id, "seq",
                                (json_int_t)v[i].msg_seq, "state", sr_job_state_name(v[i].state),
@@ -804,26 +949,29 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
                                "next_attempt_at", (json_int_t)v[i].next_attempt_at,
                                "lease_until", (json_int_t)v[i].lease_until, "claimed_by",
                                v[i].claimed_by, "last_error", v[i].last_error,
-                               "idempotency_key", v[i].idem_key, "remote_id", v[i].remote_id));
-        char *s = json_dumps(arr, JSON_INDENT(1));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(arr);
+                               "idempotency_key", v[i].idem_key, "remote_id", v[i].remote_id),
+                    0, &printed) != 0) {
+                fprintf(stderr, "sentiroutectl: job %llu: cannot encode\n",
+                        (unsigned long long)v[i].id);
+                status = 1;
+            }
+        put_json_end(printed);
     } else {
         printf("%-6s %-8s %-8s %-7s %-7s %4s %-16s %s\n", "job", "kind", "target", "ticket",
                "state", "att", "next attempt", "last error / remote id");
         for (size_t i = 0; i < n; i++) {
             char nx[32];
             when(v[i].next_attempt_at, nx, sizeof(nx));
-            printf("%-6llu %-8s %-8s %-7llu %-7s %4d %-16s %s\n", (unsigned long long)v[i].id,
+            printf("%-6llu %-8s %-8s %-7llu %-7s %4d %-16s ", (unsigned long long)v[i].id,
                    v[i].kind, v[i].target, (unsigned long long)v[i].ticket_id,
-                   sr_job_state_name(v[i].state), v[i].attempts, nx,
-                   v[i].state == SR_JOB_DONE ? v[i].remote_id : v[i].last_error);
+                   sr_job_state_name(v[i].state), v[i].attempts, nx);
+            /* the error text and remote id come from the helpdesk */
+            put_text(v[i].state == SR_JOB_DONE ? v[i].remote_id : v[i].last_error, 0, 0);
+            putchar('\n');
         }
     }
     sr_outbox_list_free(v, n);
-    return 0;
+    return status;
 }
 
 /* outbox_run - deliver; without --once keep going until nothing is pending */
@@ -845,9 +993,15 @@ static int outbox_run(sr_store *st, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (c) {
         case '1': once = 1; break;
-        case 'm': max = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'm':
+            if (parse_count(optarg, &max) != 0)
+                return srctl_usage_error("--max needs a number, not '%s'", optarg);
+            break;
         case 'w': worker = optarg; break;
-        case 't': timeout = strtod(optarg, NULL); break;
+        case 't':
+            if (parse_secs(optarg, &timeout) != 0)
+                return srctl_usage_error("--timeout needs seconds, not '%s'", optarg);
+            break;
         default: return srctl_usage_error("outbox run [--once] [--max N] [--worker NAME] "
                                           "[--timeout SECS]");
         }
@@ -893,7 +1047,10 @@ static int cmd_outbox(const srctl_opts *o, int argc, char **argv)
         int json = 0;
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-                json = strcmp(argv[++i], "json") == 0;
+                i++;
+                if (strcmp(argv[i], "json") != 0 && strcmp(argv[i], "table") != 0)
+                    return srctl_usage_error("format is table or json");
+                json = strcmp(argv[i], "json") == 0;
             } else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
                 char buf[64];
                 snprintf(buf, sizeof(buf), "%s", argv[++i]);

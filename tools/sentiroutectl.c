@@ -26,7 +26,8 @@
  *                the effective values.
  *
  * EXIT STATUS
- *   0 success, 1 runtime error, 2 usage error, 78 configuration error.
+ *   0 success, 1 runtime error, 2 usage error, 74 the store cannot be opened,
+ *   78 configuration error.
  */
 #include "build-config.h"
 

@@ -194,6 +194,62 @@ static void test_dump_round_trips(void **state)
     sr_config_unref(cfg);
 }
 
+/* configtest --dump of long lists and strings loads again with every
+ * element: 200 support addresses, a year of closed days, a 600-byte
+ * element, a 1,000-byte text full of quotes */
+static void test_dump_round_trips_long_values(void **state)
+{
+    (void)state;
+    sr_error err;
+    sr_config *cfg, *again;
+    char path[256], *text = malloc(65536);
+    const char *const *v, *const *w;
+    const char *m1, *m2;
+    size_t n, k, o = 0;
+    FILE *fp;
+
+    assert_non_null(text);
+    o += (size_t)sprintf(text + o, "milter = { recipients = [");
+    for (int i = 0; i < 200; i++)
+        o += (size_t)sprintf(text + o, "%s\"support-team-%03d@example.com\"", i ? ", " : "", i);
+    o += (size_t)sprintf(text + o, ", \"");
+    for (int i = 0; i < 600; i++)
+        text[o++] = 'x';
+    o += (size_t)sprintf(text + o, "@example.com\"]; };\nxmpp = { hours = { closed = [");
+    for (int i = 0; i < 366; i++)
+        o += (size_t)sprintf(text + o, "%s\"2027-%02d-%02d\"", i ? ", " : "", i / 28 + 1, i % 28 + 1);
+    o += (size_t)sprintf(text + o, "]; }; };\nhandoff = { none = { message = \"");
+    for (int i = 0; i < 1000; i++)
+        o += (size_t)sprintf(text + o, "%s", i % 2 ? "\\\"" : "\\\\");
+    sprintf(text + o, "\"; }; };\n");
+    cfg = sr_config_load(write_file("long.conf", text), &err);
+    if (cfg == NULL)
+        fail_msg("long.conf does not load: %s: %s", err.where, err.msg);
+    snprintf(path, sizeof(path), "%s/dump-long.conf", tmpdir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(sr_config_dump(cfg, fileno(fp), &err), SR_OK);
+    fclose(fp);
+    again = sr_config_load(path, &err);
+    if (again == NULL)
+        fail_msg("dump does not load: %s: %s", err.where, err.msg);
+    assert_int_equal(sr_config_get_list(cfg, "milter.recipients", &v, &n), SR_OK);
+    assert_int_equal(sr_config_get_list(again, "milter.recipients", &w, &k), SR_OK);
+    assert_int_equal(n, 201);
+    assert_int_equal(k, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(w[i], v[i]);
+    assert_int_equal(sr_config_get_list(again, "xmpp.hours.closed", &w, &k), SR_OK);
+    assert_int_equal(k, 366);
+    assert_int_equal(sr_config_get_string(cfg, "handoff.none.message", &m1), SR_OK);
+    assert_int_equal(sr_config_get_string(again, "handoff.none.message", &m2), SR_OK);
+    assert_int_equal(strlen(m1), 1000);
+    assert_string_equal(m2, m1);
+    sr_config_unref(again);
+    sr_config_unref(cfg);
+    free(text);
+}
+
 /* every key of the table is documented in the sample config */
 static void test_every_key_is_in_the_sample_config(void **state)
 {
@@ -254,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_missing_file_is_an_io_error),
         cmocka_unit_test(test_include_is_relative_to_the_file),
         cmocka_unit_test(test_dump_round_trips),
+        cmocka_unit_test(test_dump_round_trips_long_values),
         cmocka_unit_test(test_every_key_is_in_the_sample_config),
         cmocka_unit_test(test_refcount_keeps_config_alive),
     };

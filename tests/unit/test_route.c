@@ -104,6 +104,31 @@ static void test_route_keyword_phrase_continues(void **state)
     sr_ctx_free(ctx);
 }
 
+/* a phrase whose first words repeat is found after a partial match: "very
+ * very bad" in "very very very bad", "no no no" in "no no no no" */
+static void test_route_keyword_phrase_after_partial_match(void **state)
+{
+    sr_ctx *ctx = st_ctx("route = { rules = (\n"
+                         "  { name = \"kw\"; keywords = [\"very very bad\", \"call call me back\"];\n"
+                         "    queue = \"kwq\"; } ); };\n");
+    sr_route_result r;
+
+    (void)state;
+    r = eval(ctx, SR_CHANNEL_CHAT, "this is very very bad", 2.0f, SR_LABEL_NEGATIVE, "en", NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "this is very very very bad", 2.0f, SR_LABEL_NEGATIVE, "en",
+             NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "Very, very, VERY bad!", 2.0f, SR_LABEL_NEGATIVE, "en", NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "please call call call me back", 4.0f, SR_LABEL_NEUTRAL, "en",
+             NULL);
+    assert_string_equal(r.queue, "kwq");
+    r = eval(ctx, SR_CHANNEL_CHAT, "very very good, not bad", 6.0f, SR_LABEL_POSITIVE, "en", NULL);
+    assert_string_equal(r.queue, "general");
+    sr_ctx_free(ctx);
+}
+
 static void test_route_channel_and_language(void **state)
 {
     sr_ctx *ctx = st_ctx(rules_conf);
@@ -218,6 +243,77 @@ static void test_views_saved_filter(void **state)
     sr_ctx_free(ctx);
 }
 
+/* a view that could never match is refused where it is written: tickets
+ * carry lower-case language codes and rule-made queue names and tags, so
+ * language "DE", queue "senior team" or a tag with a comma listed nothing */
+static void test_views_refuse_values_no_ticket_has(void **state)
+{
+    static const char *const bad[] = {
+        "views = ( { name = \"de\"; language = \"DE\"; } );",
+        "views = ( { name = \"x\"; language = \"e\"; } );",
+        "views = ( { name = \"q\"; queue = \"senior team\"; } );",
+        "views = ( { name = \"t\"; tag = \"big-order,legal\"; } );",
+        "views = ( { name = \"l\"; limit = 2.5; } );",
+    };
+    sr_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sr_config *cfg = srp_config_load_string(bad[i], "sentiroute.conf", &err);
+        if (cfg != NULL)
+            fail_msg("accepted: %s", bad[i]);
+        assert_non_null(strstr(err.where, "sentiroute.conf:1: views.[0]."));
+    }
+    for (int i = 0; i < 2; i++) {
+        sr_config *cfg = srp_config_load_string(
+            i ? "views = ( { name = \"ok\"; language = \"und\"; } );"
+              : "views = ( { name = \"ok\"; language = \"de\"; queue = \"de-sms\";"
+                " tag = \"big-order\"; limit = 20; } );",
+            "sentiroute.conf", &err);
+        if (cfg == NULL)
+            fail_msg("%s: %s", err.where, err.msg);
+        sr_config_unref(cfg);
+    }
+}
+
+/* http:// is allowed to the loopback only: "http://localhost:80@evil.example/"
+ * names the host evil.example (localhost:80 is a user name), and the token
+ * would cross the network in clear */
+static void test_http_loopback_url_has_no_userinfo(void **state)
+{
+    static const char *const urls[] = {"http://localhost:80@evil.example/hook",
+                                       "http://127.0.0.1:8080@10.0.0.5:80/x",
+                                       "http://localhost:@evil.example", "http://[::1]:1@evil.example/"};
+    char *dir = st_tmpdir(), path[300], conf[900];
+    sr_error err;
+    sr_config *cfg;
+    int fd;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/secret", dir);
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cret", 6), 6);
+    close(fd);
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        snprintf(conf, sizeof(conf),
+                 "handoff = { method = \"webhook\"; webhook = { url = \"%s\";"
+                 " secret_file = \"%s\"; }; };", urls[i], path);
+        cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+        if (cfg != NULL)
+            fail_msg("accepted %s", urls[i]);
+        assert_non_null(strstr(err.where, "handoff.webhook.url"));
+    }
+    snprintf(conf, sizeof(conf),
+             "handoff = { method = \"webhook\"; webhook = { url = \"http://127.0.0.1:8080/hook\";"
+             " secret_file = \"%s\"; }; };", path);
+    cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+    if (cfg == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    sr_config_unref(cfg);
+    st_rmdir(dir);
+}
+
 static void test_secret_file_redacted_and_checked(void **state)
 {
     char *dir = st_tmpdir(), path[300], conf[600], out[300];
@@ -289,18 +385,66 @@ static void test_dump_of_rules_loads_again(void **state)
     st_rmdir(dir);
 }
 
+/* a rule with many keywords (a list of product names, 12 KiB dumped) and
+ * a view dump whole: the dump loads again with every keyword */
+static void test_dump_of_long_rule_loads_again(void **state)
+{
+    char *dir = st_tmpdir(), out[300], *conf = malloc(65536), *buf = malloc(262144);
+    size_t n, o = 0;
+    sr_error err;
+    sr_config *cfg, *again;
+    FILE *fp;
+    int fd;
+
+    (void)state;
+    assert_non_null(conf);
+    assert_non_null(buf);
+    o += (size_t)sprintf(conf + o, "route = { rules = ( { name = \"products\"; keywords = [");
+    for (int i = 0; i < 500; i++)
+        o += (size_t)sprintf(conf + o, "%s\"widget model %03d\"", i ? ", " : "", i);
+    sprintf(conf + o, "]; queue = \"products\"; },\n"
+                      " { name = \"after\"; label = \"urgent\"; priority = \"urgent\"; } ); };\n");
+    cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+    if (cfg == NULL)
+        fail_msg("%s: %s", err.where, err.msg);
+    snprintf(out, sizeof(out), "%s/dump", dir);
+    fd = open(out, O_WRONLY | O_CREAT, 0600);
+    assert_int_equal(sr_config_dump(cfg, fd, &err), SR_OK);
+    close(fd);
+    fp = fopen(out, "r");
+    n = fread(buf, 1, 262143, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    again = srp_config_load_string(buf, "dump", &err);
+    if (again == NULL)
+        fail_msg("dump does not load: %s: %s", err.where, err.msg);
+    assert_int_equal(again->rules->n, 2);
+    assert_int_equal(again->rules->v[0].keywords.n, 500);
+    assert_string_equal(again->rules->v[0].keywords.v[499], "widget model 499");
+    assert_string_equal(again->rules->v[1].name, "after");
+    sr_config_unref(again);
+    sr_config_unref(cfg);
+    free(conf);
+    free(buf);
+    st_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_urgent_big_order_goes_senior),
         cmocka_unit_test(test_route_promoter_tagged_for_review),
         cmocka_unit_test(test_route_keyword_phrase_continues),
+        cmocka_unit_test(test_route_keyword_phrase_after_partial_match),
         cmocka_unit_test(test_route_channel_and_language),
         cmocka_unit_test(test_route_human_request_hands_off_by_default),
         cmocka_unit_test(test_route_errors_name_file_line_and_path),
         cmocka_unit_test(test_views_saved_filter),
+        cmocka_unit_test(test_views_refuse_values_no_ticket_has),
         cmocka_unit_test(test_secret_file_redacted_and_checked),
+        cmocka_unit_test(test_http_loopback_url_has_no_userinfo),
         cmocka_unit_test(test_dump_of_rules_loads_again),
+        cmocka_unit_test(test_dump_of_long_rule_loads_again),
     };
     return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }

@@ -646,10 +646,48 @@ static void test_reply_once_survives_a_restart(void **state)
     st_fx_free(f);
 }
 
+/* a limit gives the head of the full list for every sort and direction
+ * (the query keeps only twice the limit in memory while it walks) */
+static void test_query_limit_is_head_of_full_list(void **state)
+{
+    static const char *const texts[] = {"great, thanks", "this is awful", "ok", "where is it",
+                                        "I love it", "terrible, refund now"};
+    st_fx *f = st_fx_new(NULL);
+    sr_ticket *all, *v;
+    size_t n_all, n;
+    char from[64];
+
+    (void)state;
+    for (int i = 0; i < 300; i++) {
+        snprintf(from, sizeof(from), "q%d@example.com/web", i);
+        st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, from, texts[i % 6]));
+    }
+    for (int sort = 0; sort <= SR_SORT_PRIORITY; sort++)
+        for (int rev = 0; rev <= 1; rev++) {
+            sr_ticket_filter flt = {.sort = (sr_sort)sort, .reverse = rev};
+            assert_int_equal(sr_ticket_query(f->st, &flt, &all, &n_all, NULL), SR_OK);
+            assert_int_equal(n_all, 300);
+            for (size_t lim = 1; lim <= 256; lim = lim * 3 + 1) {
+                flt.limit = lim;
+                assert_int_equal(sr_ticket_query(f->st, &flt, &v, &n, NULL), SR_OK);
+                assert_int_equal(n, lim);
+                for (size_t i = 0; i < n; i++)
+                    if (v[i].id != all[i].id)
+                        fail_msg("sort %d reverse %d limit %zu: [%zu] is %llu, not %llu", sort,
+                                 rev, lim, i, (unsigned long long)v[i].id,
+                                 (unsigned long long)all[i].id);
+                free(v);
+            }
+            free(all);
+        }
+    st_fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_schema_and_reopen_readonly),
+        cmocka_unit_test(test_query_limit_is_head_of_full_list),
         cmocka_unit_test(test_writer_lock_owner_and_fallback),
         cmocka_unit_test(test_store_readonly_missing_store_fails_cleanly),
         cmocka_unit_test(test_durable_store_keeps_written_room),
