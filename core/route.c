@@ -238,12 +238,11 @@ static int add_keyword(pctx *p, const char *v, void *ud)
     return list_push(p, ud, f);
 }
 
-/* plain_address - local@domain of printable ASCII without blanks,
- * brackets, quotes, commas or colons: what the milter hands the MTA as a
- * recipient (srm_safe_addr refuses anything else, message by message) */
-static int plain_address(const char *a)
+/* sr_route_addr_ok - see sentiroute.h (the milter's srm_safe_addr asks
+ * it again, message by message) */
+int sr_route_addr_ok(const char *a)
 {
-    const char *at = strrchr(a, '@');
+    const char *at = a ? strrchr(a, '@') : NULL;
 
     if (at == NULL || at == a || at[1] == '\0' || strlen(a) > 254)
         return 0;
@@ -319,7 +318,7 @@ static int rule_key(pctx *p, void *elem, const char *key)
         return get_bool(p, &r->handoff);
     if (strcmp(key, "add_recipient") == 0) {
         rc = get_string(p, &r->add_recipient, 255);
-        if (rc == SR_OK && !plain_address(r->add_recipient))
+        if (rc == SR_OK && !sr_route_addr_ok(r->add_recipient))
             return bad(p, "must be a plain address (user@example.com)");
         return rc;
     }

@@ -985,6 +985,14 @@ int sr_route_eval(const sr_ctx *ctx, const sr_message *msg, const sr_sentiment *
                   const sr_profile *profile, int turned_worse, sr_route_result *out,
                   sr_error *err);
 
+/*
+ * sr_route_addr_ok - 1 when addr is a recipient a rule may add (add_recipient):
+ * local@domain of printable ASCII, at most 254 bytes, without blanks,
+ * brackets, quotes, backslashes, commas, semicolons or colons; what an
+ * adapter may hand its MTA as is (the configuration refuses anything else).
+ */
+int sr_route_addr_ok(const char *addr);
+
 /* ------------------------------------------------------------------------
  * Saved views (config "views")
  * ------------------------------------------------------------------------ */

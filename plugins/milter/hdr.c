@@ -86,18 +86,8 @@ char *srm_format_sentiment(const sr_sentiment *s, char *dst, size_t size)
     return dst;
 }
 
-/* srm_safe_addr - see srm.h */
+/* srm_safe_addr - see srm.h: the rule the configuration checked */
 int srm_safe_addr(const char *addr)
 {
-    const char *at = strrchr(addr, '@');
-    size_t n = strlen(addr);
-
-    if (at == NULL || at == addr || at[1] == '\0' || n > 254)
-        return 0;
-    for (const char *p = addr; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c <= 0x20 || c >= 0x7F || strchr("<>()[]\\,;:\"", c) != NULL)
-            return 0;
-    }
-    return 1;
+    return sr_route_addr_ok(addr);
 }
