@@ -21,15 +21,7 @@ import xmpptest as xt  # noqa: E402
 
 tap = xt.Tap(6)
 D = xt.tmpdir()
-P = xt.Prosody(D)
-P.start()
-sec = xt.secret_file(os.path.join(D, "secret"), P.secret)
-b = xt.Bridge(D, """
-xmpp = {{ domain = "{dom}"; port = {port}; secret_file = "{sec}";
-  ask_on_first_line = true; reconnect_min = 0.2; reconnect_max = 1; }};
-""".format(dom=P.domain, port=P.comp, sec=sec))
-b.start()
-HELP = "help@" + P.domain
+P, b, HELP = xt.prosody_bridge(D)
 # 600 KB of words, lines, some of them XML-hostile, and an end marker
 BIG = "".join("line %d: <tag> & \"quotes\" und Grüße, ünïcødé ✓\n" % i for i in range(12000))
 BIG += "THE END"

@@ -258,6 +258,20 @@ class Bridge:
 CHATSTATES = "http://jabber.org/protocol/chatstates"
 
 
+def prosody_bridge(d):
+    """a real Prosody and the bridge as its component, which asks visitors
+    on their first line and reconnects fast; (prosody, bridge, support JID)"""
+    p = Prosody(d)
+    p.start()
+    sec = secret_file(os.path.join(d, "secret"), p.secret)
+    b = Bridge(d, """
+xmpp = {{ domain = "{dom}"; port = {port}; secret_file = "{sec}";
+  ask_on_first_line = true; reconnect_min = 0.2; reconnect_max = 1; }};
+""".format(dom=p.domain, port=p.comp, sec=sec))
+    b.start()
+    return p, b, "help@" + p.domain
+
+
 class Client(slixmpp.ClientXMPP):
     """an XMPP user (visitor, agent, bot) whose incoming messages queue up;
     standalone chat states (XEP-0085, no body), which slixmpp's "message"
