@@ -246,23 +246,33 @@ static int round_survives(const char *dir, int cpu)
     return ok;
 }
 
-static void test_writer_survives_a_killed_waiter(void **state)
+/* round_setup - a new store for the children of the rounds, and the CPU
+ * they share (the last this process may run on) */
+static char *round_setup(int *cpu)
 {
     char *dir = st_tmpdir();
     sr_ctx *ctx = st_ctx(NULL);
     sr_error err;
     sr_store *st = sr_store_open(ctx, dir, 0, &err);
     cpu_set_t set;
-    int cpu = 0, lost = 0;
 
-    (void)state;
     assert_non_null(st);   /* created here, used by the children */
     sr_store_close(st);
     sr_ctx_free(ctx);
+    *cpu = 0;
     if (sched_getaffinity(0, sizeof(set), &set) == 0)
         for (int i = 0; i < CPU_SETSIZE; i++)
             if (CPU_ISSET(i, &set))
-                cpu = i;
+                *cpu = i;
+    return dir;
+}
+
+static void test_writer_survives_a_killed_waiter(void **state)
+{
+    int cpu, lost = 0;
+    char *dir = round_setup(&cpu);
+
+    (void)state;
     for (int i = 0; i < 6; i++)   /* W sometimes runs before the kill: repeat */
         if (!round_survives(dir, cpu)) {
             print_message("# round %d: the writer behind a killed waiter never ran\n", i);
@@ -426,21 +436,10 @@ out:
 
 static void test_reader_survives_a_killed_waiter(void **state)
 {
-    char *dir = st_tmpdir();
-    sr_ctx *ctx = st_ctx(NULL);
-    sr_error err;
-    sr_store *st = sr_store_open(ctx, dir, 0, &err);
-    cpu_set_t set;
-    int cpu = 0, lost = 0, r;
+    int cpu, lost = 0, r;
+    char *dir = round_setup(&cpu);
 
     (void)state;
-    assert_non_null(st);
-    sr_store_close(st);
-    sr_ctx_free(ctx);
-    if (sched_getaffinity(0, sizeof(set), &set) == 0)
-        for (int i = 0; i < CPU_SETSIZE; i++)
-            if (CPU_ISSET(i, &set))
-                cpu = i;
     for (int i = 0; i < 6; i++) {
         if ((r = reader_round_survives(dir, cpu)) < 0) {
             st_rmdir(dir);
