@@ -4,6 +4,7 @@
 #include "build-config.h"
 
 #include "internal.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,9 +60,7 @@ size_t srp_strlcpy(char *dst, const char *src, size_t size)
     size_t n = strlen(src);
 
     if (size > 0) {
-        size_t c = n < size - 1 ? n : size - 1;
-        for (int k = 0; k < 3 && c > 0 && c < n && ((unsigned char)src[c] & 0xc0) == 0x80; k++)
-            c--;
+        size_t c = n < size - 1 ? n : srp_cut_utf8(src, size - 1);
         memcpy(dst, src, c);
         dst[c] = '\0';
     }
