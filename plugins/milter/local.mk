@@ -87,3 +87,11 @@ tests_bench_drive_milter_SOURCES = tests/bench/drive_milter.c
 tests_bench_drive_milter_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS) -I$(top_srcdir)/plugins/milter
 tests_bench_drive_milter_LDADD = plugins/milter/libsrm.la core/libsentiroute.la $(LMDB_LIBS) -lpthread
 CLEANFILES += tests/bench/drive_milter
+
+# an LD_PRELOAD shim: the milter's own calloc fails while a file exists, as
+# out of memory (tests/milter/test_miltertest.sh, on_error at connect and
+# MAIL FROM)
+check_LTLIBRARIES += tests/milter/libfailalloc.la
+tests_milter_libfailalloc_la_SOURCES = tests/milter/failalloc.c
+tests_milter_libfailalloc_la_CFLAGS = $(AM_CFLAGS)
+tests_milter_libfailalloc_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere

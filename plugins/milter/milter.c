@@ -294,6 +294,30 @@ static int remove_spoofs(SMFICTX *ctx, struct msgctx *m)
  * Callbacks
  * ------------------------------------------------------------------------ */
 
+/* oom_verdict - no memory for the connection's or the message's context:
+ * nothing can be examined, so the failure policy decides as for any
+ * internal error (eom's on_error): tempfail (at connect, the whole
+ * session) or accept unexamined; cc may be NULL */
+static sfsistat oom_verdict(SMFICTX *ctx, struct connctx *cc, const char *where)
+{
+    srm_conf *c = cc != NULL ? srm_conf_ref(cc->conf) : conf_current();
+    const char *qid = smfi_getsymval(ctx, "i");
+    sfsistat r = SMFIS_ACCEPT;
+
+    qid = qid ? qid : "NOQUEUE";
+    if (c != NULL && c->on_error == SRM_ON_ERROR_TEMPFAIL) {
+        sr_log(c->ctx, SR_LOG_ERR, "%s: out of memory at %s; tempfail", qid, where);
+        /* a reply text needs memory too; without it the MTA says 4xx itself */
+        if (strcmp(where, "connect") != 0)
+            smfi_setreply(ctx, "451", "4.3.0", "sentiroute: temporary failure, try again later");
+        r = SMFIS_TEMPFAIL;
+    } else if (c != NULL) {
+        sr_log(c->ctx, SR_LOG_ERR, "%s: out of memory at %s; accepted unexamined", qid, where);
+    }
+    srm_conf_unref(c);
+    return r;
+}
+
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long f2, unsigned long f3, unsigned long *pf0,
                                unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
@@ -341,10 +365,10 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
     struct connctx *cc = conn_get(ctx);
     (void)addr;
 
-    if (cc == NULL) {   /* an MTA without option negotiation */
+    if (cc == NULL) {   /* an MTA without option negotiation, or no memory then */
         cc = calloc(1, sizeof(*cc));
         if (cc == NULL)
-            return SMFIS_ACCEPT;   /* nothing to filter with: fail open */
+            return oom_verdict(ctx, NULL, "connect");   /* nothing to filter with */
         cc->conf = conf_current();
         atomic_fetch_add(&active_conns, 1);
         smfi_setpriv(ctx, cc);
@@ -359,7 +383,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     struct msgctx *m;
 
     if (cc == NULL)
-        return SMFIS_ACCEPT;
+        return oom_verdict(ctx, NULL, "MAIL FROM");
     msg_free(cc->msg);   /* a new message on a reused connection */
     cc->msg = NULL;
     /* each message takes the snapshot running at its MAIL FROM: Postfix
@@ -377,7 +401,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     }
     m = msg_get(cc);
     if (m == NULL)
-        return SMFIS_ACCEPT;
+        return oom_verdict(ctx, cc, "MAIL FROM");
     m->counted = 1;
     atomic_fetch_add(&msgs_in_flight, 1);
     /* the envelope sender as given, brackets and blanks removed: the
@@ -397,8 +421,12 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
+    /* no memory for a message that skipped MAIL FROM (miltertest,
+     * Sendmail): a support recipient must not pass unexamined */
     if (m == NULL)
-        return SMFIS_CONTINUE;
+        return cc && argv && argv[0] && srm_is_support(cc->conf, argv[0])
+                   ? oom_verdict(ctx, cc, "RCPT TO")
+                   : SMFIS_CONTINUE;
     m->nrcpts++;
     if (!m->support && argv && argv[0] && srm_is_support(cc->conf, argv[0]))
         m->support = 1;
