@@ -655,7 +655,11 @@ static sfsistat eom_message(SMFICTX *ctx)
         sr_log(cc->conf->ctx, SR_LOG_WARNING, "%s: the MTA refused a header change", qid);
     sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: %s queue=%s ticket=%s%s notes=%s", qid, val,
            t.queue[0] ? srm_token(tok, sizeof(tok), t.queue) : "-", tid,
-           t.created ? " (new)" : t.reopened ? " (reopened)" : "", notes);
+           t.created     ? " (new)"
+           : t.reopened  ? " (reopened)"
+           : t.duplicate ? " (stored already)"
+                         : "",
+           notes);
     return SMFIS_CONTINUE;
 }
 

@@ -111,6 +111,7 @@ typedef struct srm_ticket {
     int stored;              /* appended to a ticket */
     unsigned long long id;   /* the ticket */
     int created, reopened;
+    int duplicate;           /* this mail was stored already (a redelivery) */
     char queue[64];          /* routing result, "" none */
     char add_recipient[256]; /* rule action, "" none */
     sr_sentiment sentiment;  /* as the store scored it (when stored) */

@@ -114,6 +114,7 @@ int srm_ticket_append(const srm_conf *c, sr_message *m, const srm_mail *mail,
     out->id = (unsigned long long)r.ticket_id;
     out->created = r.created;
     out->reopened = r.reopened;
+    out->duplicate = r.duplicate;
     out->sentiment = r.sentiment;
     snprintf(out->queue, sizeof(out->queue), "%s", r.queue);
     snprintf(out->add_recipient, sizeof(out->add_recipient), "%s", r.add_recipient);
