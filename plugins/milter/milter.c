@@ -404,14 +404,22 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
         return oom_verdict(ctx, cc, "MAIL FROM");
     m->counted = 1;
     atomic_fetch_add(&msgs_in_flight, 1);
-    /* the envelope sender as given, brackets and blanks removed: the
-     * requester when the message has no From */
+    /* the envelope sender as given, only the brackets and blanks around
+     * it removed: the requester when the message has no From.  Nothing
+     * inside is dropped: <"john doe"@example.com> is not johndoe@, another
+     * customer (eom refuses such a requester); one too long is not cut */
     if (argv && argv[0]) {
-        size_t o = 0;
-        for (const char *p = argv[0]; *p && o + 1 < sizeof(m->from); p++)
-            if (*p != '<' && *p != '>' && (unsigned char)*p > ' ')
-                m->from[o++] = *p;
-        m->from[o] = '\0';
+        const char *p = argv[0];
+        size_t n;
+        while (*p == '<' || *p == ' ' || *p == '\t')
+            p++;
+        n = strlen(p);
+        while (n > 0 && (p[n - 1] == '>' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n < sizeof(m->from)) {
+            memcpy(m->from, p, n);
+            m->from[n] = '\0';
+        }
     }
     return SMFIS_CONTINUE;
 }
@@ -574,6 +582,37 @@ static void notes_text(unsigned notes, int truncated, char *buf, size_t size)
         snprintf(buf, size, "-");
 }
 
+/* requester - the address a ticket is keyed and answered by: the From
+ * address, else the envelope sender.  One with a blank or a control byte
+ * inside (a quoted local part, "john doe"@example.com) is refused with a
+ * log line: the store's sender key ends at the first blank ("john"), which
+ * other customers share, and an answer could not be sent to it.  "" when
+ * neither will do: the message is scored without a ticket. */
+static const char *requester(const struct connctx *cc, const char *qid, const char *from,
+                             const char *envfrom)
+{
+    const char *cand[2] = {from, envfrom}, *what[2] = {"From address", "envelope sender"};
+
+    for (int i = 0; i < 2; i++) {
+        const unsigned char *p = (const unsigned char *)cand[i];
+        char shown[81];
+        size_t o = 0;
+        if (p == NULL || *p == '\0')
+            continue;
+        while (*p > ' ' && *p != 0x7f)
+            p++;
+        if (*p == '\0')
+            return cand[i];
+        for (p = (const unsigned char *)cand[i]; *p && o + 1 < sizeof(shown); p++)
+            shown[o++] = *p >= ' ' && *p < 0x7f ? (char)*p : '?';
+        shown[o] = '\0';
+        sr_log(cc->conf->ctx, SR_LOG_WARNING,
+               "%s: %s \"%s\" has a blank or control character: not used as requester", qid,
+               what[i], shown);
+    }
+    return "";
+}
+
 static sfsistat eom_message(SMFICTX *ctx)
 {
     struct connctx *cc = conn_get(ctx);
@@ -597,8 +636,7 @@ static sfsistat eom_message(SMFICTX *ctx)
     msg = sr_message_new(SR_CHANNEL_EMAIL, &err);
     rc = msg ? sr_message_set_text(msg, mail.text, mail.len, 0, &err) : SR_ENOMEM;
     if (rc == SR_OK)
-        rc = sr_message_set_sender(msg, mail.from_addr && *mail.from_addr ? mail.from_addr
-                                                                            : m->from, &err);
+        rc = sr_message_set_sender(msg, requester(cc, qid, mail.from_addr, m->from), &err);
     if (rc != SR_OK) {
         sr_message_free(msg);
         srm_mail_clear(&mail);

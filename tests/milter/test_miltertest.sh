@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/milter/lib.sh"
 
 scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua spoofmany.lua bigbody.lua"
-tap_plan $((14 + 2 * HAVE_TICKETS))
+tap_plan $((14 + 3 * HAVE_TICKETS))
 
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
@@ -23,6 +23,19 @@ for s in $scripts; do
         tap_fail "miltertest $s" "$(cat "$WORK/mt.out")" "$(tail -20 "$WORK/milter.log")"
     fi
 done
+
+# a requester with a blank in a quoted local part: scored, no ticket, a
+# log line (the store's key would end at the blank)
+if [ "$HAVE_TICKETS" = 1 ]; then
+    if mt quoted.lua "$port" && grep -q '^PASS' "$WORK/mt.out" &&
+        grep -q 'QUOTE2: envelope sender ""john doe"@example.test" has a blank.*not used as requester' "$WORK/milter.log" &&
+        grep -q 'QUOTE3: From address ""john smith"@example.net" has a blank.*not used as requester' "$WORK/milter.log"; then
+        tap_pass "quoted local part with a blank: scored, no ticket, logged"
+        sed 's/^/# /' "$WORK/mt.out"
+    else
+        tap_fail "quoted local part with a blank: scored, no ticket, logged" "$(cat "$WORK/mt.out")" "$(grep QUOTE "$WORK/milter.log" | tail -6)"
+    fi
+fi
 
 # three connections at once, each scoring: the threads share nothing
 par=""
