@@ -406,6 +406,27 @@ static int worse(const sr_config *cfg, const sr_ticket *t, const sr_sentiment *s
     return s->label == SR_LABEL_URGENT && t->label != SR_LABEL_URGENT;
 }
 
+/* stored_copy - the seq of this very message in ticket tid when the
+ * sender's mail with its Message-ID is there already (a redelivery: the
+ * sender's retry after a lost 250 or a 4xx, one SMTP transaction per
+ * support address), else 0.  The transcript is read only when the id is
+ * in the index, so other mail pays one lookup. */
+static uint32_t stored_copy(sr_store *st, MDB_txn *txn, const sr_message *m, const char *sender,
+                            uint64_t tid)
+{
+    const char *mid = sr_message_message_id(m);
+    char key[512], clean[256];
+    uint64_t t;
+
+    if (sr_message_channel(m) != SR_CHANNEL_EMAIL || *mid == '\0')
+        return 0;
+    msgid_key(mid, strlen(mid), key, sizeof(key));
+    if (!conv_get(st, txn, key, &t))
+        return 0;
+    srp_msgid_clean(mid, strlen(mid), clean, sizeof(clean));
+    return srp_msg_find_in(st, txn, tid, clean, sender);
+}
+
 static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 {
     ingest_job *j = arg;
@@ -418,6 +439,7 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     srp_route_in rin;
     sr_stored_message sm;
     uint64_t tid = find_thread(st, txn, m, j->sender), job = 0;
+    uint32_t dup;
     int have_prof, created = 0, reopened = 0, rc;
     int had_inbound;
 
@@ -486,6 +508,22 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     }
     if (t.status == SR_STATUS_CLOSED || t.status == SR_STATUS_PENDING)
         t.status = SR_STATUS_OPEN;
+    if (!created && (dup = stored_copy(st, txn, m, j->sender, t.id)) != 0) {
+        /* stored already: the ticket, its transcript and the outbox stay
+         * as they are; the copy still gets the ticket's headers and its
+         * route (add_recipient) */
+        out->ticket_id = t.id;
+        out->msg_seq = dup;
+        out->sentiment = *j->s;
+        srp_strlcpy(out->queue, t.queue, sizeof(out->queue));
+        out->priority = t.priority;
+        srp_strlcpy(out->tags, t.tags, sizeof(out->tags));
+        srp_strlcpy(out->assignee_group, t.assignee_group, sizeof(out->assignee_group));
+        srp_strlcpy(out->rule, rr.rule, sizeof(out->rule));
+        srp_strlcpy(out->add_recipient, rr.add_recipient, sizeof(out->add_recipient));
+        out->duplicate = 1;
+        return SR_OK;
+    }
     t.updated = j->at;
     t.nmessages++;
 
@@ -611,7 +649,8 @@ static int ingest_opts(sr_store *st, const sr_message *msg, unsigned opts,
     if (rc == SR_OK)
         sr_log(st->ctx, SR_LOG_INFO,
                "T%llu: %s score=%.1f label=%s lang=%s queue=%s priority=%s%s%s%s",
-               (unsigned long long)out->ticket_id, out->created ? "new" : "update",
+               (unsigned long long)out->ticket_id,
+               out->created ? "new" : out->duplicate ? "duplicate (stored already)" : "update",
                (double)s.score, sr_label_name(s.label), s.lang, out->queue,
                sr_priority_name(out->priority), out->handoff ? " handoff" : "",
                out->turned_worse ? " turned_worse" : "", out->reopened ? " reopened" : "");

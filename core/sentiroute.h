@@ -651,6 +651,9 @@ typedef struct sr_ingest_result {
                                 * show the customer, else "" */
     int handoff_wanted;        /* the route or the customer asks for a human
                                 * (set with or without SR_INGEST_ASK_FIRST) */
+    int duplicate;             /* email: this sender's message with this
+                                * Message-ID was stored already (a redelivery):
+                                * nothing written, msg_seq is the stored copy */
 } sr_ingest_result;
 
 /*

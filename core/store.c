@@ -1187,6 +1187,42 @@ int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_me
     return put_record(txn, st->msgs, k, 12, &w, "message", err);
 }
 
+/* srp_msg_find_in - see store.h: a walk through the ticket's messages,
+ * only asked when the Message-ID is in the index already */
+uint32_t srp_msg_find_in(sr_store *st, MDB_txn *txn, uint64_t ticket, const char *mid,
+                         const char *author)
+{
+    unsigned char k[12];
+    MDB_cursor *cur;
+    MDB_val key, val;
+    uint32_t found = 0;
+    int rc;
+
+    if (*mid == '\0' || mdb_cursor_open(txn, st->msgs, &cur) != 0)
+        return 0;
+    srp_msg_key(k, ticket, 0);
+    key.mv_data = k;
+    key.mv_size = 12;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0 && found == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        json_t *j;
+        const char *m, *a;
+        if (key.mv_size != 12 || srp_key_u64(key.mv_data) != ticket)
+            break;
+        j = json_loadb(val.mv_data, val.mv_size, 0, NULL);
+        if (j == NULL)
+            continue;
+        m = json_string_value(json_object_get(j, "mid"));
+        a = json_string_value(json_object_get(j, "author"));
+        if (jint(j, "dir") == SR_DIR_IN && m != NULL && a != NULL && strcmp(m, mid) == 0 &&
+            strcmp(a, author) == 0)
+            found = (uint32_t)jint(j, "seq");
+        json_decref(j);
+    }
+    mdb_cursor_close(cur);
+    return found;
+}
+
 /* srp_transcript_read - messages 1..upto (0: all) of a ticket */
 int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t upto,
                         sr_stored_message **out, size_t *n, sr_error *err)

@@ -294,6 +294,30 @@ static int remove_spoofs(SMFICTX *ctx, struct msgctx *m)
  * Callbacks
  * ------------------------------------------------------------------------ */
 
+/* oom_verdict - no memory for the connection's or the message's context:
+ * nothing can be examined, so the failure policy decides as for any
+ * internal error (eom's on_error): tempfail (at connect, the whole
+ * session) or accept unexamined; cc may be NULL */
+static sfsistat oom_verdict(SMFICTX *ctx, struct connctx *cc, const char *where)
+{
+    srm_conf *c = cc != NULL ? srm_conf_ref(cc->conf) : conf_current();
+    const char *qid = smfi_getsymval(ctx, "i");
+    sfsistat r = SMFIS_ACCEPT;
+
+    qid = qid ? qid : "NOQUEUE";
+    if (c != NULL && c->on_error == SRM_ON_ERROR_TEMPFAIL) {
+        sr_log(c->ctx, SR_LOG_ERR, "%s: out of memory at %s; tempfail", qid, where);
+        /* a reply text needs memory too; without it the MTA says 4xx itself */
+        if (strcmp(where, "connect") != 0)
+            smfi_setreply(ctx, "451", "4.3.0", "sentiroute: temporary failure, try again later");
+        r = SMFIS_TEMPFAIL;
+    } else if (c != NULL) {
+        sr_log(c->ctx, SR_LOG_ERR, "%s: out of memory at %s; accepted unexamined", qid, where);
+    }
+    srm_conf_unref(c);
+    return r;
+}
+
 static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long f2, unsigned long f3, unsigned long *pf0,
                                unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
@@ -341,10 +365,10 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
     struct connctx *cc = conn_get(ctx);
     (void)addr;
 
-    if (cc == NULL) {   /* an MTA without option negotiation */
+    if (cc == NULL) {   /* an MTA without option negotiation, or no memory then */
         cc = calloc(1, sizeof(*cc));
         if (cc == NULL)
-            return SMFIS_ACCEPT;   /* nothing to filter with: fail open */
+            return oom_verdict(ctx, NULL, "connect");   /* nothing to filter with */
         cc->conf = conf_current();
         atomic_fetch_add(&active_conns, 1);
         smfi_setpriv(ctx, cc);
@@ -359,7 +383,7 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     struct msgctx *m;
 
     if (cc == NULL)
-        return SMFIS_ACCEPT;
+        return oom_verdict(ctx, NULL, "MAIL FROM");
     msg_free(cc->msg);   /* a new message on a reused connection */
     cc->msg = NULL;
     /* each message takes the snapshot running at its MAIL FROM: Postfix
@@ -377,17 +401,25 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
     }
     m = msg_get(cc);
     if (m == NULL)
-        return SMFIS_ACCEPT;
+        return oom_verdict(ctx, cc, "MAIL FROM");
     m->counted = 1;
     atomic_fetch_add(&msgs_in_flight, 1);
-    /* the envelope sender as given, brackets and blanks removed: the
-     * requester when the message has no From */
+    /* the envelope sender as given, only the brackets and blanks around
+     * it removed: the requester when the message has no From.  Nothing
+     * inside is dropped: <"john doe"@example.com> is not johndoe@, another
+     * customer (eom refuses such a requester); one too long is not cut */
     if (argv && argv[0]) {
-        size_t o = 0;
-        for (const char *p = argv[0]; *p && o + 1 < sizeof(m->from); p++)
-            if (*p != '<' && *p != '>' && (unsigned char)*p > ' ')
-                m->from[o++] = *p;
-        m->from[o] = '\0';
+        const char *p = argv[0];
+        size_t n;
+        while (*p == '<' || *p == ' ' || *p == '\t')
+            p++;
+        n = strlen(p);
+        while (n > 0 && (p[n - 1] == '>' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n < sizeof(m->from)) {
+            memcpy(m->from, p, n);
+            m->from[n] = '\0';
+        }
     }
     return SMFIS_CONTINUE;
 }
@@ -397,8 +429,12 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
     struct connctx *cc = conn_get(ctx);
     struct msgctx *m = cc ? msg_get(cc) : NULL;
 
+    /* no memory for a message that skipped MAIL FROM (miltertest,
+     * Sendmail): a support recipient must not pass unexamined */
     if (m == NULL)
-        return SMFIS_CONTINUE;
+        return cc && argv && argv[0] && srm_is_support(cc->conf, argv[0])
+                   ? oom_verdict(ctx, cc, "RCPT TO")
+                   : SMFIS_CONTINUE;
     m->nrcpts++;
     if (!m->support && argv && argv[0] && srm_is_support(cc->conf, argv[0]))
         m->support = 1;
@@ -546,6 +582,37 @@ static void notes_text(unsigned notes, int truncated, char *buf, size_t size)
         snprintf(buf, size, "-");
 }
 
+/* requester - the address a ticket is keyed and answered by: the From
+ * address, else the envelope sender.  One with a blank or a control byte
+ * inside (a quoted local part, "john doe"@example.com) is refused with a
+ * log line: the store's sender key ends at the first blank ("john"), which
+ * other customers share, and an answer could not be sent to it.  "" when
+ * neither will do: the message is scored without a ticket. */
+static const char *requester(const struct connctx *cc, const char *qid, const char *from,
+                             const char *envfrom)
+{
+    const char *cand[2] = {from, envfrom}, *what[2] = {"From address", "envelope sender"};
+
+    for (int i = 0; i < 2; i++) {
+        const unsigned char *p = (const unsigned char *)cand[i];
+        char shown[81];
+        size_t o = 0;
+        if (p == NULL || *p == '\0')
+            continue;
+        while (*p > ' ' && *p != 0x7f)
+            p++;
+        if (*p == '\0')
+            return cand[i];
+        for (p = (const unsigned char *)cand[i]; *p && o + 1 < sizeof(shown); p++)
+            shown[o++] = *p >= ' ' && *p < 0x7f ? (char)*p : '?';
+        shown[o] = '\0';
+        sr_log(cc->conf->ctx, SR_LOG_WARNING,
+               "%s: %s \"%s\" has a blank or control character: not used as requester", qid,
+               what[i], shown);
+    }
+    return "";
+}
+
 static sfsistat eom_message(SMFICTX *ctx)
 {
     struct connctx *cc = conn_get(ctx);
@@ -569,8 +636,7 @@ static sfsistat eom_message(SMFICTX *ctx)
     msg = sr_message_new(SR_CHANNEL_EMAIL, &err);
     rc = msg ? sr_message_set_text(msg, mail.text, mail.len, 0, &err) : SR_ENOMEM;
     if (rc == SR_OK)
-        rc = sr_message_set_sender(msg, mail.from_addr && *mail.from_addr ? mail.from_addr
-                                                                            : m->from, &err);
+        rc = sr_message_set_sender(msg, requester(cc, qid, mail.from_addr, m->from), &err);
     if (rc != SR_OK) {
         sr_message_free(msg);
         srm_mail_clear(&mail);
@@ -627,7 +693,11 @@ static sfsistat eom_message(SMFICTX *ctx)
         sr_log(cc->conf->ctx, SR_LOG_WARNING, "%s: the MTA refused a header change", qid);
     sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: %s queue=%s ticket=%s%s notes=%s", qid, val,
            t.queue[0] ? srm_token(tok, sizeof(tok), t.queue) : "-", tid,
-           t.created ? " (new)" : t.reopened ? " (reopened)" : "", notes);
+           t.created     ? " (new)"
+           : t.reopened  ? " (reopened)"
+           : t.duplicate ? " (stored already)"
+                         : "",
+           notes);
     return SMFIS_CONTINUE;
 }
 

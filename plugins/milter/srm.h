@@ -111,6 +111,7 @@ typedef struct srm_ticket {
     int stored;              /* appended to a ticket */
     unsigned long long id;   /* the ticket */
     int created, reopened;
+    int duplicate;           /* this mail was stored already (a redelivery) */
     char queue[64];          /* routing result, "" none */
     char add_recipient[256]; /* rule action, "" none */
     sr_sentiment sentiment;  /* as the store scored it (when stored) */
@@ -122,6 +123,8 @@ typedef struct srm_ticket {
  * and the privilege drop.  Returns 0, or -1 with err filled.
  */
 int srm_tickets_open(const srm_conf *c, sr_error *err);
+/* srm_tickets_available - 1 when this process opened the store, also
+ * after srm_tickets_close() (appends then fail: the filter is stopping). */
 int srm_tickets_available(void);
 /* srm_tickets_built - 1 when this build has the store (sentiroute-milter -V
  * then says "+tickets"). */
@@ -143,7 +146,9 @@ int srm_ticket_append(const srm_conf *c, sr_message *msg, const srm_mail *mail,
  */
 int srm_tickets_reload(const srm_conf *c, sr_error *err);
 
-/* srm_tickets_close - stop the worker, close the store. */
+/* srm_tickets_close - stop the worker, close the store: waits for the
+ * appends in progress (other threads); later ones return SR_ESTORE with
+ * err saying so.  Thread-safe. */
 void srm_tickets_close(void);
 
 #endif

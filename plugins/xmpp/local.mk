@@ -108,7 +108,7 @@ SANITIZER_TESTS += tests/fuzz/replay_xmpp
 
 # an LD_PRELOAD shim: libstrophe fails to serialize a chosen message, as
 # out of memory (tests/xmpp/test_send_fail.py)
-check_LTLIBRARIES = tests/xmpp/libfailsend.la
+check_LTLIBRARIES += tests/xmpp/libfailsend.la
 tests_xmpp_libfailsend_la_SOURCES = tests/xmpp/failsend.c
 tests_xmpp_libfailsend_la_CFLAGS = $(AM_CFLAGS) $(STROPHE_CFLAGS)
 tests_xmpp_libfailsend_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere

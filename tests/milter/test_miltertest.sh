@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/milter/lib.sh"
 
 scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua spoofmany.lua bigbody.lua"
-tap_plan $((10 + 2 * HAVE_TICKETS))
+tap_plan $((14 + 3 * HAVE_TICKETS))
 
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
@@ -24,6 +24,19 @@ for s in $scripts; do
     fi
 done
 
+# a requester with a blank in a quoted local part: scored, no ticket, a
+# log line (the store's key would end at the blank)
+if [ "$HAVE_TICKETS" = 1 ]; then
+    if mt quoted.lua "$port" && grep -q '^PASS' "$WORK/mt.out" &&
+        grep -q 'QUOTE2: envelope sender ""john doe"@example.test" has a blank.*not used as requester' "$WORK/milter.log" &&
+        grep -q 'QUOTE3: From address ""john smith"@example.net" has a blank.*not used as requester' "$WORK/milter.log"; then
+        tap_pass "quoted local part with a blank: scored, no ticket, logged"
+        sed 's/^/# /' "$WORK/mt.out"
+    else
+        tap_fail "quoted local part with a blank: scored, no ticket, logged" "$(cat "$WORK/mt.out")" "$(grep QUOTE "$WORK/milter.log" | tail -6)"
+    fi
+fi
+
 # three connections at once, each scoring: the threads share nothing
 par=""
 for i in 1 2 3; do
@@ -37,6 +50,30 @@ tap_is "three concurrent connections" "$ok" 1
 tap_ok "the filter is still alive" kill -0 "$(filter_pid "$MILTER_PID")"
 if stop_pid "$MILTER_PID" 20; then tap_pass "SIGTERM stops it"
 else tap_fail "SIGTERM stops it" "$(tail -5 "$WORK/milter.log")"; fi
+
+# the failure policy when the filter's own contexts cannot be allocated
+# (tests/milter/libfailalloc.so: its calloc fails while $WORK/oom exists,
+# for the connection context from 1 byte, for the message's from 200)
+SHIM="$top_builddir/tests/milter/.libs/libfailalloc.so"
+for policy in tempfail accept; do
+    p=$(free_port)
+    write_conf "$WORK/oom-$policy.conf" "$p" "on_error = \"$policy\";"
+    LD_PRELOAD="$SHIM" SRM_FAILALLOC="$WORK/oom" start_milter "$WORK/oom-$policy.conf" "$WORK/oom-$policy.log"
+    wait_port "$p" 20
+    for stage in connect mail; do
+        if [ "$stage" = connect ]; then min=1; at=connect; else min=200; at="MAIL FROM"; fi
+        [ "$policy" = tempfail ] && said=tempfail || said="accepted unexamined"
+        echo "$min" > "$WORK/oom"
+        mt oom.lua "$p" -D want="$policy" -D stage="$stage"
+        rm -f "$WORK/oom"
+        if grep -q '^PASS' "$WORK/mt.out" && grep -q "out of memory at $at; $said" "$WORK/oom-$policy.log"; then
+            tap_pass "no memory at $stage, on_error = $policy"
+        else
+            tap_fail "no memory at $stage, on_error = $policy" "$(cat "$WORK/mt.out")" "$(grep -i 'memory\|error' "$WORK/oom-$policy.log" | tail -3)"
+        fi
+    done
+    stop_pid "$MILTER_PID" 20
+done
 
 # the failure policy, with a store that fills up (1 MiB map)
 if [ "$HAVE_TICKETS" = 1 ]; then

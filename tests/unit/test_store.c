@@ -204,6 +204,43 @@ static void test_known_message_id_keeps_its_ticket(void **state)
     st_fx_free(f);
 }
 
+/* the same mail delivered again (the sender's retry after a lost 250 or
+ * a 4xx, Postfix's redelivery, one transaction per support address) is
+ * stored once: its ticket keeps one copy in the transcript and counts it
+ * once; the same Message-ID from another sender is a message of its own */
+static void test_redelivered_message_is_stored_once(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    sr_ingest_result a, dup, other;
+    sr_stored_message *tr;
+    sr_ticket t;
+    sr_error err;
+    size_t n;
+
+    (void)state;
+    a = st_ingest(f->st, email("jane@example.com", "Order 17 is late", "<1@jane>", NULL, NULL));
+    dup = st_ingest(f->st, email("Jane@Example.com", "Order 17 is late", " <1@jane> ", NULL, NULL));
+    assert_int_equal(dup.ticket_id, a.ticket_id);
+    assert_false(dup.created);
+    assert_int_equal(sr_ticket_transcript(f->st, a.ticket_id, &tr, &n, &err), SR_OK);
+    sr_transcript_free(tr, n);
+    if (n != 1)
+        fail_msg("transcript: got %zu messages, want 1", n);
+    assert_int_equal(sr_ticket_get(f->st, a.ticket_id, &t, &err), SR_OK);
+    assert_int_equal(t.nmessages, 1);
+    assert_true(dup.duplicate);
+    assert_false(a.duplicate);
+    assert_int_equal(dup.msg_seq, a.msg_seq);
+    assert_string_equal(dup.queue, a.queue);
+    /* another sender with that Message-ID is appended (no reply headers:
+     * it threads by the id), not taken for a copy */
+    other = st_ingest(f->st, email("mallory@evil.test", "Order 17 is late", "<1@jane>", NULL, NULL));
+    assert_false(other.duplicate);
+    assert_int_equal(sr_ticket_get(f->st, a.ticket_id, &t, &err), SR_OK);
+    assert_int_equal(t.nmessages, 2);
+    st_fx_free(f);
+}
+
 static void test_chat_threads_by_bare_jid_sms_by_e164(void **state)
 {
     st_fx *f = st_fx_new("conversation = { default_country = \"49\"; };");
@@ -693,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_durable_store_keeps_written_room),
         cmocka_unit_test(test_email_threads_by_reply_headers),
         cmocka_unit_test(test_known_message_id_keeps_its_ticket),
+        cmocka_unit_test(test_redelivered_message_is_stored_once),
         cmocka_unit_test(test_chat_threads_by_bare_jid_sms_by_e164),
         cmocka_unit_test(test_e164_normalizer),
         cmocka_unit_test(test_sentiment_follows_latest_and_flags_sharp_turn),
