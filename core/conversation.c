@@ -208,11 +208,17 @@ static uint64_t find_thread(sr_store *st, MDB_txn *txn, const sr_message *msg,
             end = p;
         }
         /* its own Message-ID known: a second delivery of a stored message
-         * (a sender's retry, one transaction per support address) */
+         * (a sender's retry, one transaction per support address), when
+         * that ticket holds this sender's message with that id; another
+         * sender's mail that copies the id is no reply to anything and
+         * must not land in that customer's ticket */
         if (*mid) {
+            char clean[256];
             msgid_key(mid, strlen(mid), key, sizeof(key));
-            if (conv_get(st, txn, key, &t))
-                return t;
+            if (!conv_get(st, txn, key, &t))
+                return 0;
+            srp_msgid_clean(mid, strlen(mid), clean, sizeof(clean));
+            return srp_msg_find_in(st, txn, t, clean, sender) != 0 ? t : 0;
         }
         return 0;
     }

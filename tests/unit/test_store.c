@@ -207,7 +207,8 @@ static void test_known_message_id_keeps_its_ticket(void **state)
 /* the same mail delivered again (the sender's retry after a lost 250 or
  * a 4xx, Postfix's redelivery, one transaction per support address) is
  * stored once: its ticket keeps one copy in the transcript and counts it
- * once; the same Message-ID from another sender is a message of its own */
+ * once; the same Message-ID from another sender is a message of its own,
+ * in a ticket of its own */
 static void test_redelivered_message_is_stored_once(void **state)
 {
     st_fx *f = st_fx_new(NULL);
@@ -232,12 +233,17 @@ static void test_redelivered_message_is_stored_once(void **state)
     assert_false(a.duplicate);
     assert_int_equal(dup.msg_seq, a.msg_seq);
     assert_string_equal(dup.queue, a.queue);
-    /* another sender with that Message-ID is appended (no reply headers:
-     * it threads by the id), not taken for a copy */
+    /* another sender with that Message-ID and no reply headers is no
+     * copy and no reply: a ticket of its own, Jane's stays as it was */
     other = st_ingest(f->st, email("mallory@evil.test", "Order 17 is late", "<1@jane>", NULL, NULL));
     assert_false(other.duplicate);
+    assert_true(other.created);
+    assert_int_not_equal(other.ticket_id, a.ticket_id);
     assert_int_equal(sr_ticket_get(f->st, a.ticket_id, &t, &err), SR_OK);
-    assert_int_equal(t.nmessages, 2);
+    assert_int_equal(t.nmessages, 1);
+    /* Jane's next reply still finds her ticket */
+    other = st_ingest(f->st, email("jane@example.com", "Any news?", "<2@jane>", "<1@jane>", NULL));
+    assert_int_equal(other.ticket_id, a.ticket_id);
     st_fx_free(f);
 }
 
