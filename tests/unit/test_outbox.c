@@ -7,6 +7,7 @@
 
 #include "store_testutil.h"
 
+#include "internal.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -811,9 +812,10 @@ static void test_each_job_starts_with_its_lease(void **state)
     slowdesk s = {0};
     sr_job *v;
     size_t n, ok = 0, bad = 0;
-    /* a job's budget: five requests of timeout + connect_timeout (1 + 1 s);
-     * lease 60 s: two jobs to a batch (each budgeted 5 x 3 s in 30 s) */
-    const int64_t budget = 5 * (1 + 1);
+    /* a job's budget: SRP_JOB_MAX_REQUESTS (6) requests of timeout +
+     * connect_timeout (1 + 1 s); lease 80 s: two jobs to a batch (each
+     * budgeted 6 x 3 s in 40 s) */
+    const int64_t budget = SRP_JOB_MAX_REQUESTS * (1 + 1);
 
     (void)state;
     s.fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -821,8 +823,8 @@ static void test_each_job_starts_with_its_lease(void **state)
         listen(s.fd, 4) != 0 || getsockname(s.fd, (struct sockaddr *)&a, &len) != 0)
         fail_msg("listener");
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
-    s.f = fx_zendesk(url, "timeout = 1; connect_timeout = 1; lease = 60;");
-    s.bump = 52;   /* 8 s of the lease left after the first job */
+    s.f = fx_zendesk(url, "timeout = 1; connect_timeout = 1; lease = 80;");
+    s.bump = 72;   /* 8 s of the lease left after the first job */
     st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "first@example.com", angry));
     st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "second@example.com", angry));
     if (pthread_create(&s.th, NULL, slowdesk_main, &s) != 0)
