@@ -729,6 +729,18 @@ int sr_ticket_transcript(sr_store *st, uint64_t id, sr_stored_message **out, siz
                          sr_error *err);
 void sr_transcript_free(sr_stored_message *msgs, size_t n);
 
+/* sr_ticket_transcript_foreach - call fn for each of the ticket's messages
+ * in order (m and its text valid only during the call); fn returns
+ * non-zero to stop.  Reads a few messages at a time (at most 32 or about
+ * 1 MiB of text), each chunk in its own short read transaction, so memory
+ * stays bounded however long the transcript and no snapshot is held while
+ * fn runs; a message added meanwhile may be included.  SR_OK also for a
+ * ticket without messages; on an error fn has seen the messages before it.
+ * Thread-safe as sr_ticket_transcript. */
+int sr_ticket_transcript_foreach(sr_store *st, uint64_t id,
+                                 int (*fn)(void *ud, const sr_stored_message *m), void *ud,
+                                 sr_error *err);
+
 /* sr_ticket_close - status closed, ticket_closed event (with sentiment). */
 int sr_ticket_close(sr_store *st, uint64_t id, sr_error *err);
 
