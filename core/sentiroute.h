@@ -924,8 +924,10 @@ int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int perman
  * SR_EEXIST while a worker holds its lease (it is being sent). */
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err);
 
-/* sr_outbox_drop - delete a job (an admin's decision; logged). */
-int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err);
+/* sr_outbox_drop - delete a job (an admin's decision; logged).  SR_EEXIST,
+ * naming the worker, while a worker holds its lease (it is being sent and
+ * may still arrive), unless force (then logged as a warning). */
+int sr_outbox_drop(sr_store *st, uint64_t job_id, int force, sr_error *err);
 
 /*
  * sr_outbox_run - deliver due handoff and comment jobs with the configured

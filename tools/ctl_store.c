@@ -1124,13 +1124,21 @@ static int cmd_outbox(const srctl_opts *o, int argc, char **argv)
         srctl_close(ctx, st);
         return status;
     }
-    if ((strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0) || argc != 3 ||
-        parse_id(argv[2], &id) != 0)
-        return srctl_usage_error("outbox list|run|retry ID|drop ID");
+    /* drop [--force] ID or drop ID --force */
+    int force = strcmp(sub, "drop") == 0 && argc == 4 &&
+                (strcmp(argv[2], "--force") == 0 || strcmp(argv[3], "--force") == 0);
+    const char *arg = force && strcmp(argv[2], "--force") == 0 ? argv[3] : argv[2];
+    if ((strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0) || argc != 3 + force ||
+        parse_id(arg, &id) != 0)
+        return srctl_usage_error("outbox list|run|retry ID|drop [--force] ID");
     if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
         return status;
-    rc = strcmp(sub, "retry") == 0 ? sr_outbox_retry(st, id, &err) : sr_outbox_drop(st, id, &err);
+    rc = strcmp(sub, "retry") == 0 ? sr_outbox_retry(st, id, &err)
+                                   : sr_outbox_drop(st, id, force, &err);
     status = rc == SR_OK ? 0 : fail(&err);
+    /* a worker is sending the job: try again when its attempt is over */
+    if (rc == SR_EEXIST)
+        status = EX_TEMPFAIL;
     srctl_close(ctx, st);
     return status;
 }
@@ -1208,7 +1216,7 @@ void srctl_usage(FILE *fp)
           "  ticket assign ID [NAME] | handoff ID [--reason TEXT]\n"
           "  outbox list [--state pending,done,failed] [--format table|json]\n"
           "  outbox run [--once] [--max N] [--worker NAME] [--timeout SECS]\n"
-          "  outbox retry ID | drop ID\n"
+          "  outbox retry ID | drop [--force] ID (exit 75 while a worker sends it)\n"
           "  profiles import FILE [--format csv|json] | profiles show KEY\n"
           "  report --week [--end DATE] [--svg FILE] [--format table|json]\n"
           "  metrics            Prometheus text format\n",

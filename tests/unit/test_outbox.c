@@ -232,10 +232,10 @@ static void test_failed_jobs_parked_retry_and_drop(void **state)
     sr_outbox_list(f->st, 1u << SR_JOB_FAILED, &v, &n, NULL);
     assert_int_equal(n, 1);   /* permanent: parked at once */
     sr_outbox_list_free(v, n);
-    assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_OK);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_OK);
     sr_outbox_list(f->st, 0, &v, &n, NULL);
     assert_int_equal(n, 0);
-    assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_ENOTFOUND);
     sr_job_clear(&a);
     st_fx_free(f);
 }
@@ -272,6 +272,29 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     st_fx_free(f);
 }
 
+/* "outbox drop --force" drops a job a worker holds (pending, leased);
+ * the worker's outcome then finds no job */
+static void test_drop_force_takes_a_leased_job(void **state)
+{
+    st_fx *f = fx_new(NULL);
+    sr_job a;
+    sr_job *v;
+    size_t n;
+    sr_error err;
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_EEXIST);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 1, &err), SR_OK);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 0);
+    sr_outbox_list_free(v, n);
+    assert_int_not_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
+    sr_job_clear(&a);
+    st_fx_free(f);
+}
+
 /* "outbox retry" of a job a worker is sending right now (pending, leased):
  * it is refused, naming the worker, instead of clearing the lease, which
  * let a second worker claim and send the job again while the first was
@@ -288,6 +311,10 @@ static void test_retry_leaves_a_leased_job_alone(void **state)
     assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_EEXIST);
     if (strstr(err.msg, "A") == NULL)
         fail_msg("retry refused with \"%s\"", err.msg);
+    /* nor dropped: that would not stop the send; --force drops it */
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_EEXIST);
+    if (strstr(err.msg, "being sent by A") == NULL || strstr(err.msg, "--force") == NULL)
+        fail_msg("drop refused with \"%s\"", err.msg);
     assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_ENOTFOUND);
     assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
     sr_job_clear(&a);
@@ -489,7 +516,7 @@ static void test_comment_finds_its_handoff_by_index(void **state)
         fail_msg("comment parked in %.4f s with the index, %.4f s reading %zu jobs", best[0],
                  best[1], fill);
     /* a dropped handoff: its comments are parked saying so, both ways */
-    assert_int_equal(sr_outbox_drop(f->st, r1.job_id, &err), SR_OK);
+    assert_int_equal(sr_outbox_drop(f->st, r1.job_id, 0, &err), SR_OK);
     for (int old = 0; old < 2; old++) {
         sr_ingest_result rc;
         if (!old)
@@ -1082,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
         cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
+        cmocka_unit_test(test_drop_force_takes_a_leased_job),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
         cmocka_unit_test(test_order_holds_with_many_tickets_waiting),
         cmocka_unit_test(test_comments_follow_a_parked_handoff),
