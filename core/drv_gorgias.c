@@ -12,8 +12,9 @@
  * /api/messages?ticket_id=ID, cursor pages of at most 100, newest first
  * with order_by=created_datetime:desc; the older per-ticket list is oldest
  * first and paged, so a long ticket's recent message is not on its first
- * page).  Lookups follow meta.next_cursor for up to four pages (the job's
- * fifth request is its POST).
+ * page).  Lookups follow meta.next_cursor up to SRP_LOOKUP_MAX_PAGES pages
+ * within their share of the job's time (srp_lookup_more), then log and
+ * take the message as not there.
  */
 #include "build-config.h"
 
@@ -27,14 +28,10 @@
 #include <string.h>
 #include <time.h>
 
-/* pages one lookup reads: the job's other request is its POST
- * (SRP_JOB_MAX_REQUESTS in all) */
-#define GG_LOOKUP_PAGES (SRP_JOB_MAX_REQUESTS - 1)
-
 /* get_list - GET url (it has a query) and the pages after it, following
  * meta.next_cursor (Gorgias' cursor pagination: pass it back as cursor=,
- * null on the last page), at most GG_LOOKUP_PAGES; the first element of
- * "data" whose field equals want: 1 found, 0 not, -1 error */
+ * null on the last page), as far as srp_lookup_more allows; the first
+ * element of "data" whose field equals want: 1 found, 0 not, -1 error */
 static int get_list(const srp_payload *p, const char *hdr, const char *url, const char *field,
                     const char *want, char *id, size_t size, srp_delivery *d)
 {
@@ -43,6 +40,7 @@ static int get_list(const srp_payload *p, const char *hdr, const char *url, cons
     json_t *j, *e;
     size_t i;
     int found = 0, page;
+    double started = srp_mono();
 
     srp_strlcpy(page_url, url, sizeof(page_url));
     for (page = 1; !found; page++) {
@@ -61,12 +59,15 @@ static int get_list(const srp_payload *p, const char *hdr, const char *url, cons
             json_decref(j);
             break;
         }
-        if (page >= GG_LOOKUP_PAGES || strlen(next) * 3 + 5 > sizeof(cur)) {
+        if (strlen(next) * 3 + 5 > sizeof(cur)) {
             sr_log(p->ctx, SR_LOG_WARNING,
-                   "T%llu: gorgias lookup: %.20s %.80s not on the %d page(s) read (%s): taken"
-                   " as not there",
-                   (unsigned long long)p->ticket_id, field, want, page,
-                   page >= GG_LOOKUP_PAGES ? "the job's request budget" : "cursor too long");
+                   "T%llu: gorgias lookup: %.20s %.80s not on the %d page(s) read (cursor too"
+                   " long): taken as not there",
+                   (unsigned long long)p->ticket_id, field, want, page);
+            json_decref(j);
+            break;
+        }
+        if (!srp_lookup_more(p, started, page, "gorgias lookup", want)) {
             json_decref(j);
             break;
         }

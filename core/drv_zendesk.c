@@ -10,8 +10,9 @@
  * logged and the ticket sent under a key of the job and attempt.
  * comment: PUT /api/v2/tickets/ID with an internal note; Zendesk has no
  * idempotency for updates, so each note carries "sentiroute-ref: KEY" and
- * a retry first reads the ticket's newest comments (one page, 100, with
- * sort_order=desc) for that marker.
+ * a retry first reads the ticket's comments for that marker, newest first
+ * (sort_order=desc, 100 a page, page=N while next_page is not null, as far
+ * as srp_lookup_more allows).
  * A ticket closed at Zendesk takes no update (422 "closed prevents ticket
  * update") and cannot be reopened: the comment becomes a follow-up ticket,
  * POST /api/v2/tickets with via_followup_source_id = the closed one, the
@@ -211,20 +212,28 @@ static int comment_seen(const srp_payload *p, const char *hdr, const char *marke
     char url[1200];
     json_t *j, *c;
     size_t i;
-    int seen = 0;
+    int seen = 0, more = 1;
+    double started = srp_mono();
 
-    /* comments come 100 a page, oldest first: newest first, our recent
-     * note is on the first page even on a long conversation */
-    srp_url(url, sizeof(url), p->cfg->zd_url, "/api/v2/tickets/%s/comments?sort_order=desc",
-            p->remote_id);
-    if (srp_http_get_json(p, url, hdr, "zendesk comments", "comments", d, &j) != SR_OK)
-        return -1;
-    json_array_foreach(json_object_get(j, "comments"), i, c) {
-        const char *b = json_string_value(json_object_get(c, "body"));
-        if (b && has_marker(b, marker))
-            seen = 1;
+    /* comments come 100 a page, oldest first: newest first, our note is
+     * on the first page unless agents wrote a lot since (a job parked and
+     * requeued).  The page URL is ours, not next_page's: the credentials
+     * go to the configured host only */
+    for (int page = 1; !seen && more; page++) {
+        if (page > 1 && !srp_lookup_more(p, started, page - 1, "zendesk comments", marker))
+            break;
+        srp_url(url, sizeof(url), p->cfg->zd_url,
+                "/api/v2/tickets/%s/comments?sort_order=desc&page=%d", p->remote_id, page);
+        if (srp_http_get_json(p, url, hdr, "zendesk comments", "comments", d, &j) != SR_OK)
+            return -1;
+        json_array_foreach(json_object_get(j, "comments"), i, c) {
+            const char *b = json_string_value(json_object_get(c, "body"));
+            if (b && has_marker(b, marker))
+                seen = 1;
+        }
+        more = json_is_string(json_object_get(j, "next_page"));
+        json_decref(j);
     }
-    json_decref(j);
     return seen;
 }
 
@@ -322,8 +331,8 @@ static void followup(const srp_payload *p, const char *hdr, const char *text, sr
                    "T%llu: zendesk ticket %s is closed: follow-up ticket %s holds message %u",
                    (unsigned long long)p->ticket_id, p->remote_id, d->remote_id, p->seq);
     } else if (idem_refused(&r)) {
-        /* as in create(); at most five requests in all with the comment's
-         * lookup and PUT (SRP_JOB_MAX_REQUESTS) */
+        /* as in create(); at most SRP_JOB_MAX_REQUESTS in all with the
+         * comment's lookup and PUT */
         int found = looked ? 0 : lookup_followup(p, hdr, source, d);
         if (found > 0) {
             d->outcome = SRP_DELIVERED;

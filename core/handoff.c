@@ -204,6 +204,37 @@ int srp_lookup_done(int found, const char *remote_id, srp_delivery *d)
     return found != 0;
 }
 
+/* srp_mono - seconds on the monotonic clock */
+double srp_mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* srp_lookup_more - the bound of a paged lookup.  Its time in the job's
+ * budget is SRP_LOOKUP_SLOTS requests: a page is started only inside the
+ * first (SRP_LOOKUP_SLOTS - 1) * (timeout + connect_timeout) seconds, and
+ * that page may take one more.  A lookup cut here takes the item as not
+ * there (the job sends again, as it would without a lookup): logged. */
+int srp_lookup_more(const srp_payload *p, double started, int pages, const char *what,
+                    const char *want)
+{
+    double slot = (double)(p->cfg->http_timeout + p->cfg->http_connect_timeout);
+    double spent = srp_mono() - started;
+
+    if (pages < SRP_LOOKUP_MAX_PAGES && spent < (SRP_LOOKUP_SLOTS - 1) * slot)
+        return 1;
+    sr_log(p->ctx, SR_LOG_WARNING,
+           "T%llu: %s: %.80s not on the %d page(s) read in %.1f s (%s): taken as not there,"
+           " sending again",
+           (unsigned long long)p->ticket_id, what, want, pages, spent,
+           pages >= SRP_LOOKUP_MAX_PAGES ? "the most pages a lookup reads"
+                                         : "the lookup's share of the job's time");
+    return 0;
+}
+
 /* srp_json_id - helpdesks give ids as numbers, RT and webhooks also as text */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size)
 {

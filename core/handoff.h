@@ -167,6 +167,16 @@ int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_he
  * not NULL; failed: d's retry or failure), 0 when the request must go */
 int srp_lookup_done(int found, const char *remote_id, srp_delivery *d);
 
+/* srp_mono - seconds on the monotonic clock */
+double srp_mono(void);
+
+/* srp_lookup_more - may a paged lookup that started at started (srp_mono)
+ * and has read pages pages (none found want) read the next?  1 yes; 0 when
+ * it has read SRP_LOOKUP_MAX_PAGES or spent its share of the job's time
+ * (SRP_LOOKUP_SLOTS requests), logged under what */
+int srp_lookup_more(const srp_payload *p, double started, int pages, const char *what,
+                    const char *want);
+
 /* srp_json_id - an id value as text: a JSON integer, or with strings also
  * a JSON string, into out; 1 when v is one, else 0 (out untouched) */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size);

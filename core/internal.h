@@ -26,11 +26,18 @@ size_t srp_strlcpy(char *dst, const char *src, size_t size);
  * size-1 bytes with "..." when cut.  Returns dst. */
 char *srp_escape(char *dst, size_t size, const char *src, size_t len);
 
-/* the most HTTP requests one job makes: a Zendesk comment reads the
- * comments, PUTs, and on a closed ticket looks for a follow-up, POSTs it and
- * looks again after an IdempotentRequestError.  A job's worst case is this
- * many times (handoff.timeout + handoff.connect_timeout); the lease must
- * outlast it (config.c refuses a shorter one, outbox.c sizes batches by it) */
-#define SRP_JOB_MAX_REQUESTS 5
+/* the time of one job in requests: a Zendesk comment reads the comments
+ * (a paged lookup: SRP_LOOKUP_SLOTS), PUTs, and on a closed ticket looks
+ * for a follow-up, POSTs it and looks again after an
+ * IdempotentRequestError.  A job's worst case is this many times
+ * (handoff.timeout + handoff.connect_timeout); the lease must outlast it
+ * (config.c refuses a shorter one, outbox.c sizes batches by it) */
+#define SRP_LOOKUP_SLOTS 2
+#define SRP_JOB_MAX_REQUESTS (4 + SRP_LOOKUP_SLOTS)
+
+/* the most pages one paged lookup reads (a retry's search for what an
+ * earlier attempt sent): Zendesk keeps at most 5000 comments a ticket,
+ * 50 pages of 100 */
+#define SRP_LOOKUP_MAX_PAGES 50
 
 #endif

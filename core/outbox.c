@@ -590,8 +590,9 @@ static int outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int pe
 
 typedef struct admin_job {
     uint64_t id;
-    int drop;
+    int drop;             /* 1 drop, 2 drop even while a worker sends it */
     size_t followups;     /* out: parked comments requeued with a handoff */
+    char by[80];          /* out: the worker a forced drop took it from */
 } admin_job;
 
 /* requeue - a parked (or pending) job pending again, due now */
@@ -663,6 +664,24 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 
     if (rc != SR_OK)
         return rc;
+    /* a worker is sending it: clearing its lease would let another worker
+     * send it again meanwhile, and lose the first one's outcome; dropping
+     * it would not stop the send (the job may still arrive) */
+    if (ji(j, "st") == SR_JOB_PENDING && *js(j, "by") && ji(j, "lease") > srp_now()) {
+        if (a->drop == 2) {
+            snprintf(a->by, sizeof(a->by), "%.64s", js(j, "by"));
+        } else {
+            rc = srp_error(err, SR_EEXIST, 0, "outbox",
+                           "job %llu is being sent by %.64s (leased for %lld s more): %s",
+                           (unsigned long long)a->id, js(j, "by"),
+                           ji(j, "lease") - srp_now(),
+                           a->drop ? "dropping it would not stop that send; drop it when the"
+                                     " attempt is over, or with --force"
+                                   : "retry it if it fails");
+            json_decref(j);
+            return rc;
+        }
+    }
     if (a->drop) {
         json_decref(j);
         srp_u64_key(k, a->id);
@@ -675,16 +694,6 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         return srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is done",
                          (unsigned long long)a->id);
     }
-    /* a worker is sending it: clearing its lease would let another worker
-     * send it again meanwhile, and lose the first one's outcome */
-    if (ji(j, "st") == SR_JOB_PENDING && *js(j, "by") && ji(j, "lease") > srp_now()) {
-        rc = srp_error(err, SR_EEXIST, 0, "outbox",
-                       "job %llu is being sent by %.64s (leased for %lld s more): retry it"
-                       " if it fails",
-                       (unsigned long long)a->id, js(j, "by"), ji(j, "lease") - srp_now());
-        json_decref(j);
-        return rc;
-    }
     rc = requeue(st, txn, j, err);
     /* a handoff's comments were parked with it: they go after it again */
     if (rc == SR_OK && strcmp(js(j, "kind"), "handoff") == 0)
@@ -695,7 +704,7 @@ static int admin_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)
 {
-    admin_job a = {job_id, 0, 0};
+    admin_job a = {job_id, 0, 0, ""};
     int rc = srp_store_write(st, admin_write, &a, err);
 
     if (rc == SR_OK && a.followups > 0)
@@ -705,12 +714,17 @@ int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err)
     return rc;
 }
 
-static int outbox_drop(sr_store *st, uint64_t job_id, sr_error *err)
+static int outbox_drop(sr_store *st, uint64_t job_id, int force, sr_error *err)
 {
-    admin_job a = {job_id, 1, 0};
+    admin_job a = {job_id, force ? 2 : 1, 0, ""};
     int rc = srp_store_write(st, admin_write, &a, err);
 
-    if (rc == SR_OK)
+    if (rc == SR_OK && *a.by)
+        sr_log(st->ctx, SR_LOG_WARNING,
+               "outbox: job %llu dropped by an administrator (forced) while %s was sending it:"
+               " it may still arrive",
+               (unsigned long long)job_id, a.by);
+    else if (rc == SR_OK)
         sr_log(st->ctx, SR_LOG_NOTICE, "outbox: job %llu dropped by an administrator",
                (unsigned long long)job_id);
     return rc;
@@ -1265,11 +1279,11 @@ int sr_outbox_fail(sr_store *store, uint64_t job_id, const char *worker, int per
 }
 
 /* sr_outbox_drop - outbox_drop on a view pinned to the current context */
-int sr_outbox_drop(sr_store *store, uint64_t job_id, sr_error *err)
+int sr_outbox_drop(sr_store *store, uint64_t job_id, int force, sr_error *err)
 {
     srp_pin pin;
     sr_store *st = srp_store_enter(store, &pin, err);
-    int rc = st ? outbox_drop(st, job_id, err) : SR_EINVAL;
+    int rc = st ? outbox_drop(st, job_id, force, err) : SR_EINVAL;
 
     srp_store_unpin(&pin);
     return rc;

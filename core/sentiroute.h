@@ -732,6 +732,18 @@ int sr_ticket_transcript(sr_store *st, uint64_t id, sr_stored_message **out, siz
                          sr_error *err);
 void sr_transcript_free(sr_stored_message *msgs, size_t n);
 
+/* sr_ticket_transcript_foreach - call fn for each of the ticket's messages
+ * in order (m and its text valid only during the call); fn returns
+ * non-zero to stop.  Reads a few messages at a time (at most 32 or about
+ * 1 MiB of text), each chunk in its own short read transaction, so memory
+ * stays bounded however long the transcript and no snapshot is held while
+ * fn runs; a message added meanwhile may be included.  SR_OK also for a
+ * ticket without messages; on an error fn has seen the messages before it.
+ * Thread-safe as sr_ticket_transcript. */
+int sr_ticket_transcript_foreach(sr_store *st, uint64_t id,
+                                 int (*fn)(void *ud, const sr_stored_message *m), void *ud,
+                                 sr_error *err);
+
 /* sr_ticket_close - status closed, ticket_closed event (with sentiment). */
 int sr_ticket_close(sr_store *st, uint64_t id, sr_error *err);
 
@@ -915,8 +927,10 @@ int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int perman
  * SR_EEXIST while a worker holds its lease (it is being sent). */
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err);
 
-/* sr_outbox_drop - delete a job (an admin's decision; logged). */
-int sr_outbox_drop(sr_store *st, uint64_t job_id, sr_error *err);
+/* sr_outbox_drop - delete a job (an admin's decision; logged).  SR_EEXIST,
+ * naming the worker, while a worker holds its lease (it is being sent and
+ * may still arrive), unless force (then logged as a warning). */
+int sr_outbox_drop(sr_store *st, uint64_t job_id, int force, sr_error *err);
 
 /*
  * sr_outbox_run - deliver due handoff and comment jobs with the configured

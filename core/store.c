@@ -1277,6 +1277,84 @@ int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t up
     return SR_OK;
 }
 
+/* transcript_chunk - up to CHUNK_MSGS of the ticket's messages
+ * from seq from on, in one short read transaction, stopping after about
+ * CHUNK_TEXT bytes of text; *more when the ticket has messages after them */
+#define CHUNK_MSGS 32
+#define CHUNK_TEXT (1u << 20)
+static int transcript_chunk(sr_store *st, uint64_t ticket, uint32_t from, sr_stored_message *v,
+                            size_t *n, int *more, sr_error *err)
+{
+    unsigned char k[12];
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val key, val;
+    size_t text = 0;
+    int rc = srp_store_cursor(st, st->msgs, &txn, &cur, err);
+
+    *n = 0;
+    *more = 0;
+    if (rc != SR_OK)
+        return rc;
+    srp_msg_key(k, ticket, from);
+    key.mv_data = k;
+    key.mv_size = 12;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        json_t *j;
+        if (key.mv_size != 12 || srp_key_u64(key.mv_data) != ticket)
+            break;
+        if (*n == CHUNK_MSGS || text >= CHUNK_TEXT) {
+            *more = 1;
+            break;
+        }
+        j = json_loadb(val.mv_data, val.mv_size, 0, NULL);
+        if (j == NULL)
+            continue;
+        msg_from_json(j, &v[*n]);
+        json_decref(j);
+        if (v[*n].text == NULL) {
+            srp_store_cursor_end(st, txn, cur);
+            return srp_error(err, SR_ENOMEM, ENOMEM, "transcript", "out of memory");
+        }
+        text += strlen(v[*n].text);
+        (*n)++;
+    }
+    srp_store_cursor_end(st, txn, cur);
+    if (rc != 0 && rc != MDB_NOTFOUND && !*more)
+        return srp_mdb_error(err, rc, "transcript");
+    return SR_OK;
+}
+
+/* sr_ticket_transcript_foreach - the transcript a chunk at a time: memory
+ * stays bounded however long it is, and no read transaction is held while
+ * fn runs (fn may write to a pager that waits for its reader) */
+int sr_ticket_transcript_foreach(sr_store *st, uint64_t id,
+                                 int (*fn)(void *ud, const sr_stored_message *m), void *ud,
+                                 sr_error *err)
+{
+    sr_stored_message *v = calloc(CHUNK_MSGS, sizeof(*v));
+    size_t n = 0;
+    uint32_t from = 0;
+    int rc, more = 1, stop = 0;
+
+    if (v == NULL)
+        return srp_error(err, SR_ENOMEM, ENOMEM, "transcript", "out of memory");
+    do {
+        rc = transcript_chunk(st, id, from, v, &n, &more, err);
+        for (size_t i = 0; i < n; i++) {
+            if (rc == SR_OK && !stop)
+                stop = fn(ud, &v[i]);
+            free(v[i].text);
+        }
+        if (n > 0 && v[n - 1].seq == UINT32_MAX)
+            more = 0;
+        from = n > 0 ? v[n - 1].seq + 1 : from;
+    } while (rc == SR_OK && !stop && more && n > 0);
+    free(v);
+    return rc;
+}
+
 void sr_transcript_free(sr_stored_message *msgs, size_t n)
 {
     for (size_t i = 0; msgs && i < n; i++)

@@ -200,30 +200,41 @@ static void print_json(json_t *j)
 
 /* put_json_elem - print one element of a JSON array on its own, exactly
  * as json_dumps(array, JSON_INDENT(1) | flags) prints it (each line one
- * space in; strings hold no raw newline), so that a long list never sits
- * in memory as JSON; takes j.  -1, printing nothing, when j cannot be
- * encoded.  put_json_end closes the array. */
-static int put_json_elem(json_t *j, size_t flags, size_t *printed)
+ * space in, depth spaces for an array depth levels in; strings hold no
+ * raw newline), so that a long list never sits in memory as JSON; takes
+ * j.  -1, printing nothing, when j cannot be encoded.  put_json_end (or
+ * put_json_end_at the same depth) closes the array. */
+static int put_json_elem(json_t *j, size_t flags, int depth, size_t *printed)
 {
     char *s = j ? json_dumps(j, JSON_INDENT(1) | flags) : NULL;
 
     json_decref(j);
     if (s == NULL)
         return -1;
-    fputs(*printed ? ",\n " : "[\n ", stdout);
+    fputs(*printed ? ",\n" : "[\n", stdout);
+    printf("%*s", depth, "");
     for (const char *q = s; *q; q++) {
         putchar(*q);
         if (*q == '\n')
-            putchar(' ');
+            printf("%*s", depth, "");
     }
     free(s);
     (*printed)++;
     return 0;
 }
 
+/* put_json_end_at - close an array of elements printed depth spaces in */
+static void put_json_end_at(size_t printed, int depth)
+{
+    if (printed)
+        printf("\n%*s]\n", depth - 1, "");
+    else
+        puts("[]");
+}
+
 static void put_json_end(size_t printed)
 {
-    puts(printed ? "\n]" : "[]");
+    put_json_end_at(printed, 1);
 }
 
 static json_t *result_json(const sr_ingest_result *r)
@@ -750,7 +761,7 @@ static int cmd_tickets(const srctl_opts *o, int argc, char **argv)
          * several times the list's memory */
         size_t printed = 0;
         for (size_t i = 0; i < n; i++)
-            if (put_json_elem(ticket_json(&v[i]), JSON_REAL_PRECISION(6), &printed) != 0) {
+            if (put_json_elem(ticket_json(&v[i]), JSON_REAL_PRECISION(6), 1, &printed) != 0) {
                 fprintf(stderr, "sentiroutectl: ticket %llu: cannot encode\n",
                         (unsigned long long)v[i].id);
                 status = 1;
@@ -775,33 +786,71 @@ static int parse_id(const char *s, uint64_t *id)
     return s && *s && *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
 }
 
+/* show_json_msg / show_text_msg - one message of ticket show, printed as
+ * soon as it is read (sr_ticket_transcript_foreach): a transcript of
+ * thousands of long messages never sits in memory whole */
+static int show_json_msg(void *ud, const sr_stored_message *m)
+{
+    char flags[160];
+
+    sr_flags_format(m->flags, flags, sizeof(flags));
+    /* in the ticket object, two levels in: as json_dumps(JSON_INDENT(1))
+     * printed the whole ticket */
+    put_json_elem(json_pack("{sI ss ss sI ss sf ss so ss}", "seq", (json_int_t)m->seq,
+                            "direction", m->direction == SR_DIR_IN ? "in" : "out", "author",
+                            m->author, "at", (json_int_t)m->at, "text", m->text, "score",
+                            (double)m->score, "label", sr_label_name(m->label), "flags",
+                            csv_array(flags), "lang", m->lang),
+                  JSON_REAL_PRECISION(6), 2, ud);
+    return ferror(stdout);
+}
+
+static int show_text_msg(void *ud, const sr_stored_message *m)
+{
+    char up[32];
+
+    (void)ud;
+    when(m->at, up, sizeof(up));
+    printf("#%u %s UTC  %s", m->seq, up, m->direction == SR_DIR_IN ? "" : "agent ");
+    put_text(m->author, 0, 0);
+    if (m->direction == SR_DIR_IN)
+        printf("  [%.1f %s]", (double)m->score, sr_label_name(m->label));
+    putchar('\n');
+    put_text(m->text, 0, 1);
+    fputs("\n\n", stdout);
+    return ferror(stdout);
+}
+
 static int ticket_show(sr_store *st, uint64_t id, int json)
 {
     sr_ticket t;
-    sr_stored_message *m;
-    size_t n;
     sr_error err;
+    size_t printed = 0;
+    int rc;
 
-    if (sr_ticket_get(st, id, &t, &err) != SR_OK || sr_ticket_transcript(st, id, &m, &n, &err))
+    if (sr_ticket_get(st, id, &t, &err) != SR_OK)
         return fail(&err);
     if (json) {
-        json_t *j = ticket_json(&t), *tr = json_array();
-        for (size_t i = 0; i < n; i++) {
-            char flags[160];
-            sr_flags_format(m[i].flags, flags, sizeof(flags));
-            json_array_append_new(
-                tr, json_pack("{sI ss ss sI ss sf ss so ss}", "seq", (json_int_t)m[i].seq,
-                              "direction", m[i].direction == SR_DIR_IN ? "in" : "out", "author",
-                              m[i].author, "at", (json_int_t)m[i].at, "text", m[i].text,
-                              "score", (double)m[i].score, "label", sr_label_name(m[i].label),
-                              "flags", csv_array(flags), "lang", m[i].lang));
-        }
-        json_object_set_new(j, "transcript", tr);
+        /* the ticket's fields as json_dumps prints them, its closing
+         * brace left off, then "transcript" element by element */
+        json_t *j = ticket_json(&t);
         char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
-        if (s)
-            puts(s);
-        free(s);
+        size_t len = s ? strlen(s) : 0;
         json_decref(j);
+        if (s == NULL || len < 2 || s[len - 1] != '}') {
+            free(s);
+            fprintf(stderr, "sentiroutectl: ticket %llu: out of memory\n",
+                    (unsigned long long)id);
+            return 1;
+        }
+        s[len - 1] = '\0';
+        while (len > 1 && s[len - 2] == '\n')
+            s[--len - 1] = '\0';
+        printf("%s%s\n \"transcript\": ", s, len > 2 ? "," : "");
+        free(s);
+        rc = sr_ticket_transcript_foreach(st, id, show_json_msg, &printed, &err);
+        put_json_end_at(printed, 2);
+        puts("}");
     } else {
         char up[32], cr[32], flags[160];
         when(t.created, cr, sizeof(cr));
@@ -828,18 +877,15 @@ static int ticket_show(sr_store *st, uint64_t id, int json)
                t.handed_off ? t.method : "no");
         put_text(t.remote_id, 0, 0);
         printf("\ncreated:   %s UTC  updated %s UTC\n\n", cr, up);
-        for (size_t i = 0; i < n; i++) {
-            when(m[i].at, up, sizeof(up));
-            printf("#%u %s UTC  %s", m[i].seq, up, m[i].direction == SR_DIR_IN ? "" : "agent ");
-            put_text(m[i].author, 0, 0);
-            if (m[i].direction == SR_DIR_IN)
-                printf("  [%.1f %s]", (double)m[i].score, sr_label_name(m[i].label));
-            putchar('\n');
-            put_text(m[i].text, 0, 1);
-            fputs("\n\n", stdout);
-        }
+        rc = sr_ticket_transcript_foreach(st, id, show_text_msg, NULL, &err);
     }
-    sr_transcript_free(m, n);
+    if (rc != SR_OK)
+        return fail(&err);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "sentiroutectl: ticket %llu: cannot write the output\n",
+                (unsigned long long)id);
+        return 1;
+    }
     return 0;
 }
 
@@ -950,7 +996,7 @@ static int outbox_list(sr_store *st, unsigned mask, int json)
                                "lease_until", (json_int_t)v[i].lease_until, "claimed_by",
                                v[i].claimed_by, "last_error", v[i].last_error,
                                "idempotency_key", v[i].idem_key, "remote_id", v[i].remote_id),
-                    0, &printed) != 0) {
+                    0, 1, &printed) != 0) {
                 fprintf(stderr, "sentiroutectl: job %llu: cannot encode\n",
                         (unsigned long long)v[i].id);
                 status = 1;
@@ -1078,13 +1124,21 @@ static int cmd_outbox(const srctl_opts *o, int argc, char **argv)
         srctl_close(ctx, st);
         return status;
     }
-    if ((strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0) || argc != 3 ||
-        parse_id(argv[2], &id) != 0)
-        return srctl_usage_error("outbox list|run|retry ID|drop ID");
+    /* drop [--force] ID or drop ID --force */
+    int force = strcmp(sub, "drop") == 0 && argc == 4 &&
+                (strcmp(argv[2], "--force") == 0 || strcmp(argv[3], "--force") == 0);
+    const char *arg = force && strcmp(argv[2], "--force") == 0 ? argv[3] : argv[2];
+    if ((strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0) || argc != 3 + force ||
+        parse_id(arg, &id) != 0)
+        return srctl_usage_error("outbox list|run|retry ID|drop [--force] ID");
     if ((status = srctl_open(o, 0, &ctx, &st)) != 0)
         return status;
-    rc = strcmp(sub, "retry") == 0 ? sr_outbox_retry(st, id, &err) : sr_outbox_drop(st, id, &err);
+    rc = strcmp(sub, "retry") == 0 ? sr_outbox_retry(st, id, &err)
+                                   : sr_outbox_drop(st, id, force, &err);
     status = rc == SR_OK ? 0 : fail(&err);
+    /* a worker is sending the job: try again when its attempt is over */
+    if (rc == SR_EEXIST)
+        status = EX_TEMPFAIL;
     srctl_close(ctx, st);
     return status;
 }
@@ -1162,7 +1216,7 @@ void srctl_usage(FILE *fp)
           "  ticket assign ID [NAME] | handoff ID [--reason TEXT]\n"
           "  outbox list [--state pending,done,failed] [--format table|json]\n"
           "  outbox run [--once] [--max N] [--worker NAME] [--timeout SECS]\n"
-          "  outbox retry ID | drop ID\n"
+          "  outbox retry ID | drop [--force] ID (exit 75 while a worker sends it)\n"
           "  profiles import FILE [--format csv|json] | profiles show KEY\n"
           "  report --week [--end DATE] [--svg FILE] [--format table|json]\n"
           "  metrics            Prometheus text format\n",

@@ -11,7 +11,7 @@ store = { sync = false; instance = "t"; };
 CONF
 ctl() { "$CTL" -c "$T/c.conf" --store "$T/s" "$@" 2>>"$T/log"; }
 
-tap_plan 24
+tap_plan 26
 
 # a subject or name longer than the ticket's field, in a non-Latin script,
 # is cut at a character, not inside one (the ticket record is JSON: a cut
@@ -235,6 +235,49 @@ tap_is "eval refuses a nan gold value, naming file:line" "$rc $?" "1 0"
 n1=$(ctl tickets --lang pl --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
 n2=$(ctl tickets --lang PL --format json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
 tap_is "tickets --lang PL lists what --lang pl lists" "$n2" "$n1"
+
+# ticket show streams the transcript message by message: a ticket of
+# 1500 messages of 40 kB (60 MB) is shown in full with 32 MiB of data
+# memory (RLIMIT_DATA: heap, not LMDB's read-only map), and its peak RSS
+# stays within the store's size (the map's pages) plus 40 MiB.  The whole
+# transcript was read into memory first (text: 178 MB, JSON: 420 MB RSS
+# for 80 MB), and killed by SIGSEGV under the limit
+$PY - "$T" > "$T/big.jsonl" <<'PYEOF'
+import json, sys
+for i in range(1500):
+    print(json.dumps({"channel": "chat", "from": "long@example.com",
+                      "text": "message %d: " % i + "my order is late again, where is it? " * 1100}))
+PYEOF
+"$CTL" -c "$T/c.conf" --store "$T/s" ingest --jsonl < "$T/big.jsonl" > "$T/o" 2> /dev/null
+big=$(tail -1 "$T/o" | $PY -c 'import json,sys; print(json.load(sys.stdin)["ticket"])')
+for fmt in text json; do
+  $PY - "$CTL" "$T" "$big" "$fmt" <<'PYEOF' >> "$T/log" 2>&1
+import json, os, resource, subprocess, sys
+ctl, d, tid, fmt = sys.argv[1:]
+def limit():
+    resource.setrlimit(resource.RLIMIT_DATA, (32 << 20, 32 << 20))
+out = open(os.path.join(d, "show." + fmt), "wb")
+p = subprocess.Popen([ctl, "-c", d + "/c.conf", "--store", d + "/s", "ticket", "show", tid,
+                      "--format", fmt], stdout=out, stderr=subprocess.PIPE, preexec_fn=limit)
+err = p.stderr.read()
+_, status, ru = os.wait4(p.pid, 0)
+out.close()
+store = os.path.getsize(os.path.join(d, "s", "data.mdb"))
+print("%s: status %d, maxrss %d kB, store %d kB, %s" % (fmt, status, ru.ru_maxrss, store >> 10, err[-300:]))
+ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+ok = ok and ru.ru_maxrss * 1024 < store + (40 << 20)
+want = [json.loads(l)["text"] for l in open(os.path.join(d, "big.jsonl"))]
+data = open(os.path.join(d, "show." + fmt), encoding="utf-8").read()
+if fmt == "json":
+    got = [m["text"] for m in json.loads(data)["transcript"]]
+    ok = ok and got == want
+else:
+    ok = ok and all(("\n#%d " % (i + 1)) in data and w in data for i, w in enumerate(want))
+    ok = ok and data.endswith(want[-1] + "\n\n")
+sys.exit(0 if ok else 1)
+PYEOF
+  tap_is "ticket show --format $fmt of a 60 MB transcript: complete in 32 MiB of heap, RSS within the store + 40 MiB" "$?" 0
+done
 
 [ $TAP_FAILED -gt 0 ] && sed 's/^/# /' "$T/log"
 tap_done

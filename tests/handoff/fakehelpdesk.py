@@ -307,8 +307,16 @@ def mode_zendesk(h, url, body):
         need(order in ("asc", "desc"), 400, {"error": "InvalidValue"})
         c = list(reversed(c)) if order == "desc" else c
         more = len(c) > page * per
+
+        def page_url(n):
+            # Zendesk's next_page/previous_page: the absolute URL of that
+            # page with the request's other parameters kept
+            qq = dict((k, v[0]) for k, v in q.items())
+            qq["page"] = str(n)
+            return "http://%s%s?%s" % (h.headers.get("Host"), p, urllib.parse.urlencode(qq))
         return 200, {"comments": c[(page - 1) * per:page * per], "count": len(c),
-                     "next_page": ("%s?page=%d" % (p, page + 1)) if more else None}, {}, False
+                     "next_page": page_url(page + 1) if more else None,
+                     "previous_page": page_url(page - 1) if page > 1 else None}, {}, False
     if m and h.command == "PUT" and not m.group(2):
         check_keys(body, {"ticket"}, 400, "body")
         zd_validate_ticket(body["ticket"], False)

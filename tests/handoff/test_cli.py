@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import srtest  # noqa: E402
 
-tap = srtest.Tap(18)
+tap = srtest.Tap(20)
 SRC = os.environ.get("top_srcdir") or os.path.join(srtest.HERE, "..", "..")
 SAMPLE = os.path.join(SRC, "config", "sentiroute.conf")
 d = srtest.tmpdir()
@@ -174,6 +174,61 @@ w.wait(timeout=60)
 rc, out, err = srtest.ctl(conf, store, "tickets", "--channel", "sms", "--format", "json")
 tap.ok(first and rc_ro == 0 and w.returncode == 0 and len(json.loads(out)) >= 302,
        "a read-only reader works while another process writes", err_ro + err)
+# outbox drop of a job a worker is sending right now (leased, its request
+# in flight) is refused, naming the worker, with exit 75 (documented):
+# the job could still arrive.  --force drops it anyway.  It was dropped.
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+lst = socket.socket()
+lst.bind(("127.0.0.1", 0))
+lst.listen(4)
+accepted = threading.Event()
+held = []
+
+
+def hold():
+    # a receiver that reads the request and never answers
+    try:
+        while True:
+            c, _ = lst.accept()
+            held.append(c)
+            accepted.set()
+    except OSError:
+        pass
+
+
+threading.Thread(target=hold, daemon=True).start()
+d2 = srtest.tmpdir()
+store2 = os.path.join(d2, "store")
+conf2 = srtest.write_config(d2, """
+store = { instance = "drop"; sync = false; };
+handoff = { method = "webhook"; timeout = 20; connect_timeout = 2;
+            webhook = { url = "http://127.0.0.1:%d/hook"; secret_file = "%s"; }; };
+route = { rules = ( { name = "everyone"; handoff = true; } ); };
+""" % (lst.getsockname()[1], srtest.secret_file(d2, "secret", "drop-secret")))
+srtest.ingest(conf2, store2, "email", "slow@example.com", "I want my refund now")
+job = srtest.jobs(conf2, store2)[0]
+worker = srtest.subprocess.Popen([srtest.CTL, "-c", conf2, "--store", store2, "outbox", "run",
+                                  "--worker", "w-busy", "--timeout", "60"],
+                                 stdout=srtest.subprocess.DEVNULL, stderr=srtest.subprocess.DEVNULL)
+srtest.PROCS.append(worker)
+accepted.wait(30)
+rc_d, out_d, err_d = srtest.ctl(conf2, store2, "outbox", "drop", str(job["id"]))
+left = srtest.jobs(conf2, store2)
+tap.ok(accepted.is_set() and rc_d == 75 and "w-busy" in err_d and "--force" in err_d and len(left) == 1,
+       "outbox drop of a job being sent is refused (exit 75, names the worker, --force)",
+       "accepted=%s rc=%d err=%s jobs=%s" % (accepted.is_set(), rc_d, err_d, json.dumps(left)))
+rc_f, _, err_f = srtest.ctl(conf2, store2, "outbox", "drop", "--force", str(job["id"]))
+tap.ok(rc_f == 0 and not srtest.jobs(conf2, store2) and "w-busy" in err_f,
+       "outbox drop --force drops it anyway, with a warning naming the worker",
+       "rc=%d err=%s" % (rc_f, err_f))
+worker.kill()
+worker.wait(timeout=10)
+lst.close()
+for c in held:
+    c.close()
+
 # the library exports the store API, and sr_* only
 lib = sorted(glob.glob(os.path.join(os.environ.get("top_builddir") or os.path.join(SRC), "core", ".libs", "libsentiroute.so.*")))
 syms = srtest.subprocess.run(["nm", "-D", "--defined-only", lib[0]], capture_output=True, text=True).stdout if lib else ""

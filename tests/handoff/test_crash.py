@@ -81,7 +81,7 @@ def test_mode(mode):
 log = { level = "warning"; };
 store = { instance = "crash"; sync = true; };
 handoff = { method = "%s"; timeout = 2; connect_timeout = 1; backoff_base = 0.05; backoff_max = 1;
-            max_attempts = 1000; lease = 15;
+            max_attempts = 1000; lease = 18;
             %s };
 route = { rules = ( { name = "everyone"; handoff = true; } ); };
 """ % (mode, SECTION[mode].format(url=fake.url, sec=sec)))

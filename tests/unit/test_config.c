@@ -128,7 +128,8 @@ static void test_wrong_type_and_range_are_errors(void **state)
     expect_error("scoring = { labels = { negative_below = 7.0; positive_above = 6.0; }; };",
                  SR_ECONFIG, "scoring.labels", "negative_below");
     /* a lease must outlast the worst case of one job: a Zendesk comment
-     * makes up to five requests, each up to timeout + connect_timeout */
+     * takes up to SRP_JOB_MAX_REQUESTS requests' time, each up to
+     * timeout + connect_timeout */
     expect_error("handoff = { lease = 60; };", SR_ECONFIG, "handoff.lease", "handoff.timeout");
     expect_error("handoff = { lease = 100; timeout = 15; connect_timeout = 10; };", SR_ECONFIG,
                  "handoff.lease", "connect_timeout");

@@ -7,6 +7,7 @@
 
 #include "store_testutil.h"
 
+#include "internal.h"
 #include "store.h"
 
 #include <arpa/inet.h>
@@ -231,10 +232,10 @@ static void test_failed_jobs_parked_retry_and_drop(void **state)
     sr_outbox_list(f->st, 1u << SR_JOB_FAILED, &v, &n, NULL);
     assert_int_equal(n, 1);   /* permanent: parked at once */
     sr_outbox_list_free(v, n);
-    assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_OK);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_OK);
     sr_outbox_list(f->st, 0, &v, &n, NULL);
     assert_int_equal(n, 0);
-    assert_int_equal(sr_outbox_drop(f->st, a.id, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_ENOTFOUND);
     sr_job_clear(&a);
     st_fx_free(f);
 }
@@ -271,6 +272,29 @@ static void test_ticket_jobs_delivered_in_order(void **state)
     st_fx_free(f);
 }
 
+/* "outbox drop --force" drops a job a worker holds (pending, leased);
+ * the worker's outcome then finds no job */
+static void test_drop_force_takes_a_leased_job(void **state)
+{
+    st_fx *f = fx_new(NULL);
+    sr_job a;
+    sr_job *v;
+    size_t n;
+    sr_error err;
+
+    (void)state;
+    st_ingest(f->st, st_msg(SR_CHANNEL_EMAIL, "a@example.com", angry));
+    assert_int_equal(sr_outbox_claim(f->st, NULL, "A", 60, &a, &err), SR_OK);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_EEXIST);
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 1, &err), SR_OK);
+    sr_outbox_list(f->st, 0, &v, &n, NULL);
+    assert_int_equal(n, 0);
+    sr_outbox_list_free(v, n);
+    assert_int_not_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
+    sr_job_clear(&a);
+    st_fx_free(f);
+}
+
 /* "outbox retry" of a job a worker is sending right now (pending, leased):
  * it is refused, naming the worker, instead of clearing the lease, which
  * let a second worker claim and send the job again while the first was
@@ -287,6 +311,10 @@ static void test_retry_leaves_a_leased_job_alone(void **state)
     assert_int_equal(sr_outbox_retry(f->st, a.id, &err), SR_EEXIST);
     if (strstr(err.msg, "A") == NULL)
         fail_msg("retry refused with \"%s\"", err.msg);
+    /* nor dropped: that would not stop the send; --force drops it */
+    assert_int_equal(sr_outbox_drop(f->st, a.id, 0, &err), SR_EEXIST);
+    if (strstr(err.msg, "being sent by A") == NULL || strstr(err.msg, "--force") == NULL)
+        fail_msg("drop refused with \"%s\"", err.msg);
     assert_int_equal(sr_outbox_claim(f->st, NULL, "B", 60, &b, &err), SR_ENOTFOUND);
     assert_int_equal(sr_outbox_complete(f->st, a.id, "A", "4711", &err), SR_OK);
     sr_job_clear(&a);
@@ -488,7 +516,7 @@ static void test_comment_finds_its_handoff_by_index(void **state)
         fail_msg("comment parked in %.4f s with the index, %.4f s reading %zu jobs", best[0],
                  best[1], fill);
     /* a dropped handoff: its comments are parked saying so, both ways */
-    assert_int_equal(sr_outbox_drop(f->st, r1.job_id, &err), SR_OK);
+    assert_int_equal(sr_outbox_drop(f->st, r1.job_id, 0, &err), SR_OK);
     for (int old = 0; old < 2; old++) {
         sr_ingest_result rc;
         if (!old)
@@ -811,9 +839,10 @@ static void test_each_job_starts_with_its_lease(void **state)
     slowdesk s = {0};
     sr_job *v;
     size_t n, ok = 0, bad = 0;
-    /* a job's budget: five requests of timeout + connect_timeout (1 + 1 s);
-     * lease 60 s: two jobs to a batch (each budgeted 5 x 3 s in 30 s) */
-    const int64_t budget = 5 * (1 + 1);
+    /* a job's budget: SRP_JOB_MAX_REQUESTS (6) requests of timeout +
+     * connect_timeout (1 + 1 s); lease 80 s: two jobs to a batch (each
+     * budgeted 6 x 3 s in 40 s) */
+    const int64_t budget = SRP_JOB_MAX_REQUESTS * (1 + 1);
 
     (void)state;
     s.fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -821,8 +850,8 @@ static void test_each_job_starts_with_its_lease(void **state)
         listen(s.fd, 4) != 0 || getsockname(s.fd, (struct sockaddr *)&a, &len) != 0)
         fail_msg("listener");
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
-    s.f = fx_zendesk(url, "timeout = 1; connect_timeout = 1; lease = 60;");
-    s.bump = 52;   /* 8 s of the lease left after the first job */
+    s.f = fx_zendesk(url, "timeout = 1; connect_timeout = 1; lease = 80;");
+    s.bump = 72;   /* 8 s of the lease left after the first job */
     st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "first@example.com", angry));
     st_ingest(s.f->st, st_msg(SR_CHANNEL_EMAIL, "second@example.com", angry));
     if (pthread_create(&s.th, NULL, slowdesk_main, &s) != 0)
@@ -1080,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
         cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
+        cmocka_unit_test(test_drop_force_takes_a_leased_job),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),
         cmocka_unit_test(test_order_holds_with_many_tickets_waiting),
         cmocka_unit_test(test_comments_follow_a_parked_handoff),
