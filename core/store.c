@@ -1254,6 +1254,7 @@ int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t up
             sr_stored_message *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
             if (nv == NULL) {
                 json_decref(j);
+                rc = ENOMEM;
                 break;
             }
             v = nv;
@@ -1261,6 +1262,10 @@ int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t up
         }
         msg_from_json(j, &v[cnt]);
         json_decref(j);
+        if (v[cnt].text == NULL) {   /* no partial transcript, no NULL text */
+            rc = ENOMEM;
+            break;
+        }
         if (upto && v[cnt].seq > upto) {
             free(v[cnt].text);
             break;
@@ -1268,6 +1273,10 @@ int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t up
         cnt++;
     }
     mdb_cursor_close(cur);
+    if (rc == ENOMEM) {
+        sr_transcript_free(v, cnt);
+        return srp_error(err, SR_ENOMEM, ENOMEM, "transcript", "out of memory");
+    }
     if (rc != 0 && rc != MDB_NOTFOUND) {
         sr_transcript_free(v, cnt);
         return srp_mdb_error(err, rc, "transcript");

@@ -15,6 +15,18 @@
 
 #include <pthread.h>
 
+/* strdup fails for one text while fail_dup names it (-Wl,--wrap=strdup) */
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+static const char *fail_dup;
+
+char *__wrap_strdup(const char *s)
+{
+    if (fail_dup != NULL && s != NULL && strcmp(s, fail_dup) == 0)
+        return NULL;
+    return __real_strdup(s);
+}
+
 static sr_message *email(const char *from, const char *text, const char *mid, const char *irt,
                          const char *refs)
 {
@@ -244,6 +256,45 @@ static void test_redelivered_message_is_stored_once(void **state)
     /* Jane's next reply still finds her ticket */
     other = st_ingest(f->st, email("jane@example.com", "Any news?", "<2@jane>", "<1@jane>", NULL));
     assert_int_equal(other.ticket_id, a.ticket_id);
+    st_fx_free(f);
+}
+
+/* no memory for a message's text while reading a transcript: an error,
+ * not a transcript with a hole (a NULL text the callers would print or
+ * send) */
+static void test_transcript_out_of_memory_fails_cleanly(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    sr_ingest_result a, b;
+    sr_stored_message *tr = NULL;
+    sr_error err;
+    size_t n = 99;
+    int rc;
+
+    (void)state;
+    a = st_ingest(f->st, email("jane@example.com", "Order 17 is late", "<1@jane>", NULL, NULL));
+    b = st_ingest(f->st, email("jane@example.com", "Still nothing, please call me", "<2@jane>",
+                               "<1@jane>", NULL));
+    assert_int_equal(a.ticket_id, b.ticket_id);
+    fail_dup = "Still nothing, please call me";
+    rc = sr_ticket_transcript(f->st, a.ticket_id, &tr, &n, &err);
+    fail_dup = NULL;
+    if (rc == SR_OK) {
+        size_t holes = 0;
+        for (size_t i = 0; i < n; i++)
+            holes += tr[i].text == NULL;
+        sr_transcript_free(tr, n);
+        fail_msg("transcript read without memory: SR_OK, %zu messages, %zu without text", n,
+                 holes);
+    }
+    assert_int_equal(rc, SR_ENOMEM);
+    assert_null(tr);
+    assert_int_equal(n, 0);
+    /* with memory again it reads whole */
+    assert_int_equal(sr_ticket_transcript(f->st, a.ticket_id, &tr, &n, &err), SR_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(tr[1].text, "Still nothing, please call me");
+    sr_transcript_free(tr, n);
     st_fx_free(f);
 }
 
@@ -737,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_email_threads_by_reply_headers),
         cmocka_unit_test(test_known_message_id_keeps_its_ticket),
         cmocka_unit_test(test_redelivered_message_is_stored_once),
+        cmocka_unit_test(test_transcript_out_of_memory_fails_cleanly),
         cmocka_unit_test(test_chat_threads_by_bare_jid_sms_by_e164),
         cmocka_unit_test(test_e164_normalizer),
         cmocka_unit_test(test_sentiment_follows_latest_and_flags_sharp_turn),
