@@ -732,6 +732,43 @@ static int outbox_drop(sr_store *st, uint64_t job_id, int force, sr_error *err)
 
 /* --- delivery --------------------------------------------------------- */
 
+/* read_messages - the messages a job sends: a comment its own message
+ * (seq), a handoff the last max up to seq; read by key, so a job of a
+ * long conversation does not read (and parse) the whole transcript.
+ * Message numbers with gaps (an old split) fall back to the whole read,
+ * which load_payload trims as before. */
+static int read_messages(sr_store *st, MDB_txn *txn, uint64_t tid, int comment, uint32_t seq,
+                         uint32_t max, srp_payload *p, sr_error *err)
+{
+    uint32_t from = seq > max ? seq - max + 1 : 0;
+    int rc;
+
+    if (comment && seq > 0) {
+        p->msgs = calloc(1, sizeof(*p->msgs));
+        if (p->msgs == NULL)
+            return srp_error(err, SR_ENOMEM, ENOMEM, "outbox", "out of memory");
+        rc = srp_msg_load(st, txn, tid, seq, &p->msgs[0], err);
+        if (rc == SR_OK && p->msgs[0].seq == seq) {
+            p->nmsgs = 1;
+            return SR_OK;
+        }
+        sr_transcript_free(p->msgs, rc == SR_OK);
+        p->msgs = NULL;
+        if (rc != SR_OK && rc != SR_ENOTFOUND)
+            return rc;
+        from = 0;
+    }
+    if (from > 0) {
+        rc = srp_transcript_read_from(st, txn, tid, from, seq, &p->msgs, &p->nmsgs, err);
+        if (rc != SR_OK || p->nmsgs == max)
+            return rc;
+        sr_transcript_free(p->msgs, p->nmsgs);
+        p->msgs = NULL;
+        p->nmsgs = 0;
+    }
+    return srp_transcript_read(st, txn, tid, seq, &p->msgs, &p->nmsgs, err);
+}
+
 /* load_payload - ticket and messages for a claimed job */
 static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket *t,
                         char *ext, size_t extsize, sr_error *err)
@@ -744,7 +781,8 @@ static int load_payload(sr_store *st, const json_t *j, srp_payload *p, sr_ticket
         return rc;
     rc = srp_ticket_load(st, txn, (uint64_t)ji(j, "tk"), t, err);
     if (rc == SR_OK)
-        rc = srp_transcript_read(st, txn, t->id, seq, &p->msgs, &p->nmsgs, err);
+        rc = read_messages(st, txn, t->id, strcmp(p->kind, "comment") == 0, seq,
+                           (uint32_t)st->cfg->conv_transcript_max, p, err);
     srp_store_read_end(st, txn);
     if (rc != SR_OK)
         return rc;

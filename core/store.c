@@ -1227,6 +1227,13 @@ uint32_t srp_msg_find_in(sr_store *st, MDB_txn *txn, uint64_t ticket, const char
 int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t upto,
                         sr_stored_message **out, size_t *n, sr_error *err)
 {
+    return srp_transcript_read_from(st, txn, ticket, 0, upto, out, n, err);
+}
+
+/* srp_transcript_read_from - messages from..upto (upto 0: to the end) */
+int srp_transcript_read_from(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t from,
+                             uint32_t upto, sr_stored_message **out, size_t *n, sr_error *err)
+{
     unsigned char k[12];
     MDB_cursor *cur;
     MDB_val key, val;
@@ -1239,7 +1246,7 @@ int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t up
     rc = mdb_cursor_open(txn, st->msgs, &cur);
     if (rc != 0)
         return srp_mdb_error(err, rc, "cursor");
-    srp_msg_key(k, ticket, 0);
+    srp_msg_key(k, ticket, from);
     key.mv_data = k;
     key.mv_size = 12;
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;

@@ -135,6 +135,9 @@ int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticke
                   const char *detail, int64_t at, sr_error *err);
 int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t upto,
                         sr_stored_message **out, size_t *n, sr_error *err);
+/* srp_transcript_read_from - the messages from..upto (upto 0: all after from) */
+int srp_transcript_read_from(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t from,
+                             uint32_t upto, sr_stored_message **out, size_t *n, sr_error *err);
 /* srp_msg_find_in - the seq of the ticket's inbound message with this
  * Message-ID (as stored: srp_msgid_clean) from this author; 0 when none */
 uint32_t srp_msg_find_in(sr_store *st, MDB_txn *txn, uint64_t ticket, const char *mid,
