@@ -641,13 +641,17 @@ static void print_ticket_table(const sr_ticket *v, size_t n)
            "requester / subject");
     for (size_t i = 0; i < n; i++) {
         const sr_ticket *t = &v[i];
-        char up[32];
+        char up[32], tags[sizeof(t->tags) + 2];
+
         when(t->updated, up, sizeof(up));
-        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s",
+        /* the core tags a ticket whose latest reply did not arrive */
+        snprintf(tags, sizeof(tags), ",%s,", t->tags);
+        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s%s",
                (unsigned long long)t->id, sr_channel_name(t->channel), sr_status_name(t->status),
                sr_priority_name(t->priority), (double)t->score, sr_label_name(t->label),
                t->lang, t->queue, t->handed_off ? t->method : "-", t->order_value, up,
-               t->turned_worse ? "(!) " : "");
+               t->turned_worse ? "(!) " : "",
+               strstr(tags, ",undelivered,") ? "(reply undelivered) " : "");
         put_text(t->requester, 0, 0);
         fputs(" — ", stdout);
         put_text(t->subject, 50, 0);
@@ -775,6 +779,12 @@ static int parse_id(const char *s, uint64_t *id)
     return s && *s && *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
 }
 
+/* direction_name - "in" (the customer), "out" (an agent), "note" (ours) */
+static const char *direction_name(sr_direction d)
+{
+    return d == SR_DIR_IN ? "in" : d == SR_DIR_NOTE ? "note" : "out";
+}
+
 static int ticket_show(sr_store *st, uint64_t id, int json)
 {
     sr_ticket t;
@@ -791,7 +801,7 @@ static int ticket_show(sr_store *st, uint64_t id, int json)
             sr_flags_format(m[i].flags, flags, sizeof(flags));
             json_array_append_new(
                 tr, json_pack("{sI ss ss sI ss sf ss so ss}", "seq", (json_int_t)m[i].seq,
-                              "direction", m[i].direction == SR_DIR_IN ? "in" : "out", "author",
+                              "direction", direction_name(m[i].direction), "author",
                               m[i].author, "at", (json_int_t)m[i].at, "text", m[i].text,
                               "score", (double)m[i].score, "label", sr_label_name(m[i].label),
                               "flags", csv_array(flags), "lang", m[i].lang));
@@ -830,7 +840,9 @@ static int ticket_show(sr_store *st, uint64_t id, int json)
         printf("\ncreated:   %s UTC  updated %s UTC\n\n", cr, up);
         for (size_t i = 0; i < n; i++) {
             when(m[i].at, up, sizeof(up));
-            printf("#%u %s UTC  %s", m[i].seq, up, m[i].direction == SR_DIR_IN ? "" : "agent ");
+            /* a note is sentiroute's, for the agents: a reply that did not arrive */
+            printf("#%u %s UTC  %s", m[i].seq, up,
+                   m[i].direction == SR_DIR_IN ? "" : m[i].direction == SR_DIR_NOTE ? "NOTE " : "agent ");
             put_text(m[i].author, 0, 0);
             if (m[i].direction == SR_DIR_IN)
                 printf("  [%.1f %s]", (double)m[i].score, sr_label_name(m[i].label));
