@@ -619,6 +619,64 @@ static int outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int pe
     return fail_job(st, job_id, worker, permanent, retry_after, why, NULL, err);
 }
 
+/* undelivered_write - a done reply that did not arrive after all */
+static int undelivered_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    finish_job *f = arg;
+    json_t *j;
+    int rc = job_get(st, txn, f->id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (strcmp(js(j, "kind"), "deliver") != 0)
+        rc = srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is not a reply (%s)",
+                       (unsigned long long)f->id, js(j, "kind"));
+    else if (ji(j, "st") == SR_JOB_FAILED)
+        rc = srp_error(err, SR_EEXIST, 0, "outbox", "job %llu is failed already",
+                       (unsigned long long)f->id);
+    else if (ji(j, "st") != SR_JOB_DONE)
+        rc = srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is not done yet",
+                       (unsigned long long)f->id);
+    if (rc == SR_OK) {
+        set_int(j, "st", SR_JOB_FAILED);
+        set_str(j, "err", f->why);
+        rc = job_put(st, txn, j, err);
+    }
+    if (rc == SR_OK)
+        rc = srp_ticket_undelivered(st, txn, (uint64_t)ji(j, "tk"), (uint32_t)ji(j, "seq"),
+                                    f->id, f->why, f->now, &f->note, err);
+    f->noted = rc == SR_OK;
+    f->note_ticket = (uint64_t)ji(j, "tk");
+    json_decref(j);
+    return rc;
+}
+
+static int outbox_undelivered(sr_store *st, uint64_t job_id, const char *why, sr_error *err)
+{
+    finish_job f = {.id = job_id, .why = why && *why ? why : "not delivered", .now = srp_now()};
+    int rc = srp_store_write(st, undelivered_write, &f, err);
+
+    if (rc == SR_OK)
+        log_noted(st, f.note_ticket, job_id, &f.note);
+    return rc;
+}
+
+/* outbox_get - one job, read in its own transaction */
+static int outbox_get(sr_store *st, uint64_t job_id, sr_job *job, sr_error *err)
+{
+    json_t *j;
+    int rc = srp_job_json(st, job_id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    job_from_json(j, job);
+    rc = job->text == NULL && json_object_get(j, "text") != NULL
+             ? srp_error(err, SR_ENOMEM, ENOMEM, "outbox", "out of memory")
+             : SR_OK;
+    json_decref(j);
+    return rc;
+}
+
 typedef struct admin_job {
     uint64_t id;
     int drop;
@@ -1303,6 +1361,28 @@ int sr_outbox_drop(sr_store *store, uint64_t job_id, sr_error *err)
     srp_pin pin;
     sr_store *st = srp_store_enter(store, &pin, err);
     int rc = st ? outbox_drop(st, job_id, err) : SR_EINVAL;
+
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_undelivered - outbox_undelivered on a view pinned to the current context */
+int sr_outbox_undelivered(sr_store *store, uint64_t job_id, const char *why, sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_undelivered(st, job_id, why, err) : SR_EINVAL;
+
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_get - outbox_get on a view pinned to the current context */
+int sr_outbox_get(sr_store *store, uint64_t job_id, sr_job *job, sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_get(st, job_id, job, err) : SR_EINVAL;
 
     srp_store_unpin(&pin);
     return rc;

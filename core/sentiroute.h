@@ -918,6 +918,20 @@ int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const 
 int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
                    int retry_after, const char *why, sr_error *err);
 
+/*
+ * sr_outbox_undelivered - a "deliver" job recorded done that turned out
+ * not to have arrived (a bounce after the confirmation): parked as failed
+ * with why (NULL: "not delivered") and told on its ticket as by
+ * sr_outbox_fail.  SR_EEXIST when it is failed already (nothing more is
+ * noted), SR_EINVAL for another kind of job or one not done, SR_ENOTFOUND.
+ * Thread-safe.
+ */
+int sr_outbox_undelivered(sr_store *st, uint64_t job_id, const char *why, sr_error *err);
+
+/* sr_outbox_get - one job by id into *job (sr_job_clear it).  SR_ENOTFOUND
+ * when there is none.  Thread-safe (a read transaction). */
+int sr_outbox_get(sr_store *st, uint64_t job_id, sr_job *job, sr_error *err);
+
 /* sr_outbox_retry - make a failed (or pending) job due now, attempts reset;
  * SR_EEXIST while a worker holds its lease (it is being sent). */
 int sr_outbox_retry(sr_store *st, uint64_t job_id, sr_error *err);

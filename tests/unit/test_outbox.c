@@ -1106,9 +1106,9 @@ static void test_failed_reply_is_noted_on_the_ticket(void **state)
                                                  "where is my parcel"));
     sr_stored_message m;
     sr_ticket t;
-    sr_job j;
+    sr_job j, got;
     char text[600], want[200];
-    size_t n;
+    size_t n, n2;
     uint64_t job;
     sr_error err;
 
@@ -1117,6 +1117,12 @@ static void test_failed_reply_is_noted_on_the_ticket(void **state)
                      SR_OK);
     j = claim_chat(f->st);
     assert_int_equal(j.id, job);
+    /* the adapter reads a job back by id */
+    assert_int_equal(sr_outbox_get(f->st, job, &got, &err), SR_OK);
+    assert_string_equal(got.kind, "deliver");
+    assert_string_equal(got.to, j.to);
+    assert_string_equal(got.text, "It left today");
+    sr_job_clear(&got);
     assert_int_equal(sr_outbox_fail(f->st, j.id, "bridge", 1, 0,
                                     "not delivered: the visitor is gone: v@anon.test (cancel "
                                     "error service-unavailable)", &err), SR_OK);
@@ -1143,6 +1149,29 @@ static void test_failed_reply_is_noted_on_the_ticket(void **state)
     assert_string_equal(t.tags, "");
     assert_int_equal(t.status, SR_STATUS_PENDING);
 
+    /* that one bounces after it was done: failed, and noted the same way */
+    assert_int_equal(sr_outbox_undelivered(f->st, job, "not delivered: v@anon.test (cancel error "
+                                           "item-not-found)", &err), SR_OK);
+    assert_int_equal(sr_outbox_get(f->st, job, &got, &err), SR_OK);
+    assert_int_equal(got.state, SR_JOB_FAILED);
+    assert_non_null(strstr(got.last_error, "item-not-found"));
+    sr_job_clear(&got);
+    m = last_msg(f->st, r.ticket_id, text, sizeof(text), &n);
+    assert_int_equal(m.direction, SR_DIR_NOTE);
+    snprintf(want, sizeof(want), "Reply #4 was not delivered (outbox job %llu): v@anon.test "
+             "(cancel error item-not-found)", (unsigned long long)job);
+    assert_string_equal(text, want);
+    assert_int_equal(sr_ticket_get(f->st, r.ticket_id, &t, &err), SR_OK);
+    assert_int_equal(t.status, SR_STATUS_OPEN);
+    assert_string_equal(t.tags, "undelivered");
+    /* a second bounce (another part of it) adds nothing */
+    assert_int_equal(sr_outbox_undelivered(f->st, job, "again", &err), SR_EEXIST);
+    last_msg(f->st, r.ticket_id, text, sizeof(text), &n2);
+    assert_int_equal(n2, n);
+    /* nor one for a reply not sent yet, or for what is not a reply */
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "anna", "Hello?", 6, &job, &err), SR_OK);
+    assert_int_equal(sr_outbox_undelivered(f->st, job, "x", &err), SR_EINVAL);
+    assert_int_equal(sr_outbox_undelivered(f->st, 9999, "x", &err), SR_ENOTFOUND);
     st_fx_free(f);
 }
 
