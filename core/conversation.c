@@ -354,6 +354,105 @@ static int external(const char *method)
     return *method && strcmp(method, "helpdesk") != 0 && strcmp(method, "none") != 0;
 }
 
+/* --- replies that did not arrive ----------------------------------------- */
+
+/* the tag of a ticket whose latest reply did not reach the customer */
+#define UNDELIVERED_TAG "undelivered"
+
+/* tags_del - remove tag from a comma-separated list; 1 when it was there */
+static int tags_del(char *tags, const char *tag)
+{
+    size_t n = strlen(tag);
+    char *p = tags;
+
+    while (*p) {
+        size_t k = strcspn(p, ",");
+        if (k == n && memcmp(p, tag, n) == 0) {
+            char *next = p[k] == ',' ? p + k + 1 : p + k;
+            if (*next == '\0' && p > tags)
+                p--;   /* the last one: its comma goes too */
+            memmove(p, next, strlen(next) + 1);
+            return 1;
+        }
+        p += k;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* notes_go_out - the method's comment is an internal note or an event for
+ * the receiver (zendesk: public false, rt: a comment, webhook), so the
+ * agents at the helpdesk may get our notes; gorgias posts a comment as the
+ * customer's message: never a note */
+static int notes_go_out(const char *method)
+{
+    return strcmp(method, "zendesk") == 0 || strcmp(method, "rt") == 0 ||
+           strcmp(method, "webhook") == 0;
+}
+
+/*
+ * srp_ticket_undelivered - reply reply_seq of ticket (outbox job job) did
+ * not reach the customer (why): a note in the transcript, the ticket open
+ * again if it waited for the customer, tagged "undelivered", and for a
+ * helpdesk whose comments are internal the note as a comment job.  In the
+ * caller's write transaction.
+ */
+int srp_ticket_undelivered(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t reply_seq,
+                           uint64_t job, const char *why, int64_t now, srp_undelivered *out,
+                           sr_error *err)
+{
+    static const char prefix[] = "not delivered: ";
+    sr_ticket t;
+    sr_stored_message sm;
+    char text[512];
+    int rc = srp_ticket_load(st, txn, ticket, &t, err);
+
+    memset(out, 0, sizeof(*out));
+    if (rc != SR_OK)
+        return rc;
+    if (why == NULL || *why == '\0')
+        why = "no reason given";
+    else if (strncmp(why, prefix, sizeof(prefix) - 1) == 0)
+        why += sizeof(prefix) - 1;   /* the note says it already */
+    snprintf(text, sizeof(text), "Reply #%u was not delivered (outbox job %llu): %s",
+             (unsigned)reply_seq, (unsigned long long)job, why);
+    memset(&sm, 0, sizeof(sm));
+    sm.seq = ++t.nmessages;
+    sm.direction = SR_DIR_NOTE;
+    srp_strlcpy(sm.author, "sentiroute", sizeof(sm.author));
+    sm.at = now;
+    sm.text = text;
+    sm.score = -1;
+    if ((rc = srp_msg_save(st, txn, t.id, &sm, err)) != SR_OK)
+        return rc;
+    out->note_seq = sm.seq;
+    /* pending means "waiting for the customer", who never got it */
+    if (t.status == SR_STATUS_PENDING)
+        t.status = SR_STATUS_OPEN;
+    srp_tags_add(t.tags, sizeof(t.tags), UNDELIVERED_TAG);
+    t.updated = now;
+    if (t.handed_off && external(t.method)) {
+        srp_strlcpy(out->method, t.method, sizeof(out->method));
+        if (notes_go_out(t.method) &&
+            (rc = comment_job(st, txn, &t, now, &out->comment_job, err)) != SR_OK)
+            return rc;
+    }
+    return srp_ticket_save(st, txn, &t, err);
+}
+
+/* srp_ticket_delivered - a reply of ticket reached the customer: the
+ * "undelivered" tag of an earlier one goes.  In the caller's transaction. */
+int srp_ticket_delivered(sr_store *st, MDB_txn *txn, uint64_t ticket, sr_error *err)
+{
+    sr_ticket t;
+
+    if (srp_ticket_load(st, txn, ticket, &t, NULL) != SR_OK ||
+        !tags_del(t.tags, UNDELIVERED_TAG))
+        return SR_OK;   /* a ticket gone (split, removed) needs nothing */
+    return srp_ticket_save(st, txn, &t, err);
+}
+
 /* --- ingest ------------------------------------------------------------ */
 
 typedef struct ingest_job {

@@ -50,7 +50,10 @@ static json_t *body_json(const srp_payload *p)
         json_t *e;
         srp_iso8601(m->at, at);
         e = json_pack("{sI ss ss ss ss}", "seq", (json_int_t)m->seq, "at", at, "direction",
-                      m->direction == SR_DIR_IN ? "in" : "out", "author", m->author, "text",
+                      m->direction == SR_DIR_IN     ? "in"
+                      : m->direction == SR_DIR_NOTE ? "note"
+                                                    : "out",
+                      "author", m->author, "text",
                       m->text);
         if (e && m->direction == SR_DIR_IN) {
             json_object_set_new(e, "score", json_real((double)m->score));

@@ -78,7 +78,10 @@ char *srp_transcript_text(const srp_payload *p)
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
         o += (size_t)snprintf(out + o, size - o, "%s[%s] %s %s:\n%s\n",
                               i ? "\n" : "", when,
-                              m->direction == SR_DIR_IN ? "customer" : "agent", m->author,
+                              m->direction == SR_DIR_IN     ? "customer"
+                              : m->direction == SR_DIR_NOTE ? "note"
+                                                            : "agent",
+                              m->author,
                               m->text);
     }
     return out;

@@ -437,7 +437,26 @@ typedef struct finish_job {
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int64_t now;
     sr_job_state state;   /* out */
+    int noted;            /* out: a reply parked as failed, told on its ticket */
+    uint64_t note_ticket; /* out: that ticket */
+    srp_undelivered note; /* out: how */
 } finish_job;
+
+/* log_noted - say (after the commit) that a reply's failure went on its
+ * ticket: the ticket and job, never the text or the reason's details */
+static void log_noted(sr_store *st, uint64_t ticket, uint64_t job, const srp_undelivered *n)
+{
+    char also[96] = "";
+
+    if (n->comment_job != 0)
+        snprintf(also, sizeof(also), ", and for %s in job %llu", n->method,
+                 (unsigned long long)n->comment_job);
+    else if (n->method[0])
+        snprintf(also, sizeof(also), " only (%s takes no internal notes from us)", n->method);
+    sr_log(st->ctx, SR_LOG_WARNING, "T%llu: reply of job %llu not delivered: noted on the "
+           "ticket as message %u%s", (unsigned long long)ticket, (unsigned long long)job,
+           (unsigned)n->note_seq, also);
+}
 
 /* owned - the worker still holds the lease (claimed_by matches) */
 static int owned(const json_t *j, const char *worker, sr_error *err)
@@ -506,6 +525,8 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
             }
         }
         f->state = SR_JOB_DONE;
+        if (rc == SR_OK && strcmp(js(j, "kind"), "deliver") == 0)
+            rc = srp_ticket_delivered(st, txn, (uint64_t)ji(j, "tk"), err);
     } else {
         set_str(j, "err", f->why);
         set_str(j, "by", "");
@@ -515,6 +536,14 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
             set_int(j, "st", SR_JOB_FAILED);
             pending_del(st, txn, f->id);
             f->state = SR_JOB_FAILED;
+            /* an agent's reply that will not arrive: the agent must learn
+             * it from the ticket, not from the outbox */
+            if (strcmp(js(j, "kind"), "deliver") == 0) {
+                rc = srp_ticket_undelivered(st, txn, (uint64_t)ji(j, "tk"), (uint32_t)ji(j, "seq"),
+                                            f->id, f->why, f->now, &f->note, err);
+                f->noted = rc == SR_OK;
+                f->note_ticket = (uint64_t)ji(j, "tk");
+            }
         } else {
             /* a server's Retry-After is a minimum: +1 covers the part of the
              * current second already gone (times are whole seconds) */
@@ -577,6 +606,8 @@ static int fail_job(sr_store *st, uint64_t job_id, const char *worker, int perma
                     .permanent = permanent, .retry_after = retry_after, .now = srp_now()};
     int rc = srp_store_write(st, finish_write, &f, err);
 
+    if (rc == SR_OK && f.noted)
+        log_noted(st, f.note_ticket, job_id, &f.note);
     if (state)
         *state = f.state;
     return rc;
@@ -586,6 +617,64 @@ static int outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int pe
                    int retry_after, const char *why, sr_error *err)
 {
     return fail_job(st, job_id, worker, permanent, retry_after, why, NULL, err);
+}
+
+/* undelivered_write - a done reply that did not arrive after all */
+static int undelivered_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    finish_job *f = arg;
+    json_t *j;
+    int rc = job_get(st, txn, f->id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    if (strcmp(js(j, "kind"), "deliver") != 0)
+        rc = srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is not a reply (%s)",
+                       (unsigned long long)f->id, js(j, "kind"));
+    else if (ji(j, "st") == SR_JOB_FAILED)
+        rc = srp_error(err, SR_EEXIST, 0, "outbox", "job %llu is failed already",
+                       (unsigned long long)f->id);
+    else if (ji(j, "st") != SR_JOB_DONE)
+        rc = srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is not done yet",
+                       (unsigned long long)f->id);
+    if (rc == SR_OK) {
+        set_int(j, "st", SR_JOB_FAILED);
+        set_str(j, "err", f->why);
+        rc = job_put(st, txn, j, err);
+    }
+    if (rc == SR_OK)
+        rc = srp_ticket_undelivered(st, txn, (uint64_t)ji(j, "tk"), (uint32_t)ji(j, "seq"),
+                                    f->id, f->why, f->now, &f->note, err);
+    f->noted = rc == SR_OK;
+    f->note_ticket = (uint64_t)ji(j, "tk");
+    json_decref(j);
+    return rc;
+}
+
+static int outbox_undelivered(sr_store *st, uint64_t job_id, const char *why, sr_error *err)
+{
+    finish_job f = {.id = job_id, .why = why && *why ? why : "not delivered", .now = srp_now()};
+    int rc = srp_store_write(st, undelivered_write, &f, err);
+
+    if (rc == SR_OK)
+        log_noted(st, f.note_ticket, job_id, &f.note);
+    return rc;
+}
+
+/* outbox_get - one job, read in its own transaction */
+static int outbox_get(sr_store *st, uint64_t job_id, sr_job *job, sr_error *err)
+{
+    json_t *j;
+    int rc = srp_job_json(st, job_id, &j, err);
+
+    if (rc != SR_OK)
+        return rc;
+    job_from_json(j, job);
+    rc = job->text == NULL && json_object_get(j, "text") != NULL
+             ? srp_error(err, SR_ENOMEM, ENOMEM, "outbox", "out of memory")
+             : SR_OK;
+    json_decref(j);
+    return rc;
 }
 
 typedef struct admin_job {
@@ -1034,6 +1123,8 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
                            .wait = d.wait, .now = srp_now()};
         r = srp_store_write(st, finish_write, &one, &e);
         log_outcome(st, c.jobs[i], &d, &one, r);
+        if (r == SR_OK && one.noted)
+            log_noted(st, one.note_ticket, one.id, &one.note);
         if (r == SR_OK && d.outcome == SRP_DELIVERED)
             (*ok)++;
         else if (r == SR_OK && one.state == SR_JOB_FAILED)
@@ -1322,6 +1413,28 @@ int sr_outbox_drop(sr_store *store, uint64_t job_id, int force, sr_error *err)
     srp_pin pin;
     sr_store *st = srp_store_enter(store, &pin, err);
     int rc = st ? outbox_drop(st, job_id, force, err) : SR_EINVAL;
+
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_undelivered - outbox_undelivered on a view pinned to the current context */
+int sr_outbox_undelivered(sr_store *store, uint64_t job_id, const char *why, sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_undelivered(st, job_id, why, err) : SR_EINVAL;
+
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_get - outbox_get on a view pinned to the current context */
+int sr_outbox_get(sr_store *store, uint64_t job_id, sr_job *job, sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_get(st, job_id, job, err) : SR_EINVAL;
 
     srp_store_unpin(&pin);
     return rc;

@@ -609,6 +609,8 @@ typedef struct sr_ticket {
     char remote_id[64];        /* the ticket's id at the helpdesk, once known */
 } sr_ticket;
 
+/* SR_DIR_NOTE: written by sentiroute for the agents (a reply that was not
+ * delivered), never sent to the customer */
 typedef enum sr_direction { SR_DIR_IN = 0, SR_DIR_OUT = 1, SR_DIR_NOTE = 2 } sr_direction;
 
 /* One message of a transcript.  text is allocated: sr_transcript_free. */
@@ -919,9 +921,31 @@ int sr_outbox_complete(sr_store *st, uint64_t job_id, const char *worker, const 
  * failed; otherwise it is retried after retry_after seconds when > 0
  * (a server's Retry-After), else after an exponential backoff with jitter.
  * After handoff.max_attempts attempts it is parked as failed.
+ * A "deliver" job (an agent's reply) parked as failed is told on its
+ * ticket in the same transaction: a note in the transcript (SR_DIR_NOTE,
+ * author "sentiroute": "Reply #SEQ was not delivered (outbox job ID):
+ * why"), the tag "undelivered" (dropped when a later reply of the ticket
+ * is delivered), status open again if it was pending, and for a ticket at
+ * zendesk, rt or webhook the note as a "comment" job (an internal note or
+ * comment there; gorgias would post it as the customer's message: not
+ * sent).  A warning names the ticket and the job, never the text.
  */
 int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int permanent,
                    int retry_after, const char *why, sr_error *err);
+
+/*
+ * sr_outbox_undelivered - a "deliver" job recorded done that turned out
+ * not to have arrived (a bounce after the confirmation): parked as failed
+ * with why (NULL: "not delivered") and told on its ticket as by
+ * sr_outbox_fail.  SR_EEXIST when it is failed already (nothing more is
+ * noted), SR_EINVAL for another kind of job or one not done, SR_ENOTFOUND.
+ * Thread-safe.
+ */
+int sr_outbox_undelivered(sr_store *st, uint64_t job_id, const char *why, sr_error *err);
+
+/* sr_outbox_get - one job by id into *job (sr_job_clear it).  SR_ENOTFOUND
+ * when there is none.  Thread-safe (a read transaction). */
+int sr_outbox_get(sr_store *st, uint64_t job_id, sr_job *job, sr_error *err);
 
 /* sr_outbox_retry - make a failed (or pending) job due now, attempts reset;
  * SR_EEXIST while a worker holds its lease (it is being sent). */

@@ -164,6 +164,18 @@ int srp_outbox_set(sr_store *st, MDB_txn *txn, uint64_t id, const char *key, jso
 /* srp_job_json - the stored job record (new ref) for the driver */
 int srp_job_json(sr_store *st, uint64_t id, json_t **out, sr_error *err);
 
+/* Replies that did not arrive (conversation.c) */
+typedef struct srp_undelivered {
+    uint32_t note_seq;     /* the note's place in the transcript */
+    uint64_t comment_job;  /* the note's comment job for the helpdesk, 0 none */
+    char method[16];       /* the external helpdesk the ticket is at, "" none */
+} srp_undelivered;
+
+int srp_ticket_undelivered(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t reply_seq,
+                           uint64_t job, const char *why, int64_t now, srp_undelivered *out,
+                           sr_error *err);
+int srp_ticket_delivered(sr_store *st, MDB_txn *txn, uint64_t ticket, sr_error *err);
+
 /* srp_now - the store's clock (leases, backoff, job times): time(NULL)
  * plus srp_clock_skew, which only tests set (to move past a lease without
  * waiting for it) */

@@ -652,13 +652,17 @@ static void print_ticket_table(const sr_ticket *v, size_t n)
            "requester / subject");
     for (size_t i = 0; i < n; i++) {
         const sr_ticket *t = &v[i];
-        char up[32];
+        char up[32], tags[sizeof(t->tags) + 2];
+
         when(t->updated, up, sizeof(up));
-        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s",
+        /* the core tags a ticket whose latest reply did not arrive */
+        snprintf(tags, sizeof(tags), ",%s,", t->tags);
+        printf("%-6llu %-5s %-8s %-7s %5.1f %-9s %-4s %-10.10s %-7s %9.2f %-16s  %s%s",
                (unsigned long long)t->id, sr_channel_name(t->channel), sr_status_name(t->status),
                sr_priority_name(t->priority), (double)t->score, sr_label_name(t->label),
                t->lang, t->queue, t->handed_off ? t->method : "-", t->order_value, up,
-               t->turned_worse ? "(!) " : "");
+               t->turned_worse ? "(!) " : "",
+               strstr(tags, ",undelivered,") ? "(reply undelivered) " : "");
         put_text(t->requester, 0, 0);
         fputs(" — ", stdout);
         put_text(t->subject, 50, 0);
@@ -786,6 +790,12 @@ static int parse_id(const char *s, uint64_t *id)
     return s && *s && *end == '\0' && errno == 0 && *id > 0 ? 0 : -1;
 }
 
+/* direction_name - "in" (the customer), "out" (an agent), "note" (ours) */
+static const char *direction_name(sr_direction d)
+{
+    return d == SR_DIR_IN ? "in" : d == SR_DIR_NOTE ? "note" : "out";
+}
+
 /* show_json_msg / show_text_msg - one message of ticket show, printed as
  * soon as it is read (sr_ticket_transcript_foreach): a transcript of
  * thousands of long messages never sits in memory whole */
@@ -797,7 +807,7 @@ static int show_json_msg(void *ud, const sr_stored_message *m)
     /* in the ticket object, two levels in: as json_dumps(JSON_INDENT(1))
      * printed the whole ticket */
     put_json_elem(json_pack("{sI ss ss sI ss sf ss so ss}", "seq", (json_int_t)m->seq,
-                            "direction", m->direction == SR_DIR_IN ? "in" : "out", "author",
+                            "direction", direction_name(m->direction), "author",
                             m->author, "at", (json_int_t)m->at, "text", m->text, "score",
                             (double)m->score, "label", sr_label_name(m->label), "flags",
                             csv_array(flags), "lang", m->lang),
@@ -811,7 +821,9 @@ static int show_text_msg(void *ud, const sr_stored_message *m)
 
     (void)ud;
     when(m->at, up, sizeof(up));
-    printf("#%u %s UTC  %s", m->seq, up, m->direction == SR_DIR_IN ? "" : "agent ");
+    /* a note is sentiroute's, for the agents: a reply that did not arrive */
+    printf("#%u %s UTC  %s", m->seq, up,
+           m->direction == SR_DIR_IN ? "" : m->direction == SR_DIR_NOTE ? "NOTE " : "agent ");
     put_text(m->author, 0, 0);
     if (m->direction == SR_DIR_IN)
         printf("  [%.1f %s]", (double)m->score, sr_label_name(m->label));

@@ -285,6 +285,50 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
     b->nunacked = keep;
 }
 
+/* late_bounce - an error for a relayed reply that no longer waits for its
+ * confirmation: confirmed (the server answered the ping after it before
+ * the visitor's side bounced it), or a part of one already failed.  A
+ * reply confirmed did not arrive after all: failed, and its ticket says
+ * so (sr_outbox_undelivered).  1 when it was such a reply, from bare, its
+ * recipient */
+static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char *why)
+{
+    char to[SRX_JID_BARE_MAX + 1];
+    sr_job j;
+    sr_error err;
+    int rc, ours;
+
+    memset(&j, 0, sizeof(j));
+    if (sr_outbox_get(b->store, job, &j, &err) != SR_OK) {
+        srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: an error from %s for a job we do not have: "
+                "ignored", (unsigned long long)job, bare);
+        return 0;
+    }
+    srx_jid_bare(j.to, to, sizeof(to));
+    ours = strcmp(j.kind, "deliver") == 0 && strcmp(j.target, "chat") == 0;
+    sr_job_clear(&j);
+    if (!ours || strcmp(to, bare) != 0) {
+        srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
+                "recipient: ignored", (unsigned long long)job, bare);
+        return 0;
+    }
+    rc = sr_outbox_undelivered(b->store, job, why, &err);
+    if (rc == SR_EEXIST || rc == SR_EINVAL) {
+        /* failed already (another part bounced), or sent again meanwhile */
+        srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: a late error from %s: %s", (unsigned long long)job,
+                bare, err.msg);
+        return rc == SR_EEXIST;
+    }
+    if (rc != SR_OK) {
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it bounced: %s",
+                (unsigned long long)job, err.msg);
+        return 0;
+    }
+    srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, now failed: %s",
+            (unsigned long long)job, why);
+    return 1;
+}
+
 int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
                        const char *cond)
 {
@@ -294,19 +338,6 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     sr_error err;
 
     srx_jid_bare(from, bare, sizeof(bare));
-    for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
-        ;
-    if (i == b->nunacked) {
-        /* confirmed already, a part we already heard of, or not ours */
-        srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: an error (%s) from %s for it, not one we wait "
-                "for: ignored", (unsigned long long)job, cond, bare);
-        return 0;
-    }
-    if (strcmp(bare, b->unacked[i].to) != 0) {
-        srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
-                "recipient %s: ignored", (unsigned long long)job, bare, b->unacked[i].to);
-        return 0;
-    }
     /* the conditions a server answers for an account or session that is
      * no more (RFC 6120 8.5: a message to an unknown or offline JID) */
     gone = strcmp(cond, "service-unavailable") == 0 || strcmp(cond, "item-not-found") == 0 ||
@@ -314,6 +345,15 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     wait = etype != NULL && strcmp(etype, "wait") == 0;
     snprintf(why, sizeof(why), "not delivered: %s%.160s (%.8s error %.40s)",
              gone ? "the visitor is gone: " : "", bare, etype ? etype : "an", cond);
+    for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
+        ;
+    if (i == b->nunacked)
+        return late_bounce(b, job, bare, why) && gone;
+    if (strcmp(bare, b->unacked[i].to) != 0) {
+        srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
+                "recipient %s: ignored", (unsigned long long)job, bare, b->unacked[i].to);
+        return 0;
+    }
     b->unacked[i] = b->unacked[--b->nunacked];
     suspect_del(b, job);
     if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? 60 : 0, why, &err) != SR_OK)

@@ -165,9 +165,11 @@ void srx_bridge_link_lost(srx_bridge *b, const char *refused);
  * with an error stanza from from (type etype, condition cond): it did not
  * reach the visitor (an anonymous one who left is gone with their account).
  * Not confirmed: parked as failed with the reason (retried for a "wait"
- * error), logged.  1 when the error says the visitor is gone (their
- * conversation is over), else 0 (also for an error that is not from the
- * job's recipient or not for a job waiting for its confirmation) */
+ * error), logged; the core notes it on the ticket.  A bounce that comes
+ * after the job was confirmed (done) fails it the same way
+ * (sr_outbox_undelivered).  1 when the error says the visitor is gone
+ * (their conversation is over), else 0 (also for an error that is not
+ * from the job's recipient or not for a relayed reply) */
 int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
                        const char *cond);
 

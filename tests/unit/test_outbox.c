@@ -1099,6 +1099,144 @@ static void test_worker_thread_starts_and_stops(void **state)
     st_fx_free(f);
 }
 
+/* last_msg - the ticket's latest transcript entry (text copied into buf) */
+static sr_stored_message last_msg(sr_store *st, uint64_t ticket, char *buf, size_t size,
+                                  size_t *count)
+{
+    sr_stored_message *m, last;
+    size_t n;
+    sr_error err;
+
+    if (sr_ticket_transcript(st, ticket, &m, &n, &err) != SR_OK || n == 0)
+        fail_msg("transcript: %s", err.msg);
+    last = m[n - 1];
+    snprintf(buf, size, "%s", m[n - 1].text);
+    last.text = buf;
+    sr_transcript_free(m, n);
+    *count = n;
+    return last;
+}
+
+/* claim_chat - the chat adapter's claim of its next reply */
+static sr_job claim_chat(sr_store *st)
+{
+    sr_job j;
+    sr_error err;
+
+    if (sr_outbox_claim(st, "chat", "bridge", 60, &j, &err) != SR_OK)
+        fail_msg("claim: %s", err.msg);
+    return j;
+}
+
+static void test_failed_reply_is_noted_on_the_ticket(void **state)
+{
+    st_fx *f = st_fx_new(NULL);   /* the built-in helpdesk */
+    sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v@anon.test/web",
+                                                 "where is my parcel"));
+    sr_stored_message m;
+    sr_ticket t;
+    sr_job j, got;
+    char text[600], want[200];
+    size_t n, n2;
+    uint64_t job;
+    sr_error err;
+
+    (void)state;
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "anna", "It left today", 13, &job, &err),
+                     SR_OK);
+    j = claim_chat(f->st);
+    assert_int_equal(j.id, job);
+    /* the adapter reads a job back by id */
+    assert_int_equal(sr_outbox_get(f->st, job, &got, &err), SR_OK);
+    assert_string_equal(got.kind, "deliver");
+    assert_string_equal(got.to, j.to);
+    assert_string_equal(got.text, "It left today");
+    sr_job_clear(&got);
+    assert_int_equal(sr_outbox_fail(f->st, j.id, "bridge", 1, 0,
+                                    "not delivered: the visitor is gone: v@anon.test (cancel "
+                                    "error service-unavailable)", &err), SR_OK);
+    sr_job_clear(&j);
+    /* the agent sees it on the ticket: a note, open again, tagged */
+    m = last_msg(f->st, r.ticket_id, text, sizeof(text), &n);
+    assert_int_equal(m.direction, SR_DIR_NOTE);
+    assert_string_equal(m.author, "sentiroute");
+    snprintf(want, sizeof(want), "Reply #2 was not delivered (outbox job %llu): the visitor is "
+             "gone: v@anon.test (cancel error service-unavailable)", (unsigned long long)job);
+    assert_string_equal(text, want);
+    assert_int_equal(sr_ticket_get(f->st, r.ticket_id, &t, &err), SR_OK);
+    assert_int_equal(t.status, SR_STATUS_OPEN);
+    assert_string_equal(t.tags, "undelivered");
+    assert_int_equal(t.nmessages, n);
+
+    /* a later reply that arrives drops the tag; the note stays */
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "anna", "Sorry: it left", 14, &job,
+                                     &err), SR_OK);
+    j = claim_chat(f->st);
+    assert_int_equal(sr_outbox_complete(f->st, j.id, "bridge", NULL, &err), SR_OK);
+    sr_job_clear(&j);
+    assert_int_equal(sr_ticket_get(f->st, r.ticket_id, &t, &err), SR_OK);
+    assert_string_equal(t.tags, "");
+    assert_int_equal(t.status, SR_STATUS_PENDING);
+
+    /* that one bounces after it was done: failed, and noted the same way */
+    assert_int_equal(sr_outbox_undelivered(f->st, job, "not delivered: v@anon.test (cancel error "
+                                           "item-not-found)", &err), SR_OK);
+    assert_int_equal(sr_outbox_get(f->st, job, &got, &err), SR_OK);
+    assert_int_equal(got.state, SR_JOB_FAILED);
+    assert_non_null(strstr(got.last_error, "item-not-found"));
+    sr_job_clear(&got);
+    m = last_msg(f->st, r.ticket_id, text, sizeof(text), &n);
+    assert_int_equal(m.direction, SR_DIR_NOTE);
+    snprintf(want, sizeof(want), "Reply #4 was not delivered (outbox job %llu): v@anon.test "
+             "(cancel error item-not-found)", (unsigned long long)job);
+    assert_string_equal(text, want);
+    assert_int_equal(sr_ticket_get(f->st, r.ticket_id, &t, &err), SR_OK);
+    assert_int_equal(t.status, SR_STATUS_OPEN);
+    assert_string_equal(t.tags, "undelivered");
+    /* a second bounce (another part of it) adds nothing */
+    assert_int_equal(sr_outbox_undelivered(f->st, job, "again", &err), SR_EEXIST);
+    last_msg(f->st, r.ticket_id, text, sizeof(text), &n2);
+    assert_int_equal(n2, n);
+    /* nor one for a reply not sent yet, or for what is not a reply */
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "anna", "Hello?", 6, &job, &err), SR_OK);
+    assert_int_equal(sr_outbox_undelivered(f->st, job, "x", &err), SR_EINVAL);
+    assert_int_equal(sr_outbox_undelivered(f->st, 9999, "x", &err), SR_ENOTFOUND);
+    st_fx_free(f);
+}
+
+static void test_failed_reply_noted_at_the_helpdesk(void **state)
+{
+    st_fx *f = fx_new(NULL);   /* zendesk: its comments are internal notes */
+    sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v@anon.test/web", angry));
+    sr_stored_message m;
+    sr_job j, *v;
+    char text[600];
+    size_t n, nj, comments = 0;
+    uint64_t job;
+    sr_error err;
+
+    (void)state;
+    assert_true(r.handoff);
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "zendesk:anna", "We are on it", 12, &job,
+                                     &err), SR_OK);
+    j = claim_chat(f->st);
+    assert_int_equal(sr_outbox_fail(f->st, j.id, "bridge", 1, 0, "not delivered: gone", &err),
+                     SR_OK);
+    sr_job_clear(&j);
+    m = last_msg(f->st, r.ticket_id, text, sizeof(text), &n);
+    assert_int_equal(m.direction, SR_DIR_NOTE);
+    assert_int_equal(sr_outbox_list(f->st, 1u << SR_JOB_PENDING, &v, &nj, &err), SR_OK);
+    for (size_t i = 0; i < nj; i++)
+        if (strcmp(v[i].kind, "comment") == 0) {
+            comments++;
+            assert_string_equal(v[i].target, "zendesk");
+            assert_int_equal(v[i].msg_seq, m.seq);   /* the note goes there */
+        }
+    sr_outbox_list_free(v, nj);
+    assert_int_equal(comments, 1);
+    st_fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1108,6 +1246,8 @@ int main(void)
         cmocka_unit_test(test_expired_lease_is_claimed_again),
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
+        cmocka_unit_test(test_failed_reply_is_noted_on_the_ticket),
+        cmocka_unit_test(test_failed_reply_noted_at_the_helpdesk),
         cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
         cmocka_unit_test(test_drop_force_takes_a_leased_job),
         cmocka_unit_test(test_ticket_jobs_delivered_in_order),

@@ -8,7 +8,9 @@ ignored every error stanza and the ping after the reply confirmed it:
 the job was "done", nothing said the visitor never got it.  Now the
 bounce of a relayed reply (its id says which job it was) parks the job as
 failed with the reason, and the log says so; a reply to a visitor still
-online is done as before.
+online is done as before.  The agent learns it from the ticket: a note
+in its transcript says which reply did not arrive and why, and the
+ticket is tagged "undelivered" (the listing finds it by that tag).
 """
 import asyncio
 import json
@@ -19,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-tap = xt.Tap(7)
+tap = xt.Tap(10)
 D = xt.tmpdir()
 P, b, HELP = xt.prosody_bridge(D)
 
@@ -60,6 +62,29 @@ async def main():
     tap.ok(re.search(r"%s: conversation ended" % re.escape(gone), b.log()) and
            not re.search(r"%s: conversation ended" % re.escape(here), b.log()),
            "the conversation of the visitor who left is over, the other goes on", b.tail())
+    # the agent sees it on the ticket, not only in the outbox
+    tid = js[0]["ticket"] if js else 0
+    t = b.ticket(tid) if tid else {}
+    notes = [m for m in t.get("transcript", []) if m["direction"] == "note"]
+    tap.ok(len(notes) == 1 and "Reply #%d was not delivered" % js[0]["seq"] in notes[0]["text"]
+           and "service-unavailable" in notes[0]["text"] and "undelivered" in t["tags"]
+           and t["status"] != "pending",
+           "the ticket has a note saying the reply did not arrive and why, tagged, not "
+           "pending (the conversation closed it: never handed to a person)", t)
+    rc, out, err = b.ctl("ticket", "show", str(tid))
+    rc2, lst, err2 = b.ctl("tickets", "--tag", "undelivered", "--format", "json")
+    rc3, table, err3 = b.ctl("tickets")
+    marked = [ln.split()[0] for ln in table.splitlines() if "(reply undelivered)" in ln]
+    tap.ok(rc == 0 and re.search(r"NOTE sentiroute\n.*not delivered.*service-unavailable", out)
+           and [x["id"] for x in json.loads(lst or "[]")] == [tid] and marked == [str(tid)],
+           "ticket show prints the note; the listing marks the ticket and finds it by its tag",
+           out + err + lst + table)
+    other = b.ticket(js[1]["ticket"]) if len(js) > 1 else {}
+    tap.ok(re.search(r"T%d: reply of job %s not delivered: noted on the ticket" % (tid, js[0]["id"]),
+                     b.log()) and not [m for m in other.get("transcript", [])
+                                      if m["direction"] == "note"]
+           and "parcel left" not in "".join(re.findall(r".*noted on the ticket.*", b.log())),
+           "a warning names the ticket (not the text); the delivered reply has no note", b.tail())
     await v2.bye()
 
 
