@@ -159,6 +159,14 @@ typedef struct lstate {
     float incred;        /* such questions: counted at the end if the text complains */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
+    int request;         /* a word of request was seen ("please", "bitte",
+                          * "thanks in advance"): thanks close the request,
+                          * as in a question, and weigh as little */
+    int req_verb;        /* a request verb was seen ("I would like", "ich
+                          * möchte", "quisiera"), at req_verb_seq: the same,
+                          * unless thanks follow in its clause ("I would like
+                          * to thank you": what it asks for is the thanks) */
+    int64_t req_verb_seq;
     uint16_t fcount[16]; /* words that set each flag bit */
     uint16_t adv_sent;   /* of those, advocacy in the open sentence */
     uint16_t adv_wait;   /* advocacy in a question that waits for its answer */
@@ -194,6 +202,7 @@ static const lstate lstate_init = {
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
     .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
+    .req_verb_seq = -1,
     .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
@@ -752,6 +761,24 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if (negated && (r->tags2 & SRP_T2_FULLNEG) && L->unresolve_seq >= (int64_t)L->clause &&
         pos - (uint32_t)L->unresolve_seq <= RESOLVE_REACH)
         negated = 0;
+    /* "Please change my address. Many thanks": thanks that close a
+     * request are courtesy, weighed as in a question (see the end) */
+    if ((tags & SRP_T_POLITE) && !negated) {
+        const float rv = (tags & SRP_T_VAL) ? r->valence : 0.0f;
+        if (rv <= 0.0f) {
+            L->req_verb = 1;   /* "I would like", "thanks in advance" */
+            L->req_verb_seq = pos;
+        } else if (rv < THANKS_MIN) {
+            /* "please", "I would appreciate"; not "thank you kindly" */
+            const int64_t prev = s->phrase_end == (int64_t)pos - 1 ? s->phrase_start
+                                                                   : (int64_t)pos - 1;
+            if (L->thanks_seq < 0 || L->thanks_seq != prev)
+                L->request = 1;
+        } else if (L->req_verb_seq >= (int64_t)L->clause) {
+            L->req_verb = 0;   /* "I would like to thank you" */
+            L->req_verb_seq = -1;
+        }
+    }
     /* "I would not recommend" is no advocacy */
     flag_add(L, sl, l, flags_of(tags) & (negated ? ~SR_FLAG_ADVOCACY : ~0u));
     /* "URGENT", "PILNE": urgency shouted is the writer's own */
@@ -2201,7 +2228,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         cue_add(L, L->incred_src, L->incred_len, L->incred, SR_CUE_WORD, 0, s.seq);
     }
     if (L->polite != 0.0) {
-        double w = s.quest > 0 ? POLITE_IN_QUESTION : 1.0;
+        double w = s.quest > 0 || L->request || L->req_verb ? POLITE_IN_QUESTION : 1.0;
         v += L->polite * w;
         for (unsigned i = 0; i < L->ncues && w != 1.0; i++)
             if (L->cue_polite[i])

@@ -17,7 +17,9 @@
  *   "work", "arrive"), absence (a determiner whose next neutral word is
  *   missing and so a complaint: "no", "kein"), sarcasm (a marker that turns
  *   praise around: "#sarcasm"), polite (thanks, please: counts little in
- *   a message that asks a question), fullneg (a problem word whose negation
+ *   a message that asks a question or makes a request; a polite term
+ *   below 0.5 ("please", "bitte") or without valence ("I would like",
+ *   "ich möchte": a request verb) marks the request), fullneg (a problem word whose negation
  *   is praise: "haven't had any problem"; other negated complaints count
  *   next to nothing), sentadv (a sentence adverb: no negator flips it, and
  *   a clause-final negator passes over it, "klappt leider nicht"),
