@@ -164,8 +164,8 @@ typedef struct lstate {
                           * as in a question, and weigh as little */
     int req_verb;        /* a request verb was seen ("I would like", "ich
                           * möchte", "quisiera"), at req_verb_seq: the same,
-                          * unless thanks follow in its clause ("I would like
-                          * to thank you": what it asks for is the thanks) */
+                          * unless thanks or praise follow in its clause ("I
+                          * would like to thank you": it asks for nothing) */
     int64_t req_verb_seq;
     uint16_t fcount[16]; /* words that set each flag bit */
     uint16_t adv_sent;   /* of those, advocacy in the open sentence */
@@ -890,6 +890,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         mods |= laugh(L, sl, l, v, pos, emoji && !negated);
     if (v > 0)
         L->good_seq = pos;
+    if (v > 0 && L->req_verb_seq >= (int64_t)L->clause && L->req_verb_seq < (int64_t)pos) {
+        /* "I would like to thank you", "ich möchte mich herzlich bedanken",
+         * "je voudrais vous remercier": it asks for nothing */
+        L->req_verb = 0;
+        L->req_verb_seq = -1;
+    }
     if (v > 0 && (r->tags2 & SRP_T2_INTERJ))
         sl->interj |= 1u << l;
     /* "★★★☆☆": the glyphs are counted; the row is a rating at the end */
@@ -1540,11 +1546,12 @@ static void thanks_check(scorer *s, int l)
      * up a short sentence of their own after a text that complains; not
      * when the writer thanked in earnest before ("Thanks to Priya, she
      * sorted it out after two days of failing logins. Much appreciated.":
-     * the closing thanks repeat those) */
+     * the closing thanks repeat those; nor after a request, "Arrived
+     * broken. Please send a replacement. Thanks": courtesy) */
     const int thanked = L->polite - L->thanks_v >= THANKS_MIN;
     const int alone = L->clause == s->sent_start && s->seq - s->sent_start <= 3 &&
                       L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0 &&
-                      !thanked;
+                      !thanked && !L->request && !L->req_verb;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
         (rest <= THANKS_REST || alone)) {
         float v = L->thanks_v * IRONY_FLIP;

@@ -1193,6 +1193,67 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
     }
 }
 
+/* the weight of the first cue whose text begins with prefix (any case), or
+ * NAN when there is none */
+static float cue_weight_prefix(const sr_sentiment *s, const char *prefix)
+{
+    for (unsigned i = 0; i < s->ncues; i++)
+        if (strncasecmp(s->cues[i].text, prefix, strlen(prefix)) == 0)
+            return s->cues[i].weight;
+    return NAN;
+}
+
+/* thanks (and wishes for the day) that close a request are courtesy: the
+ * message stays neutral, the thanks weigh as in a question, and after a
+ * complaint they are no sarcasm; thanks the request asks for ("I would
+ * like to thank you") stay thanks */
+static void test_thanks_closing_a_request_are_courtesy(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const req[][2] = {
+        {"Hi, I would like to change the delivery address. Thank you very much", "Thank"},
+        {"Please update my billing address to 5 Main Street. Many thanks, John", "thanks"},
+        {"Hallo, ich möchte die Lieferadresse ändern. Vielen Dank, Gruß", "Vielen"},
+        {"Bonjour, je voudrais changer l'adresse de livraison. Merci beaucoup", "Merci"},
+        {"Buenos días, quisiera cambiar la dirección de envío. Muchas gracias", "Muchas"},
+        {"Dzień dobry, chciałbym zmienić adres dostawy. Dziękuję, pozdrawiam", "Dzięk"},
+        {"Hallo, ich möchte meine Bestellung stornieren. Schönen Tag noch!", "Schönen"},
+        {"Bonjour, je voudrais annuler ma commande. Bonne journée !", "Bonne"},
+    };
+    for (size_t k = 0; k < sizeof(req) / sizeof(*req); k++) {
+        sr_sentiment s = tu_score(ctx, req[k][0]);
+        float w = cue_weight_prefix(&s, req[k][1]);
+        if (s.score < 4.0f || s.score > 6.0f || !(w > 0.0f && w < 0.5f))
+            fail_msg("\"%s\": score %.1f, \"%s\" weighs %.3f", req[k][0], (double)s.score,
+                     req[k][1], (double)w);
+    }
+    /* the request asks for the thanks: they count in full */
+    static const char *const asked[][2] = {
+        {"I would like to thank you for your help with my order.", "thank you"},
+        {"Je voudrais vous remercier, merci beaucoup pour votre aide.", "merci"},
+        {"The parcel arrived today, thank you kindly.", "thank you"},
+    };
+    for (size_t k = 0; k < sizeof(asked) / sizeof(*asked); k++) {
+        sr_sentiment s = tu_score(ctx, asked[k][0]);
+        float w = cue_weight_prefix(&s, asked[k][1]);
+        if (!(w >= 1.0f) || s.score <= 6.0f)
+            fail_msg("\"%s\": score %.1f, \"%s\" weighs %.3f", asked[k][0], (double)s.score,
+                     asked[k][1], (double)w);
+    }
+    /* after a complaint and a request, closing thanks are no sarcasm */
+    static const char *const courtesy[][2] = {
+        {"My package arrived broken. Please send a replacement. Thanks", "Thanks"},
+        {"Mein Paket kam kaputt an. Bitte schicken Sie Ersatz. Danke", "Danke"},
+    };
+    for (size_t k = 0; k < sizeof(courtesy) / sizeof(*courtesy); k++) {
+        sr_sentiment s = tu_score(ctx, courtesy[k][0]);
+        float w = cue_weight_prefix(&s, courtesy[k][1]);
+        if (!(w > 0.0f) || s.score >= 4.0f)
+            fail_msg("\"%s\": score %.1f, \"%s\" weighs %.3f", courtesy[k][0],
+                     (double)s.score, courtesy[k][1], (double)w);
+    }
+}
+
 /* a problem that was solved, in the same sentence, counts no more; one
  * that is still not solved counts twice (the negated solution too).  Not
  * in German: "Problem" is no fullneg word there ("nicht das Problem" is no
@@ -1631,6 +1692,7 @@ int main(void)
         cmocka_unit_test(test_laughter_in_a_complaint_is_no_praise),
         cmocka_unit_test(test_tears_next_to_praise_are_no_blame),
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
+        cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_a_solved_problem_counts_no_more),
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
