@@ -1546,12 +1546,13 @@ static void thanks_check(scorer *s, int l)
      * up a short sentence of their own after a text that complains; not
      * when the writer thanked in earnest before ("Thanks to Priya, she
      * sorted it out after two days of failing logins. Much appreciated.":
-     * the closing thanks repeat those; nor after a request, "Arrived
-     * broken. Please send a replacement. Thanks": courtesy) */
+     * the closing thanks repeat those; nor after a request or a
+     * question, "Arrived broken. Please send a replacement. Thanks",
+     * "Toujours pas reçu. Pouvez-vous vérifier ? Merci": courtesy) */
     const int thanked = L->polite - L->thanks_v >= THANKS_MIN;
     const int alone = L->clause == s->sent_start && s->seq - s->sent_start <= 3 &&
                       L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0 &&
-                      !thanked && !L->request && !L->req_verb;
+                      !thanked && !L->request && !L->req_verb && s->quest == 0;
     if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
         (rest <= THANKS_REST || alone)) {
         float v = L->thanks_v * IRONY_FLIP;

@@ -1244,6 +1244,11 @@ static void test_thanks_closing_a_request_are_courtesy(void **state)
     static const char *const courtesy[][2] = {
         {"My package arrived broken. Please send a replacement. Thanks", "Thanks"},
         {"Mein Paket kam kaputt an. Bitte schicken Sie Ersatz. Danke", "Danke"},
+        /* nor after a question (a request too) */
+        {"Bonjour, je n'ai toujours pas reçu ma commande. Pouvez-vous vérifier ? Merci", "Merci"},
+        {"Hola, todavía no he recibido mi pedido. ¿Pueden revisarlo? Gracias", "Gracias"},
+        {"Dzień dobry, nadal nie otrzymałem zamówienia. Czy mogą Państwo sprawdzić? Dziękuję",
+         "Dzięk"},
     };
     for (size_t k = 0; k < sizeof(courtesy) / sizeof(*courtesy); k++) {
         sr_sentiment s = tu_score(ctx, courtesy[k][0]);
