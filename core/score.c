@@ -2236,7 +2236,10 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         cue_add(L, L->incred_src, L->incred_len, L->incred, SR_CUE_WORD, 0, s.seq);
     }
     if (L->polite != 0.0) {
-        double w = s.quest > 0 || L->request || L->req_verb ? POLITE_IN_QUESTION : 1.0;
+        /* a threat is a demand ("Cancel my account, thanks", "Supprimez
+         * mon compte, merci"): it asks as a request does */
+        const int demand = (flags_now(L) & SR_FLAG_THREATENING) != 0;
+        double w = s.quest > 0 || L->request || L->req_verb || demand ? POLITE_IN_QUESTION : 1.0;
         v += L->polite * w;
         for (unsigned i = 0; i < L->ncues && w != 1.0; i++)
             if (L->cue_polite[i])
