@@ -60,6 +60,8 @@
                                   * stands for it as for digits */
 #define SRP_E_NUM_PHRASE 0x20u   /* some phrase that begins with this word has "00"
                                   * in it: only then is a number looked for */
+#define SRP_E_CLOSING 0x40u      /* a closing formula ("kind regards", "Cordialement"):
+                                  * the line after it is the writer's name */
 
 typedef struct srp_lex_header {
     char magic[8];

@@ -36,6 +36,8 @@
 
 #define RING 8                 /* power of two: recent words kept */
 #define WINDOW 3               /* negation/booster reach in words */
+#define SIG_WORDS 4u           /* a name line after a closing formula */
+#define SIG_NAMES 3u           /* a name after it on its line ("Regards, Joy Smith") */
 #define N_SCALAR (-0.74f)      /* negation multiplier (VADER) */
 #define N_SCALAR_NEG (-0.1f)   /* "not terrible" is no praise: a negated complaint is nearly neutral */
 #define CAPS_INCR 0.733f       /* ALLCAPS emphasis (VADER) */
@@ -237,6 +239,13 @@ typedef struct scorer {
                                  * the last sentence end: a boundary has work
                                  * there; elsewhere it only moves the clause */
     unsigned inited;            /* languages whose L[] is set up (touch()) */
+    const char *close_end;      /* end of a closing formula ("Kind regards,")
+                                 * the next word may begin a new line after */
+    const char *sig_end;        /* end of the last word of the signature line */
+    unsigned sig_left;          /* words of that line still to come: the
+                                 * writer's name ("Claire", "Dolores") */
+    int sig_names;              /* on the closing's own line: capitalized
+                                 * words only */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -1995,6 +2004,34 @@ static void word(scorer *s)
     }
     s->pstarts <<= 1;
     lmask = resolve(s, sl, tok);
+    /* "Kind regards,\nClaire Dubois", "Saludos,\nDolores García": the
+     * line after a closing formula is the writer's name; its words carry
+     * no valence (up to SIG_WORDS, while the line lasts) */
+    int muted = 0;
+    if (tok->type == SRP_TOK_WORD) {
+        const int upper = (tok->flags & (SRP_TF_UPPER | SRP_TF_CAPS)) == SRP_TF_UPPER;
+        if (s->close_end != NULL && tok->surface > s->close_end) {
+            const size_t gap = (size_t)(tok->surface - s->close_end);
+            if (memchr(s->close_end, '\n', gap) != NULL) {
+                s->sig_left = SIG_WORDS;
+                s->sig_names = 0;
+            } else if (memchr(s->close_end, ',', gap) != NULL && upper) {
+                /* on the same line: "Kind regards, Joy Smith" */
+                s->sig_left = SIG_NAMES;
+                s->sig_names = 1;
+            }
+        } else if (s->sig_left &&
+                   (memchr(s->sig_end, '\n', (size_t)(tok->surface - s->sig_end)) != NULL ||
+                    (s->sig_names && !upper))) {
+            s->sig_left = 0;
+        }
+        if (s->sig_left) {
+            s->sig_left--;
+            s->sig_end = tok->surface + tok->surface_len;
+            muted = 1;
+        }
+    }
+    s->close_end = NULL;
     if (s->sep_mask && !emoji) {
         /* a word after the particle: it was a preposition ("aus Berlin"),
          * unless the word joins a new clause ("stürzt ab und ...") */
@@ -2071,6 +2108,11 @@ static void word(scorer *s)
             }
         }
     }
+    if ((sl->e != NULL && (sl->e->eflags & SRP_E_CLOSING)) ||
+        (ph != NULL && (ph->eflags & SRP_E_CLOSING)))
+        s->close_end = tok->surface + tok->surface_len;
+    if (muted)
+        return;
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
@@ -2144,6 +2186,9 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.person = 0;
     s.phrase_start = s.phrase_end = -1;
     s.inited = 0;
+    s.close_end = s.sig_end = NULL;
+    s.sig_left = 0;
+    s.sig_names = 0;
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
         s.ev[l] = 0.0f;

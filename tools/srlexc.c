@@ -39,7 +39,12 @@
  *   the sentence counts no more, "the problem was solved quickly"), num (a
  *   number word, "three", "drei", "trzech": "00" in a phrase stands for it
  *   as for a number written in digits, "waiting three weeks"; with func
- *   or alone it adds to the term's record as person does), person (a word of the writer or of the one addressed: "my",
+ *   or alone it adds to the term's record as person does), closing (a
+ *   closing formula, "kind regards", "Mit freundlichen Grüßen",
+ *   "Cordialement", "Saludos", "Pozdrawiam": the words on the line after
+ *   it, at most four, are the writer's name and carry no valence, "Claire",
+ *   "Dolores"; with func or alone it adds to the term's record as num
+ *   does), person (a word of the writer or of the one addressed: "my",
  *   "I", "you", "please", "mi", "necesito", "mój", "proszę"; urgency counts
  *   only in a text that has one, "the government must urgently act" is
  *   news; a line whose only tag is person adds the mark to the term's
@@ -88,6 +93,7 @@ typedef struct rec {
     int person;       /* first or second person (srp_lex_entry.person) */
     int shout;        /* tag shout: urgency in capitals only */
     int num;          /* tag num: a number word (SRP_E_NUMBER on the entry) */
+    int closing;      /* tag closing: a closing formula (SRP_E_CLOSING on the entry) */
     unsigned marks;   /* bit SRP_MARK_*: tags why, ..., excess, mixed */
     uint8_t tags2;
     uint16_t tags;
@@ -335,6 +341,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->person = 1;
         else if (strcmp(tag, "num") == 0)
             r->num = 1;
+        else if (strcmp(tag, "closing") == 0)
+            r->closing = 1;
         else if (mark_of(tag) >= 0)
             r->marks |= 1u << mark_of(tag);
         else if (strcmp(tag, "shout") == 0)
@@ -379,7 +387,10 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
         return;
     if (r->num)
         e->eflags |= SRP_E_NUMBER;
-    if ((r->person || r->marks || r->num) && (r->tags & ~(unsigned)SRP_T_STEM) == SRP_T_FUNC &&
+    if (r->closing)
+        e->eflags |= SRP_E_CLOSING;
+    if ((r->person || r->marks || r->num || r->closing) &&
+        (r->tags & ~(unsigned)SRP_T_STEM) == SRP_T_FUNC &&
         r->tags2 == 0 && e->recs[lang].set) {
         /* "my - person", "warum - why", "abzock* - sep": the mark only;
          * the record stays as it was */
@@ -488,7 +499,7 @@ static void load(int lang, const char *file)
             errors++;
             continue;
         }
-        if ((r.person || r.marks) && r.tags == 0 && r.tags2 == 0)
+        if ((r.person || r.marks || r.closing) && r.tags == 0 && r.tags2 == 0)
             r.tags = SRP_T_FUNC;   /* a mark alone: put() keeps an earlier record */
         if (r.tags == 0 && r.tags2 == 0) {
             fprintf(stderr, "%s:%u: '%s' has neither valence nor tags\n", file, lineno, f[0]);

@@ -57,6 +57,18 @@ static void test_lookup_finds_words_and_records(void **state)
     /* unaccented spellings are added: "decu" finds French "déçu" stem records */
     e = srp_lexicon_get(lex, srp_hash("decu", 4), "decu", 4);
     assert_non_null(e);
+    /* closing formulas carry their mark, spelling variants too; a plain
+     * word does not */
+    static const char *const closings[] = {"regards", "cordialement", "pozdrawiam", "atentamente",
+                                           "mfg", "grusse"};
+    for (size_t k = 0; k < sizeof(closings) / sizeof(*closings); k++) {
+        size_t n = strlen(closings[k]);
+        e = srp_lexicon_get(lex, srp_hash(closings[k], n), closings[k], n);
+        assert_non_null(e);
+        assert_true(e->eflags & SRP_E_CLOSING);
+    }
+    e = srp_lexicon_get(lex, srp_hash("good", 4), "good", 4);
+    assert_false(e->eflags & SRP_E_CLOSING);
     srp_lexicon_close(lex);
 }
 

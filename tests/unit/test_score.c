@@ -6,6 +6,7 @@
 #include "build-config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1259,6 +1260,45 @@ static void test_thanks_closing_a_request_are_courtesy(void **state)
     }
 }
 
+/* the name on the line after a closing formula (or after it and a comma
+ * on its line, capitalized) carries no valence: "Dolores" (pains),
+ * "Claire" (clear), "Joy", "Glück"; what follows a closing otherwise
+ * counts */
+static void test_signature_name_after_closing_has_no_valence(void **state)
+{
+    const sr_ctx *ctx = *state;
+    /* the text, the name after it: the score is the text's alone */
+    static const char *const named[][3] = {
+        {"Hola, ¿cuándo llega mi pedido?\n\nSaludos,", "\nDolores García", "Dolores"},
+        {"Bonjour, où en est ma commande ?\nCordialement,", "\nClaire Dubois", "Claire"},
+        {"Hi, where is my order? Kind regards,", " Joy Smith", "Joy"},
+        {"Wo bleibt meine Bestellung?\nMit freundlichen Grüßen", "\nAngelika Glück", "Glück"},
+        {"Kiedy dotrze moje zamówienie?\nPozdrawiam", "\nBożena Miła", "Miła"},
+    };
+    for (size_t k = 0; k < sizeof(named) / sizeof(*named); k++) {
+        char full[256];
+        snprintf(full, sizeof(full), "%s%s", named[k][0], named[k][1]);
+        sr_sentiment bare = tu_score(ctx, named[k][0]);
+        sr_sentiment s = tu_score(ctx, full);
+        float w = cue_weight_prefix(&s, named[k][2]);
+        if (!isnan(w) || s.score != bare.score)
+            fail_msg("\"%s\": score %.1f (%.1f without the name), \"%s\" weighs %.3f", full,
+                     (double)s.score, (double)bare.score, named[k][2], (double)w);
+    }
+    /* not a name: lower case on the closing's line, or past the name line */
+    static const char *const counted[][2] = {
+        {"Kind regards, and great job on the fix!", "great"},
+        {"Best regards\nJohn\nP.S. the new app is terrible", "terrible"},
+        {"Best regards\nand honestly the product is terrible", "terrible"},
+    };
+    for (size_t k = 0; k < sizeof(counted) / sizeof(*counted); k++) {
+        sr_sentiment s = tu_score(ctx, counted[k][0]);
+        float w = cue_weight_prefix(&s, counted[k][1]);
+        if (isnan(w) || w == 0.0f)
+            fail_msg("\"%s\": \"%s\" lost its valence", counted[k][0], counted[k][1]);
+    }
+}
+
 /* a problem that was solved, in the same sentence, counts no more; one
  * that is still not solved counts twice (the negated solution too).  Not
  * in German: "Problem" is no fullneg word there ("nicht das Problem" is no
@@ -1698,6 +1738,7 @@ int main(void)
         cmocka_unit_test(test_tears_next_to_praise_are_no_blame),
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
+        cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
         cmocka_unit_test(test_a_solved_problem_counts_no_more),
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
