@@ -246,6 +246,8 @@ typedef struct scorer {
                                  * writer's name ("Claire", "Dolores") */
     int sig_names;              /* on the closing's own line: capitalized
                                  * words only */
+    int sig;                    /* close_end or sig_left is set: signature()
+                                 * looks at each word */
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -1985,6 +1987,43 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
 
 /* word - process the word (number, emoji, emoticon) the tokenizer wrote
  * into the ring slot of position s->seq */
+/* signature - is this word part of the writer's name after a closing
+ * formula ("Kind regards,\nClaire Dubois", "Saludos,\nDolores García")?
+ * The words of the line after one (up to SIG_WORDS, while the line lasts)
+ * are, and on the closing's own line after a comma up to SIG_NAMES
+ * capitalized words ("Kind regards, Joy Smith").  Called while s->sig. */
+static __attribute__((noinline)) int signature(scorer *s, const srp_token *tok)
+{
+    if (tok->type != SRP_TOK_WORD)
+        return 0;
+    const int upper = (tok->flags & (SRP_TF_UPPER | SRP_TF_CAPS)) == SRP_TF_UPPER;
+    if (s->close_end != NULL) {
+        const char *c = s->close_end;
+        s->close_end = NULL;
+        s->sig_left = 0;
+        if (tok->surface > c) {
+            const size_t gap = (size_t)(tok->surface - c);
+            if (memchr(c, '\n', gap) != NULL) {
+                s->sig_left = SIG_WORDS;
+                s->sig_names = 0;
+            } else if (memchr(c, ',', gap) != NULL && upper) {
+                s->sig_left = SIG_NAMES;
+                s->sig_names = 1;
+            }
+        }
+    } else if (memchr(s->sig_end, '\n', (size_t)(tok->surface - s->sig_end)) != NULL ||
+               (s->sig_names && !upper)) {
+        s->sig_left = 0;
+    }
+    if (s->sig_left == 0) {
+        s->sig = 0;
+        return 0;
+    }
+    s->sig_left--;
+    s->sig_end = tok->surface + tok->surface_len;
+    return 1;
+}
+
 static void word(scorer *s)
 {
     uint32_t pos = s->seq++;
@@ -2007,31 +2046,7 @@ static void word(scorer *s)
     /* "Kind regards,\nClaire Dubois", "Saludos,\nDolores García": the
      * line after a closing formula is the writer's name; its words carry
      * no valence (up to SIG_WORDS, while the line lasts) */
-    int muted = 0;
-    if (tok->type == SRP_TOK_WORD) {
-        const int upper = (tok->flags & (SRP_TF_UPPER | SRP_TF_CAPS)) == SRP_TF_UPPER;
-        if (s->close_end != NULL && tok->surface > s->close_end) {
-            const size_t gap = (size_t)(tok->surface - s->close_end);
-            if (memchr(s->close_end, '\n', gap) != NULL) {
-                s->sig_left = SIG_WORDS;
-                s->sig_names = 0;
-            } else if (memchr(s->close_end, ',', gap) != NULL && upper) {
-                /* on the same line: "Kind regards, Joy Smith" */
-                s->sig_left = SIG_NAMES;
-                s->sig_names = 1;
-            }
-        } else if (s->sig_left &&
-                   (memchr(s->sig_end, '\n', (size_t)(tok->surface - s->sig_end)) != NULL ||
-                    (s->sig_names && !upper))) {
-            s->sig_left = 0;
-        }
-        if (s->sig_left) {
-            s->sig_left--;
-            s->sig_end = tok->surface + tok->surface_len;
-            muted = 1;
-        }
-    }
-    s->close_end = NULL;
+    const int muted = __builtin_expect(s->sig != 0, 0) && signature(s, tok);
     if (s->sep_mask && !emoji) {
         /* a word after the particle: it was a preposition ("aus Berlin"),
          * unless the word joins a new clause ("stürzt ab und ...") */
@@ -2108,11 +2123,13 @@ static void word(scorer *s)
             }
         }
     }
-    if ((sl->e != NULL && (sl->e->eflags & SRP_E_CLOSING)) ||
-        (ph != NULL && (ph->eflags & SRP_E_CLOSING)))
-        s->close_end = tok->surface + tok->surface_len;
-    if (muted)
+    if (__builtin_expect(muted, 0))
         return;
+    if (sl->e != NULL && ((sl->e->eflags & SRP_E_CLOSING) ||
+                          (ph != NULL && (ph->eflags & SRP_E_CLOSING)))) {
+        s->close_end = tok->surface + tok->surface_len;
+        s->sig = 1;
+    }
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
@@ -2189,6 +2206,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.close_end = s.sig_end = NULL;
     s.sig_left = 0;
     s.sig_names = 0;
+    s.sig = 0;
     for (int l = 0; l < SRP_NLANG; l++) {
         s.cov[l] = 0;
         s.ev[l] = 0.0f;
