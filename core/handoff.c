@@ -238,12 +238,33 @@ int srp_lookup_more(const srp_payload *p, double started, int pages, const char 
     return 0;
 }
 
-/* srp_json_id - helpdesks give ids as numbers, RT and webhooks also as text */
+/* id_text_ok - may an id given as text be a remote id?  It goes into URL
+ * paths (/ticket/ID/comment), log lines and the store: letters, digits
+ * and "-._:~" only, at least one letter or digit (not "."/".."), whole */
+static int id_text_ok(const char *s, size_t len, size_t size)
+{
+    int alnum = 0;
+
+    if (len == 0 || len >= size)
+        return 0;   /* a cut id would name another ticket */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            alnum = 1;
+        else if (strchr("-._:~", c) == NULL || c == '\0')
+            return 0;
+    }
+    return alnum;
+}
+
+/* srp_json_id - helpdesks give ids as positive numbers, RT and webhooks
+ * also as text; anything else in an answer is no id */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size)
 {
-    if (json_is_integer(v))
+    if (json_is_integer(v) && json_integer_value(v) > 0)
         snprintf(out, size, "%lld", (long long)json_integer_value(v));
-    else if (strings && json_is_string(v))
+    else if (strings && json_is_string(v) &&
+             id_text_ok(json_string_value(v), json_string_length(v), size))
         srp_strlcpy(out, json_string_value(v), size);
     else
         return 0;

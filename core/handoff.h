@@ -177,8 +177,9 @@ double srp_mono(void);
 int srp_lookup_more(const srp_payload *p, double started, int pages, const char *what,
                     const char *want);
 
-/* srp_json_id - an id value as text: a JSON integer, or with strings also
- * a JSON string, into out; 1 when v is one, else 0 (out untouched) */
+/* srp_json_id - an id value as text: a positive JSON integer, or with
+ * strings also a JSON string of letters, digits and "-._:~" that fits out
+ * whole, into out; 1 when v is one, else 0 (out untouched) */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size);
 
 /* srp_remote_id - the id a 2xx answer gives the new ticket: member "id"
