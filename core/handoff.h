@@ -210,6 +210,30 @@ json_t *srp_tags_json(const srp_payload *p, int objects);
 /* srp_retry_after_parse - seconds from a Retry-After value (delta or HTTP-date), -1 */
 int srp_retry_after_parse(const char *v, int64_t now);
 
+/* srp_http_header - one response header line (len bytes, not
+ * NUL-terminated, CR/LF included or not) into r: Retry-After (against
+ * now), Location, x-idempotency-lookup (http.c) */
+void srp_http_header(srp_http_resp *r, const char *line, size_t len, int64_t now);
+
+/* --- what the drivers read from answers (for the tests and fuzz_http) --- */
+
+/* srp_gorgias_page - one page of a Gorgias list answer: the first element
+ * of "data" whose field equals want: 1 with its id, else 0; *next is
+ * meta.next_cursor (borrowed from page) or NULL (drv_gorgias.c) */
+int srp_gorgias_page(const json_t *page, const char *field, const char *want, char *id,
+                     size_t size, const char **next);
+
+/* srp_rt_seq - the number in the custom field named field of an RT
+ * ticket answer, -1 when it has none (drv_rt.c) */
+long srp_rt_seq(const json_t *ticket, const char *field);
+
+/* srp_zendesk_closed - is r the 422 of an update to a closed ticket? */
+int srp_zendesk_closed(const srp_http_resp *r);
+
+/* srp_zendesk_seen - does a page of a Zendesk comments answer hold a
+ * comment with marker?  *more: a next page is named (drv_zendesk.c) */
+int srp_zendesk_seen(const json_t *page, const char *marker, int *more);
+
 /* srp_url_escape - percent-encode for a query value */
 void srp_url_escape(const char *in, char *out, size_t size);
 
