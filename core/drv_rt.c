@@ -27,7 +27,8 @@ static int rt_priority(const char *p)
                                                                     : 50;
 }
 
-/* lookup - search by our id field: 1 found (id set), 0 none, -1 error */
+/* lookup - search by our id field: 1 found (id set), 0 none, -1 error
+ * (d filled) */
 static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
 {
     char url[1400], sql[600], q[1200];
@@ -39,8 +40,8 @@ static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, 
     srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/tickets?query=%s", q);
     if (srp_http_get_json(p, url, hdr, "rt search", "items", d, &j) != SR_OK)
         return -1;
-    found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"), 1,
-                        id, size);
+    found = srp_found_id(json_array_get(json_object_get(j, "items"), 0), 1, id, size,
+                         "rt search", d);
     json_decref(j);
     return found;
 }

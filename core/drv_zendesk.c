@@ -47,7 +47,8 @@ static int by_external_id(const srp_payload *p, const char *hdr, srp_delivery *d
     return srp_http_get_json(p, url, hdr, "zendesk lookup", "tickets", d, out);
 }
 
-/* lookup - a ticket with our external_id; 1 and its id when found */
+/* lookup - a ticket with our external_id; 1 and its id when found, 0
+ * none, -1 error (d filled) */
 static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
 {
     json_t *j;
@@ -55,8 +56,8 @@ static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, 
 
     if (by_external_id(p, hdr, d, &j) != SR_OK)
         return -1;
-    found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "tickets"), 0), "id"),
-                        0, id, size);
+    found = srp_found_id(json_array_get(json_object_get(j, "tickets"), 0), 0, id, size,
+                         "zendesk lookup", d);
     json_decref(j);
     return found;
 }

@@ -271,6 +271,21 @@ int srp_json_id(const json_t *v, int strings, char *out, size_t size)
     return 1;
 }
 
+/* srp_found_id - a lookup's match must name its ticket: one without a
+ * usable id is neither "not there" (a second ticket) nor id 0 */
+int srp_found_id(const json_t *m, int strings, char *id, size_t size, const char *what,
+                 srp_delivery *d)
+{
+    if (m == NULL)
+        return 0;
+    if (srp_json_id(json_object_get(m, "id"), strings, id, size))
+        return 1;
+    d->outcome = SRP_RETRY;
+    snprintf(d->why, sizeof(d->why), "%.40s: HTTP 200 with a match for our id but no usable id",
+             what);
+    return -1;
+}
+
 /* srp_remote_id - the created ticket's id from a 2xx answer */
 void srp_remote_id(const srp_http_resp *r, const char *obj, int strings, const char *missing,
                    srp_delivery *d)

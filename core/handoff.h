@@ -182,6 +182,12 @@ int srp_lookup_more(const srp_payload *p, double started, int pages, const char 
  * whole, into out; 1 when v is one, else 0 (out untouched) */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size);
 
+/* srp_found_id - the id of m, the item a lookup found (NULL: none found),
+ * as srp_json_id reads it: 1 with id, 0 when m is NULL, -1 with d a
+ * retry (why names what) when m has no usable id */
+int srp_found_id(const json_t *m, int strings, char *id, size_t size, const char *what,
+                 srp_delivery *d);
+
 /* srp_remote_id - the id a 2xx answer gives the new ticket: member "id"
  * of the body (of its member obj when obj is not NULL), as srp_json_id
  * reads it, into d->remote_id; without one the job is a retry with why =
@@ -218,10 +224,11 @@ void srp_http_header(srp_http_resp *r, const char *line, size_t len, int64_t now
 /* --- what the drivers read from answers (for the tests and fuzz_http) --- */
 
 /* srp_gorgias_page - one page of a Gorgias list answer: the first element
- * of "data" whose field equals want: 1 with its id, else 0; *next is
+ * of "data" whose field equals want, as srp_found_id reads it: 1 with its
+ * id, 0 none, -1 without a usable id (d a retry); *next is
  * meta.next_cursor (borrowed from page) or NULL (drv_gorgias.c) */
 int srp_gorgias_page(const json_t *page, const char *field, const char *want, char *id,
-                     size_t size, const char **next);
+                     size_t size, const char **next, srp_delivery *d);
 
 /* srp_rt_seq - the number in the custom field named field of an RT
  * ticket answer, -1 when it has none (drv_rt.c) */

@@ -51,7 +51,7 @@ tests_unit_test_reply_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_reply_LDADD = $(STORE_TEST_LIBS)
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(STORE_TEST_CFLAGS)
-tests_unit_test_http_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_http_LDADD = $(STORE_TEST_LIBS) -lpthread
 
 EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py \

@@ -116,8 +116,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     j = json_loadb(buf, size, 0, NULL);
     if (j != NULL) {
         memset(id, 0, sizeof(id));
-        if (srp_gorgias_page(j, "external_id", "sr-fuzz-t1", id, sizeof(id), &next) == 1)
+        memset(&d, 0, sizeof(d));
+        switch (srp_gorgias_page(j, "external_id", "sr-fuzz-t1", id, sizeof(id), &next, &d)) {
+        case 1:   /* a positive number */
             id_ok(id, sizeof(id));
+            if (id[0] < '1' || id[0] > '9')
+                abort();
+            break;
+        case 0:
+            break;
+        case -1:
+            if (d.outcome != SRP_RETRY)
+                abort();
+            outcome_ok(&d);
+            break;
+        default:
+            abort();
+        }
         (void)srp_rt_seq(j, "SentirouteSeq");
         (void)srp_zendesk_seen(j, "sentiroute-ref: sr-fuzz-j1", &more);
         if (srp_json_id(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"), 1,
