@@ -175,8 +175,11 @@ int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_he
     if (send_text(p, "GET", url, auth_header, NULL, NULL, SRP_HTTP_LOOKUP_MAX, &r) != SR_OK ||
         r.status != 200) {
         srp_http_classify(&r, what, d);
-        if (d->outcome == SRP_DELIVERED)
+        if (d->outcome == SRP_DELIVERED) {   /* another 2xx, or a 200 over the cap */
             d->outcome = SRP_RETRY;
+            snprintf(d->why, sizeof(d->why), "%.40s: HTTP %ld%s%.180s", what, r.status,
+                     r.error[0] ? ": " : "", r.error);
+        }
         srp_http_resp_free(&r);
         return SR_EHTTP;
     }

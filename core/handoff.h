@@ -122,7 +122,8 @@ typedef struct srp_http_resp {
 /* srp_http - one request with the config's timeouts and TLS verification,
  * on handle (a CURL * from srp_http_handle, reused for keep-alive) or a
  * fresh one when handle is NULL.  Returns SR_OK when a response came (any
- * status), SR_ETEMP otherwise. */
+ * status), SR_ETEMP otherwise; an answer whose body is over max_answer is
+ * SR_ETEMP with its status set, the body cut and error saying so. */
 int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_http_resp *resp);
 void *srp_http_handle(void);
 void srp_http_handle_free(void *handle);

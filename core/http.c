@@ -197,7 +197,9 @@ int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_ht
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
     cc = curl_easy_perform(c);
-    if (cc == CURLE_OK)
+    /* an answer over the cap came with its head: its status (a 401, a 429
+     * and its Retry-After) says more than "no response" would */
+    if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && resp->error[0] != '\0'))
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     else if (resp->error[0] == '\0')   /* on_body's reason is the better one */
         snprintf(resp->error, sizeof(resp->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));

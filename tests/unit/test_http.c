@@ -71,12 +71,31 @@ static void *canned_main(void *arg)
             a = c->answers[i];
         c->n++;
         body = strchr(a, '\n') + 1;
-        snprintf(out, sizeof(out),
-                 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                 "Connection: close\r\n\r\n%s",
-                 atoi(a), strlen(body), body);
-        if (write(s, out, strlen(out)) < 0)
-            break;
+        {
+            /* "STATUS[ Header: value]\nBODY"; BODY "@BIG": 2 MiB */
+            const char *xh = a + strspn(a, "0123456789");
+            size_t blen = strcmp(body, "@BIG") == 0 ? (size_t)2 << 20 : strlen(body);
+            int xl = (int)(body - 1 - xh);
+            while (xl > 0 && *xh == ' ') {
+                xh++;
+                xl--;
+            }
+            snprintf(out, sizeof(out),
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "%.*s%sConnection: close\r\n\r\n",
+                     atoi(a), blen, xl, xh, xl > 0 ? "\r\n" : "");
+            /* MSG_NOSIGNAL: the client may hang up on a body it finds too long */
+            if (send(s, out, strlen(out), MSG_NOSIGNAL) > 0) {
+                if (blen == strlen(body)) {
+                    (void)send(s, body, blen, MSG_NOSIGNAL);
+                } else {
+                    memset(out, 'x', sizeof(out));
+                    for (size_t sent = 0; sent < blen; sent += sizeof(out))
+                        if (send(s, out, SR_MIN(sizeof(out), blen - sent), MSG_NOSIGNAL) < 0)
+                            break;
+                }
+            }
+        }
         close(s);
     }
     return NULL;
@@ -151,18 +170,24 @@ static sr_config *drv_cfg(const char *fmt, ...)
     return cfg;
 }
 
-/* run_drv - a second attempt at a handoff (so the driver looks first) */
-static void run_drv(srp_driver_fn fn, sr_config *cfg, srp_delivery *d)
+/* run_drv_at - attempt number attempts at a handoff */
+static void run_drv_at(srp_driver_fn fn, sr_config *cfg, int attempts, srp_delivery *d)
 {
     json_t *snap = json_pack("{ss ss ss ss}", "subject", "help", "email", "jane@example.com",
                              "requester", "jane@example.com", "priority", "high");
     srp_payload p = {.cfg = cfg, .kind = "handoff", .idem_key = "sr-test-j1",
-                     .ext_id = "sr-test-t1", .snap = snap, .attempts = 2,
+                     .ext_id = "sr-test-t1", .snap = snap, .attempts = attempts,
                      .first_attempt = (int64_t)time(NULL) - 86400, .ticket_id = 1, .seq = 1};
 
     memset(d, 0, sizeof(*d));
     fn(&p, d);
     json_decref(snap);
+}
+
+/* run_drv - a second attempt at a handoff (so the driver looks first) */
+static void run_drv(srp_driver_fn fn, sr_config *cfg, srp_delivery *d)
+{
+    run_drv_at(fn, cfg, 2, d);
 }
 
 /* id_of - srp_json_id over the JSON text v ("" when no id) */
@@ -315,6 +340,38 @@ static void test_gorgias_lookup_match_without_id_is_no_ticket_0(void **state)
                  " and a retry", c.n, c.lines[c.n > 0 ? c.n - 1 : 0], d.outcome, d.remote_id);
 }
 
+/* an answer over the cap (1 MiB) still has a status: a 401 is a
+ * permanent failure and a 429 a retry at its Retry-After, not a "no
+ * response" retry with backoff */
+static void test_oversized_answer_keeps_its_status(void **state)
+{
+    static const char *const a401[] = {"401\n@BIG", NULL};
+    static const char *const a429[] = {"429 Retry-After: 120\n@BIG", NULL};
+    canned c;
+    srp_delivery d;
+    sr_config *cfg;
+
+    (void)state;
+    canned_start(&c, a401);
+    cfg = drv_cfg("rt = { url = \"http://127.0.0.1:%d\"; token_file = \"%s\"; queue = \"General\"; };",
+                  c.port, secret_file());
+    run_drv_at(srp_drv_rt, cfg, 1, &d);
+    canned_stop(&c);
+    sr_config_unref(cfg);
+    if (d.outcome != SRP_PERMANENT || strstr(d.why, "HTTP 401") == NULL)
+        fail_msg("401 with 2 MiB: got outcome %d why '%s', want permanent, HTTP 401", d.outcome,
+                 d.why);
+    canned_start(&c, a429);
+    cfg = drv_cfg("rt = { url = \"http://127.0.0.1:%d\"; token_file = \"%s\"; queue = \"General\"; };",
+                  c.port, secret_file());
+    run_drv_at(srp_drv_rt, cfg, 1, &d);
+    canned_stop(&c);
+    sr_config_unref(cfg);
+    if (d.outcome != SRP_RETRY || d.retry_after != 120 || strstr(d.why, "HTTP 429") == NULL)
+        fail_msg("429 with 2 MiB: got outcome %d retry_after %d why '%s', want retry at 120 s,"
+                 " HTTP 429", d.outcome, d.retry_after, d.why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_rt_lookup_match_without_id_makes_no_second_ticket),
         cmocka_unit_test(test_zendesk_lookup_match_without_id_makes_no_second_ticket),
         cmocka_unit_test(test_gorgias_lookup_match_without_id_is_no_ticket_0),
+        cmocka_unit_test(test_oversized_answer_keeps_its_status),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
