@@ -28,17 +28,34 @@
 #include <string.h>
 #include <time.h>
 
+/* srp_gorgias_page - see handoff.h */
+int srp_gorgias_page(const json_t *page, const char *field, const char *want, char *id,
+                     size_t size, const char **next, srp_delivery *d)
+{
+    const json_t *e;
+    size_t i;
+    int found = 0;
+
+    json_array_foreach(json_object_get(page, "data"), i, e) {
+        const char *v = json_string_value(json_object_get(e, field));
+        if (!found && v && strcmp(v, want) == 0)
+            found = srp_found_id(e, 0, id, size, "gorgias lookup", d);
+    }
+    *next = json_string_value(json_object_get(json_object_get(page, "meta"), "next_cursor"));
+    return found;
+}
+
 /* get_list - GET url (it has a query) and the pages after it, following
  * meta.next_cursor (Gorgias' cursor pagination: pass it back as cursor=,
  * null on the last page), as far as srp_lookup_more allows; the first
- * element of "data" whose field equals want: 1 found, 0 not, -1 error */
+ * element of "data" whose field equals want: 1 found, 0 not, -1 error
+ * (d filled; also a match without a usable id) */
 static int get_list(const srp_payload *p, const char *hdr, const char *url, const char *field,
                     const char *want, char *id, size_t size, srp_delivery *d)
 {
     char page_url[2400], cur[1100];
     const char *next;
-    json_t *j, *e;
-    size_t i;
+    json_t *j;
     int found = 0, page;
     double started = srp_mono();
 
@@ -46,15 +63,7 @@ static int get_list(const srp_payload *p, const char *hdr, const char *url, cons
     for (page = 1; !found; page++) {
         if (srp_http_get_json(p, page_url, hdr, "gorgias lookup", "data", d, &j) != SR_OK)
             return -1;
-        json_array_foreach(json_object_get(j, "data"), i, e) {
-            const char *v = json_string_value(json_object_get(e, field));
-            if (!found && v && strcmp(v, want) == 0) {
-                json_t *jid = json_object_get(e, "id");
-                snprintf(id, size, "%lld", (long long)json_integer_value(jid));
-                found = 1;
-            }
-        }
-        next = json_string_value(json_object_get(json_object_get(j, "meta"), "next_cursor"));
+        found = srp_gorgias_page(j, field, want, id, size, &next, d);
         if (found || next == NULL || !*next) {
             json_decref(j);
             break;

@@ -27,7 +27,8 @@ static int rt_priority(const char *p)
                                                                     : 50;
 }
 
-/* lookup - search by our id field: 1 found (id set), 0 none, -1 error */
+/* lookup - search by our id field: 1 found (id set), 0 none, -1 error
+ * (d filled) */
 static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
 {
     char url[1400], sql[600], q[1200];
@@ -39,8 +40,8 @@ static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, 
     srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/tickets?query=%s", q);
     if (srp_http_get_json(p, url, hdr, "rt search", "items", d, &j) != SR_OK)
         return -1;
-    found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"), 1,
-                        id, size);
+    found = srp_found_id(json_array_get(json_object_get(j, "items"), 0), 1, id, size,
+                         "rt search", d);
     json_decref(j);
     return found;
 }
@@ -87,24 +88,34 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
     srp_http_resp_free(&r);
 }
 
+/* srp_rt_seq - see handoff.h */
+long srp_rt_seq(const json_t *ticket, const char *field)
+{
+    const json_t *cf;
+    size_t i;
+    long have = -1;
+
+    /* RT 5: "CustomFields": [{"name": "...", "values": ["..."]}, ...] */
+    json_array_foreach(json_object_get(ticket, "CustomFields"), i, cf) {
+        const char *name = json_string_value(json_object_get(cf, "name"));
+        const char *v = json_string_value(json_array_get(json_object_get(cf, "values"), 0));
+        if (name && v && strcmp(name, field) == 0)
+            have = atol(v);
+    }
+    return have;
+}
+
 /* seq_done - the ticket's seq field says this message got there: 1/0/-1 */
 static int seq_done(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
     char url[1200];
-    json_t *j, *cf;
-    size_t i;
-    long have = -1;
+    json_t *j;
+    long have;
 
     srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/ticket/%s", p->remote_id);
     if (srp_http_get_json(p, url, hdr, "rt ticket", "CustomFields", d, &j) != SR_OK)
         return -1;
-    /* RT 5: "CustomFields": [{"name": "...", "values": ["..."]}, ...] */
-    json_array_foreach(json_object_get(j, "CustomFields"), i, cf) {
-        const char *name = json_string_value(json_object_get(cf, "name"));
-        const char *v = json_string_value(json_array_get(json_object_get(cf, "values"), 0));
-        if (name && v && strcmp(name, p->cfg->rt_seq_field) == 0)
-            have = atol(v);
-    }
+    have = srp_rt_seq(j, p->cfg->rt_seq_field);
     json_decref(j);
     return have >= (long)p->seq;
 }

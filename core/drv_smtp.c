@@ -187,6 +187,15 @@ int srp_smtp_validate(sr_config *cfg, const char *file, sr_error *err)
     int tls;
 
     if (cfg->re_relay[0]) {
+        /* libcurl would log in with user:password@ from the URL, past the
+         * check below that a password never travels in clear; and the
+         * errors below quote the URL: say nothing of it */
+        const char *auth = strstr(cfg->re_relay, "://");
+        auth = auth ? auth + 3 : cfg->re_relay;
+        if (memchr(auth, '@', strcspn(auth, "/?#")) != NULL)
+            return bad(err, file, "reply.email.relay", "%s",
+                       "must not hold credentials (user@ or user:password@):"
+                       " use reply.email.username and password_file");
         if (strncasecmp(cfg->re_relay, "smtp://", 7) != 0 &&
             strncasecmp(cfg->re_relay, "smtps://", 8) != 0)
             return bad(err, file, "reply.email.relay",

@@ -47,7 +47,8 @@ static int by_external_id(const srp_payload *p, const char *hdr, srp_delivery *d
     return srp_http_get_json(p, url, hdr, "zendesk lookup", "tickets", d, out);
 }
 
-/* lookup - a ticket with our external_id; 1 and its id when found */
+/* lookup - a ticket with our external_id; 1 and its id when found, 0
+ * none, -1 error (d filled) */
 static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
 {
     json_t *j;
@@ -55,8 +56,8 @@ static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, 
 
     if (by_external_id(p, hdr, d, &j) != SR_OK)
         return -1;
-    found = srp_json_id(json_object_get(json_array_get(json_object_get(j, "tickets"), 0), "id"),
-                        0, id, size);
+    found = srp_found_id(json_array_get(json_object_get(j, "tickets"), 0), 0, id, size,
+                         "zendesk lookup", d);
     json_decref(j);
     return found;
 }
@@ -205,13 +206,28 @@ static int has_marker(const char *body, const char *marker)
     return 0;
 }
 
+/* srp_zendesk_seen - see handoff.h */
+int srp_zendesk_seen(const json_t *page, const char *marker, int *more)
+{
+    const json_t *c;
+    size_t i;
+    int seen = 0;
+
+    json_array_foreach(json_object_get(page, "comments"), i, c) {
+        const char *b = json_string_value(json_object_get(c, "body"));
+        if (b && has_marker(b, marker))
+            seen = 1;
+    }
+    *more = json_is_string(json_object_get(page, "next_page"));
+    return seen;
+}
+
 /* comment_seen - does the ticket already have a note with our marker? */
 static int comment_seen(const srp_payload *p, const char *hdr, const char *marker,
                         srp_delivery *d)
 {
     char url[1200];
-    json_t *j, *c;
-    size_t i;
+    json_t *j;
     int seen = 0, more = 1;
     double started = srp_mono();
 
@@ -226,19 +242,14 @@ static int comment_seen(const srp_payload *p, const char *hdr, const char *marke
                 "/api/v2/tickets/%s/comments?sort_order=desc&page=%d", p->remote_id, page);
         if (srp_http_get_json(p, url, hdr, "zendesk comments", "comments", d, &j) != SR_OK)
             return -1;
-        json_array_foreach(json_object_get(j, "comments"), i, c) {
-            const char *b = json_string_value(json_object_get(c, "body"));
-            if (b && has_marker(b, marker))
-                seen = 1;
-        }
-        more = json_is_string(json_object_get(j, "next_page"));
+        seen = srp_zendesk_seen(j, marker, &more);
         json_decref(j);
     }
     return seen;
 }
 
-/* closed - is this the 422 of an update to a closed ticket? */
-static int closed(const srp_http_resp *r)
+/* srp_zendesk_closed - is this the 422 of an update to a closed ticket? */
+int srp_zendesk_closed(const srp_http_resp *r)
 {
     json_t *j, *st;
     size_t i;
@@ -373,7 +384,7 @@ static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
     srp_http_classify(&r, "zendesk comment", d);
     if (d->outcome == SRP_DELIVERED)
         srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
-    else if (closed(&r))
+    else if (srp_zendesk_closed(&r))
         followup(p, hdr, body, d);
     free(body);
     srp_http_resp_free(&r);

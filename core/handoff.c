@@ -175,8 +175,11 @@ int srp_http_get_json(const srp_payload *p, const char *url, const char *auth_he
     if (send_text(p, "GET", url, auth_header, NULL, NULL, SRP_HTTP_LOOKUP_MAX, &r) != SR_OK ||
         r.status != 200) {
         srp_http_classify(&r, what, d);
-        if (d->outcome == SRP_DELIVERED)
+        if (d->outcome == SRP_DELIVERED) {   /* another 2xx, or a 200 over the cap */
             d->outcome = SRP_RETRY;
+            snprintf(d->why, sizeof(d->why), "%.40s: HTTP %ld%s%.180s", what, r.status,
+                     r.error[0] ? ": " : "", r.error);
+        }
         srp_http_resp_free(&r);
         return SR_EHTTP;
     }
@@ -238,16 +241,52 @@ int srp_lookup_more(const srp_payload *p, double started, int pages, const char 
     return 0;
 }
 
-/* srp_json_id - helpdesks give ids as numbers, RT and webhooks also as text */
+/* id_text_ok - may an id given as text be a remote id?  It goes into URL
+ * paths (/ticket/ID/comment), log lines and the store: letters, digits
+ * and "-._:~" only, at least one letter or digit (not "."/".."), whole */
+static int id_text_ok(const char *s, size_t len, size_t size)
+{
+    int alnum = 0;
+
+    if (len == 0 || len >= size)
+        return 0;   /* a cut id would name another ticket */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            alnum = 1;
+        else if (strchr("-._:~", c) == NULL || c == '\0')
+            return 0;
+    }
+    return alnum;
+}
+
+/* srp_json_id - helpdesks give ids as positive numbers, RT and webhooks
+ * also as text; anything else in an answer is no id */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size)
 {
-    if (json_is_integer(v))
+    if (json_is_integer(v) && json_integer_value(v) > 0)
         snprintf(out, size, "%lld", (long long)json_integer_value(v));
-    else if (strings && json_is_string(v))
+    else if (strings && json_is_string(v) &&
+             id_text_ok(json_string_value(v), json_string_length(v), size))
         srp_strlcpy(out, json_string_value(v), size);
     else
         return 0;
     return 1;
+}
+
+/* srp_found_id - a lookup's match must name its ticket: one without a
+ * usable id is neither "not there" (a second ticket) nor id 0 */
+int srp_found_id(const json_t *m, int strings, char *id, size_t size, const char *what,
+                 srp_delivery *d)
+{
+    if (m == NULL)
+        return 0;
+    if (srp_json_id(json_object_get(m, "id"), strings, id, size))
+        return 1;
+    d->outcome = SRP_RETRY;
+    snprintf(d->why, sizeof(d->why), "%.40s: HTTP 200 with a match for our id but no usable id",
+             what);
+    return -1;
 }
 
 /* srp_remote_id - the created ticket's id from a 2xx answer */

@@ -122,7 +122,8 @@ typedef struct srp_http_resp {
 /* srp_http - one request with the config's timeouts and TLS verification,
  * on handle (a CURL * from srp_http_handle, reused for keep-alive) or a
  * fresh one when handle is NULL.  Returns SR_OK when a response came (any
- * status), SR_ETEMP otherwise. */
+ * status), SR_ETEMP otherwise; an answer whose body is over max_answer is
+ * SR_ETEMP with its status set, the body cut and error saying so. */
 int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_http_resp *resp);
 void *srp_http_handle(void);
 void srp_http_handle_free(void *handle);
@@ -177,9 +178,16 @@ double srp_mono(void);
 int srp_lookup_more(const srp_payload *p, double started, int pages, const char *what,
                     const char *want);
 
-/* srp_json_id - an id value as text: a JSON integer, or with strings also
- * a JSON string, into out; 1 when v is one, else 0 (out untouched) */
+/* srp_json_id - an id value as text: a positive JSON integer, or with
+ * strings also a JSON string of letters, digits and "-._:~" that fits out
+ * whole, into out; 1 when v is one, else 0 (out untouched) */
 int srp_json_id(const json_t *v, int strings, char *out, size_t size);
+
+/* srp_found_id - the id of m, the item a lookup found (NULL: none found),
+ * as srp_json_id reads it: 1 with id, 0 when m is NULL, -1 with d a
+ * retry (why names what) when m has no usable id */
+int srp_found_id(const json_t *m, int strings, char *id, size_t size, const char *what,
+                 srp_delivery *d);
 
 /* srp_remote_id - the id a 2xx answer gives the new ticket: member "id"
  * of the body (of its member obj when obj is not NULL), as srp_json_id
@@ -208,6 +216,31 @@ json_t *srp_tags_json(const srp_payload *p, int objects);
 
 /* srp_retry_after_parse - seconds from a Retry-After value (delta or HTTP-date), -1 */
 int srp_retry_after_parse(const char *v, int64_t now);
+
+/* srp_http_header - one response header line (len bytes, not
+ * NUL-terminated, CR/LF included or not) into r: Retry-After (against
+ * now), Location, x-idempotency-lookup (http.c) */
+void srp_http_header(srp_http_resp *r, const char *line, size_t len, int64_t now);
+
+/* --- what the drivers read from answers (for the tests and fuzz_http) --- */
+
+/* srp_gorgias_page - one page of a Gorgias list answer: the first element
+ * of "data" whose field equals want, as srp_found_id reads it: 1 with its
+ * id, 0 none, -1 without a usable id (d a retry); *next is
+ * meta.next_cursor (borrowed from page) or NULL (drv_gorgias.c) */
+int srp_gorgias_page(const json_t *page, const char *field, const char *want, char *id,
+                     size_t size, const char **next, srp_delivery *d);
+
+/* srp_rt_seq - the number in the custom field named field of an RT
+ * ticket answer, -1 when it has none (drv_rt.c) */
+long srp_rt_seq(const json_t *ticket, const char *field);
+
+/* srp_zendesk_closed - is r the 422 of an update to a closed ticket? */
+int srp_zendesk_closed(const srp_http_resp *r);
+
+/* srp_zendesk_seen - does a page of a Zendesk comments answer hold a
+ * comment with marker?  *more: a next page is named (drv_zendesk.c) */
+int srp_zendesk_seen(const json_t *page, const char *marker, int *more);
 
 /* srp_url_escape - percent-encode for a query value */
 void srp_url_escape(const char *in, char *out, size_t size);

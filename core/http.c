@@ -91,18 +91,24 @@ int srp_retry_after_parse(const char *v, int64_t now)
     return (int64_t)t - now > 86400 ? 86400 : (int)((int64_t)t - now);
 }
 
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+/* srp_http_header - what we keep of one response header line */
+void srp_http_header(srp_http_resp *r, const char *line, size_t len, int64_t now)
 {
-    srp_http_resp *r = ud;
-    size_t n = size * nmemb;
     char v[128];
 
-    if (header_value(ptr, n, "Retry-After", v, sizeof(v)))
-        r->retry_after = srp_retry_after_parse(v, (int64_t)time(NULL));
-    else if (header_value(ptr, n, "Location", v, sizeof(v)))
+    if (header_value(line, len, "Retry-After", v, sizeof(v)))
+        r->retry_after = srp_retry_after_parse(v, now);
+    else if (header_value(line, len, "Location", v, sizeof(v)))
         srp_strlcpy(r->location, v, sizeof(r->location));
     else
-        header_value(ptr, n, "x-idempotency-lookup", r->idem_lookup, sizeof(r->idem_lookup));
+        header_value(line, len, "x-idempotency-lookup", r->idem_lookup, sizeof(r->idem_lookup));
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    size_t n = size * nmemb;
+
+    srp_http_header(ud, ptr, n, (int64_t)time(NULL));
     return n;
 }
 
@@ -191,7 +197,9 @@ int srp_http(const sr_config *cfg, void *handle, const srp_http_req *req, srp_ht
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     }
     cc = curl_easy_perform(c);
-    if (cc == CURLE_OK)
+    /* an answer over the cap came with its head: its status (a 401, a 429
+     * and its Retry-After) says more than "no response" would */
+    if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && resp->error[0] != '\0'))
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     else if (resp->error[0] == '\0')   /* on_body's reason is the better one */
         snprintf(resp->error, sizeof(resp->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));

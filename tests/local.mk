@@ -34,7 +34,7 @@ EXTRA_DIST += tests/handwritten tests/tap.sh tests/cli/test_srlexc.sh tests/cli/
 
 # fuzz targets: replayed over their corpus in make check; real libFuzzer
 # binaries with ./configure --enable-fuzzing CC=clang
-FUZZ_TARGETS = text
+FUZZ_TARGETS = text http
 check_PROGRAMS += tests/fuzz/replay_text
 TESTS += tests/fuzz/replay_text
 tests_fuzz_replay_text_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_text.c
@@ -42,16 +42,29 @@ tests_fuzz_replay_text_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"text"'
 tests_fuzz_replay_text_LDADD = core/libsrcore.la -lm
 EXTRA_DIST += tests/fuzz/corpus
 
+# what the handoff drivers read from a helpdesk's answer (fuzz_http.c)
+check_PROGRAMS += tests/fuzz/replay_http
+TESTS += tests/fuzz/replay_http
+tests_fuzz_replay_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_http.c
+tests_fuzz_replay_http_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"http"'
+tests_fuzz_replay_http_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_replay_http_LDADD = core/libsrcore.la $(JANSSON_LIBS) -lm
+
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_text
 tests_fuzz_fuzz_text_SOURCES = tests/fuzz/fuzz_text.c
 tests_fuzz_fuzz_text_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_text_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_text_LDADD = core/libsrcore.la -lm
+noinst_PROGRAMS += tests/fuzz/fuzz_http
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_http_LDADD = core/libsrcore.la $(JANSSON_LIBS) -lm
 endif
 
 # what the sanitizer pass of check-all runs: unit tests and fuzz replays
-SANITIZER_TESTS = $(UNIT_TESTS) tests/fuzz/replay_text
+SANITIZER_TESTS = $(UNIT_TESTS) tests/fuzz/replay_text tests/fuzz/replay_http
 print-sanitizer-tests:
 	@echo $(SANITIZER_TESTS)
 

@@ -8,7 +8,8 @@ STORE_UNIT_TESTS = \
 	tests/unit/test_store_kill \
 	tests/unit/test_outbox \
 	tests/unit/test_reload \
-	tests/unit/test_reply
+	tests/unit/test_reply \
+	tests/unit/test_http
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS) \
 	tests/handoff/test_cli.py \
@@ -48,6 +49,9 @@ tests_unit_test_reload_LDADD = $(STORE_TEST_LIBS) -lpthread
 tests_unit_test_reply_SOURCES = tests/unit/test_reply.c tests/unit/store_testutil.h
 tests_unit_test_reply_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_reply_LDADD = $(STORE_TEST_LIBS)
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
+tests_unit_test_http_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_http_LDADD = $(STORE_TEST_LIBS) -lpthread
 
 EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py \

@@ -228,6 +228,46 @@ static void test_reply_keys_are_checked_together(void **state)
     st_rmdir(dir);
 }
 
+/* credentials in the relay URL: libcurl would log in with them, in clear
+ * on smtp:// to any host (the check on password_file never saw them), the
+ * host check read "bob" as the host, and an error quoting the URL would
+ * print the password */
+static void test_relay_with_credentials_is_refused(void **state)
+{
+    static const char *const relays[] = {
+        "smtp://bob:hunter2@mail.example.test:25",
+        "smtp://bob:hunter2@127.0.0.1:25",
+        "smtps://bob@mail.example.test",
+        "smtp://mail.example.test:25/@x",   /* an @ in the path is no userinfo */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        char text[300];
+        sr_error err;
+        sr_config *cfg;
+        snprintf(text, sizeof(text), "reply = { email = { relay = \"%s\"; }; };", relays[i]);
+        cfg = srp_config_load_string(text, "t.conf", &err);
+        if (cfg != NULL) {
+            sr_config_unref(cfg);
+            fail_msg("accepted relay %s", relays[i]);
+        }
+        if (strstr(err.where, "reply.email.relay") == NULL || strstr(err.msg, "hunter2") != NULL)
+            fail_msg("relay %s: got \"%s: %s\", want reply.email.relay without the password",
+                     relays[i], err.where, err.msg);
+    }
+    {
+        char text[300];
+        sr_error err;
+        sr_config *cfg;
+        snprintf(text, sizeof(text), "reply = { email = { relay = \"%s\"; }; };", relays[3]);
+        cfg = srp_config_load_string(text, "t.conf", &err);
+        if (cfg == NULL)
+            fail_msg("refused relay %s: %s: %s", relays[3], err.where, err.msg);
+        sr_config_unref(cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_email_replies_wait_without_a_from_address),
         cmocka_unit_test(test_references_keep_root_and_latest),
         cmocka_unit_test(test_reply_keys_are_checked_together),
+        cmocka_unit_test(test_relay_with_credentials_is_refused),
     };
     return cmocka_run_group_tests_name("reply", tests, NULL, NULL);
 }
