@@ -324,15 +324,15 @@ static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char
                 (unsigned long long)job, err.msg);
         return 0;
     }
-    srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, now failed: %s",
-            (unsigned long long)job, why);
+    srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, now failed: %s; "
+            "from %s", (unsigned long long)job, why, bare);
     return 1;
 }
 
 int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
-                       const char *cond)
+                       const char *cond, const char *text)
 {
-    char bare[SRX_JID_BARE_MAX + 1], why[320];
+    char bare[SRX_JID_BARE_MAX + 1], why[320], said[128] = "";
     size_t i;
     int gone, wait;
     sr_error err;
@@ -343,8 +343,28 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     gone = strcmp(cond, "service-unavailable") == 0 || strcmp(cond, "item-not-found") == 0 ||
            strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0;
     wait = etype != NULL && strcmp(etype, "wait") == 0;
-    snprintf(why, sizeof(why), "not delivered: %s%.160s (%.8s error %.40s)",
-             gone ? "the visitor is gone: " : "", bare, etype ? etype : "an", cond);
+    if (text != NULL) {
+        size_t n = srx_strlcpy(said, text, sizeof(said));
+        if (n >= sizeof(said)) {
+            /* cut: not inside a character */
+            n = sizeof(said) - 1;
+            while (n > 0 && ((unsigned char)said[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n > 0 && (unsigned char)said[n - 1] >= 0xC0)
+                n--;
+            said[n] = '\0';
+        }
+        srx_text_clean(said, 0);
+        for (char *p = said; *p; p++)
+            if (*p == '\r' || *p == '\n' || *p == '\t')
+                *p = ' ';
+    }
+    /* the reason goes onto the ticket and to the helpdesk: the condition
+     * and the server's words, not the visitor's address (the requester
+     * shows who it is; the log lines name it) */
+    snprintf(why, sizeof(why), "not delivered%s (%.8s error %.40s%s%s)",
+             gone ? ": the visitor is gone" : "", etype ? etype : "an", cond, *said ? ": " : "",
+             said);
     for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
         ;
     if (i == b->nunacked)
@@ -360,8 +380,8 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
         srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it failed: %s",
                 (unsigned long long)job, err.msg);
     else
-        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s", (unsigned long long)job,
-                wait ? "bounced, again later" : "parked as failed", why);
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s; from %s", (unsigned long long)job,
+                wait ? "bounced, again later" : "parked as failed", why, bare);
     return gone;
 }
 

@@ -304,8 +304,8 @@ static void bounced(srx_bridge *b, xmpp_stanza_t *st)
 {
     const char *id = xmpp_stanza_get_id(st), *from = xmpp_stanza_get_from(st);
     const char *cond = "undefined-condition", *etype = NULL;
-    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error");
-    char want[128];
+    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error"), *t;
+    char want[128], *text = NULL;
     unsigned long long job;
     char *end;
     int n = snprintf(want, sizeof(want), "sr-%s-j", b->instance);
@@ -324,12 +324,18 @@ static void bounced(srx_bridge *b, xmpp_stanza_t *st)
                 cond = xmpp_stanza_get_name(c);
                 break;
             }
+        /* the server's words, if any: a reason for the agent (capped and
+         * cleaned by the bridge) */
+        if ((t = xmpp_stanza_get_child_by_name(e, "text")) != NULL)
+            text = xmpp_stanza_get_text(t);
     }
     /* an anonymous visitor who closed the page is gone with their account,
      * often without a word to us: their conversation is over (a live
      * agent is told) */
-    if (srx_bridge_bounced(b, (uint64_t)job, from, etype, cond))
+    if (srx_bridge_bounced(b, (uint64_t)job, from, etype, cond, text))
         srx_engine_visitor_gone(b->engine, from, srx_now_wall());
+    if (text != NULL)
+        xmpp_free(b->xctx, text);
 }
 
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
