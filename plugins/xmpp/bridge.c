@@ -27,6 +27,8 @@
  * stanza ends the stream, again at every resend, and takes every answer
  * relayed with it along */
 #define RELAY_PART_MAX 16384
+/* seconds before a reply bounced with a temporary error ("wait") goes again */
+#define WAIT_RETRY 60
 
 double srx_now_wall(void)
 {
@@ -289,12 +291,14 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
  * confirmation: confirmed (the server answered the ping after it before
  * the visitor's side bounced it), or a part of one already failed.  A
  * reply confirmed did not arrive after all: failed, and its ticket says
- * so (sr_outbox_undelivered).  1 when it was such a reply, from bare, its
- * recipient */
-static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char *why)
+ * so (sr_outbox_undelivered); for a temporary error (wait) it goes again
+ * later instead (sr_outbox_undelivered_later).  1 when it was such a
+ * reply, from bare, its recipient, and is failed now */
+static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char *why, int wait)
 {
     char to[SRX_JID_BARE_MAX + 1];
     sr_job j;
+    sr_job_state state = SR_JOB_FAILED;
     sr_error err;
     int rc, ours;
 
@@ -312,7 +316,8 @@ static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char
                 "recipient: ignored", (unsigned long long)job, bare);
         return 0;
     }
-    rc = sr_outbox_undelivered(b->store, job, why, &err);
+    rc = wait ? sr_outbox_undelivered_later(b->store, job, WAIT_RETRY, why, &state, &err)
+              : sr_outbox_undelivered(b->store, job, why, &err);
     if (rc == SR_EEXIST || rc == SR_EINVAL) {
         /* failed already (another part bounced), or sent again meanwhile */
         srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: a late error from %s: %s", (unsigned long long)job,
@@ -322,6 +327,11 @@ static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char
     if (rc != SR_OK) {
         srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it bounced: %s",
                 (unsigned long long)job, err.msg);
+        return 0;
+    }
+    if (state != SR_JOB_FAILED) {
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, again "
+                "later: %s; from %s", (unsigned long long)job, why, bare);
         return 0;
     }
     srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, now failed: %s; "
@@ -340,9 +350,12 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     srx_jid_bare(from, bare, sizeof(bare));
     /* the conditions a server answers for an account or session that is
      * no more (RFC 6120 8.5: a message to an unknown or offline JID) */
-    gone = strcmp(cond, "service-unavailable") == 0 || strcmp(cond, "item-not-found") == 0 ||
-           strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0;
     wait = etype != NULL && strcmp(etype, "wait") == 0;
+    /* ... unless the error is temporary (RFC 6120 8.3.2, "wait": retry
+     * after waiting): the reply goes again, the visitor stays */
+    gone = !wait && (strcmp(cond, "service-unavailable") == 0 ||
+                     strcmp(cond, "item-not-found") == 0 ||
+                     strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0);
     if (text != NULL) {
         size_t n = srx_strlcpy(said, text, sizeof(said));
         if (n >= sizeof(said)) {
@@ -368,7 +381,7 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
         ;
     if (i == b->nunacked)
-        return late_bounce(b, job, bare, why) && gone;
+        return late_bounce(b, job, bare, why, wait) && gone;
     if (strcmp(bare, b->unacked[i].to) != 0) {
         srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
                 "recipient %s: ignored", (unsigned long long)job, bare, b->unacked[i].to);
@@ -376,7 +389,8 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     }
     b->unacked[i] = b->unacked[--b->nunacked];
     suspect_del(b, job);
-    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? 60 : 0, why, &err) != SR_OK)
+    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? WAIT_RETRY : 0, why, &err) !=
+        SR_OK)
         srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it failed: %s",
                 (unsigned long long)job, err.msg);
     else

@@ -164,15 +164,16 @@ void srx_bridge_link_lost(srx_bridge *b, const char *refused);
 /* srx_bridge_bounced - the server (or the visitor's) answered relayed job
  * with an error stanza from from (type etype, condition cond, the error's
  * text or NULL): it did not reach the visitor (an anonymous one who left
- * is gone with their account).
- * Not confirmed: parked as failed with the reason (retried for a "wait"
- * error), logged; the core notes it on the ticket.  The reason (it goes to
- * the ticket and on to the helpdesk) names the condition and the server's
- * text, not the visitor's address; the log line names the address.  A bounce that comes
- * after the job was confirmed (done) fails it the same way
- * (sr_outbox_undelivered).  1 when the error says the visitor is gone
- * (their conversation is over), else 0 (also for an error that is not
- * from the job's recipient or not for a relayed reply) */
+ * is gone with their account).  Not confirmed: parked as failed with the
+ * reason (retried for a "wait" error), logged; the core notes it on the
+ * ticket.  The reason (it goes to the ticket and on to the helpdesk) names
+ * the condition and the server's text, not the visitor's address; the log
+ * line names the address.  A bounce that comes after the job was confirmed
+ * (done) fails it the same way (sr_outbox_undelivered), or for a "wait"
+ * error makes it pending again (sr_outbox_undelivered_later).  1 when the
+ * error says the visitor is gone (their conversation is over; never a
+ * "wait" error), else 0 (also for an error that is not from the job's
+ * recipient or not for a relayed reply) */
 int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
                        const char *cond, const char *text);
 
