@@ -225,6 +225,7 @@ static void unacked_add(srx_bridge *b, uint64_t job, const char *to)
                  * lease runs out */
                 srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent, out of memory to confirm it",
                         (unsigned long long)job);
+                srx_bridge_sent_other(b);   /* in flight, unknown to link_lost */
                 return;
             }
             b->unacked = v;
@@ -268,10 +269,18 @@ unsigned long srx_bridge_overdue(const srx_bridge *b, double now)
     return 0;
 }
 
+void srx_bridge_sent_other(srx_bridge *b)
+{
+    b->other_ping = b->ping_seq + 1;   /* the next ping covers it */
+}
+
 void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
 {
     size_t i, keep = 0;
     sr_error err;
+
+    if (b->other_ping != 0 && b->other_ping <= seq)
+        b->other_ping = 0;
 
     for (i = 0; i < b->nunacked; i++) {
         struct srx_unacked u = b->unacked[i];
@@ -404,7 +413,16 @@ void srx_bridge_link_lost(srx_bridge *b, const char *refused)
     sr_error err;
     char why[256];
 
-    if (b->nunacked == 1 && refused != NULL) {
+    if (b->nunacked == 1 && refused != NULL && b->other_ping != 0) {
+        /* the stream error may be about a presence, prompt or chat state
+         * sent since the last answered ping (the presences at connect go
+         * before the first reply): the reply goes again, alone, and is
+         * parked only if it ends the stream by itself */
+        srx_log(b, SR_LOG_NOTICE, "outbox: job %llu was in flight with other stanzas when the "
+                "server ended the stream (stream error %s): sent again alone",
+                (unsigned long long)b->unacked[0].job, refused);
+        suspect_add(b, b->unacked[0].job);
+    } else if (b->nunacked == 1 && refused != NULL) {
         /* alone in flight, and the server ended the stream for something
          * we sent: this one, which would end it again at every resend */
         uint64_t job = b->unacked[0].job;
@@ -436,6 +454,7 @@ void srx_bridge_link_lost(srx_bridge *b, const char *refused)
                 b->nunacked > 1 ? ", one at a time" : "");
     b->nunacked = 0;
     b->ping_seq = 0;
+    b->other_ping = 0;
 }
 
 /* part_len - the bytes of the next part of s (n bytes left): all of it
@@ -506,6 +525,14 @@ void srx_bridge_pump(srx_bridge *b)
     unsigned long seq;
     int one = careful(b);   /* after a lost batch: one reply at a time, each confirmed */
 
+    /* alone means alone: a presence, prompt or chat state not confirmed
+     * yet (the presences sent at connect) is confirmed first, so that a
+     * stream error after the reply is about the reply */
+    if (one && b->other_ping != 0 && b->nunacked == 0) {
+        if (b->other_ping > b->ping_seq && b->connected && !b->link_dead)
+            (void)srx_xmpp_ping(b);   /* its answer pumps again (on_iq) */
+        return;
+    }
     for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
@@ -530,6 +557,7 @@ void srx_bridge_pump(srx_bridge *b)
                 /* not sent: never done by the next ping's answer */
                 srx_log(b, SR_LOG_WARNING, "outbox: job %llu not sent (out of memory or a "
                         "libstrophe error): again shortly", (unsigned long long)job.id);
+                srx_bridge_sent_other(b);   /* some of its parts may have gone */
                 sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1,
                                "not sent: out of memory or a libstrophe error", NULL);
             } else {

@@ -62,6 +62,11 @@ typedef struct srx_bridge {
     size_t nsuspects, suspects_cap;
     double suspects_until;     /* monotonic: forgotten then (dropped by an admin...) */
     unsigned long ping_seq;    /* pings sent on this link */
+    /* the ping whose answer confirms the last stanza sent that is no
+     * relayed reply (a presence, a prompt, a chat state, an iq answer), 0
+     * when all of them are confirmed: while one is not, a stream error
+     * cannot be pinned on the reply in flight (srx_bridge_sent_other) */
+    unsigned long other_ping;
     int link_dead;             /* a ping timed out: disconnecting, nothing more is relayed */
     double last_ping;          /* monotonic: the last ping sent (or the connect) */
     unsigned long probe_seq;   /* a ping sent on an idle link, not answered yet */
@@ -153,12 +158,17 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq);
  * monotonic time) while relayed jobs wait for it, else 0 */
 unsigned long srx_bridge_overdue(const srx_bridge *b, double now);
 
+/* srx_bridge_sent_other - a stanza that is no relayed reply went out (a
+ * stream error may be about it) */
+void srx_bridge_sent_other(srx_bridge *b);
+
 /* srx_bridge_link_lost - the link dropped: the relayed jobs not confirmed
  * go back to the outbox, due again shortly (sent again after the
  * reconnect: at least once), and go one at a time until each is confirmed.
  * refused: the server ended the stream with an error a stanza can cause
- * (its condition and text), else NULL; a job that was alone in flight
- * then is parked as failed with that reason */
+ * (its condition and text), else NULL; a job that was alone in flight,
+ * nothing else sent since the last answered ping, is parked as failed
+ * with that reason (with other stanzas in flight it goes again, alone) */
 void srx_bridge_link_lost(srx_bridge *b, const char *refused);
 
 /* srx_bridge_bounced - the server (or the visitor's) answered relayed job

@@ -112,6 +112,8 @@ int srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *b
              * queue (out of memory) is dropped with an error in its log
              * (xlog counts them) */
             xmpp_send(b->conn, m);
+            if (id == NULL)
+                srx_bridge_sent_other(b);   /* a prompt: relayed replies carry an id */
             if (b->send_errors == errors)
                 rc = 0;
         }
@@ -226,8 +228,10 @@ void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_cha
         return;
     if (b->conf->component)
         xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
-    if (child(b->xctx, m, name, NS_CHATSTATES) != NULL)
+    if (child(b->xctx, m, name, NS_CHATSTATES) != NULL) {
         xmpp_send(b->conn, m);
+        srx_bridge_sent_other(b);
+    }
     xmpp_stanza_release(m);
 }
 
@@ -244,6 +248,7 @@ static void send_presence(srx_bridge *b, const char *from, const char *to, const
     if (type)
         xmpp_stanza_set_type(p, type);
     xmpp_send(b->conn, p);
+    srx_bridge_sent_other(b);
     xmpp_stanza_release(p);
 }
 
@@ -511,6 +516,7 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     if (b->conf->component && to)
         xmpp_stanza_set_from(r, to);
     xmpp_send(b->conn, r);
+    srx_bridge_sent_other(b);
     xmpp_stanza_release(r);
     return 1;
 }
