@@ -81,34 +81,76 @@ static void lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-/* sender_key - the normalized sender for a channel */
+/* email_len - the bytes of the address at the start of s: up to the
+ * first blank, '>' or line break outside double quotes, so a quoted local
+ * part keeps its blanks ("john doe"@example.com) and a trailing comment,
+ * "jane@example.com (Jane)", is left out */
+static size_t email_len(const char *s)
+{
+    size_t i;
+    int quoted = 0;
+
+    for (i = 0; s[i] != '\0' && s[i] != '\r' && s[i] != '\n'; i++) {
+        if (quoted && s[i] == '\\' && s[i + 1] != '\0' && s[i + 1] != '\r' &&
+            s[i + 1] != '\n')
+            i++;   /* a quoted pair: "a\"b"@x */
+        else if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && (s[i] == ' ' || s[i] == '\t' || s[i] == '>'))
+            break;
+    }
+    return i;
+}
+
+/* angle_addr - the address inside the first '<' outside double quotes
+ * that a '>' closes ("Jane \"<Boss>\" Doe <jane@example.com>"), else NULL */
+static const char *angle_addr(const char *s)
+{
+    int quoted = 0;
+
+    for (; *s; s++) {
+        if (quoted && *s == '\\' && s[1] != '\0')
+            s++;
+        else if (*s == '"')
+            quoted = !quoted;
+        else if (!quoted && *s == '<')
+            return strchr(s, '>') != NULL ? s + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* sender_key - the normalized sender for a channel: an email address whole
+ * (a quoted local part with its blanks: "john doe"@ and "john smith"@ are
+ * two customers), a bare JID, an E.164 number */
 static int sender_key(const sr_config *cfg, sr_channel ch, const char *raw, char *out,
                       size_t size)
 {
     char e164[17];
-    const char *lt = strchr(raw, '<');
+    const char *lt = ch == SR_CHANNEL_EMAIL ? angle_addr(raw) : strchr(raw, '<');
+    size_t n;
 
     /* "Jane Doe <jane@example.com>": the address between the brackets */
-    if (lt != NULL && strchr(lt, '>') != NULL)
-        raw = lt + 1;
+    if (lt != NULL && ch != SR_CHANNEL_EMAIL)
+        lt = strchr(lt, '>') != NULL ? lt + 1 : NULL;
+    if (lt != NULL)
+        raw = lt;
     while (*raw == ' ' || *raw == '\t')
         raw++;
+    n = ch == SR_CHANNEL_SMS ? strlen(raw)
+        : ch == SR_CHANNEL_CHAT ? strcspn(raw, "> \t\r\n/")
+                                : email_len(raw);
     /* a key that does not fit is refused, not cut: two senders that share
      * the first 255 bytes would share a conversation */
-    if ((ch == SR_CHANNEL_SMS ? strlen(raw)
-         : ch == SR_CHANNEL_CHAT ? strcspn(raw, "> \t\r\n/")
-                                 : strcspn(raw, "> \t\r\n")) >= size)
+    if (n >= size)
         return SR_ELIMIT;
-    srp_strlcpy(out, raw, size);
-    if (ch != SR_CHANNEL_SMS)
-        out[strcspn(out, "> \t\r\n")] = '\0';
     if (ch == SR_CHANNEL_SMS) {
+        srp_strlcpy(out, raw, size);
         if (sr_e164_normalize(raw, cfg->conv_default_country, e164) == SR_OK)
             srp_strlcpy(out, e164, size);
         return *out ? SR_OK : SR_EINVAL;
     }
-    if (ch == SR_CHANNEL_CHAT)
-        out[strcspn(out, "/")] = '\0';   /* bare JID: the resource changes */
+    memcpy(out, raw, n);   /* a chat key ends at the resource: the bare JID */
+    out[n] = '\0';
     lower(out);
     return *out ? SR_OK : SR_EINVAL;
 }

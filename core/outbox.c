@@ -435,6 +435,7 @@ typedef struct finish_job {
     int wait;             /* no attempt was made: it does not count */
     int release;          /* not started: back to pending, due as it was */
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
+    int later;            /* undelivered: a temporary error, sent again */
     int64_t now;
     sr_job_state state;   /* out */
     int noted;            /* out: a reply parked as failed, told on its ticket */
@@ -637,9 +638,27 @@ static int undelivered_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *er
     else if (ji(j, "st") != SR_JOB_DONE)
         rc = srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is not done yet",
                        (unsigned long long)f->id);
+    if (rc == SR_OK && f->later && ji(j, "att") < st->cfg->outbox_max_attempts) {
+        /* a temporary error (XMPP "wait"): pending again, as a failed
+         * attempt would be; the next claim counts the attempt */
+        int delay = f->retry_after > 0 ? SR_MIN(f->retry_after, 86400) + 1
+                                       : backoff(st->cfg, (int)ji(j, "att"), f->id);
+        set_int(j, "st", SR_JOB_PENDING);
+        set_str(j, "err", f->why);
+        set_str(j, "by", "");
+        set_int(j, "lease", 0);
+        set_int(j, "next", f->now + delay);
+        f->state = SR_JOB_PENDING;
+        rc = job_put(st, txn, j, err);
+        if (rc == SR_OK)
+            rc = pending_put(st, txn, j, err);
+        json_decref(j);
+        return rc;
+    }
     if (rc == SR_OK) {
         set_int(j, "st", SR_JOB_FAILED);
         set_str(j, "err", f->why);
+        f->state = SR_JOB_FAILED;
         rc = job_put(st, txn, j, err);
     }
     if (rc == SR_OK)
@@ -651,13 +670,17 @@ static int undelivered_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *er
     return rc;
 }
 
-static int outbox_undelivered(sr_store *st, uint64_t job_id, const char *why, sr_error *err)
+static int outbox_undelivered(sr_store *st, uint64_t job_id, int later, int retry_after,
+                              const char *why, sr_job_state *state, sr_error *err)
 {
-    finish_job f = {.id = job_id, .why = why && *why ? why : "not delivered", .now = srp_now()};
+    finish_job f = {.id = job_id, .why = why && *why ? why : "not delivered",
+                    .later = later, .retry_after = retry_after, .now = srp_now()};
     int rc = srp_store_write(st, undelivered_write, &f, err);
 
-    if (rc == SR_OK)
+    if (rc == SR_OK && f.noted)
         log_noted(st, f.note_ticket, job_id, &f.note);
+    if (state)
+        *state = f.state;
     return rc;
 }
 
@@ -1423,7 +1446,19 @@ int sr_outbox_undelivered(sr_store *store, uint64_t job_id, const char *why, sr_
 {
     srp_pin pin;
     sr_store *st = srp_store_enter(store, &pin, err);
-    int rc = st ? outbox_undelivered(st, job_id, why, err) : SR_EINVAL;
+    int rc = st ? outbox_undelivered(st, job_id, 0, 0, why, NULL, err) : SR_EINVAL;
+
+    srp_store_unpin(&pin);
+    return rc;
+}
+
+/* sr_outbox_undelivered_later - outbox_undelivered, temporary, on a pinned view */
+int sr_outbox_undelivered_later(sr_store *store, uint64_t job_id, int retry_after,
+                                const char *why, sr_job_state *state, sr_error *err)
+{
+    srp_pin pin;
+    sr_store *st = srp_store_enter(store, &pin, err);
+    int rc = st ? outbox_undelivered(st, job_id, 1, retry_after, why, state, err) : SR_EINVAL;
 
     srp_store_unpin(&pin);
     return rc;

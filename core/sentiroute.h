@@ -943,6 +943,19 @@ int sr_outbox_fail(sr_store *st, uint64_t job_id, const char *worker, int perman
  */
 int sr_outbox_undelivered(sr_store *st, uint64_t job_id, const char *why, sr_error *err);
 
+/*
+ * sr_outbox_undelivered_later - as sr_outbox_undelivered, for a temporary
+ * failure (an XMPP error of type "wait": retry after waiting): the done
+ * reply is pending again with why as its last error, due after
+ * retry_after seconds when > 0, else after the backoff of a failed
+ * attempt; one that has had handoff.max_attempts attempts is parked as
+ * failed and noted as by sr_outbox_undelivered.  *state (NULL ok) gets
+ * SR_JOB_PENDING or SR_JOB_FAILED.  Return codes as sr_outbox_undelivered.
+ * Thread-safe.
+ */
+int sr_outbox_undelivered_later(sr_store *st, uint64_t job_id, int retry_after, const char *why,
+                                sr_job_state *state, sr_error *err);
+
 /* sr_outbox_get - one job by id into *job (sr_job_clear it).  SR_ENOTFOUND
  * when there is none.  Thread-safe (a read transaction). */
 int sr_outbox_get(sr_store *st, uint64_t job_id, sr_job *job, sr_error *err);

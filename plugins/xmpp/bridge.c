@@ -27,6 +27,8 @@
  * stanza ends the stream, again at every resend, and takes every answer
  * relayed with it along */
 #define RELAY_PART_MAX 16384
+/* seconds before a reply bounced with a temporary error ("wait") goes again */
+#define WAIT_RETRY 60
 
 double srx_now_wall(void)
 {
@@ -223,6 +225,7 @@ static void unacked_add(srx_bridge *b, uint64_t job, const char *to)
                  * lease runs out */
                 srx_log(b, SR_LOG_WARNING, "outbox: job %llu sent, out of memory to confirm it",
                         (unsigned long long)job);
+                srx_bridge_sent_other(b);   /* in flight, unknown to link_lost */
                 return;
             }
             b->unacked = v;
@@ -266,10 +269,18 @@ unsigned long srx_bridge_overdue(const srx_bridge *b, double now)
     return 0;
 }
 
+void srx_bridge_sent_other(srx_bridge *b)
+{
+    b->other_ping = b->ping_seq + 1;   /* the next ping covers it */
+}
+
 void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
 {
     size_t i, keep = 0;
     sr_error err;
+
+    if (b->other_ping != 0 && b->other_ping <= seq)
+        b->other_ping = 0;
 
     for (i = 0; i < b->nunacked; i++) {
         struct srx_unacked u = b->unacked[i];
@@ -289,12 +300,14 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq)
  * confirmation: confirmed (the server answered the ping after it before
  * the visitor's side bounced it), or a part of one already failed.  A
  * reply confirmed did not arrive after all: failed, and its ticket says
- * so (sr_outbox_undelivered).  1 when it was such a reply, from bare, its
- * recipient */
-static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char *why)
+ * so (sr_outbox_undelivered); for a temporary error (wait) it goes again
+ * later instead (sr_outbox_undelivered_later).  1 when it was such a
+ * reply, from bare, its recipient, and is failed now */
+static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char *why, int wait)
 {
     char to[SRX_JID_BARE_MAX + 1];
     sr_job j;
+    sr_job_state state = SR_JOB_FAILED;
     sr_error err;
     int rc, ours;
 
@@ -312,7 +325,8 @@ static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char
                 "recipient: ignored", (unsigned long long)job, bare);
         return 0;
     }
-    rc = sr_outbox_undelivered(b->store, job, why, &err);
+    rc = wait ? sr_outbox_undelivered_later(b->store, job, WAIT_RETRY, why, &state, &err)
+              : sr_outbox_undelivered(b->store, job, why, &err);
     if (rc == SR_EEXIST || rc == SR_EINVAL) {
         /* failed already (another part bounced), or sent again meanwhile */
         srx_log(b, SR_LOG_DEBUG, "outbox: job %llu: a late error from %s: %s", (unsigned long long)job,
@@ -324,15 +338,20 @@ static int late_bounce(srx_bridge *b, uint64_t job, const char *bare, const char
                 (unsigned long long)job, err.msg);
         return 0;
     }
-    srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, now failed: %s",
-            (unsigned long long)job, why);
+    if (state != SR_JOB_FAILED) {
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, again "
+                "later: %s; from %s", (unsigned long long)job, why, bare);
+        return 0;
+    }
+    srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced after it was confirmed, now failed: %s; "
+            "from %s", (unsigned long long)job, why, bare);
     return 1;
 }
 
 int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
-                       const char *cond)
+                       const char *cond, const char *text)
 {
-    char bare[SRX_JID_BARE_MAX + 1], why[320];
+    char bare[SRX_JID_BARE_MAX + 1], why[320], said[128] = "";
     size_t i;
     int gone, wait;
     sr_error err;
@@ -340,15 +359,38 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     srx_jid_bare(from, bare, sizeof(bare));
     /* the conditions a server answers for an account or session that is
      * no more (RFC 6120 8.5: a message to an unknown or offline JID) */
-    gone = strcmp(cond, "service-unavailable") == 0 || strcmp(cond, "item-not-found") == 0 ||
-           strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0;
     wait = etype != NULL && strcmp(etype, "wait") == 0;
-    snprintf(why, sizeof(why), "not delivered: %s%.160s (%.8s error %.40s)",
-             gone ? "the visitor is gone: " : "", bare, etype ? etype : "an", cond);
+    /* ... unless the error is temporary (RFC 6120 8.3.2, "wait": retry
+     * after waiting): the reply goes again, the visitor stays */
+    gone = !wait && (strcmp(cond, "service-unavailable") == 0 ||
+                     strcmp(cond, "item-not-found") == 0 ||
+                     strcmp(cond, "recipient-unavailable") == 0 || strcmp(cond, "gone") == 0);
+    if (text != NULL) {
+        size_t n = srx_strlcpy(said, text, sizeof(said));
+        if (n >= sizeof(said)) {
+            /* cut: not inside a character */
+            n = sizeof(said) - 1;
+            while (n > 0 && ((unsigned char)said[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n > 0 && (unsigned char)said[n - 1] >= 0xC0)
+                n--;
+            said[n] = '\0';
+        }
+        srx_text_clean(said, 0);
+        for (char *p = said; *p; p++)
+            if (*p == '\r' || *p == '\n' || *p == '\t')
+                *p = ' ';
+    }
+    /* the reason goes onto the ticket and to the helpdesk: the condition
+     * and the server's words, not the visitor's address (the requester
+     * shows who it is; the log lines name it) */
+    snprintf(why, sizeof(why), "not delivered%s (%.8s error %.40s%s%s)",
+             gone ? ": the visitor is gone" : "", etype ? etype : "an", cond, *said ? ": " : "",
+             said);
     for (i = 0; i < b->nunacked && b->unacked[i].job != job; i++)
         ;
     if (i == b->nunacked)
-        return late_bounce(b, job, bare, why) && gone;
+        return late_bounce(b, job, bare, why, wait) && gone;
     if (strcmp(bare, b->unacked[i].to) != 0) {
         srx_log(b, SR_LOG_INFO, "outbox: job %llu: an error for it from %s, not from its "
                 "recipient %s: ignored", (unsigned long long)job, bare, b->unacked[i].to);
@@ -356,12 +398,13 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     }
     b->unacked[i] = b->unacked[--b->nunacked];
     suspect_del(b, job);
-    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? 60 : 0, why, &err) != SR_OK)
+    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? WAIT_RETRY : 0, why, &err) !=
+        SR_OK)
         srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it failed: %s",
                 (unsigned long long)job, err.msg);
     else
-        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s", (unsigned long long)job,
-                wait ? "bounced, again later" : "parked as failed", why);
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s; from %s", (unsigned long long)job,
+                wait ? "bounced, again later" : "parked as failed", why, bare);
     return gone;
 }
 
@@ -370,7 +413,16 @@ void srx_bridge_link_lost(srx_bridge *b, const char *refused)
     sr_error err;
     char why[256];
 
-    if (b->nunacked == 1 && refused != NULL) {
+    if (b->nunacked == 1 && refused != NULL && b->other_ping != 0) {
+        /* the stream error may be about a presence, prompt or chat state
+         * sent since the last answered ping (the presences at connect go
+         * before the first reply): the reply goes again, alone, and is
+         * parked only if it ends the stream by itself */
+        srx_log(b, SR_LOG_NOTICE, "outbox: job %llu was in flight with other stanzas when the "
+                "server ended the stream (stream error %s): sent again alone",
+                (unsigned long long)b->unacked[0].job, refused);
+        suspect_add(b, b->unacked[0].job);
+    } else if (b->nunacked == 1 && refused != NULL) {
         /* alone in flight, and the server ended the stream for something
          * we sent: this one, which would end it again at every resend */
         uint64_t job = b->unacked[0].job;
@@ -402,6 +454,7 @@ void srx_bridge_link_lost(srx_bridge *b, const char *refused)
                 b->nunacked > 1 ? ", one at a time" : "");
     b->nunacked = 0;
     b->ping_seq = 0;
+    b->other_ping = 0;
 }
 
 /* part_len - the bytes of the next part of s (n bytes left): all of it
@@ -472,6 +525,14 @@ void srx_bridge_pump(srx_bridge *b)
     unsigned long seq;
     int one = careful(b);   /* after a lost batch: one reply at a time, each confirmed */
 
+    /* alone means alone: a presence, prompt or chat state not confirmed
+     * yet (the presences sent at connect) is confirmed first, so that a
+     * stream error after the reply is about the reply */
+    if (one && b->other_ping != 0 && b->nunacked == 0) {
+        if (b->other_ping > b->ping_seq && b->connected && !b->link_dead)
+            (void)srx_xmpp_ping(b);   /* its answer pumps again (on_iq) */
+        return;
+    }
     for (int i = 0; i < PUMP_MAX && b->connected && !b->link_dead; i++) {
         sr_job job;
         const char *to, *from;
@@ -496,6 +557,7 @@ void srx_bridge_pump(srx_bridge *b)
                 /* not sent: never done by the next ping's answer */
                 srx_log(b, SR_LOG_WARNING, "outbox: job %llu not sent (out of memory or a "
                         "libstrophe error): again shortly", (unsigned long long)job.id);
+                srx_bridge_sent_other(b);   /* some of its parts may have gone */
                 sr_outbox_fail(b->store, job.id, b->worker_name, 0, 1,
                                "not sent: out of memory or a libstrophe error", NULL);
             } else {

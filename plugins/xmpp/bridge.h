@@ -62,6 +62,11 @@ typedef struct srx_bridge {
     size_t nsuspects, suspects_cap;
     double suspects_until;     /* monotonic: forgotten then (dropped by an admin...) */
     unsigned long ping_seq;    /* pings sent on this link */
+    /* the ping whose answer confirms the last stanza sent that is no
+     * relayed reply (a presence, a prompt, a chat state, an iq answer), 0
+     * when all of them are confirmed: while one is not, a stream error
+     * cannot be pinned on the reply in flight (srx_bridge_sent_other) */
+    unsigned long other_ping;
     int link_dead;             /* a ping timed out: disconnecting, nothing more is relayed */
     double last_ping;          /* monotonic: the last ping sent (or the connect) */
     unsigned long probe_seq;   /* a ping sent on an idle link, not answered yet */
@@ -153,25 +158,34 @@ void srx_bridge_confirmed(srx_bridge *b, unsigned long seq);
  * monotonic time) while relayed jobs wait for it, else 0 */
 unsigned long srx_bridge_overdue(const srx_bridge *b, double now);
 
+/* srx_bridge_sent_other - a stanza that is no relayed reply went out (a
+ * stream error may be about it) */
+void srx_bridge_sent_other(srx_bridge *b);
+
 /* srx_bridge_link_lost - the link dropped: the relayed jobs not confirmed
  * go back to the outbox, due again shortly (sent again after the
  * reconnect: at least once), and go one at a time until each is confirmed.
  * refused: the server ended the stream with an error a stanza can cause
- * (its condition and text), else NULL; a job that was alone in flight
- * then is parked as failed with that reason */
+ * (its condition and text), else NULL; a job that was alone in flight,
+ * nothing else sent since the last answered ping, is parked as failed
+ * with that reason (with other stanzas in flight it goes again, alone) */
 void srx_bridge_link_lost(srx_bridge *b, const char *refused);
 
 /* srx_bridge_bounced - the server (or the visitor's) answered relayed job
- * with an error stanza from from (type etype, condition cond): it did not
- * reach the visitor (an anonymous one who left is gone with their account).
- * Not confirmed: parked as failed with the reason (retried for a "wait"
- * error), logged; the core notes it on the ticket.  A bounce that comes
- * after the job was confirmed (done) fails it the same way
- * (sr_outbox_undelivered).  1 when the error says the visitor is gone
- * (their conversation is over), else 0 (also for an error that is not
- * from the job's recipient or not for a relayed reply) */
+ * with an error stanza from from (type etype, condition cond, the error's
+ * text or NULL): it did not reach the visitor (an anonymous one who left
+ * is gone with their account).  Not confirmed: parked as failed with the
+ * reason (retried for a "wait" error), logged; the core notes it on the
+ * ticket.  The reason (it goes to the ticket and on to the helpdesk) names
+ * the condition and the server's text, not the visitor's address; the log
+ * line names the address.  A bounce that comes after the job was confirmed
+ * (done) fails it the same way (sr_outbox_undelivered), or for a "wait"
+ * error makes it pending again (sr_outbox_undelivered_later).  1 when the
+ * error says the visitor is gone (their conversation is over; never a
+ * "wait" error), else 0 (also for an error that is not from the job's
+ * recipient or not for a relayed reply) */
 int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char *etype,
-                       const char *cond);
+                       const char *cond, const char *text);
 
 /* srx_bridge_forget - free what the bridge keeps about lost links (at exit) */
 void srx_bridge_forget(srx_bridge *b);

@@ -70,7 +70,8 @@ SRX_SCRIPT_TESTS = tests/xmpp/test_prosody.py tests/xmpp/test_stanzas.py tests/x
 	tests/xmpp/test_relay_ack.py tests/xmpp/test_ping_timeout.py tests/xmpp/test_big_reply.py \
 	tests/xmpp/test_domain_reload.py tests/xmpp/test_idle_ping.py tests/xmpp/test_bad_stanza.py \
 	tests/xmpp/test_send_fail.py tests/xmpp/test_visitor_gone.py tests/xmpp/test_late_bounce.py \
-	tests/xmpp/test_parse_error_resend.py
+	tests/xmpp/test_parse_error_resend.py tests/xmpp/test_wait_bounce.py \
+	tests/xmpp/test_stream_error_blame.py
 TESTS += $(SRX_SCRIPT_TESTS)
 EXTRA_DIST += $(SRX_SCRIPT_TESTS) tests/xmpp/xmpptest.py tests/xmpp/prosody.cfg.lua.in
 

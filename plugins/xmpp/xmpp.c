@@ -112,6 +112,8 @@ int srx_xmpp_send(srx_bridge *b, const char *from, const char *to, const char *b
              * queue (out of memory) is dropped with an error in its log
              * (xlog counts them) */
             xmpp_send(b->conn, m);
+            if (id == NULL)
+                srx_bridge_sent_other(b);   /* a prompt: relayed replies carry an id */
             if (b->send_errors == errors)
                 rc = 0;
         }
@@ -226,8 +228,10 @@ void srx_xmpp_chatstate(srx_bridge *b, const char *from, const char *to, srx_cha
         return;
     if (b->conf->component)
         xmpp_stanza_set_from(m, component_from(b, from, fb, sizeof(fb)));
-    if (child(b->xctx, m, name, NS_CHATSTATES) != NULL)
+    if (child(b->xctx, m, name, NS_CHATSTATES) != NULL) {
         xmpp_send(b->conn, m);
+        srx_bridge_sent_other(b);
+    }
     xmpp_stanza_release(m);
 }
 
@@ -244,6 +248,7 @@ static void send_presence(srx_bridge *b, const char *from, const char *to, const
     if (type)
         xmpp_stanza_set_type(p, type);
     xmpp_send(b->conn, p);
+    srx_bridge_sent_other(b);
     xmpp_stanza_release(p);
 }
 
@@ -304,8 +309,8 @@ static void bounced(srx_bridge *b, xmpp_stanza_t *st)
 {
     const char *id = xmpp_stanza_get_id(st), *from = xmpp_stanza_get_from(st);
     const char *cond = "undefined-condition", *etype = NULL;
-    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error");
-    char want[128];
+    xmpp_stanza_t *e = xmpp_stanza_get_child_by_name(st, "error"), *t;
+    char want[128], *text = NULL;
     unsigned long long job;
     char *end;
     int n = snprintf(want, sizeof(want), "sr-%s-j", b->instance);
@@ -324,12 +329,18 @@ static void bounced(srx_bridge *b, xmpp_stanza_t *st)
                 cond = xmpp_stanza_get_name(c);
                 break;
             }
+        /* the server's words, if any: a reason for the agent (capped and
+         * cleaned by the bridge) */
+        if ((t = xmpp_stanza_get_child_by_name(e, "text")) != NULL)
+            text = xmpp_stanza_get_text(t);
     }
     /* an anonymous visitor who closed the page is gone with their account,
      * often without a word to us: their conversation is over (a live
      * agent is told) */
-    if (srx_bridge_bounced(b, (uint64_t)job, from, etype, cond))
+    if (srx_bridge_bounced(b, (uint64_t)job, from, etype, cond, text))
         srx_engine_visitor_gone(b->engine, from, srx_now_wall());
+    if (text != NULL)
+        xmpp_free(b->xctx, text);
 }
 
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
@@ -505,6 +516,7 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     if (b->conf->component && to)
         xmpp_stanza_set_from(r, to);
     xmpp_send(b->conn, r);
+    srx_bridge_sent_other(b);
     xmpp_stanza_release(r);
     return 1;
 }

@@ -1204,6 +1204,79 @@ static void test_failed_reply_is_noted_on_the_ticket(void **state)
     st_fx_free(f);
 }
 
+/* a reply that bounces after it was done with a temporary error (XMPP
+ * "wait": retry after waiting) goes again later, not failed for good;
+ * only once its attempts are used up is it parked and noted.  It used to
+ * be failed and noted at the first one (sr_outbox_undelivered only) */
+static void test_late_temporary_bounce_sends_the_reply_again(void **state)
+{
+    st_fx *f = st_fx_new("handoff = { max_attempts = 2; };");
+    sr_ingest_result r = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v@anon.test/web",
+                                                 "where is my parcel"));
+    sr_stored_message m;
+    sr_job j, got;
+    sr_job_state js = SR_JOB_DONE;
+    char text[600];
+    size_t n, n2;
+    uint64_t job;
+    sr_error err;
+    int64_t before;
+
+    (void)state;
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "anna", "It left today", 13, &job, &err),
+                     SR_OK);
+    j = claim_chat(f->st);
+    assert_int_equal(sr_outbox_complete(f->st, j.id, "bridge", NULL, &err), SR_OK);
+    sr_job_clear(&j);
+    last_msg(f->st, r.ticket_id, text, sizeof(text), &n);
+    before = (int64_t)time(NULL);
+    assert_int_equal(sr_outbox_undelivered_later(f->st, job, 60, "not delivered (wait error "
+                                                 "resource-constraint)", &js, &err), SR_OK);
+    assert_int_equal(js, SR_JOB_PENDING);
+    assert_int_equal(sr_outbox_get(f->st, job, &got, &err), SR_OK);
+    if (got.state != SR_JOB_PENDING)
+        fail_msg("state: got %s, want pending", sr_job_state_name(got.state));
+    assert_true(got.next_attempt_at >= before + 60);
+    assert_non_null(strstr(got.last_error, "resource-constraint"));
+    assert_int_equal(got.claimed_by[0], '\0');
+    sr_job_clear(&got);
+    /* nothing on the ticket: it has not failed */
+    m = last_msg(f->st, r.ticket_id, text, sizeof(text), &n2);
+    assert_int_equal(n2, n);
+    assert_int_not_equal(m.direction, SR_DIR_NOTE);
+    /* not due before its time; a bounce of another part meanwhile is no
+     * second requeue */
+    assert_int_equal(sr_outbox_claim(f->st, "chat", "bridge", 60, &j, &err), SR_ENOTFOUND);
+    assert_int_equal(sr_outbox_undelivered_later(f->st, job, 60, "again", &js, &err), SR_EINVAL);
+    /* once due (here by an admin's retry) it goes again, the same text */
+    assert_int_equal(sr_outbox_retry(f->st, job, &err), SR_OK);
+    j = claim_chat(f->st);
+    assert_int_equal(j.id, job);
+    assert_string_equal(j.text, "It left today");
+    sr_job_clear(&j);
+    st_fx_free(f);
+
+    /* with its attempts used up (max_attempts 1: the first send was it),
+     * parked as failed and noted as a permanent bounce is */
+    f = st_fx_new("handoff = { max_attempts = 1; };");
+    r = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v@anon.test/web", "where is my parcel"));
+    assert_int_equal(sr_ticket_reply(f->st, r.ticket_id, "anna", "It left today", 13, &job, &err),
+                     SR_OK);
+    j = claim_chat(f->st);
+    assert_int_equal(sr_outbox_complete(f->st, j.id, "bridge", NULL, &err), SR_OK);
+    sr_job_clear(&j);
+    assert_int_equal(sr_outbox_undelivered_later(f->st, job, 60, "not delivered (wait error "
+                                                 "resource-constraint)", &js, &err), SR_OK);
+    assert_int_equal(js, SR_JOB_FAILED);
+    assert_int_equal(sr_outbox_get(f->st, job, &got, &err), SR_OK);
+    assert_int_equal(got.state, SR_JOB_FAILED);
+    sr_job_clear(&got);
+    m = last_msg(f->st, r.ticket_id, text, sizeof(text), &n);
+    assert_int_equal(m.direction, SR_DIR_NOTE);
+    assert_non_null(strstr(text, "resource-constraint"));
+    st_fx_free(f);
+}
+
 static void test_failed_reply_noted_at_the_helpdesk(void **state)
 {
     st_fx *f = fx_new(NULL);   /* zendesk: its comments are internal notes */
@@ -1247,6 +1320,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_and_backoff_schedule),
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
         cmocka_unit_test(test_failed_reply_is_noted_on_the_ticket),
+        cmocka_unit_test(test_late_temporary_bounce_sends_the_reply_again),
         cmocka_unit_test(test_failed_reply_noted_at_the_helpdesk),
         cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
         cmocka_unit_test(test_drop_force_takes_a_leased_job),

@@ -187,6 +187,48 @@ static void test_email_threads_by_reply_headers(void **state)
     st_fx_free(f);
 }
 
+/* an email sender's key is the whole address: a quoted local part keeps
+ * its blank.  Cut at it, "john doe"@ and "john smith"@ were both "john:
+ * the requester an answer goes to, and the sender a copied Message-ID is
+ * checked against (john smith's mail with john doe's id was threaded onto
+ * his ticket).  A comment after the address and a display name before it
+ * are no part of the key. */
+static void test_email_key_keeps_quoted_local_part(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    sr_ingest_result doe, smith, again, named, plain;
+    sr_ticket t;
+
+    (void)state;
+    doe = st_ingest(f->st, email("\"john doe\"@example.com", "Order 1 is late", "<q1@x>", NULL,
+                                 NULL));
+    assert_true(doe.created);
+    assert_int_equal(sr_ticket_get(f->st, doe.ticket_id, &t, NULL), SR_OK);
+    if (strcmp(t.requester, "\"john doe\"@example.com") != 0)
+        fail_msg("requester: got '%s', want '\"john doe\"@example.com'", t.requester);
+    /* another customer's mail that copies john doe's Message-ID */
+    smith = st_ingest(f->st, email("\"john smith\"@example.com", "Order 2 is late", "<q1@x>",
+                                   NULL, NULL));
+    if (smith.ticket_id == doe.ticket_id)
+        fail_msg("got \"john smith\" on ticket %llu of \"john doe\", want a ticket of its own",
+                 (unsigned long long)doe.ticket_id);
+    assert_int_equal(sr_ticket_get(f->st, smith.ticket_id, &t, NULL), SR_OK);
+    assert_string_equal(t.requester, "\"john smith\"@example.com");
+    /* john doe's own mail delivered again, written otherwise: the same key */
+    again = st_ingest(f->st, email("\"John Doe\"@Example.com (John)", "Order 1 is late",
+                                   "<q1@x>", NULL, NULL));
+    named = st_ingest(f->st, email("John \"<JD>\" Doe <\"john doe\"@example.com>",
+                                   "Order 1 is late", "<q1@x>", NULL, NULL));
+    assert_int_equal(again.ticket_id, doe.ticket_id);
+    assert_int_equal(named.ticket_id, doe.ticket_id);
+    assert_int_equal(sr_ticket_get(f->st, doe.ticket_id, &t, NULL), SR_OK);
+    assert_int_equal(t.nmessages, 1);   /* stored once */
+    plain = st_ingest(f->st, email("jane@example.com (Jane)", "Order 3", "<q5@x>", NULL, NULL));
+    assert_int_equal(sr_ticket_get(f->st, plain.ticket_id, &t, NULL), SR_OK);
+    assert_string_equal(t.requester, "jane@example.com");
+    st_fx_free(f);
+}
+
 /* a Message-ID already in the index keeps its ticket: a second delivery of
  * the same message (a sender's retry after a lost 250, two transactions
  * for two support addresses) makes no second ticket, and a message that
@@ -786,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_store_readonly_missing_store_fails_cleanly),
         cmocka_unit_test(test_durable_store_keeps_written_room),
         cmocka_unit_test(test_email_threads_by_reply_headers),
+        cmocka_unit_test(test_email_key_keeps_quoted_local_part),
         cmocka_unit_test(test_known_message_id_keeps_its_ticket),
         cmocka_unit_test(test_redelivered_message_is_stored_once),
         cmocka_unit_test(test_transcript_out_of_memory_fails_cleanly),

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpptest as xt  # noqa: E402
 
-tap = xt.Tap(8)
+tap = xt.Tap(9)
 D = xt.tmpdir()
 SECRET = "fake-s3cret"
 DOMAIN = "bridge.test"
@@ -37,10 +37,12 @@ def deliver_jobs():
     return [j for j in json.loads(out or "[]") if j.get("kind") == "deliver"]
 
 
-def bounce(frm, rid):
+def bounce(frm, rid, text=""):
     c1.send("<message type='error' from='%s' to='help@%s' id='%s'><body>x</body>"
             "<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-            "</error></message>" % (frm, DOMAIN, rid))
+            "%s</error></message>" % (frm, DOMAIN, rid, text and
+                                      "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text>"
+                                      % text))
 
 
 c1.msg("hello there", frm=VISITOR + "/web")
@@ -63,7 +65,7 @@ time.sleep(1.0)
 tap.ok([j["state"] for j in deliver_jobs()] == ["done"],
        "a late error from someone else changes nothing", b.tail())
 
-bounce(VISITOR + "/web", rid)
+bounce(VISITOR + "/web", rid, "Session closed")
 end = time.time() + 10
 while time.time() < end and [j["state"] for j in deliver_jobs()] != ["failed"]:
     time.sleep(0.1)
@@ -75,6 +77,12 @@ notes = [x for x in t.get("transcript", []) if x["direction"] == "note"]
 tap.ok(len(notes) == 1 and "Reply #%d was not delivered" % js[0]["seq"] in notes[0]["text"]
        and "service-unavailable" in notes[0]["text"] and "undelivered" in t["tags"],
        "the ticket has a note saying so, and the tag", t)
+# the note goes to helpdesks as a comment: the condition and the server's
+# words, not the visitor's address (it used to be copied into the reason)
+tap.ok(len(notes) == 1 and "Session closed" in notes[0]["text"] and "remote.test" not in
+       notes[0]["text"] and js and "remote.test" not in js[0]["last_error"],
+       "the reason has the server's text, not the visitor's address (%r)"
+       % (notes[0]["text"] if notes else None), t)
 tap.ok(b.wait_log(r"job %d bounced after it was confirmed" % job, 5) and
        b.wait_log(r"T%d: reply of job %d not delivered: noted on the ticket" % (t.get("id", 0), job), 5)
        and b.wait_log(r"%s: conversation ended" % re.escape(VISITOR), 5),
