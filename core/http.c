@@ -222,7 +222,32 @@ void srp_http_resp_free(srp_http_resp *resp)
     resp->body = NULL;
 }
 
-/* srp_http_classify - 2xx done; 408/409/425/429/5xx/no answer retry; rest permanent */
+/* secret_at - where the first word that may lead to a credential begins
+ * in b[0..n) (an error page or a proxy that echoes the request: an
+ * "Authorization: Bearer ..." header, "api_key=..."), or n */
+static size_t secret_at(const char *b, size_t n)
+{
+    static const char *const marks[] = {"authoriz", "bearer", "basic ", "token", "passw",
+                                        "secret", "api_key", "api-key", "apikey", "cookie",
+                                        "credential"};
+
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)(b[i] | 0x20);
+        if (c != 'a' && c != 'b' && c != 't' && c != 'p' && c != 's' && c != 'c')
+            continue;
+        for (size_t k = 0; k < sizeof(marks) / sizeof(*marks); k++) {
+            size_t m = strlen(marks[k]);
+            if (m <= n - i && strncasecmp(b + i, marks[k], m) == 0)
+                return i;
+        }
+    }
+    return n;
+}
+
+/* srp_http_classify - 2xx done; 408/409/425/429/5xx/no answer retry; rest
+ * permanent.  The reason quotes the start of the answer's body, up to a
+ * word that may lead to a credential ("[redacted]" then): the reason goes
+ * to the log and the outbox. */
 void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d)
 {
     char snippet[120];
@@ -233,7 +258,16 @@ void srp_http_classify(const srp_http_resp *r, const char *what, srp_delivery *d
         snprintf(d->why, sizeof(d->why), "%.40s: no response: %.180s", what, r->error);
         return;
     }
-    srp_escape(snippet, sizeof(snippet), r->body ? r->body : "", r->len);
+    {
+        const char *b = r->body ? r->body : "";
+        size_t n = r->body ? (r->len < 512 ? r->len : 512) : 0;
+        size_t cut = secret_at(b, n);
+        srp_escape(snippet, sizeof(snippet), b, cut);
+        if (cut < n) {
+            size_t o = strlen(snippet);
+            snprintf(snippet + o, sizeof(snippet) - o, "%s[redacted]", o ? " " : "");
+        }
+    }
     if (s >= 200 && s < 300) {
         d->outcome = SRP_DELIVERED;
         return;

@@ -343,6 +343,45 @@ static void test_gorgias_lookup_match_without_id_is_no_ticket_0(void **state)
 /* an answer over the cap (1 MiB) still has a status: a 401 is a
  * permanent failure and a 429 a retry at its Retry-After, not a "no
  * response" retry with backoff */
+/* an error page that echoes the request (a proxy, a debug page) must not
+ * carry our credentials into the outbox's reason and the log */
+static void test_error_body_echoing_credentials_is_redacted(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "<h1>401</h1><pre>GET /api/v2 HTTP/1.1\r\nAuthorization: Bearer s3cr3tT0ken\r\n</pre>",
+        "{\"error\":\"bad request\",\"headers\":{\"authorization\":\"Basic czNjcjN0VDBrZW4=\"}}",
+        "invalid api_key=s3cr3tT0ken for account",
+        "Forbidden: token s3cr3tT0ken revoked",
+        "{\"password\": \"s3cr3tT0ken\"}",
+    };
+    for (size_t k = 0; k < sizeof(bodies) / sizeof(*bodies); k++) {
+        srp_http_resp r;
+        srp_delivery d;
+        memset(&r, 0, sizeof(r));
+        memset(&d, 0, sizeof(d));
+        r.status = 401;
+        r.body = (char *)bodies[k];
+        r.len = strlen(bodies[k]);
+        r.retry_after = -1;
+        srp_http_classify(&r, "zendesk create", &d);
+        if (strstr(d.why, "s3cr3t") != NULL || strstr(d.why, "czNjcjN0") != NULL)
+            fail_msg("credential in the reason: %s", d.why);
+        assert_int_equal(d.outcome, SRP_PERMANENT);
+        assert_non_null(strstr(d.why, "HTTP 401"));
+    }
+    /* an ordinary error body stays whole */
+    srp_http_resp r;
+    srp_delivery d;
+    memset(&r, 0, sizeof(r));
+    memset(&d, 0, sizeof(d));
+    r.status = 422;
+    r.body = (char *)"{\"error\":\"RecordInvalid\",\"description\":\"Record validation errors\"}";
+    r.len = strlen(r.body);
+    srp_http_classify(&r, "zendesk create", &d);
+    assert_non_null(strstr(d.why, "Record validation errors"));
+}
+
 static void test_oversized_answer_keeps_its_status(void **state)
 {
     static const char *const a401[] = {"401\n@BIG", NULL};
@@ -382,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_zendesk_lookup_match_without_id_makes_no_second_ticket),
         cmocka_unit_test(test_gorgias_lookup_match_without_id_is_no_ticket_0),
         cmocka_unit_test(test_oversized_answer_keeps_its_status),
+        cmocka_unit_test(test_error_body_echoing_credentials_is_redacted),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
