@@ -34,6 +34,7 @@ static const char *const log_facilities[] = {"mail",   "daemon", "user",   "loca
                                              "local5", "local6", "local7", NULL};
 static const char *const backends[] = {"lexicon", NULL};
 static const char *const milter_actions[] = {"accept", "tempfail", NULL};
+static const char *const milter_automatic[] = {"skip", "score", NULL};
 static const char *const auto_submitted[] = {"auto-generated", "auto-replied", "no", NULL};
 static const char *const xmpp_modes[] = {"component", "client", NULL};
 static const char *const xmpp_tls[] = {"require", "disable", NULL};
@@ -219,6 +220,10 @@ static const srp_confdef table[] = {
      "support domains: mail to any address there is scored"},
     {"milter.on_error", SRP_CT_ENUM, OFF(milter_on_error), "accept", 0, 0, milter_actions,
      "internal error: accept (fail open, no headers) or tempfail (4xx, the sender retries)"},
+    {"milter.automatic", SRP_CT_ENUM, OFF(milter_automatic), "skip", 0, 0, milter_automatic,
+     "automatic mail (RFC 3834: null sender, Auto-Submitted, Precedence bulk/junk/list, "
+     "X-Autoreply, multipart/report): skip (no score, no ticket, no routing; "
+     "X-Sentiment-Skipped added) or score (as any other mail)"},
     {"milter.max_scan_bytes", SRP_CT_INT64, OFF(milter_max_scan_bytes), "1048576", 4096,
      67108864, NULL, "bytes of a message (headers and body) collected for scoring"},
     {"milter.max_parts", SRP_CT_INT, OFF(milter_max_parts), "64", 1, 10000, NULL,

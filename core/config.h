@@ -107,6 +107,7 @@ struct sr_config {
     srp_strlist milter_recipients;
     srp_strlist milter_domains;
     int milter_on_error;
+    int milter_automatic;
     long long milter_max_scan_bytes;
     int milter_max_parts;
     int milter_max_depth;

@@ -114,6 +114,9 @@ static int build(srm_conf *c, sr_error *err)
         sr_config_get_string(c->cfg, "milter.on_error", &s) != SR_OK)
         goto internal;
     c->on_error = strcmp(s, "tempfail") == 0 ? SRM_ON_ERROR_TEMPFAIL : SRM_ON_ERROR_ACCEPT;
+    if (sr_config_get_string(c->cfg, "milter.automatic", &s) != SR_OK)
+        goto internal;
+    c->automatic = strcmp(s, "score") == 0 ? SRM_AUTOMATIC_SCORE : SRM_AUTOMATIC_SKIP;
     if (!srm_socket_valid(c->socket)) {
         if (err) {
             err->code = SR_ECONFIG;

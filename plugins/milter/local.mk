@@ -6,7 +6,7 @@ noinst_LTLIBRARIES += plugins/milter/libsrm.la
 plugins_milter_libsrm_la_SOURCES = plugins/milter/nodelay.h \
 	plugins/milter/extract.c plugins/milter/extract.h \
 	plugins/milter/quote.c plugins/milter/html.c \
-	plugins/milter/hdr.c plugins/milter/conf.c plugins/milter/tickets.c \
+	plugins/milter/hdr.c plugins/milter/auto.c plugins/milter/conf.c plugins/milter/tickets.c \
 	plugins/milter/srm.h
 plugins_milter_libsrm_la_CFLAGS = $(AM_CFLAGS) $(GMIME_CFLAGS) $(LIBXML2_CFLAGS)
 plugins_milter_libsrm_la_LIBADD = $(GMIME_LIBS) $(LIBXML2_LIBS)

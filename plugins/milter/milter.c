@@ -149,6 +149,7 @@ struct msgctx {
     size_t nspoofs, spoofcap;
     GHashTable *spoofix;     /* lower-case name -> index + 1 in spoofs */
     char from[320];         /* envelope sender */
+    unsigned autosigns;     /* SRM_AUTO_*: signs of automatic mail seen */
     unsigned nrcpts;
     int counted;            /* in msgs_in_flight */
 };
@@ -408,6 +409,8 @@ static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
      * it removed: the requester when the message has no From.  Nothing
      * inside is dropped: <"john doe"@example.com> is not johndoe@, another
      * customer (eom refuses such a requester); one too long is not cut */
+    if (argv && argv[0])
+        m->autosigns |= srm_auto_null_sender(argv[0]);
     if (argv && argv[0]) {
         const char *p = argv[0];
         size_t n;
@@ -476,6 +479,7 @@ static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
         return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     if (srm_is_sentiment_header(name))
         note_spoof(m, name);
+    m->autosigns |= srm_auto_header(name, value);
     if (!wanted_header(name))
         return cc->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
     append(cc, m, name, strlen(name));
@@ -533,6 +537,9 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
         msg_done(cc);
         return SMFIS_ACCEPT;
     }
+    /* automatic mail that will not be scored needs no body */
+    if (m->autosigns && cc->conf->automatic == SRM_AUTOMATIC_SKIP)
+        return cc->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
     append(cc, m, (const char *)chunk, len);
     /* enough read: ask the MTA to stop sending the body */
     if (m->truncated && cc->can_skip)
@@ -613,6 +620,24 @@ static const char *requester(const struct connctx *cc, const char *qid, const ch
     return "";
 }
 
+/* skip_automatic - automatic mail (an out-of-office reply, a bounce, a
+ * list): not scored, so it neither opens nor reopens a ticket, nor is it
+ * routed; forged X-Sentiment* headers go as always, and one header says
+ * why, a token of our own, nothing from the message */
+static sfsistat skip_automatic(SMFICTX *ctx, struct connctx *cc, struct msgctx *m,
+                               const char *qid)
+{
+    const char *why = srm_auto_reason(m->autosigns);
+    char val[64];
+
+    remove_spoofs(ctx, m);
+    snprintf(val, sizeof(val), "automatic; reason=%s", why);
+    if (smfi_addheader(ctx, "X-Sentiment-Skipped", val) != MI_SUCCESS)
+        sr_log(cc->conf->ctx, SR_LOG_WARNING, "%s: the MTA refused a header change", qid);
+    sr_log(cc->conf->ctx, SR_LOG_INFO, "%s: automatic mail (%s), not scored", qid, why);
+    return SMFIS_CONTINUE;
+}
+
 static sfsistat eom_message(SMFICTX *ctx)
 {
     struct connctx *cc = conn_get(ctx);
@@ -631,6 +656,8 @@ static sfsistat eom_message(SMFICTX *ctx)
     qid = qid ? qid : "NOQUEUE";
     if (m->failed)
         return on_error(ctx, cc, m, qid, "out of memory while reading the message");
+    if (m->autosigns && cc->conf->automatic == SRM_AUTOMATIC_SKIP)
+        return skip_automatic(ctx, cc, m, qid);
     if (srm_extract(m->buf ? m->buf : "", m->len, &cc->conf->lim, &mail) != 0)
         return on_error(ctx, cc, m, qid, "out of memory while parsing the message");
     msg = sr_message_new(SR_CHANNEL_EMAIL, &err);

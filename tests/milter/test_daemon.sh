@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 27
+tap_plan 30
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -163,6 +163,31 @@ ok=$(grep -c 'milter.tickets.*restart' "$WORK/t.log"):$(grep -c 'milter.timeout.
 stop_pid "$MILTER_PID" 20
 tap_is "reload: milter.tickets turned on and milter.timeout changed are logged as needing a restart" \
     "$ok" "1:1"
+
+# milter.automatic: -n checks it; a reload switches automatic mail
+# (out-of-office, bounces) between skipped and scored
+write_conf "$WORK/a-bad.conf" "$port" 'automatic = "maybe";'
+out=$("$MILTER" -n -c "$WORK/a-bad.conf" 2>&1); rc=$?
+write_conf "$WORK/a-good.conf" "$port" 'automatic = "score";'
+"$MILTER" -n -c "$WORK/a-good.conf" > /dev/null 2>&1; rc2=$?
+tap_is "-n accepts milter.automatic = \"score\", rejects \"maybe\" with exit 78 and the key" \
+    "$rc2:$rc:$(echo "$out" | grep -c 'milter.automatic.*skip')" "0:78:1"
+port5=$(free_port)
+write_conf "$WORK/a.conf" "$port5" 'automatic = "score";'
+start_milter "$WORK/a.conf" "$WORK/a.log" -S
+wait_port "$port5" 20
+mt automatic.lua "$port5" -D mode=score
+ok=$(grep -c '^PASS' "$WORK/mt.out")
+tap_is "milter.automatic = \"score\": automatic mail is scored as before" "$ok" "1"
+[ "$ok" = 1 ] || sed 's/^/# /' "$WORK/mt.out"
+sed -i 's/automatic = "score";/automatic = "skip";/' "$WORK/a.conf"
+kill -USR1 "$MILTER_PID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$WORK/a.log" && break; sleep 0.1; done
+mt automatic.lua "$port5" -D mode=skip
+ok=$(grep -c '^PASS' "$WORK/mt.out")
+stop_pid "$MILTER_PID" 20
+tap_is "reload to milter.automatic = \"skip\": the next automatic mail is skipped" "$ok" "1"
+[ "$ok" = 1 ] || sed 's/^/# /' "$WORK/mt.out"
 
 # in the background (no -f) with relative -c and -p, as typed in a shell:
 # the daemon's chdir("/") must not lose them - the pid file where asked,

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/milter/lib.sh"
 
 scripts="abort.lua many_rcpts.lua reuse.lua spoof.lua spoofmany.lua bigbody.lua"
-tap_plan $((14 + 3 * HAVE_TICKETS))
+tap_plan $((16 + 3 * HAVE_TICKETS))
 
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
@@ -23,6 +23,20 @@ for s in $scripts; do
         tap_fail "miltertest $s" "$(cat "$WORK/mt.out")" "$(tail -20 "$WORK/milter.log")"
     fi
 done
+
+# automatic mail (out-of-office, bounces, bulk: RFC 3834) is not scored,
+# gets no ticket and no routing, only X-Sentiment-Skipped; near misses
+# ("Auto-Submitted: no", "Precedence: first-class") are scored
+if mt automatic.lua "$port" && grep -q '^PASS' "$WORK/mt.out"; then
+    tap_pass "automatic mail skipped (null sender, Auto-Submitted, Precedence, X-Autoreply, multipart/report), the rest scored"
+    sed 's/^/# /' "$WORK/mt.out"
+else
+    tap_fail "automatic mail skipped (null sender, Auto-Submitted, Precedence, X-Autoreply, multipart/report), the rest scored" \
+        "$(cat "$WORK/mt.out")" "$(grep AUTO "$WORK/milter.log" | tail -6)"
+fi
+tap_is "each skipped message logged with its queue id and reason, none of them scored" \
+    "$(grep -c 'AUTO[0-9]*: automatic mail ([a-z-]*), not scored' "$WORK/milter.log"):$(grep -c 'AUTO02: automatic mail (auto-submitted), not scored' "$WORK/milter.log"):$(grep -c 'AUTO02: score=' "$WORK/milter.log")" \
+    "21:1:0"
 
 # a requester with a blank in a quoted local part: scored, no ticket, a
 # log line (the store's key would end at the blank)

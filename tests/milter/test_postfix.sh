@@ -3,11 +3,13 @@
 # front of delivery; swaks sends the sample mails (plain, base64 German,
 # quoted-printable French, HTML-only Spanish, multipart/alternative Polish,
 # a happy reply over a quoted angry history, forged X-Sentiment headers)
-# and the delivered messages' headers are checked.
+# and the delivered messages' headers are checked.  Then automatic mail to
+# a closed ticket: an out-of-office reply and a bounce leave it closed,
+# and with milter.automatic = "score" (after a reload) one reopens it.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 24
+tap_plan 30
 for tool in postfix swaks; do
     command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin
     command -v "$tool" >/dev/null || { tap_fail "$tool is installed (contrib/setup-debian.sh)"; tap_done; }
@@ -126,6 +128,77 @@ if [ "$HAVE_TICKETS" = 1 ]; then
     ctl outbox list > "$WORK/outbox.txt" 2>&1; sed 's/^/# /' "$WORK/outbox.txt"
     tap_is "the outbox worker handed the 4 urgent tickets to the webhook, the reply as a comment" \
         "$(grep -lx handoff "$WORK/hook"/*.event 2>/dev/null | wc -l):$(grep -lx comment "$WORK/hook"/*.event 2>/dev/null | wc -l)" "4:1"
+fi
+
+if [ "$HAVE_TICKETS" = 1 ]; then
+    # automatic mail (RFC 3834) to a closed ticket: an out-of-office
+    # reply to the chargeback, and a bounce (null sender) quoting it
+    tstate() {
+        ctl ticket show "$1" --format json 2>/dev/null |
+            $PY -c 'import json,sys; t=json.load(sys.stdin); print("%s:%d" % (t["status"], t["messages"]))' 2>&1
+    }
+    # delivered N - until N messages are in the Maildir and the queue is empty
+    delivered() {
+        for _ in $(seq 300); do
+            [ "$(ls "$PEERDIR/mail/inbox/new" 2>/dev/null | wc -l)" -ge "$1" ] &&
+                postqueue -c "$PEERDIR/etc" -p 2>/dev/null | grep -q 'Mail queue is empty' && return 0
+            sleep 0.1
+        done
+        return 1
+    }
+    # mailfile MSGID - the delivered copies of one message
+    mailfile() { grep -l -F "Message-Id: <$1>" "$PEERDIR/mail/inbox/new"/* 2>/dev/null; }
+    ooo='I am out of the office until Monday. For urgent matters please contact my colleague.'
+    ctl ticket close "$t1" > /dev/null 2>&1
+    before=$(tstate "$t1")
+    n=$(ls "$PEERDIR/mail/inbox/new" | wc -l)
+    failed=""
+    timeout 60 swaks --server "127.0.0.1:$smtp" --from customer@example.test --to help@support.test \
+        --header 'Message-Id: <ooo-1@example.test>' --header 'In-Reply-To: <order1234-1@example.test>' \
+        --header 'Subject: Out of office: Re: Order 1234' --header 'Auto-Submitted: auto-replied' \
+        --header 'X-Sentiment: score=9.9; label=promoter' \
+        --body "$ooo" --silent 2 >> "$WORK/swaks.out" 2>&1 || failed="$failed ooo-1"
+    timeout 60 swaks --server "127.0.0.1:$smtp" --from '<>' --to help@support.test \
+        --header 'From: MAILER-DAEMON@example.test' --header 'Message-Id: <dsn-1@example.test>' \
+        --header 'References: <order1234-1@example.test>' \
+        --header 'Subject: Undelivered Mail Returned to Sender' \
+        --body 'Delivery failed: I am furious, the mailbox is full.' --silent 2 >> "$WORK/swaks.out" 2>&1 ||
+        failed="$failed dsn-1"
+    delivered $((n + 2))
+    f=$(mailfile ooo-1@example.test)
+    tap_is "out-of-office reply (Auto-Submitted: auto-replied) to the ticket's message: delivered once with its body, X-Sentiment-Skipped, no X-Sentiment*, forged one gone$failed" \
+        "$(echo "$f" | grep -c .):$(grep -c 'out of the office until Monday' $f 2>/dev/null):$(grep -h '^X-Sentiment' $f 2>/dev/null | tr '\n' '|')" \
+        "1:1:X-Sentiment-Skipped: automatic; reason=auto-submitted|"
+    f=$(mailfile dsn-1@example.test)
+    tap_is "bounce from the null sender: delivered, X-Sentiment-Skipped, not scored" \
+        "$(echo "$f" | grep -c .):$(grep -h '^X-Sentiment' $f 2>/dev/null | tr '\n' '|')" \
+        "1:X-Sentiment-Skipped: automatic; reason=null-sender|"
+    tap_is "the ticket ($t1) keeps its status and message count (not reopened)" "$(tstate "$t1")" "$before"
+    tap_is "the milter logged both with Postfix's queue id, not scored" \
+        "$(grep -cE ': [0-9A-F]{6,}: automatic mail \((auto-submitted|null-sender)\), not scored$' "$WORK/milter.log")" "2"
+
+    # milter.automatic = "score", by reload: the old behaviour
+    sed -i 's/^milter = {$/milter = {\n  automatic = "score";/' "$WORK/m.conf"
+    # the filter reloads as nobody: the secret readable by the service user
+    # only, as DESIGN.md has it (root's 0600 file fails the filter's reload)
+    chown nobody "$WORK/hook.secret"
+    before_n=$(grep -c 'configuration reloaded' "$WORK/milter.log")
+    kill -HUP "$MILTER_PID"
+    for _ in $(seq 50); do
+        [ "$(grep -c 'configuration reloaded' "$WORK/milter.log")" -ge $((before_n + 2)) ] && break
+        sleep 0.1
+    done
+    n=$(ls "$PEERDIR/mail/inbox/new" | wc -l)
+    timeout 60 swaks --server "127.0.0.1:$smtp" --from customer@example.test --to help@support.test \
+        --header 'Message-Id: <ooo-2@example.test>' --header 'In-Reply-To: <order1234-1@example.test>' \
+        --header 'Subject: Out of office: Re: Order 1234' --header 'Auto-Submitted: auto-replied' \
+        --body "$ooo" --silent 2 >> "$WORK/swaks.out" 2>&1
+    delivered $((n + 1))
+    f=$(mailfile ooo-2@example.test | head -1)
+    tap_is "milter.automatic = \"score\" (reloaded): the out-of-office reply is scored, no X-Sentiment-Skipped" \
+        "$(grep -c '^X-Sentiment: score=' $f 2>/dev/null):$(grep -c '^X-Sentiment-Skipped' $f 2>/dev/null)" "1:0"
+    tap_is "... and reopens the ticket ($t1) with one more message" "$(tstate "$t1")" \
+        "open:$((${before#*:} + 1))"
 fi
 
 postfix -c "$PEERDIR/etc" stop >/dev/null 2>&1
