@@ -923,10 +923,25 @@ static int filter_main(const char *user_opt)
     umask(007);
     srm_listen_nodelay();   /* no 40 ms Nagle stall per message (nodelay.h) */
     socket_owner(c, user_opt ? user_opt : c->user);
+    uid_t was = geteuid();
     if (drop_privileges(user_opt ? user_opt : c->user, why, sizeof(why)) != 0) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: %s", why);
         srm_conf_unref(c);
         return EX_CONFIG;
+    }
+    if (was == 0 && geteuid() != 0) {
+        /* the file was read as root; a reload reads it as the service
+         * user: say now, not at the first reload, when that cannot work
+         * (a secret file readable by root alone, a directory it cannot
+         * enter) */
+        srm_conf *probe = srm_conf_load(conf_path, NULL, NULL, &err);
+        if (probe == NULL)
+            sr_log(c->ctx, SR_LOG_WARNING,
+                   "reloads will fail: as uid %ld: %s: %s (the service user must be able to "
+                   "read the configuration and its secret files)",
+                   (long)geteuid(), err.where, err.msg);
+        else
+            srm_conf_unref(probe);
     }
     if (c->tickets && srm_tickets_open(c, &err) != 0) {
         sr_log(c->ctx, SR_LOG_ERR, "fatal: store: %s: %s", err.where, err.msg);

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/milter/lib.sh"
 
-tap_plan 30
+tap_plan 31
 command -v miltertest >/dev/null || { tap_fail "miltertest is installed (apt-get install miltertest)"; tap_done; }
 port=$(free_port)
 conf="$WORK/m.conf"
@@ -222,4 +222,23 @@ mt score.lua 0 -D sockspec="unix:$WORK/milter.sock" -D rcpt=help@support.test -D
 ok=$(grep -c '^PASS' "$WORK/mt.out")
 stop_pid "$MILTER_PID" 20 && ok="$ok:stopped"
 tap_is "scores over the unix socket, stops on TERM" "$ok" "1:stopped"
+
+# a secret file root alone may read: the start (as root) reads it, every
+# reload (as nobody) would fail; the filter says so when it starts
+port5=$(free_port)
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$WORK/root.secret"
+chmod 600 "$WORK/root.secret"
+write_conf "$WORK/sec.conf" "$port5"
+cat >> "$WORK/sec.conf" <<CONF
+handoff = {
+  method = "webhook";
+  webhook = { url = "http://127.0.0.1:9/hook"; secret_file = "$WORK/root.secret"; };
+};
+CONF
+start_milter "$WORK/sec.conf" "$WORK/sec.log" -S
+wait_port "$port5" 20
+for _ in $(seq 50); do grep -q 'reloads will fail' "$WORK/sec.log" && break; sleep 0.1; done
+ok=$(grep -c 'reloads will fail: as uid.*secret_file: cannot read.*service user' "$WORK/sec.log"):$(grep -c "$(cat "$WORK/root.secret")" "$WORK/sec.log")
+stop_pid "$MILTER_PID" 20
+tap_is "a secret only root can read: the start warns that reloads will fail (no secret in the log)" "$ok" "1:0"
 tap_done
