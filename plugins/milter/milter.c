@@ -592,8 +592,8 @@ static void notes_text(unsigned notes, int truncated, char *buf, size_t size)
 /* requester - the address a ticket is keyed and answered by: the From
  * address, else the envelope sender.  One with a blank or a control byte
  * inside (a quoted local part, "john doe"@example.com) is refused with a
- * log line: the store's sender key ends at the first blank ("john"), which
- * other customers share, and an answer could not be sent to it.  "" when
+ * log line: an answer could not be sent to it (the mail driver refuses
+ * such an address).  "" when
  * neither will do: the message is scored without a ticket. */
 static const char *requester(const struct connctx *cc, const char *qid, const char *from,
                              const char *envfrom)

@@ -39,7 +39,7 @@ tap_is "each skipped message logged with its queue id and reason, none of them s
     "21:1:0"
 
 # a requester with a blank in a quoted local part: scored, no ticket, a
-# log line (the store's key would end at the blank)
+# log line (no answer could be mailed to it)
 if [ "$HAVE_TICKETS" = 1 ]; then
     if mt quoted.lua "$port" && grep -q '^PASS' "$WORK/mt.out" &&
         grep -q 'QUOTE2: envelope sender ""john doe"@example.test" has a blank.*not used as requester' "$WORK/milter.log" &&

@@ -1,7 +1,7 @@
 -- quoted.lua - a requester with a quoted local part holding a blank:
 -- <"john doe"@example.test> is not johndoe@example.test (another
--- customer), and the store's sender key would end at the blank ("john,
--- shared with "john smith"@...).  Such a message is scored, without a
+-- customer), and no answer could be mailed to it (the mail driver refuses
+-- an address with a blank).  Such a message is scored, without a
 -- ticket; johndoe@example.test keeps a ticket of his own.
 dofile(luadir .. "/common.lua")
 local conn = open()
