@@ -60,6 +60,20 @@ static int url_ok(const char *url)
     return 0;
 }
 
+/* userinfo - does the URL name a user (and password) before its host,
+ * "https://bob:hunter2@helpdesk.example"?  libcurl would log in with them
+ * and every line that quotes the URL would show them */
+static int userinfo(const char *url)
+{
+    const char *a = strstr(url, "://");
+
+    if (a == NULL)
+        return 0;
+    a += 3;
+    size_t n = strcspn(a, "/?#");
+    return memchr(a, '@', n) != NULL;
+}
+
 static int need(const char *file, const char *key, const char *val, int is_url, sr_error *err)
 {
     char w[160];
@@ -67,6 +81,10 @@ static int need(const char *file, const char *key, const char *val, int is_url, 
     snprintf(w, sizeof(w), "%s: %s", file, key);
     if (val == NULL || *val == '\0')
         return srp_error(err, SR_ECONFIG, 0, w, "required by the chosen handoff.method");
+    if (is_url && userinfo(val))
+        return srp_error(err, SR_ECONFIG, 0, w,
+                         "must not hold a user name or password (the credential goes in its "
+                         "secret file)");
     if (is_url && !url_ok(val))
         return srp_error(err, SR_ECONFIG, 0, w,
                          "must be an https:// URL (http:// only to 127.0.0.1/localhost)");
@@ -98,7 +116,12 @@ int srp_storeconf_validate(sr_config *cfg, const char *file, sr_error *err)
             return srp_error(err, SR_ECONFIG, 0, w, "must be digits (a calling code: 49)");
         }
     for (size_t i = 0; i < cfg->none_links.n; i++)
-        if (!url_ok(cfg->none_links.v[i]) && strncmp(cfg->none_links.v[i], "https://", 8) != 0) {
+        if (userinfo(cfg->none_links.v[i])) {
+            snprintf(w, sizeof(w), "%s: handoff.none.links", file);
+            return srp_error(err, SR_ECONFIG, 0, w,
+                             "a link must not hold a user name or password (customers see it)");
+        } else if (!url_ok(cfg->none_links.v[i]) &&
+                   strncmp(cfg->none_links.v[i], "https://", 8) != 0) {
             snprintf(w, sizeof(w), "%s: handoff.none.links", file);
             return srp_error(err, SR_ECONFIG, 0, w, "\"%.80s\" is not an https:// link",
                              cfg->none_links.v[i]);

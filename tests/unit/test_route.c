@@ -311,6 +311,34 @@ static void test_http_loopback_url_has_no_userinfo(void **state)
     if (cfg == NULL)
         fail_msg("%s: %s", err.where, err.msg);
     sr_config_unref(cfg);
+    /* https:// with a user name and password: libcurl would log in with
+     * them and each line quoting the URL would show them; a "none" link
+     * would show them to customers */
+    static const char *const https_creds[] = {"webhook", "zendesk", "none.links"};
+    for (size_t i = 0; i < sizeof(https_creds) / sizeof(https_creds[0]); i++) {
+        if (i == 0)
+            snprintf(conf, sizeof(conf),
+                     "handoff = { method = \"webhook\"; webhook = { url = "
+                     "\"https://bob:hunter2@hooks.example/x\"; secret_file = \"%s\"; }; };",
+                     path);
+        else if (i == 1)
+            snprintf(conf, sizeof(conf),
+                     "handoff = { method = \"zendesk\"; zendesk = { url = "
+                     "\"https://bob:hunter2@acme.zendesk.com\"; email = \"a@acme.test\";"
+                     " token_file = \"%s\"; }; };",
+                     path);
+        else
+            snprintf(conf, sizeof(conf), "%s",
+                     "handoff = { method = \"none\"; none = { message = \"See the FAQ\";"
+                     " links = [\"https://bob:hunter2@help.example/faq\"]; }; };");
+        cfg = srp_config_load_string(conf, "sentiroute.conf", &err);
+        if (cfg != NULL)
+            fail_msg("%s: accepted a URL with credentials", https_creds[i]);
+        if (strstr(err.msg, "user name or password") == NULL)
+            fail_msg("%s: %s: %s", https_creds[i], err.where, err.msg);
+        assert_null(strstr(err.msg, "hunter2"));
+        assert_null(strstr(err.where, "hunter2"));
+    }
     st_rmdir(dir);
 }
 
