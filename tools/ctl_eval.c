@@ -6,7 +6,8 @@
  *                 [--json] FILE.tsv...
  *
  * DESCRIPTION
- *   Each FILE holds one document per line: gold <TAB> text.  gold is a
+ *   Each FILE holds one document per line: gold <TAB> text, or, in a file
+ *   named *.jsonl, {"gold": ..., "text": "..."} (texts with line breaks).  gold is a
  *   rating in [-4, 4], a star rating in (0, 5], 0/1, or neg/neu/pos
  *   (negative/neutral/positive).  --scale auto (the default) decides per file:
  *   words are labels; only 0 and 1 is binary; values in [0, 5] without a
@@ -28,6 +29,7 @@
 #include <sentiroute.h>
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,26 +109,60 @@ static int load(const char *path, int scale_opt, char **bufp, doc **docsp, size_
         fprintf(stderr, "sentiroutectl: %s: %s\n", path, strerror(errno));
         return -1;
     }
+    size_t plen = strlen(path);
+    const int jsonl = plen > 6 && strcmp(path + plen - 6, ".jsonl") == 0;
     while ((got = getline(&line, &cap, fp)) > 0) {
-        char *tab, *end;
+        char *tab, *end, gbuf[64];
+        const char *text;
         size_t tlen;
         double v;
+        json_t *obj = NULL;
         lineno++;
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
             line[--got] = '\0';
         if (got == 0)
             continue;
-        tab = strchr(line, '\t');
-        if (tab == NULL) {
-            fprintf(stderr, "sentiroutectl: %s:%u: no TAB between gold and text\n", path, lineno);
-            free(line);
-            free(buf);
-            free(docs);
-            fclose(fp);
-            return -1;
+        if (jsonl) {
+            /* {"gold": "neg" or a number, "text": "..."}: texts with line
+             * breaks (mail with its sign-off) */
+            json_error_t jerr;
+            json_t *g, *t;
+            obj = json_loadb(line, (size_t)got, 0, &jerr);
+            g = obj ? json_object_get(obj, "gold") : NULL;
+            t = obj ? json_object_get(obj, "text") : NULL;
+            if (!json_is_string(t) || !(json_is_string(g) || json_is_number(g))) {
+                fprintf(stderr, "sentiroutectl: %s:%u: want {\"gold\": ..., \"text\": \"...\"}\n",
+                        path, lineno);
+                json_decref(obj);
+                free(line);
+                free(buf);
+                free(docs);
+                fclose(fp);
+                return -1;
+            }
+            if (json_is_string(g))
+                snprintf(gbuf, sizeof(gbuf), "%s", json_string_value(g));
+            else
+                snprintf(gbuf, sizeof(gbuf), "%.17g", json_number_value(g));
+            text = json_string_value(t);
+            tlen = json_string_length(t);
+            tab = gbuf;   /* gold */
+        } else {
+            tab = strchr(line, '\t');
+            if (tab == NULL) {
+                fprintf(stderr, "sentiroutectl: %s:%u: no TAB between gold and text\n", path,
+                        lineno);
+                free(line);
+                free(buf);
+                free(docs);
+                fclose(fp);
+                return -1;
+            }
+            *tab = '\0';
+            text = tab + 1;
+            tlen = (size_t)(line + got - (tab + 1));
+            tab = line;   /* gold */
         }
-        *tab = '\0';
-        tlen = (size_t)(line + got - (tab + 1));
         if (n == dcap) {
             dcap = dcap ? dcap * 2 : 1024;
             docs = realloc(docs, dcap * sizeof(*docs));
@@ -139,26 +175,28 @@ static int load(const char *path, int scale_opt, char **bufp, doc **docsp, size_
             fprintf(stderr, "sentiroutectl: out of memory\n");
             exit(1);
         }
-        memcpy(buf + used, tab + 1, tlen);
+        memcpy(buf + used, text, tlen);
         buf[used + tlen] = '\0';
+        json_decref(obj);   /* text is copied */
         docs[n].off = used;
         docs[n].len = tlen;
         used += tlen + 1;
-        v = strtod(line, &end);
-        if (end != line && *end == '\0' && !isfinite(v)) {
+        const char *gold = tab;
+        v = strtod(gold, &end);
+        if (end != gold && *end == '\0' && !isfinite(v)) {
             fprintf(stderr, "sentiroutectl: %s:%u: gold '%s' is not a finite number\n", path,
-                    lineno, line);
+                    lineno, gold);
             free(line);
             free(buf);
             free(docs);
             fclose(fp);
             return -1;
         }
-        if (end == line || *end != '\0') {
-            int c = label_class(line);
+        if (end == gold || *end != '\0') {
+            int c = label_class(gold);
             if (c < 0) {
                 fprintf(stderr, "sentiroutectl: %s:%u: gold '%s' is neither a number nor "
-                                "neg/neu/pos\n", path, lineno, line);
+                                "neg/neu/pos\n", path, lineno, gold);
                 free(line);
                 free(buf);
                 free(docs);
