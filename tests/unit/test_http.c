@@ -340,9 +340,6 @@ static void test_gorgias_lookup_match_without_id_is_no_ticket_0(void **state)
                  " and a retry", c.n, c.lines[c.n > 0 ? c.n - 1 : 0], d.outcome, d.remote_id);
 }
 
-/* an answer over the cap (1 MiB) still has a status: a 401 is a
- * permanent failure and a 429 a retry at its Retry-After, not a "no
- * response" retry with backoff */
 /* an error page that echoes the request (a proxy, a debug page) must not
  * carry our credentials into the outbox's reason and the log */
 static void test_error_body_echoing_credentials_is_redacted(void **state)
@@ -382,6 +379,9 @@ static void test_error_body_echoing_credentials_is_redacted(void **state)
     assert_non_null(strstr(d.why, "Record validation errors"));
 }
 
+/* an answer over the cap (1 MiB) still has a status: a 401 is a
+ * permanent failure and a 429 a retry at its Retry-After, not a "no
+ * response" retry with backoff */
 static void test_oversized_answer_keeps_its_status(void **state)
 {
     static const char *const a401[] = {"401\n@BIG", NULL};
