@@ -38,8 +38,8 @@ static const char *skip_cfws(const char *p, const char *end)
     while (p < end) {
         char c = *p;
         if (depth > 0) {
-            if (c == '\\')
-                p++;   /* the quoted byte, whatever it is */
+            if (c == '\\' && p + 1 < end)
+                p++;   /* the quoted byte, whatever it is (not past the end) */
             else if (c == '(')
                 depth++;
             else if (c == ')')

@@ -323,6 +323,8 @@ static void test_automatic_mail_signs(void **state)
         {"Auto-Submitted", NULL, SRM_AUTO_SUBMITTED},
         {"Auto-Submitted", "(no", SRM_AUTO_SUBMITTED},
         {"Auto-Submitted", "(\\) no", SRM_AUTO_SUBMITTED},
+        {"Auto-Submitted", "no (\\", 0},   /* a quoted pair cut at the end */
+        {"Auto-Submitted", "(\\", SRM_AUTO_SUBMITTED},
         {"Auto-Submitted", "\"no\"", SRM_AUTO_SUBMITTED},
         {"Precedence", "bulk", SRM_AUTO_PRECEDENCE},
         {"precedence", " JUNK", SRM_AUTO_PRECEDENCE},
