@@ -1065,9 +1065,11 @@ int srp_ticket_load(sr_store *st, MDB_txn *txn, uint64_t id, sr_ticket *t, sr_er
     return SR_OK;
 }
 
-/* put_record - a record written with jsonw (see jsonw.h) */
+/* put_record - a record written with jsonw (see jsonw.h); with append,
+ * a key after every other key of dbi goes in as LMDB's MDB_APPEND puts it
+ * (see srp_msg_save), any other key as always */
 static int put_record(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, srp_jw *w,
-                      const char *what, sr_error *err)
+                      int append, const char *what, sr_error *err)
 {
     MDB_val k = {klen, (void *)key}, v;
     int rc;
@@ -1082,7 +1084,9 @@ static int put_record(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, s
     }
     v.mv_data = w->buf;
     v.mv_size = w->len;
-    rc = mdb_put(txn, dbi, &k, &v, 0);
+    rc = append ? mdb_put(txn, dbi, &k, &v, MDB_APPEND) : MDB_KEYEXIST;
+    if (rc == MDB_KEYEXIST)   /* not the last key: LMDB changed nothing */
+        rc = mdb_put(txn, dbi, &k, &v, 0);
     srp_jw_free(w);
     return rc != 0 ? srp_mdb_error(err, rc, what) : SR_OK;
 }
@@ -1123,7 +1127,7 @@ int srp_ticket_save(sr_store *st, MDB_txn *txn, const sr_ticket *t, sr_error *er
     srp_jw_str(&w, "rid", t->remote_id);
     (void)st;
     srp_u64_key(k, t->id);
-    return put_record(txn, st->tickets, k, 8, &w, "ticket", err);
+    return put_record(txn, st->tickets, k, 8, &w, 0, "ticket", err);
 }
 
 /* --- messages -------------------------------------------------------- */
@@ -1184,7 +1188,11 @@ int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_me
     if (m->references[0])
         srp_jw_str(&w, "refs", m->references);
     srp_msg_key(k, ticket, m->seq);
-    return put_record(txn, st->msgs, k, 12, &w, "message", err);
+    /* the newest ticket's message is the last key: LMDB splits a full
+     * page of two ~2 KB messages into one and two, so plain puts left one
+     * message per page (a page more written per ingest, a store twice the
+     * size); MDB_APPEND starts a fresh page and leaves the full one full */
+    return put_record(txn, st->msgs, k, 12, &w, 1, "message", err);
 }
 
 /* srp_msg_find_in - see store.h: a walk through the ticket's messages,
@@ -1400,7 +1408,7 @@ int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticke
     srp_jw_int(&w, "label", (int64_t)t->label);
     srp_jw_str(&w, "d", detail ? detail : "");
     srp_u64_key(k, id);
-    return put_record(txn, st->events, k, 8, &w, "event", err);
+    return put_record(txn, st->events, k, 8, &w, 0, "event", err);
 }
 
 /* sr_event_foreach - walk events in id (= time) order */
