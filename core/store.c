@@ -759,9 +759,11 @@ static int run_batch(sr_store *st, srp_wreq *reqs)
  * its own data flush when writers queued up meanwhile, else the leader
  * calls mdb_env_sync() at once.  LMDB keeps the database consistent in
  * this mode (a meta page is written only after the pages it points at are
- * durable); the order of the acknowledgements keeps it durable.  A lone
- * commit costs the two flushes it always did; back-to-back commits cost
- * one each.
+ * durable); the order of the acknowledgements keeps it durable.  A batch
+ * that wrote nothing needs no flush, but its writers wait for the one
+ * still due for earlier batches of this process, whose data they may have
+ * read.  A lone commit costs the two flushes it always did; back-to-back
+ * commits cost one each.
  */
 /* take_batch - unlink up to max queued requests (the queue is not empty) */
 static srp_wreq *take_batch(srp_shared *sh, int max)
@@ -825,8 +827,11 @@ static void lead(sr_store *st, srp_wreq *own)
             for (srp_wreq *r = batch, *nx; r; r = nx) {
                 nx = r->next;
                 r->next = NULL;
-                if (committed && r->rc == SR_OK) {
-                    /* committed, meta page not yet flushed */
+                /* committed, meta page not yet flushed; or it changed
+                 * nothing (a mail found stored already) but may have read
+                 * what a batch still waiting for its flush wrote: its
+                 * SR_OK says that is stored, so it waits for that flush */
+                if (r->rc == SR_OK && (committed || sh->uhead != NULL)) {
                     if (klast)
                         klast->next = r;
                     else
