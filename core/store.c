@@ -759,9 +759,11 @@ static int run_batch(sr_store *st, srp_wreq *reqs)
  * its own data flush when writers queued up meanwhile, else the leader
  * calls mdb_env_sync() at once.  LMDB keeps the database consistent in
  * this mode (a meta page is written only after the pages it points at are
- * durable); the order of the acknowledgements keeps it durable.  A lone
- * commit costs the two flushes it always did; back-to-back commits cost
- * one each.
+ * durable); the order of the acknowledgements keeps it durable.  A batch
+ * that wrote nothing needs no flush, but its writers wait for the one
+ * still due for earlier batches of this process, whose data they may have
+ * read.  A lone commit costs the two flushes it always did; back-to-back
+ * commits cost one each.
  */
 /* take_batch - unlink up to max queued requests (the queue is not empty) */
 static srp_wreq *take_batch(srp_shared *sh, int max)
@@ -825,8 +827,11 @@ static void lead(sr_store *st, srp_wreq *own)
             for (srp_wreq *r = batch, *nx; r; r = nx) {
                 nx = r->next;
                 r->next = NULL;
-                if (committed && r->rc == SR_OK) {
-                    /* committed, meta page not yet flushed */
+                /* committed, meta page not yet flushed; or it changed
+                 * nothing (a mail found stored already) but may have read
+                 * what a batch still waiting for its flush wrote: its
+                 * SR_OK says that is stored, so it waits for that flush */
+                if (r->rc == SR_OK && (committed || sh->uhead != NULL)) {
                     if (klast)
                         klast->next = r;
                     else
@@ -1065,9 +1070,11 @@ int srp_ticket_load(sr_store *st, MDB_txn *txn, uint64_t id, sr_ticket *t, sr_er
     return SR_OK;
 }
 
-/* put_record - a record written with jsonw (see jsonw.h) */
+/* put_record - a record written with jsonw (see jsonw.h); with append,
+ * a key after every other key of dbi goes in as LMDB's MDB_APPEND puts it
+ * (see srp_msg_save), any other key as always */
 static int put_record(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, srp_jw *w,
-                      const char *what, sr_error *err)
+                      int append, const char *what, sr_error *err)
 {
     MDB_val k = {klen, (void *)key}, v;
     int rc;
@@ -1082,7 +1089,9 @@ static int put_record(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, s
     }
     v.mv_data = w->buf;
     v.mv_size = w->len;
-    rc = mdb_put(txn, dbi, &k, &v, 0);
+    rc = append ? mdb_put(txn, dbi, &k, &v, MDB_APPEND) : MDB_KEYEXIST;
+    if (rc == MDB_KEYEXIST)   /* not the last key: LMDB changed nothing */
+        rc = mdb_put(txn, dbi, &k, &v, 0);
     srp_jw_free(w);
     return rc != 0 ? srp_mdb_error(err, rc, what) : SR_OK;
 }
@@ -1123,7 +1132,7 @@ int srp_ticket_save(sr_store *st, MDB_txn *txn, const sr_ticket *t, sr_error *er
     srp_jw_str(&w, "rid", t->remote_id);
     (void)st;
     srp_u64_key(k, t->id);
-    return put_record(txn, st->tickets, k, 8, &w, "ticket", err);
+    return put_record(txn, st->tickets, k, 8, &w, 0, "ticket", err);
 }
 
 /* --- messages -------------------------------------------------------- */
@@ -1184,7 +1193,11 @@ int srp_msg_save(sr_store *st, MDB_txn *txn, uint64_t ticket, const sr_stored_me
     if (m->references[0])
         srp_jw_str(&w, "refs", m->references);
     srp_msg_key(k, ticket, m->seq);
-    return put_record(txn, st->msgs, k, 12, &w, "message", err);
+    /* the newest ticket's message is the last key: LMDB splits a full
+     * page of two ~2 KB messages into one and two, so plain puts left one
+     * message per page (a page more written per ingest, a store twice the
+     * size); MDB_APPEND starts a fresh page and leaves the full one full */
+    return put_record(txn, st->msgs, k, 12, &w, 1, "message", err);
 }
 
 /* srp_msg_find_in - see store.h: a walk through the ticket's messages,
@@ -1400,7 +1413,7 @@ int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticke
     srp_jw_int(&w, "label", (int64_t)t->label);
     srp_jw_str(&w, "d", detail ? detail : "");
     srp_u64_key(k, id);
-    return put_record(txn, st->events, k, 8, &w, "event", err);
+    return put_record(txn, st->events, k, 8, &w, 0, "event", err);
 }
 
 /* sr_event_foreach - walk events in id (= time) order */

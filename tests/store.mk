@@ -34,8 +34,9 @@ tests_unit_test_route_LDADD = $(STORE_TEST_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/store_testutil.h
 tests_unit_test_store_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_store_LDADD = $(STORE_TEST_LIBS)
-# strdup wrapped: a copy that fails on demand (out-of-memory paths)
-tests_unit_test_store_LDFLAGS = -Wl,--wrap=strdup
+# strdup wrapped: a copy that fails on demand (out-of-memory paths);
+# mdb_env_sync: held back a moment to see who hears SR_OK before it
+tests_unit_test_store_LDFLAGS = -Wl,--wrap=strdup -Wl,--wrap=mdb_env_sync
 tests_unit_test_store_kill_SOURCES = tests/unit/test_store_kill.c tests/unit/store_testutil.h
 tests_unit_test_store_kill_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_store_kill_LDADD = $(STORE_TEST_LIBS)

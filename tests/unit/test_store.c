@@ -27,6 +27,26 @@ char *__wrap_strdup(const char *s)
     return __real_strdup(s);
 }
 
+/* mdb_env_sync wrapped: while sync_wait_for is set, a flush waits (up
+ * to 300 ms) for that flag to be set first, and tells whether it was */
+int __real_mdb_env_sync(MDB_env *env, int force);
+int __wrap_mdb_env_sync(MDB_env *env, int force);
+static atomic_int *_Atomic sync_wait_for;
+static atomic_int set_before_sync = -1;
+
+int __wrap_mdb_env_sync(MDB_env *env, int force)
+{
+    atomic_int *flag = sync_wait_for;
+
+    if (flag != NULL) {
+        for (int i = 0; i < 300 && !atomic_load(flag); i++)
+            usleep(1000);
+        atomic_store(&set_before_sync, atomic_load(flag));
+        sync_wait_for = NULL;
+    }
+    return __real_mdb_env_sync(env, force);
+}
+
 static sr_message *email(const char *from, const char *text, const char *mid, const char *irt,
                          const char *refs)
 {
@@ -656,6 +676,131 @@ static void test_durable_group_commit(void **state)
     st_fx_free(f);
 }
 
+/* messages of about 2 KB, a new ticket each (the milter's usual mail):
+ * LMDB's split left one per 4 KB page, so every ingest wrote a page more
+ * and the store grew twice as fast; appended, two share a page.  A later
+ * message of an older ticket still goes in between. */
+static void test_new_messages_fill_their_pages(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    static char text[1801];
+    sr_stored_message *msgs;
+    MDB_txn *txn;
+    MDB_stat ms;
+    size_t n;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(text) - 1; i++)
+        text[i] = "Where is my parcel? "[i % 20];
+    for (int i = 0; i < 40; i++) {
+        char from[32];
+        snprintf(from, sizeof(from), "+49151000%05d", i);
+        assert_int_equal(st_ingest(f->st, st_msg(SR_CHANNEL_SMS, from, text)).ticket_id,
+                         (uint64_t)i + 1);
+    }
+    assert_int_equal(srp_store_read(f->st, &txn, NULL), SR_OK);
+    assert_int_equal(mdb_stat(txn, f->st->msgs, &ms), 0);
+    srp_store_read_end(f->st, txn);
+    assert_int_equal(ms.ms_entries, 40);
+    if (ms.ms_leaf_pages > 22)
+        fail_msg("40 messages of 1.8 KB in %zu leaf pages, want at most 22",
+                 (size_t)ms.ms_leaf_pages);
+    /* the first ticket's second message sorts before the others' */
+    assert_int_equal(st_ingest(f->st, st_msg(SR_CHANNEL_SMS, "+4915100000000", "again")).ticket_id,
+                     1);
+    assert_int_equal(sr_ticket_transcript(f->st, 1, &msgs, &n, NULL), SR_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(msgs[0].text, text);
+    assert_string_equal(msgs[1].text, "again");
+    sr_transcript_free(msgs, n);
+    assert_int_equal(sr_ticket_transcript(f->st, 40, &msgs, &n, NULL), SR_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(msgs[0].text, text);
+    sr_transcript_free(msgs, n);
+    st_fx_free(f);
+}
+
+/* X writes a key; Y, queued while X's batch runs, only reads it */
+typedef struct readback {
+    sr_store *st;
+    pthread_t y;
+    int y_started, y_queued, y_rc, y_saw;
+    atomic_int y_done;
+} readback;
+
+static int read_x(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    readback *rb = arg;
+    MDB_val k = {6, (void *)"test:x"}, v;
+
+    (void)err;
+    rb->y_saw = mdb_get(txn, st->meta, &k, &v) == 0;
+    return SR_OK;   /* and writes nothing */
+}
+
+static void *writer_y(void *arg)
+{
+    readback *rb = arg;
+
+    rb->y_rc = srp_store_write(rb->st, read_x, rb, NULL);
+    atomic_store(&rb->y_done, 1);
+    return NULL;
+}
+
+/* write_x - X's write: starts Y and returns once Y waits in the queue
+ * (bounded: 5 s), so that X's leader runs Y's batch right after X's */
+static int write_x(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
+{
+    readback *rb = arg;
+    MDB_val k = {6, (void *)"test:x"}, v = {1, (void *)"1"};
+    int rc;
+
+    rb->y_started = pthread_create(&rb->y, NULL, writer_y, rb) == 0;
+    for (int i = 0; rb->y_started && i < 5000 && !rb->y_queued; i++) {
+        pthread_mutex_lock(&st->sh->mu);
+        rb->y_queued = st->sh->head != NULL;
+        pthread_mutex_unlock(&st->sh->mu);
+        if (!rb->y_queued)
+            usleep(1000);
+    }
+    rc = mdb_put(txn, st->meta, &k, &v, 0);
+    return rc != 0 ? srp_mdb_error(err, rc, "put") : SR_OK;
+}
+
+/* with store.sync, a write that changes nothing (a redelivered mail found
+ * stored, a handoff made already) commits nothing and needs no flush of
+ * its own; but what it read may be a batch's whose meta page still waits
+ * for its flush, and its caller must not hear SR_OK (Postfix its 250)
+ * before that is on disk: a power cut then would lose the ticket it was
+ * told is stored */
+static void test_durable_noop_write_waits_for_what_it_read(void **state)
+{
+    st_fx *f = st_fx_new("store = { sync = true; instance = \"unit\"; };");
+    srp_pin pin;
+    sr_store *v = srp_store_pin(f->st, &pin);
+    readback rb;
+    sr_error err;
+
+    (void)state;
+    memset(&rb, 0, sizeof(rb));
+    rb.st = v;
+    rb.y_rc = -1;
+    atomic_store(&set_before_sync, -1);
+    sync_wait_for = &rb.y_done;
+    assert_int_equal(srp_store_write(v, write_x, &rb, &err), SR_OK);
+    assert_true(rb.y_started);
+    pthread_join(rb.y, NULL);
+    sync_wait_for = NULL;
+    assert_true(rb.y_queued);
+    assert_int_equal(rb.y_rc, SR_OK);
+    assert_true(rb.y_saw);
+    if (atomic_load(&set_before_sync) != 0)
+        fail_msg("the read-only write heard SR_OK before the flush of what it read "
+                 "(done before the flush: %d, want 0)", atomic_load(&set_before_sync));
+    srp_store_unpin(&pin);
+    st_fx_free(f);
+}
+
 static void test_long_message_is_cut_in_the_transcript(void **state)
 {
     st_fx *f = st_fx_new("conversation = { max_message_bytes = 1024; };");
@@ -842,6 +987,8 @@ int main(void)
         cmocka_unit_test(test_durable_group_commit),
         cmocka_unit_test(test_overlong_sender_is_refused_not_cut),
         cmocka_unit_test(test_long_message_is_cut_in_the_transcript),
+        cmocka_unit_test(test_new_messages_fill_their_pages),
+        cmocka_unit_test(test_durable_noop_write_waits_for_what_it_read),
         cmocka_unit_test(test_map_full_is_a_clear_error),
         cmocka_unit_test(test_rescore_and_reply),
         cmocka_unit_test(test_reply_once_survives_a_restart),
