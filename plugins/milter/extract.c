@@ -420,11 +420,19 @@ static int from_first(InternetAddressList *from, srm_mail *out)
     return 0;
 }
 
-/* fill_identity - subject, ids and sender from the parsed message */
-static int fill_identity(GMimeMessage *m, srm_mail *out)
+/* fill_identity - subject, ids and sender from the parsed message.  The
+ * From list is parsed from the header's raw value with the same options,
+ * as the single-part path does (simple_message): GMimeMessage's own list
+ * read a mailbox out of "Jane <jane@example.test>(To: ..." with its
+ * comment left open, where the address parser finds none (fuzz_mime) */
+static int fill_identity(GMimeParserOptions *opts, GMimeMessage *m, srm_mail *out)
 {
-    InternetAddressList *from = g_mime_message_get_from(m);
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+    GMimeHeader *fh = hl ? g_mime_header_list_get_header(hl, "From") : NULL;
+    const char *raw = fh ? g_mime_header_get_raw_value(fh) : NULL;
+    InternetAddressList *from = raw ? internet_address_list_parse(opts, raw) : NULL;
     const char *subj = g_mime_message_get_subject(m);
+    int rc;
 
     out->subject = clean_line(subj ? subj : "", 998);
     out->message_id = header_dup(GMIME_OBJECT(m), "Message-ID");
@@ -433,9 +441,15 @@ static int fill_identity(GMimeMessage *m, srm_mail *out)
         const char *v = g_mime_object_get_header(GMIME_OBJECT(m), "References");
         out->references = v ? refs_line(v, SRM_REFS_MAX) : NULL;
     }
-    if (out->subject == NULL)
+    if (out->subject == NULL) {
+        if (from != NULL)
+            g_object_unref(from);
         return -1;
-    return from_first(from, out);
+    }
+    rc = from_first(from, out);
+    if (from != NULL)
+        g_object_unref(from);
+    return rc;
 }
 
 /* raw_body - the bytes after the header block (for unparsable input) */
@@ -824,7 +838,7 @@ int srm_extract(const char *raw, size_t len, const srm_limits *lim, srm_mail *ou
         pick p;
         GMimeObject *top = g_mime_message_get_mime_part(m);
 
-        if (fill_identity(m, out) != 0)
+        if (fill_identity(opts, m, out) != 0)
             goto out;
         p = top ? select_part(&w, top, 0) : (pick){NULL, NULL};
         out->notes |= w.notes;
