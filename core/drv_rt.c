@@ -99,8 +99,13 @@ long srp_rt_seq(const json_t *ticket, const char *field)
     json_array_foreach(json_object_get(ticket, "CustomFields"), i, cf) {
         const char *name = json_string_value(json_object_get(cf, "name"));
         const char *v = json_string_value(json_array_get(json_object_get(cf, "values"), 0));
-        if (name && v && strcmp(name, field) == 0)
-            have = atol(v);
+        if (name && v && strcmp(name, field) == 0) {
+            /* digits only and within a long: an agent's edit or garbage
+             * is "unknown" (-1), never a number atol would make up (or
+             * overflow on) */
+            size_t n = strspn(v, "0123456789");
+            have = n > 0 && n <= 18 && v[n] == '\0' ? strtol(v, NULL, 10) : -1;
+        }
     }
     return have;
 }

@@ -379,6 +379,27 @@ static void test_error_body_echoing_credentials_is_redacted(void **state)
     assert_non_null(strstr(d.why, "Record validation errors"));
 }
 
+/* RT's seq custom field: digits only count; garbage, a sign, a number
+ * past a long are unknown (-1), not what atol made of them */
+static void test_rt_seq_field_is_read_strictly(void **state)
+{
+    static const struct {
+        const char *value;
+        long want;
+    } cases[] = {{"12", 12}, {"0", 0}, {"12abc", -1}, {" 12", -1}, {"-3", -1}, {"", -1},
+                 {"99999999999999999999999", -1}, {"123456789012345678", 123456789012345678L}};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        json_t *t = json_pack("{s:[{s:s,s:[s]}]}", "CustomFields", "name", "sr-seq", "values",
+                              cases[i].value);
+        long got = srp_rt_seq(t, "sr-seq");
+        json_decref(t);
+        if (got != cases[i].want)
+            fail_msg("seq '%s': got %ld, want %ld", cases[i].value, got, cases[i].want);
+    }
+}
+
 /* an answer over the cap (1 MiB) still has a status: a 401 is a
  * permanent failure and a 429 a retry at its Retry-After, not a "no
  * response" retry with backoff */
@@ -422,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_gorgias_lookup_match_without_id_is_no_ticket_0),
         cmocka_unit_test(test_oversized_answer_keeps_its_status),
         cmocka_unit_test(test_error_body_echoing_credentials_is_redacted),
+        cmocka_unit_test(test_rt_seq_field_is_read_strictly),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
