@@ -574,6 +574,22 @@ static uint32_t stored_copy(sr_store *st, MDB_txn *txn, const sr_message *m, con
     return srp_msg_find_in(st, txn, tid, clean, sender);
 }
 
+/* route_result - what ingest reports of the ticket and its route, for a
+ * new message (seq) or one stored already */
+static void route_result(sr_ingest_result *out, const sr_ticket *t, const sr_route_result *rr,
+                         const sr_sentiment *s, uint32_t seq)
+{
+    out->ticket_id = t->id;
+    out->msg_seq = seq;
+    out->sentiment = *s;
+    srp_strlcpy(out->queue, t->queue, sizeof(out->queue));
+    out->priority = t->priority;
+    srp_strlcpy(out->tags, t->tags, sizeof(out->tags));
+    srp_strlcpy(out->assignee_group, t->assignee_group, sizeof(out->assignee_group));
+    srp_strlcpy(out->rule, rr->rule, sizeof(out->rule));
+    srp_strlcpy(out->add_recipient, rr->add_recipient, sizeof(out->add_recipient));
+}
+
 static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 {
     ingest_job *j = arg;
@@ -659,15 +675,7 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         /* stored already: the ticket, its transcript and the outbox stay
          * as they are; the copy still gets the ticket's headers and its
          * route (add_recipient) */
-        out->ticket_id = t.id;
-        out->msg_seq = dup;
-        out->sentiment = *j->s;
-        srp_strlcpy(out->queue, t.queue, sizeof(out->queue));
-        out->priority = t.priority;
-        srp_strlcpy(out->tags, t.tags, sizeof(out->tags));
-        srp_strlcpy(out->assignee_group, t.assignee_group, sizeof(out->assignee_group));
-        srp_strlcpy(out->rule, rr.rule, sizeof(out->rule));
-        srp_strlcpy(out->add_recipient, rr.add_recipient, sizeof(out->add_recipient));
+        route_result(out, &t, &rr, j->s, dup);
         out->duplicate = 1;
         return SR_OK;
     }
@@ -738,15 +746,7 @@ static int ingest_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
     if (rc != SR_OK || (rc = srp_ticket_save(st, txn, &t, err)) != SR_OK)
         return rc;
 
-    out->ticket_id = t.id;
-    out->msg_seq = sm.seq;
-    out->sentiment = *j->s;
-    srp_strlcpy(out->queue, t.queue, sizeof(out->queue));
-    out->priority = t.priority;
-    srp_strlcpy(out->tags, t.tags, sizeof(out->tags));
-    srp_strlcpy(out->assignee_group, t.assignee_group, sizeof(out->assignee_group));
-    srp_strlcpy(out->rule, rr.rule, sizeof(out->rule));
-    srp_strlcpy(out->add_recipient, rr.add_recipient, sizeof(out->add_recipient));
+    route_result(out, &t, &rr, j->s, sm.seq);
     out->created = created;
     out->reopened = reopened;
     out->turned_worse = t.turned_worse;
