@@ -1243,6 +1243,29 @@ int srp_transcript_read(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t up
     return srp_transcript_read_from(st, txn, ticket, 0, upto, out, n, err);
 }
 
+/* msgs_seek, msgs_next - a ticket's messages in order from message
+ * `from`: 0 on one (key, val), an LMDB code (MDB_NOTFOUND past the last) */
+static int msgs_seek(MDB_cursor *cur, unsigned char k[12], uint64_t ticket, uint32_t from,
+                     MDB_val *key, MDB_val *val)
+{
+    int rc;
+
+    srp_msg_key(k, ticket, from);
+    key->mv_data = k;
+    key->mv_size = 12;
+    rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
+    return rc == 0 && (key->mv_size != 12 || srp_key_u64(key->mv_data) != ticket) ? MDB_NOTFOUND
+                                                                                     : rc;
+}
+
+static int msgs_next(MDB_cursor *cur, uint64_t ticket, MDB_val *key, MDB_val *val)
+{
+    int rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+
+    return rc == 0 && (key->mv_size != 12 || srp_key_u64(key->mv_data) != ticket) ? MDB_NOTFOUND
+                                                                                     : rc;
+}
+
 /* srp_transcript_read_from - messages from..upto (upto 0: to the end) */
 int srp_transcript_read_from(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32_t from,
                              uint32_t upto, sr_stored_message **out, size_t *n, sr_error *err)
@@ -1259,14 +1282,9 @@ int srp_transcript_read_from(sr_store *st, MDB_txn *txn, uint64_t ticket, uint32
     rc = mdb_cursor_open(txn, st->msgs, &cur);
     if (rc != 0)
         return srp_mdb_error(err, rc, "cursor");
-    srp_msg_key(k, ticket, from);
-    key.mv_data = k;
-    key.mv_size = 12;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    for (rc = msgs_seek(cur, k, ticket, from, &key, &val); rc == 0;
+         rc = msgs_next(cur, ticket, &key, &val)) {
         json_t *j;
-        if (key.mv_size != 12 || srp_key_u64(key.mv_data) != ticket)
-            break;
         j = json_loadb(val.mv_data, val.mv_size, 0, NULL);
         if (j == NULL)
             continue;
@@ -1325,14 +1343,9 @@ static int transcript_chunk(sr_store *st, uint64_t ticket, uint32_t from, sr_sto
     *more = 0;
     if (rc != SR_OK)
         return rc;
-    srp_msg_key(k, ticket, from);
-    key.mv_data = k;
-    key.mv_size = 12;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+    for (rc = msgs_seek(cur, k, ticket, from, &key, &val); rc == 0;
+         rc = msgs_next(cur, ticket, &key, &val)) {
         json_t *j;
-        if (key.mv_size != 12 || srp_key_u64(key.mv_data) != ticket)
-            break;
         if (*n == CHUNK_MSGS || text >= CHUNK_TEXT) {
             *more = 1;
             break;
