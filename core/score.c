@@ -1748,8 +1748,9 @@ static void boundary(scorer *s, int sentence, int question)
 /* tail_irony - the sentence ends in a clause of praise alone ("..., great",
  * "..., bravo 👏", "..., echt super...") after a complaint in the same
  * sentence: that praise is sarcasm.  The praise word must be the clause's
- * last word (only emoji may follow it, and one valence-free word such as
- * "really" come before it): "noisy room, great location" is a sincere
+ * last word or phrase (only emoji may follow it, and one valence-free
+ * word such as "really" come before it; "..., love it", "..., on adore"):
+ * "noisy room, great location" is a sincere
  * mixed verdict.  A contrast in the sentence ("late, but fine") keeps it. */
 static void tail_irony(scorer *s, int l)
 {
@@ -1778,6 +1779,10 @@ static void tail_irony(scorer *s, int l)
         if (sl->contrib[l] < 0.0f || sl->negated[l] || !(sl->interj & (1u << l)))
             return;
         praise = p;
+        /* a phrase of praise ("love it", "j'adore", "ich liebe es"): its
+         * other words are part of it */
+        if (s->phrase_start == (int64_t)p && s->phrase_end < (int64_t)s->seq)
+            p = (uint32_t)s->phrase_end;
     }
     if (praise == UINT32_MAX)
         return;
