@@ -80,6 +80,8 @@
 #define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
 #define RATING_CLEAR 1.0f      /* a rating this strong ("2/5" -1.2, "4 stars" 1.5) is a
                                 * verdict; weaker ones ("3/5" -0.3) are a middling one */
+#define WHY_EXASP (-1.0f)     /* "warum wurde mein Vertrag verlängert??": a why-question
+                                * closed by "??" or "?!" with no praise */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -150,6 +152,8 @@ typedef struct lstate {
     uint32_t again_len;
     uint32_t again_epoch;
     int64_t why_seq;     /* seq of a why-word opening the open sentence, -1 */
+    const char *why_src; /* its surface (the ring may have moved on) */
+    uint32_t why_len;
     int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
     float negw_sign;     /* the sign of its own valence */
     float rating_v;      /* the first rating's valence ("3/5", "2 étoiles") */
@@ -217,6 +221,7 @@ typedef struct scorer {
     uint32_t sent_start; /* first seq of the open sentence */
     uint32_t clause;     /* first seq of the open clause */
     unsigned excl, quest;
+    unsigned qmarks;     /* '?' and '!' of the mark that closes a question, else 0 */
     unsigned tokens;
     unsigned words;             /* words with letters */
     unsigned cov[SRP_NLANG];    /* of those, known to each language */
@@ -1423,6 +1428,18 @@ static void sentence_close(scorer *s, int l, int question)
     }
     L->incred_seq = -1;
 
+    /* "warum wurde mein Vertrag ohne meine Zustimmung verlängert??", "pq
+     * me habéis cortado la línea??", "czemu zablokowaliście mi konto?!": a
+     * why-question closed by "??" or "?!" that praises nothing is
+     * exasperation, a complaint of its own; a short one is no question
+     * of substance ("Why not?? 😊") */
+    if (question && s->qmarks >= 2 && L->why_seq >= (int64_t)s->sent_start && L->epoch == 0 &&
+        L->seg_b <= 0.0 && s->seq - s->sent_start >= 3) {
+        L->seg_b += WHY_EXASP;
+        L->hits++;
+        cue_add(L, L->why_src, L->why_len, WHY_EXASP, SR_CUE_WORD, 0, (uint32_t)L->why_seq);
+    }
+
     /* nothing was said in this language since the last close */
     if (L->epoch == 0 && L->seg_b == 0.0 && L->interj < 0)
         return;
@@ -1956,8 +1973,12 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
     lstate *L = &s->L[l];
     const unsigned bit = 1u << l;
 
-    if ((e->mark[SRP_MARK_WHY] & bit) && p0 <= s->sent_start + 1)
+    if ((e->mark[SRP_MARK_WHY] & bit) && p0 <= s->sent_start + 1) {
+        const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
         L->why_seq = p0;   /* "Why...", "@netflix why...", "Mais pourquoi..." */
+        L->why_src = a->tok.surface;
+        L->why_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+    }
     if (e->mark[SRP_MARK_AGAIN] & bit) {
         const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
         L->again_seq = p0;
@@ -2199,7 +2220,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.lex = ctx->lex;
     s.mask = ctx->lang_mask;
     s.seq = s.sent_start = s.clause = 0;
-    s.excl = s.quest = s.tokens = s.words = 0;
+    s.excl = s.quest = s.qmarks = s.tokens = s.words = 0;
     s.postneg_mask = s.absence_mask = s.sep_mask = s.advq_mask = s.xprev = 0;
     s.dirty = 0;
     s.pstarts = 0;
@@ -2246,7 +2267,9 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         case SRP_TOK_PUNCT:
             s.excl += tok->count_excl;
             s.quest += tok->count_quest;
+            s.qmarks = tok->count_quest > 0 ? tok->count_quest + tok->count_excl : 0;
             boundary(&s, 1, tok->count_quest > 0);
+            s.qmarks = 0;
             break;
         case SRP_TOK_CLAUSE:
             boundary(&s, 0, 0);
