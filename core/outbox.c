@@ -436,7 +436,9 @@ typedef struct finish_job {
     int release;          /* not started: back to pending, due as it was */
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int later;            /* undelivered: a temporary error, sent again */
+    const char *warn;     /* done, with the driver's warning (srp_delivery.warn) */
     int64_t now;
+    int warned;           /* out: the ticket's first such warning: log it */
     sr_job_state state;   /* out */
     int noted;            /* out: a reply parked as failed, told on its ticket */
     uint64_t note_ticket; /* out: that ticket */
@@ -484,6 +486,30 @@ static int backoff(const sr_config *cfg, int attempts, uint64_t salt)
     x ^= x >> 33;
     d = d / 2 + (d / 2) * (double)(x % 1000) / 1000.0;
     return d < 1 ? 1 : (int)(d + 0.5);
+}
+
+/* warn_once - the first delivered job of ticket with a driver's warning
+ * (meta "dw:" + ticket, big-endian): *first 1 then, else 0.  An admin
+ * hears about a helpdesk setting once per ticket, not at every comment */
+static int warn_once(sr_store *st, MDB_txn *txn, uint64_t ticket, int *first, sr_error *err)
+{
+    unsigned char kb[11];
+    MDB_val k = {sizeof(kb), kb}, v;
+    int rc;
+
+    memcpy(kb, "dw:", 3);
+    srp_u64_key(kb + 3, ticket);
+    *first = 0;
+    rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == 0)
+        return SR_OK;
+    if (rc == MDB_NOTFOUND) {
+        v.mv_size = 0;
+        v.mv_data = "";
+        rc = mdb_put(txn, st->meta, &k, &v, 0);
+        *first = rc == 0;
+    }
+    return rc ? srp_mdb_error(err, rc, "outbox") : SR_OK;
 }
 
 /* fail_or_retry - an attempt at job j failed (f->why): parked as failed
@@ -568,6 +594,8 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         f->state = SR_JOB_DONE;
         if (rc == SR_OK && strcmp(js(j, "kind"), "deliver") == 0)
             rc = srp_ticket_delivered(st, txn, (uint64_t)ji(j, "tk"), err);
+        if (rc == SR_OK && f->warn && *f->warn)
+            rc = warn_once(st, txn, (uint64_t)ji(j, "tk"), &f->warned, err);
     } else {
         if (f->wait && ji(j, "att") > 0)
             set_int(j, "att", ji(j, "att") - 1);
@@ -1142,9 +1170,12 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
                            .permanent = d.outcome == SRP_PERMANENT,
                            .retry_after = d.retry_after,
                            .done = d.outcome == SRP_DELIVERED, .moved = d.moved,
-                           .wait = d.wait, .now = srp_now()};
+                           .wait = d.wait, .warn = d.warn, .now = srp_now()};
         r = srp_store_write(st, finish_write, &one, &e);
         log_outcome(st, c.jobs[i], &d, &one, r);
+        if (r == SR_OK && one.warned)
+            sr_log(st->ctx, SR_LOG_WARNING, "T%lld: job %lld: %s", ji(c.jobs[i], "tk"),
+                   ji(c.jobs[i], "id"), d.warn);
         if (r == SR_OK && one.noted)
             log_noted(st, one.note_ticket, one.id, &one.note);
         if (r == SR_OK && d.outcome == SRP_DELIVERED)
