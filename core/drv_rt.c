@@ -8,6 +8,11 @@
  * comment: POST /REST/2.0/ticket/ID/comment, which also sets the custom
  * field handoff.rt.seq_field to the message's number in the same request;
  * a retry first reads the ticket and skips messages already recorded.
+ * RT posts the comment first and then sets the field: a token whose user
+ * may not (ModifyCustomField) gets 201 with "Permission Denied" among the
+ * results.  The comment is there, so the job is done; the admin is told
+ * once per ticket (srp_delivery.warn), since without the field a retry
+ * after a lost answer cannot see that a comment arrived.
  */
 #include "build-config.h"
 
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int rt_priority(const char *p)
 {
@@ -125,6 +131,25 @@ static int seq_done(const srp_payload *p, const char *hdr, srp_delivery *d)
     return have >= (long)p->seq;
 }
 
+/* field_refused - RT's answer to a comment (a list of result messages)
+ * says an update was refused: "Permission Denied", any case */
+static int field_refused(const srp_http_resp *r)
+{
+    static const char denied[] = "permission denied";
+    json_t *j = r->body ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+    const json_t *m;
+    size_t i;
+    int found = 0;
+
+    json_array_foreach(j, i, m) {
+        const char *s = json_string_value(m);
+        for (; s && *s && !found; s++)
+            found = strncasecmp(s, denied, sizeof(denied) - 1) == 0;
+    }
+    json_decref(j);
+    return found;
+}
+
 static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
 {
     char url[1200], seq[16], sum[300], *tr, *content;
@@ -149,8 +174,15 @@ static void comment(const srp_payload *p, const char *hdr, srp_delivery *d)
     srp_send_json(p, "POST", url, hdr, NULL, c, &r);
     json_decref(c);
     srp_http_classify(&r, "rt comment", d);
-    if (d->outcome == SRP_DELIVERED)
+    if (d->outcome == SRP_DELIVERED) {
         srp_strlcpy(d->remote_id, p->remote_id, sizeof(d->remote_id));
+        if (field_refused(&r))
+            snprintf(d->warn, sizeof(d->warn),
+                     "rt: comment posted to ticket %.20s, but RT refused to set its custom field "
+                     "%.128s (Permission Denied): the token's user needs ModifyCustomField and "
+                     "SeeCustomField on it, else a retry after a lost answer cannot see the "
+                     "comment and posts it again", p->remote_id, p->cfg->rt_seq_field);
+    }
     srp_http_resp_free(&r);
 }
 

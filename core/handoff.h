@@ -37,6 +37,9 @@ typedef struct srp_delivery {
                                 * to open (a follow-up); later comments go there */
     int wait;                  /* SRP_RETRY that was no attempt (waiting for an
                                 * earlier job): max_attempts does not count it */
+    char warn[400];            /* SRP_DELIVERED, but with something an admin
+                                * must fix at the helpdesk (no secrets): the
+                                * outbox logs it once per ticket */
 } srp_delivery;
 
 typedef void (*srp_driver_fn)(const srp_payload *p, srp_delivery *d);

@@ -436,7 +436,9 @@ typedef struct finish_job {
     int release;          /* not started: back to pending, due as it was */
     int moved;            /* the remote ticket changed (srp_delivery.moved) */
     int later;            /* undelivered: a temporary error, sent again */
+    const char *warn;     /* done, with the driver's warning (srp_delivery.warn) */
     int64_t now;
+    int warned;           /* out: the ticket's first such warning: log it */
     sr_job_state state;   /* out */
     int noted;            /* out: a reply parked as failed, told on its ticket */
     uint64_t note_ticket; /* out: that ticket */
@@ -486,6 +488,70 @@ static int backoff(const sr_config *cfg, int attempts, uint64_t salt)
     return d < 1 ? 1 : (int)(d + 0.5);
 }
 
+/* warn_once - the first delivered job of ticket with a driver's warning
+ * (meta "dw:" + ticket, big-endian): *first 1 then, else 0.  An admin
+ * hears about a helpdesk setting once per ticket, not at every comment */
+static int warn_once(sr_store *st, MDB_txn *txn, uint64_t ticket, int *first, sr_error *err)
+{
+    unsigned char kb[11];
+    MDB_val k = {sizeof(kb), kb}, v;
+    int rc;
+
+    memcpy(kb, "dw:", 3);
+    srp_u64_key(kb + 3, ticket);
+    *first = 0;
+    rc = mdb_get(txn, st->meta, &k, &v);
+    if (rc == 0)
+        return SR_OK;
+    if (rc == MDB_NOTFOUND) {
+        v.mv_size = 0;
+        v.mv_data = "";
+        rc = mdb_put(txn, st->meta, &k, &v, 0);
+        *first = rc == 0;
+    }
+    return rc ? srp_mdb_error(err, rc, "outbox") : SR_OK;
+}
+
+/* fail_or_retry - an attempt at job j failed (f->why): parked as failed
+ * when f->permanent or when it has had handoff.max_attempts attempts (an
+ * agent's reply is told on its ticket: f->noted), else pending again, due
+ * after f->retry_after seconds when > 0 (a server's Retry-After is a
+ * minimum: +1 covers the part of the current second already gone; times
+ * are whole seconds) or after the backoff of its attempts.  Either way it
+ * is no longer leased nor done, and f->why is its last error.  A failed
+ * delivery (finish_write) and a done reply that bounced after all
+ * (undelivered_write: XMPP "wait") both end here; j is written by the
+ * caller. */
+static int fail_or_retry(sr_store *st, MDB_txn *txn, json_t *j, finish_job *f, sr_error *err)
+{
+    set_str(j, "err", f->why);
+    set_str(j, "by", "");
+    set_int(j, "lease", 0);
+    json_object_del(j, "done");   /* a reply that bounced was done */
+    if (f->permanent || ji(j, "att") >= st->cfg->outbox_max_attempts) {
+        set_int(j, "st", SR_JOB_FAILED);
+        pending_del(st, txn, f->id);
+        f->state = SR_JOB_FAILED;
+        /* an agent's reply that will not arrive: the agent must learn it
+         * from the ticket, not from the outbox */
+        if (strcmp(js(j, "kind"), "deliver") == 0) {
+            int rc = srp_ticket_undelivered(st, txn, (uint64_t)ji(j, "tk"),
+                                            (uint32_t)ji(j, "seq"), f->id, f->why, f->now,
+                                            &f->note, err);
+            f->noted = rc == SR_OK;
+            f->note_ticket = (uint64_t)ji(j, "tk");
+            return rc;
+        }
+        return SR_OK;
+    }
+    set_int(j, "st", SR_JOB_PENDING);
+    set_int(j, "next", f->now + (f->retry_after > 0
+                                     ? SR_MIN(f->retry_after, 86400) + 1
+                                     : backoff(st->cfg, (int)ji(j, "att"), f->id)));
+    f->state = SR_JOB_PENDING;
+    return pending_put(st, txn, j, err);
+}
+
 static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
 {
     finish_job *f = arg;
@@ -528,32 +594,12 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         f->state = SR_JOB_DONE;
         if (rc == SR_OK && strcmp(js(j, "kind"), "deliver") == 0)
             rc = srp_ticket_delivered(st, txn, (uint64_t)ji(j, "tk"), err);
+        if (rc == SR_OK && f->warn && *f->warn)
+            rc = warn_once(st, txn, (uint64_t)ji(j, "tk"), &f->warned, err);
     } else {
-        set_str(j, "err", f->why);
-        set_str(j, "by", "");
         if (f->wait && ji(j, "att") > 0)
             set_int(j, "att", ji(j, "att") - 1);
-        if (f->permanent || ji(j, "att") >= st->cfg->outbox_max_attempts) {
-            set_int(j, "st", SR_JOB_FAILED);
-            pending_del(st, txn, f->id);
-            f->state = SR_JOB_FAILED;
-            /* an agent's reply that will not arrive: the agent must learn
-             * it from the ticket, not from the outbox */
-            if (strcmp(js(j, "kind"), "deliver") == 0) {
-                rc = srp_ticket_undelivered(st, txn, (uint64_t)ji(j, "tk"), (uint32_t)ji(j, "seq"),
-                                            f->id, f->why, f->now, &f->note, err);
-                f->noted = rc == SR_OK;
-                f->note_ticket = (uint64_t)ji(j, "tk");
-            }
-        } else {
-            /* a server's Retry-After is a minimum: +1 covers the part of the
-             * current second already gone (times are whole seconds) */
-            int delay = f->retry_after > 0 ? SR_MIN(f->retry_after, 86400) + 1
-                                           : backoff(st->cfg, (int)ji(j, "att"), f->id);
-            set_int(j, "next", f->now + delay);
-            f->state = SR_JOB_PENDING;
-            rc = pending_put(st, txn, j, err);
-        }
+        rc = fail_or_retry(st, txn, j, f, err);
     }
     if (rc == SR_OK)
         rc = job_put(st, txn, j, err);
@@ -638,34 +684,15 @@ static int undelivered_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *er
     else if (ji(j, "st") != SR_JOB_DONE)
         rc = srp_error(err, SR_EINVAL, 0, "outbox", "job %llu is not done yet",
                        (unsigned long long)f->id);
-    if (rc == SR_OK && f->later && ji(j, "att") < st->cfg->outbox_max_attempts) {
-        /* a temporary error (XMPP "wait"): pending again, as a failed
-         * attempt would be; the next claim counts the attempt */
-        int delay = f->retry_after > 0 ? SR_MIN(f->retry_after, 86400) + 1
-                                       : backoff(st->cfg, (int)ji(j, "att"), f->id);
-        set_int(j, "st", SR_JOB_PENDING);
-        set_str(j, "err", f->why);
-        set_str(j, "by", "");
-        set_int(j, "lease", 0);
-        set_int(j, "next", f->now + delay);
-        f->state = SR_JOB_PENDING;
-        rc = job_put(st, txn, j, err);
-        if (rc == SR_OK)
-            rc = pending_put(st, txn, j, err);
-        json_decref(j);
-        return rc;
-    }
     if (rc == SR_OK) {
-        set_int(j, "st", SR_JOB_FAILED);
-        set_str(j, "err", f->why);
-        f->state = SR_JOB_FAILED;
-        rc = job_put(st, txn, j, err);
+        /* a temporary error (XMPP "wait"): pending again, as a failed
+         * attempt would be (the next claim counts the attempt), or failed
+         * once its attempts are used up; any other: failed for good */
+        f->permanent = !f->later;
+        rc = fail_or_retry(st, txn, j, f, err);
     }
     if (rc == SR_OK)
-        rc = srp_ticket_undelivered(st, txn, (uint64_t)ji(j, "tk"), (uint32_t)ji(j, "seq"),
-                                    f->id, f->why, f->now, &f->note, err);
-    f->noted = rc == SR_OK;
-    f->note_ticket = (uint64_t)ji(j, "tk");
+        rc = job_put(st, txn, j, err);
     json_decref(j);
     return rc;
 }
@@ -1143,9 +1170,12 @@ static int run_batch(sr_store *store, const char *target, const char *worker, si
                            .permanent = d.outcome == SRP_PERMANENT,
                            .retry_after = d.retry_after,
                            .done = d.outcome == SRP_DELIVERED, .moved = d.moved,
-                           .wait = d.wait, .now = srp_now()};
+                           .wait = d.wait, .warn = d.warn, .now = srp_now()};
         r = srp_store_write(st, finish_write, &one, &e);
         log_outcome(st, c.jobs[i], &d, &one, r);
+        if (r == SR_OK && one.warned)
+            sr_log(st->ctx, SR_LOG_WARNING, "T%lld: job %lld: %s", ji(c.jobs[i], "tk"),
+                   ji(c.jobs[i], "id"), d.warn);
         if (r == SR_OK && one.noted)
             log_noted(st, one.note_ticket, one.id, &one.note);
         if (r == SR_OK && d.outcome == SRP_DELIVERED)

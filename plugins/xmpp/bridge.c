@@ -27,8 +27,12 @@
  * stanza ends the stream, again at every resend, and takes every answer
  * relayed with it along */
 #define RELAY_PART_MAX 16384
-/* seconds before a reply bounced with a temporary error ("wait") goes again */
-#define WAIT_RETRY 60
+/* a reply bounced with a temporary error ("wait") goes again on the
+ * outbox's schedule for temporary failures (retry_after 0: the backoff of
+ * its attempts, up to handoff.backoff_max), and fails for good after
+ * handoff.max_attempts like any delivery: a recipient whose server says
+ * "wait" for ever does not keep it for ever, nor get it every minute */
+#define WAIT_RETRY 0
 
 double srx_now_wall(void)
 {
@@ -398,13 +402,24 @@ int srx_bridge_bounced(srx_bridge *b, uint64_t job, const char *from, const char
     }
     b->unacked[i] = b->unacked[--b->nunacked];
     suspect_del(b, job);
-    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, wait ? WAIT_RETRY : 0, why, &err) !=
-        SR_OK)
+    if (sr_outbox_fail(b->store, job, b->worker_name, !wait, WAIT_RETRY, why, &err) != SR_OK) {
         srx_log(b, SR_LOG_WARNING, "outbox: job %llu: cannot record that it failed: %s",
                 (unsigned long long)job, err.msg);
-    else
-        srx_log(b, SR_LOG_WARNING, "outbox: job %llu %s: %s; from %s", (unsigned long long)job,
-                wait ? "bounced, again later" : "parked as failed", why, bare);
+    } else if (wait) {
+        /* its attempts may be used up: then it is failed, as any other */
+        sr_job j;
+        memset(&j, 0, sizeof(j));
+        if (sr_outbox_get(b->store, job, &j, &err) == SR_OK && j.state == SR_JOB_FAILED)
+            srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced, failed for good after %d "
+                    "attempts: %s; from %s", (unsigned long long)job, j.attempts, why, bare);
+        else
+            srx_log(b, SR_LOG_WARNING, "outbox: job %llu bounced, again later: %s; from %s",
+                    (unsigned long long)job, why, bare);
+        sr_job_clear(&j);
+    } else {
+        srx_log(b, SR_LOG_WARNING, "outbox: job %llu parked as failed: %s; from %s",
+                (unsigned long long)job, why, bare);
+    }
     return gone;
 }
 

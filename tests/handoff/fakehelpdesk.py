@@ -15,6 +15,8 @@ and served at GET /_state; faults are injected with POST /_faults:
                                 (the "unknown outcome" case)
   {"garbage": N}                answer the next N GET requests 200 with an
                                 HTML page (a proxy's or a maintenance page)
+  {"refuse_cf": ["F", ...]}     RT: a comment does not set these custom
+                                fields ("Permission Denied" in its 201)
 POST /_comments {"id": N, "n": K, "size": S} adds K agent comments to
 ticket N (a long conversation: Zendesk lists comments 100 a page, Gorgias
 messages at most 100 a page, newest first on GET /api/messages), each
@@ -44,7 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.RLock()
 STATE = {"tickets": [], "comments": {}, "requests": 0, "rejected": [],
          "idem": {}, "webhook": [], "dropped": 0, "faulted": 0}
-FAULTS = {"status": [], "retry_after": "1", "drop": 0, "garbage": 0}
+FAULTS = {"status": [], "retry_after": "1", "drop": 0, "garbage": 0, "refuse_cf": []}
 ARGS = None
 NEXT_ID = [100]
 
@@ -517,11 +519,20 @@ def mode_rt(h, url, body):
         with LOCK:
             t = next((t for t in STATE["tickets"] if str(t["id"]) == m.group(1)), None)
             need(t is not None, 404, {"message": "Resource does not exist"})
+            results = ["Comments added"]
             if "CustomFields" in body:
                 rt_cfs(body["CustomFields"])
-                t.setdefault("CustomFields", {}).update(body["CustomFields"])
             STATE["comments"][m.group(1)].append(body)
-        return 201, ["Comments added"], {}, True
+            if "CustomFields" in body:
+                # as RT 5 (REST2 Message.pm): the comment first, then each
+                # field; one the token's user may not modify is left as it
+                # was, "Permission Denied" in the answer, still a 201
+                for k, v in body["CustomFields"].items():
+                    if k in FAULTS["refuse_cf"]:
+                        results.append("Permission Denied")
+                    else:
+                        t.setdefault("CustomFields", {})[k] = v
+        return 201, results, {}, True
     raise Reject(404, {"message": "Not found"})
 
 

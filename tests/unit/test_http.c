@@ -400,6 +400,76 @@ static void test_rt_seq_field_is_read_strictly(void **state)
     }
 }
 
+/* run_rt_comment - attempt number attempts at RT comment seq 3 on ticket 20 */
+static void run_rt_comment(sr_config *cfg, int attempts, srp_delivery *d)
+{
+    json_t *snap = json_pack("{ss ss ss ss}", "subject", "help", "email", "jane@example.com",
+                             "requester", "jane@example.com", "priority", "high");
+    sr_stored_message m = {.seq = 3, .direction = SR_DIR_IN, .at = 1700000000,
+                           .text = "Still nothing. Refund me."};
+    srp_payload p = {.cfg = cfg, .kind = "comment", .idem_key = "sr-test-j2",
+                     .ext_id = "sr-test-t1", .snap = snap, .remote_id = "20",
+                     .attempts = attempts, .first_attempt = (int64_t)time(NULL),
+                     .ticket_id = 1, .seq = 3, .msgs = &m, .nmsgs = 1};
+
+    memset(d, 0, sizeof(*d));
+    srp_drv_rt(&p, d);
+    json_decref(snap);
+}
+
+/* a token whose user may comment but not set the seq field: RT posts the
+ * comment, then refuses the field and says so in its 201 answer (RT 5
+ * REST2 Message.pm: the results of the field updates follow "Comments
+ * added").  The comment is there: done, posted once, and a warning for the
+ * admin that names the field and the right (never the token); a 403 is RT
+ * refusing the comment itself (CommentOnTicket): not posted, permanent */
+static void test_rt_comment_with_refused_seq_field_posts_once(void **state)
+{
+    static const char *const refused[] = {
+        "201\n[\"Comments added\", \"Permission Denied\"]", NULL};
+    static const char *const plain[] = {"201\n[\"Comments added\"]", NULL};
+    static const char *const forbidden[] = {
+        "403\n{\"message\": \"Permission Denied\"}", NULL};
+    canned c;
+    srp_delivery d;
+    sr_config *cfg;
+
+    (void)state;
+    canned_start(&c, refused);
+    cfg = drv_cfg("rt = { url = \"http://127.0.0.1:%d\"; token_file = \"%s\"; queue = \"General\"; };",
+                  c.port, secret_file());
+    run_rt_comment(cfg, 1, &d);
+    canned_stop(&c);
+    sr_config_unref(cfg);
+    if (c.n != 1 || strncmp(c.lines[0], "POST /REST/2.0/ticket/20/comment ", 33) != 0 ||
+        d.outcome != SRP_DELIVERED || strcmp(d.remote_id, "20") != 0)
+        fail_msg("got %d request(s) (first '%s'), outcome %d, remote '%s'; want one comment,"
+                 " delivered to 20", c.n, c.lines[0], d.outcome, d.remote_id);
+    if (strstr(d.warn, "SentirouteSeq") == NULL || strstr(d.warn, "ModifyCustomField") == NULL ||
+        strstr(d.warn, "ticket 20") == NULL || strstr(d.warn, "s3cret") != NULL)
+        fail_msg("warning: got '%s', want the ticket, the field and the right", d.warn);
+
+    canned_start(&c, plain);
+    cfg = drv_cfg("rt = { url = \"http://127.0.0.1:%d\"; token_file = \"%s\"; queue = \"General\"; };",
+                  c.port, secret_file());
+    run_rt_comment(cfg, 1, &d);
+    canned_stop(&c);
+    sr_config_unref(cfg);
+    if (c.n != 1 || d.outcome != SRP_DELIVERED || d.warn[0] != '\0')
+        fail_msg("field set: got %d request(s), outcome %d, warning '%s'; want done, no warning",
+                 c.n, d.outcome, d.warn);
+
+    canned_start(&c, forbidden);
+    cfg = drv_cfg("rt = { url = \"http://127.0.0.1:%d\"; token_file = \"%s\"; queue = \"General\"; };",
+                  c.port, secret_file());
+    run_rt_comment(cfg, 1, &d);
+    canned_stop(&c);
+    sr_config_unref(cfg);
+    if (c.n != 1 || d.outcome != SRP_PERMANENT || strstr(d.why, "HTTP 403") == NULL)
+        fail_msg("403: got %d request(s), outcome %d, why '%s'; want a permanent failure",
+                 c.n, d.outcome, d.why);
+}
+
 /* an answer over the cap (1 MiB) still has a status: a 401 is a
  * permanent failure and a 429 a retry at its Retry-After, not a "no
  * response" retry with backoff */
@@ -444,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_oversized_answer_keeps_its_status),
         cmocka_unit_test(test_error_body_echoing_credentials_is_redacted),
         cmocka_unit_test(test_rt_seq_field_is_read_strictly),
+        cmocka_unit_test(test_rt_comment_with_refused_seq_field_posts_once),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

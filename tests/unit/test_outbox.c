@@ -1277,6 +1277,71 @@ static void test_late_temporary_bounce_sends_the_reply_again(void **state)
     st_fx_free(f);
 }
 
+/* a reply that bounces after it was done with a temporary error is
+ * requeued as a failed attempt is: the same fields (state, attempts, last
+ * error, lease, claim, next attempt) and no done time left on a job that
+ * is pending again.  The two copies of the requeue (finish_write and
+ * sr_outbox_undelivered_later) agreed on all of them except the done time,
+ * which the bounce kept (duplicates finding D6) */
+static void test_bounce_after_done_requeues_as_a_failed_attempt(void **state)
+{
+    st_fx *f = st_fx_new(NULL);
+    sr_ingest_result r1 = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v1@anon.test/web",
+                                                  "where is my parcel"));
+    sr_ingest_result r2 = st_ingest(f->st, st_msg(SR_CHANNEL_CHAT, "v2@anon.test/web",
+                                                  "where is my refund"));
+    sr_job j, failed, bounced;
+    sr_job_state js = SR_JOB_DONE;
+    uint64_t job1, job2;
+    int64_t now;
+    sr_error err;
+
+    (void)state;
+    assert_int_equal(sr_ticket_reply(f->st, r1.ticket_id, "anna", "It left", 7, &job1, &err),
+                     SR_OK);
+    assert_int_equal(sr_ticket_reply(f->st, r2.ticket_id, "anna", "It is paid", 10, &job2,
+                                     &err), SR_OK);
+    now = (int64_t)time(NULL);
+    /* reply 1: its attempt fails (a "wait" error before it was confirmed) */
+    j = claim_chat(f->st);
+    assert_int_equal(j.id, job1);
+    assert_int_equal(sr_outbox_fail(f->st, j.id, "bridge", 0, 60, "wait 1", &err), SR_OK);
+    sr_job_clear(&j);
+    /* reply 2: done, then the same error comes late */
+    j = claim_chat(f->st);
+    assert_int_equal(j.id, job2);
+    assert_int_equal(sr_outbox_complete(f->st, j.id, "bridge", NULL, &err), SR_OK);
+    sr_job_clear(&j);
+    assert_int_equal(sr_outbox_undelivered_later(f->st, job2, 60, "wait 2", &js, &err), SR_OK);
+    assert_int_equal(js, SR_JOB_PENDING);
+
+    assert_int_equal(sr_outbox_get(f->st, job1, &failed, &err), SR_OK);
+    assert_int_equal(sr_outbox_get(f->st, job2, &bounced, &err), SR_OK);
+    if (failed.state != SR_JOB_PENDING || bounced.state != SR_JOB_PENDING)
+        fail_msg("state: got %s and %s, want pending", sr_job_state_name(failed.state),
+                 sr_job_state_name(bounced.state));
+    if (failed.attempts != 1 || bounced.attempts != 1)
+        fail_msg("attempts: got %d and %d, want 1 (the next claim counts the next)",
+                 failed.attempts, bounced.attempts);
+    assert_string_equal(failed.last_error, "wait 1");
+    assert_string_equal(bounced.last_error, "wait 2");
+    assert_string_equal(failed.claimed_by, "");
+    assert_string_equal(bounced.claimed_by, "");
+    assert_int_equal(failed.lease_until, 0);
+    assert_int_equal(bounced.lease_until, 0);
+    if (failed.next_attempt_at < now + 60 || failed.next_attempt_at > now + 63 ||
+        bounced.next_attempt_at < now + 60 || bounced.next_attempt_at > now + 63)
+        fail_msg("next attempt: got now+%lld and now+%lld, want now+61 (+2)",
+                 (long long)(failed.next_attempt_at - now),
+                 (long long)(bounced.next_attempt_at - now));
+    if (failed.done_at != 0 || bounced.done_at != 0)
+        fail_msg("done_at of a pending job: got %lld (failed attempt) and %lld (bounced), "
+                 "want 0", (long long)failed.done_at, (long long)bounced.done_at);
+    sr_job_clear(&failed);
+    sr_job_clear(&bounced);
+    st_fx_free(f);
+}
+
 static void test_failed_reply_noted_at_the_helpdesk(void **state)
 {
     st_fx *f = fx_new(NULL);   /* zendesk: its comments are internal notes */
@@ -1321,6 +1386,7 @@ int main(void)
         cmocka_unit_test(test_failed_jobs_parked_retry_and_drop),
         cmocka_unit_test(test_failed_reply_is_noted_on_the_ticket),
         cmocka_unit_test(test_late_temporary_bounce_sends_the_reply_again),
+        cmocka_unit_test(test_bounce_after_done_requeues_as_a_failed_attempt),
         cmocka_unit_test(test_failed_reply_noted_at_the_helpdesk),
         cmocka_unit_test(test_retry_leaves_a_leased_job_alone),
         cmocka_unit_test(test_drop_force_takes_a_leased_job),

@@ -515,14 +515,15 @@ def job_states(b):
     return [j["state"] for j in json.loads(out or "[]") if j.get("kind") == "deliver"]
 
 
-def fake_bridge(tap, d, domain, secret, settings):
+def fake_bridge(tap, d, domain, secret, settings, sections=""):
     """a bridge connected to a FakeServer: (srv, bridge, first link); the
-    xmpp section gets settings besides domain, port and secret file.  The
+    xmpp section gets settings besides domain, port and secret file, and
+    sections (other sections: "handoff = { ... };") follow it.  The
     first check of the plan is that it connects; the test ends if not."""
     srv = FakeServer(domain, secret)
     sec = secret_file(os.path.join(d, "secret"), secret)
-    b = Bridge(d, 'xmpp = { domain = "%s"; port = %d; secret_file = "%s"; %s };\n'
-               % (domain, srv.port, sec, settings))
+    b = Bridge(d, 'xmpp = { domain = "%s"; port = %d; secret_file = "%s"; %s };\n%s'
+               % (domain, srv.port, sec, settings, sections))
     b.start(wait_connect=False)
     c1 = srv.next()
     tap.ok(c1 is not None and b.wait_log(r"connected to", 10),
