@@ -103,7 +103,9 @@ typedef struct srp_lex_slot {
 #define SRP_T2_LAUGH 0x40u     /* laughter ("lol", "jajaja", "xD"): no praise in a
                                 * sentence that complains ("lol my bag got lost") */
 #define SRP_T2_RESOLVE 0x80u   /* a problem's end ("solved", "gelöst"): a problem word
-                                * before it in the sentence counts no more */
+                                * before it in the sentence counts no more; of
+                                * negative valence, a loss ("disappeared"): next
+                                * to a problem word neither counts */
 
 /* marks of an entry, per language (srp_lex_entry.mark, srlexc tags of the
  * same names); a lexicon written before they existed holds zeros there */

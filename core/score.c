@@ -813,7 +813,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if ((r->tags2 & SRP_T2_FULLNEG) && v < 0 && !negated && L->resolve_seq >= (int64_t)L->clause &&
         pos - (uint32_t)L->resolve_seq <= RESOLVE_REACH) {
         /* "me solucionó un problema", "fixed my problem": the problem
-         * named by the solution is over (before its capitals count) */
+         * named by the solution is over (before its capitals count);
+         * "Desapareció el problema", "Zniknął problem": so is the blame
+         * of the loss word that named its end */
+        slot *rs = &s->ring[(uint32_t)L->resolve_seq & (RING - 1)];
+        if (rs->seq == (uint32_t)L->resolve_seq && rs->contrib[l] < 0.0f)
+            undo(s, l, rs);
         return;
     }
     if (!emoji) {
@@ -889,8 +894,21 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     }
     if ((r->tags2 & SRP_T2_FULLNEG) && v < 0)
         L->problem_seq = pos;
-    if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated)
-        L->resolve_seq = pos;
+    if ((r->tags2 & SRP_T2_RESOLVE) && v < 0 && !negated && L->problem_seq >= (int64_t)s->sent_start &&
+        pos - (uint32_t)L->problem_seq < RING) {
+        /* a loss word ("disappeared", "verschwunden", "zniknął") after a
+         * problem: "El problema desapareció", "Das Problem ist
+         * verschwunden" is a problem's end; neither counts ("Mi paquete
+         * desapareció" stays a loss) */
+        slot *ps = &s->ring[(uint32_t)L->problem_seq & (RING - 1)];
+        if (ps->seq == (uint32_t)L->problem_seq && ps->contrib[l] < 0.0f) {
+            undo(s, l, ps);
+            L->problem_seq = -1;
+            return;
+        }
+    }
+    if ((r->tags2 & SRP_T2_RESOLVE) && !negated)
+        L->resolve_seq = pos;   /* a loss word too: "Zniknął problem" */
     if ((r->tags2 & SRP_T2_RESOLVE) && negated)
         L->unresolve_seq = pos;
     if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated && L->problem_seq >= (int64_t)s->sent_start &&

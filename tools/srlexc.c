@@ -36,7 +36,10 @@
  *   lost again"; on an emoji of negative valence, tears: their blame is
  *   dropped from a sentence that praises or thanks, "so good 😭"),
  *   resolve (a problem's end: a problem word, tagged fullneg, before it in
- *   the sentence counts no more, "the problem was solved quickly"), num (a
+ *   the sentence counts no more, "the problem was solved quickly"; on a
+ *   word of negative valence, a loss, "disappeared", "verschwunden": next
+ *   to a problem word neither counts, "the problem disappeared", "Zniknął
+ *   problem", elsewhere it is a loss, "my parcel disappeared"), num (a
  *   number word, "three", "drei", "trzech": "00" in a phrase stands for it
  *   as for a number written in digits, "waiting three weeks"; with func
  *   or alone it adds to the term's record as person does), closing (a
