@@ -82,6 +82,8 @@
                                 * verdict; weaker ones ("3/5" -0.3) are a middling one */
 #define WHY_EXASP (-1.0f)     /* "warum wurde mein Vertrag verlängert??": a why-question
                                 * closed by "??" or "?!" with no praise */
+#define ASK_BLAME 0.15f        /* a problem word in a question for information
+                                * ("How do I return a broken item?") weighs this */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -154,6 +156,8 @@ typedef struct lstate {
     int64_t why_seq;     /* seq of a why-word opening the open sentence, -1 */
     const char *why_src; /* its surface (the ring may have moved on) */
     uint32_t why_len;
+    int64_t ask_seq;     /* seq of a word asking for information ("how do I")
+                          * opening it, -1 */
     int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
     float negw_sign;     /* the sign of its own valence */
     float rating_v;      /* the first rating's valence ("3/5", "2 étoiles") */
@@ -206,7 +210,7 @@ typedef struct lstate {
 static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
-    .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
+    .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .ask_seq = -1, .negw_seq = -1, .corr_seq = -1,
     .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
     .req_verb_seq = -1,
     .neg_reach = WINDOW,
@@ -1225,6 +1229,27 @@ static void postneg_resolve(scorer *s, int l, int boundary)
     }
 }
 
+/* ask_info - a question opened by a word that asks for information ("How
+ * do I return a broken item?", "¿Qué pasa si mi paquete llega dañado?",
+ * "Jaka jest wasza polityka dotycząca uszkodzonych produktów?") names a
+ * problem as its topic: its blame weighs ASK_BLAME.  Not one a why-word
+ * opens ("Why is my order broken again?", "How come..."), nor one with a
+ * contrast in it. */
+static void ask_info(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    double d = 0.0;
+
+    for (unsigned i = 0; i < L->ncues; i++)
+        if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight < 0 &&
+            L->cues[i].kind <= SR_CUE_EMOJI && !(L->cues[i].mods & CUE_PLAINURG)) {
+            d += L->cues[i].weight * (ASK_BLAME - 1.0f);
+            L->cues[i].weight *= ASK_BLAME;
+            L->cues[i].mods |= SR_MOD_DAMPENED;
+        }
+    L->seg_b += d;
+}
+
 /* why_loss - the praise in a sentence opened by a why-word counts no
  * more when the rest of it complains */
 static void why_loss(scorer *s, int l)
@@ -1516,6 +1541,10 @@ static void sentence_close(scorer *s, int l, int question)
      * la meilleure fonctionnalité": a sentence that a why-word opens and
      * that complains names a loss; its praise is the thing lost, not the
      * writer's verdict.  "Why is this app so good?" has no complaint. */
+    if (L->ask_seq >= (int64_t)s->sent_start && question && L->epoch == 0 &&
+        L->why_seq < (int64_t)s->sent_start)
+        ask_info(s, l);
+    L->ask_seq = -1;
     if (L->why_seq >= (int64_t)s->sent_start)
         why_loss(s, l);
     L->why_seq = -1;
@@ -1992,10 +2021,18 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
     const unsigned bit = 1u << l;
 
     if ((e->mark[SRP_MARK_WHY] & bit) && p0 <= s->sent_start + 1) {
-        const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
-        L->why_seq = p0;   /* "Why...", "@netflix why...", "Mais pourquoi..." */
-        L->why_src = a->tok.surface;
-        L->why_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        const srp_lex_rec *r = rec_for(s->lex, e, l);
+        if (r != NULL && r->arg == SRP_ASK_ARG) {
+            /* "How do I...", "¿Cuál es su política...", "Hi, how can I...";
+             * not "How do you have...": the question's own first words */
+            if (p0 == s->sent_start || p0 == s->clause)
+                L->ask_seq = p0;
+        } else {
+            const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
+            L->why_seq = p0;   /* "Why...", "@netflix why...", "Mais pourquoi..." */
+            L->why_src = a->tok.surface;
+            L->why_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        }
     }
     if (e->mark[SRP_MARK_AGAIN] & bit) {
         const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
