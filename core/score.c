@@ -84,6 +84,10 @@
                                 * closed by "??" or "?!" with no praise */
 #define ASK_BLAME 0.15f        /* a problem word in a question for information
                                 * ("How do I return a broken item?") weighs this */
+#define ADV_CLEAR 2.5f         /* a recommendation this strong ("I would recommend",
+                                * "Je recommande", "Polecam"; not a bare "recommend
+                                * it", 2.0) is clear ... */
+#define ADV_AGAINST (-0.5f)    /* ... in a text with no blame this strong */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -1250,6 +1254,28 @@ static void ask_info(scorer *s, int l)
     L->seg_b += d;
 }
 
+/* adv_clear - does the text recommend (flags f) with a clear voice and
+ * say nothing against it?  An advocacy cue of ADV_CLEAR or more that no
+ * negator, dampener, contrast or irony touched, and no cue of blame below
+ * ADV_AGAINST or conceded ("Lo recomiendo, aunque el envío tardó"), no
+ * threat, no insult */
+static int adv_clear(const lstate *L, unsigned f)
+{
+    int clear = 0;
+
+    if (!(f & SR_FLAG_ADVOCACY) || (f & (SR_FLAG_THREATENING | SR_FLAG_OFFENSIVE)))
+        return 0;
+    for (unsigned i = 0; i < L->ncues; i++) {
+        const icue *c = &L->cues[i];
+        if (c->weight <= ADV_AGAINST || (c->weight < 0 && (c->mods & SR_MOD_CONTRAST)))
+            return 0;
+        if (c->kind == SR_CUE_ADVOCACY && c->weight >= ADV_CLEAR &&
+            !(c->mods & (SR_MOD_NEGATED | SR_MOD_DAMPENED | SR_MOD_CONTRAST | SR_MOD_IRONY)))
+            clear = 1;
+    }
+    return clear;
+}
+
 /* why_loss - the praise in a sentence opened by a why-word counts no
  * more when the rest of it complains */
 static void why_loss(scorer *s, int l)
@@ -1581,6 +1607,11 @@ static void sentence_close(scorer *s, int l, int question)
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
         L->udoc += L->ua * BUT_BEFORE + L->ub * BUT_AFTER;
         for (unsigned i = 0; i < L->ncues; i++) {
+            /* "Polecam, ale dostawa była wolna": a recommendation a
+             * contrast follows is no clear one (adv_clear) */
+            if (L->cues[i].kind == SR_CUE_ADVOCACY && L->cue_seq[i] >= s->sent_start &&
+                L->cue_epoch[i] < L->epoch)
+                L->cues[i].mods |= SR_MOD_CONTRAST;
             if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI ||
                 L->cue_polite[i])
                 continue;
@@ -2421,6 +2452,20 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
             cue_add(L, txt, strlen(txt), (float)(signf(v) * amp), SR_CUE_PUNCT, 0, s.seq);
         }
         v += signf(v) * amp;
+    }
+    /* "I would recommend this shop to anyone.", "Polecam z czystym
+     * sumieniem!": the writer's own recommendation, with nothing said
+     * against it, is a promoter's verdict (DESIGN.md): it scores at least
+     * promoter_min.  Not a weak or qualified one ("I'd recommend it, but
+     * the delivery was slow", "recommend it, I guess") */
+    if (v > 0 && !L->sarcasm && L->mixed_src == NULL && adv_clear(L, flags_now(L))) {
+        const double c = (cfg->promoter_min - 5.0) / 5.0;
+        const double vmin = c > 0 && c < 0.99 ? c * sqrt(cfg->alpha / (1.0 - c * c)) : 0.0;
+        if (v < vmin) {
+            if (want_cues)
+                cue_add(L, "advocacy", 8, (float)(vmin - v), SR_CUE_WORD, 0, s.seq);
+            v = vmin;
+        }
     }
     /* positive sums saturate as in VADER; negative ones follow v / (|v| + k):
      * steeper near zero (one complaint word leaves the neutral band) and
