@@ -50,6 +50,11 @@
 /* an urgency cue whose record has arg < 0 counts only when written in
  * capitals (tag "shout": "rebook me NOW", "devuélvanme el dinero YA") */
 #define SRP_SHOUT_ARG (-1.0f)
+/* a record of a word marked why (SRP_MARK_WHY) whose arg is this asks for
+ * information instead (tag "ask": "how do I", "what is your policy",
+ * "wie kann ich", "¿cómo puedo"): a problem word in the question it opens
+ * is the topic, not a complaint ("How do I return a broken item?") */
+#define SRP_ASK_ARG 2.0f
 
 /* entry flags */
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */
@@ -103,7 +108,9 @@ typedef struct srp_lex_slot {
 #define SRP_T2_LAUGH 0x40u     /* laughter ("lol", "jajaja", "xD"): no praise in a
                                 * sentence that complains ("lol my bag got lost") */
 #define SRP_T2_RESOLVE 0x80u   /* a problem's end ("solved", "gelöst"): a problem word
-                                * before it in the sentence counts no more */
+                                * before it in the sentence counts no more; of
+                                * negative valence, a loss ("disappeared"): next
+                                * to a problem word neither counts */
 
 /* marks of an entry, per language (srp_lex_entry.mark, srlexc tags of the
  * same names); a lexicon written before they existed holds zeros there */

@@ -82,6 +82,12 @@
                                 * verdict; weaker ones ("3/5" -0.3) are a middling one */
 #define WHY_EXASP (-1.0f)     /* "warum wurde mein Vertrag verlängert??": a why-question
                                 * closed by "??" or "?!" with no praise */
+#define ASK_BLAME 0.15f        /* a problem word in a question for information
+                                * ("How do I return a broken item?") weighs this */
+#define ADV_CLEAR 2.5f         /* a recommendation this strong ("I would recommend",
+                                * "Je recommande", "Polecam"; not a bare "recommend
+                                * it", 2.0) is clear ... */
+#define ADV_AGAINST (-0.5f)    /* ... in a text with no blame this strong */
 #define QUESTION_PRAISE 0.25f   /* praise inside a question counts half */ /* "Where is my parcel? Thanks!" is a question */
 
 typedef struct slot {
@@ -154,6 +160,8 @@ typedef struct lstate {
     int64_t why_seq;     /* seq of a why-word opening the open sentence, -1 */
     const char *why_src; /* its surface (the ring may have moved on) */
     uint32_t why_len;
+    int64_t ask_seq;     /* seq of a word asking for information ("how do I")
+                          * opening it, -1 */
     int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
     float negw_sign;     /* the sign of its own valence */
     float rating_v;      /* the first rating's valence ("3/5", "2 étoiles") */
@@ -206,7 +214,7 @@ typedef struct lstate {
 static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
-    .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .negw_seq = -1, .corr_seq = -1,
+    .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .ask_seq = -1, .negw_seq = -1, .corr_seq = -1,
     .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
     .req_verb_seq = -1,
     .neg_reach = WINDOW,
@@ -813,7 +821,12 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     if ((r->tags2 & SRP_T2_FULLNEG) && v < 0 && !negated && L->resolve_seq >= (int64_t)L->clause &&
         pos - (uint32_t)L->resolve_seq <= RESOLVE_REACH) {
         /* "me solucionó un problema", "fixed my problem": the problem
-         * named by the solution is over (before its capitals count) */
+         * named by the solution is over (before its capitals count);
+         * "Desapareció el problema", "Zniknął problem": so is the blame
+         * of the loss word that named its end */
+        slot *rs = &s->ring[(uint32_t)L->resolve_seq & (RING - 1)];
+        if (rs->seq == (uint32_t)L->resolve_seq && rs->contrib[l] < 0.0f)
+            undo(s, l, rs);
         return;
     }
     if (!emoji) {
@@ -889,8 +902,21 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     }
     if ((r->tags2 & SRP_T2_FULLNEG) && v < 0)
         L->problem_seq = pos;
-    if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated)
-        L->resolve_seq = pos;
+    if ((r->tags2 & SRP_T2_RESOLVE) && v < 0 && !negated && L->problem_seq >= (int64_t)s->sent_start &&
+        pos - (uint32_t)L->problem_seq < RING) {
+        /* a loss word ("disappeared", "verschwunden", "zniknął") after a
+         * problem: "El problema desapareció", "Das Problem ist
+         * verschwunden" is a problem's end; neither counts ("Mi paquete
+         * desapareció" stays a loss) */
+        slot *ps = &s->ring[(uint32_t)L->problem_seq & (RING - 1)];
+        if (ps->seq == (uint32_t)L->problem_seq && ps->contrib[l] < 0.0f) {
+            undo(s, l, ps);
+            L->problem_seq = -1;
+            return;
+        }
+    }
+    if ((r->tags2 & SRP_T2_RESOLVE) && !negated)
+        L->resolve_seq = pos;   /* a loss word too: "Zniknął problem" */
     if ((r->tags2 & SRP_T2_RESOLVE) && negated)
         L->unresolve_seq = pos;
     if ((r->tags2 & SRP_T2_RESOLVE) && v > 0 && !negated && L->problem_seq >= (int64_t)s->sent_start &&
@@ -1207,6 +1233,49 @@ static void postneg_resolve(scorer *s, int l, int boundary)
     }
 }
 
+/* ask_info - a question opened by a word that asks for information ("How
+ * do I return a broken item?", "¿Qué pasa si mi paquete llega dañado?",
+ * "Jaka jest wasza polityka dotycząca uszkodzonych produktów?") names a
+ * problem as its topic: its blame weighs ASK_BLAME.  Not one a why-word
+ * opens ("Why is my order broken again?", "How come..."), nor one with a
+ * contrast in it. */
+static void ask_info(scorer *s, int l)
+{
+    lstate *L = &s->L[l];
+    double d = 0.0;
+
+    for (unsigned i = 0; i < L->ncues; i++)
+        if (L->cue_seq[i] >= s->sent_start && !L->cue_polite[i] && L->cues[i].weight < 0 &&
+            L->cues[i].kind <= SR_CUE_EMOJI && !(L->cues[i].mods & CUE_PLAINURG)) {
+            d += L->cues[i].weight * (ASK_BLAME - 1.0f);
+            L->cues[i].weight *= ASK_BLAME;
+            L->cues[i].mods |= SR_MOD_DAMPENED;
+        }
+    L->seg_b += d;
+}
+
+/* adv_clear - does the text recommend (flags f) with a clear voice and
+ * say nothing against it?  An advocacy cue of ADV_CLEAR or more that no
+ * negator, dampener, contrast or irony touched, and no cue of blame below
+ * ADV_AGAINST or conceded ("Lo recomiendo, aunque el envío tardó"), no
+ * threat, no insult */
+static int adv_clear(const lstate *L, unsigned f)
+{
+    int clear = 0;
+
+    if (!(f & SR_FLAG_ADVOCACY) || (f & (SR_FLAG_THREATENING | SR_FLAG_OFFENSIVE)))
+        return 0;
+    for (unsigned i = 0; i < L->ncues; i++) {
+        const icue *c = &L->cues[i];
+        if (c->weight <= ADV_AGAINST || (c->weight < 0 && (c->mods & SR_MOD_CONTRAST)))
+            return 0;
+        if (c->kind == SR_CUE_ADVOCACY && c->weight >= ADV_CLEAR &&
+            !(c->mods & (SR_MOD_NEGATED | SR_MOD_DAMPENED | SR_MOD_CONTRAST | SR_MOD_IRONY)))
+            clear = 1;
+    }
+    return clear;
+}
+
 /* why_loss - the praise in a sentence opened by a why-word counts no
  * more when the rest of it complains */
 static void why_loss(scorer *s, int l)
@@ -1498,6 +1567,10 @@ static void sentence_close(scorer *s, int l, int question)
      * la meilleure fonctionnalité": a sentence that a why-word opens and
      * that complains names a loss; its praise is the thing lost, not the
      * writer's verdict.  "Why is this app so good?" has no complaint. */
+    if (L->ask_seq >= (int64_t)s->sent_start && question && L->epoch == 0 &&
+        L->why_seq < (int64_t)s->sent_start)
+        ask_info(s, l);
+    L->ask_seq = -1;
     if (L->why_seq >= (int64_t)s->sent_start)
         why_loss(s, l);
     L->why_seq = -1;
@@ -1534,6 +1607,11 @@ static void sentence_close(scorer *s, int l, int question)
         L->doc += L->seg_a * BUT_BEFORE + L->seg_b * BUT_AFTER;
         L->udoc += L->ua * BUT_BEFORE + L->ub * BUT_AFTER;
         for (unsigned i = 0; i < L->ncues; i++) {
+            /* "Polecam, ale dostawa była wolna": a recommendation a
+             * contrast follows is no clear one (adv_clear) */
+            if (L->cues[i].kind == SR_CUE_ADVOCACY && L->cue_seq[i] >= s->sent_start &&
+                L->cue_epoch[i] < L->epoch)
+                L->cues[i].mods |= SR_MOD_CONTRAST;
             if (L->cue_seq[i] < s->sent_start || L->cues[i].kind > SR_CUE_EMOJI ||
                 L->cue_polite[i])
                 continue;
@@ -1974,10 +2052,18 @@ static void marks(scorer *s, int l, const srp_lex_entry *e, uint32_t p0, uint32_
     const unsigned bit = 1u << l;
 
     if ((e->mark[SRP_MARK_WHY] & bit) && p0 <= s->sent_start + 1) {
-        const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
-        L->why_seq = p0;   /* "Why...", "@netflix why...", "Mais pourquoi..." */
-        L->why_src = a->tok.surface;
-        L->why_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        const srp_lex_rec *r = rec_for(s->lex, e, l);
+        if (r != NULL && r->arg == SRP_ASK_ARG) {
+            /* "How do I...", "¿Cuál es su política...", "Hi, how can I...";
+             * not "How do you have...": the question's own first words */
+            if (p0 == s->sent_start || p0 == s->clause)
+                L->ask_seq = p0;
+        } else {
+            const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
+            L->why_seq = p0;   /* "Why...", "@netflix why...", "Mais pourquoi..." */
+            L->why_src = a->tok.surface;
+            L->why_len = (uint32_t)(b->tok.surface + b->tok.surface_len - a->tok.surface);
+        }
     }
     if (e->mark[SRP_MARK_AGAIN] & bit) {
         const slot *a = &s->ring[p0 & (RING - 1)], *b = &s->ring[pos & (RING - 1)];
@@ -2366,6 +2452,20 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
             cue_add(L, txt, strlen(txt), (float)(signf(v) * amp), SR_CUE_PUNCT, 0, s.seq);
         }
         v += signf(v) * amp;
+    }
+    /* "I would recommend this shop to anyone.", "Polecam z czystym
+     * sumieniem!": the writer's own recommendation, with nothing said
+     * against it, is a promoter's verdict (DESIGN.md): it scores at least
+     * promoter_min.  Not a weak or qualified one ("I'd recommend it, but
+     * the delivery was slow", "recommend it, I guess") */
+    if (v > 0 && !L->sarcasm && L->mixed_src == NULL && adv_clear(L, flags_now(L))) {
+        const double c = (cfg->promoter_min - 5.0) / 5.0;
+        const double vmin = c > 0 && c < 0.99 ? c * sqrt(cfg->alpha / (1.0 - c * c)) : 0.0;
+        if (v < vmin) {
+            if (want_cues)
+                cue_add(L, "advocacy", 8, (float)(vmin - v), SR_CUE_WORD, 0, s.seq);
+            v = vmin;
+        }
     }
     /* positive sums saturate as in VADER; negative ones follow v / (|v| + k):
      * steeper near zero (one complaint word leaves the neutral band) and

@@ -36,7 +36,10 @@
  *   lost again"; on an emoji of negative valence, tears: their blame is
  *   dropped from a sentence that praises or thanks, "so good 😭"),
  *   resolve (a problem's end: a problem word, tagged fullneg, before it in
- *   the sentence counts no more, "the problem was solved quickly"), num (a
+ *   the sentence counts no more, "the problem was solved quickly"; on a
+ *   word of negative valence, a loss, "disappeared", "verschwunden": next
+ *   to a problem word neither counts, "the problem disappeared", "Zniknął
+ *   problem", elsewhere it is a loss, "my parcel disappeared"), num (a
  *   number word, "three", "drei", "trzech": "00" in a phrase stands for it
  *   as for a number written in digits, "waiting three weeks"; with func
  *   or alone it adds to the term's record as person does), closing (a
@@ -50,7 +53,11 @@
  *   news; a line whose only tag is person adds the mark to the term's
  *   record and leaves the rest as an earlier line set it, or makes the
  *   term a function word), and the marks why (opens a question that
- *   complains: "why did you cancel the best show"), again (a repetition:
+ *   complains: "why did you cancel the best show"), ask (opens a question
+ *   for information: a problem word in it is the topic and weighs little,
+ *   "How do I return a broken item?", "¿Cuál es su política para
+ *   artículos dañados?"; set as why with arg SRP_ASK_ARG, so it takes no
+ *   neg, boost, damp, urgent or concede), again (a repetition:
  *   weighs on a complaint in its sentence, "late again"), corr (a negator
  *   that reaches both halves of "weder gut noch schlecht"), incred
  *   (incredulity: "Seriously?", "¿En serio?" as a question of its own),
@@ -94,6 +101,7 @@ typedef struct rec {
     int shout;        /* tag shout: urgency in capitals only */
     int num;          /* tag num: a number word (SRP_E_NUMBER on the entry) */
     int closing;      /* tag closing: a closing formula (SRP_E_CLOSING on the entry) */
+    int ask;          /* tag ask: mark why with arg SRP_ASK_ARG */
     unsigned marks;   /* bit SRP_MARK_*: tags why, ..., excess, mixed */
     uint8_t tags2;
     uint16_t tags;
@@ -347,6 +355,10 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->marks |= 1u << mark_of(tag);
         else if (strcmp(tag, "shout") == 0)
             r->shout = 1;   /* urgency in capitals only: checked below */
+        else if (strcmp(tag, "ask") == 0) {
+            r->ask = 1;     /* a question for information: checked below */
+            r->marks |= 1u << SRP_MARK_WHY;
+        }
         else if (strncmp(tag, "concede=", 8) == 0) {
             /* a preposition ("despite the delay"): reaches N words, not
              * the whole clause */
@@ -375,6 +387,15 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
         }
         r->arg = SRP_SHOUT_ARG;
     }
+    if (r->ask) {
+        /* the mark lives in arg, as shout's does */
+        if ((r->tags & (SRP_T_NEG | SRP_T_BOOST | SRP_T_URGENT)) || (r->tags2 & SRP_T2_CONCEDE)) {
+            fprintf(stderr, "%s:%u: ask takes no neg, boost, damp, urgent or concede\n", file,
+                    line);
+            return -1;
+        }
+        r->arg = SRP_ASK_ARG;
+    }
     return 0;
 }
 
@@ -396,6 +417,17 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
          * the record stays as it was */
         e->recs[lang].person |= r->person;
         e->recs[lang].marks |= r->marks;
+        if (r->ask) {
+            const rec *o = &e->recs[lang];
+            if ((o->tags & (SRP_T_NEG | SRP_T_BOOST | SRP_T_URGENT)) || (o->tags2 & SRP_T2_CONCEDE)) {
+                fprintf(stderr, "%s:%u: ask on '%s', whose record takes an argument\n",
+                        file ? file : "-", line, key);
+                errors++;
+                return;
+            }
+            e->recs[lang].ask = 1;
+            e->recs[lang].arg = SRP_ASK_ARG;
+        }
         return;
     }
     if (!variant && e->recs[lang].set && !e->recs[lang].variant && file != NULL &&
@@ -408,9 +440,15 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
          * spelling: "potrzebuje" is listed to lose it) */
         int person = e->recs[lang].variant ? 0 : e->recs[lang].person;
         unsigned marks = e->recs[lang].variant ? 0 : e->recs[lang].marks;
+        int ask = e->recs[lang].variant ? 0 : e->recs[lang].ask;
         e->recs[lang] = *r;
         e->recs[lang].person |= person;
         e->recs[lang].marks |= marks;
+        if (ask && !r->ask && r->arg == 0.0f &&
+            !((r->tags & (SRP_T_NEG | SRP_T_BOOST | SRP_T_URGENT)) || (r->tags2 & SRP_T2_CONCEDE))) {
+            e->recs[lang].ask = 1;   /* the why mark survives: so does ask */
+            e->recs[lang].arg = SRP_ASK_ARG;
+        }
     }
     e->recs[lang].set = 1;
     e->recs[lang].variant = variant;

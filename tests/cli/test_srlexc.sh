@@ -2,13 +2,14 @@
 # test_srlexc.sh - the lexicon compiler refuses what it cannot encode and
 # keeps a first/second-person mark across a later line for the same term,
 # and a mark given alone on a stem's line; English n't and French elisions
-# have a spelling without the apostrophe
+# have a spelling without the apostrophe; ask (a question for information)
+# takes no argument of its own and survives a later line
 . "$top_srcdir/tests/tap.sh"
 LEXC=$top_builddir/tools/srlexc
 CTL=$top_builddir/tools/sentiroutectl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-tap_plan 17
+tap_plan 22
 
 # lex NAME LANG DESCRIPTION - compile $T/NAME.tsv for LANG (a test that it
 # compiles) and write $T/NAME.conf that scores with it
@@ -79,4 +80,16 @@ scores g "ich warte seit drei wochen" "\"drei\" stands for 00 in \"warte seit 00
     'd["score"] < 4 and d["cues"][0]["text"] == "warte seit drei wochen"'
 scores g "drei" "the number word keeps its record" \
     'd["score"] > 5'
+# ask: the why mark with an argument of its own, so a negator's reach is
+# refused; given before a full line for the same term it survives, and a
+# problem word in the question it opens is the question's topic
+printf 'how\t-\tneg=2,ask\n' > "$T/h0.tsv"
+"$LEXC" -o "$T/h0.lex" "en:$T/h0.tsv" 2>"$T/err"; rc=$?
+tap_ok "ask with a negator's reach is refused (exit $rc)" grep -q "h0.tsv:1: ask takes no neg" "$T/err"
+printf 'how\t-\task\nhow\t-\tfunc\nwhy\t-\twhy\nbroken\t-2.3\nis\t-\tfunc\nmy\t-\tfunc\n' > "$T/h.tsv"
+lex h en "a lexicon with ask, then a full line, compiles"
+scores h "How is my item broken?" "a question asking for information names a problem: neutral" \
+    '4 <= d["score"] <= 6'
+scores h "Why is my item broken?" "a why-question complains" 'd["score"] < 4'
+scores h "How is my item broken." "no question, no topic" 'd["score"] < 4'
 tap_done
