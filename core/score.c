@@ -721,6 +721,19 @@ static void rating_add(lstate *L, float v, int64_t seq)
 }
 
 /* apply - one record at word position pos for language l */
+/* loss_end - the word at seq p, a problem or a loss word, named the end of
+ * the other (apply()): undo its blame; 1 when it had some.  Out of line,
+ * apply() is the hot path */
+static __attribute__((noinline)) int loss_end(scorer *s, int l, int64_t p)
+{
+    slot *sl = &s->ring[(uint32_t)p & (RING - 1)];
+
+    if (sl->seq != (uint32_t)p || sl->contrib[l] >= 0.0f)
+        return 0;
+    undo(s, l, sl);
+    return 1;
+}
+
 static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const char *surface,
                   size_t surface_len, unsigned tflags, int emoji)
 {
@@ -824,9 +837,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
          * named by the solution is over (before its capitals count);
          * "Desapareció el problema", "Zniknął problem": so is the blame
          * of the loss word that named its end */
-        slot *rs = &s->ring[(uint32_t)L->resolve_seq & (RING - 1)];
-        if (rs->seq == (uint32_t)L->resolve_seq && rs->contrib[l] < 0.0f)
-            undo(s, l, rs);
+        loss_end(s, l, L->resolve_seq);
         return;
     }
     if (!emoji) {
@@ -908,9 +919,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
          * problem: "El problema desapareció", "Das Problem ist
          * verschwunden" is a problem's end; neither counts ("Mi paquete
          * desapareció" stays a loss) */
-        slot *ps = &s->ring[(uint32_t)L->problem_seq & (RING - 1)];
-        if (ps->seq == (uint32_t)L->problem_seq && ps->contrib[l] < 0.0f) {
-            undo(s, l, ps);
+        if (loss_end(s, l, L->problem_seq)) {
             L->problem_seq = -1;
             return;
         }
@@ -1239,7 +1248,7 @@ static void postneg_resolve(scorer *s, int l, int boundary)
  * problem as its topic: its blame weighs ASK_BLAME.  Not one a why-word
  * opens ("Why is my order broken again?", "How come..."), nor one with a
  * contrast in it. */
-static void ask_info(scorer *s, int l)
+static __attribute__((noinline)) void ask_info(scorer *s, int l)
 {
     lstate *L = &s->L[l];
     double d = 0.0;
@@ -1259,7 +1268,7 @@ static void ask_info(scorer *s, int l)
  * negator, dampener, contrast or irony touched, and no cue of blame below
  * ADV_AGAINST or conceded ("Lo recomiendo, aunque el envío tardó"), no
  * threat, no insult */
-static int adv_clear(const lstate *L, unsigned f)
+static __attribute__((noinline)) int adv_clear(const lstate *L, unsigned f)
 {
     int clear = 0;
 
@@ -1274,6 +1283,23 @@ static int adv_clear(const lstate *L, unsigned f)
             clear = 1;
     }
     return clear;
+}
+
+/* promoter_lift - a clear recommendation (adv_clear) lifts the valence v
+ * to what maps to promoter_min; out of line, off the hot path */
+static __attribute__((noinline)) double promoter_lift(const sr_config *cfg, lstate *L, double v,
+                                                      int want_cues, uint32_t seq)
+{
+    if (!adv_clear(L, flags_now(L)))
+        return v;
+    const double c = (cfg->promoter_min - 5.0) / 5.0;
+    const double vmin = c > 0 && c < 0.99 ? c * sqrt(cfg->alpha / (1.0 - c * c)) : 0.0;
+    if (v < vmin) {
+        if (want_cues)
+            cue_add(L, "advocacy", 8, (float)(vmin - v), SR_CUE_WORD, 0, seq);
+        v = vmin;
+    }
+    return v;
 }
 
 /* why_loss - the praise in a sentence opened by a why-word counts no
@@ -2458,15 +2484,8 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
      * against it, is a promoter's verdict (DESIGN.md): it scores at least
      * promoter_min.  Not a weak or qualified one ("I'd recommend it, but
      * the delivery was slow", "recommend it, I guess") */
-    if (v > 0 && !L->sarcasm && L->mixed_src == NULL && adv_clear(L, flags_now(L))) {
-        const double c = (cfg->promoter_min - 5.0) / 5.0;
-        const double vmin = c > 0 && c < 0.99 ? c * sqrt(cfg->alpha / (1.0 - c * c)) : 0.0;
-        if (v < vmin) {
-            if (want_cues)
-                cue_add(L, "advocacy", 8, (float)(vmin - v), SR_CUE_WORD, 0, s.seq);
-            v = vmin;
-        }
-    }
+    if (v > 0 && (L->fbits & SR_FLAG_ADVOCACY) && !L->sarcasm && L->mixed_src == NULL)
+        v = promoter_lift(cfg, L, v, want_cues, s.seq);
     /* positive sums saturate as in VADER; negative ones follow v / (|v| + k):
      * steeper near zero (one complaint word leaves the neutral band) and
      * slower to reach 0 (two strong words are a complaint, not fury) */
