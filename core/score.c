@@ -1285,12 +1285,84 @@ static __attribute__((noinline)) int adv_clear(const lstate *L, unsigned f)
     return clear;
 }
 
-/* promoter_lift - a clear recommendation (adv_clear) lifts the valence v
- * to what maps to promoter_min; out of line, off the hot path */
-static __attribute__((noinline)) double promoter_lift(const sr_config *cfg, lstate *L, double v,
-                                                      int want_cues, uint32_t seq)
+/* ends_with - the key w[0..n) ends in one of the suffixes */
+static int ends_with(const char *w, size_t n, const char *const *list, size_t count)
 {
-    if (!adv_clear(L, flags_now(L)))
+    for (size_t k = 0; k < count; k++) {
+        size_t m = strlen(list[k]);
+        if (n > m + 2 && memcmp(w + n - m, list[k], m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* qualified - a recommendation in buf[0..len) (language l) that the text
+ * narrows or turns into advice: "I'd recommend it for beginners only",
+ * "... if it's on sale", "..., I guess", "Ich würde es nur Anfängern
+ * empfehlen", "Lo recomiendo solo si...", "Polecam tylko na promocji";
+ * "I recommend checking the size chart", "Polecam sprawdzić rozmiar",
+ * "Recomiendo revisar la talla".  A word inside the recommendation itself
+ * narrows nothing: "Kann ich nur weiterempfehlen", "Nur zu empfehlen".
+ * The text is read again, only for one the promoter lift would raise
+ * (rare: never on the hot path). */
+static int qualified(const sr_ctx *ctx, const lstate *L, const char *buf, size_t len, int l)
+{
+    static const char *const narrow[SRP_NLANG][12] = {
+        [SRP_LANG_EN] = {"only", "if", "unless", "guess", "suppose", "provided", "except"},
+        [SRP_LANG_DE] = {"nur", "wenn", "falls", "sofern", "solange", "außer", "ausser",
+                         "vermutlich"},
+        [SRP_LANG_FR] = {"seulement", "uniquement", "si", "sauf", "pourvu", "suppose"},
+        [SRP_LANG_ES] = {"solo", "sólo", "solamente", "únicamente", "si", "salvo", "excepto",
+                         "supongo", "mientras"},
+        [SRP_LANG_PL] = {"tylko", "jeśli", "jesli", "jeżeli", "jezeli", "wyłącznie",
+                         "wylacznie", "oprócz", "oprocz", "warunkiem"},
+    };
+    /* advice: the recommending verb, then a verb of the reader's ("checking") */
+    static const char *const ing[] = {"ing"};
+    static const char *const inf_pl[] = {"ć"};
+    static const char *const inf_es[] = {"ar", "er", "ir"};
+    srp_tokenizer t;
+    srp_token tok;
+    int rec = 0;
+
+    if (l <= SRP_LANG_XX || l >= SRP_NLANG)
+        return 0;
+    srp_tok_init(&t, buf, len, is_emoticon, ctx->lex);
+    while (srp_tok_next(&t, &tok)) {
+        const char *w = tok.key;
+        size_t n = tok.key_len;
+        if (tok.type != SRP_TOK_WORD) {
+            rec = 0;
+            continue;
+        }
+        int inside = 0;
+        for (unsigned i = 0; i < L->ncues && !inside; i++)
+            inside = L->cues[i].kind == SR_CUE_ADVOCACY && tok.surface >= L->cues[i].src &&
+                     tok.surface < L->cues[i].src + L->cues[i].len;
+        for (unsigned k = 0; k < 12 && narrow[l][k] != NULL && !inside; k++)
+            if (n == strlen(narrow[l][k]) && memcmp(w, narrow[l][k], n) == 0)
+                return 1;
+        if (rec && ((l == SRP_LANG_EN && ends_with(w, n, ing, 1)) ||
+                    (l == SRP_LANG_PL && ends_with(w, n, inf_pl, 1)) ||
+                    (l == SRP_LANG_ES && ends_with(w, n, inf_es, 3))))
+            return 1;
+        rec = (l == SRP_LANG_EN && n == 9 && memcmp(w, "recommend", 9) == 0) ||
+              (l == SRP_LANG_PL && n == 7 && memcmp(w, "polecam", 7) == 0) ||
+              (l == SRP_LANG_ES && n == 10 && memcmp(w, "recomiendo", 10) == 0);
+    }
+    return 0;
+}
+
+/* promoter_lift - a clear recommendation (adv_clear) that nothing narrows
+ * (qualified) lifts the valence v to what maps to promoter_min; out of
+ * line, off the hot path */
+static __attribute__((noinline)) double promoter_lift(const sr_ctx *ctx, lstate *L, double v,
+                                                      int want_cues, uint32_t seq,
+                                                      const char *buf, size_t len, int l)
+{
+    const sr_config *cfg = ctx->cfg;
+
+    if (!adv_clear(L, flags_now(L)) || qualified(ctx, L, buf, len, l))
         return v;
     const double c = (cfg->promoter_min - 5.0) / 5.0;
     const double vmin = c > 0 && c < 0.99 ? c * sqrt(cfg->alpha / (1.0 - c * c)) : 0.0;
@@ -2485,7 +2557,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
      * promoter_min.  Not a weak or qualified one ("I'd recommend it, but
      * the delivery was slow", "recommend it, I guess") */
     if (v > 0 && (L->fbits & SR_FLAG_ADVOCACY) && !L->sarcasm && L->mixed_src == NULL)
-        v = promoter_lift(cfg, L, v, want_cues, s.seq);
+        v = promoter_lift(ctx, L, v, want_cues, s.seq, buf, len, use);
     /* positive sums saturate as in VADER; negative ones follow v / (|v| + k):
      * steeper near zero (one complaint word leaves the neutral band) and
      * slower to reach 0 (two strong words are a complaint, not fury) */
