@@ -1353,6 +1353,27 @@ static int qualified(const sr_ctx *ctx, const lstate *L, const char *buf, size_t
     return 0;
 }
 
+/* sarcasm_turn - "great service #sarcasm", "Gracias por otro retraso de 40
+ * minutos. Me encanta llegar tarde al curro 🙃": a text that marks its
+ * sarcasm means none of its praise; the praise (its cues, which went
+ * through scale since) turns (SARCASM_FLIP), whatever the sum of the rest;
+ * with no praise among the cues a positive sum turns */
+static __attribute__((noinline)) double sarcasm_turn(lstate *L, double v, double scale, int want_cues,
+                                                     uint32_t seq)
+{
+    double praise = 0.0;
+
+    for (unsigned i = 0; i < L->ncues; i++)
+        if (L->cues[i].weight > 0.0f && !L->cue_polite[i] && L->cues[i].kind <= SR_CUE_EMOJI)
+            praise += L->cues[i].weight;
+    const double d = praise > 0.0 ? praise * scale * (SARCASM_FLIP - 1.0)
+                     : v > 0      ? v * (SARCASM_FLIP - 1.0)
+                                  : 0.0;
+    if (d != 0.0 && want_cues)
+        cue_add(L, "sarcasm", 7, (float)d, SR_CUE_WORD, 0, seq);
+    return v + d;
+}
+
 /* promoter_lift - a clear recommendation (adv_clear) that nothing narrows
  * (qualified) lifts the valence v to what maps to promoter_min; out of
  * line, off the hot path */
@@ -2520,10 +2541,12 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
             if (L->cue_polite[i])
                 L->cues[i].weight *= (float)w;
     }
+    double scale = 1.0;   /* what the sums went through since the cues */
     if (cfg->hits_norm > 0 && L->hits > cfg->hits_norm)
-        v /= sqrt((double)L->hits / cfg->hits_norm);
+        scale /= sqrt((double)L->hits / cfg->hits_norm);
     if (cfg->words_norm > 0 && s.words > cfg->words_norm)
-        v /= sqrt((double)s.words / cfg->words_norm);
+        scale /= sqrt((double)s.words / cfg->words_norm);
+    v *= scale;
     if (t.lower > 0)
         v += L->caps;
     /* "Some chapters are brilliant, others drag on. Mixed feelings.",
@@ -2533,12 +2556,10 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
         if (want_cues)
             cue_add(L, L->mixed_src, L->mixed_len, (float)(mv - v), SR_CUE_WORD, 0, s.seq);
         v = mv;
+        scale *= MIXED_DAMP;
     }
-    if (L->sarcasm && v > 0) {
-        if (want_cues)
-            cue_add(L, "sarcasm", 7, (float)(v * (SARCASM_FLIP - 1.0)), SR_CUE_WORD, 0, s.seq);
-        v *= SARCASM_FLIP;
-    }
+    if (L->sarcasm)
+        v = sarcasm_turn(L, v, scale, want_cues, s.seq);
     if (v != 0.0) {
         double amp = (s.excl < 4 ? s.excl : 4) * EXCL_INCR;
         /* "???" stresses a complaint; a question with a kind word in it
