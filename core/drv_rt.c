@@ -5,6 +5,13 @@
  * Queue, Subject, Requestor, the transcript as Content, and our external
  * id in the custom field handoff.rt.id_field.  RT has no idempotency key:
  * every retry first searches for that field (TicketSQL) before creating.
+ * RT leaves out a field the token's user cannot see or may not set
+ * (SeeCustomField, SetInitialCustomField or ModifyCustomField) and its
+ * 201 does not say so: that search would then be blind, so a create is
+ * followed by it once, and a ticket it does not find is kept and told to
+ * the admin (srp_delivery.warn).  Nothing can save a lost answer then:
+ * the retry's search finds nothing and creates a second ticket, which
+ * its warning says.
  * comment: POST /REST/2.0/ticket/ID/comment, which also sets the custom
  * field handoff.rt.seq_field to the message's number in the same request;
  * a retry first reads the ticket and skips messages already recorded.
@@ -33,23 +40,89 @@ static int rt_priority(const char *p)
                                                                     : 50;
 }
 
-/* lookup - search by our id field: 1 found (id set), 0 none, -1 error
- * (d filled) */
-static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
+/* search - the tickets whose id field holds our external id (TicketSQL):
+ * SR_OK with the answer in *out, else SR_EHTTP with d filled */
+static int search(const srp_payload *p, const char *hdr, srp_delivery *d, json_t **out)
 {
     char url[1400], sql[600], q[1200];
-    json_t *j;
-    int found;
 
     snprintf(sql, sizeof(sql), "'CF.{%.128s}' = '%.200s'", p->cfg->rt_id_field, p->ext_id);
     srp_url_escape(sql, q, sizeof(q));
     srp_url(url, sizeof(url), p->cfg->rt_url, "/REST/2.0/tickets?query=%s", q);
-    if (srp_http_get_json(p, url, hdr, "rt search", "items", d, &j) != SR_OK)
+    return srp_http_get_json(p, url, hdr, "rt search", "items", d, out);
+}
+
+/* lookup - search by our id field: 1 found (id set), 0 none, -1 error
+ * (d filled) */
+static int lookup(const srp_payload *p, const char *hdr, char *id, size_t size, srp_delivery *d)
+{
+    json_t *j;
+    int found;
+
+    if (search(p, hdr, d, &j) != SR_OK)
         return -1;
     found = srp_found_id(json_array_get(json_object_get(j, "items"), 0), 1, id, size,
                          "rt search", d);
     json_decref(j);
     return found;
+}
+
+/* srp_rt_search_has - see handoff.h */
+int srp_rt_search_has(const json_t *answer, const char *id)
+{
+    const json_t *it;
+    size_t i;
+    char got[64];
+
+    json_array_foreach(json_object_get(answer, "items"), i, it) {
+        if (srp_json_id(json_object_get(it, "id"), 1, got, sizeof(got)) &&
+            strcmp(got, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * check_id_field - after a create, run the search a retry would run.  RT
+ * creates the ticket without a custom field the token's user cannot see
+ * or may not set, and its 201 says nothing about it; that search then
+ * cannot find the ticket, and a retry after a lost answer creates a
+ * second one.  The ticket stays as created (d is only given a warning):
+ * a search that finds it, or one that cannot tell (no answer, 5xx, a page
+ * that is no search answer), changes nothing; one that answers without it,
+ * or is refused (4xx), is told to the admin.
+ */
+static void check_id_field(const srp_payload *p, const char *hdr, srp_delivery *d)
+{
+    srp_delivery s = {0};
+    json_t *j;
+    char why[200] = "";
+
+    if (search(p, hdr, &s, &j) == SR_OK) {
+        int seen = srp_rt_search_has(j, d->remote_id);
+        json_decref(j);
+        if (seen)
+            return;
+    } else if (s.outcome == SRP_PERMANENT) {
+        snprintf(why, sizeof(why), " (RT refused the search: %.150s)", s.why);
+    } else {
+        sr_log(p->ctx, SR_LOG_NOTICE,
+               "T%llu: rt: ticket %.20s created; the search for its custom field %.128s could not"
+               " be checked: %.200s",
+               (unsigned long long)p->ticket_id, d->remote_id, p->cfg->rt_id_field, s.why);
+        return;
+    }
+    snprintf(d->warn, sizeof(d->warn),
+             "rt: ticket %.20s created, but a search for its custom field %.128s does not find it"
+             "%s: the token's user needs SeeCustomField and SetInitialCustomField (or "
+             "ModifyCustomField) on it, else a retry after a lost answer creates a second ticket",
+             d->remote_id, p->cfg->rt_id_field, why[0] ? why : " (RT left the field out)");
+    if (p->attempts > 1) {
+        size_t n = strlen(d->warn);
+        snprintf(d->warn + n, sizeof(d->warn) - n,
+                 "; this was attempt %d, whose search found no ticket: RT may now hold a second"
+                 " ticket of this conversation", p->attempts);
+    }
 }
 
 static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
@@ -92,6 +165,8 @@ static void create(const srp_payload *p, const char *hdr, srp_delivery *d)
     if (d->outcome == SRP_DELIVERED)
         srp_remote_id(&r, NULL, 1, "rt create: 201 without id", d);
     srp_http_resp_free(&r);
+    if (d->outcome == SRP_DELIVERED)
+        check_id_field(p, hdr, d);
 }
 
 /* srp_rt_seq - see handoff.h */

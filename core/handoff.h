@@ -37,9 +37,10 @@ typedef struct srp_delivery {
                                 * to open (a follow-up); later comments go there */
     int wait;                  /* SRP_RETRY that was no attempt (waiting for an
                                 * earlier job): max_attempts does not count it */
-    char warn[400];            /* SRP_DELIVERED, but with something an admin
+    char warn[600];            /* SRP_DELIVERED, but with something an admin
                                 * must fix at the helpdesk (no secrets): the
-                                * outbox logs it once per ticket */
+                                * outbox logs a handoff's, and a comment's
+                                * once per ticket */
 } srp_delivery;
 
 typedef void (*srp_driver_fn)(const srp_payload *p, srp_delivery *d);
@@ -237,6 +238,10 @@ int srp_gorgias_page(const json_t *page, const char *field, const char *want, ch
 /* srp_rt_seq - the number in the custom field named field of an RT
  * ticket answer, -1 when it has none (drv_rt.c) */
 long srp_rt_seq(const json_t *ticket, const char *field);
+
+/* srp_rt_search_has - does an RT search answer ("items") list the
+ * ticket id? 1 yes, 0 no (drv_rt.c) */
+int srp_rt_search_has(const json_t *answer, const char *id);
 
 /* srp_zendesk_closed - is r the 422 of an update to a closed ticket? */
 int srp_zendesk_closed(const srp_http_resp *r);

@@ -488,9 +488,10 @@ static int backoff(const sr_config *cfg, int attempts, uint64_t salt)
     return d < 1 ? 1 : (int)(d + 0.5);
 }
 
-/* warn_once - the first delivered job of ticket with a driver's warning
- * (meta "dw:" + ticket, big-endian): *first 1 then, else 0.  An admin
- * hears about a helpdesk setting once per ticket, not at every comment */
+/* warn_once - the first delivered comment job of ticket with a driver's
+ * warning (meta "dw:" + ticket, big-endian): *first 1 then, else 0.  An
+ * admin hears about a helpdesk setting once per ticket, not at every
+ * comment (a handoff's warning is logged without it) */
 static int warn_once(sr_store *st, MDB_txn *txn, uint64_t ticket, int *first, sr_error *err)
 {
     unsigned char kb[11];
@@ -594,7 +595,11 @@ static int finish_write(sr_store *st, MDB_txn *txn, void *arg, sr_error *err)
         f->state = SR_JOB_DONE;
         if (rc == SR_OK && strcmp(js(j, "kind"), "deliver") == 0)
             rc = srp_ticket_delivered(st, txn, (uint64_t)ji(j, "tk"), err);
-        if (rc == SR_OK && f->warn && *f->warn)
+        /* a ticket has one handoff: its warning is logged as it comes,
+         * and the mark stays for the warning its comments may bring */
+        if (rc == SR_OK && f->warn && *f->warn && strcmp(js(j, "kind"), "handoff") == 0)
+            f->warned = 1;
+        else if (rc == SR_OK && f->warn && *f->warn)
             rc = warn_once(st, txn, (uint64_t)ji(j, "tk"), &f->warned, err);
     } else {
         if (f->wait && ji(j, "att") > 0)

@@ -17,7 +17,8 @@ TESTS += $(STORE_UNIT_TESTS) \
 	tests/handoff/test_crash.py \
 	tests/handoff/test_zendesk_followup.py \
 	tests/handoff/test_redeliver.py \
-	tests/handoff/test_rt_seq_refused.py
+	tests/handoff/test_rt_seq_refused.py \
+	tests/handoff/test_rt_id_refused.py
 
 STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(LMDB_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(UTF8PROC_CFLAGS)
@@ -58,13 +59,15 @@ tests_unit_test_http_LDADD = $(STORE_TEST_LIBS) -lpthread
 EXTRA_DIST += doc/handoff.md tests/unit/store_testutil.h tests/handoff/fakehelpdesk.py tests/handoff/srtest.py \
 	tests/handoff/test_cli.py tests/handoff/test_drivers.py tests/handoff/test_crash.py \
 	tests/handoff/test_zendesk_followup.py tests/handoff/test_redeliver.py \
-	tests/handoff/test_rt_seq_refused.py
+	tests/handoff/test_rt_seq_refused.py \
+	tests/handoff/test_rt_id_refused.py
 
 # the sanitizer pass of check-all runs these too (the Python tests drive the
 # sanitizer-built sentiroutectl: HTTP drivers, CLI, crash recovery)
 SANITIZER_TESTS += $(STORE_UNIT_TESTS) tests/handoff/test_cli.py \
 	tests/handoff/test_drivers.py tests/handoff/test_crash.py tests/handoff/test_zendesk_followup.py \
-	tests/handoff/test_redeliver.py tests/handoff/test_rt_seq_refused.py
+	tests/handoff/test_redeliver.py tests/handoff/test_rt_seq_refused.py \
+	tests/handoff/test_rt_id_refused.py
 
 # Benchmarks: make bench (never part of make check)
 EXTRA_PROGRAMS += tests/bench/bench_store tests/bench/bench_outbox

@@ -134,6 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         (void)srp_rt_seq(j, "SentirouteSeq");
+        if (srp_rt_search_has(j, "") != 0)   /* "" is no id: never listed */
+            abort();
+        (void)srp_rt_search_has(j, "20");
         (void)srp_zendesk_seen(j, "sentiroute-ref: sr-fuzz-j1", &more);
         if (srp_json_id(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"), 1,
                         id, sizeof(id)))

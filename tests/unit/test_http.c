@@ -470,6 +470,58 @@ static void test_rt_comment_with_refused_seq_field_posts_once(void **state)
                  c.n, d.outcome, d.why);
 }
 
+/* RT creates a ticket without a custom field the token's user cannot see
+ * or may not set, and its 201 says nothing (REST2 Record/Writable.pm).
+ * After a create the driver runs the search a retry would run: the
+ * ticket is kept whatever it says (delivered, remote 21, two requests);
+ * an answer without it or a refused search (4xx) is a warning naming the
+ * field and the rights, never the token; one that cannot tell is none */
+static void test_rt_create_checks_the_id_field_is_searchable(void **state)
+{
+    static const struct {
+        const char *search, *want;   /* want: in the warning; NULL: no warning */
+    } cases[] = {
+        {"200\n{\"items\": [], \"count\": 0}", "(RT left the field out)"},
+        {"200\n{\"items\": [{\"type\": \"ticket\", \"id\": \"20\"}], \"count\": 1}",
+         "(RT left the field out)"},
+        {"400\n{\"message\": \"Invalid custom field\"}", "RT refused the search"},
+        {"200\n{\"items\": [{\"type\": \"ticket\", \"id\": \"21\"}], \"count\": 1}", NULL},
+        {"503\n{\"message\": \"busy\"}", NULL},
+        {"200\n<html>maintenance</html>", NULL},
+    };
+    canned c;
+    srp_delivery d;
+    sr_config *cfg;
+
+    (void)state;
+    for (size_t i = 0; i < SR_ARRAY_LEN(cases); i++) {
+        const char *answers[] = {"201\n{\"type\": \"ticket\", \"id\": \"21\"}", cases[i].search,
+                                 NULL};
+        canned_start(&c, answers);
+        cfg = drv_cfg("rt = { url = \"http://127.0.0.1:%d\"; token_file = \"%s\";"
+                      " queue = \"General\"; };", c.port, secret_file());
+        run_drv_at(srp_drv_rt, cfg, 1, &d);
+        canned_stop(&c);
+        sr_config_unref(cfg);
+        if (c.n != 2 || strncmp(c.lines[0], "POST /REST/2.0/ticket ", 22) != 0 ||
+            strncmp(c.lines[1], "GET /REST/2.0/tickets?query=%27CF.%7BSentirouteId%7D%27", 55) != 0)
+            fail_msg("case %zu: got %d request(s) ('%s', '%s'), want the create and the search", i,
+                     c.n, c.lines[0], c.n > 1 ? c.lines[1] : "");
+        if (d.outcome != SRP_DELIVERED || strcmp(d.remote_id, "21") != 0)
+            fail_msg("case %zu: got outcome %d remote '%s', want delivered to 21", i, d.outcome,
+                     d.remote_id);
+        if (cases[i].want == NULL ? d.warn[0] != '\0'
+                                  : strstr(d.warn, cases[i].want) == NULL ||
+                                        strstr(d.warn, "ticket 21 created") == NULL ||
+                                        strstr(d.warn, "SentirouteId") == NULL ||
+                                        strstr(d.warn, "SetInitialCustomField") == NULL ||
+                                        strstr(d.warn, "s3cret") != NULL)
+            fail_msg("case %zu: warning '%s', want %s%s", i, d.warn,
+                     cases[i].want ? "the ticket, the field, the rights and " : "none",
+                     cases[i].want ? cases[i].want : "");
+    }
+}
+
 /* an answer over the cap (1 MiB) still has a status: a 401 is a
  * permanent failure and a 429 a retry at its Retry-After, not a "no
  * response" retry with backoff */
@@ -515,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_error_body_echoing_credentials_is_redacted),
         cmocka_unit_test(test_rt_seq_field_is_read_strictly),
         cmocka_unit_test(test_rt_comment_with_refused_seq_field_posts_once),
+        cmocka_unit_test(test_rt_create_checks_the_id_field_is_searchable),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
