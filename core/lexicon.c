@@ -40,7 +40,9 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     if (h->endian != SRP_LEX_ENDIAN)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon built for another byte order");
     if (h->version != SRP_LEX_VERSION)
-        return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon version %u, expected %u",
+        return srp_error(err, SR_EFORMAT, 0, "lexicon",
+                         "lexicon format %u, this library reads format %u only: compile the "
+                         "lists again with this version's srlexc",
                          (unsigned)h->version, SRP_LEX_VERSION);
     if (h->total_len != total)
         return srp_error(err, SR_EFORMAT, 0, "lexicon", "lexicon length %u, file has %zu",
@@ -75,8 +77,11 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     lex->bloom_mask = (1u << h->bloom_bits_log2) - 1;
     lex->stemf_bits_log2 = h->stemf_bits_log2;
 
+    /* a lookup stops at a slot that is all zero and reads the entry of
+     * any other whose tag matches */
     for (uint32_t i = 0; i < h->nslots; i++)
-        if (lex->slots[i].entry > h->nentries)
+        if (srp_lex_slot_entry(lex->slots[i]) > h->nentries ||
+            (srp_lex_slot_entry(lex->slots[i]) == 0 && lex->slots[i] != 0))
             return srp_error(err, SR_EFORMAT, 0, "lexicon", "slot %u points outside", i);
     for (uint32_t i = 0; i < h->nentries; i++) {
         const srp_lex_entry *e = &lex->entries[i];
@@ -192,17 +197,16 @@ const srp_lex_entry *srp_lexicon_get_phrase(const srp_lexicon *lex, uint32_t has
                                             unsigned n)
 {
     uint32_t i = hash & lex->mask;
-    uint16_t tag = (uint16_t)(hash >> 16);
     size_t len = n - 1;
 
     for (unsigned w = 0; w < n; w++)
         len += lens[w];
     for (;;) {
-        const srp_lex_slot *s = &lex->slots[i];
-        if (s->entry == 0)
+        const srp_lex_slot s = lex->slots[i];
+        if (s == 0)
             return NULL;
-        if (s->tag == tag) {
-            const srp_lex_entry *e = &lex->entries[s->entry - 1];
+        if (srp_lex_slot_tag_is(s, hash)) {
+            const srp_lex_entry *e = &lex->entries[srp_lex_slot_entry(s) - 1];
             if (e->key_len == len) {
                 const char *k = lex->strings + e->key_off;
                 unsigned w = 0;

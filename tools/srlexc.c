@@ -836,10 +836,9 @@ static void write_out(const char *path)
             o->nrec++;
             o->nlang += l != SRP_LANG_XX;
         }
-        while (slots[j].entry)
+        while (slots[j] != 0)
             j = (j + 1) & (nslots - 1);
-        slots[j].tag = (uint16_t)(lh >> 16);
-        slots[j].entry = (uint16_t)(i + 1);
+        slots[j] = srp_lex_slot_make(lh, (uint32_t)i);
         int phrase = !(e->eflags & SRP_E_RAW) && memchr(e->key, ' ', e->len) != NULL;
         if ((e->eflags & SRP_E_HAS_STEM) || phrase) {
             /* the filter holds stems and phrases: most probes for either

@@ -3,13 +3,14 @@
 # keeps a first/second-person mark across a later line for the same term,
 # and a mark given alone on a stem's line; English n't and French elisions
 # have a spelling without the apostrophe; ask (a question for information)
-# takes no argument of its own and survives a later line
+# takes no argument of its own and survives a later line; a lexicon of more
+# than 65,535 entries compiles and finds every word
 . "$top_srcdir/tests/tap.sh"
 LEXC=$top_builddir/tools/srlexc
 CTL=$top_builddir/tools/sentiroutectl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-tap_plan 22
+tap_plan 26
 
 # lex NAME LANG DESCRIPTION - compile $T/NAME.tsv for LANG (a test that it
 # compiles) and write $T/NAME.conf that scores with it
@@ -92,4 +93,37 @@ scores h "How is my item broken?" "a question asking for information names a pro
     '4 <= d["score"] <= 6'
 scores h "Why is my item broken?" "a why-question complains" 'd["score"] < 4'
 scores h "How is my item broken." "no question, no topic" 'd["score"] < 4'
+# more entries than 16 bits can index (format 10 held 65,535): 70,000
+# generated words, praise and blame by turns; every one is found with its
+# valence, and a word that is not listed is not
+python3 - "$T/big.tsv" "$T/big.txt" <<'PY'
+import sys
+words = []
+for i in range(70000):
+    w, n = "", i
+    for _ in range(4):
+        w, n = chr(97 + n % 26) + w, n // 26
+    words.append("zq" + w)
+with open(sys.argv[1], "w") as f:
+    for i, w in enumerate(words):
+        f.write("%s\t%s\n" % (w, "2.0" if i % 2 == 0 else "-2.0"))
+with open(sys.argv[2], "w") as f:
+    f.write("\n".join(words + ["zqzzzz"]) + "\n")
+PY
+lex big en "a lexicon of 70,000 words compiles"
+tap_ok "srlexc wrote them all" grep -q "big.lex: 70000 entries" "$T/err"
+"$CTL" -c "$T/big.conf" score --lines < "$T/big.txt" > "$T/big.out" 2>&1
+tap_ok "every word of the 70,000 is found with its valence" python3 -c '
+import json, sys
+words = open(sys.argv[1]).read().split()
+outs = [json.loads(l) for l in open(sys.argv[2])]
+assert len(outs) == len(words), (len(outs), len(words))
+bad = [w for i, (w, d) in enumerate(zip(words[:-1], outs))
+       if [c["text"] for c in d["cues"]] != [w] or (d["score"] > 5) != (i % 2 == 0)]
+assert not bad, "%d not found right, first %s" % (len(bad), bad[:5])
+' "$T/big.txt" "$T/big.out"
+tap_ok "a word not listed is not found" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+sys.exit(not (d["cues"] == [] and d["score"] == 5))' "$T/big.out"
 tap_done

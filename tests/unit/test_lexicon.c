@@ -72,7 +72,7 @@ static void test_lookup_finds_words_and_records(void **state)
     srp_lexicon_close(lex);
 }
 
-/* every entry is found by its own key and only by it: the slots hold 16
+/* every entry is found by its own key and only by it: the slots hold 12
  * bits of the hash, the key comparison does the rest */
 static void test_every_entry_finds_itself(void **state)
 {
@@ -132,6 +132,80 @@ static void test_damaged_lexicon_is_refused(void **state)
     free(copy);
 }
 
+/* a lexicon of another format (the previous one held 16-bit entry
+ * indexes) is refused with a message that says what to do */
+static void test_other_format_is_refused_clearly(void **state)
+{
+    (void)state;
+    size_t n = embedded_len();
+    unsigned char *copy = aligned_alloc(16, (n + 15) & ~(size_t)15);
+    srp_lex_header h;
+    sr_error err;
+
+    assert_non_null(copy);
+    memcpy(copy, srp_lexdata, n);
+    memcpy(&h, copy, sizeof(h));
+    h.version = SRP_LEX_VERSION - 1;
+    memcpy(copy, &h, sizeof(h));
+    assert_null(srp_lexicon_from_memory(copy, n, &err));
+    assert_int_equal(err.code, SR_EFORMAT);
+    char want[64];
+    snprintf(want, sizeof(want), "lexicon format %u, this library reads format %u", SRP_LEX_VERSION - 1,
+             SRP_LEX_VERSION);
+    assert_non_null(strstr(err.msg, want));
+    assert_non_null(strstr(err.msg, "srlexc"));
+    free(copy);
+}
+
+/* a slot that would send a lookup outside the entries is refused even
+ * under a valid checksum: an empty index with a tag, an index past the
+ * last entry */
+static void test_bad_slot_is_refused(void **state)
+{
+    (void)state;
+    size_t n = embedded_len();
+    unsigned char *copy = aligned_alloc(16, (n + 15) & ~(size_t)15);
+    srp_lex_header h;
+    srp_lex_slot *slots, *empty = NULL, *full = NULL;
+    sr_error err;
+
+    assert_non_null(copy);
+    memcpy(copy, srp_lexdata, n);
+    memcpy(&h, copy, sizeof(h));
+    slots = (srp_lex_slot *)(void *)(copy + h.slots_off);
+    for (uint32_t i = 0; i < h.nslots && (empty == NULL || full == NULL); i++) {
+        if (slots[i] == 0 && empty == NULL)
+            empty = &slots[i];
+        if (slots[i] != 0 && full == NULL)
+            full = &slots[i];
+    }
+    assert_non_null(empty);
+    assert_non_null(full);
+    const srp_lex_slot was = *full;
+
+    *empty = ~SRP_LEX_ENTRY_MASK;   /* a tag, entry 0 */
+    h.checksum = srp_hash(copy + sizeof(h), n - sizeof(h));
+    memcpy(copy, &h, sizeof(h));
+    assert_null(srp_lexicon_from_memory(copy, n, &err));
+    assert_int_equal(err.code, SR_EFORMAT);
+    assert_non_null(strstr(err.msg, "points outside"));
+    *empty = 0;
+
+    *full = (was & ~SRP_LEX_ENTRY_MASK) | (h.nentries + 1);
+    h.checksum = srp_hash(copy + sizeof(h), n - sizeof(h));
+    memcpy(copy, &h, sizeof(h));
+    assert_null(srp_lexicon_from_memory(copy, n, &err));
+    assert_non_null(strstr(err.msg, "points outside"));
+
+    *full = was;   /* and the copy is good again */
+    h.checksum = srp_hash(copy + sizeof(h), n - sizeof(h));
+    memcpy(copy, &h, sizeof(h));
+    srp_lexicon *lex = srp_lexicon_from_memory(copy, n, &err);
+    assert_non_null(lex);
+    srp_lexicon_close(lex);
+    free(copy);
+}
+
 static void test_lexicon_file_is_mapped_and_checked(void **state)
 {
     (void)state;
@@ -165,6 +239,8 @@ int main(void)
         cmocka_unit_test(test_lookup_finds_words_and_records),
         cmocka_unit_test(test_every_entry_finds_itself),
         cmocka_unit_test(test_damaged_lexicon_is_refused),
+        cmocka_unit_test(test_other_format_is_refused_clearly),
+        cmocka_unit_test(test_bad_slot_is_refused),
         cmocka_unit_test(test_lexicon_file_is_mapped_and_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
