@@ -67,6 +67,11 @@
                                   * in it: only then is a number looked for */
 #define SRP_E_CLOSING 0x40u      /* a closing formula ("kind regards", "Cordialement"):
                                   * the line after it is the writer's name */
+#define SRP_E_SIGNOFF 0x80u      /* a word of praise that closes a letter when it
+                                  * stands at the start of its line and a name
+                                  * follows on the next ("Best,", "Love,",
+                                  * "Bises,", "Un abrazo,"): there its praise
+                                  * does not count */
 
 typedef struct srp_lex_header {
     char magic[8];

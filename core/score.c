@@ -259,6 +259,10 @@ typedef struct scorer {
                                  * writer's name ("Claire", "Dolores") */
     int sig_names;              /* on the closing's own line: capitalized
                                  * words only */
+    const char *text;           /* the text scored (line_start()) */
+    int64_t signoff;            /* first seq of a sign-off word at the start of
+                                 * its line ("Best,"), -1 */
+    int signoff_ok;             /* ... and a new line followed it: undo it */
     int sig;                    /* close_end or sig_left is set: signature()
                                  * looks at each word */
     float ev[SRP_NLANG];
@@ -2237,6 +2241,9 @@ static __attribute__((noinline)) int signature(scorer *s, const srp_token *tok)
             if (memchr(c, '\n', gap) != NULL) {
                 s->sig_left = SIG_WORDS;
                 s->sig_names = 0;
+                s->signoff_ok = s->signoff >= 0;
+            } else if (s->signoff >= 0) {
+                s->signoff = -1;   /* "Best, Amir" on one line: no sign-off */
             } else if (memchr(c, ',', gap) != NULL && upper) {
                 s->sig_left = SIG_NAMES;
                 s->sig_names = 1;
@@ -2253,6 +2260,55 @@ static __attribute__((noinline)) int signature(scorer *s, const srp_token *tok)
     s->sig_left--;
     s->sig_end = tok->surface + tok->surface_len;
     return 1;
+}
+
+/* line_start - nothing but blanks between the start of p's line (or of
+ * the text) and p */
+static int line_start(const scorer *s, const char *p)
+{
+    while (p > s->text && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
+        p--;
+    return p == s->text || p[-1] == '\n';
+}
+
+/* closing - the word in sl (or the phrase ph from p0) closes a letter:
+ * a closing formula ("Kind regards,") wherever it stands; a sign-off word
+ * of praise ("Best,", "Love,") only at the start of its line.  The next
+ * words may be the writer's name (signature()); a formula with praise of
+ * its own ("Un abrazo,\nAna", "Bisous,\nLéa") starting its line loses it
+ * when the name follows (signoff_undo()). */
+static __attribute__((noinline)) void closing(scorer *s, const slot *sl, const srp_lex_entry *ph,
+                                              uint32_t p0)
+{
+    const int closes = (sl->e->eflags & SRP_E_CLOSING) || (ph != NULL && (ph->eflags & SRP_E_CLOSING));
+    const unsigned own = ph != NULL ? ph->eflags : sl->e->eflags;
+    const int starts = line_start(s, s->ring[p0 & (RING - 1)].tok.surface);
+
+    if (!closes && !((own & SRP_E_SIGNOFF) && starts))
+        return;
+    s->close_end = sl->tok.surface + sl->tok.surface_len;
+    s->sig = 1;
+    if (starts)
+        s->signoff = p0;
+}
+
+/* signoff_undo - "Best,\nAmir", "Love,\nMum", "Bises,\nAnna": the word of
+ * praise at the start of its line (s->signoff) closed the letter, a name
+ * follows on the next line: its praise does not count (thanks stay thanks).
+ * Only while its sentence is open; a blank line after it closed that. */
+static __attribute__((noinline)) void signoff_undo(scorer *s)
+{
+    const uint32_t p = (uint32_t)s->signoff;
+    slot *sl = &s->ring[p & (RING - 1)];
+
+    if (sl->seq == p && s->signoff >= (int64_t)s->sent_start)
+        for (unsigned m = s->mask; m; m &= m - 1) {
+            const int l = __builtin_ctz(m);
+            if (sl->contrib[l] > 0.0f && !(sl->polite & (1u << l)))
+                undo(s, l, sl);
+        }
+    s->signoff = -1;
+    s->signoff_ok = 0;
 }
 
 static void word(scorer *s)
@@ -2277,7 +2333,12 @@ static void word(scorer *s)
     /* "Kind regards,\nClaire Dubois", "Saludos,\nDolores García": the
      * line after a closing formula is the writer's name; its words carry
      * no valence (up to SIG_WORDS, while the line lasts) */
-    const int muted = __builtin_expect(s->sig != 0, 0) && signature(s, tok);
+    int muted = 0;
+    if (__builtin_expect(s->sig != 0, 0)) {
+        muted = signature(s, tok);
+        if (s->signoff_ok)
+            signoff_undo(s);
+    }
     if (s->sep_mask && !emoji) {
         /* a word after the particle: it was a preposition ("aus Berlin"),
          * unless the word joins a new clause ("stürzt ab und ...") */
@@ -2356,11 +2417,10 @@ static void word(scorer *s)
     }
     if (__builtin_expect(muted, 0))
         return;
-    if (sl->e != NULL && ((sl->e->eflags & SRP_E_CLOSING) ||
-                          (ph != NULL && (ph->eflags & SRP_E_CLOSING)))) {
-        s->close_end = tok->surface + tok->surface_len;
-        s->sig = 1;
-    }
+    if (sl->e != NULL &&
+        __builtin_expect(((sl->e->eflags | (ph != NULL ? ph->eflags : 0)) &
+                          (SRP_E_CLOSING | SRP_E_SIGNOFF)) != 0, 0))
+        closing(s, sl, ph, p0);
     for (unsigned m = lmask; m; m &= m - 1) {
         int l = __builtin_ctz(m);
         const srp_lex_rec *r;
@@ -2436,6 +2496,9 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.inited = 0;
     s.close_end = s.sig_end = NULL;
     s.sig_left = 0;
+    s.text = buf;
+    s.signoff = -1;
+    s.signoff_ok = 0;
     s.sig_names = 0;
     s.sig = 0;
     for (int l = 0; l < SRP_NLANG; l++) {

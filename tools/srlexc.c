@@ -47,7 +47,12 @@
  *   "Cordialement", "Saludos", "Pozdrawiam": the words on the line after
  *   it, at most four, are the writer's name and carry no valence, "Claire",
  *   "Dolores"; with func or alone it adds to the term's record as num
- *   does), person (a word of the writer or of the one addressed: "my",
+ *   does), signoff (a word or phrase of praise that closes a letter only
+ *   where it starts its line and a name follows on the next, "Best,\nAmir",
+ *   "Love,\nMum", "Bises,\nAnna", "Un abrazo,\nAna": there its praise does
+ *   not count and the name is muted as after closing; elsewhere it is the
+ *   word it always was; alone on a line it adds to the term's record as
+ *   closing does), person (a word of the writer or of the one addressed: "my",
  *   "I", "you", "please", "mi", "necesito", "mój", "proszę"; urgency counts
  *   only in a text that has one, "the government must urgently act" is
  *   news; a line whose only tag is person adds the mark to the term's
@@ -101,6 +106,7 @@ typedef struct rec {
     int shout;        /* tag shout: urgency in capitals only */
     int num;          /* tag num: a number word (SRP_E_NUMBER on the entry) */
     int closing;      /* tag closing: a closing formula (SRP_E_CLOSING on the entry) */
+    int signoff;      /* tag signoff: praise that may close a letter (SRP_E_SIGNOFF) */
     int ask;          /* tag ask: mark why with arg SRP_ASK_ARG */
     unsigned marks;   /* bit SRP_MARK_*: tags why, ..., excess, mixed */
     uint8_t tags2;
@@ -351,6 +357,8 @@ static int parse_tags(char *s, rec *r, const char *file, unsigned line)
             r->num = 1;
         else if (strcmp(tag, "closing") == 0)
             r->closing = 1;
+        else if (strcmp(tag, "signoff") == 0)
+            r->signoff = 1;
         else if (mark_of(tag) >= 0)
             r->marks |= 1u << mark_of(tag);
         else if (strcmp(tag, "shout") == 0)
@@ -410,7 +418,9 @@ static void put(int lang, const char *key, size_t len, const rec *r, unsigned nw
         e->eflags |= SRP_E_NUMBER;
     if (r->closing)
         e->eflags |= SRP_E_CLOSING;
-    if ((r->person || r->marks || r->num || r->closing) &&
+    if (r->signoff)
+        e->eflags |= SRP_E_SIGNOFF;
+    if ((r->person || r->marks || r->num || r->closing || r->signoff) &&
         (r->tags & ~(unsigned)SRP_T_STEM) == SRP_T_FUNC &&
         r->tags2 == 0 && e->recs[lang].set) {
         /* "my - person", "warum - why", "abzock* - sep": the mark only;
@@ -537,7 +547,7 @@ static void load(int lang, const char *file)
             errors++;
             continue;
         }
-        if ((r.person || r.marks || r.closing) && r.tags == 0 && r.tags2 == 0)
+        if ((r.person || r.marks || r.closing || r.signoff) && r.tags == 0 && r.tags2 == 0)
             r.tags = SRP_T_FUNC;   /* a mark alone: put() keeps an earlier record */
         if (r.tags == 0 && r.tags2 == 0) {
             fprintf(stderr, "%s:%u: '%s' has neither valence nor tags\n", file, lineno, f[0]);

@@ -1299,6 +1299,43 @@ static void test_signature_name_after_closing_has_no_valence(void **state)
     }
 }
 
+/* a word of praise that signs the letter off at the start of its line,
+ * with the name on the next ("Best,\nAmir", "Love,\nMum", "Un abrazo,\nAna",
+ * "Bises,\nAnna"), counts nothing: a complaint signed so stays a complaint,
+ * a request stays neutral.  Where it starts no line, or no name line
+ * follows, it is praise. */
+static void test_signoff_praise_counts_nothing(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const signed_off[][3] = {
+        {"Hi,\nmy order is late.", "\nBest,\nAmir", "Best"},
+        {"Hi,\nI would like to change my address.", "\nBest,\nAmir", "Best"},
+        {"Hi,\ncan you change my address?", "\nLove,\nMum", "Love"},
+        {"Hola,\nquisiera cambiar mi dirección.", "\nUn abrazo,\nAna", "Un abrazo"},
+        {"Bonjour,\nje voudrais changer mon adresse.", "\nBises,\nAnna", "Bises"},
+    };
+    for (size_t k = 0; k < sizeof(signed_off) / sizeof(*signed_off); k++) {
+        char full[256];
+        snprintf(full, sizeof(full), "%s%s", signed_off[k][0], signed_off[k][1]);
+        sr_sentiment bare = tu_score(ctx, signed_off[k][0]);
+        sr_sentiment s = tu_score(ctx, full);
+        float w = cue_weight_prefix(&s, signed_off[k][2]);
+        if ((!isnan(w) && w != 0.0f) || s.score != bare.score || s.label != bare.label)
+            fail_msg("\"%s\": score %.1f (%.1f without the sign-off), \"%s\" weighs %.3f", full,
+                     (double)s.score, (double)bare.score, signed_off[k][2], (double)w);
+    }
+    static const char *const praise[][2] = {
+        {"Best service ever!\nTom", "Best"},
+        {"I love\nthis shop", "love"},
+    };
+    for (size_t k = 0; k < sizeof(praise) / sizeof(*praise); k++) {
+        sr_sentiment s = tu_score(ctx, praise[k][0]);
+        float w = cue_weight_prefix(&s, praise[k][1]);
+        if (isnan(w) || w <= 0.0f)
+            fail_msg("\"%s\": \"%s\" lost its praise", praise[k][0], praise[k][1]);
+    }
+}
+
 /* a problem that was solved, in the same sentence, counts no more; one
  * that is still not solved counts twice (the negated solution too).  Not
  * in German: "Problem" is no fullneg word there ("nicht das Problem" is no
@@ -1739,6 +1776,7 @@ int main(void)
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
+        cmocka_unit_test(test_signoff_praise_counts_nothing),
         cmocka_unit_test(test_a_solved_problem_counts_no_more),
         cmocka_unit_test(test_editorial_verdicts),
         cmocka_unit_test(test_chat_shorthand),
