@@ -1343,9 +1343,11 @@ static int qualified(const sr_ctx *ctx, const lstate *L, const char *buf, size_t
         for (unsigned i = 0; i < L->ncues && !inside; i++)
             inside = L->cues[i].kind == SR_CUE_ADVOCACY && tok.surface >= L->cues[i].src &&
                      tok.surface < L->cues[i].src + L->cues[i].len;
-        for (unsigned k = 0; k < 12 && narrow[l][k] != NULL && !inside; k++)
-            if (n == strlen(narrow[l][k]) && memcmp(w, narrow[l][k], n) == 0)
-                return 1;
+        size_t count = 0;
+        while (count < 12 && narrow[l][count] != NULL)
+            count++;
+        if (!inside && one_of(w, n, narrow[l], count, 0))
+            return 1;
         if (rec && ((l == SRP_LANG_EN && ends_with(w, n, ing, 1)) ||
                     (l == SRP_LANG_PL && ends_with(w, n, inf_pl, 1)) ||
                     (l == SRP_LANG_ES && ends_with(w, n, inf_es, 3))))
