@@ -33,6 +33,10 @@ is its median/p99 minus no-milter's.  BENCH_MILTER_ROUNDS (3) rounds with
 the ports in turn; medians are reported, and "vs noop" is the median of
 each round's ratio to that round's no-op run, with the rounds' range
 beside it (the 2 KB phases last seconds: a noisy machine shows there).
+"cpu ms": the whole machine's busy CPU time (/proc/stat, all cores: Postfix,
+the milter, the kernel, the sending client) per message of the throughput
+phase, median over rounds; on a machine that the throughput phase keeps
+busy it shows what each variant costs more steadily than msgs/s does.
 Then the milter's peak RSS.
 """
 import base64, itertools, os, random, smtplib, socket, statistics, subprocess, sys, tempfile, threading, time
@@ -155,6 +159,14 @@ def cpu_seconds(pid):
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def busy_seconds():
+    """the whole machine's busy CPU time so far (all cores; /proc/stat)"""
+    f = open("/proc/stat").readline().split()[1:]
+    v = [int(x) for x in f]
+    # user nice system idle iowait irq softirq steal: all but idle and iowait
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def filter_pid(sup):
     """sentiroute-milter's filter process: the supervisor's child"""
     try:
@@ -255,12 +267,15 @@ def main():
         for r in range(ROUNDS):
             for sz, (n, s) in sizes.items():
                 for name in order[r % len(order):] + order[:r % len(order)]:
+                    b0 = busy_seconds()
                     tput = throughput(ports[name], msgs[sz][:n])
+                    busy = (busy_seconds() - b0) * 1000.0 / n
                     lat = send_many(ports[name], msgs[sz][:s])
                     if name in sent:
                         sent[name] += n + s
-                    d = res.setdefault((name, sz), {"tput": [], "med": [], "p99": []})
+                    d = res.setdefault((name, sz), {"tput": [], "med": [], "p99": [], "busy": []})
                     d["tput"].append(tput)
+                    d["busy"].append(busy)
                     d["med"].append(statistics.median(lat))
                     d["p99"].append(pct(lat, 99))
             print("# round %d of %d done" % (r + 1, ROUNDS), flush=True)
@@ -285,9 +300,9 @@ def main():
         print("\n# %d cores; Postfix %s; %d sessions for throughput; medians of %d rounds" % (
             os.cpu_count(), subprocess.run(["postconf", "-d", "-h", "mail_version"], capture_output=True,
                                            text=True).stdout.strip(), CONC, ROUNDS))
-        print("%-6s %-20s %9s %9s %11s %11s %11s %12s %12s" % (
+        print("%-6s %-20s %9s %9s %11s %11s %11s %12s %12s %9s" % (
             "size", "milter", "msgs/s", "vs noop", "rounds", "median ms", "p99 ms", "added med",
-            "added p99"))
+            "added p99", "cpu ms"))
         for sz in sizes:
             base = res[("none", sz)]
             noop_r = res[("noop", sz)]["tput"]
@@ -301,9 +316,10 @@ def main():
                 p99 = statistics.median(d["p99"]) * 1000
                 added = "" if name == "none" else "%+.2f" % (med - statistics.median(base["med"]) * 1000)
                 added99 = "" if name == "none" else "%+.2f" % (p99 - statistics.median(base["p99"]) * 1000)
-                print("%-6s %-20s %9.1f %8.0f%% %11s %11.2f %11.2f %12s %12s" % (
+                print("%-6s %-20s %9.1f %8.0f%% %11s %11.2f %11.2f %12s %12s %9.2f" % (
                     sz, name, t, statistics.median(ratios),
-                    "%.0f-%.0f%%" % (min(ratios), max(ratios)), med, p99, added, added99))
+                    "%.0f-%.0f%%" % (min(ratios), max(ratios)), med, p99, added, added99,
+                    statistics.median(d["busy"])))
         print()
         print("milter CPU per message (both sizes, user + system): noop %.3f ms, %s" % (
             cpu["noop"], ", ".join("%s %.3f ms" % (n, cpu[n]) for n in milters)))
