@@ -173,6 +173,10 @@ typedef struct lstate {
     float incred;        /* such questions: counted at the end if the text complains */
     uint32_t laugh_epoch;
     int sarcasm;         /* a sarcasm marker was seen */
+    int sarcasm_prev;    /* sarcasm before the last marker, at sarcasm_seq
+                          * (-1): a longer phrase over it ("nie ma co
+                          * narzekać" over "nie ma co") takes it back */
+    int64_t sarcasm_seq;
     int request;         /* a word of request was seen ("please", "bitte",
                           * "thanks in advance"): thanks close the request,
                           * as in a question, and weigh as little */
@@ -216,7 +220,7 @@ static const lstate lstate_init = {
     .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .ask_seq = -1, .negw_seq = -1, .corr_seq = -1,
     .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
-    .req_verb_seq = -1,
+    .req_verb_seq = -1, .sarcasm_seq = -1,
     .neg_reach = WINDOW,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
@@ -789,8 +793,11 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         L->absence = pos;
         s->absence_mask |= 1u << l;
     }
-    if (tags & SRP_T_SARCASM)
+    if (tags & SRP_T_SARCASM) {
+        L->sarcasm_prev = L->sarcasm;
+        L->sarcasm_seq = pos;
         L->sarcasm = 1;
+    }
     kind = cue_kind_of(tags);
     /* urgency is urgency, negated or not ("if not immediately...") */
     int negated = !emoji && !(tags & SRP_T_URGENT) && !(r->tags2 & SRP_T2_SENTADV) &&
@@ -1160,6 +1167,10 @@ static void undo(scorer *s, int l, slot *sl)
         L->unresolve_seq = -1;
     if (L->problem_seq == (int64_t)sl->seq)
         L->problem_seq = -1;
+    if (L->sarcasm_seq == (int64_t)sl->seq) {
+        L->sarcasm = L->sarcasm_prev;
+        L->sarcasm_seq = -1;
+    }
     if (L->rating_seq == (int64_t)sl->seq) {
         /* "3 Sterne" inside "3 Sterne Hotel" */
         L->rating_cls = L->rating_prev;
