@@ -950,7 +950,7 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
     }
     if (r->tags2 & SRP_T2_LAUGH)
         mods |= laugh(L, sl, l, v, pos, emoji && !negated);
-    if (v > 0)
+    if (v > 0 && !emoji)   /* applause goes with the thanks (thanks_check) */
         L->good_seq = pos;
     if (v > 0 && L->req_verb_seq >= (int64_t)L->clause && L->req_verb_seq < (int64_t)pos) {
         /* "I would like to thank you", "ich möchte mich herzlich bedanken",
@@ -1764,6 +1764,14 @@ static void sentence_close(scorer *s, int l, int question)
     L->epoch = 0;
 }
 
+/* clause_emoji - cue i is praise by emoji in the open clause (not the
+ * thanks themselves) */
+static int clause_emoji(const lstate *L, unsigned i)
+{
+    return L->cue_seq[i] >= L->clause && L->cue_seq[i] != (uint32_t)L->thanks_seq &&
+           L->cues[i].kind == SR_CUE_EMOJI && L->cues[i].weight > 0.0f && !L->cue_polite[i];
+}
+
 /* thanks_check - a clause ends: thanks whose own clause complains is
  * sarcasm ("Thanks for another delay", "Danke für die Verspätung",
  * "Gracias Renfe por otro retraso"); thanks in a clause of their own
@@ -1780,6 +1788,14 @@ static void thanks_check(scorer *s, int l)
     double rest = L->seg_a + L->seg_b - L->clause_val;
     if (L->laugh_seq >= (int64_t)L->clause)
         rest -= L->laugh_v;
+    /* nor is applause ("Thanks @Acme for a whole week without internet
+     * 👏", "Dziękuję za tydzień bez internetu 👏"): praise emoji of the
+     * clause go with its thanks and turn with them */
+    double clap = 0.0;
+    for (unsigned i = 0; i < L->ncues; i++)
+        if (clause_emoji(L, i))
+            clap += L->cues[i].weight;
+    rest -= clap;
     /* nor are tears ("thank you so much 😭😭" is moved, not sarcastic) */
     for (unsigned i = 0; L->ncry > 0 && i < L->ncues; i++)
         if ((L->cues[i].mods & CUE_CRY) && L->cue_seq[i] >= L->clause)
@@ -1805,6 +1821,9 @@ static void thanks_check(scorer *s, int l)
         for (unsigned i = 0; i < L->ncues; i++)
             if (L->cue_seq[i] == (uint32_t)L->thanks_seq)
                 L->cue_polite[i] = 0;
+        for (unsigned i = 0; clap > 0.0 && i < L->ncues; i++)
+            if (clause_emoji(L, i))
+                irony(s, l, L->cue_seq[i], L->cues[i].weight);
     }
     L->thanks_seq = -1;
 }

@@ -1194,6 +1194,36 @@ static void test_thanks_for_a_complaint_is_sarcasm(void **state)
     }
 }
 
+/* applause in the clause of sarcastic thanks turns with them ("Thanks
+ * @Acme for a whole week without internet 👏"); applause beside thanks
+ * for a service done stays praise */
+static void test_applause_turns_with_sarcastic_thanks(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Thanks @Acme for fixing the internet so fast \xf0\x9f\x91\x8f",
+         "Thanks @Acme for a whole week without internet \xf0\x9f\x91\x8f"},
+        {"Danke @Telekom für die schnelle Hilfe \xf0\x9f\x91\x8f",
+         "Danke @Telekom für eine Woche ohne Internet \xf0\x9f\x91\x8f"},
+        {"Merci pour votre aide rapide \xf0\x9f\x91\x8f\xf0\x9f\x91\x8f",
+         "Merci pour le retard \xf0\x9f\x91\x8f\xf0\x9f\x91\x8f"},
+        {"Dzi\xc4\x99kuj\xc4\x99 @SiecPlus za szybk\xc4\x85 pomoc \xf0\x9f\x91\x8f",
+         "Dzi\xc4\x99kuj\xc4\x99 @SiecPlus za tydzie\xc5\x84 bez internetu \xf0\x9f\x91\x8f"},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    sr_sentiment s = tu_score(ctx, pairs[0][1]);
+    const sr_cue *c = cue_named(&s, "\xf0\x9f\x91\x8f");
+    assert_non_null(c);
+    assert_true(c->weight < 0 && (c->mods & SR_MOD_IRONY));
+    assert_true(s.label == SR_LABEL_NEGATIVE || s.label == SR_LABEL_URGENT);
+    s = tu_score(ctx, pairs[0][0]);
+    c = cue_named(&s, "\xf0\x9f\x91\x8f");
+    assert_non_null(c);
+    assert_true(c->weight > 0);
+    assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+}
+
 /* the weight of the first cue whose text begins with prefix (any case), or
  * NAN when there is none */
 static float cue_weight_prefix(const sr_sentiment *s, const char *prefix)
@@ -1774,6 +1804,7 @@ int main(void)
         cmocka_unit_test(test_laughter_in_a_complaint_is_no_praise),
         cmocka_unit_test(test_tears_next_to_praise_are_no_blame),
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
+        cmocka_unit_test(test_applause_turns_with_sarcastic_thanks),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
         cmocka_unit_test(test_signoff_praise_counts_nothing),
