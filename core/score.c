@@ -1464,11 +1464,13 @@ static void irony(scorer *s, int l, uint32_t p, float c)
     cue_reweight(L, p, c * IRONY_FLIP, SR_MOD_IRONY);
 }
 
-/* applause - cue i is praise by emoji in the open sentence, other than
- * the exclamation at seq ex ("Enhorabuena, ... 👏👏") */
-static int applause(const scorer *s, const lstate *L, unsigned i, int64_t ex)
+/* applause - cue i is praise by emoji from seq from on, other than the
+ * word at seq ex: the applause of a sentence's exclamation ("Enhorabuena,
+ * ... 👏👏") or of a clause's thanks ("Thanks for a week without internet
+ * 👏") */
+static int applause(const lstate *L, unsigned i, int64_t from, int64_t ex)
 {
-    return L->cue_seq[i] >= s->sent_start && L->cue_seq[i] != (uint32_t)ex &&
+    return L->cue_seq[i] >= from && L->cue_seq[i] != (uint32_t)ex &&
            L->cues[i].kind == SR_CUE_EMOJI && L->cues[i].weight > 0.0f && !L->cue_polite[i];
 }
 
@@ -1687,13 +1689,13 @@ static void sentence_close(scorer *s, int l, int question)
     if (L->interj >= (int64_t)s->sent_start && L->epoch == 0) {
         float emo = 0.0f;
         for (unsigned i = 0; i < L->ncues; i++)
-            if (applause(s, L, i, L->interj))
+            if (applause(L, i, s->sent_start, L->interj))
                 emo += L->cues[i].weight;
         if (L->seg_b - L->interj_v - emo <= INTERJ_REST) {
             L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
             cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
             for (unsigned i = 0; emo > 0.0f && i < L->ncues; i++)
-                if (applause(s, L, i, L->interj))
+                if (applause(L, i, s->sent_start, L->interj))
                     irony(s, l, L->cue_seq[i], L->cues[i].weight);
         }
     }
@@ -1764,14 +1766,6 @@ static void sentence_close(scorer *s, int l, int question)
     L->epoch = 0;
 }
 
-/* clause_emoji - cue i is praise by emoji in the open clause (not the
- * thanks themselves) */
-static int clause_emoji(const lstate *L, unsigned i)
-{
-    return L->cue_seq[i] >= L->clause && L->cue_seq[i] != (uint32_t)L->thanks_seq &&
-           L->cues[i].kind == SR_CUE_EMOJI && L->cues[i].weight > 0.0f && !L->cue_polite[i];
-}
-
 /* thanks_check - a clause ends: thanks whose own clause complains is
  * sarcasm ("Thanks for another delay", "Danke für die Verspätung",
  * "Gracias Renfe por otro retraso"); thanks in a clause of their own
@@ -1793,7 +1787,7 @@ static void thanks_check(scorer *s, int l)
      * clause go with its thanks and turn with them */
     double clap = 0.0;
     for (unsigned i = 0; i < L->ncues; i++)
-        if (clause_emoji(L, i))
+        if (applause(L, i, L->clause, L->thanks_seq))
             clap += L->cues[i].weight;
     rest -= clap;
     /* nor are tears ("thank you so much 😭😭" is moved, not sarcastic) */
@@ -1822,7 +1816,7 @@ static void thanks_check(scorer *s, int l)
             if (L->cue_seq[i] == (uint32_t)L->thanks_seq)
                 L->cue_polite[i] = 0;
         for (unsigned i = 0; clap > 0.0 && i < L->ncues; i++)
-            if (clause_emoji(L, i))
+            if (applause(L, i, L->clause, L->thanks_seq))
                 irony(s, l, L->cue_seq[i], L->cues[i].weight);
     }
     L->thanks_seq = -1;
