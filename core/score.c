@@ -72,6 +72,8 @@
                                 * own loses them */
 #define AGAIN_VAL (-0.8f)      /* "delayed again": a repeated failure */
 #define AGAIN_REST (-0.5f)     /* the rest of the sentence at or below this is one */
+#define AGAIN_INTERJ_REACH 2u  /* "Oh great, yet another ...": a repetition this close
+                                * after an opening exclamation of praise is sarcasm */
 #define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
 #define EXCESS_VAL (-1.0f)     /* "too small", "demasiado pequeña": too much of a
                                 * thing with no valence of its own */
@@ -1691,7 +1693,15 @@ static void sentence_close(scorer *s, int l, int question)
         for (unsigned i = 0; i < L->ncues; i++)
             if (applause(L, i, s->sent_start, L->interj))
                 emo += L->cues[i].weight;
-        if (L->seg_b - L->interj_v - emo <= INTERJ_REST) {
+        /* "Great, another update.", "Super, schon wieder Montag.",
+         * "Genial, otra vez obras": a repetition right after the
+         * exclamation is what it greets; with no other praise in the
+         * sentence the thing need not be a complaint of its own */
+        const int again = L->again_seq > L->interj &&
+                          L->again_seq <= L->interj + AGAIN_INTERJ_REACH &&
+                          L->again_epoch == L->epoch;
+        const float rest = L->seg_b - L->interj_v - emo;
+        if (rest <= INTERJ_REST || (again && rest <= 0.0f)) {
             L->seg_b += L->interj_v * (IRONY_FLIP - 1.0f);
             cue_reweight(L, (uint32_t)L->interj, L->interj_v * IRONY_FLIP, SR_MOD_IRONY);
             for (unsigned i = 0; emo > 0.0f && i < L->ncues; i++)

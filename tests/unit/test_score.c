@@ -1224,6 +1224,38 @@ static void test_applause_turns_with_sarcastic_thanks(void **state)
     assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
 }
 
+/* an exclamation of praise that greets a repetition is sarcasm, though
+ * the thing repeated is no complaint ("Great, another update."); not when
+ * the repetition comes later ("Great, see you again next week!") or the
+ * sentence praises what comes again ("Great, another win!") */
+static void test_interj_greets_repetition(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Great, another win for the team!", "Great, another software update."},
+        {"Great, see you again next week!", "Oh great, another email from the bank."},
+        {"Super, ich bestelle noch eins.", "Super, schon wieder ein Update."},
+        {"G\xc3\xa9nial, encore une victoire !", "G\xc3\xa9nial, encore une mise \xc3\xa0 jour."},
+        {"Genial, otro d\xc3\xada perfecto en la playa.", "Genial, otro correo del banco."},
+        {"Super, kolejny udany wyjazd!", "\xc5\x9awietnie, znowu remont na stacji."},
+    };
+
+    expect_up_down(ctx, pairs, sizeof(pairs) / sizeof(*pairs));
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment s = tu_score(ctx, pairs[i][1]);
+        assert_true(s.label == SR_LABEL_NEGATIVE || s.label == SR_LABEL_URGENT);
+        /* the exclamation is the cue that turned, with the irony mark */
+        assert_true(s.ncues >= 2);
+        int turned = 0;
+        for (unsigned k = 0; k < s.ncues; k++)
+            if (s.cues[k].weight < 0 && (s.cues[k].mods & SR_MOD_IRONY))
+                turned = 1;
+        assert_true(turned);
+        s = tu_score(ctx, pairs[i][0]);
+        assert_true(s.label == SR_LABEL_POSITIVE || s.label == SR_LABEL_PROMOTER);
+    }
+}
+
 /* the weight of the first cue whose text begins with prefix (any case), or
  * NAN when there is none */
 static float cue_weight_prefix(const sr_sentiment *s, const char *prefix)
@@ -1805,6 +1837,7 @@ int main(void)
         cmocka_unit_test(test_tears_next_to_praise_are_no_blame),
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_applause_turns_with_sarcastic_thanks),
+        cmocka_unit_test(test_interj_greets_repetition),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
         cmocka_unit_test(test_signoff_praise_counts_nothing),
