@@ -109,6 +109,10 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
             }
         }
     }
+    lex->any_num = srp_lexicon_get(lex, srp_key_hash("00", 2), "00", 2);
+    if (lex->any_num != NULL &&
+        !(lex->any_num->eflags & (SRP_E_PHRASE_START | SRP_E_PHRASE_END)))
+        lex->any_num = NULL;
     return SR_OK;
 }
 

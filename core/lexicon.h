@@ -216,6 +216,10 @@ struct srp_lexicon {
     uint32_t emo_first[8];      /* first bytes of emoticons (raw entries) */
     uint32_t emo_pair[2048];    /* their first two bytes (bit b0 | b1 << 8) */
     size_t nrecs;               /* records of all entries */
+    /* the entry of "00" when a phrase begins or ends with a number ("00
+     * weeks for", "00 months for 00"): its phrase lengths stand for any
+     * number's */
+    const srp_lex_entry *any_num;
 };
 
 typedef struct srp_lexicon srp_lexicon;

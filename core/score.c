@@ -2073,6 +2073,21 @@ static void lock_language(scorer *s)
     }
 }
 
+/* is_num - the slot holds a number: in digits, or a word tagged num */
+static inline int is_num(const slot *sl)
+{
+    return sl->tok.type == SRP_TOK_NUMBER || (sl->e != NULL && (sl->e->eflags & SRP_E_NUMBER));
+}
+
+/* phrase_end - a phrase may end with this word: its entry says so, or it
+ * is a number and a phrase ends with "00" */
+static inline int phrase_end(const scorer *s, const slot *sl)
+{
+    if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
+        return 1;
+    return s->lex->any_num != NULL && (s->lex->any_num->eflags & SRP_E_PHRASE_END) && is_num(sl);
+}
+
 /* phrase_match - the longest lexicon phrase ending at the current word;
  * only words marked as phrase starts (s->pstarts) can begin one */
 static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *start)
@@ -2081,7 +2096,11 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
     /* k words back: a word there may start a phrase, a phrase of k + 1
      * words may end with the current word, and both are in the clause */
     unsigned reach = cur - s->clause < 5 ? cur - s->clause : 5;
-    unsigned cand = s->pstarts & s->ring[cur & (RING - 1)].e->elens & ((2u << reach) - 2u);
+    const slot *ls = &s->ring[cur & (RING - 1)];
+    unsigned elens = ls->e != NULL ? ls->e->elens : 0;
+    if (is_num(ls) && lex->any_num != NULL)
+        elens |= lex->any_num->elens;   /* "00 months for 00" */
+    unsigned cand = s->pstarts & elens & ((2u << reach) - 2u);
 
     for (; cand; cand &= ~(1u << (31 - __builtin_clz(cand)))) {
         uint32_t k = 31 - (uint32_t)__builtin_clz(cand);
@@ -2092,9 +2111,13 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         uint64_t h;
 
         p0 = cur - k;
-        /* only lengths of phrases that begin with that word */
+        /* only lengths of phrases that begin with that word, or with "00"
+         * when it is a number */
         const slot *fs = &s->ring[p0 & (RING - 1)];
-        if (fs->seq != p0 || fs->e == NULL || !(fs->e->plens >> k & 1))
+        if (fs->seq != p0)
+            continue;
+        const int num0 = lex->any_num != NULL && (lex->any_num->plens >> k & 1) && is_num(fs);
+        if (!num0 && (fs->e == NULL || !(fs->e->plens >> k & 1)))
             continue;
         /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
          * counts once; a longer phrase that contains the last one
@@ -2115,14 +2138,17 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
             continue;
         uint32_t ph = srp_hash_fin(h);
         const srp_lex_entry *e =
-            srp_lexicon_maybe_key(lex, ph) ? srp_lexicon_get_phrase(lex, ph, words, lens, n) : NULL;
+            fs->e != NULL && (fs->e->plens >> k & 1) && srp_lexicon_maybe_key(lex, ph)
+                ? srp_lexicon_get_phrase(lex, ph, words, lens, n)
+                : NULL;
         /* "seit 3 Wochen", "waiting 10 days": in a phrase of the lexicon
          * "00" stands for any number, in digits or a number word tagged
          * num ("seit drei Wochen"; a number written in it, "5 stars",
          * matches first) */
-        unsigned nums = 0;   /* bit i: word i (not the first) is a number */
-        for (unsigned i = 1;
-             (e == NULL || e->nrec == 0) && (fs->e->eflags & SRP_E_NUM_PHRASE) && i < n; i++) {
+        unsigned nums = num0 ? 1u : 0u;   /* bit i: word i is a number */
+        for (unsigned i = 1; (e == NULL || e->nrec == 0) &&
+                             ((num0 ? lex->any_num : fs->e)->eflags & SRP_E_NUM_PHRASE) && i < n;
+             i++) {
             const slot *w = &s->ring[(p0 + i) & (RING - 1)];
             if (w->tok.type == SRP_TOK_NUMBER ||
                 (w->e != NULL && (w->e->eflags & SRP_E_NUMBER)))   /* "three weeks" */
@@ -2386,8 +2412,10 @@ static void word(scorer *s)
     if (sl->e != NULL)
         s->person |= sl->e->person;
     if (tok->type == SRP_TOK_NUMBER) {
-        /* numbers carry no valence, but may begin or end a phrase ("5 stars") */
-        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
+        /* numbers carry no valence, but may begin or end a phrase ("5 stars",
+         * "3 weeks for": "00" stands for any number) */
+        if ((sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START)) ||
+            (s->lex->any_num != NULL && (s->lex->any_num->eflags & SRP_E_PHRASE_START)))
             s->pstarts |= 1;
         lmask = 0;
     }
@@ -2401,14 +2429,16 @@ static void word(scorer *s)
             lock_language(s);
         for (unsigned m = (lmask | tok->hint_mask) & ~1u; m; m &= m - 1)
             s->cov[__builtin_ctz(m)]++;
-        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
-            s->pstarts |= 1;
+        if (sl->e != NULL && (sl->e->eflags & (SRP_E_PHRASE_START | SRP_E_NUMBER)) &&
+            ((sl->e->eflags & SRP_E_PHRASE_START) ||
+             (s->lex->any_num != NULL && (s->lex->any_num->eflags & SRP_E_PHRASE_START))))
+            s->pstarts |= 1;   /* "three weeks for" as "00 weeks for" */
     }
 
     uint32_t p0 = pos;
     const srp_lex_entry *ph = NULL;
     if ((tok->type == SRP_TOK_WORD || tok->type == SRP_TOK_NUMBER) && (s->pstarts & 0x3e) &&
-        sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
+        phrase_end(s, sl))
         ph = phrase_match(s, pos, &p0);
     unsigned phmask = 0;
     if (ph != NULL) {

@@ -1256,6 +1256,40 @@ static void test_interj_greets_repetition(void **state)
     }
 }
 
+/* "00" may begin a phrase (and end one): "Three weeks for a dermatologist
+ * appointment." is a wait complained of, in digits or words; "within 2
+ * hours for our boiler" and "3 Monate für 19 Euro" are no wait */
+static void test_phrase_begins_with_number(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const waits[] = {
+        "Three weeks for a dermatologist appointment.",
+        "3 weeks for a dermatologist appointment.",
+        "Drei Wochen f\xc3\xbcr einen Termin beim Hautarzt.",
+        "Trois semaines pour un rendez-vous chez le dermato.",
+        "Tres semanas para una cita con el dermat\xc3\xb3logo.",
+        "Trzy tygodnie na wizyt\xc4\x99 u dermatologa.",
+    };
+    static const char *const none[] = {
+        "They sent someone within 2 hours for our boiler.",
+        "Drei Monate f\xc3\xbcr 19 Euro.",
+        "I need a statement for the last 12 months for a mortgage application.",
+    };
+
+    for (size_t i = 0; i < sizeof(waits) / sizeof(*waits); i++) {
+        sr_sentiment s = tu_score(ctx, waits[i]);
+        assert_true(s.label == SR_LABEL_NEGATIVE);
+        assert_int_equal(s.ncues, 1);
+        assert_true(s.cues[0].weight < 0);
+        /* the cue is the phrase, number and all */
+        assert_true(strchr(s.cues[0].text, ' ') != NULL);
+    }
+    for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++) {
+        sr_sentiment s = tu_score(ctx, none[i]);
+        assert_int_equal(s.label, SR_LABEL_NEUTRAL);
+    }
+}
+
 /* the weight of the first cue whose text begins with prefix (any case), or
  * NAN when there is none */
 static float cue_weight_prefix(const sr_sentiment *s, const char *prefix)
@@ -1838,6 +1872,7 @@ int main(void)
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_applause_turns_with_sarcastic_thanks),
         cmocka_unit_test(test_interj_greets_repetition),
+        cmocka_unit_test(test_phrase_begins_with_number),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
         cmocka_unit_test(test_signoff_praise_counts_nothing),
