@@ -235,6 +235,8 @@ typedef struct scorer {
     uint32_t sent_start; /* first seq of the open sentence */
     uint32_t clause;     /* first seq of the open clause */
     unsigned excl, quest;
+    unsigned any_plens;         /* lengths of phrases that begin with "00" */
+    unsigned any_end;           /* a phrase ends with "00" */
     unsigned qmarks;     /* '?' and '!' of the mark that closes a question, else 0 */
     unsigned tokens;
     unsigned words;             /* words with letters */
@@ -2079,13 +2081,14 @@ static inline int is_num(const slot *sl)
     return sl->tok.type == SRP_TOK_NUMBER || (sl->e != NULL && (sl->e->eflags & SRP_E_NUMBER));
 }
 
-/* phrase_end - a phrase may end with this word: its entry says so, or it
- * is a number and a phrase ends with "00" */
+/* phrase_end - a phrase may end with this word: its entry says so (a
+ * number word has the lengths of phrases that end with "00", srlexc), or
+ * it is a number in digits and a phrase ends with "00" */
 static inline int phrase_end(const scorer *s, const slot *sl)
 {
     if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
         return 1;
-    return s->lex->any_num != NULL && (s->lex->any_num->eflags & SRP_E_PHRASE_END) && is_num(sl);
+    return __builtin_expect(sl->tok.type == SRP_TOK_NUMBER, 0) && s->any_end;
 }
 
 /* phrase_match - the longest lexicon phrase ending at the current word;
@@ -2098,9 +2101,12 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
     unsigned reach = cur - s->clause < 5 ? cur - s->clause : 5;
     const slot *ls = &s->ring[cur & (RING - 1)];
     unsigned elens = ls->e != NULL ? ls->e->elens : 0;
-    if (is_num(ls) && lex->any_num != NULL)
+    if (__builtin_expect(ls->tok.type == SRP_TOK_NUMBER, 0) && lex->any_num != NULL)
         elens |= lex->any_num->elens;   /* "00 months for 00" */
     unsigned cand = s->pstarts & elens & ((2u << reach) - 2u);
+    /* lengths of phrases that begin with "00": a number in digits may
+     * begin them (a number word has them in its entry) */
+    const unsigned anyp = s->any_plens;
 
     for (; cand; cand &= ~(1u << (31 - __builtin_clz(cand)))) {
         uint32_t k = 31 - (uint32_t)__builtin_clz(cand);
@@ -2114,10 +2120,9 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         /* only lengths of phrases that begin with that word, or with "00"
          * when it is a number */
         const slot *fs = &s->ring[p0 & (RING - 1)];
-        if (fs->seq != p0)
-            continue;
-        const int num0 = lex->any_num != NULL && (lex->any_num->plens >> k & 1) && is_num(fs);
-        if (!num0 && (fs->e == NULL || !(fs->e->plens >> k & 1)))
+        const int lit = fs->e != NULL && (fs->e->plens >> k & 1);
+        if (fs->seq != p0 ||
+            (!lit && !((anyp >> k & 1) && fs->tok.type == SRP_TOK_NUMBER)))
             continue;
         /* phrases do not overlap: "ne commanderai plus" then "plus jamais"
          * counts once; a longer phrase that contains the last one
@@ -2137,24 +2142,27 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         if (n != k + 1)
             continue;
         uint32_t ph = srp_hash_fin(h);
-        const srp_lex_entry *e =
-            fs->e != NULL && (fs->e->plens >> k & 1) && srp_lexicon_maybe_key(lex, ph)
-                ? srp_lexicon_get_phrase(lex, ph, words, lens, n)
-                : NULL;
-        /* "seit 3 Wochen", "waiting 10 days": in a phrase of the lexicon
-         * "00" stands for any number, in digits or a number word tagged
-         * num ("seit drei Wochen"; a number written in it, "5 stars",
-         * matches first) */
-        unsigned nums = num0 ? 1u : 0u;   /* bit i: word i is a number */
-        for (unsigned i = 1; (e == NULL || e->nrec == 0) &&
-                             ((num0 ? lex->any_num : fs->e)->eflags & SRP_E_NUM_PHRASE) && i < n;
-             i++) {
-            const slot *w = &s->ring[(p0 + i) & (RING - 1)];
-            if (w->tok.type == SRP_TOK_NUMBER ||
-                (w->e != NULL && (w->e->eflags & SRP_E_NUMBER)))   /* "three weeks" */
-                nums |= 1u << i;
+        const srp_lex_entry *e = lit && srp_lexicon_maybe_key(lex, ph)
+                                     ? srp_lexicon_get_phrase(lex, ph, words, lens, n)
+                                     : NULL;
+        if (e != NULL && e->nrec > 0) {
+            *start = p0;
+            return e;
         }
-        if ((e == NULL || e->nrec == 0) && nums) {
+        /* "seit 3 Wochen", "waiting 10 days", "3 weeks for": in a phrase
+         * of the lexicon "00" stands for any number, in digits or a number
+         * word tagged num ("seit drei Wochen"; a number written in it, "5
+         * stars", matches first) */
+        const int num0 = (anyp >> k & 1) && is_num(fs);
+        const srp_lex_entry *fe = num0 ? lex->any_num : fs->e;
+        unsigned nums = (unsigned)num0;   /* bit i: word i is a number */
+        if (fe->eflags & SRP_E_NUM_PHRASE)
+            for (unsigned i = 1; i < n; i++) {
+                const slot *w = &s->ring[(p0 + i) & (RING - 1)];
+                if (is_num(w))   /* "three weeks" */
+                    nums |= 1u << i;
+            }
+        if (nums) {
             static const char any[8] = "00";   /* read in 8-byte chunks */
             h = SRP_PHRASE_SEED ^ (k + 1);
             for (unsigned i = 0; i < n; i++) {
@@ -2414,8 +2422,7 @@ static void word(scorer *s)
     if (tok->type == SRP_TOK_NUMBER) {
         /* numbers carry no valence, but may begin or end a phrase ("5 stars",
          * "3 weeks for": "00" stands for any number) */
-        if ((sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START)) ||
-            (s->lex->any_num != NULL && (s->lex->any_num->eflags & SRP_E_PHRASE_START)))
+        if ((sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START)) || s->any_plens)
             s->pstarts |= 1;
         lmask = 0;
     }
@@ -2429,10 +2436,8 @@ static void word(scorer *s)
             lock_language(s);
         for (unsigned m = (lmask | tok->hint_mask) & ~1u; m; m &= m - 1)
             s->cov[__builtin_ctz(m)]++;
-        if (sl->e != NULL && (sl->e->eflags & (SRP_E_PHRASE_START | SRP_E_NUMBER)) &&
-            ((sl->e->eflags & SRP_E_PHRASE_START) ||
-             (s->lex->any_num != NULL && (s->lex->any_num->eflags & SRP_E_PHRASE_START))))
-            s->pstarts |= 1;   /* "three weeks for" as "00 weeks for" */
+        if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START))
+            s->pstarts |= 1;
     }
 
     uint32_t p0 = pos;
@@ -2552,6 +2557,8 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.mask = ctx->lang_mask;
     s.seq = s.sent_start = s.clause = 0;
     s.excl = s.quest = s.qmarks = s.tokens = s.words = 0;
+    s.any_plens = s.lex->any_num != NULL ? s.lex->any_num->plens : 0u;
+    s.any_end = s.lex->any_num != NULL && (s.lex->any_num->eflags & SRP_E_PHRASE_END);
     s.postneg_mask = s.absence_mask = s.sep_mask = s.advq_mask = s.xprev = 0;
     s.dirty = 0;
     s.pstarts = 0;

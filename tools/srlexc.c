@@ -739,6 +739,18 @@ static void write_out(const char *path)
     size_t off, total;
     FILE *fp;
 
+    /* a phrase that begins or ends with "00" ("00 weeks for") begins or
+     * ends with any number word too ("three weeks for"): the words get
+     * its lengths, and the scorer, finding no literal phrase, tries "00"
+     * (numbers in digits have no entry: the scorer reads "00"'s own) */
+    const entry *any = get("00", 2, 0);
+    if (any != NULL && (any->eflags & (SRP_E_PHRASE_START | SRP_E_PHRASE_END)))
+        for (size_t i = 0; i < nentries; i++)
+            if ((entries[i].eflags & SRP_E_NUMBER) && &entries[i] != any) {
+                entries[i].eflags |= any->eflags & (SRP_E_PHRASE_START | SRP_E_PHRASE_END);
+                entries[i].plens |= any->plens;
+                entries[i].elens |= any->elens;
+            }
     for (size_t i = 0; i < nentries; i++) {
         size_t n = 0;
         for (int l = 0; l < SRP_NLANG; l++)
