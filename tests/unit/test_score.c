@@ -1236,7 +1236,7 @@ static void test_interj_greets_repetition(void **state)
         {"Great, see you again next week!", "Oh great, another email from the bank."},
         {"Super, ich bestelle noch eins.", "Super, schon wieder ein Update."},
         {"G\xc3\xa9nial, encore une victoire !", "G\xc3\xa9nial, encore une mise \xc3\xa0 jour."},
-        {"Genial, otro d\xc3\xada perfecto en la playa.", "Genial, otro correo del banco."},
+        {"Genial, otro d\xc3\xad" "a perfecto en la playa.", "Genial, otro correo del banco."},
         {"Super, kolejny udany wyjazd!", "\xc5\x9awietnie, znowu remont na stacji."},
     };
 
