@@ -154,6 +154,12 @@ typedef struct lstate {
                           * against the open sentence, -1 */
     int64_t laugh_seq;   /* seq of the last laughter in it, -1 */
     int64_t resolve_seq; /* seq of the last resolution word ("solved"), -1 */
+    int64_t but_seq;     /* seq of the contrast word last applied, -1; what it
+                          * changed, for a phrase that takes it back ("yet
+                          * another"): */
+    double but_a, but_b, but_ua, but_ub, but_cval;
+    uint32_t but_clause;
+    int64_t but_neg;
     int64_t unresolve_seq; /* seq of the last negated one ("not solved"), -1 */
     int64_t again_seq;   /* seq of a repetition word ("again") in the open sentence, -1 */
     const char *again_src;   /* its surface */
@@ -219,7 +225,7 @@ typedef struct lstate {
 
 static const lstate lstate_init = {
     .last_neg = -1, .absence = -1, .concede = -1, .interj = -1, .laugh_seq = -1,
-    .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1,
+    .thanks_seq = -1, .good_seq = -1, .problem_seq = -1, .resolve_seq = -1, .but_seq = -1,
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .ask_seq = -1, .negw_seq = -1, .corr_seq = -1,
     .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
     .req_verb_seq = -1, .sarcasm_seq = -1,
@@ -780,6 +786,14 @@ static void apply(scorer *s, int l, const srp_lex_rec *r, uint32_t pos, const ch
         }
     }
     if ((tags & SRP_T_BUT) && (!(r->tags2 & SRP_T2_LEADBUT) || pos == s->clause)) {
+        L->but_seq = pos;
+        L->but_a = L->seg_a;
+        L->but_b = L->seg_b;
+        L->but_ua = L->ua;
+        L->but_ub = L->ub;
+        L->but_cval = L->clause_val;
+        L->but_clause = L->clause;
+        L->but_neg = L->last_neg;
         L->seg_a += L->seg_b;
         L->seg_b = 0;
         L->ua += L->ub;
@@ -1174,6 +1188,20 @@ static void undo(scorer *s, int l, slot *sl)
     if (L->sarcasm_seq == (int64_t)sl->seq) {
         L->sarcasm = L->sarcasm_prev;
         L->sarcasm_seq = -1;
+    }
+    if (L->but_seq == (int64_t)sl->seq && L->seg_b == 0.0 && L->ub == 0.0 && L->epoch > 0) {
+        /* "yet another": the contrast word was the start of a phrase that
+         * is no contrast; nothing has counted since it, so its sentence
+         * is as it was */
+        L->seg_a = L->but_a;
+        L->seg_b = L->but_b;
+        L->ua = L->but_ua;
+        L->ub = L->but_ub;
+        L->clause_val = L->but_cval;
+        L->clause = L->but_clause;
+        L->last_neg = L->but_neg;
+        L->epoch--;
+        L->but_seq = -1;
     }
     if (L->rating_seq == (int64_t)sl->seq) {
         /* "3 Sterne" inside "3 Sterne Hotel" */
