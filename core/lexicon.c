@@ -113,6 +113,8 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
     if (lex->any_num != NULL &&
         !(lex->any_num->eflags & (SRP_E_PHRASE_START | SRP_E_PHRASE_END)))
         lex->any_num = NULL;
+    lex->any_plens = lex->any_num != NULL ? lex->any_num->plens : 0u;
+    lex->any_elens = lex->any_num != NULL ? lex->any_num->elens : 0u;
     return SR_OK;
 }
 

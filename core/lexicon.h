@@ -220,6 +220,7 @@ struct srp_lexicon {
      * weeks for", "00 months for 00"): its phrase lengths stand for any
      * number's */
     const srp_lex_entry *any_num;
+    unsigned any_plens, any_elens;   /* its phrase lengths, 0 without it */
 };
 
 typedef struct srp_lexicon srp_lexicon;

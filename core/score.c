@@ -241,8 +241,6 @@ typedef struct scorer {
     uint32_t sent_start; /* first seq of the open sentence */
     uint32_t clause;     /* first seq of the open clause */
     unsigned excl, quest;
-    unsigned any_plens;         /* lengths of phrases that begin with "00" */
-    unsigned any_end;           /* a phrase ends with "00" */
     unsigned qmarks;     /* '?' and '!' of the mark that closes a question, else 0 */
     unsigned tokens;
     unsigned words;             /* words with letters */
@@ -2116,7 +2114,7 @@ static inline int phrase_end(const scorer *s, const slot *sl)
 {
     if (sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_END))
         return 1;
-    return __builtin_expect(sl->tok.type == SRP_TOK_NUMBER, 0) && s->any_end;
+    return __builtin_expect(sl->tok.type == SRP_TOK_NUMBER, 0) && s->lex->any_elens != 0;
 }
 
 /* phrase_match - the longest lexicon phrase ending at the current word;
@@ -2129,12 +2127,12 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
     unsigned reach = cur - s->clause < 5 ? cur - s->clause : 5;
     const slot *ls = &s->ring[cur & (RING - 1)];
     unsigned elens = ls->e != NULL ? ls->e->elens : 0;
-    if (__builtin_expect(ls->tok.type == SRP_TOK_NUMBER, 0) && lex->any_num != NULL)
-        elens |= lex->any_num->elens;   /* "00 months for 00" */
+    if (__builtin_expect(ls->tok.type == SRP_TOK_NUMBER, 0))
+        elens |= lex->any_elens;   /* "00 months for 00" */
     unsigned cand = s->pstarts & elens & ((2u << reach) - 2u);
     /* lengths of phrases that begin with "00": a number in digits may
      * begin them (a number word has them in its entry) */
-    const unsigned anyp = s->any_plens;
+    const unsigned anyp = lex->any_plens;
 
     for (; cand; cand &= ~(1u << (31 - __builtin_clz(cand)))) {
         uint32_t k = 31 - (uint32_t)__builtin_clz(cand);
@@ -2450,7 +2448,7 @@ static void word(scorer *s)
     if (tok->type == SRP_TOK_NUMBER) {
         /* numbers carry no valence, but may begin or end a phrase ("5 stars",
          * "3 weeks for": "00" stands for any number) */
-        if ((sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START)) || s->any_plens)
+        if ((sl->e != NULL && (sl->e->eflags & SRP_E_PHRASE_START)) || s->lex->any_plens)
             s->pstarts |= 1;
         lmask = 0;
     }
@@ -2585,8 +2583,6 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.mask = ctx->lang_mask;
     s.seq = s.sent_start = s.clause = 0;
     s.excl = s.quest = s.qmarks = s.tokens = s.words = 0;
-    s.any_plens = s.lex->any_num != NULL ? s.lex->any_num->plens : 0u;
-    s.any_end = s.lex->any_num != NULL && (s.lex->any_num->eflags & SRP_E_PHRASE_END);
     s.postneg_mask = s.absence_mask = s.sep_mask = s.advq_mask = s.xprev = 0;
     s.dirty = 0;
     s.pstarts = 0;
