@@ -27,6 +27,24 @@ static int in_bounds(size_t off, size_t count, size_t size, size_t total)
 
 /* validate - check every offset and index so lookups need no checks; the
  * checksum is skipped for the embedded lexicon (it is part of the binary) */
+/* phrase_ends - mark the first and last words of phrase e in lex->pends */
+static void phrase_ends(srp_lexicon *lex, const srp_lex_entry *e)
+{
+    const char *k = lex->strings + e->key_off;
+    size_t len = e->key_len, first = 0, last = 0;
+    unsigned n = 1;
+
+    while (first < len && k[first] != ' ')
+        first++;
+    for (size_t i = 0; i < len; i++)
+        if (k[i] == ' ') {
+            n++;
+            last = i + 1;
+        }
+    uint32_t b = srp_phrase_ends_bit(srp_hash(k, first), srp_hash(k + last, len - last), n);
+    lex->pends[b >> 6] |= 1ull << (b & 63);
+}
+
 static int validate(srp_lexicon *lex, int checksum, sr_error *err)
 {
     const srp_lex_header *h;
@@ -100,6 +118,8 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
             if (r[j].tags & SRP_T_STEM)
                 lex->stem_langs |= 1u << r[j].lang;
         }
+        if (!(e->eflags & SRP_E_RAW) && memchr(lex->strings + e->key_off, ' ', e->key_len) != NULL)
+            phrase_ends(lex, e);
         if ((e->eflags & SRP_E_RAW) && e->key_len > 0) {
             unsigned char c = (unsigned char)lex->strings[e->key_off];
             lex->emo_first[c >> 5] |= 1u << (c & 31);

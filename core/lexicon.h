@@ -197,6 +197,20 @@ _Static_assert(sizeof(srp_lex_entry) == 64, "a lexicon entry is one cache line")
 
 typedef struct srp_lexicon srp_lexicon;
 
+#define SRP_PENDS_BITS_LOG2 19
+
+/* srp_phrase_ends_bit - the bit of a phrase of n words whose first and
+ * last words have these srp_hash values */
+static inline uint32_t srp_phrase_ends_bit(uint32_t first, uint32_t last, unsigned n)
+{
+    uint64_t h = ((uint64_t)first << 32 | last) * 0x9e3779b97f4a7c15ull;
+
+    h ^= (uint64_t)n * 0xff51afd7ed558ccdull;
+    h ^= h >> 31;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h >> (64 - SRP_PENDS_BITS_LOG2));
+}
+
 /* the lexicon: what the inline lookups below read */
 struct srp_lexicon {
     const unsigned char *base;
@@ -221,6 +235,10 @@ struct srp_lexicon {
      * number's */
     const srp_lex_entry *any_num;
     unsigned any_plens, any_elens;   /* its phrase lengths, 0 without it */
+    /* bit srp_phrase_ends_bit(): some phrase of n words begins with the
+     * word of one hash and ends with that of another (computed at load):
+     * most candidate word runs are refused before their words are read */
+    uint64_t pends[(1u << SRP_PENDS_BITS_LOG2) / 64];
 };
 
 typedef struct srp_lexicon srp_lexicon;
@@ -329,6 +347,16 @@ static inline int srp_lexicon_maybe_key(const srp_lexicon *lex, uint32_t hash)
     uint32_t b = ((hash >> 16) | (hash << 16)) * 0x9e3779b1u & lex->bloom_mask;
 
     return (lex->bloom[a >> 6] >> (a & 63) & 1) && (lex->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+/* srp_lexicon_maybe_phrase - 0 when no phrase of n words begins with the
+ * word of hash first and ends with that of hash last */
+static inline int srp_lexicon_maybe_phrase(const srp_lexicon *lex, uint32_t first, uint32_t last,
+                                           unsigned n)
+{
+    uint32_t b = srp_phrase_ends_bit(first, last, n);
+
+    return lex->pends[b >> 6] >> (b & 63) & 1;
 }
 
 /* srp_stemf_index - the filter bit for a 3-byte prefix (srlexc and lookup). */

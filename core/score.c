@@ -2146,7 +2146,7 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
         /* only lengths of phrases that begin with that word, or with "00"
          * when it is a number */
         const slot *fs = &s->ring[p0 & (RING - 1)];
-        const int lit = fs->e != NULL && (fs->e->plens >> k & 1);
+        int lit = fs->e != NULL && (fs->e->plens >> k & 1);
         if (fs->seq != p0 ||
             (!lit && !((anyp >> k & 1) && fs->tok.type == SRP_TOK_NUMBER)))
             continue;
@@ -2154,6 +2154,13 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
          * counts once; a longer phrase that contains the last one
          * ("todavía no" -> "todavía no he recibido") replaces it */
         if ((int64_t)p0 <= s->phrase_end && (int64_t)p0 > s->phrase_start)
+            continue;
+        /* the words as written are a phrase only if one begins and ends
+         * with them; a number in it may stand for "00" */
+        const int num0 = (anyp >> k & 1) && is_num(fs);
+        const srp_lex_entry *fe = num0 ? lex->any_num : fs->e;
+        lit = lit && srp_lexicon_maybe_phrase(lex, fs->tok.hash, ls->tok.hash, k + 1);
+        if (!lit && !num0 && !(fe->eflags & SRP_E_NUM_PHRASE))
             continue;
         h = SRP_PHRASE_SEED ^ (k + 1);
         for (uint32_t p = p0; p <= cur; p++) {
@@ -2179,8 +2186,6 @@ static const srp_lex_entry *phrase_match(scorer *s, uint32_t cur, uint32_t *star
          * of the lexicon "00" stands for any number, in digits or a number
          * word tagged num ("seit drei Wochen"; a number written in it, "5
          * stars", matches first) */
-        const int num0 = (anyp >> k & 1) && is_num(fs);
-        const srp_lex_entry *fe = num0 ? lex->any_num : fs->e;
         unsigned nums = (unsigned)num0;   /* bit i: word i is a number */
         if (fe->eflags & SRP_E_NUM_PHRASE)
             for (unsigned i = 1; i < n; i++) {

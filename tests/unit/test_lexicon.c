@@ -101,6 +101,71 @@ static void test_every_entry_finds_itself(void **state)
     srp_lexicon_close(lex);
 }
 
+/* every phrase passes the filter of its first and last words, as the
+ * tokenizer hashes them; most word pairs that begin and end no phrase do not */
+static void test_phrase_ends_filter(void **state)
+{
+    (void)state;
+    sr_error err;
+    srp_lexicon *lex = srp_lexicon_open(NULL, &err);
+    size_t n, phrases = 0, passed = 0, tried = 0;
+
+    assert_non_null(lex);
+    srp_lexicon_counts(lex, &n, NULL, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const srp_lex_entry *e = srp_lexicon_entry(lex, i);
+        const char *k = srp_lexicon_key(lex, e);
+        unsigned words = 1, nt = 0;
+        uint32_t first = 0, last = 0;
+        srp_tokenizer t;
+        srp_token tok;
+
+        if ((e->eflags & SRP_E_RAW) || memchr(k, ' ', e->key_len) == NULL)
+            continue;
+        for (unsigned j = 0; j < e->key_len; j++)
+            words += k[j] == ' ';
+        /* an elision is written joined ("i' m" is the key of "I'm") */
+        char buf[256];
+        size_t bl = 0;
+        for (unsigned j = 0; j < e->key_len && bl < sizeof(buf); j++)
+            if (!(k[j] == ' ' && j > 0 && (k[j - 1] == '\'' || (j > 1 && (unsigned char)k[j - 1] == 0x99 &&
+                                                                    (unsigned char)k[j - 2] == 0x80))))
+                buf[bl++] = k[j];
+        /* and one that ends the key is followed by a word ("d'" of "d'acheter") */
+        const int open_end = bl > 0 && bl < sizeof(buf) && buf[bl - 1] == '\'';
+        if (open_end)
+            buf[bl++] = 'a';
+        srp_tok_init(&t, buf, bl, NULL, NULL);
+        uint32_t before = 0;
+        while (srp_tok_next(&t, &tok)) {
+            if (tok.type != SRP_TOK_WORD && tok.type != SRP_TOK_NUMBER)
+                continue;
+            if (nt++ == 0)
+                first = tok.hash;
+            before = last;
+            last = tok.hash;
+        }
+        if (open_end) {
+            nt--;
+            last = before;
+        }
+        if (nt != words)
+            continue;   /* a key the tokenizer reads otherwise ("o'clock") */
+        phrases++;
+        assert_true(srp_lexicon_maybe_phrase(lex, first, last, words));
+    }
+    assert_true(phrases > 10000);
+    /* pairs of unrelated words */
+    for (uint32_t a = 1; a <= 100; a++)
+        for (uint32_t b = 1; b <= 10; b++) {
+            tried++;
+            passed += (size_t)srp_lexicon_maybe_phrase(lex, srp_hash("zzq", 3) * a,
+                                                       srp_hash("qqz", 3) * b, 2);
+        }
+    assert_true(passed < tried / 5);
+    srp_lexicon_close(lex);
+}
+
 static void test_damaged_lexicon_is_refused(void **state)
 {
     (void)state;
@@ -238,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_embedded_lexicon_opens),
         cmocka_unit_test(test_lookup_finds_words_and_records),
         cmocka_unit_test(test_every_entry_finds_itself),
+        cmocka_unit_test(test_phrase_ends_filter),
         cmocka_unit_test(test_damaged_lexicon_is_refused),
         cmocka_unit_test(test_other_format_is_refused_clearly),
         cmocka_unit_test(test_bad_slot_is_refused),
