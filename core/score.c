@@ -449,12 +449,18 @@ static unsigned resolve(scorer *s, slot *sl, const srp_token *tok)
     sl->e = tok->key_len ? srp_lexicon_get_key(lex, tok->hash, tok->key, tok->key_len) : NULL;
     if (sl->e != NULL) {
         const srp_lex_rec *r = srp_lexicon_recs(lex, sl->e);
-        for (unsigned i = 0; i < sl->e->nrec; i++)
-            if (s->mask & (1u << r[i].lang)) {
-                sl->rec[r[i].lang] = &r[i];
-                found |= 1u << r[i].lang;
+        /* the records of the languages scored, and the evidence of all
+         * (srp_lang_word_evidence, exact, in the same loop) */
+        const unsigned nl = sl->e->nlang;
+        for (unsigned i = 0; i < sl->e->nrec; i++) {
+            const unsigned rl = r[i].lang;
+            if (rl != SRP_LANG_XX)
+                s->ev[rl] += srp_lang_evidence_w[1][(r[i].tags & SRP_T_FUNC) != 0][nl];
+            if (s->mask & (1u << rl)) {
+                sl->rec[rl] = &r[i];
+                found |= 1u << rl;
             }
-        srp_lang_word_evidence(s->ev, lex, sl->e, 1);
+        }
     }
     if (tok->type != SRP_TOK_WORD || tok->key_len < 4)
         return found;
