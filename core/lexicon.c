@@ -118,8 +118,13 @@ static int validate(srp_lexicon *lex, int checksum, sr_error *err)
             if (r[j].tags & SRP_T_STEM)
                 lex->stem_langs |= 1u << r[j].lang;
         }
-        if (!(e->eflags & SRP_E_RAW) && memchr(lex->strings + e->key_off, ' ', e->key_len) != NULL)
-            phrase_ends(lex, e);
+        if (memchr(lex->strings + e->key_off, ' ', e->key_len) != NULL) {
+            if (!(e->eflags & SRP_E_RAW))
+                phrase_ends(lex, e);
+        } else if (e->key_len >= 3 && e->nrec > 0) {
+            lex->wlens[srp_stemf_index(lex->strings + e->key_off, SRP_WLENS_BITS_LOG2)] |=
+                1u << (e->key_len < 31 ? e->key_len : 31);
+        }
         if ((e->eflags & SRP_E_RAW) && e->key_len > 0) {
             unsigned char c = (unsigned char)lex->strings[e->key_off];
             lex->emo_first[c >> 5] |= 1u << (c & 31);

@@ -198,6 +198,7 @@ _Static_assert(sizeof(srp_lex_entry) == 64, "a lexicon entry is one cache line")
 typedef struct srp_lexicon srp_lexicon;
 
 #define SRP_PENDS_BITS_LOG2 19
+#define SRP_WLENS_BITS_LOG2 14
 
 /* srp_phrase_ends_bit - the bit of a phrase of n words whose first and
  * last words have these srp_hash values */
@@ -239,6 +240,11 @@ struct srp_lexicon {
      * word of one hash and ends with that of another (computed at load):
      * most candidate word runs are refused before their words are read */
     uint64_t pends[(1u << SRP_PENDS_BITS_LOG2) / 64];
+    /* per 3-byte prefix (srp_stemf_index, SRP_WLENS_BITS_LOG2 bits): the
+     * lengths of the one-word keys with records that begin with it, bit n
+     * = n bytes, bit 31 = 31 or more (computed at load; hashtags are cut
+     * into words by probing only those lengths) */
+    uint32_t wlens[1u << SRP_WLENS_BITS_LOG2];
 };
 
 typedef struct srp_lexicon srp_lexicon;
@@ -359,12 +365,22 @@ static inline int srp_lexicon_maybe_phrase(const srp_lexicon *lex, uint32_t firs
     return lex->pends[b >> 6] >> (b & 63) & 1;
 }
 
+/* srp_lexicon_word_lengths - bit n set when a one-word key of n bytes
+ * (bit 31: of 31 or more) with records may begin with the first three
+ * bytes of key (readable); 0: none does */
+static inline uint32_t srp_lexicon_word_lengths(const srp_lexicon *lex, const char *key);
+
 /* srp_stemf_index - the filter bit for a 3-byte prefix (srlexc and lookup). */
 static inline uint32_t srp_stemf_index(const char *k, uint32_t bits_log2)
 {
     uint32_t v = (uint32_t)(unsigned char)k[0] | (uint32_t)(unsigned char)k[1] << 8 |
                  (uint32_t)(unsigned char)k[2] << 16;
     return (v * 0x9e3779b1u) >> (32 - bits_log2);
+}
+
+static inline uint32_t srp_lexicon_word_lengths(const srp_lexicon *lex, const char *key)
+{
+    return lex->wlens[srp_stemf_index(key, SRP_WLENS_BITS_LOG2)];
 }
 
 /* srp_lexicon_emoticon_starts - 256 bits: the bytes emoticons begin with */

@@ -1122,9 +1122,13 @@ static void hashtag(scorer *s, const slot *sl, uint32_t pos)
     while (i + 4 <= n) {
         const srp_lex_entry *e = NULL;
         unsigned len = 0;
+        /* only the lengths of words that begin with these three bytes */
+        const uint32_t wl = srp_lexicon_word_lengths(s->lex, k + i);
         for (len = n - i; len >= 3; len--) {
             if (len == n || (len == 3 && i != 0))
                 continue; /* the whole tag was looked up already; 3 letters only first */
+            if (!(wl >> (len < 31 ? len : 31) & 1))
+                continue;
             e = srp_lexicon_get(s->lex, srp_hash(k + i, len), k + i, len);
             if (e != NULL && e->nrec > 0)
                 break;

@@ -155,6 +155,22 @@ static void test_phrase_ends_filter(void **state)
         assert_true(srp_lexicon_maybe_phrase(lex, first, last, words));
     }
     assert_true(phrases > 10000);
+    /* every one-word key with records passes the filter of word lengths */
+    size_t wordsn = 0;
+    for (size_t i = 0; i < n; i++) {
+        const srp_lex_entry *e = srp_lexicon_entry(lex, i);
+        const char *k = srp_lexicon_key(lex, e);
+        if (e->key_len < 3 || e->nrec == 0 || memchr(k, ' ', e->key_len) != NULL)
+            continue;
+        wordsn++;
+        assert_true(srp_lexicon_word_lengths(lex, k) >> (e->key_len < 31 ? e->key_len : 31) & 1);
+    }
+    assert_true(wordsn > 20000);
+    /* and it refuses most lengths: fewer than 8 of 29 per prefix on average */
+    size_t bits = 0;
+    for (size_t i = 0; i < (1u << SRP_WLENS_BITS_LOG2); i++)
+        bits += (size_t)__builtin_popcount(lex->wlens[i]);
+    assert_true(bits < 8u * (1u << SRP_WLENS_BITS_LOG2));
     /* pairs of unrelated words */
     for (uint32_t a = 1; a <= 100; a++)
         for (uint32_t b = 1; b <= 10; b++) {
