@@ -1814,6 +1814,70 @@ static void sentence_close(scorer *s, int l, int question)
     L->epoch = 0;
 }
 
+/* thanks_mock - the clause of the thanks ends on a complaint (its last
+ * word, or a phrase, with only emoji after it) that praise qualifies:
+ * right before it, or with one other word and numbers between them, none
+ * a short function word, a person's word, a word of valence or a cue
+ * ("the lovely 3 hour delay", "tolle Woche ohne Internet"; not "your
+ * quick help with my broken laptop", "the great article on poverty", "the
+ * amazing crazy night").  Returns the complaint's seq (its first word), 0
+ * when there is none. */
+static uint32_t thanks_mock(const scorer *s, int l)
+{
+    const lstate *L = &s->L[l];
+    const uint32_t from = (uint32_t)L->thanks_seq + 1;
+    uint32_t q = s->seq;
+
+    if (L->thanks_seq < (int64_t)L->clause)
+        return 0;
+    /* the last word that is no emoji */
+    while (q > from) {
+        const slot *qs = &s->ring[(q - 1) & (RING - 1)];
+        if (qs->seq != q - 1)
+            return 0;
+        if (qs->tok.type != SRP_TOK_EMOJI && qs->tok.type != SRP_TOK_EMOTICON)
+            break;
+        q--;
+    }
+    if (q <= from)
+        return 0;
+    /* a phrase's valence sits on its first word */
+    uint32_t start = q - 1;
+    if (s->phrase_end == (int64_t)q - 1 && s->phrase_start >= (int64_t)from)
+        start = (uint32_t)s->phrase_start;
+    const slot *cs = &s->ring[start & (RING - 1)];
+    /* a complaint, not a cue of urgency or threat ("od razu"), nor a
+     * service that is bad news only of itself ("the painless refund") */
+    if (cs->seq != start || cs->contrib[l] > THANKS_REST || (cs->plainurg & (1u << l)) ||
+        (cs->fset[l] & (SR_FLAG_URGENT_CUE | SR_FLAG_THREATENING)))
+        return 0;
+    if (start == q - 1 && start > from) {
+        /* the lack of a thing ("no signal": the valence is the noun's) */
+        const slot *ns = &s->ring[(start - 1) & (RING - 1)];
+        const srp_lex_rec *nr = slot_rec(ns, l);
+        if (ns->seq == start - 1 && nr != NULL && (nr->tags & SRP_T_NEG))
+            start--;
+    }
+    unsigned words = 0;
+    for (uint32_t p = start; p > from;) {
+        const slot *ps = &s->ring[--p & (RING - 1)];
+        if (ps->seq != p || (ps->polite & (1u << l)))
+            return 0;
+        if (ps->tok.type == SRP_TOK_NUMBER)
+            continue;
+        if (ps->contrib[l] > 0.0f)
+            return start;
+        const srp_lex_rec *r = slot_rec(ps, l);
+        if (++words > 1 || ps->contrib[l] != 0.0f || ps->tok.type != SRP_TOK_WORD ||
+            (ps->e != NULL && (ps->e->person & (1u << l))) ||
+            (r != NULL && ((r->tags & (SRP_T_NEG | SRP_T_BOOST | SRP_T_EXPECT | SRP_T_BUT)) ||
+                           (r->tags2 & SRP_T2_CONCEDE) ||
+                           ((r->tags & SRP_T_FUNC) && ps->tok.key_len <= 3))))
+            return 0;
+    }
+    return 0;
+}
+
 /* thanks_check - a clause ends: thanks whose own clause complains is
  * sarcasm ("Thanks for another delay", "Danke für die Verspätung",
  * "Gracias Renfe por otro retraso"); thanks in a clause of their own
@@ -1850,12 +1914,22 @@ static void thanks_check(scorer *s, int l)
      * question, "Arrived broken. Please send a replacement. Thanks",
      * "Toujours pas reçu. Pouvez-vous vérifier ? Merci": courtesy) */
     const int thanked = L->polite - L->thanks_v >= THANKS_MIN;
+    /* "Thanks for the lovely 3 hour delay 👏", "Danke für die tolle Woche
+     * ohne Internet", "Merci pour ce magnifique retard !": praise that
+     * qualifies the complaint thanked for, with no function word between
+     * them, is sarcasm: it turns with the thanks */
+    const uint32_t mock_end = thanks_mock(s, l);
     const int alone = L->clause == s->sent_start && s->seq - s->sent_start <= 3 &&
                       L->epoch == 0 && L->doc < -1.0 && L->last_sent < 0.0 && rest <= 0.0 &&
                       !thanked && !L->request && !L->req_verb && s->quest == 0;
-    if (L->thanks_seq >= (int64_t)L->clause && L->good_seq < (int64_t)L->clause &&
-        (rest <= THANKS_REST || alone)) {
+    if (L->thanks_seq >= (int64_t)L->clause &&
+        (mock_end != 0 || (L->good_seq < (int64_t)L->clause && (rest <= THANKS_REST || alone)))) {
         float v = L->thanks_v * IRONY_FLIP;
+        for (uint32_t p = (uint32_t)L->thanks_seq + 1; p < mock_end; p++) {
+            const slot *ps = &s->ring[p & (RING - 1)];
+            if (ps->seq == p && ps->contrib[l] > 0.0f && !(ps->polite & (1u << l)))
+                irony(s, l, p, ps->contrib[l]);
+        }
         L->polite -= L->thanks_v;
         L->thanks_sent = 0;
         L->seg_b += v;

@@ -415,6 +415,7 @@ static void test_love_how_and_praise_bursts(void **state)
         "Love how easy the setup was!",
         "Flight delayed two hours. Staff were great though.",
         "Kocham jak wszystko działa od razu.",
+        "Thank you so much for the fast and painless refund!",
         /* a mixed verdict: the praise sentence after a small complaint */
         "The room was a bit small. Great location.",
     };
@@ -1256,6 +1257,45 @@ static void test_interj_greets_repetition(void **state)
     }
 }
 
+/* praise that qualifies the complaint thanked for is sarcasm ("Thanks
+ * for the lovely 3 hour delay"); thanks for help with a problem, or for
+ * praise of a topic, stay thanks */
+static void test_thanks_for_praised_complaint(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Thanks for your quick help with my broken laptop",
+         "Thanks for the lovely 3 hour delay \xf0\x9f\x91\x8f"},
+        {"Thanks for the great article on poverty",
+         "Thanks for the wonderful week without internet \xf0\x9f\x91\x8f"},
+        {"Vielen Dank f\xc3\xbcr die schnelle Hilfe bei meinem kaputten Handy.",
+         "Danke f\xc3\xbcr die tolle Woche ohne Internet \xf0\x9f\x91\x8f"},
+        {"Merci pour la r\xc3\xa9ponse rapide \xc3\xa0 ma r\xc3\xa9" "clamation.",
+         "Merci pour ce magnifique retard !"},
+        {"Gracias por la r\xc3\xa1pida respuesta a mi queja.",
+         "Gracias por la maravillosa semana sin internet \xf0\x9f\x91\x8f"},
+        {"Dzi\xc4\x99kuj\xc4\x99 za szybk\xc4\x85 odpowied\xc5\xba na moj\xc4\x85 reklamacj\xc4\x99.",
+         "Dzi\xc4\x99ki za wspania\xc5\x82y tydzie\xc5\x84 bez internetu \xf0\x9f\x91\x8f"},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment s = tu_score(ctx, pairs[i][1]);
+        if (s.label != SR_LABEL_NEGATIVE && s.label != SR_LABEL_URGENT)
+            fail_msg("\"%s\": %.1f %s", pairs[i][1], (double)s.score, sr_label_name(s.label));
+        /* the praise and the thanks turned, with the irony mark */
+        unsigned turned = 0;
+        for (unsigned k = 0; k < s.ncues; k++)
+            if (s.cues[k].weight < 0 && (s.cues[k].mods & SR_MOD_IRONY))
+                turned++;
+        assert_true(turned >= 2);
+        s = tu_score(ctx, pairs[i][0]);
+        if (s.label == SR_LABEL_NEGATIVE || s.label == SR_LABEL_URGENT)
+            fail_msg("\"%s\": %.1f %s", pairs[i][0], (double)s.score, sr_label_name(s.label));
+        for (unsigned k = 0; k < s.ncues; k++)
+            assert_false(s.cues[k].mods & SR_MOD_IRONY);
+    }
+}
+
 /* "00" may begin a phrase (and end one): "Three weeks for a dermatologist
  * appointment." is a wait complained of, in digits or words; "within 2
  * hours for our boiler" and "3 Monate für 19 Euro" are no wait */
@@ -1872,6 +1912,7 @@ int main(void)
         cmocka_unit_test(test_thanks_for_a_complaint_is_sarcasm),
         cmocka_unit_test(test_applause_turns_with_sarcastic_thanks),
         cmocka_unit_test(test_interj_greets_repetition),
+        cmocka_unit_test(test_thanks_for_praised_complaint),
         cmocka_unit_test(test_phrase_begins_with_number),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
