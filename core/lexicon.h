@@ -55,6 +55,12 @@
  * "wie kann ich", "¿cómo puedo"): a problem word in the question it opens
  * is the topic, not a complaint ("How do I return a broken item?") */
 #define SRP_ASK_ARG 2.0f
+/* a function word's record whose arg is this attributes what the text
+ * says to someone else (tag report: "said", "according to", "teilte
+ * mit", "selon", "según", "według"): a text with such a word and no word
+ * of the writer or of the one addressed is a report; its valence counts
+ * less ("Lufthansa pilots will strike on Friday, the union said.") */
+#define SRP_REPORT_ARG 3.0f
 
 /* entry flags */
 #define SRP_E_PHRASE_START 0x01u /* some phrase begins with this word */

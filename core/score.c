@@ -77,6 +77,7 @@
 #define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
 #define EXCESS_VAL (-1.0f)     /* "too small", "demasiado pequeña": too much of a
                                 * thing with no valence of its own */
+#define REPORT_DAMP 0.5f       /* a report ("..., the union said."): what its words weigh */
 #define MIXED_DAMP 0.2f        /* a mixed verdict ("mixed feelings", "Licht und
                                 * Schatten"): what the text says weighs this much */
 #define INCRED_VAL (-0.8f)     /* "Seriously?" after (or before) a complaint */
@@ -277,6 +278,10 @@ typedef struct scorer {
     int signoff_ok;             /* ... and a new line followed it: undo it */
     int sig;                    /* close_end or sig_left is set: signature()
                                  * looks at each word */
+    unsigned reported;          /* languages with a word of attribution ("said",
+                                 * "selon"): report_src[l], report_len[l] */
+    const char *report_src[SRP_NLANG];
+    uint32_t report_len[SRP_NLANG];
     float ev[SRP_NLANG];
     slot ring[RING];
     lstate L[SRP_NLANG];
@@ -2496,6 +2501,17 @@ static __attribute__((noinline)) void signoff_undo(scorer *s)
     s->signoff_ok = 0;
 }
 
+/* reported - a word or phrase of attribution in language l (the first
+ * one is the cue) */
+static void reported(scorer *s, int l, const char *from, const char *to)
+{
+    if (s->reported & (1u << l))
+        return;
+    s->reported |= 1u << l;
+    s->report_src[l] = from;
+    s->report_len[l] = (uint32_t)(to - from);
+}
+
 static void word(scorer *s)
 {
     uint32_t pos = s->seq++;
@@ -2619,6 +2635,9 @@ static void word(scorer *s)
                 phrase_apply(s, l, r, p0, pos);
                 if (pmark)
                     marks(s, l, ph, p0, pos);
+                if (__builtin_expect(r->arg == SRP_REPORT_ARG, 0) && (r->tags & SRP_T_FUNC))
+                    reported(s, l, s->ring[p0 & (RING - 1)].tok.surface,
+                             tok->surface + tok->surface_len);
                 continue;
             }
         }
@@ -2636,10 +2655,13 @@ static void word(scorer *s)
                   (size_t)(tok->surface + tok->surface_len - prev->tok.surface), tok->flags, 0);
             continue;
         }
-        /* a function word (language evidence only) changes nothing here */
+        /* a function word (language evidence only) changes nothing here,
+         * but for one of attribution ("said", "selon") */
         if (r != NULL && ((r->tags & ~(unsigned)(SRP_T_FUNC | SRP_T_STEM)) | r->tags2)) {
             touch(s, l);
             apply(s, l, r, pos, tok->surface, tok->surface_len, tok->flags, emoji);
+        } else if (r != NULL && __builtin_expect(r->arg == SRP_REPORT_ARG, 0)) {
+            reported(s, l, tok->surface, tok->surface + tok->surface_len);
         }
         if (wmark) {
             touch(s, l);
@@ -2678,6 +2700,7 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
     s.locked = 0;
     s.lower_seen = 0;
     s.person = 0;
+    s.reported = 0;
     s.phrase_start = s.phrase_end = -1;
     s.inited = 0;
     s.close_end = s.sig_end = NULL;
@@ -2806,6 +2829,17 @@ static int score_run(const sr_ctx *ctx, const char *buf, size_t len, const char 
             cue_add(L, L->mixed_src, L->mixed_len, (float)(mv - v), SR_CUE_WORD, 0, s.seq);
         v = mv;
         scale *= MIXED_DAMP;
+    }
+    /* "Lufthansa pilots will strike on Friday, the union said.", "Selon
+     * la préfecture, la route restera fermée.": a text that attributes what
+     * it says, with no word of the writer or of the one addressed and no
+     * exclamation, reports; its words weigh less */
+    if (report && (s.reported & (1u << use)) && s.excl == 0 && v != 0.0) {
+        double rv = v * REPORT_DAMP;
+        if (want_cues)
+            cue_add(L, s.report_src[use], s.report_len[use], (float)(rv - v), SR_CUE_WORD, 0, s.seq);
+        v = rv;
+        scale *= REPORT_DAMP;
     }
     if (L->sarcasm)
         v = sarcasm_turn(L, v, scale, want_cues, s.seq);
