@@ -77,6 +77,7 @@
 #define PAIR_REACH 5u          /* "neither good nor bad": the second word this close */
 #define EXCESS_VAL (-1.0f)     /* "too small", "demasiado pequeña": too much of a
                                 * thing with no valence of its own */
+#define BURST_TURN (-1.0f)     /* a complaint after opening praise: at or below this */
 #define REPORT_DAMP 0.5f       /* a report ("..., the union said."): what its words weigh */
 #define MIXED_DAMP 0.2f        /* a mixed verdict ("mixed feelings", "Licht und
                                 * Schatten"): what the text says weighs this much */
@@ -173,6 +174,8 @@ typedef struct lstate {
                           * opening it, -1 */
     int64_t negw_seq;    /* seq of the last negated word of valence, -1 */
     float negw_sign;     /* the sign of its own valence */
+    float burst_v;       /* praise of the short sentences that open the text */
+    int burst;           /* 1 while every closed sentence was one of them */
     float rating_v;      /* the first rating's valence ("3/5", "2 étoiles") */
     int64_t corr_seq;    /* seq of the last correlative negator ("weder"), -1 */
     int64_t incred_seq;  /* first and last seq of an incredulity word or */
@@ -230,7 +233,7 @@ static const lstate lstate_init = {
     .unresolve_seq = -1, .again_seq = -1, .why_seq = -1, .ask_seq = -1, .negw_seq = -1, .corr_seq = -1,
     .incred_seq = -1, .incred_end = -1, .mixed_end = -1, .rating_wait = -1, .rating_seq = -1,
     .req_verb_seq = -1, .sarcasm_seq = -1,
-    .neg_reach = WINDOW,
+    .neg_reach = WINDOW, .burst = 1,
     .cue_min = -1};
 #define LSTATE_HEAD offsetof(lstate, cues)
 
@@ -1641,6 +1644,7 @@ static __attribute__((noinline)) void drop_cries(scorer *s, int l)
 static void sentence_close(scorer *s, int l, int question)
 {
     lstate *L = &s->L[l];
+    const int had_again = L->again_seq >= (int64_t)s->sent_start;
 
     adv_question(s, l, question);
 
@@ -1817,6 +1821,28 @@ static void sentence_close(scorer *s, int l, int question)
     L->seg_a = L->seg_b = 0;
     L->ua = L->ub = 0;
     L->epoch = 0;
+
+    /* "Brilliant. Just brilliant. Third cancellation this month.", "Well
+     * done. My parcel is lost again.": short bursts of praise that open
+     * the text, then a sentence that complains of a repeated failure, are
+     * sarcasm: the bursts turn.  "Great hotel. The shower was a bit
+     * small." has no repetition; "Great service again!" no complaint. */
+    if (L->burst) {
+        if (L->last_sent > 0.0 && (sent_len <= 3 || one_phrase) && !question) {
+            L->burst_v += (float)L->last_sent;
+        } else {
+            if (L->last_sent <= BURST_TURN && had_again && L->burst_v > 0.0f) {
+                L->doc += L->burst_v * (IRONY_FLIP - 1.0f);
+                for (unsigned i = 0; i < L->ncues; i++)
+                    if (L->cue_seq[i] < s->sent_start && L->cues[i].weight > 0.0f &&
+                        !L->cue_polite[i] && L->cues[i].kind <= SR_CUE_EMOJI) {
+                        L->cues[i].weight *= IRONY_FLIP;
+                        L->cues[i].mods |= SR_MOD_IRONY;
+                    }
+            }
+            L->burst = 0;
+        }
+    }
 }
 
 /* thanks_mock - the clause of the thanks ends on a complaint (its last

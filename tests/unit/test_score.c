@@ -1296,6 +1296,36 @@ static void test_thanks_for_praised_complaint(void **state)
     }
 }
 
+/* short bursts of praise that open a text, then a repeated failure, are
+ * sarcasm; praise then a plain remark or more praise stays praise */
+static void test_praise_burst_before_repeated_failure(void **state)
+{
+    const sr_ctx *ctx = *state;
+    const char *const sarcastic[] = {
+        "Well done. My parcel is lost again.",
+        "Love it. Stopped working again after a week.",
+        "Super. Schon wieder ausgefallen.",
+        "Genial. Otra vez sin luz.",
+        "\xc5\x9awietnie. Znowu awaria.",
+    };
+    const char *const sincere[] = {
+        "Great service again!",
+        "Amazing. Thanks again for everything.",
+        "Great hotel. Would stay again.",
+    };
+
+    all_complaints(ctx, sarcastic, NTEXTS(sarcastic));
+    scores_in(ctx, sincere, NTEXTS(sincere), 6.05f, 10.0f);
+    for (size_t i = 0; i < NTEXTS(sarcastic); i++) {
+        sr_sentiment s = tu_score(ctx, sarcastic[i]);
+        int turned = 0;
+        for (unsigned k = 0; k < s.ncues; k++)
+            if (s.cues[k].weight < 0 && (s.cues[k].mods & SR_MOD_IRONY))
+                turned = 1;
+        assert_true(turned);
+    }
+}
+
 /* "00" may begin a phrase (and end one): "Three weeks for a dermatologist
  * appointment." is a wait complained of, in digits or words; "within 2
  * hours for our boiler" and "3 Monate für 19 Euro" are no wait */
@@ -1913,6 +1943,7 @@ int main(void)
         cmocka_unit_test(test_applause_turns_with_sarcastic_thanks),
         cmocka_unit_test(test_interj_greets_repetition),
         cmocka_unit_test(test_thanks_for_praised_complaint),
+        cmocka_unit_test(test_praise_burst_before_repeated_failure),
         cmocka_unit_test(test_phrase_begins_with_number),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
