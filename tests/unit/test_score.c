@@ -1326,6 +1326,47 @@ static void test_praise_burst_before_repeated_failure(void **state)
     }
 }
 
+/* a text that attributes what it says ("..., the company said", "nach
+ * Angaben der Bahn", "a indiqué la préfecture") and has no word of the
+ * writer or the one addressed reports: it scores nearer the middle, with
+ * the attribution as a cue; a customer who quotes an agent does not */
+static void test_attribution_makes_a_report(void **state)
+{
+    const sr_ctx *ctx = *state;
+    static const char *const pairs[][2] = {
+        {"Around 300 jobs will be lost, the company said in a statement.",
+         "Around 300 jobs will be lost."},
+        {"Die Strecke bleibt nach Angaben der Bahn bis Montag gesperrt.",
+         "Die Strecke bleibt bis Montag gesperrt."},
+        {"Les inondations ont d\xc3\xa9truit 200 maisons, a indiqu\xc3\xa9 la pr\xc3\xa9" "fecture.",
+         "Les inondations ont d\xc3\xa9truit 200 maisons."},
+        {"Las inundaciones destruyeron 200 casas, inform\xc3\xb3 la polic\xc3\xad" "a.",
+         "Las inundaciones destruyeron 200 casas."},
+        {"Pow\xc3\xb3" "d\xc5\xba zniszczy\xc5\x82" "a 200 dom\xc3\xb3w, poinformowa\xc5\x82" "a policja.",
+         "Pow\xc3\xb3" "d\xc5\xba zniszczy\xc5\x82" "a 200 dom\xc3\xb3w."},
+    };
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
+        sr_sentiment rep = tu_score(ctx, pairs[i][0]);
+        sr_sentiment plain = tu_score(ctx, pairs[i][1]);
+        if (!(plain.valence < 0.0f && rep.valence < 0.0f && rep.valence > plain.valence))
+            fail_msg("\"%s\": %.2f, without the attribution %.2f", pairs[i][0],
+                     (double)rep.valence, (double)plain.valence);
+        int cue = 0;
+        for (unsigned k = 0; k < rep.ncues; k++)
+            if (rep.cues[k].weight > 0.0f)
+                cue = 1;
+        assert_true(cue);
+    }
+    /* the writer's own words: no report; nor with an exclamation */
+    sr_sentiment a = tu_score(ctx, "My refund was rejected, the agent said on the phone.");
+    sr_sentiment b = tu_score(ctx, "My refund was rejected.");
+    assert_true(a.valence == b.valence);
+    a = tu_score(ctx, "300 jobs will be lost, the company said on Monday!");
+    b = tu_score(ctx, "300 jobs will be lost, the company said on Monday.");
+    assert_true(a.valence < b.valence);
+}
+
 /* "00" may begin a phrase (and end one): "Three weeks for a dermatologist
  * appointment." is a wait complained of, in digits or words; "within 2
  * hours for our boiler" and "3 Monate für 19 Euro" are no wait */
@@ -1944,6 +1985,7 @@ int main(void)
         cmocka_unit_test(test_interj_greets_repetition),
         cmocka_unit_test(test_thanks_for_praised_complaint),
         cmocka_unit_test(test_praise_burst_before_repeated_failure),
+        cmocka_unit_test(test_attribution_makes_a_report),
         cmocka_unit_test(test_phrase_begins_with_number),
         cmocka_unit_test(test_thanks_closing_a_request_are_courtesy),
         cmocka_unit_test(test_signature_name_after_closing_has_no_valence),
