@@ -1132,7 +1132,9 @@ int srp_ticket_save(sr_store *st, MDB_txn *txn, const sr_ticket *t, sr_error *er
     srp_jw_str(&w, "rid", t->remote_id);
     (void)st;
     srp_u64_key(k, t->id);
-    return put_record(txn, st->tickets, k, 8, &w, 0, "ticket", err);
+    /* a new ticket is the last key (srp_next_id): appended, a full page
+     * stays full; an update of an older one is a plain put */
+    return put_record(txn, st->tickets, k, 8, &w, 1, "ticket", err);
 }
 
 /* --- messages -------------------------------------------------------- */
@@ -1426,7 +1428,7 @@ int srp_event_add(sr_store *st, MDB_txn *txn, sr_event_type type, const sr_ticke
     srp_jw_int(&w, "label", (int64_t)t->label);
     srp_jw_str(&w, "d", detail ? detail : "");
     srp_u64_key(k, id);
-    return put_record(txn, st->events, k, 8, &w, 0, "event", err);
+    return put_record(txn, st->events, k, 8, &w, 1, "event", err);   /* the last key */
 }
 
 /* sr_event_foreach - walk events in id (= time) order */
